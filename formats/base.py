@@ -1,0 +1,90 @@
+"""The format base: how bytes become a table of rows and back.
+
+A format implements two methods, ``read`` (bytes -> raw table + row problems) and ``write``
+(table -> bytes), and may override ``validate`` (raw table -> typed valid rows + problems).
+File-level failures raise ``ParseError``; row-level ones are returned as ``Problem``s so one pass
+collects every failure. Options are a pydantic model declared beside the implementation.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from hub.problems import Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+LINE = "_line"  # column carrying each row's 1-based physical line number in the source file
+
+
+class FormatOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+OptionsT = TypeVar("OptionsT", bound=FormatOptions)
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a reader needs besides the bytes: the file's name for messages, the processing time for
+    date rules, and the time zone of naive times."""
+
+    file: str
+    now: datetime
+    timezone: str = "UTC"
+
+
+@dataclass
+class Parsed:
+    """A read file: one row per data record (``_line`` column), the rows that could not be read as
+    records, and file-level facts (header values, ignored columns, blank lines)."""
+
+    table: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.table.height + len({p.line for p in self.problems})
+
+
+@dataclass
+class Validated:
+    """Typed rows that passed every rule, and every problem of the rows that did not."""
+
+    table: pl.DataFrame
+    problems: list[Problem]
+    rows: int
+
+    @property
+    def rejected_lines(self) -> int:
+        return len({p.line for p in self.problems if p.line is not None})
+
+
+class Format(ABC, Generic[OptionsT]):
+    """A file format, registered by ``name`` in ``formats.REGISTRY``."""
+
+    name: ClassVar[str]
+    options_model: ClassVar[type[FormatOptions]]
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, options: OptionsT) -> None:
+        self.options = options
+
+    @abstractmethod
+    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        """Bytes -> raw table; raise ParseError when the file as a whole cannot be read."""
+
+    @abstractmethod
+    def write(self, table: pl.DataFrame) -> bytes:
+        """Table -> bytes of this format (the inverse of ``read`` for valid rows)."""
+
+    def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
+        """Raw table -> typed valid rows; the default accepts every row that was read."""
+        return Validated(table=parsed.table, problems=list(parsed.problems), rows=parsed.rows)

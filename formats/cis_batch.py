@@ -1,0 +1,128 @@
+"""The CIS batch: one CSV data file per transaction type plus a JSON control file.
+
+Files are staged under hidden temporary names and published by renaming, data files first and the
+control file last, so a CIS that waits for ``<batch>.control.json`` never sees a partial batch.
+The control file carries each data file's count, totals and sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from hub.errors import DeliveryError, DeliveryRetryable
+from hub.transactions import TRANSACTION_TYPES, columns_of
+
+CONTROL_SUFFIX = ".control.json"
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    batch_id: str
+    folder: Path
+    moves: list[tuple[Path, Path]]  # (temporary, final); the control file is last
+    control_sha256: str
+
+    @property
+    def control_path(self) -> Path:
+        return self.moves[-1][1]
+
+
+def temp_name(final: Path) -> Path:
+    return final.with_name(f".{final.name}.tmp")
+
+
+def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
+    return {f: int(frame.get_column(f).sum() or 0) for f in fields if f in frame.columns}
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> StagedBatch:
+    """Write every data file and the control file under temporary names."""
+    moves: list[tuple[Path, Path]] = []
+    entries: list[dict[str, Any]] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for txn_type, frame in tables.items():
+            model = TRANSACTION_TYPES[txn_type]
+            final = folder / f"{batch_id}.{txn_type}.csv"
+            data = frame.select(columns_of(model)).write_csv(datetime_format="%Y-%m-%dT%H:%M:%SZ").encode()
+            _write(temp_name(final), data)
+            moves.append((temp_name(final), final))
+            entries.append(
+                {
+                    "name": final.name,
+                    "type": txn_type,
+                    "count": frame.height,
+                    "totals": _totals(frame, model.total_fields),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "bytes": len(data),
+                }
+            )
+        control = {
+            "batch_id": batch_id,
+            **meta,
+            "transactions": sum(e["count"] for e in entries),
+            "files": entries,
+        }
+        body = (json.dumps(control, indent=2, default=str) + "\n").encode()
+        final = folder / f"{batch_id}{CONTROL_SUFFIX}"
+        _write(temp_name(final), body)
+        moves.append((temp_name(final), final))
+    except OSError as exc:
+        discard(moves)
+        raise DeliveryRetryable(f"cannot write CIS batch {batch_id} in {folder}: {exc.strerror}") from exc
+    return StagedBatch(batch_id, folder, moves, hashlib.sha256(body).hexdigest())
+
+
+def publish(staged: StagedBatch) -> None:
+    """Rename every staged file into place, control file last; safe to repeat after a crash."""
+    try:
+        for temp, final in staged.moves:
+            try:
+                os.replace(temp, final)
+            except FileNotFoundError:
+                # Published already (a recovery in another process got there first), or lost.
+                if not final.exists():
+                    raise DeliveryError(
+                        f"batch {staged.batch_id}: staged file {temp.name} is missing"
+                    ) from None
+        fd = os.open(staged.folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise DeliveryRetryable(f"cannot publish CIS batch {staged.batch_id}: {exc.strerror}") from exc
+
+
+def discard(moves: list[tuple[Path, Path]]) -> None:
+    for temp, _ in moves:
+        temp.unlink(missing_ok=True)
+
+
+def restage(folder: Path, batch_id: str, control_sha256: str) -> StagedBatch:
+    """Rebuild the plan of a batch whose ledger row exists but whose rename did not finish."""
+    control = folder / f"{batch_id}{CONTROL_SUFFIX}"
+    source = temp_name(control) if temp_name(control).exists() else control
+    try:
+        doc = json.loads(source.read_text())
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(f"batch {batch_id}: control file cannot be read for recovery: {exc}") from exc
+    moves = [(temp_name(folder / e["name"]), folder / e["name"]) for e in doc["files"]]
+    moves.append((temp_name(control), control))
+    return StagedBatch(batch_id, folder, moves, control_sha256)

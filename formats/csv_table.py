@@ -1,0 +1,180 @@
+"""Delimited text -> a table of string columns with each row's physical line number.
+
+Every value is read as a string (type guessing drops leading zeros and misreads codes like ``NA``);
+typing is the validator's job. The fast path hands the bytes to polars; anything unusual (quotes,
+blank lines, rows with the wrong number of fields) goes through the exact ``csv`` module path so
+each problem names its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+import polars as pl
+
+from formats.base import LINE
+from hub.errors import ParseError
+from hub.problems import Problem
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class CsvTable:
+    header: list[str]
+    table: pl.DataFrame  # string columns named as in the header, plus LINE
+    problems: list[Problem] = field(default_factory=list)
+    blank_lines: int = 0
+
+
+def decode(data: bytes, encoding: str, file: str) -> bytes:
+    """Return UTF-8 bytes without a BOM; a byte that is not valid in ``encoding`` is a ParseError
+    naming its line and column."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            _raise_decode(data, exc, encoding, file)
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        _raise_decode(data, exc, encoding, file)
+    except LookupError:
+        raise ParseError(
+            f"unknown encoding {encoding!r}", file=file, line=None, column=None, rule="encoding"
+        ) from None
+
+
+def _raise_decode(data: bytes, exc: UnicodeDecodeError, encoding: str, file: str) -> NoReturn:
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    bad = data[exc.start : exc.start + 1].hex()
+    raise ParseError(
+        f"byte 0x{bad} is not valid {encoding}",
+        file=file,
+        line=line,
+        column=f"column {col}",
+        rule="encoding",
+        value=f"0x{bad}",
+    ) from None
+
+
+def read_delimited(data: bytes, *, file: str, delimiter: str = ",") -> CsvTable:
+    """Read UTF-8 delimited bytes with a header line. Raises ParseError for file-level failures (no
+    header, duplicate column names, broken quoting); rows with the wrong number of fields become
+    row problems."""
+    if not data.strip():
+        raise ParseError(
+            "the file is empty (no header line)", file=file, line=1, column=None, rule="empty_file"
+        )
+    first_end = data.find(b"\n")
+    header_bytes = data if first_end < 0 else data[:first_end]
+    header = _header(header_bytes.decode("utf-8").rstrip("\r"), delimiter, file)
+    body = b"" if first_end < 0 else data[first_end + 1 :]
+    fast = _fast(body, header, delimiter)
+    if fast is not None:
+        return CsvTable(header=header, table=fast)
+    return _exact(data, header, delimiter, file)
+
+
+def _header(line: str, delimiter: str, file: str) -> list[str]:
+    names = [n.strip() for n in next(csv.reader([line], delimiter=delimiter))]
+    if not any(names):
+        raise ParseError(
+            "the first line is blank; expected the header", file=file, line=1, column=None, rule="header"
+        )
+    seen: set[str] = set()
+    for pos, name in enumerate(names, start=1):
+        if not name:
+            raise ParseError(
+                f"header field {pos} is empty", file=file, line=1, column=f"field {pos}", rule="header"
+            )
+        if name in seen:
+            raise ParseError(
+                f"column {name!r} appears twice in the header",
+                file=file,
+                line=1,
+                column=f"field {pos}",
+                rule="duplicate_column",
+                value=name,
+            )
+        seen.add(name)
+    return names
+
+
+def _fast(body: bytes, header: list[str], delimiter: str) -> pl.DataFrame | None:
+    """polars on plain files: no quotes, no blank lines, every line with the header's field count."""
+    if not body.strip():
+        return _empty(header)
+    if b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r\n")):
+        return None
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body),
+            has_header=False,
+            new_columns=header,
+            infer_schema=False,
+            separator=delimiter,
+            quote_char=None,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    if frame.width != len(header):
+        return None
+    # polars fills short rows with nulls; the delimiter count proves every row is complete.
+    if body.count(delimiter.encode()) != (len(header) - 1) * frame.height:
+        return None
+    return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _empty(header: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={**{h: pl.String for h in header}, LINE: pl.Int64})
+
+
+def _exact(data: bytes, header: list[str], delimiter: str, file: str) -> CsvTable:
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    columns: list[list[str]] = [[] for _ in header]
+    lines: list[int] = []
+    problems: list[Problem] = []
+    blank = 0
+    start = 1
+    try:
+        for record in reader:
+            line = start
+            start = reader.line_num + 1
+            if line == 1:
+                continue
+            if not record or (len(record) == 1 and not record[0].strip()):
+                blank += 1
+                continue
+            if len(record) != len(header):
+                problems.append(
+                    Problem.of(
+                        "field_count",
+                        f"expected {len(header)} fields as in the header, found {len(record)}",
+                        line=line,
+                        value=delimiter.join(record),
+                    )
+                )
+                continue
+            for col, value in zip(columns, record, strict=True):
+                col.append(value)
+            lines.append(line)
+    except csv.Error as exc:
+        raise ParseError(
+            f"malformed quoting: {exc}", file=file, line=start, column=None, rule="quoting"
+        ) from None
+    frame = pl.DataFrame(
+        {
+            **{h: pl.Series(h, c, pl.String) for h, c in zip(header, columns, strict=True)},
+            LINE: pl.Series(LINE, lines, pl.Int64),
+        }
+    )
+    return CsvTable(header=header, table=frame, problems=problems, blank_lines=blank)

@@ -1,0 +1,152 @@
+"""Handheld meter-reader route uploads (CSV).
+
+Default header:
+``route,sequence,account,meter,register,read_at,reading,prior_reading,read_code,reader_id,trouble_code``
+(``prior_reading`` and ``trouble_code`` may be left out; ``average_usage`` may be added for the
+hi/low band). Column names, date formats, read codes and limits are options per exchange.
+Rows are typed with polars and checked by a pandera schema (``formats/meter_reads_schema.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Literal
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_table import decode, read_delimited
+from hub.errors import ParseError
+
+FIELDS = (
+    "route",
+    "sequence",
+    "account",
+    "meter",
+    "register",
+    "read_at",
+    "reading",
+    "prior_reading",
+    "read_code",
+    "reader_id",
+    "trouble_code",
+)
+OPTIONAL_FIELDS = ("prior_reading", "trouble_code", "average_usage")
+REQUIRED_FIELDS = tuple(f for f in FIELDS if f not in OPTIONAL_FIELDS)
+ALL_FIELDS = (*FIELDS, "average_usage")
+
+
+class ReadCode(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    meaning: str
+    reading: Literal["required", "optional", "none"] = "required"
+
+
+DEFAULT_READ_CODES = {
+    "01": ReadCode(meaning="actual"),
+    "02": ReadCode(meaning="estimate"),
+    "03": ReadCode(meaning="customer read"),
+    "04": ReadCode(meaning="no access", reading="none"),
+    "05": ReadCode(meaning="locked gate", reading="none"),
+    "06": ReadCode(meaning="dog", reading="none"),
+    "07": ReadCode(meaning="tamper suspected", reading="optional"),
+    "08": ReadCode(meaning="meter removed or changed", reading="optional"),
+    "09": ReadCode(meaning="wrong route", reading="optional"),
+}
+
+
+class MeterReadsOptions(FormatOptions):
+    """Options of the ``meter-reads`` format (``format_options`` in hub.yaml)."""
+
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    encoding: str = "utf-8"
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="our field name -> the header name in the partner's file"
+    )
+    datetime_formats: list[str] | None = Field(None, description="strftime formats; default ISO 8601")
+    read_codes: dict[str, ReadCode] = Field(default_factory=lambda: dict(DEFAULT_READ_CODES))
+    trouble_codes: list[str] | None = Field(
+        None, description="allowed trouble codes; default any 1-4 letters/digits"
+    )
+    read_window_days: int = Field(45, ge=1, le=3660)
+    future_tolerance_minutes: int = Field(10, ge=0, le=1440)
+    max_reading: int = Field(999_999_999, ge=1)
+    account_pattern: str = r"^[0-9A-Za-z-]{1,20}$"
+    meter_pattern: str = r"^[0-9A-Za-z-]{1,20}$"
+    register_pattern: str = r"^[0-9A-Za-z]{1,4}$"
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(ALL_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(ALL_FIELDS)}")
+        return columns
+
+    @field_validator("account_pattern", "meter_pattern", "register_pattern")
+    @classmethod
+    def _regex(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return pattern
+
+    @field_validator("read_codes")
+    @classmethod
+    def _some_codes(cls, codes: dict[str, ReadCode]) -> dict[str, ReadCode]:
+        if not codes:
+            raise ValueError("at least one read code is needed")
+        return codes
+
+
+class MeterReadsFormat(Format[MeterReadsOptions]):
+    name = "meter-reads"
+    options_model = MeterReadsOptions
+    sensitive_fields = frozenset({"account"})
+
+    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        opts = self.options
+        text = decode(data, opts.encoding, ctx.file)
+        raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter)
+        header_of = {f: opts.columns.get(f, f) for f in ALL_FIELDS}
+        missing = [f"{header_of[f]!r}" for f in REQUIRED_FIELDS if header_of[f] not in raw.header]
+        if missing:
+            raise ParseError(
+                f"missing required column(s) {', '.join(missing)}; the header has {', '.join(raw.header)}",
+                file=ctx.file,
+                line=1,
+                column=None,
+                rule="missing_column",
+            )
+        present = {f: h for f, h in header_of.items() if h in raw.header}
+        known = set(present.values())
+        table = raw.table.select(
+            *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
+            *[pl.lit(None, pl.String).alias(f) for f in ALL_FIELDS if f not in present],
+            pl.col(LINE),
+        )
+        facts = {
+            "header": raw.header,
+            "ignored_columns": [h for h in raw.header if h not in known],
+            "blank_lines": raw.blank_lines,
+        }
+        return Parsed(table=table, problems=raw.problems, facts=facts)
+
+    def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
+        from formats.meter_reads_schema import validate_reads
+
+        return validate_reads(parsed, self.options, ctx)
+
+    def write(self, table: pl.DataFrame) -> bytes:
+        """Write rows (typed or string) as an upload with our default header."""
+        cols = [c for c in FIELDS if c in table.columns]
+        out = table.select(cols)
+        if "read_at" in cols and out.schema["read_at"] != pl.String:
+            out = out.with_columns(pl.col("read_at").dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+        buf = io.BytesIO()
+        out.write_csv(buf, separator=self.options.delimiter)
+        return buf.getvalue()

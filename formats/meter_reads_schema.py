@@ -1,0 +1,210 @@
+"""Typing and the pandera schema of meter-reader uploads.
+
+One pass collects every failure: values that do not convert (integer, date/time), then the schema's
+checks (required, patterns, ranges, code lists, read date not in the future and within the window,
+reading present when the read code needs one, duplicate reads within the file). pandera is imported
+here only, where a table is validated: importing it costs most of a second.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from formats.base import LINE, Parsed, ReadContext, Validated
+from formats.meter_reads import MeterReadsOptions
+from hub.problems import Problem
+
+ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+INTEGER = r"^[0-9]{1,18}$"
+SIGNED_INTEGER = r"^[+-]?[0-9]{1,18}$"
+INTEGER_FIELDS = {"sequence": INTEGER, "reading": INTEGER, "prior_reading": INTEGER, "average_usage": INTEGER}
+KEY = ["meter", "register", "read_at"]
+
+
+def parse_datetimes(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr:
+    """String -> UTC datetime; null where the value does not parse. Times without an offset are in
+    ``tz``; a local time that does not exist (DST gap) is null."""
+    if formats is None:
+        norm = raw.str.replace(" ", "T").str.replace(r"Z$", "+00:00")
+        valid = raw.str.contains(ISO_DATETIME)
+        aware = pl.coalesce(
+            norm.str.to_datetime(f, time_zone="UTC", strict=False)
+            for f in ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+        )
+        naive = pl.coalesce(
+            norm.str.to_datetime(f, strict=False) for f in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M")
+        )
+        local = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        return pl.when(valid).then(pl.coalesce(aware, local.dt.convert_time_zone("UTC")))
+    parts = []
+    for fmt in formats:
+        if "%z" in fmt or "%Z" in fmt:
+            parts.append(raw.str.to_datetime(fmt, time_zone="UTC", strict=False))
+        else:
+            parts.append(
+                raw.str.to_datetime(fmt, strict=False)
+                .dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+                .dt.convert_time_zone("UTC")
+            )
+    return pl.coalesce(parts)
+
+
+def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
+    ints = [
+        pl.when(pl.col(f).str.contains(pat)).then(pl.col(f).cast(pl.Int64, strict=False)).alias(f)
+        for f, pat in INTEGER_FIELDS.items()
+    ]
+    digits = pl.max_horizontal(pl.col("reading").str.len_chars(), pl.col("prior_reading").str.len_chars())
+    return raw.with_columns(
+        *ints,
+        parse_datetimes(pl.col("read_at"), opts.datetime_formats, tz).alias("read_at"),
+        pl.when(pl.col("reading").str.contains(INTEGER)).then(digits).cast(pl.Int32).alias("reading_digits"),
+    )
+
+
+def _conversion_problems(raw: pl.DataFrame, typed: pl.DataFrame) -> list[Problem]:
+    expected = {f: "a whole number of register units (digits only)" for f in INTEGER_FIELDS}
+    expected["read_at"] = "a date and time (ISO 8601 by default, e.g. 2026-11-20T08:15:00)"
+    problems: list[Problem] = []
+    for field, what in expected.items():
+        bad = raw.select(LINE, pl.col(field).alias("value")).filter(
+            pl.col("value").is_not_null() & typed.get_column(field).is_null()
+        )
+        rule = "datetime" if field == "read_at" else "integer"
+        problems.extend(
+            Problem.of(rule, f"{field} is not {what}", line=line, field=field, value=value)
+            for line, value in bad.iter_rows()
+        )
+    return problems
+
+
+def build_schema(opts: MeterReadsOptions, ctx: ReadContext) -> pa.DataFrameSchema:
+    latest = ctx.now + timedelta(minutes=opts.future_tolerance_minutes)
+    earliest = ctx.now - timedelta(days=opts.read_window_days)
+    codes = sorted(opts.read_codes)
+    need = [c for c, spec in opts.read_codes.items() if spec.reading == "required"]
+    forbid = [c for c, spec in opts.read_codes.items() if spec.reading == "none"]
+    trouble = (
+        pa.Check.isin(opts.trouble_codes, error="code_list")
+        if opts.trouble_codes is not None
+        else pa.Check.str_matches(r"^[0-9A-Za-z]{1,4}$", error="pattern")
+    )
+
+    def frame_check(name: str, expr: Callable[[], pl.Expr]) -> pa.Check:
+        return pa.Check(lambda data: data.lazyframe.select(expr()), name=name)
+
+    return pa.DataFrameSchema(
+        {
+            "route": pa.Column(pl.String, pa.Check.str_length(1, 20, error="length")),
+            "sequence": pa.Column(pl.Int64, pa.Check.in_range(0, 999_999, error="range")),
+            "account": pa.Column(pl.String, pa.Check.str_matches(opts.account_pattern, error="pattern")),
+            "meter": pa.Column(pl.String, pa.Check.str_matches(opts.meter_pattern, error="pattern")),
+            "register": pa.Column(pl.String, pa.Check.str_matches(opts.register_pattern, error="pattern")),
+            "read_at": pa.Column(
+                pl.Datetime("us", "UTC"),
+                [
+                    pa.Check.le(latest, error="not_in_future"),
+                    pa.Check.ge(earliest, error="read_window"),
+                ],
+            ),
+            "reading": pa.Column(
+                pl.Int64, pa.Check.in_range(0, opts.max_reading, error="range"), nullable=True
+            ),
+            "prior_reading": pa.Column(
+                pl.Int64, pa.Check.in_range(0, opts.max_reading, error="range"), nullable=True
+            ),
+            "read_code": pa.Column(pl.String, pa.Check.isin(codes, error="code_list")),
+            "reader_id": pa.Column(pl.String, pa.Check.str_length(1, 20, error="length")),
+            "trouble_code": pa.Column(pl.String, trouble, nullable=True),
+            "average_usage": pa.Column(pl.Int64, pa.Check.ge(0, error="range"), nullable=True),
+        },
+        checks=[
+            frame_check(
+                "reading_required", lambda: pl.col("reading").is_not_null() | ~pl.col("read_code").is_in(need)
+            ),
+            frame_check(
+                "reading_not_expected",
+                lambda: pl.col("reading").is_null() | ~pl.col("read_code").is_in(forbid),
+            ),
+            frame_check(
+                "duplicate_read",
+                lambda: pl.struct(KEY).is_first_distinct() | pl.any_horizontal(pl.col(KEY).is_null()),
+            ),
+        ],
+    )
+
+
+def _messages(opts: MeterReadsOptions, ctx: ReadContext) -> dict[str, Callable[[str, Any], str]]:
+    codes = ", ".join(sorted(opts.read_codes))
+    return {
+        "required": lambda f, v: f"{f} is required",
+        "length": lambda f, v: f"{f} must be 1 to 20 characters",
+        "range": lambda f, v: f"{f} {v} is out of range",
+        "pattern": lambda f, v: f"{f} does not have the expected form",
+        "code_list": lambda f, v: (
+            f"read code {v!r} is not one of the configured codes ({codes})"
+            if f == "read_code"
+            else f"{f} {v!r} is not a configured code"
+        ),
+        "not_in_future": lambda f, v: (
+            f"read time {v} is in the future (processed at {ctx.now:%Y-%m-%d %H:%M} UTC)"
+        ),
+        "read_window": lambda f, v: (
+            f"read time {v} is older than the {opts.read_window_days}-day read window"
+        ),
+        "reading_required": lambda f, v: "the read code needs a reading but none was given",
+        "reading_not_expected": lambda f, v: (
+            "the read code means the meter was not read, but a reading was given"
+        ),
+        "duplicate_read": lambda f, v: "the same meter, register and read time appear earlier in the file",
+    }
+
+
+FRAME_CHECK_FIELD = {
+    "reading_required": "reading",
+    "reading_not_expected": "reading",
+    "duplicate_read": "meter",
+}
+RULE_OF = {"not_nullable": "required", "dtype": "type"}
+
+
+def _schema_problems(
+    exc: SchemaErrors, raw: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext
+) -> list[Problem]:
+    messages = _messages(opts, ctx)
+    cases = exc.failure_cases.filter(pl.col("index").is_not_null())
+    lines = raw.get_column(LINE)
+    problems = []
+    for column, check, index in cases.select("column", "check", "index").iter_rows():
+        rule = RULE_OF.get(check, check)
+        field = column if column is not None else FRAME_CHECK_FIELD.get(rule, "row")
+        value = raw.item(index, field) if field in raw.columns else None
+        render = messages.get(rule, lambda f, v, r=rule: f"{f} failed {r}")
+        problems.append(
+            Problem.of(rule, render(field, value), line=int(lines[index]), field=field, value=value)
+        )
+    return problems
+
+
+def validate_reads(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:
+    raw = parsed.table
+    tz = ctx.timezone
+    zoneinfo.ZoneInfo(tz)
+    typed = _typed(raw, opts, tz)
+    problems = list(parsed.problems) + _conversion_problems(raw, typed)
+    try:
+        build_schema(opts, ctx).validate(typed, lazy=True)
+    except SchemaErrors as exc:
+        seen = {(p.line, p.field) for p in problems}
+        problems += [p for p in _schema_problems(exc, raw, opts, ctx) if (p.line, p.field) not in seen]
+    bad = {p.line for p in problems if p.line is not None}
+    valid = typed.filter(~pl.col(LINE).is_in(list(bad))) if bad else typed
+    problems.sort(key=lambda p: (p.line or 0, p.field or ""))
+    return Validated(table=valid, problems=problems, rows=parsed.rows)

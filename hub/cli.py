@@ -1,0 +1,294 @@
+"""The ``hub`` command: operator commands with rich tables for people and ``--json`` for scripts.
+
+Exit codes: 0 done; 1 a file or rows were rejected, or the input is invalid; 2 usage or
+configuration error; 3 could not finish for a reason that may pass (retry).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from typer.exceptions import TyperException
+
+from hub import render
+from hub.config import DEFAULT_CONFIG, Settings, load_config
+from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
+
+if TYPE_CHECKING:
+    from hub.pipeline import Hub, Outcome
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Utility Exchange Hub: move, check and map partner files into CIS transactions.",
+)
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+ExchangeOpt = Annotated[str, typer.Option("--exchange", "-x", help="the exchange the file belongs to")]
+
+
+def _settings(config: Path) -> Settings:
+    return load_config(config)
+
+
+def _with_hub(config: Path, json_out: bool, work: Callable[[Hub], T]) -> T:
+    """Open the hub (ledger, recovery), run ``work`` with a progress line, close it."""
+    from hub.pipeline import Hub
+
+    settings = _settings(config)
+    with render.progress(err, enabled=not json_out) as progress:
+        hub = Hub(settings, progress=progress)
+        try:
+            return work(hub)
+        finally:
+            hub.close()
+
+
+def _emit(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _exit_for(outcomes: list[Outcome]) -> None:
+    if any(o.state in ("rejected", "failed") or o.rejected for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    config: ConfigOpt = Path("hub.yaml"),
+    force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented default hub.yaml and the exchanges' drop folders."""
+    if config.exists() and not force:
+        err.print(f"{config} exists already; use --force to overwrite it")
+        raise typer.Exit(2)
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+    settings = _settings(config)
+    for ex in settings.exchanges.values():
+        ex.source_path.mkdir(parents=True, exist_ok=True)
+    out.print(f"wrote {config} with exchanges: {', '.join(settings.exchanges)}")
+
+
+@app.command()
+def process(
+    path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
+) -> None:
+    """Land one file and run it through an exchange (the source file is left where it is)."""
+    outcome = _with_hub(config, json_out, lambda hub: hub.process_path(path, exchange))
+    _show_outcome(outcome, json_out)
+    _exit_for([outcome])
+
+
+@app.command()
+def validate(
+    path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
+) -> None:
+    """Dry run: check a file and print every problem; nothing is landed or delivered."""
+    outcome = _with_hub(config, json_out, lambda hub: hub.check_path(path, exchange))
+    _show_outcome(outcome, json_out, dry_run=True)
+    _exit_for([outcome])
+
+
+@app.command()
+def cycle(
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+    exchange: Annotated[list[str] | None, typer.Option("--exchange", "-x")] = None,
+) -> None:
+    """Process every file waiting in the exchanges' source folders once (the nightly cycle)."""
+    outcomes = _with_hub(config, json_out, lambda hub: hub.cycle(exchange))
+    if json_out:
+        _emit([o.to_dict() for o in outcomes])
+    else:
+        render.summary(out, outcomes)
+    _exit_for(outcomes)
+
+
+@app.command()
+def files(
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+    state: Annotated[str | None, typer.Option(help="only files in this state")] = None,
+    exchange: Annotated[str | None, typer.Option("--exchange", "-x")] = None,
+) -> None:
+    """List the files in the ledger."""
+    from hub.ledger import FILE_STATES, Ledger
+
+    if state is not None and state not in FILE_STATES:
+        raise typer.BadParameter(f"{state!r} is not one of {', '.join(FILE_STATES)}", param_hint="--state")
+    ledger = Ledger.open(_settings(config).ledger_url())
+    try:
+        records = ledger.files(state=state, exchange=exchange)
+    finally:
+        ledger.close()
+    if json_out:
+        _emit([r.summary() for r in records])
+    else:
+        render.files_table(out, records)
+
+
+@app.command()
+def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
+    """Show one file: its state, counts, batches and every problem of its last run."""
+    from hub.ledger import Ledger
+
+    ledger = Ledger.open(_settings(config).ledger_url())
+    try:
+        record = ledger.file(file_id)
+        problems = ledger.problems(file_id)
+        batches = ledger.batches_of(file_id)
+    finally:
+        ledger.close()
+    if json_out:
+        _emit(
+            {
+                **record.summary(),
+                "size": record.size,
+                "landed_path": record.landed_path,
+                "source": record.source,
+                "already_delivered": record.already_delivered,
+                "duplicate_of": record.duplicate_of,
+                "replaces": record.replaces,
+                "error": record.error,
+                "landed_at": record.landed_at,
+                "updated_at": record.updated_at,
+                "batches": [
+                    {"batch_id": b["batch_id"], "transactions": b["transactions"], "control": b["path"]}
+                    for b in batches
+                ],
+                "problems": [
+                    {k: p.to_dict()[k] for k in ("line", "field", "value", "rule", "message", "level")}
+                    for p in problems
+                ],
+            }
+        )
+    else:
+        render.file_detail(out, record, problems, batches)
+
+
+@app.command()
+def reprocess(
+    file_id: int,
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+    with_path: Annotated[Path | None, typer.Option("--with", help="a corrected file")] = None,
+    accept_valid_rows: Annotated[
+        bool, typer.Option("--accept-valid-rows", help="deliver the good rows")
+    ] = False,
+) -> None:
+    """Reprocess a file: as landed (after a config fix), or with a corrected file in its place.
+    Transactions delivered before are never delivered again."""
+    outcome = _with_hub(
+        config,
+        json_out,
+        lambda hub: hub.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
+    )
+    _show_outcome(outcome, json_out)
+    _exit_for([outcome])
+
+
+@app.command()
+def sample(
+    out_path: Annotated[Path, typer.Argument(metavar="PATH")],
+    rows: Annotated[int, typer.Option(min=0)] = 1000,
+    bad: Annotated[int, typer.Option(min=0, help="rows that break a rule")] = 0,
+    seed: int = 1,
+) -> None:
+    """Write a generated meter-reader upload (for trying the hub and for benchmarks)."""
+    from hub.sample import meter_reads_csv
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(meter_reads_csv(rows, bad=bad, seed=seed))
+    out.print(f"wrote {out_path}: {rows} rows, {bad} bad")
+
+
+@app.command()
+def demo(
+    config: ConfigOpt = Path("hub.yaml"),
+    rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
+) -> None:
+    """One full nightly cycle on the embedded default: sample uploads into inbox/, process, summary."""
+    from hub.sample import meter_reads_csv
+
+    if not config.exists():
+        config.write_text(DEFAULT_CONFIG, encoding="utf-8")
+        out.print(f"wrote the default configuration to {config}")
+    settings = _settings(config)
+    ex = settings.exchange("meter-reads")
+    ex.source_path.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    good = meter_reads_csv(rows, seed=int(stamp) % 9973)
+    files = {
+        f"route-north-{stamp}.csv": good,
+        f"route-south-{stamp}.csv": meter_reads_csv(rows, bad=8, seed=int(stamp) % 9973 + 1),
+        f"route-north-{stamp}-resent.csv": good,
+    }
+    for name, data in files.items():
+        (ex.source_path / name).write_bytes(data)
+    out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
+    outcomes = _with_hub(config, False, lambda hub: hub.cycle(["meter-reads"], trigger="demo"))
+    render.summary(out, outcomes)
+    out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
+    out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")
+
+
+def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) -> None:
+    if json_out:
+        _emit(outcome.to_dict())
+    else:
+        render.outcome(out, outcome, dry_run=dry_run)
+
+
+def main() -> None:
+    """Console entry point: HubErrors become one-line messages and exit codes, never tracebacks."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        code = 130
+    except TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc.format_message()}")
+        code = 2
+    except (ConfigError, NotFound) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        code = 2
+    except Rejected as exc:
+        err.print(f"[red]rejected:[/red] {exc}", highlight=False)
+        code = 1
+    except (Retryable, HubError) as exc:
+        err.print(f"[red]failed:[/red] {exc} (retry when the cause is fixed)", highlight=False)
+        code = 3
+    except Exception as exc:  # a bug: keep the traceback for the developers, not on the operator's screen
+        crash = Path(os.environ.get("HUB_CRASH_DIR", "var")) / "crash.log"
+        try:
+            crash.parent.mkdir(parents=True, exist_ok=True)
+            with crash.open("a", encoding="utf-8") as fh:
+                fh.write(f"--- {datetime.now(UTC).isoformat()}\n{traceback.format_exc()}\n")
+            where = f"; details in {crash}"
+        except OSError:
+            where = ""
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}{where}", highlight=False)
+        code = 4
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,346 @@
+"""The hub's configuration: one YAML file (``hub.yaml``) validated by pydantic before anything runs.
+
+Format and mapping options are validated by the models their implementations declare (the config
+spec lives beside each implementation), and every mistake is reported with its key path.
+Secrets never live in the file: the ledger URL's password comes from an environment variable or a
+file named here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hub.errors import ConfigError, SecretMissing
+
+EXCHANGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class Strict(BaseModel):
+    """Base for config documents: unknown keys are mistakes, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LedgerConfig(Strict):
+    """Where the ledger lives. ``url`` is any SQLAlchemy URL without a password; relative SQLite
+    paths are resolved against the folder holding hub.yaml."""
+
+    url: str = "sqlite:///var/hub.db"
+    url_env: str | None = Field(None, description="environment variable holding the full URL")
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, url: str) -> str:
+        if re.match(r"^[a-z0-9+]+://[^/@]*:[^/@]*@", url):
+            raise ValueError("the URL holds a password; use password_env or password_file instead")
+        return url
+
+
+class PathsConfig(Strict):
+    var: Path = Path("var")
+    inbox: Path = Path("inbox")
+    outbox: Path = Path("outbox")
+
+
+class FolderSource(Strict):
+    """Files dropped into a local folder (the embedded default)."""
+
+    type: Literal["folder"] = "folder"
+    path: Path | None = Field(None, description="default: <inbox>/<exchange name>")
+    pattern: str = "*"
+    post_action: Literal["archive", "delete", "leave"] = "archive"
+    archive_dir: Path | None = Field(None, description="default: <source path>/archive")
+
+
+class CisFolderDestination(Strict):
+    """CIS batch files written to a folder the CIS picks up from."""
+
+    type: Literal["cis-folder"] = "cis-folder"
+    path: Path | None = Field(None, description="default: <outbox>/cis")
+
+
+class ExchangeConfig(Strict):
+    kind: str
+    format: str | None = Field(None, description="default: the kind's own format")
+    format_options: dict[str, Any] = Field(default_factory=dict)
+    mapping_options: dict[str, Any] = Field(default_factory=dict)
+    source: FolderSource = FolderSource()
+    destination: CisFolderDestination = CisFolderDestination()
+    row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
+    timezone: str | None = Field(None, description="default: the hub's timezone")
+    max_file_bytes: int = Field(2 * 1024**3, gt=0)
+    enabled: bool = True
+
+
+class HubConfig(Strict):
+    version: Literal[1] = 1
+    timezone: str = "UTC"
+    ledger: LedgerConfig = LedgerConfig()
+    paths: PathsConfig = PathsConfig()
+    exchanges: dict[str, ExchangeConfig] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, tz: str) -> str:
+        return _check_zone(tz)
+
+    @field_validator("exchanges")
+    @classmethod
+    def _names(cls, exchanges: dict[str, ExchangeConfig]) -> dict[str, ExchangeConfig]:
+        for name, ex in exchanges.items():
+            if not EXCHANGE_NAME.match(name):
+                raise ValueError(f"exchange name {name!r} must be lower-case letters, digits and '-'")
+            if ex.timezone is not None:
+                _check_zone(ex.timezone)
+        return exchanges
+
+
+def _check_zone(tz: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r} (expected an IANA name like America/Chicago)") from exc
+    return tz
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One configured exchange with its options resolved against its format and mapping."""
+
+    name: str
+    config: ExchangeConfig
+    format_name: str
+    format_options: BaseModel
+    mapping_options: BaseModel
+    timezone: str
+    source_path: Path
+    archive_path: Path
+    destination_path: Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The loaded configuration with paths made absolute against the config's folder."""
+
+    config: HubConfig
+    root: Path
+    path: Path | None
+    exchanges: dict[str, Exchange]
+
+    @property
+    def var(self) -> Path:
+        return self.root / self.config.paths.var
+
+    @property
+    def landed_dir(self) -> Path:
+        return self.var / "landed"
+
+    def exchange(self, name: str) -> Exchange:
+        from hub.errors import UsageError
+
+        try:
+            return self.exchanges[name]
+        except KeyError:
+            known = ", ".join(sorted(self.exchanges)) or "none configured"
+            raise UsageError(f"no exchange named {name!r} (known: {known})") from None
+
+    def ledger_url(self) -> str:
+        """The ledger URL with its secret filled in from the environment or a file."""
+        led = self.config.ledger
+        if led.url_env:
+            url = os.environ.get(led.url_env)
+            if not url:
+                raise SecretMissing(f"ledger.url_env names {led.url_env}, which is not set")
+            return url
+        url = led.url
+        password: str | None = None
+        if led.password_env:
+            password = os.environ.get(led.password_env)
+            if password is None:
+                raise SecretMissing(f"ledger.password_env names {led.password_env}, which is not set")
+        elif led.password_file:
+            pw_path = self.root / led.password_file
+            try:
+                password = pw_path.read_text().strip()
+            except OSError as exc:
+                raise SecretMissing(f"ledger.password_file {pw_path}: {exc.strerror}") from exc
+        if password is not None:
+            from urllib.parse import quote
+
+            scheme, rest = url.split("://", 1)
+            user, host = rest.split("@", 1) if "@" in rest else ("", rest)
+            url = f"{scheme}://{user}:{quote(password, safe='')}@{host}"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url.removeprefix("sqlite:///")
+            url = f"sqlite:///{(self.root / rel).resolve()}"
+        return url
+
+
+def format_validation_error(exc: ValidationError, prefix: tuple[str | int, ...], source: str) -> str:
+    """One line per mistake: ``hub.yaml: exchanges.x.row_policy: expected ... (got ...)``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
+        msg = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{source}: {loc or '(top)'}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Path | None = None) -> Settings:
+    """Validate a configuration document and resolve every exchange; raise ConfigError listing all
+    mistakes with their key paths."""
+    from formats import get_format
+    from mappings import get_mapping
+
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(raw).__name__}")
+    try:
+        cfg = HubConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, (), source)) from None
+
+    problems: list[str] = []
+    exchanges: dict[str, Exchange] = {}
+    for name, ex in cfg.exchanges.items():
+        where: tuple[str | int, ...] = ("exchanges", name)
+        try:
+            mapping = get_mapping(ex.kind)
+        except KeyError as exc:
+            problems.append(f"{source}: {'.'.join(map(str, where))}.kind: {exc.args[0]}")
+            continue
+        fmt_name = ex.format or mapping.default_format
+        try:
+            fmt = get_format(fmt_name)
+        except KeyError as exc:
+            problems.append(f"{source}: {'.'.join(map(str, where))}.format: {exc.args[0]}")
+            continue
+        try:
+            fopts = fmt.options_model.model_validate(ex.format_options)
+        except ValidationError as exc:
+            problems.append(format_validation_error(exc, (*where, "format_options"), source))
+            continue
+        try:
+            mopts = mapping.options_model.model_validate(ex.mapping_options)
+        except ValidationError as exc:
+            problems.append(format_validation_error(exc, (*where, "mapping_options"), source))
+            continue
+        for msg in mapping.check_options(mopts, fopts):
+            problems.append(f"{source}: {'.'.join(map(str, where))}.mapping_options: {msg}")
+        src = root / (ex.source.path or cfg.paths.inbox / name)
+        exchanges[name] = Exchange(
+            name=name,
+            config=ex,
+            format_name=fmt_name,
+            format_options=fopts,
+            mapping_options=mopts,
+            timezone=ex.timezone or cfg.timezone,
+            source_path=src,
+            archive_path=root / ex.source.archive_dir if ex.source.archive_dir else src / "archive",
+            destination_path=root / (ex.destination.path or cfg.paths.outbox / "cis"),
+        )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return Settings(config=cfg, root=root, path=path, exchanges=exchanges)
+
+
+def load_config(path: Path) -> Settings:
+    """Read and validate ``hub.yaml``. A missing file is an error that says how to create one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no configuration file; run `hub init` to write a commented default"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
+    return parse_config(raw, root=path.parent.resolve(), source=path.name, path=path)
+
+
+DEFAULT_CONFIG = """\
+# Utility Exchange Hub configuration.
+# Every key below shows its default; delete what you do not change. Secrets (passwords, keys)
+# never go in this file: name an environment variable or a file that holds them.
+version: 1
+
+# Time zone of the utility: read times without an offset are in this zone.
+timezone: UTC
+
+ledger:
+  # Any SQLAlchemy URL. SQLite is the embedded default; use PostgreSQL when several hub nodes run:
+  #   url: postgresql+psycopg://hub@db.example.net/hub
+  #   password_env: HUB_LEDGER_PASSWORD      # or password_file: /etc/hub/ledger-password
+  url: sqlite:///var/hub.db
+
+paths:
+  var: var          # ledger, landed copies (read-only, named by sha256) and error reports
+  inbox: inbox      # default drop folders, one per exchange: inbox/<exchange>/
+  outbox: outbox    # CIS batches go to outbox/cis/
+
+exchanges:
+  # Handheld meter-reader route uploads -> CIS MeterRead / ReadException transactions.
+  meter-reads:
+    kind: meter-reads
+    source:
+      type: folder
+      path: inbox/meter-reads
+      pattern: "*.csv"
+      post_action: archive        # archive | delete | leave (the landed copy is always kept)
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # reject-file: one bad row rejects the whole file (nothing delivered).
+    # accept-valid-rows: deliver the good rows, report the bad ones for correction.
+    row_policy: reject-file
+    format_options:
+      delimiter: ","
+      encoding: utf-8
+      # Header names in the partner's file, if they differ from ours:
+      # columns: {account: AcctNo, read_at: ReadDate}
+      # Date formats (strftime); default is ISO 8601 (2026-11-20T08:15:00, optional offset):
+      # datetime_formats: ["%m/%d/%Y %H:%M"]
+      read_window_days: 45          # reads older than this are rejected
+      future_tolerance_minutes: 10  # handheld clock skew allowed
+      # read_codes: code -> meaning and whether a reading must be present (required|optional|none)
+      read_codes:
+        "01": {meaning: actual, reading: required}
+        "02": {meaning: estimate, reading: required}
+        "03": {meaning: customer read, reading: required}
+        "04": {meaning: no access, reading: none}
+        "05": {meaning: locked gate, reading: none}
+        "06": {meaning: dog, reading: none}
+        "07": {meaning: tamper suspected, reading: optional}
+        "08": {meaning: meter removed or changed, reading: optional}
+        "09": {meaning: wrong route, reading: optional}
+    mapping_options:
+      # Codes that become a ReadException for review instead of a MeterRead.
+      exception_codes: {"04": no_access, "05": locked_gate, "06": dog, "07": tamper,
+                        "08": meter_changed, "09": wrong_route}
+      estimate_codes: ["02"]
+      # Hi/low audit of consumption (reading - prior_reading):
+      flag_zero_consumption: true
+      max_consumption: null         # absolute high limit, in register units
+      band_low_percent: 50          # against average_usage when the upload carries it
+      band_high_percent: 200
+      dials: null                   # null: taken from the digits the reader keyed
+"""

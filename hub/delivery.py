@@ -1,0 +1,109 @@
+"""Delivery of CIS transactions, exactly once.
+
+Inside one locked ledger transaction: anti-join the mapped keys against every key the exchange has
+delivered, stage the batch files under temporary names, record the batch and its keys; after the
+commit, rename the files into place and mark the batch published. A crash before the commit leaves
+only temporary files (removed by ``recover``); a crash after it leaves a recorded batch that
+``recover`` publishes. A key the ledger holds is never delivered again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from formats import cis_batch
+from formats.base import LINE
+from hub.errors import AlreadyDelivered
+from hub.ledger import Ledger
+
+
+@dataclass
+class DeliveryResult:
+    batch_id: str | None
+    delivered: dict[str, int] = field(default_factory=dict)
+    already_delivered: int = 0
+    control_path: Path | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.delivered.values())
+
+
+def deliver(
+    ledger: Ledger,
+    *,
+    exchange: str,
+    folder: Path,
+    file_id: int,
+    run_id: int,
+    tables: dict[str, pl.DataFrame],
+    meta: dict[str, Any],
+) -> DeliveryResult:
+    """Deliver the transactions whose keys the ledger does not hold yet."""
+    stamp = datetime.now(UTC)
+    batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
+    staged: cis_batch.StagedBatch | None = None
+    try:
+        with ledger.tx() as conn:
+            ledger.lock_exchange(conn, exchange)
+            held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
+            fresh: dict[str, pl.DataFrame] = {}
+            already = 0
+            for txn_type, frame in tables.items():
+                new = frame.join(held, on="idempotency_key", how="anti") if held.height else frame
+                already += frame.height - new.height
+                fresh[txn_type] = new
+            keys = pl.concat([f.select("idempotency_key") for f in fresh.values()])
+            if keys.get_column("idempotency_key").is_duplicated().any():
+                dup = keys.filter(pl.col("idempotency_key").is_duplicated()).item(0, 0)
+                raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
+            if keys.height == 0:
+                return DeliveryResult(None, {t: 0 for t in tables}, already)
+            staged = cis_batch.stage(folder, batch_id, fresh, {**meta, "created_at": stamp.isoformat()})
+            batch_pk = ledger.record_batch(
+                conn,
+                batch_id=batch_id,
+                exchange=exchange,
+                file_id=file_id,
+                run_id=run_id,
+                path=str(staged.control_path),
+                control_sha256=staged.control_sha256,
+                keys={
+                    t: f.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
+                    for t, f in fresh.items()
+                    if f.height
+                },
+            )
+    except BaseException:
+        if staged is not None:
+            cis_batch.discard(staged.moves)
+        raise
+    cis_batch.publish(staged)
+    ledger.mark_published(batch_pk)
+    return DeliveryResult(batch_id, {t: f.height for t, f in fresh.items()}, already, staged.control_path)
+
+
+def recover(ledger: Ledger, folders: list[Path]) -> list[str]:
+    """Finish what a crash interrupted: publish recorded batches, remove staging files of batches
+    that were never recorded. Runs inside a write transaction, so no delivery is mid-staging.
+    Returns the ids of the batches it published."""
+    with ledger.tx() as conn:
+        pending = ledger.unpublished_batches(conn)
+        recorded = {b["batch_id"] for b in pending}
+        for folder in folders:
+            if folder.is_dir():
+                for temp in folder.glob(".*.tmp"):
+                    if temp.name[1:].split(".")[0] not in recorded:
+                        temp.unlink(missing_ok=True)
+    published = []
+    for batch in pending:
+        folder = Path(batch["path"]).parent
+        cis_batch.publish(cis_batch.restage(folder, batch["batch_id"], batch["control_sha256"]))
+        ledger.mark_published(batch["id"])
+        published.append(batch["batch_id"])
+    return published

@@ -1,0 +1,424 @@
+"""The ledger: the hub's memory of files, runs, rejections and delivered transactions.
+
+SQLAlchemy 2 Core over SQLite by default or any SQLAlchemy URL; the schema is brought to the
+current migration on open. SQLAlchemy errors are translated into ``LedgerError``/``LedgerBusy``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from hub.errors import LedgerBusy, LedgerError, NotFound
+from hub.ledger import schema as t
+from hub.problems import Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    exchange: str
+    name: str
+    sha256: str
+    size: int
+    source: str
+    state: str
+    landed_path: str
+    rows: int | None
+    delivered: int
+    rejected: int
+    already_delivered: int
+    duplicate_of: int | None
+    replaces: int | None
+    last_run_id: int | None
+    error: str | None
+    landed_at: datetime
+    updated_at: datetime
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "exchange": self.exchange,
+            "name": self.name,
+            "sha256": self.sha256,
+            "state": self.state,
+            "rows": self.rows,
+            "delivered": self.delivered,
+            "rejected": self.rejected,
+        }
+
+
+def _file(row: Any) -> FileRecord:
+    data = dict(row._mapping)
+    data["landed_at"] = _aware(data["landed_at"])
+    data["updated_at"] = _aware(data["updated_at"])
+    return FileRecord(**data)
+
+
+class Ledger:
+    """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Ledger:
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args=_connect_args(url))
+            if engine.dialect.name == "sqlite":
+                _sqlite_tuning(engine)
+            ledger = cls(engine)
+            ledger.migrate()
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from None
+        return ledger
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> None:
+        """Apply pending migrations; cheap when the schema is already at head."""
+        with self.engine.connect() as conn:
+            if _current_revision(conn) == t.HEAD_REVISION:
+                return
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers queue instead of failing)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from None
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def find_by_sha(self, exchange: str, sha256: str) -> FileRecord | None:
+        """The first file of this exchange with this content that was not itself a duplicate."""
+        with self.tx() as conn:
+            row = conn.execute(
+                select(t.files)
+                .where(
+                    t.files.c.exchange == exchange, t.files.c.sha256 == sha256, t.files.c.state != "duplicate"
+                )
+                .order_by(t.files.c.id)
+                .limit(1)
+            ).first()
+        return None if row is None else _file(row)
+
+    def add_file(
+        self,
+        *,
+        exchange: str,
+        name: str,
+        sha256: str,
+        size: int,
+        source: str,
+        state: str,
+        landed_path: str,
+        duplicate_of: int | None = None,
+        replaces: int | None = None,
+    ) -> int:
+        stamp = now()
+        with self.tx() as conn:
+            result = conn.execute(
+                insert(t.files).values(
+                    exchange=exchange,
+                    name=name,
+                    sha256=sha256,
+                    size=size,
+                    source=source,
+                    state=state,
+                    landed_path=landed_path,
+                    duplicate_of=duplicate_of,
+                    replaces=replaces,
+                    delivered=0,
+                    rejected=0,
+                    already_delivered=0,
+                    landed_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def update_file(self, file_id: int, **values: Any) -> None:
+        if "state" in values and values["state"] not in FILE_STATES:
+            raise ValueError(f"unknown file state {values['state']!r}")
+        with self.tx() as conn:
+            conn.execute(update(t.files).where(t.files.c.id == file_id).values(updated_at=now(), **values))
+
+    def file(self, file_id: int) -> FileRecord:
+        with self.tx() as conn:
+            row = conn.execute(select(t.files).where(t.files.c.id == file_id)).first()
+        if row is None:
+            raise NotFound(f"no file with id {file_id} in the ledger (see `hub files`)")
+        return _file(row)
+
+    def files(self, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
+        query = select(t.files).order_by(t.files.c.id)
+        if state:
+            query = query.where(t.files.c.state == state)
+        if exchange:
+            query = query.where(t.files.c.exchange == exchange)
+        with self.tx() as conn:
+            return [_file(r) for r in conn.execute(query)]
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def start_run(self, exchange: str | None, trigger: str) -> int:
+        with self.tx() as conn:
+            result = conn.execute(
+                insert(t.runs).values(
+                    exchange=exchange,
+                    trigger=trigger,
+                    started_at=now(),
+                    status="running",
+                    files=0,
+                    rows=0,
+                    delivered=0,
+                    rejected=0,
+                    duplicates=0,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        files: int,
+        rows: int,
+        delivered: int,
+        rejected: int,
+        duplicates: int,
+        totals: dict[str, Any] | None = None,
+    ) -> None:
+        with self.tx() as conn:
+            conn.execute(
+                update(t.runs)
+                .where(t.runs.c.id == run_id)
+                .values(
+                    ended_at=now(),
+                    status=status,
+                    files=files,
+                    rows=rows,
+                    delivered=delivered,
+                    rejected=rejected,
+                    duplicates=duplicates,
+                    totals=json.dumps(totals or {}),
+                )
+            )
+
+    def last_run(self, exchange: str) -> dict[str, Any] | None:
+        with self.tx() as conn:
+            row = conn.execute(
+                select(t.runs).where(t.runs.c.exchange == exchange).order_by(t.runs.c.id.desc()).limit(1)
+            ).first()
+        return None if row is None else dict(row._mapping)
+
+    # -- rejections -----------------------------------------------------------------------------
+
+    def add_problems(self, file_id: int, run_id: int, problems: Sequence[Problem]) -> None:
+        if not problems:
+            return
+        rows = [
+            {
+                "file_id": file_id,
+                "run_id": run_id,
+                "level": p.level,
+                "line": p.line,
+                "field": p.field,
+                "value": p.value,
+                "rule": p.rule,
+                "message": p.message,
+            }
+            for p in problems
+        ]
+        with self.tx() as conn:
+            conn.execute(insert(t.rejections), rows)
+
+    def problems(self, file_id: int, run_id: int | None = None) -> list[Problem]:
+        """The problems of a file's run (default: its last run), in file order."""
+        if run_id is None:
+            run_id = self.file(file_id).last_run_id
+        r = t.rejections.c
+        with self.tx() as conn:
+            rows = conn.execute(
+                select(t.rejections)
+                .where(r.file_id == file_id, r.run_id == run_id)
+                .order_by(r.line.is_not(None), r.line, r.id)
+            ).all()
+        return [
+            Problem(rule=x.rule, message=x.message, line=x.line, field=x.field, value=x.value, level=x.level)
+            for x in rows
+        ]
+
+    # -- delivered transactions -----------------------------------------------------------------
+
+    def lock_exchange(self, conn: Connection, exchange: str) -> None:
+        """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
+        SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
+        lock = t.exchange_locks
+        if conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
+            conn.execute(insert(lock).values(exchange=exchange))
+        conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
+
+    def delivered_keys(self, conn: Connection, exchange: str) -> pl.DataFrame:
+        """Every idempotency key already delivered for the exchange: columns ``key``, ``txn_type``,
+        ``file_id``, ``line``."""
+        import polars as pl
+
+        d = t.delivered_transactions.c
+        frames = [
+            pl.read_ipc(io.BytesIO(blob)).with_columns(
+                pl.lit(txn_type).alias("txn_type"), pl.lit(file_id, pl.Int64).alias("file_id")
+            )
+            for blob, txn_type, file_id in conn.execute(
+                select(d["keys"], d.txn_type, d.file_id).where(d.exchange == exchange)
+            )
+        ]
+        if not frames:
+            return pl.DataFrame(
+                schema={"key": pl.String, "line": pl.Int64, "txn_type": pl.String, "file_id": pl.Int64}
+            )
+        return pl.concat(frames, how="vertical_relaxed")
+
+    def record_batch(
+        self,
+        conn: Connection,
+        *,
+        batch_id: str,
+        exchange: str,
+        file_id: int,
+        run_id: int,
+        path: str,
+        control_sha256: str,
+        keys: dict[str, pl.DataFrame],
+    ) -> int:
+        """Record a staged batch and its keys inside the caller's locked transaction."""
+        stamp = now()
+        total = sum(frame.height for frame in keys.values())
+        result = conn.execute(
+            insert(t.batches).values(
+                batch_id=batch_id,
+                exchange=exchange,
+                file_id=file_id,
+                run_id=run_id,
+                path=path,
+                transactions=total,
+                control_sha256=control_sha256,
+                created_at=stamp,
+            )
+        )
+        pk = result.inserted_primary_key
+        assert pk is not None
+        for txn_type, frame in keys.items():
+            buf = io.BytesIO()
+            frame.select("key", "line").write_ipc(buf, compression="zstd")
+            conn.execute(
+                insert(t.delivered_transactions).values(
+                    batch_pk=pk[0],
+                    exchange=exchange,
+                    txn_type=txn_type,
+                    file_id=file_id,
+                    count=frame.height,
+                    keys=buf.getvalue(),
+                    created_at=stamp,
+                )
+            )
+        return int(pk[0])
+
+    def mark_published(self, batch_pk: int) -> None:
+        with self.tx() as conn:
+            conn.execute(update(t.batches).where(t.batches.c.id == batch_pk).values(published_at=now()))
+
+    def unpublished_batches(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(t.batches).where(t.batches.c.published_at.is_(None))).all()
+        return [dict(r._mapping) for r in rows]
+
+    def batches_of(self, file_id: int) -> list[dict[str, Any]]:
+        with self.tx() as conn:
+            rows = conn.execute(
+                select(t.batches).where(t.batches.c.file_id == file_id).order_by(t.batches.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def count_files(self) -> int:
+        with self.tx() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.files)).scalar_one())
+
+
+def _current_revision(conn: Connection) -> str | None:
+    try:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except SQLAlchemyError:
+        conn.rollback()
+        return None
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"timeout": 60, "isolation_level": None}
+    return {}
+
+
+def _sqlite_tuning(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _translate(exc: SQLAlchemyError) -> LedgerError:
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else str(exc)
+    if isinstance(exc, OperationalError) and "locked" in text:
+        return LedgerBusy(f"ledger is busy: {text}")
+    return LedgerError(f"ledger error: {text}")

@@ -1,0 +1,116 @@
+"""Ledger tables (SQLAlchemy Core). The migrations in ``migrations/versions`` create them; this module
+describes them for queries. Change both together, with a new migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+HEAD_REVISION = "0001"
+
+metadata = MetaData()
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exchange", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("landed_path", Text, nullable=False),
+    Column("rows", Integer),
+    Column("delivered", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("already_delivered", Integer, nullable=False, default=0),
+    Column("duplicate_of", Integer, ForeignKey("files.id")),
+    Column("replaces", Integer, ForeignKey("files.id")),
+    Column("last_run_id", Integer),
+    Column("error", Text),
+    Column("landed_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_files_exchange_sha", "exchange", "sha256"),
+    Index("ix_files_state", "state"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exchange", String(64)),
+    Column("trigger", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("files", Integer, nullable=False, default=0),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("delivered", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("totals", Text),
+)
+
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("line", Integer),
+    Column("field", String(64)),
+    Column("value", Text),
+    Column("rule", String(64), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_rejections_file_run", "file_id", "run_id"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", String(128), nullable=False, unique=True),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("transactions", Integer, nullable=False),
+    Column("control_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+)
+
+# One row per (batch, transaction type): the delivered idempotency keys and source lines as a
+# compressed Arrow IPC table, so a million keys dedupe by a columnar anti-join, not a million INSERTs.
+delivered_transactions = Table(
+    "delivered_transactions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_pk", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("txn_type", String(32), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("keys", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_delivered_exchange", "exchange", "created_at"),
+)
+
+exchange_locks = Table(
+    "exchange_locks",
+    metadata,
+    Column("exchange", String(64), primary_key=True),
+)

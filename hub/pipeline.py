@@ -1,0 +1,411 @@
+"""The pipeline of one exchange: land -> parse -> validate -> map -> deliver.
+
+File states: ``landed -> parsed -> validated -> mapped -> delivered`` or ``-> rejected`` (a rejected
+file replaced by a corrected one becomes ``reprocessed``), or ``duplicate`` when the same content
+already landed for the exchange. Every step is recorded in the ledger before the next begins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from formats import get_format
+from formats.base import Format, FormatOptions, ReadContext, Validated
+from hub.config import Exchange, Settings
+from hub.delivery import DeliveryResult, deliver, recover
+from hub.errors import HubError, ParseError, Rejected, UsageError
+from hub.landing import land_file
+from hub.ledger import FileRecord, Ledger
+from hub.problems import Problem
+from hub.report import write_reports
+from mappings import get_mapping
+from mappings.base import MapContext
+
+UNFINISHED = ("landed", "parsed", "validated", "mapped")
+Policy = Literal["reject-file", "accept-valid-rows"]
+Progress = Callable[[str, str], None]  # (file name, stage)
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: what an operator, the summary and ``--json`` show."""
+
+    file_id: int
+    exchange: str
+    name: str
+    state: str
+    rows: int = 0
+    delivered: int = 0
+    rejected: int = 0
+    already_delivered: int = 0
+    duplicate_of: int | None = None
+    batch_id: str | None = None
+    by_type: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.file_id,
+            "exchange": self.exchange,
+            "name": self.name,
+            "state": self.state,
+            "rows": self.rows,
+            "delivered": self.delivered,
+            "rejected": self.rejected,
+            "already_delivered": self.already_delivered,
+            "duplicate_of": self.duplicate_of,
+            "batch_id": self.batch_id,
+            "transactions": self.by_type,
+            "problems": [p.to_dict() for p in self.problems],
+            "reports": self.reports,
+        }
+
+
+@dataclass
+class Checked:
+    """The result of parse + validate + map, before delivery."""
+
+    validated: Validated | None
+    tables: dict[str, Any]
+    problems: list[Problem]
+    file_level: bool
+
+
+class Hub:
+    """The hub on one configuration and ledger."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = Ledger.open(settings.ledger_url())
+        self.progress = progress or (lambda name, stage: None)
+        self.now = now or (lambda: datetime.now(UTC))
+        recover(self.ledger, sorted({ex.destination_path for ex in settings.exchanges.values()}))
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def process_path(
+        self,
+        path: Path,
+        exchange: str,
+        *,
+        trigger: str = "manual",
+        replaces: int | None = None,
+        policy: Policy | None = None,
+    ) -> Outcome:
+        """Land a file and run it through the exchange in a run of its own."""
+        ex = self.settings.exchange(exchange)
+        run_id = self.ledger.start_run(ex.name, trigger)
+        outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy)
+        self._finish_run(run_id, [outcome])
+        return outcome
+
+    def reprocess(
+        self, file_id: int, *, corrected: Path | None = None, accept_valid_rows: bool = False
+    ) -> Outcome:
+        """Run a landed file again (after a config fix), or a corrected file in its place. Keys
+        already delivered are skipped and counted, never delivered twice."""
+        record = self.ledger.file(file_id)
+        if record.state == "duplicate":
+            raise UsageError(
+                f"file {file_id} is a duplicate of file {record.duplicate_of}; reprocess that one"
+            )
+        ex = self.settings.exchange(record.exchange)
+        policy: Policy | None = "accept-valid-rows" if accept_valid_rows else None
+        run_id = self.ledger.start_run(ex.name, "reprocess")
+        if corrected is not None:
+            outcome = self._land_and_run(corrected, ex, run_id, replaces=file_id, policy=policy)
+            if outcome.state not in ("duplicate",) and outcome.file_id != file_id:
+                self.ledger.update_file(file_id, state="reprocessed")
+        else:
+            outcome = self._run(record, ex, run_id, policy=policy)
+        self._finish_run(run_id, [outcome])
+        return outcome
+
+    def check_path(self, path: Path, exchange: str) -> Outcome:
+        """Dry run: parse, validate and map without landing or delivering; count the keys the
+        ledger already holds."""
+        ex = self.settings.exchange(exchange)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        checked = self._check(data, path.name, ex, file_id=0)
+        outcome = Outcome(0, ex.name, path.name, "validated", problems=checked.problems)
+        self._count(outcome, checked)
+        if checked.tables:
+            with self.ledger.tx() as conn:
+                held = set(self.ledger.delivered_keys(conn, ex.name).get_column("key").to_list())
+            for txn_type, table in checked.tables.items():
+                keys = table.get_column("idempotency_key").to_list()
+                outcome.already_delivered += sum(k in held for k in keys)
+                outcome.by_type[txn_type] = table.height
+        if checked.file_level or outcome.rejected:
+            outcome.state = "rejected"
+        return outcome
+
+    def pending(self, ex: Exchange) -> list[Path]:
+        """Complete files waiting in the exchange's source folder (hidden and partial names skipped)."""
+        if not ex.source_path.is_dir():
+            return []
+        skip = (".part", ".tmp", ".filepart")
+        return sorted(
+            p
+            for p in ex.source_path.glob(ex.config.source.pattern)
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(skip)
+        )
+
+    def cycle(self, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
+        """Process everything waiting in each exchange's source folder once (the nightly cycle)."""
+        outcomes: list[Outcome] = []
+        for name in exchanges or list(self.settings.exchanges):
+            ex = self.settings.exchange(name)
+            if not ex.config.enabled:
+                continue
+            run_id = self.ledger.start_run(ex.name, trigger)
+            done = []
+            for path in self.pending(ex):
+                try:
+                    outcome = self._land_and_run(path, ex, run_id)
+                except HubError as exc:
+                    # The file stays where it is for the next cycle; the run records the failure.
+                    done.append(
+                        Outcome(
+                            0,
+                            ex.name,
+                            path.name,
+                            "failed",
+                            problems=[Problem.of("error", str(exc), level="file")],
+                        )
+                    )
+                    continue
+                self._post_action(path, ex)
+                done.append(outcome)
+            self._finish_run(run_id, done)
+            outcomes += done
+        return outcomes
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _land_and_run(
+        self,
+        path: Path,
+        ex: Exchange,
+        run_id: int,
+        *,
+        replaces: int | None = None,
+        policy: Policy | None = None,
+    ) -> Outcome:
+        self.progress(path.name, "landing")
+        landed = land_file(path, self.settings.landed_dir)
+        first = self.ledger.find_by_sha(ex.name, landed.sha256)
+        common: dict[str, Any] = {
+            "exchange": ex.name,
+            "name": path.name,
+            "sha256": landed.sha256,
+            "size": landed.size,
+            "source": str(path.resolve()),
+            "landed_path": str(landed.path),
+            "replaces": replaces,
+        }
+        if first is not None and first.state in UNFINISHED:
+            # Landed before but interrupted mid-way (crash, kill): finish it now.
+            return self._run(first, ex, run_id, policy=policy)
+        if first is not None:
+            file_id = self.ledger.add_file(state="duplicate", duplicate_of=first.id, **common)
+            self.ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
+            return Outcome(
+                file_id, ex.name, path.name, "duplicate", rows=first.rows or 0, duplicate_of=first.id
+            )
+        file_id = self.ledger.add_file(state="landed", **common)
+        return self._run(self.ledger.file(file_id), ex, run_id, policy=policy)
+
+    def _run(self, record: FileRecord, ex: Exchange, run_id: int, *, policy: Policy | None) -> Outcome:
+        policy = policy or ex.config.row_policy
+        self.ledger.update_file(record.id, last_run_id=run_id, error=None)
+        outcome = Outcome(record.id, ex.name, record.name, "rejected")
+        if record.size > ex.config.max_file_bytes:
+            problem = Problem.of(
+                "max_size",
+                f"the file is {record.size} bytes; the exchange accepts at most {ex.config.max_file_bytes}",
+                level="file",
+            )
+            return self._reject(record, run_id, outcome, [problem], file_level=True)
+        data = Path(record.landed_path).read_bytes()
+        checked = self._check(data, record.name, ex, file_id=record.id, record=record)
+        self._count(outcome, checked)
+        if checked.file_level:
+            return self._reject(record, run_id, outcome, checked.problems, file_level=True)
+        if checked.problems and policy == "reject-file":
+            return self._reject(record, run_id, outcome, checked.problems, file_level=False)
+        self.progress(record.name, "delivering")
+        result = deliver(
+            self.ledger,
+            exchange=ex.name,
+            folder=ex.destination_path,
+            file_id=record.id,
+            run_id=run_id,
+            tables=checked.tables,
+            meta={
+                "exchange": ex.name,
+                "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
+            },
+        )
+        return self._delivered(record, run_id, outcome, result, checked.problems)
+
+    def _check(
+        self, data: bytes, name: str, ex: Exchange, *, file_id: int, record: FileRecord | None = None
+    ) -> Checked:
+        fmt: Format[FormatOptions] = get_format(ex.format_name)(ex.format_options)  # type: ignore[arg-type]
+        ctx = ReadContext(file=name, now=self.now(), timezone=ex.timezone)
+        self.progress(name, "parsing")
+        try:
+            parsed = fmt.read(data, ctx)
+        except ParseError as exc:
+            problem = Problem.of(
+                exc.rule,
+                exc.detail,
+                line=exc.position.line,
+                field=exc.position.column,
+                value=exc.value,
+                level="file",
+            )
+            return Checked(None, {}, [problem], file_level=True)
+        if record is not None:
+            self.ledger.update_file(record.id, state="parsed", rows=parsed.rows)
+        self.progress(name, "validating")
+        validated = fmt.validate(parsed, ctx)
+        if record is not None:
+            self.ledger.update_file(record.id, state="validated")
+        self.progress(name, "mapping")
+        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
+        try:
+            tables = mapping.map(validated.table, MapContext(source_file=name, file_id=file_id))
+        except Rejected as exc:
+            return Checked(
+                validated,
+                {},
+                [*validated.problems, Problem.of("mapping", str(exc), level="file")],
+                file_level=True,
+            )
+        if record is not None:
+            self.ledger.update_file(record.id, state="mapped")
+        return Checked(validated, tables, validated.problems, file_level=False)
+
+    @staticmethod
+    def _count(outcome: Outcome, checked: Checked) -> None:
+        outcome.problems = checked.problems
+        if checked.validated is not None:
+            outcome.rows = checked.validated.rows
+            outcome.rejected = checked.validated.rejected_lines
+
+    def _reject(
+        self, record: FileRecord, run_id: int, outcome: Outcome, problems: list[Problem], *, file_level: bool
+    ) -> Outcome:
+        outcome.state = "rejected"
+        outcome.problems = problems
+        first = problems[0]
+        error = (
+            f"{first.rule}: {first.message}"
+            if file_level
+            else f"{outcome.rejected} of {outcome.rows} rows failed validation"
+        )
+        self.ledger.add_problems(record.id, run_id, problems)
+        outcome.reports = self._reports(record, run_id, outcome)
+        self.ledger.update_file(
+            record.id,
+            state="rejected",
+            rows=outcome.rows,
+            delivered=0,
+            rejected=outcome.rejected,
+            already_delivered=0,
+            error=error,
+        )
+        return outcome
+
+    def _delivered(
+        self,
+        record: FileRecord,
+        run_id: int,
+        outcome: Outcome,
+        result: DeliveryResult,
+        problems: list[Problem],
+    ) -> Outcome:
+        outcome.state = "delivered"
+        outcome.delivered = result.total
+        outcome.already_delivered = result.already_delivered
+        outcome.batch_id = result.batch_id
+        outcome.by_type = result.delivered
+        if problems:
+            self.ledger.add_problems(record.id, run_id, problems)
+            outcome.reports = self._reports(record, run_id, outcome)
+        self.ledger.update_file(
+            record.id,
+            state="delivered",
+            rows=outcome.rows,
+            delivered=outcome.delivered,
+            rejected=outcome.rejected,
+            already_delivered=outcome.already_delivered,
+            error=f"{outcome.rejected} rows rejected" if outcome.rejected else None,
+        )
+        return outcome
+
+    def _reports(self, record: FileRecord, run_id: int, outcome: Outcome) -> list[str]:
+        meta = {
+            "file_id": record.id,
+            "exchange": record.exchange,
+            "name": record.name,
+            "sha256": record.sha256,
+            "run_id": run_id,
+            "state": outcome.state,
+            "rows": outcome.rows,
+            "rejected": outcome.rejected,
+        }
+        return [str(p) for p in write_reports(Path(record.landed_path), run_id, meta, outcome.problems)]
+
+    def _post_action(self, path: Path, ex: Exchange) -> None:
+        """After the landed copy and its ledger row are committed: archive, delete or leave."""
+        action = ex.config.source.post_action
+        try:
+            if action == "delete":
+                path.unlink()
+            elif action == "archive":
+                ex.archive_path.mkdir(parents=True, exist_ok=True)
+                stamp = self.now().strftime("%Y%m%dT%H%M%S")
+                path.replace(ex.archive_path / f"{stamp}-{path.name}")
+        except OSError as exc:
+            raise HubError(f"{path}: landed, but the source could not be {action}d: {exc.strerror}") from exc
+
+    def _finish_run(self, run_id: int, outcomes: list[Outcome]) -> None:
+        rejected_files = sum(o.state in ("rejected", "failed") for o in outcomes)
+        self.ledger.finish_run(
+            run_id,
+            status="rejected" if rejected_files else "ok",
+            files=len(outcomes),
+            rows=sum(o.rows for o in outcomes if o.state != "duplicate"),
+            delivered=sum(o.delivered for o in outcomes),
+            rejected=sum(o.rejected for o in outcomes),
+            duplicates=sum(o.state == "duplicate" for o in outcomes),
+            totals={"by_type": _sum_types(outcomes), "rejected_files": rejected_files},
+        )
+
+
+def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for o in outcomes:
+        for k, v in o.by_type.items():
+            totals[k] = totals.get(k, 0) + v
+    return totals

@@ -1,0 +1,178 @@
+"""Rich tables for people: outcomes, the nightly summary, the file list and one file's detail."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hub.problems import Problem
+
+if TYPE_CHECKING:
+    from hub.ledger import FileRecord
+    from hub.pipeline import Outcome
+
+SHOWN_PROBLEMS = 50
+STATE_STYLE = {
+    "delivered": "green",
+    "rejected": "red",
+    "failed": "red",
+    "duplicate": "yellow",
+    "reprocessed": "cyan",
+}
+
+
+@contextmanager
+def progress(console: Console, enabled: bool) -> Iterator[Callable[[str, str], None] | None]:
+    """A status line (spinner) that follows the pipeline's stages, on a terminal only."""
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    with console.status("starting") as status:
+
+        def update(name: str, stage: str) -> None:
+            status.update(f"{stage} {name}")
+
+        yield update
+
+
+def _state(state: str) -> str:
+    style = STATE_STYLE.get(state)
+    return f"[{style}]{state}[/{style}]" if style else state
+
+
+def problems_table(problems: Sequence[Problem], limit: int = SHOWN_PROBLEMS) -> Table:
+    table = Table(title="Problems", title_justify="left")
+    for col in ("line", "field", "value", "rule", "message"):
+        table.add_column(col, overflow="fold")
+    for p in problems[:limit]:
+        table.add_row("" if p.line is None else str(p.line), p.field or "", p.value or "", p.rule, p.message)
+    return table
+
+
+def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
+    verb = "would deliver" if dry_run else "delivered"
+    console.print(f"file {o.file_id or '-'} {o.name} [{o.exchange}]: {_state(o.state)}")
+    counts = (
+        f"rows {o.rows}, {verb} {sum(o.by_type.values()) if dry_run else o.delivered}, rejected {o.rejected}"
+    )
+    if o.already_delivered:
+        counts += f", already delivered before {o.already_delivered}"
+    console.print(counts)
+    if o.by_type:
+        console.print("transactions: " + ", ".join(f"{k} {v}" for k, v in o.by_type.items()))
+    if o.duplicate_of:
+        console.print(f"same content as file {o.duplicate_of}: nothing delivered")
+    if o.batch_id:
+        console.print(f"CIS batch {o.batch_id}")
+    if o.problems:
+        console.print(problems_table(o.problems))
+        if len(o.problems) > SHOWN_PROBLEMS:
+            console.print(f"... and {len(o.problems) - SHOWN_PROBLEMS} more problems")
+    for path in o.reports:
+        console.print(f"report: {path}")
+
+
+def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
+    """The nightly summary: one row per file, then the rejection reasons by rule."""
+    table = Table(title="Nightly cycle", title_justify="left")
+    for col, just in (
+        ("file", "right"),
+        ("exchange", "left"),
+        ("name", "left"),
+        ("state", "left"),
+        ("rows", "right"),
+        ("delivered", "right"),
+        ("rejected", "right"),
+        ("batch", "left"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for o in outcomes:
+        table.add_row(
+            str(o.file_id or "-"),
+            o.exchange,
+            o.name,
+            _state(o.state),
+            str(o.rows),
+            str(o.delivered),
+            str(o.rejected),
+            o.batch_id or (f"duplicate of {o.duplicate_of}" if o.duplicate_of else ""),
+        )
+    table.add_section()
+    table.add_row(
+        "",
+        "",
+        f"{len(outcomes)} files",
+        "",
+        str(sum(o.rows for o in outcomes if o.state != "duplicate")),
+        str(sum(o.delivered for o in outcomes)),
+        str(sum(o.rejected for o in outcomes)),
+        "",
+    )
+    console.print(table)
+    reasons: Counter[tuple[str, str]] = Counter()
+    for o in outcomes:
+        for p in o.problems:
+            reasons[(o.name, p.rule)] += 1
+    if reasons:
+        why = Table(title="Rejected: reasons", title_justify="left")
+        why.add_column("file")
+        why.add_column("rule")
+        why.add_column("count", justify="right")
+        why.add_column("example")
+        examples: dict[tuple[str, str], Problem] = {}
+        for o in outcomes:
+            for p in o.problems:
+                examples.setdefault((o.name, p.rule), p)
+        for (name, rule), count in sorted(reasons.items()):
+            ex = examples[(name, rule)]
+            where = f"line {ex.line}: " if ex.line else ""
+            why.add_row(name, rule, str(count), where + ex.message)
+        console.print(why)
+
+
+def files_table(console: Console, records: Sequence[FileRecord]) -> None:
+    table = Table(title="Files", title_justify="left")
+    for col in ("id", "exchange", "name", "state", "rows", "delivered", "rejected", "landed"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(
+            str(r.id),
+            r.exchange,
+            r.name,
+            _state(r.state),
+            "" if r.rows is None else str(r.rows),
+            str(r.delivered),
+            str(r.rejected),
+            f"{r.landed_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+    if not records:
+        console.print("no files")
+
+
+def file_detail(
+    console: Console, r: FileRecord, problems: Sequence[Problem], batches: Sequence[dict[str, Any]]
+) -> None:
+    console.print(f"file {r.id}: {r.name} [{r.exchange}] {_state(r.state)}")
+    console.print(
+        f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC at {r.landed_path}"
+    )
+    console.print(
+        f"rows {r.rows}, delivered {r.delivered}, rejected {r.rejected}, "
+        f"already delivered before {r.already_delivered}"
+    )
+    if r.duplicate_of:
+        console.print(f"duplicate of file {r.duplicate_of}")
+    if r.replaces:
+        console.print(f"corrected file replacing file {r.replaces}")
+    if r.error:
+        console.print(f"reason: {r.error}")
+    for b in batches:
+        console.print(f"batch {b['batch_id']}: {b['transactions']} transactions, control {b['path']}")
+    if problems:
+        console.print(problems_table(problems, limit=len(problems)))

@@ -1,0 +1,34 @@
+"""Error reports: every problem of a run as CSV and JSON, written beside the landed copy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hub.problems import Problem
+
+COLUMNS = ("level", "line", "field", "value", "rule", "message")
+
+
+def write_reports(landed: Path, run_id: int, meta: dict[str, Any], problems: Sequence[Problem]) -> list[Path]:
+    """Write ``<landed>.run-<id>.errors.csv`` and ``.json``; values are already masked."""
+    base = landed.with_name(f"{landed.name}.run-{run_id}.errors")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(COLUMNS)
+    for p in problems:
+        writer.writerow(["" if getattr(p, c) is None else getattr(p, c) for c in COLUMNS])
+    doc = {**meta, "problems": [p.to_dict() for p in problems]}
+    paths = []
+    for suffix, text in ((".csv", buf.getvalue()), (".json", json.dumps(doc, indent=2, default=str) + "\n")):
+        path = base.with_name(base.name + suffix)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        paths.append(path)
+    return paths

@@ -1,0 +1,50 @@
+"""The mapping base: valid partner rows -> CIS transaction tables (or CIS extract -> partner rows).
+
+A mapping returns one table per CIS transaction type, each with the type's columns
+(``hub.transactions.columns_of``) and the row's source line, and an ``idempotency_key`` that is
+the same every time the same business event is mapped. Mappings are vectorised polars expressions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class MappingOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+M = TypeVar("M", bound=MappingOptions)
+
+
+@dataclass(frozen=True)
+class MapContext:
+    source_file: str
+    file_id: int
+
+
+class Mapping(ABC, Generic[M]):
+    """An exchange kind, registered by ``kind`` in ``mappings._BUILTIN``."""
+
+    kind: ClassVar[str]
+    default_format: ClassVar[str]
+    options_model: ClassVar[type[MappingOptions]]
+
+    def __init__(self, options: M) -> None:
+        self.options = options
+
+    @classmethod
+    def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
+        """Cross-checks between mapping and format options; each string is one mistake."""
+        return []
+
+    @abstractmethod
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        """Valid rows -> {transaction type: table}; every input row lands in exactly one table."""

@@ -1,0 +1,140 @@
+"""Meter-reader uploads -> ``MeterRead`` and ``ReadException`` CIS transactions.
+
+Every valid row becomes exactly one transaction: a ``MeterRead`` when it posts, or a
+``ReadException`` for review when its read code says the meter was not (properly) read or its
+consumption fails the hi/low audit. Consumption is ``reading - prior_reading``; a negative value is a
+dial rollover when wrapping at the dial count gives a plausible consumption.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import BaseModel, Field
+
+from formats.base import LINE
+from hub.transactions import MeterRead, ReadException, columns_of
+from mappings.base import MapContext, Mapping, MappingOptions
+
+DEFAULT_EXCEPTIONS = {
+    "04": "no_access",
+    "05": "locked_gate",
+    "06": "dog",
+    "07": "tamper",
+    "08": "meter_changed",
+    "09": "wrong_route",
+}
+
+
+class MeterReadsMappingOptions(MappingOptions):
+    """Options of the ``meter-reads`` mapping (``mapping_options`` in hub.yaml)."""
+
+    exception_codes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_EXCEPTIONS))
+    estimate_codes: list[str] = Field(default_factory=lambda: ["02"])
+    customer_codes: list[str] = Field(default_factory=lambda: ["03"])
+    flag_zero_consumption: bool = True
+    max_consumption: int | None = Field(None, ge=1)
+    band_low_percent: int = Field(50, ge=0, le=100)
+    band_high_percent: int = Field(200, ge=100)
+    dials: int | None = Field(None, ge=1, le=12)
+
+
+class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
+    kind = "meter-reads"
+    default_format = "meter-reads"
+    options_model = MeterReadsMappingOptions
+
+    @classmethod
+    def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
+        assert isinstance(options, MeterReadsMappingOptions)
+        known = set(getattr(format_options, "read_codes", {}))
+        problems = []
+        for name in ("exception_codes", "estimate_codes", "customer_codes"):
+            unknown = sorted(set(getattr(options, name)) - known)
+            if unknown:
+                problems.append(
+                    f"{name} names read code(s) {', '.join(unknown)} that format_options.read_codes "
+                    f"does not define"
+                )
+        return problems
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        o = self.options
+        dials = pl.lit(o.dials, pl.Int64) if o.dials else pl.col("reading_digits").cast(pl.Int64)
+        capacity = pl.lit(10, pl.Int64).pow(dials.clip(1, 12))
+        limit = pl.lit(o.max_consumption, pl.Int64) if o.max_consumption else capacity // 10
+        diff = pl.col("reading") - pl.col("prior_reading")
+        wrapped = pl.col("reading") + capacity - pl.col("prior_reading")
+        rollover = (diff < 0) & (wrapped <= limit)
+        frame = table.with_columns(
+            rollover.fill_null(False).alias("rollover"),
+            pl.when(rollover).then(wrapped).otherwise(diff).alias("consumption"),
+        )
+        cons = pl.col("consumption")
+        avg = pl.col("average_usage")
+        high_abs = (cons > o.max_consumption) if o.max_consumption else pl.lit(False)
+        code_kind = pl.col("read_code").replace_strict(
+            o.exception_codes, default=None, return_dtype=pl.String
+        )
+        kind = (
+            pl.when(code_kind.is_not_null())
+            .then(code_kind)
+            .when(pl.col("reading").is_null())
+            .then(pl.lit("no_reading"))
+            .when(cons < 0)
+            .then(pl.lit("negative_consumption"))
+            .when((cons == 0) & o.flag_zero_consumption)
+            .then(pl.lit("zero_consumption"))
+            .when(high_abs)
+            .then(pl.lit("high"))
+            .when((avg > 0) & (cons * 100 > avg * o.band_high_percent))
+            .then(pl.lit("high"))
+            .when((avg > 0) & (cons * 100 < avg * o.band_low_percent))
+            .then(pl.lit("low"))
+        )
+        cons_s = cons.cast(pl.String)
+        reason = (
+            pl.when(code_kind.is_not_null())
+            .then(pl.lit("read code ") + pl.col("read_code") + pl.lit(": ") + code_kind)
+            .when(pl.col("exception") == "no_reading")
+            .then(pl.lit("no reading was given"))
+            .when(pl.col("exception") == "negative_consumption")
+            .then(
+                pl.lit("reading is below the prior reading by ")
+                + (-cons).cast(pl.String)
+                + pl.lit(" and is not a dial rollover")
+            )
+            .when(pl.col("exception") == "zero_consumption")
+            .then(pl.lit("zero consumption"))
+            .when(high_abs)
+            .then(pl.lit("consumption ") + cons_s + pl.lit(f" is above the limit {o.max_consumption}"))
+            .otherwise(
+                pl.lit("consumption ")
+                + cons_s
+                + pl.lit(" is outside ")
+                + pl.lit(f"{o.band_low_percent}%-{o.band_high_percent}% of the average ")
+                + avg.cast(pl.String)
+            )
+        )
+        read_type = (
+            pl.when(pl.col("read_code").is_in(o.estimate_codes))
+            .then(pl.lit("estimate"))
+            .when(pl.col("read_code").is_in(o.customer_codes))
+            .then(pl.lit("customer"))
+            .otherwise(pl.lit("actual"))
+        )
+        frame = frame.with_columns(kind.alias("exception")).with_columns(
+            pl.concat_str(
+                [pl.col("meter"), pl.col("register"), pl.col("read_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")],
+                separator="|",
+            ).alias("idempotency_key"),
+            reason.alias("reason"),
+            read_type.alias("read_type"),
+            pl.lit(ctx.source_file).alias("source_file"),
+            pl.col(LINE).alias("source_line"),
+        )
+        reads = frame.filter(pl.col("exception").is_null())
+        exceptions = frame.filter(pl.col("exception").is_not_null())
+        return {
+            MeterRead.txn_type: reads.select(*columns_of(MeterRead), LINE),
+            ReadException.txn_type: exceptions.select(*columns_of(ReadException), LINE),
+        }
