@@ -235,9 +235,9 @@ def demo(
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     good = meter_reads_csv(rows, seed=int(stamp) % 9973)
     files = {
-        f"route-north-{stamp}.csv": good,
-        f"route-south-{stamp}.csv": meter_reads_csv(rows, bad=8, seed=int(stamp) % 9973 + 1),
-        f"route-north-{stamp}-resent.csv": good,
+        f"{stamp}-1-route-north.csv": good,
+        f"{stamp}-2-route-south.csv": meter_reads_csv(rows, bad=8, seed=int(stamp) % 9973 + 1),
+        f"{stamp}-3-route-north-resent.csv": good,
     }
     for name, data in files.items():
         (ex.source_path / name).write_bytes(data)
@@ -257,6 +257,7 @@ def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) ->
 
 def main() -> None:
     """Console entry point: HubErrors become one-line messages and exit codes, never tracebacks."""
+    os.umask(0o077)  # files at rest (ledger, landed copies, reports, batches) readable by the hub's user only
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:

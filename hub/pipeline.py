@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from connectors.local import FolderSource
 from formats import get_format
 from formats.base import Format, FormatOptions, ReadContext, Validated
 from hub.config import Exchange, Settings
 from hub.delivery import DeliveryResult, deliver, recover
 from hub.errors import HubError, ParseError, Rejected, UsageError
-from hub.landing import land_file
+from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.problems import Problem
 from hub.report import write_reports
@@ -157,15 +158,10 @@ class Hub:
             outcome.state = "rejected"
         return outcome
 
-    def pending(self, ex: Exchange) -> list[Path]:
-        """Complete files waiting in the exchange's source folder (hidden and partial names skipped)."""
-        if not ex.source_path.is_dir():
-            return []
-        skip = (".part", ".tmp", ".filepart")
-        return sorted(
-            p
-            for p in ex.source_path.glob(ex.config.source.pattern)
-            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(skip)
+    def source(self, ex: Exchange) -> FolderSource:
+        src = ex.config.source
+        return FolderSource(
+            ex.source_path, pattern=src.pattern, post_action=src.post_action, archive_dir=ex.archive_path
         )
 
     def cycle(self, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
@@ -177,22 +173,18 @@ class Hub:
                 continue
             run_id = self.ledger.start_run(ex.name, trigger)
             done = []
-            for path in self.pending(ex):
+            source = self.source(ex)
+            for item in source.list():
                 try:
-                    outcome = self._land_and_run(path, ex, run_id)
+                    self.progress(item.name, "landing")
+                    landed = source.fetch(item, self.settings.landed_dir)
+                    origin = str(source.path_of(item))
+                    outcome = self._record_and_run(landed, item.name, origin, ex, run_id)
+                    source.done(item)
                 except HubError as exc:
                     # The file stays where it is for the next cycle; the run records the failure.
-                    done.append(
-                        Outcome(
-                            0,
-                            ex.name,
-                            path.name,
-                            "failed",
-                            problems=[Problem.of("error", str(exc), level="file")],
-                        )
-                    )
-                    continue
-                self._post_action(path, ex)
+                    error = Problem.of("error", str(exc), level="file")
+                    outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
                 done.append(outcome)
             self._finish_run(run_id, done)
             outcomes += done
@@ -211,25 +203,39 @@ class Hub:
     ) -> Outcome:
         self.progress(path.name, "landing")
         landed = land_file(path, self.settings.landed_dir)
+        return self._record_and_run(
+            landed, path.name, str(path.resolve()), ex, run_id, replaces=replaces, policy=policy
+        )
+
+    def _record_and_run(
+        self,
+        landed: Landed,
+        name: str,
+        source: str,
+        ex: Exchange,
+        run_id: int,
+        *,
+        replaces: int | None = None,
+        policy: Policy | None = None,
+    ) -> Outcome:
+        """Record a landed copy in the ledger (or note it as a duplicate), then run it."""
         first = self.ledger.find_by_sha(ex.name, landed.sha256)
-        common: dict[str, Any] = {
-            "exchange": ex.name,
-            "name": path.name,
-            "sha256": landed.sha256,
-            "size": landed.size,
-            "source": str(path.resolve()),
-            "landed_path": str(landed.path),
-            "replaces": replaces,
-        }
         if first is not None and first.state in UNFINISHED:
             # Landed before but interrupted mid-way (crash, kill): finish it now.
             return self._run(first, ex, run_id, policy=policy)
+        common: dict[str, Any] = {
+            "exchange": ex.name,
+            "name": name,
+            "sha256": landed.sha256,
+            "size": landed.size,
+            "source": source,
+            "landed_path": str(landed.path),
+            "replaces": replaces,
+        }
         if first is not None:
             file_id = self.ledger.add_file(state="duplicate", duplicate_of=first.id, **common)
             self.ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
-            return Outcome(
-                file_id, ex.name, path.name, "duplicate", rows=first.rows or 0, duplicate_of=first.id
-            )
+            return Outcome(file_id, ex.name, name, "duplicate", rows=first.rows or 0, duplicate_of=first.id)
         file_id = self.ledger.add_file(state="landed", **common)
         return self._run(self.ledger.file(file_id), ex, run_id, policy=policy)
 
@@ -375,19 +381,6 @@ class Hub:
             "rejected": outcome.rejected,
         }
         return [str(p) for p in write_reports(Path(record.landed_path), run_id, meta, outcome.problems)]
-
-    def _post_action(self, path: Path, ex: Exchange) -> None:
-        """After the landed copy and its ledger row are committed: archive, delete or leave."""
-        action = ex.config.source.post_action
-        try:
-            if action == "delete":
-                path.unlink()
-            elif action == "archive":
-                ex.archive_path.mkdir(parents=True, exist_ok=True)
-                stamp = self.now().strftime("%Y%m%dT%H%M%S")
-                path.replace(ex.archive_path / f"{stamp}-{path.name}")
-        except OSError as exc:
-            raise HubError(f"{path}: landed, but the source could not be {action}d: {exc.strerror}") from exc
 
     def _finish_run(self, run_id: int, outcomes: list[Outcome]) -> None:
         rejected_files = sum(o.state in ("rejected", "failed") for o in outcomes)
