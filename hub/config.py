@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hub.errors import ConfigError, SecretMissing
 
+SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed
 EXCHANGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -193,7 +194,9 @@ def format_validation_error(exc: ValidationError, prefix: tuple[str | int, ...],
         loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {got!r})"
+        secret = any(str(part).lower() in SECRET_KEYS for part in err["loc"])
+        hidden = secret or err["type"] == "missing" or isinstance(got, dict)
+        shown = "" if hidden else f" (got {got!r})"
         lines.append(f"{source}: {loc or '(top)'}: {msg}{shown}")
     return "\n".join(lines)
 

@@ -109,6 +109,7 @@ class Hub:
     ) -> Outcome:
         """Land a file and run it through the exchange in a run of its own."""
         ex = self.settings.exchange(exchange)
+        _require_file(path)
         run_id = self.ledger.start_run(ex.name, trigger)
         outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy)
         self._finish_run(run_id, [outcome])
@@ -126,6 +127,8 @@ class Hub:
             )
         ex = self.settings.exchange(record.exchange)
         policy: Policy | None = "accept-valid-rows" if accept_valid_rows else None
+        if corrected is not None:
+            _require_file(corrected)
         run_id = self.ledger.start_run(ex.name, "reprocess")
         if corrected is not None:
             outcome = self._land_and_run(corrected, ex, run_id, replaces=file_id, policy=policy)
@@ -402,3 +405,8 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")

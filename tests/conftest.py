@@ -1,0 +1,95 @@
+"""Shared fixtures: a working folder with the default configuration, the real ``hub`` command, and
+sample partner files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.config import DEFAULT_CONFIG
+from hub.sample import meter_reads_csv
+
+HUB = Path(sys.executable).with_name("hub")
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Workdir:
+    """A folder laid out like a fresh hub installation, driven through the real ``hub`` command."""
+
+    root: Path
+
+    def hub(self, *args: str | Path, env: dict[str, str] | None = None) -> Result:
+        proc = subprocess.run(
+            [str(HUB), *map(str, args)],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
+            timeout=300,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def write(self, name: str, data: bytes) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def set_config(self, text: str) -> None:
+        (self.root / "hub.yaml").write_text(text, encoding="utf-8")
+
+    @property
+    def cis(self) -> Path:
+        return self.root / "outbox" / "cis"
+
+    def controls(self) -> list[dict[str, Any]]:
+        return [json.loads(p.read_text()) for p in sorted(self.cis.glob("*.control.json"))]
+
+    def delivered_rows(self, txn_type: str) -> list[list[str]]:
+        """Every data row of every published batch file of ``txn_type``, header dropped."""
+        import csv
+
+        rows: list[list[str]] = []
+        for path in sorted(self.cis.glob(f"*.{txn_type}.csv")):
+            with path.open(newline="") as fh:
+                rows += list(csv.reader(fh))[1:]
+        return rows
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Iterator[Workdir]:
+    (tmp_path / "hub.yaml").write_text(DEFAULT_CONFIG, encoding="utf-8")
+    yield Workdir(tmp_path)
+
+
+@pytest.fixture
+def upload() -> Callable[..., bytes]:
+    """A generated meter-reader upload: ``upload(rows, bad=0, seed=1)``."""
+
+    def make(rows: int, bad: int = 0, seed: int = 1) -> bytes:
+        return meter_reads_csv(rows, bad=bad, seed=seed)
+
+    return make
+
+
+def with_policy(config: str, policy: str) -> str:
+    """The default configuration with another row policy for meter-reads."""
+    return config.replace("row_policy: reject-file", f"row_policy: {policy}")

@@ -1,0 +1,118 @@
+"""Configuration: every mistake reported with its key path before anything runs; secrets never in
+the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hub.config import DEFAULT_CONFIG, load_config, parse_config
+from hub.errors import ConfigError, SecretMissing
+
+
+def cfg(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "hub.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_default_configuration_is_valid_and_names_exchanges_after_their_kind(tmp_path: Path) -> None:
+    settings = load_config(cfg(tmp_path, DEFAULT_CONFIG))
+    ex = settings.exchange("meter-reads")
+    assert ex.config.kind == "meter-reads"
+    assert ex.source_path == tmp_path / "inbox" / "meter-reads"
+    assert ex.destination_path == tmp_path / "outbox" / "cis"
+    assert settings.ledger_url() == f"sqlite:///{tmp_path / 'var' / 'hub.db'}"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"exchanges": {"meter-reads": {"kind": "meter-reads", "row_policy": "sometimes"}}},
+            "exchanges.meter-reads.row_policy",
+        ),
+        (
+            {"exchanges": {"meter-reads": {"kind": "meter-readz"}}},
+            "exchanges.meter-reads.kind: unknown exchange kind",
+        ),
+        (
+            {"exchanges": {"meter-reads": {"kind": "meter-reads", "colour": "blue"}}},
+            "exchanges.meter-reads.colour: Extra inputs are not permitted",
+        ),
+        (
+            {
+                "exchanges": {
+                    "meter-reads": {"kind": "meter-reads", "format_options": {"read_window_days": "x"}}
+                }
+            },
+            "exchanges.meter-reads.format_options.read_window_days",
+        ),
+        (
+            {
+                "exchanges": {
+                    "meter-reads": {"kind": "meter-reads", "format_options": {"columns": {"acount": "A"}}}
+                }
+            },
+            "exchanges.meter-reads.format_options.columns: unknown field(s) acount",
+        ),
+        (
+            {
+                "exchanges": {
+                    "meter-reads": {
+                        "kind": "meter-reads",
+                        "mapping_options": {"exception_codes": {"77": "x"}},
+                    }
+                }
+            },
+            "exchanges.meter-reads.mapping_options: exception_codes names read code(s) 77",
+        ),
+        ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
+        ({"exchanges": {"Meter Reads": {"kind": "meter-reads"}}}, "exchange name 'Meter Reads'"),
+        ({"ledger": {"url": "postgresql://hub:s3cret@db/hub"}}, "ledger.url: the URL holds a password"),
+    ],
+)
+def test_mistakes_are_reported_with_their_key_path(
+    tmp_path: Path, change: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(change, root=tmp_path)
+    assert expected in str(err.value)
+    assert "s3cret" not in str(err.value)
+
+
+def test_every_mistake_is_listed_at_once(tmp_path: Path) -> None:
+    raw = {"exchanges": {"a": {"kind": "meter-reads", "row_policy": "x"}, "b": {"kind": "nope"}}}
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw, root=tmp_path)
+    assert "exchanges.a.row_policy" in str(err.value)
+
+
+def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg(tmp_path, "version: 1\nexchanges:\n  meter-reads: [unclosed\n"))
+    assert "hub.yaml, line" in str(err.value) and "not valid YAML" in str(err.value)
+
+
+def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="hub init"):
+        load_config(tmp_path / "hub.yaml")
+
+
+def test_ledger_password_comes_from_the_environment_or_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = yaml.safe_load(DEFAULT_CONFIG)
+    raw["ledger"] = {"url": "postgresql+psycopg://hub@db.example/hub", "password_env": "HUB_TEST_PW"}
+    settings = parse_config(raw, root=tmp_path)
+    monkeypatch.delenv("HUB_TEST_PW", raising=False)
+    with pytest.raises(SecretMissing, match="HUB_TEST_PW"):
+        settings.ledger_url()
+    monkeypatch.setenv("HUB_TEST_PW", "p@ss/word")
+    assert settings.ledger_url() == "postgresql+psycopg://hub:p%40ss%2Fword@db.example/hub"
+
+    (tmp_path / "pw").write_text("from-file\n")
+    raw["ledger"] = {"url": "postgresql+psycopg://hub@db.example/hub", "password_file": "pw"}
+    assert parse_config(raw, root=tmp_path).ledger_url().endswith("hub:from-file@db.example/hub")

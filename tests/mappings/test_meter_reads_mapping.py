@@ -1,0 +1,108 @@
+"""Meter reads -> MeterRead / ReadException: hi/low audit, rollover, exception codes, keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+import pytest
+
+from formats.base import ReadContext
+from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
+from hub.transactions import MeterRead, ReadException
+from mappings.base import MapContext
+from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
+
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+HEADER = (
+    "route,sequence,account,meter,register,read_at,reading,prior_reading,read_code,reader_id,trouble_code"
+)
+
+
+def mapped(rows: list[str], header: str = HEADER, **options: Any) -> dict[str, pl.DataFrame]:
+    fmt = MeterReadsFormat(MeterReadsOptions())
+    ctx = ReadContext("r.csv", NOW, "America/Chicago")
+    valid = fmt.validate(fmt.read(("\n".join([header, *rows]) + "\n").encode(), ctx), ctx)
+    assert valid.problems == []
+    return MeterReadsMapping(MeterReadsMappingOptions(**options)).map(valid.table, MapContext("r.csv", 1))
+
+
+def one(rows: list[str], **options: Any) -> tuple[str, dict[str, Any]]:
+    out = mapped(rows, **options)
+    [(kind, frame)] = [(k, f) for k, f in out.items() if f.height]
+    return kind, frame.row(0, named=True)
+
+
+def row(reading: str, prior: str, code: str = "01", meter: str = "M1") -> str:
+    return f"R1,10,0012345,{meter},1,2026-11-20T08:15:00,{reading},{prior},{code},RD1,"
+
+
+def test_normal_read_posts_with_consumption_and_a_deterministic_key() -> None:
+    kind, r = one([row("01500", "01100")])
+    assert kind == "MeterRead"
+    assert r["consumption"] == 400 and r["rollover"] is False and r["read_type"] == "actual"
+    assert r["idempotency_key"] == "M1|1|2026-11-20T14:15:00Z"
+    assert r["account"] == "0012345" and r["source_line"] == 2
+    MeterRead.model_validate({k: r[k] for k in MeterRead.model_fields})
+    assert one([row("01500", "01100")])[1]["idempotency_key"] == r["idempotency_key"]
+
+
+def test_rollover_at_the_dial_count_is_consumption_not_an_exception() -> None:
+    kind, r = one([row("00020", "99950")])
+    assert kind == "MeterRead" and r["rollover"] is True and r["consumption"] == 70
+
+
+def test_a_backwards_read_that_is_not_a_rollover_goes_to_review() -> None:
+    kind, r = one([row("50000", "51000")])
+    assert kind == "ReadException" and r["exception"] == "negative_consumption"
+    assert "below the prior reading by 1000" in r["reason"]
+    ReadException.model_validate({k: r[k] for k in ReadException.model_fields})
+
+
+def test_zero_consumption_is_flagged_unless_turned_off() -> None:
+    assert one([row("01100", "01100")])[1]["exception"] == "zero_consumption"
+    assert one([row("01100", "01100")], flag_zero_consumption=False)[0] == "MeterRead"
+
+
+def test_absolute_high_limit() -> None:
+    kind, r = one([row("09000", "01000")], max_consumption=5000)
+    assert kind == "ReadException" and r["exception"] == "high" and "above the limit 5000" in r["reason"]
+
+
+@pytest.mark.parametrize(
+    ("reading", "expected"), [("01100", "low"), ("01600", "MeterRead"), ("03000", "high")]
+)
+def test_band_against_the_average_usage_column(reading: str, expected: str) -> None:
+    header = HEADER + ",average_usage"
+    out = mapped([row(reading, "01000") + ",400"], header=header)
+    if expected == "MeterRead":
+        assert out["MeterRead"].height == 1
+    else:
+        assert out["ReadException"].row(0, named=True)["exception"] == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "reading", "kind"),
+    [("04", "", "no_access"), ("06", "", "dog"), ("07", "01500", "tamper"), ("09", "", "wrong_route")],
+)
+def test_exception_codes_are_routed_for_review(code: str, reading: str, kind: str) -> None:
+    out_kind, r = one([row(reading, "01100", code)])
+    assert out_kind == "ReadException" and r["exception"] == kind and r["read_code"] == code
+
+
+def test_estimates_and_customer_reads_are_typed() -> None:
+    out = mapped([row("01500", "01100", "02", "M1"), row("01500", "01100", "03", "M2")])
+    assert out["MeterRead"]["read_type"].to_list() == ["estimate", "customer"]
+
+
+def test_every_valid_row_becomes_exactly_one_transaction() -> None:
+    from hub.sample import meter_reads_frame, to_csv
+
+    fmt = MeterReadsFormat(MeterReadsOptions())
+    ctx = ReadContext("s.csv", NOW)
+    valid = fmt.validate(fmt.read(to_csv(meter_reads_frame(5000, now=NOW)), ctx), ctx)
+    out = MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("s.csv", 1))
+    lines = pl.concat([f.select("source_line") for f in out.values()])["source_line"]
+    assert lines.len() == 5000 and lines.n_unique() == 5000
+    assert out["ReadException"].height > 0
