@@ -8,6 +8,7 @@ import io
 import json
 import stat
 from collections.abc import Callable
+from pathlib import Path
 
 from conftest import Workdir, with_policy
 
@@ -96,9 +97,9 @@ def test_file_with_bad_rows_is_rejected_with_a_report_naming_each_line(
     assert set(shown["problems"][0]) >= {"line", "field", "value", "rule", "message"}
 
     csv_report, json_report = sorted(out["reports"])
-    report_rows = list(csv.DictReader(open(csv_report, newline="")))
+    report_rows = list(csv.DictReader(io.StringIO(Path(csv_report).read_text())))
     assert sorted(int(r["line"]) for r in report_rows) == sorted(p["line"] for p in out["problems"])
-    assert json.load(open(json_report))["problems"] == out["problems"]
+    assert json.loads(Path(json_report).read_text())["problems"] == out["problems"]
 
     human = workdir.hub("show", str(out["id"]))
     assert "reading_required" in human.stdout and "not_in_future" in human.stdout
@@ -226,10 +227,8 @@ def test_usage_and_configuration_errors_exit_2_with_the_key_path(workdir: Workdi
     assert missing.code == 2 and "nope.csv: no such file" in missing.stderr
 
 
-def test_init_writes_a_default_that_validates(tmp_path: object) -> None:
-    from pathlib import Path
-
-    root = Path(str(tmp_path))
+def test_init_writes_a_default_that_validates(tmp_path: Path) -> None:
+    root = tmp_path
     work = Workdir(root)
     res = work.hub("init")
     assert res.code == 0 and (root / "hub.yaml").exists() and (root / "inbox" / "meter-reads").is_dir()
