@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -298,7 +299,11 @@ class Ledger:
         """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
         SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
         lock = t.exchange_locks
-        if conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
+        dialect = conn.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            module = import_module(f"sqlalchemy.dialects.{dialect}")
+            conn.execute(module.insert(lock).values(exchange=exchange).on_conflict_do_nothing())
+        elif conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
             conn.execute(insert(lock).values(exchange=exchange))
         conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
 

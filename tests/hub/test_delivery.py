@@ -35,8 +35,8 @@ def tables(n: int, start: int = 0) -> dict[str, pl.DataFrame]:
     return MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("f.csv", 1))
 
 
-def make_ledger(tmp_path: Path) -> Ledger:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}")
+def make_ledger(url: str) -> Ledger:
+    ledger = Ledger.open(url)
     file_id = ledger.add_file(
         exchange="mr",
         name="f.csv",
@@ -44,7 +44,7 @@ def make_ledger(tmp_path: Path) -> Ledger:
         size=1,
         source="s",
         state="mapped",
-        landed_path=str(tmp_path / "landed"),
+        landed_path="/nowhere",
     )
     assert file_id == 1
     return ledger
@@ -57,18 +57,18 @@ def run(ledger: Ledger, out: Path, data: dict[str, pl.DataFrame], run_id: int = 
     )
 
 
-def test_schema_is_migrated_on_open_and_reopening_is_cheap(tmp_path: Path) -> None:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}")
+def test_schema_is_migrated_on_open_and_reopening_is_cheap(ledger_url: str) -> None:
+    ledger = Ledger.open(ledger_url)
     with ledger.engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
     names = set(inspect(ledger.engine).get_table_names())
     assert {"files", "runs", "rejections", "batches", "delivered_transactions"} <= names
     ledger.close()
-    Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}").close()
+    Ledger.open(ledger_url).close()
 
 
-def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path) -> None:
-    ledger = make_ledger(tmp_path)
+def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path, ledger_url: str) -> None:
+    ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
     first = run(ledger, out, tables(500))
     assert first.total == 500 and set(first.delivered) == {"MeterRead", "ReadException"}
@@ -81,9 +81,9 @@ def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path) -> None
 
 
 def test_a_crash_after_the_commit_is_published_by_recovery(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger(tmp_path)
+    ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
 
     def killed(staged: cis_batch.StagedBatch) -> None:
@@ -105,9 +105,9 @@ def test_a_crash_after_the_commit_is_published_by_recovery(
 
 
 def test_a_crash_before_the_commit_leaves_nothing_delivered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = make_ledger(tmp_path)
+    ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
 
     def failing(*args: object, **kwargs: object) -> int:
@@ -139,9 +139,9 @@ def _deliver_in_process(db: str, out: str, queue: multiprocessing.Queue[int]) ->
     queue.put(result.total)
 
 
-def test_two_processes_delivering_the_same_keys_deliver_them_once(tmp_path: Path) -> None:
-    make_ledger(tmp_path).close()
-    db = f"sqlite:///{tmp_path / 'hub.db'}"
+def test_two_processes_delivering_the_same_keys_deliver_them_once(tmp_path: Path, ledger_url: str) -> None:
+    make_ledger(ledger_url).close()
+    db = ledger_url
     ctx = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[int] = ctx.Queue()
     procs = [
