@@ -84,7 +84,12 @@ def read_delimited(data: bytes, *, file: str, delimiter: str = ",") -> CsvTable:
 
 
 def _header(line: str, delimiter: str, file: str) -> list[str]:
-    names = [n.strip() for n in next(csv.reader([line], delimiter=delimiter))]
+    try:
+        names = [n.strip() for n in next(csv.reader([line], delimiter=delimiter))]
+    except csv.Error as exc:  # e.g. a bare CR (old Mac line ends) inside the first line
+        raise ParseError(
+            f"the header line cannot be read: {exc}", file=file, line=1, column=None, rule="header"
+        ) from None
     if not any(names):
         raise ParseError(
             "the first line is blank; expected the header", file=file, line=1, column=None, rule="header"

@@ -234,3 +234,19 @@ def test_init_writes_a_default_that_validates(tmp_path: Path) -> None:
     assert res.code == 0 and (root / "hub.yaml").exists() and (root / "inbox" / "meter-reads").is_dir()
     assert work.hub("init").code == 2, "an existing configuration is never overwritten silently"
     assert work.hub("files", "--json").json() == []
+
+
+def test_a_file_over_the_size_limit_is_rejected_but_kept(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    workdir.set_config(
+        DEFAULT_CONFIG.replace(
+            "    row_policy: reject-file", "    row_policy: reject-file\n    max_file_bytes: 1000"
+        )
+    )
+    data = upload(100)
+    res = workdir.hub("process", workdir.write("big.csv", data), "-x", "meter-reads", "--json")
+    assert res.code == 1
+    [problem] = res.json()["problems"]
+    assert problem["rule"] == "max_size" and str(len(data)) in problem["message"]
+    assert (workdir.root / "var" / "landed" / res.json()["reports"][0].split("/")[-1].split(".")[0]).exists()

@@ -116,3 +116,12 @@ def test_ledger_password_comes_from_the_environment_or_a_file(
     (tmp_path / "pw").write_text("from-file\n")
     raw["ledger"] = {"url": "postgresql+psycopg://hub@db.example/hub", "password_file": "pw"}
     assert parse_config(raw, root=tmp_path).ledger_url().endswith("hub:from-file@db.example/hub")
+
+
+def test_the_partner_example_in_the_readme_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("A real partner", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    settings = parse_config(yaml.safe_load(block), root=tmp_path)
+    ex = settings.exchange("meter-reads-north")
+    assert ex.config.row_policy == "accept-valid-rows"
+    assert ex.source_path == Path("/srv/sftp/itineris/upload")
