@@ -162,17 +162,32 @@ def _setup(rows: int) -> tuple[Path, Path]:
 
 def _warm(path: Path) -> None:
     """Read the file once so the first contender does not pay alone for cold reads. In small chunks:
-    a children's ``ru_maxrss`` starts from this process's high-water mark."""
+    a child's ``ru_maxrss`` starts from this process's high-water mark."""
     with path.open("rb") as fh:
         while fh.read(1 << 20):
             pass
+
+
+def _git_state() -> dict[str, Any]:
+    """The commit measured and the files changed in the working tree (others may be editing)."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+        return done.stdout.rstrip()
+
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines() if line[3:]]
+    return {"commit": git("rev-parse", "HEAD") or None, "changed": changed}
 
 
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def benchmark(rows: int, repeat: int, keep: bool) -> dict[str, Any]:
+def benchmark(rows: int, repeat: int, *, keep: bool, stages: bool) -> dict[str, Any]:
+    load_before = os.getloadavg()
     work, upload = _setup(rows)
     _warm(upload)
     hub_cmd = [str(HUB), "process", str(upload), "--exchange", "meter-reads", "--json"]
@@ -230,6 +245,8 @@ def benchmark(rows: int, repeat: int, keep: bool) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         },
         "measures": {
             m.name: {
@@ -240,15 +257,37 @@ def benchmark(rows: int, repeat: int, keep: bool) -> dict[str, Any]:
             }
             for m in (hub, bare, per_row)
         },
+        "git": _git_state(),
         "hub_outcome": {k: outcome.get(k) for k in OUTCOME_KEYS},
         "targets": targets,
         "all_pass": all(t["pass"] for t in targets.values()),
     }
     _print(results, (hub, bare, per_row), rows)
+    if stages:
+        results["hub_stages"] = _stages(work, upload, rows)
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
         results["file"] = None
     return results
+
+
+def _stages(work: Path, upload: Path, rows: int) -> dict[str, Any]:
+    """One extra, untimed-by-the-table run of bench/stages.py (fresh ledger): seconds per stage."""
+    _fresh_hub_state(work)
+    cmd = [str(PYTHON), str(BENCH / "stages.py"), str(upload)]
+    child = run_child(cmd, work)
+    if child.returncode != 0:
+        raise _fail("stages", cmd, child, "non-zero exit")
+    found: dict[str, Any] = json.loads(child.stdout)
+    if found.get("delivered") != rows:
+        raise _fail("stages", cmd, child, f"expected {rows} rows delivered")
+    print(f"\nhub process by stage (bench/stages.py, one extra run, {child.seconds:.2f} s as a process):")
+    for name, seconds in found["stages"].items():
+        print(f"  {name:<12}{seconds:>8.2f} s")
+    print(f"  {'in-process':<12}{found['total']:>8.2f} s (the rest: interpreter start-up and shutdown)")
+    found["process_seconds"] = round(child.seconds, 3)
+    found["process_peak_mb"] = round(child.peak_mb, 1)
+    return found
 
 
 def _print(results: dict[str, Any], measures: tuple[Measure, ...], rows: int) -> None:
@@ -272,13 +311,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="data rows in the upload")
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; the best time is kept")
     parser.add_argument("--keep", action="store_true", help="keep the working folder under bench/out/")
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each stage of `hub process` (bench/stages.py)"
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be at least 1")
     if not HUB.exists():
         parser.error(f"{HUB} not found: run with the project's virtualenv python (.venv/bin/python)")
     try:
-        results = benchmark(args.rows, args.repeat, args.keep)
+        results = benchmark(args.rows, args.repeat, keep=args.keep, stages=args.stages)
     except BenchError as exc:
         print(f"\nBENCHMARK ERROR: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ The control file carries each data file's count, totals and sha256.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -60,7 +61,9 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
         for txn_type, frame in tables.items():
             model = TRANSACTION_TYPES[txn_type]
             final = folder / f"{batch_id}.{txn_type}.csv"
-            data = frame.select(columns_of(model)).write_csv(datetime_format="%Y-%m-%dT%H:%M:%SZ").encode()
+            buf = io.BytesIO()
+            frame.select(columns_of(model)).write_csv(buf, datetime_format="%Y-%m-%dT%H:%M:%SZ")
+            data = buf.getvalue()
             _write(temp_name(final), data)
             moves.append((temp_name(final), final))
             entries.append(

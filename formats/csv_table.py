@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -17,7 +18,7 @@ import polars as pl
 
 from formats.base import LINE
 from hub.errors import ParseError
-from hub.problems import Problem
+from hub.problems import Problem, mask
 
 BOM = b"\xef\xbb\xbf"
 
@@ -53,7 +54,8 @@ def decode(data: bytes, encoding: str, file: str) -> bytes:
 
 def _raise_decode(data: bytes, exc: UnicodeDecodeError, encoding: str, file: str) -> NoReturn:
     line = data.count(b"\n", 0, exc.start) + 1
-    col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    # a character position, as an editor shows it: the bytes before the bad one on its line decode
+    col = len(data[data.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode(encoding, "replace")) + 1
     bad = data[exc.start : exc.start + 1].hex()
     raise ParseError(
         f"byte 0x{bad} is not valid {encoding}",
@@ -65,10 +67,12 @@ def _raise_decode(data: bytes, exc: UnicodeDecodeError, encoding: str, file: str
     ) from None
 
 
-def read_delimited(data: bytes, *, file: str, delimiter: str = ",") -> CsvTable:
+def read_delimited(
+    data: bytes, *, file: str, delimiter: str = ",", sensitive: Collection[str] = ()
+) -> CsvTable:
     """Read UTF-8 delimited bytes with a header line. Raises ParseError for file-level failures (no
     header, duplicate column names, broken quoting); rows with the wrong number of fields become
-    row problems."""
+    row problems, whose value masks the cells in the position of a ``sensitive`` header column."""
     if not data.strip():
         raise ParseError(
             "the file is empty (no header line)", file=file, line=1, column=None, rule="empty_file"
@@ -80,7 +84,7 @@ def read_delimited(data: bytes, *, file: str, delimiter: str = ",") -> CsvTable:
     fast = _fast(body, header, delimiter)
     if fast is not None:
         return CsvTable(header=header, table=fast)
-    return _exact(data, header, delimiter, file)
+    return _exact(data, header, delimiter, file, sensitive)
 
 
 def _header(line: str, delimiter: str, file: str) -> list[str]:
@@ -99,6 +103,15 @@ def _header(line: str, delimiter: str, file: str) -> list[str]:
         if not name:
             raise ParseError(
                 f"header field {pos} is empty", file=file, line=1, column=f"field {pos}", rule="header"
+            )
+        if name == LINE:
+            raise ParseError(
+                f"column name {LINE!r} is reserved for the line number",
+                file=file,
+                line=1,
+                column=f"field {pos}",
+                rule="header",
+                value=name,
             )
         if name in seen:
             raise ParseError(
@@ -119,6 +132,8 @@ def _fast(body: bytes, header: list[str], delimiter: str) -> pl.DataFrame | None
         return _empty(header)
     if b'"' in body or b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r\n")):
         return None
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return None  # a bare CR ends a record for the csv module but not for polars
     try:
         frame = pl.read_csv(
             io.BytesIO(body),
@@ -142,7 +157,7 @@ def _empty(header: list[str]) -> pl.DataFrame:
     return pl.DataFrame(schema={**{h: pl.String for h in header}, LINE: pl.Int64})
 
 
-def _exact(data: bytes, header: list[str], delimiter: str, file: str) -> CsvTable:
+def _exact(data: bytes, header: list[str], delimiter: str, file: str, sensitive: Collection[str]) -> CsvTable:
     text = data.decode("utf-8")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     columns: list[list[str]] = [[] for _ in header]
@@ -150,6 +165,7 @@ def _exact(data: bytes, header: list[str], delimiter: str, file: str) -> CsvTabl
     problems: list[Problem] = []
     blank = 0
     start = 1
+    hidden = {pos for pos, name in enumerate(header) if name in sensitive}
     try:
         for record in reader:
             line = start
@@ -165,7 +181,9 @@ def _exact(data: bytes, header: list[str], delimiter: str, file: str) -> CsvTabl
                         "field_count",
                         f"expected {len(header)} fields as in the header, found {len(record)}",
                         line=line,
-                        value=delimiter.join(record),
+                        value=delimiter.join(
+                            (mask(v) or "") if pos in hidden else v for pos, v in enumerate(record)
+                        ),
                     )
                 )
                 continue

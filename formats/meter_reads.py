@@ -111,8 +111,9 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
         opts = self.options
         text = decode(data, opts.encoding, ctx.file)
-        raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter)
         header_of = {f: opts.columns.get(f, f) for f in ALL_FIELDS}
+        sensitive = [header_of[f] for f in self.sensitive_fields]
+        raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
         missing = [f"{header_of[f]!r}" for f in REQUIRED_FIELDS if header_of[f] not in raw.header]
         if missing:
             raise ParseError(
@@ -144,9 +145,20 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     def write(self, table: pl.DataFrame) -> bytes:
         """Write rows (typed or string) as an upload with our default header."""
         cols = [c for c in FIELDS if c in table.columns]
+        if "average_usage" in table.columns and table.get_column("average_usage").null_count() < table.height:
+            cols.append("average_usage")  # the hi/low band input, when the rows have one
         out = table.select(cols)
         if "read_at" in cols and out.schema["read_at"] != pl.String:
-            out = out.with_columns(pl.col("read_at").dt.strftime("%Y-%m-%dT%H:%M:%S%:z"))
+            # %.f keeps sub-second read times (it prints nothing when there are none)
+            out = out.with_columns(pl.col("read_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.f%:z"))
+        if "reading_digits" in table.columns:
+            # a typed table lost the readings' zero-padding, which is the meter's dial count (rollover)
+            digits = table.get_column("reading_digits").fill_null(0)
+            out = out.with_columns(
+                pl.col(c).cast(pl.String).str.zfill(digits)
+                for c in ("reading", "prior_reading")
+                if c in cols and out.schema[c] != pl.String
+            )
         buf = io.BytesIO()
         out.write_csv(buf, separator=self.options.delimiter)
         return buf.getvalue()

@@ -32,7 +32,8 @@ def parse_datetimes(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr
     """String -> UTC datetime; null where the value does not parse. Times without an offset are in
     ``tz``; a local time that does not exist (DST gap) is null."""
     if formats is None:
-        norm = raw.str.replace(" ", "T").str.replace(r"Z$", "+00:00")
+        # %z needs minutes: an hours-only offset (+05), which ISO 8601 and ISO_DATETIME allow, gets :00
+        norm = raw.str.replace(" ", "T").str.replace(r"Z$", "+00:00").str.replace(r"([+-]\d{2})$", "${1}:00")
         valid = raw.str.contains(ISO_DATETIME)
         aware = pl.coalesce(
             norm.str.to_datetime(f, time_zone="UTC", strict=False)

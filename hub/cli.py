@@ -7,6 +7,7 @@ configuration error; 3 could not finish for a reason that may pass (retry).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -292,4 +293,9 @@ def main() -> None:
             where = ""
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}{where}", highlight=False)
         code = 4
-    sys.exit(code if isinstance(code, int) else 0)
+    # Everything is committed, fsynced and closed by now: skip the interpreter's teardown of large
+    # tables (a third of a second on a million rows) and leave at once.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code if isinstance(code, int) else 0)

@@ -59,7 +59,7 @@ def deliver(
                 already += frame.height - new.height
                 fresh[txn_type] = new
             keys = pl.concat([f.select("idempotency_key") for f in fresh.values()])
-            if keys.get_column("idempotency_key").is_duplicated().any():
+            if keys.get_column("idempotency_key").n_unique() != keys.height:
                 dup = keys.filter(pl.col("idempotency_key").is_duplicated()).item(0, 0)
                 raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
             if keys.height == 0:

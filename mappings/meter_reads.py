@@ -122,18 +122,17 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
             .then(pl.lit("customer"))
             .otherwise(pl.lit("actual"))
         )
-        frame = frame.with_columns(kind.alias("exception")).with_columns(
-            pl.concat_str(
-                [pl.col("meter"), pl.col("register"), pl.col("read_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ")],
-                separator="|",
-            ).alias("idempotency_key"),
-            reason.alias("reason"),
-            read_type.alias("read_type"),
+        read_at = pl.col("read_at").dt.replace_time_zone(None).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        frame = frame.with_columns(kind.alias("exception"), read_at.alias("read_at")).with_columns(
+            pl.concat_str([pl.col("meter"), pl.col("register"), pl.col("read_at")], separator="|").alias(
+                "idempotency_key"
+            ),
             pl.lit(ctx.source_file).alias("source_file"),
             pl.col(LINE).alias("source_line"),
         )
-        reads = frame.filter(pl.col("exception").is_null())
-        exceptions = frame.filter(pl.col("exception").is_not_null())
+        reads = frame.filter(pl.col("exception").is_null()).with_columns(read_type.alias("read_type"))
+        # Reasons are text per row: build them for the few exception rows only.
+        exceptions = frame.filter(pl.col("exception").is_not_null()).with_columns(reason.alias("reason"))
         return {
             MeterRead.txn_type: reads.select(*columns_of(MeterRead), LINE),
             ReadException.txn_type: exceptions.select(*columns_of(ReadException), LINE),

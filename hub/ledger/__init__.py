@@ -16,7 +16,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from hub.errors import LedgerBusy, LedgerError, NotFound
@@ -104,10 +104,20 @@ class Ledger:
         self.engine.dispose()
 
     def migrate(self) -> None:
-        """Apply pending migrations; cheap when the schema is already at head."""
+        """Bring the schema to the current migration: nothing to do at head; an empty database is
+        created at head and stamped (alembic's documented create-then-stamp, without loading it);
+        anything older is upgraded by the Alembic migrations."""
         with self.engine.connect() as conn:
-            if _current_revision(conn) == t.HEAD_REVISION:
+            revision = _current_revision(conn)
+            if revision == t.HEAD_REVISION:
                 return
+            empty = revision is None and not inspect(conn).get_table_names()
+        if empty:
+            with self.engine.begin() as conn:
+                if not inspect(conn).get_table_names():
+                    t.metadata.create_all(conn)
+                    conn.execute(t.alembic_version.insert().values(version_num=t.HEAD_REVISION))
+                    return
         from alembic import command
         from alembic.config import Config
 

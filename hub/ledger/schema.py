@@ -109,6 +109,13 @@ delivered_transactions = Table(
     Index("ix_delivered_exchange", "exchange", "created_at"),
 )
 
+# Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.
+alembic_version = Table(
+    "alembic_version",
+    metadata,
+    Column("version_num", String(32), primary_key=True),
+)
+
 exchange_locks = Table(
     "exchange_locks",
     metadata,

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import inspect, text
 
 from formats import cis_batch
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
 from hub.delivery import DeliveryResult, deliver, recover
 from hub.ledger import Ledger
-from hub.ledger.schema import HEAD_REVISION
 from hub.sample import meter_reads_frame, to_csv
 from mappings.base import MapContext
 from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
@@ -55,16 +53,6 @@ def run(ledger: Ledger, out: Path, data: dict[str, pl.DataFrame], run_id: int = 
     return deliver(
         ledger, exchange="mr", folder=out, file_id=1, run_id=run_id, tables=data, meta={"exchange": "mr"}
     )
-
-
-def test_schema_is_migrated_on_open_and_reopening_is_cheap(ledger_url: str) -> None:
-    ledger = Ledger.open(ledger_url)
-    with ledger.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
-    names = set(inspect(ledger.engine).get_table_names())
-    assert {"files", "runs", "rejections", "batches", "delivered_transactions"} <= names
-    ledger.close()
-    Ledger.open(ledger_url).close()
 
 
 def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path, ledger_url: str) -> None:
