@@ -8,7 +8,6 @@ The control file carries each data file's count, totals and sha256.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from dataclasses import dataclass
@@ -52,6 +51,18 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _write_csv(path: Path, frame: pl.DataFrame) -> tuple[str, int]:
+    """Write ``frame`` as CSV straight from polars (no copy of the text in Python), make it durable,
+    and return its sha256 and size, read back from the page cache."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+    frame.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%SZ")
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        size = fh.tell()
+    return digest, size
+
+
 def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> StagedBatch:
     """Write every data file and the control file under temporary names."""
     moves: list[tuple[Path, Path]] = []
@@ -61,19 +72,16 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
         for txn_type, frame in tables.items():
             model = TRANSACTION_TYPES[txn_type]
             final = folder / f"{batch_id}.{txn_type}.csv"
-            buf = io.BytesIO()
-            frame.select(columns_of(model)).write_csv(buf, datetime_format="%Y-%m-%dT%H:%M:%SZ")
-            data = buf.getvalue()
-            _write(temp_name(final), data)
             moves.append((temp_name(final), final))
+            digest, size = _write_csv(temp_name(final), frame.select(columns_of(model)))
             entries.append(
                 {
                     "name": final.name,
                     "type": txn_type,
                     "count": frame.height,
                     "totals": _totals(frame, model.total_fields),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "bytes": len(data),
+                    "sha256": digest,
+                    "bytes": size,
                 }
             )
         control = {
@@ -84,11 +92,12 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
         }
         body = (json.dumps(control, indent=2, default=str) + "\n").encode()
         final = folder / f"{batch_id}{CONTROL_SUFFIX}"
-        _write(temp_name(final), body)
         moves.append((temp_name(final), final))
-    except OSError as exc:
+        _write(temp_name(final), body)
+    except (OSError, pl.exceptions.PolarsError) as exc:
         discard(moves)
-        raise DeliveryRetryable(f"cannot write CIS batch {batch_id} in {folder}: {exc.strerror}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise DeliveryRetryable(f"cannot write CIS batch {batch_id} in {folder}: {reason}") from exc
     return StagedBatch(batch_id, folder, moves, hashlib.sha256(body).hexdigest())
 
 

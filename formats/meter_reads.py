@@ -17,7 +17,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
-from formats.csv_table import decode, read_delimited
+from formats.csv_table import decode, might_need_strip, read_delimited
 from hub.errors import ParseError
 
 FIELDS = (
@@ -125,8 +125,13 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
             )
         present = {f: h for f, h in header_of.items() if h in raw.header}
         known = set(present.values())
+
+        def cell(h: str) -> pl.Expr:
+            return pl.col(h).str.strip_chars().replace("", None) if strip else pl.col(h)
+
+        strip = might_need_strip(text)
         table = raw.table.select(
-            *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
+            *[cell(h).alias(f) for f, h in present.items()],
             *[pl.lit(None, pl.String).alias(f) for f in ALL_FIELDS if f not in present],
             pl.col(LINE),
         )

@@ -22,13 +22,14 @@ from formats.meter_reads import MeterReadsOptions
 from hub.problems import Problem
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+LOCAL_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 INTEGER = r"^[0-9]{1,18}$"
 SIGNED_INTEGER = r"^[+-]?[0-9]{1,18}$"
 INTEGER_FIELDS = {"sequence": INTEGER, "reading": INTEGER, "prior_reading": INTEGER, "average_usage": INTEGER}
 KEY = ["meter", "register", "read_at"]
 
 
-def parse_datetimes(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr:
+def _datetime_expr(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr:
     """String -> UTC datetime; null where the value does not parse. Times without an offset are in
     ``tz``; a local time that does not exist (DST gap) is null."""
     if formats is None:
@@ -57,6 +58,33 @@ def parse_datetimes(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr
     return pl.coalesce(parts)
 
 
+def parse_datetimes(raw: pl.Series, formats: list[str] | None, tz: str) -> pl.Series:
+    """String -> UTC datetime (``_datetime_expr``). By default the common local form
+    ``YYYY-MM-DDTHH:MM:SS`` is parsed with one fixed format first, and only the other values go
+    through the full ISO 8601 chain (several formats, each a pass over the column)."""
+    if formats is not None:
+        return raw.to_frame().select(_datetime_expr(pl.col(raw.name), formats, tz)).to_series()
+    col = pl.col(raw.name)
+    fast = (
+        raw.to_frame()
+        .select(
+            pl.when(col.str.contains(LOCAL_SECONDS))
+            .then(
+                col.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False)
+                .dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+                .dt.convert_time_zone("UTC")
+            )
+            .alias(raw.name)
+        )
+        .to_series()
+    )
+    rest = (fast.is_null() & raw.is_not_null()).arg_true()
+    if rest.len() == 0:
+        return fast
+    slow = raw.gather(rest).to_frame().select(_datetime_expr(col, None, tz)).to_series()
+    return fast.scatter(rest, slow)
+
+
 def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
     ints = [
         pl.when(pl.col(f).str.contains(pat)).then(pl.col(f).cast(pl.Int64, strict=False)).alias(f)
@@ -65,7 +93,7 @@ def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
     digits = pl.max_horizontal(pl.col("reading").str.len_chars(), pl.col("prior_reading").str.len_chars())
     return raw.with_columns(
         *ints,
-        parse_datetimes(pl.col("read_at"), opts.datetime_formats, tz).alias("read_at"),
+        parse_datetimes(raw.get_column("read_at"), opts.datetime_formats, tz),
         pl.when(pl.col("reading").str.contains(INTEGER)).then(digits).cast(pl.Int32).alias("reading_digits"),
     )
 
@@ -73,11 +101,14 @@ def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
 def _conversion_problems(raw: pl.DataFrame, typed: pl.DataFrame) -> list[Problem]:
     expected = {f: "a whole number of register units (digits only)" for f in INTEGER_FIELDS}
     expected["read_at"] = "a date and time (ISO 8601 by default, e.g. 2026-11-20T08:15:00)"
+    failed = {f: raw.get_column(f).is_not_null() & typed.get_column(f).is_null() for f in expected}
+    # One cheap pass finds the rows with any failure; usually there are none.
+    rows = raw.select(LINE, *expected).filter(pl.any_horizontal(pl.Series(f, m) for f, m in failed.items()))
+    if rows.height == 0:
+        return []
     problems: list[Problem] = []
     for field, what in expected.items():
-        bad = raw.select(LINE, pl.col(field).alias("value")).filter(
-            pl.col("value").is_not_null() & typed.get_column(field).is_null()
-        )
+        bad = raw.select(LINE, pl.col(field).alias("value")).filter(failed[field])
         rule = "datetime" if field == "read_at" else "integer"
         problems.extend(
             Problem.of(rule, f"{field} is not {what}", line=line, field=field, value=value)

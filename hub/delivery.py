@@ -58,11 +58,10 @@ def deliver(
                 new = frame.join(held, on="idempotency_key", how="anti") if held.height else frame
                 already += frame.height - new.height
                 fresh[txn_type] = new
-            keys = pl.concat([f.select("idempotency_key") for f in fresh.values()])
-            if keys.get_column("idempotency_key").n_unique() != keys.height:
-                dup = keys.filter(pl.col("idempotency_key").is_duplicated()).item(0, 0)
+            dup = _first_duplicate([f.get_column("idempotency_key") for f in fresh.values()])
+            if dup is not None:
                 raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
-            if keys.height == 0:
+            if not any(f.height for f in fresh.values()):
                 return DeliveryResult(None, {t: 0 for t in tables}, already)
             staged = cis_batch.stage(folder, batch_id, fresh, {**meta, "created_at": stamp.isoformat()})
             batch_pk = ledger.record_batch(
@@ -86,6 +85,17 @@ def deliver(
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
     return DeliveryResult(batch_id, {t: f.height for t, f in fresh.items()}, already, staged.control_path)
+
+
+def _first_duplicate(columns: list[pl.Series]) -> str | None:
+    """A key that occurs twice across ``columns``, or None. Distinct 64-bit hashes prove there is
+    none cheaply; only when two hashes collide are the strings themselves compared."""
+    hashes = pl.concat([c.hash() for c in columns])
+    if hashes.n_unique() == hashes.len():
+        return None
+    keys = pl.concat(columns)
+    repeated = keys.filter(keys.is_duplicated())
+    return None if repeated.is_empty() else str(repeated[0])
 
 
 def recover(ledger: Ledger, folders: list[Path]) -> list[str]:

@@ -65,7 +65,7 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
         diff = pl.col("reading") - pl.col("prior_reading")
         wrapped = pl.col("reading") + capacity - pl.col("prior_reading")
         rollover = (diff < 0) & (wrapped <= limit)
-        frame = table.with_columns(
+        plan = table.lazy().with_columns(
             rollover.fill_null(False).alias("rollover"),
             pl.when(rollover).then(wrapped).otherwise(diff).alias("consumption"),
         )
@@ -123,7 +123,9 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
             .otherwise(pl.lit("actual"))
         )
         read_at = pl.col("read_at").dt.replace_time_zone(None).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        frame = frame.with_columns(kind.alias("exception"), read_at.alias("read_at")).with_columns(
+        # One lazy plan for both outputs: collect_all computes the shared part once and each output
+        # only its own columns.
+        frame = plan.with_columns(kind.alias("exception"), read_at.alias("read_at")).with_columns(
             pl.concat_str([pl.col("meter"), pl.col("register"), pl.col("read_at")], separator="|").alias(
                 "idempotency_key"
             ),
@@ -133,7 +135,10 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
         reads = frame.filter(pl.col("exception").is_null()).with_columns(read_type.alias("read_type"))
         # Reasons are text per row: build them for the few exception rows only.
         exceptions = frame.filter(pl.col("exception").is_not_null()).with_columns(reason.alias("reason"))
-        return {
-            MeterRead.txn_type: reads.select(*columns_of(MeterRead), LINE),
-            ReadException.txn_type: exceptions.select(*columns_of(ReadException), LINE),
-        }
+        read_table, exception_table = pl.collect_all(
+            [
+                reads.select(*columns_of(MeterRead), LINE),
+                exceptions.select(*columns_of(ReadException), LINE),
+            ]
+        )
+        return {MeterRead.txn_type: read_table, ReadException.txn_type: exception_table}
