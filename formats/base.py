@@ -8,6 +8,9 @@ collects every failure. Options are a pydantic model declared beside the impleme
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +24,18 @@ if TYPE_CHECKING:
     import polars as pl
 
 LINE = "_line"  # column carrying each row's 1-based physical line number in the source file
+
+
+def preload(module: str) -> None:
+    """Import ``module`` in a background thread, so a heavy import (pandera: ~0.1 s) overlaps with
+    work that releases the GIL, such as polars reading the file. Errors are left for the real
+    import to raise where the module is used."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the caller's own import reports it
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"preload {module}", daemon=True).start()
 
 
 class FormatOptions(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,24 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
     entries: list[dict[str, Any]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        finals = {txn_type: folder / f"{batch_id}.{txn_type}.csv" for txn_type in tables}
+        moves.extend((temp_name(final), final) for final in finals.values())
+        # The data files are written side by side: each thread spends most of its time in polars'
+        # writer and in hashlib, which release the GIL.
+        with ThreadPoolExecutor(max_workers=max(1, len(tables))) as pool:
+            jobs = {
+                txn_type: pool.submit(
+                    _write_csv,
+                    temp_name(finals[txn_type]),
+                    frame.select(columns_of(TRANSACTION_TYPES[txn_type])),
+                )
+                for txn_type, frame in tables.items()
+            }
+            written = {txn_type: job.result() for txn_type, job in jobs.items()}
         for txn_type, frame in tables.items():
             model = TRANSACTION_TYPES[txn_type]
-            final = folder / f"{batch_id}.{txn_type}.csv"
-            moves.append((temp_name(final), final))
-            digest, size = _write_csv(temp_name(final), frame.select(columns_of(model)))
+            final = finals[txn_type]
+            digest, size = written[txn_type]
             entries.append(
                 {
                     "name": final.name,

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from typing import Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated, preload
 from formats.csv_table import decode, might_need_strip, read_delimited
 from hub.errors import ParseError
 
@@ -109,6 +110,8 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     sensitive_fields = frozenset({"account"})
 
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        if "formats.meter_reads_schema" not in sys.modules:
+            preload("formats.meter_reads_schema")  # for validate, while polars reads
         opts = self.options
         text = decode(data, opts.encoding, ctx.file)
         header_of = {f: opts.columns.get(f, f) for f in ALL_FIELDS}

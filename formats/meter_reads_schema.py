@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -101,14 +102,14 @@ def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
 def _conversion_problems(raw: pl.DataFrame, typed: pl.DataFrame) -> list[Problem]:
     expected = {f: "a whole number of register units (digits only)" for f in INTEGER_FIELDS}
     expected["read_at"] = "a date and time (ISO 8601 by default, e.g. 2026-11-20T08:15:00)"
-    failed = {f: raw.get_column(f).is_not_null() & typed.get_column(f).is_null() for f in expected}
-    # One cheap pass finds the rows with any failure; usually there are none.
-    rows = raw.select(LINE, *expected).filter(pl.any_horizontal(pl.Series(f, m) for f, m in failed.items()))
-    if rows.height == 0:
+    # a value that was given but did not convert; the nulls of both sides are counted, not compared
+    # row by row, because there are usually none to report
+    if all(raw.get_column(f).null_count() == typed.get_column(f).null_count() for f in expected):
         return []
     problems: list[Problem] = []
     for field, what in expected.items():
-        bad = raw.select(LINE, pl.col(field).alias("value")).filter(failed[field])
+        failed = raw.get_column(field).is_not_null() & typed.get_column(field).is_null()
+        bad = raw.select(LINE, pl.col(field).alias("value")).filter(failed)
         rule = "datetime" if field == "read_at" else "integer"
         problems.extend(
             Problem.of(rule, f"{field} is not {what}", line=line, field=field, value=value)
@@ -167,7 +168,8 @@ def build_schema(opts: MeterReadsOptions, ctx: ReadContext) -> pa.DataFrameSchem
             ),
             frame_check(
                 "duplicate_read",
-                lambda: pl.struct(KEY).is_first_distinct() | pl.any_horizontal(pl.col(KEY).is_null()),
+                # hashes first (half the cost); _schema_problems confirms each candidate exactly
+                lambda: pl.struct(KEY).hash().is_first_distinct() | pl.any_horizontal(pl.col(KEY).is_null()),
             ),
         ],
     )
@@ -207,14 +209,53 @@ FRAME_CHECK_FIELD = {
 RULE_OF = {"not_nullable": "required", "dtype": "type"}
 
 
+def _exact_duplicates(typed: pl.DataFrame, candidates: list[int]) -> set[int]:
+    """The candidate rows (flagged because their key's hash occurred earlier) whose key itself
+    occurred earlier: a hash collision is not a duplicate."""
+    if not candidates:
+        return set()
+    hashes = typed.select(pl.struct(KEY).hash().alias("hash"), pl.int_range(pl.len()).alias("index"))
+    flagged = hashes.get_column("hash").gather(candidates).unique()
+    group = hashes.filter(pl.col("hash").is_in(flagged.implode())).get_column("index")
+    again = ~typed.select(KEY)[group].select(pl.struct(KEY).is_first_distinct()).to_series()
+    return set(group.filter(again).to_list())
+
+
+def _failure_cases(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFrame | None:
+    try:
+        schema.validate(typed, lazy=True)
+    except SchemaErrors as exc:
+        cases: pl.DataFrame = exc.failure_cases
+        return cases
+    return None
+
+
+def run_schema(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFrame | None:
+    """Every failure case of the schema (pandera's table: column, check, index, ...), or None.
+
+    pandera runs its checks one after another, each a pass over one column; the column checks and
+    the frame checks are run as two schemas in two threads (polars releases the GIL), which keeps
+    both cores busy."""
+    columns = pa.DataFrameSchema(schema.columns)
+    frame = pa.DataFrameSchema({}, checks=schema.checks)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = [c for c in pool.map(_failure_cases, (columns, frame), (typed, typed)) if c is not None]
+    return pl.concat(parts, how="diagonal_relaxed") if parts else None
+
+
 def _schema_problems(
-    exc: SchemaErrors, raw: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext
+    failures: pl.DataFrame, raw: pl.DataFrame, typed: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext
 ) -> list[Problem]:
     messages = _messages(opts, ctx)
-    cases = exc.failure_cases.filter(pl.col("index").is_not_null())
+    cases = failures.filter(pl.col("index").is_not_null())
+    duplicates = _exact_duplicates(
+        typed, cases.filter(pl.col("check") == "duplicate_read").get_column("index").to_list()
+    )
     lines = raw.get_column(LINE)
     problems = []
     for column, check, index in cases.select("column", "check", "index").iter_rows():
+        if check == "duplicate_read" and index not in duplicates:
+            continue
         rule = RULE_OF.get(check, check)
         field = column if column is not None else FRAME_CHECK_FIELD.get(rule, "row")
         value = raw.item(index, field) if field in raw.columns else None
@@ -231,11 +272,12 @@ def validate_reads(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) ->
     zoneinfo.ZoneInfo(tz)
     typed = _typed(raw, opts, tz)
     problems = list(parsed.problems) + _conversion_problems(raw, typed)
-    try:
-        build_schema(opts, ctx).validate(typed, lazy=True)
-    except SchemaErrors as exc:
+    failures = run_schema(build_schema(opts, ctx), typed)
+    if failures is not None:
         seen = {(p.line, p.field) for p in problems}
-        problems += [p for p in _schema_problems(exc, raw, opts, ctx) if (p.line, p.field) not in seen]
+        problems += [
+            p for p in _schema_problems(failures, raw, typed, opts, ctx) if (p.line, p.field) not in seen
+        ]
     bad = {p.line for p in problems if p.line is not None}
     valid = typed.filter(~pl.col(LINE).is_in(list(bad))) if bad else typed
     problems.sort(key=lambda p: (p.line or 0, p.field or ""))

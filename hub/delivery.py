@@ -9,6 +9,7 @@ only temporary files (removed by ``recover``); a crash after it leaves a recorde
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ import polars as pl
 from formats import cis_batch
 from formats.base import LINE
 from hub.errors import AlreadyDelivered
-from hub.ledger import Ledger
+from hub.ledger import Ledger, pack_keys
 
 
 @dataclass
@@ -63,7 +64,17 @@ def deliver(
                 raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
             if not any(f.height for f in fresh.values()):
                 return DeliveryResult(None, {t: 0 for t in tables}, already)
-            staged = cis_batch.stage(folder, batch_id, fresh, {**meta, "created_at": stamp.isoformat()})
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                packing = {
+                    t: pool.submit(
+                        pack_keys,
+                        f.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line")),
+                    )
+                    for t, f in fresh.items()
+                    if f.height
+                }
+                staged = cis_batch.stage(folder, batch_id, fresh, {**meta, "created_at": stamp.isoformat()})
+                keys = {t: job.result() for t, job in packing.items()}
             batch_pk = ledger.record_batch(
                 conn,
                 batch_id=batch_id,
@@ -72,11 +83,7 @@ def deliver(
                 run_id=run_id,
                 path=str(staged.control_path),
                 control_sha256=staged.control_sha256,
-                keys={
-                    t: f.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
-                    for t, f in fresh.items()
-                    if f.height
-                },
+                keys=keys,
             )
     except BaseException:
         if staged is not None:

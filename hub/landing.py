@@ -1,7 +1,10 @@
 """Landing: copy an arriving file into ``var/landed/<sha256>`` (read-only) before anything else.
 
-The copy streams (constant memory) and is fsynced and renamed into place, so a landed copy is
-either complete or absent. Identical content lands once; the ledger records every arrival.
+The copy is fsynced and renamed into place, so a landed copy is either complete or absent.
+Identical content lands once; the ledger records every arrival. A file up to ``IN_MEMORY_BYTES``
+is read once: it is hashed in a worker thread while it is written, and its bytes are handed on
+to the parser (``Landed.data``) instead of being read back; a larger file streams in constant
+memory.
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from hub.errors import ConnectorFatal, ConnectorRetryable
 
 CHUNK = 1024 * 1024
+IN_MEMORY_BYTES = 256 * 1024 * 1024
 LANDED_MODE = 0o400
 
 
@@ -23,24 +29,39 @@ class Landed:
     path: Path
     sha256: str
     size: int
+    data: bytes | None = field(default=None, repr=False, compare=False)  # the content, when read whole
+
+
+def _copy_whole(src: BinaryIO, out: BinaryIO) -> tuple[str, int, bytes]:
+    data = src.read()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # hashlib releases the GIL
+        out.write(data)
+        return digest.result(), len(data), data
+
+
+def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := src.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        out.write(chunk)
+    return digest.hexdigest(), size, None
 
 
 def land_file(source: Path, landed_dir: Path) -> Landed:
     """Copy ``source`` into ``landed_dir`` named by its sha256; return where it is."""
     landed_dir.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
     fd, tmp_name = tempfile.mkstemp(dir=landed_dir, prefix=".landing-")
     tmp = Path(tmp_name)
     try:
         with source.open("rb") as src, os.fdopen(fd, "wb") as out:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+            whole = os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES
+            sha256, size, data = _copy_whole(src, out) if whole else _copy_streaming(src, out)
             out.flush()
             os.fsync(out.fileno())
-        final = landed_dir / digest.hexdigest()
+        final = landed_dir / sha256
         if final.exists():
             tmp.unlink()
         else:
@@ -58,4 +79,4 @@ def land_file(source: Path, landed_dir: Path) -> Landed:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ConnectorRetryable(f"{source}: cannot land: {exc.strerror}") from exc
-    return Landed(final, digest.hexdigest(), size)
+    return Landed(final, sha256, size, data)

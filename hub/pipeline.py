@@ -240,9 +240,18 @@ class Hub:
             self.ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
             return Outcome(file_id, ex.name, name, "duplicate", rows=first.rows or 0, duplicate_of=first.id)
         file_id = self.ledger.add_file(state="landed", **common)
-        return self._run(self.ledger.file(file_id), ex, run_id, policy=policy)
+        return self._run(self.ledger.file(file_id), ex, run_id, policy=policy, data=landed.data)
 
-    def _run(self, record: FileRecord, ex: Exchange, run_id: int, *, policy: Policy | None) -> Outcome:
+    def _run(
+        self,
+        record: FileRecord,
+        ex: Exchange,
+        run_id: int,
+        *,
+        policy: Policy | None,
+        data: bytes | None = None,
+    ) -> Outcome:
+        """Run a recorded file; ``data`` is its landed content when landing kept it in memory."""
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)
         outcome = Outcome(record.id, ex.name, record.name, "rejected")
@@ -253,7 +262,8 @@ class Hub:
                 level="file",
             )
             return self._reject(record, run_id, outcome, [problem], file_level=True)
-        data = Path(record.landed_path).read_bytes()
+        if data is None:
+            data = Path(record.landed_path).read_bytes()
         checked = self._check(data, record.name, ex, file_id=record.id, record=record)
         self._count(outcome, checked)
         if checked.file_level:

@@ -123,18 +123,24 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
             .otherwise(pl.lit("actual"))
         )
         read_at = pl.col("read_at").dt.replace_time_zone(None).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        # One lazy plan for both outputs: collect_all computes the shared part once and each output
-        # only its own columns.
-        frame = plan.with_columns(kind.alias("exception"), read_at.alias("read_at")).with_columns(
-            pl.concat_str([pl.col("meter"), pl.col("register"), pl.col("read_at")], separator="|").alias(
-                "idempotency_key"
-            ),
-            pl.lit(ctx.source_file).alias("source_file"),
-            pl.col(LINE).alias("source_line"),
+        # One lazy plan for both outputs: the audit is computed once; the text columns (read time,
+        # key, reason) are built after the split, on each output's own rows, not built for every row
+        # and then copied by the filter.
+        frame = plan.with_columns(kind.alias("exception"))
+
+        def finish(rows: pl.LazyFrame) -> pl.LazyFrame:
+            return rows.with_columns(read_at.alias("read_at")).with_columns(
+                pl.concat_str([pl.col("meter"), pl.col("register"), pl.col("read_at")], separator="|").alias(
+                    "idempotency_key"
+                ),
+                pl.lit(ctx.source_file).alias("source_file"),
+                pl.col(LINE).alias("source_line"),
+            )
+
+        reads = finish(frame.filter(pl.col("exception").is_null())).with_columns(read_type.alias("read_type"))
+        exceptions = finish(frame.filter(pl.col("exception").is_not_null())).with_columns(
+            reason.alias("reason")
         )
-        reads = frame.filter(pl.col("exception").is_null()).with_columns(read_type.alias("read_type"))
-        # Reasons are text per row: build them for the few exception rows only.
-        exceptions = frame.filter(pl.col("exception").is_not_null()).with_columns(reason.alias("reason"))
         read_table, exception_table = pl.collect_all(
             [
                 reads.select(*columns_of(MeterRead), LINE),

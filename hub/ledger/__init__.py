@@ -80,6 +80,22 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
+@dataclass(frozen=True)
+class PackedKeys:
+    """One transaction type's delivered keys as stored: a zstd Arrow IPC blob of ``key``, ``line``."""
+
+    count: int
+    blob: bytes
+
+
+def pack_keys(frame: pl.DataFrame) -> PackedKeys:
+    """Pack a frame with columns ``key`` and ``line``; safe to run in a worker thread (polars
+    releases the GIL), so delivery packs keys while it writes the batch files."""
+    buf = io.BytesIO()
+    frame.select("key", "line").write_ipc(buf, compression="zstd")
+    return PackedKeys(frame.height, buf.getvalue())
+
+
 class Ledger:
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
@@ -347,11 +363,11 @@ class Ledger:
         run_id: int,
         path: str,
         control_sha256: str,
-        keys: dict[str, pl.DataFrame],
+        keys: dict[str, PackedKeys],
     ) -> int:
-        """Record a staged batch and its keys inside the caller's locked transaction."""
+        """Record a staged batch and its keys (``pack_keys``) inside the caller's locked transaction."""
         stamp = now()
-        total = sum(frame.height for frame in keys.values())
+        total = sum(packed.count for packed in keys.values())
         result = conn.execute(
             insert(t.batches).values(
                 batch_id=batch_id,
@@ -366,17 +382,15 @@ class Ledger:
         )
         pk = result.inserted_primary_key
         assert pk is not None
-        for txn_type, frame in keys.items():
-            buf = io.BytesIO()
-            frame.select("key", "line").write_ipc(buf, compression="zstd")
+        for txn_type, packed in keys.items():
             conn.execute(
                 insert(t.delivered_transactions).values(
                     batch_pk=pk[0],
                     exchange=exchange,
                     txn_type=txn_type,
                     file_id=file_id,
-                    count=frame.height,
-                    keys=buf.getvalue(),
+                    count=packed.count,
+                    keys=packed.blob,
                     created_at=stamp,
                 )
             )

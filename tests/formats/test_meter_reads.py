@@ -192,6 +192,23 @@ def test_duplicate_read_flags_only_the_later_lines() -> None:
     assert valid_lines(validated) == [2, 3]
 
 
+def test_a_hash_collision_is_not_reported_as_a_duplicate() -> None:
+    """The duplicate check flags rows whose key hash occurred earlier; each candidate is confirmed on
+    the key itself. Here rows 1 and 2 are handed over as candidates as a collision would flag them."""
+    from formats.meter_reads_schema import _exact_duplicates
+
+    stamp = datetime(2026, 11, 20, 14, 15, tzinfo=UTC)
+    typed = pl.DataFrame(
+        {
+            "meter": ["M1", "M2", "M1", "M1"],
+            "register": ["1", "1", "1", "2"],
+            "read_at": [stamp, stamp, stamp, stamp],
+        }
+    )
+    assert _exact_duplicates(typed, [1, 2, 3]) == {2}
+    assert _exact_duplicates(typed, []) == set()
+
+
 def test_one_row_can_break_several_rules() -> None:
     assert findings(upload(row(read_code="10", register="12345", reading="x"))) == [
         (2, "read_code", "code_list", "10"),
