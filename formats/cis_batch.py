@@ -7,10 +7,11 @@ The control file carries each data file's count, totals and sha256.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,16 +53,45 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+SLICE_ROWS = 250_000
+
+
+def _hash_range(fd: int, digest: hashlib._Hash, start: int, end: int) -> None:
+    while start < end:
+        chunk = os.pread(fd, min(1 << 20, end - start), start)
+        if not chunk:
+            raise OSError(errno.EIO, "the staged file is shorter than what was written")
+        digest.update(chunk)
+        start += len(chunk)
+
+
 def _write_csv(path: Path, frame: pl.DataFrame) -> tuple[str, int]:
-    """Write ``frame`` as CSV straight from polars (no copy of the text in Python), make it durable,
-    and return its sha256 and size, read back from the page cache."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
-    frame.write_csv(path, datetime_format="%Y-%m-%dT%H:%M:%SZ")
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        size = fh.tell()
-    return digest, size
+    """Write ``frame`` as CSV straight from polars, make it durable, and return its sha256 and size.
+
+    The frame is written in slices; while polars writes a slice, a worker thread hashes the one
+    before it, read back from the page cache (hashlib and polars both release the GIL)."""
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as out:
+        back = os.open(path, os.O_RDONLY)
+        try:
+            hashing: Future[None] | None = None
+            start = 0
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                for offset in range(0, max(frame.height, 1), SLICE_ROWS):
+                    part = frame.slice(offset, SLICE_ROWS)
+                    part.write_csv(out, include_header=offset == 0, datetime_format="%Y-%m-%dT%H:%M:%SZ")
+                    out.flush()
+                    end = out.tell()
+                    if hashing is not None:
+                        hashing.result()
+                    hashing = pool.submit(_hash_range, back, digest, start, end)
+                    start = end
+                if hashing is not None:
+                    hashing.result()
+            os.fsync(out.fileno())
+        finally:
+            os.close(back)
+    return digest.hexdigest(), start
 
 
 def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> StagedBatch:

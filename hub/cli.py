@@ -23,6 +23,7 @@ from typer.exceptions import TyperException
 from hub import render
 from hub.config import DEFAULT_CONFIG, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
+from hub.landing import land_in_background
 
 if TYPE_CHECKING:
     from hub.pipeline import Hub, Outcome
@@ -47,11 +48,11 @@ def _settings(config: Path) -> Settings:
     return load_config(config)
 
 
-def _with_hub(config: Path, json_out: bool, work: Callable[[Hub], T]) -> T:
+def _with_hub(config: Path | Settings, json_out: bool, work: Callable[[Hub], T]) -> T:
     """Open the hub (ledger, recovery), run ``work`` with a progress line, close it."""
     from hub.pipeline import Hub
 
-    settings = _settings(config)
+    settings = config if isinstance(config, Settings) else _settings(config)
     with render.progress(err, enabled=not json_out) as progress:
         hub = Hub(settings, progress=progress)
         try:
@@ -91,7 +92,15 @@ def process(
     path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
 ) -> None:
     """Land one file and run it through an exchange (the source file is left where it is)."""
-    outcome = _with_hub(config, json_out, lambda hub: hub.process_path(path, exchange))
+    settings = _settings(config)
+    settings.exchange(exchange)  # an unknown exchange is a usage error before anything is landed
+    # Landing starts now and overlaps with importing the ledger and the formats.
+    landing = land_in_background(path, settings.landed_dir) if path.is_file() else None
+    try:
+        outcome = _with_hub(settings, json_out, lambda hub: hub.process_path(path, exchange, landing=landing))
+    finally:
+        if landing is not None:
+            landing.exception()  # never exit with a landing half-written (it cleans up after itself)
     _show_outcome(outcome, json_out)
     _exit_for([outcome])
 

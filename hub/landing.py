@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -48,6 +49,22 @@ def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
         size += len(chunk)
         out.write(chunk)
     return digest.hexdigest(), size, None
+
+
+def land_in_background(source: Path, landed_dir: Path) -> Future[Landed]:
+    """Start ``land_file`` in a thread and return its future. The ``hub process`` command lands the
+    file this way while it imports the ledger and the formats: landing is I/O and hashing, which
+    release the GIL, and a landed copy without a ledger record is harmless (content-addressed)."""
+    future: Future[Landed] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(land_file(source, landed_dir))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=f"landing {source.name}", daemon=True).start()
+    return future
 
 
 def land_file(source: Path, landed_dir: Path) -> Landed:

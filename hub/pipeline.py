@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from connectors.local import FolderSource
 from formats import get_format
@@ -25,6 +25,9 @@ from hub.problems import Problem
 from hub.report import write_reports
 from mappings import get_mapping
 from mappings.base import MapContext
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 UNFINISHED = ("landed", "parsed", "validated", "mapped")
 Policy = Literal["reject-file", "accept-valid-rows"]
@@ -106,12 +109,14 @@ class Hub:
         trigger: str = "manual",
         replaces: int | None = None,
         policy: Policy | None = None,
+        landing: Future[Landed] | None = None,
     ) -> Outcome:
-        """Land a file and run it through the exchange in a run of its own."""
+        """Land a file and run it through the exchange in a run of its own. ``landing`` is the
+        landing of ``path`` already under way (``land_in_background``)."""
         ex = self.settings.exchange(exchange)
         _require_file(path)
         run_id = self.ledger.start_run(ex.name, trigger)
-        outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy)
+        outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy, landing=landing)
         self._finish_run(run_id, [outcome])
         return outcome
 
@@ -203,9 +208,10 @@ class Hub:
         *,
         replaces: int | None = None,
         policy: Policy | None = None,
+        landing: Future[Landed] | None = None,
     ) -> Outcome:
         self.progress(path.name, "landing")
-        landed = land_file(path, self.settings.landed_dir)
+        landed = landing.result() if landing is not None else land_file(path, self.settings.landed_dir)
         return self._record_and_run(
             landed, path.name, str(path.resolve()), ex, run_id, replaces=replaces, policy=policy
         )

@@ -1,0 +1,82 @@
+"""The CIS batch writer: data files hold exactly the rows, and the control file's sha256, sizes
+and counts describe the files byte for byte, however many slices a data file was written in."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from formats import cis_batch
+from hub.errors import DeliveryRetryable
+from hub.transactions import MeterRead, columns_of
+
+
+def reads(n: int) -> pl.DataFrame:
+    stamp = datetime(2026, 11, 20, 14, 15, tzinfo=UTC)
+    return pl.DataFrame(
+        {
+            "idempotency_key": [f"M{i}|1|2026-11-20T14:15:00Z" for i in range(n)],
+            "account": [f"{i:010d}" for i in range(n)],
+            "meter": [f"M{i}" for i in range(n)],
+            "register": ["1"] * n,
+            "read_at": [stamp] * n,
+            "reading": list(range(100, 100 + n)),
+            "prior_reading": [90] * n,
+            "consumption": [i + 10 for i in range(n)],
+            "read_type": ["actual"] * n,
+            "read_code": ["01"] * n,
+            "rollover": [False] * n,
+            "route": ["R0001"] * n,
+            "sequence": list(range(n)),
+            "reader_id": ["RD01"] * n,
+            "trouble_code": [None] * n,
+            "source_file": ["route-7.csv"] * n,
+            "source_line": list(range(2, n + 2)),
+        }
+    )
+
+
+@pytest.mark.parametrize("rows", [0, 1, 10])
+def test_control_file_describes_each_data_file_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)  # 10 rows are written in four slices
+    frame = reads(rows)
+    staged = cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: frame}, {"exchange": "meter-reads"})
+    cis_batch.publish(staged)
+
+    data = (tmp_path / "b1.MeterRead.csv").read_bytes()
+    expected = frame.select(columns_of(MeterRead)).write_csv(datetime_format="%Y-%m-%dT%H:%M:%SZ")
+    assert data == expected.encode()
+    assert data.count(b"idempotency_key") == 1  # one header, however many slices
+    control = json.loads((tmp_path / "b1.control.json").read_text())
+    (entry,) = control["files"]
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    assert entry["bytes"] == len(data)
+    assert entry["count"] == rows
+    assert entry["totals"] == {
+        "reading": sum(range(100, 100 + rows)),
+        "consumption": sum(range(10, 10 + rows)),
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b1.MeterRead.csv", "b1.control.json"]
+
+
+def test_a_failed_write_leaves_no_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)
+    calls = []
+
+    def disk_full(fd: int, digest: object, start: int, end: int) -> None:
+        calls.append((start, end))
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cis_batch, "_hash_range", disk_full)
+    with pytest.raises(DeliveryRetryable, match=r"cannot write CIS batch b1 .*No space left on device"):
+        cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: reads(10)}, {})
+    assert list(tmp_path.iterdir()) == []

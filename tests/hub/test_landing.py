@@ -1,0 +1,50 @@
+"""Landing: the landed copy is complete, read-only and named by its sha256, whether the file was
+read whole (and its bytes handed to the parser) or streamed because it is large."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from pathlib import Path
+
+import pytest
+
+from hub import landing
+from hub.errors import ConnectorFatal
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "streamed"])
+def test_a_landed_copy_is_complete_read_only_and_named_by_its_sha256(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    content = b"route,sequence\n" + b"R0001,10\n" * 300_000  # several streaming chunks
+    source = tmp_path / "route-7.csv"
+    source.write_bytes(content)
+    if not whole:
+        monkeypatch.setattr(landing, "IN_MEMORY_BYTES", 1024)
+
+    landed = landing.land_file(source, tmp_path / "landed")
+
+    digest = hashlib.sha256(content).hexdigest()
+    assert landed.sha256 == digest
+    assert landed.path == tmp_path / "landed" / digest
+    assert landed.path.read_bytes() == content
+    assert landed.size == len(content)
+    assert stat.S_IMODE(landed.path.stat().st_mode) == 0o400
+    assert landed.data == (content if whole else None)
+    assert [p.name for p in (tmp_path / "landed").iterdir()] == [digest]  # no temporary file left
+
+
+def test_the_same_content_lands_once(tmp_path: Path) -> None:
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_bytes(b"same bytes\n")
+    first = landing.land_file(tmp_path / "a.csv", tmp_path / "landed")
+    second = landing.land_file(tmp_path / "b.csv", tmp_path / "landed")
+    assert first.path == second.path
+    assert len(list((tmp_path / "landed").iterdir())) == 1
+
+
+def test_a_missing_source_is_a_final_error_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ConnectorFatal, match="no such file"):
+        landing.land_file(tmp_path / "gone.csv", tmp_path / "landed")
+    assert list((tmp_path / "landed").iterdir()) == []
