@@ -136,9 +136,9 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
         return _empty(header)
     if data.find(b'"', start) >= 0:
         return None
-    carriage_returns = data.count(b"\r", start)
-    if carriage_returns and carriage_returns != data.count(b"\r\n", start):
-        return None  # a bare CR ends a record for the csv module but not for polars
+    # a bare CR ends a record for the csv module but not for polars (find is cheaper than count)
+    if data.find(b"\r", start) >= 0 and data.count(b"\r", start) != data.count(b"\r\n", start):
+        return None
     end = len(data)
     while data[end - 1 : end] in (b"\n", b"\r"):
         end -= 1
