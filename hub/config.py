@@ -53,14 +53,65 @@ class PathsConfig(Strict):
     outbox: Path = Path("outbox")
 
 
+class Completion(Strict):
+    """When a file in a source is complete and may be taken. ``rename``: any name that is not a
+    partial-upload name (``.part``, ``.tmp``, ``.filepart``, hidden) is complete, for partners who
+    upload under a temporary name and rename; ``size-stable``: size and time unchanged across two
+    listings ``stable_seconds`` apart; ``min-age``: unchanged for ``min_age_seconds``; ``marker``:
+    a file named ``<name><marker_suffix>`` exists beside it."""
+
+    rule: Literal["rename", "size-stable", "min-age", "marker"] = "rename"
+    stable_seconds: float = Field(5, ge=0, le=3600)
+    min_age_seconds: float = Field(120, ge=0)
+    marker_suffix: str = Field(".done", min_length=1)
+
+
+class Retry(Strict):
+    """Retries of a transient transport failure: ``attempts`` in all, waiting ``backoff_seconds``,
+    doubled each time, at most ``backoff_max_seconds``."""
+
+    attempts: int = Field(5, ge=1, le=50)
+    backoff_seconds: float = Field(2, ge=0)
+    backoff_max_seconds: float = Field(60, ge=0)
+
+
+class SftpServer(Strict):
+    """A partner's SFTP server. Key authentication only; the key's passphrase comes from the
+    environment variable ``passphrase_env``. The server's host key must be pinned in
+    ``known_hosts`` (OpenSSH format); an unknown or changed key is refused, never added."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(22, ge=1, le=65535)
+    user: str = Field(min_length=1)
+    key_file: Path
+    passphrase_env: str | None = None
+    known_hosts: Path
+    timeout_seconds: float = Field(30, gt=0, le=600)
+    retry: Retry = Retry()
+
+
 class FolderSource(Strict):
     """Files dropped into a local folder (the embedded default)."""
 
     type: Literal["folder"] = "folder"
     path: Path | None = Field(None, description="default: <inbox>/<exchange name>")
     pattern: str = "*"
+    completion: Completion = Completion()
     post_action: Literal["archive", "delete", "leave"] = "archive"
     archive_dir: Path | None = Field(None, description="default: <source path>/archive")
+
+
+class SftpSource(Strict):
+    """Files pulled from a partner's SFTP server. The post-action runs on the server only after the
+    landed copy and its ledger row are committed."""
+
+    type: Literal["sftp"]
+    server: SftpServer
+    remote_dir: str = "."
+    pattern: str = "*"
+    completion: Completion = Completion(rule="size-stable")
+    post_action: Literal["archive", "delete", "leave"] = "archive"
+    archive_dir: str = Field("archive", description="remote folder; relative to remote_dir")
 
 
 class CisFolderDestination(Strict):
@@ -75,7 +126,7 @@ class ExchangeConfig(Strict):
     format: str | None = Field(None, description="default: the kind's own format")
     format_options: dict[str, Any] = Field(default_factory=dict)
     mapping_options: dict[str, Any] = Field(default_factory=dict)
-    source: FolderSource = FolderSource()
+    source: FolderSource | SftpSource = Field(default_factory=FolderSource, discriminator="type")
     destination: CisFolderDestination = CisFolderDestination()
     row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
     timezone: str | None = Field(None, description="default: the hub's timezone")
@@ -243,7 +294,8 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             continue
         for msg in mapping.check_options(mopts, fopts):
             problems.append(f"{source}: {'.'.join(map(str, where))}.mapping_options: {msg}")
-        src = root / (ex.source.path or cfg.paths.inbox / name)
+        folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
+        src = root / (folder.path or cfg.paths.inbox / name)
         exchanges[name] = Exchange(
             name=name,
             config=ex,
@@ -252,7 +304,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             mapping_options=mopts,
             timezone=ex.timezone or cfg.timezone,
             source_path=src,
-            archive_path=root / ex.source.archive_dir if ex.source.archive_dir else src / "archive",
+            archive_path=root / folder.archive_dir if folder.archive_dir else src / "archive",
             destination_path=root / (ex.destination.path or cfg.paths.outbox / "cis"),
         )
     if problems:

@@ -53,6 +53,14 @@ class ConnectorFatal(ConnectorError, Rejected):
     """A failure retrying cannot fix (authentication, host key, permissions, hostile file name)."""
 
 
+class HostKeyRefused(ConnectorFatal):
+    """The server's host key is not the one pinned for the partner (unknown or changed)."""
+
+
+class RefusedName(ConnectorFatal):
+    """A remote file name that could escape a folder or fool a terminal; the file is not taken."""
+
+
 # -- ledger -------------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,12 +79,7 @@ def land_file(source: Path, landed_dir: Path) -> Landed:
             sha256, size, data = _copy_whole(src, out) if whole else _copy_streaming(src, out)
             out.flush()
             os.fsync(out.fileno())
-        final = landed_dir / sha256
-        if final.exists():
-            tmp.unlink()
-        else:
-            os.chmod(tmp, LANDED_MODE)
-            os.replace(tmp, final)
+        final = _into_place(tmp, landed_dir, sha256)
     except FileNotFoundError as exc:
         tmp.unlink(missing_ok=True)
         raise ConnectorFatal(f"{source}: no such file") from exc
@@ -97,3 +93,36 @@ def land_file(source: Path, landed_dir: Path) -> Landed:
         tmp.unlink(missing_ok=True)
         raise ConnectorRetryable(f"{source}: cannot land: {exc.strerror}") from exc
     return Landed(final, sha256, size, data)
+
+
+def land_stream(read: Callable[[int], bytes], landed_dir: Path) -> Landed:
+    """Land what ``read`` returns until it returns nothing (a remote file), in constant memory.
+    The caller translates its transport's errors; the temporary copy is removed on any error."""
+    landed_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=landed_dir, prefix=".landing-")
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        final = _into_place(tmp, landed_dir, digest.hexdigest())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Landed(final, digest.hexdigest(), size)
+
+
+def _into_place(tmp: Path, landed_dir: Path, sha256: str) -> Path:
+    final = landed_dir / sha256
+    if final.exists():
+        tmp.unlink()
+    else:
+        os.chmod(tmp, LANDED_MODE)
+        os.replace(tmp, final)
+    return final

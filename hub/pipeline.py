@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from connectors.local import FolderSource
+from connectors import open_source
+from connectors.base import Source
 from formats import get_format
 from formats.base import Format, FormatOptions, ReadContext, Validated
 from hub.config import Exchange, Settings
@@ -166,37 +167,47 @@ class Hub:
             outcome.state = "rejected"
         return outcome
 
-    def source(self, ex: Exchange) -> FolderSource:
-        src = ex.config.source
-        return FolderSource(
-            ex.source_path, pattern=src.pattern, post_action=src.post_action, archive_dir=ex.archive_path
-        )
+    def source(self, ex: Exchange) -> Source:
+        return open_source(ex, self.settings)
 
     def cycle(self, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
-        """Process everything waiting in each exchange's source folder once (the nightly cycle)."""
+        """Take everything complete waiting in each exchange's source once (the nightly cycle)."""
         outcomes: list[Outcome] = []
         for name in exchanges or list(self.settings.exchanges):
             ex = self.settings.exchange(name)
             if not ex.config.enabled:
                 continue
             run_id = self.ledger.start_run(ex.name, trigger)
-            done = []
             source = self.source(ex)
-            for item in source.list():
-                try:
-                    self.progress(item.name, "landing")
-                    landed = source.fetch(item, self.settings.landed_dir)
-                    origin = str(source.path_of(item))
-                    outcome = self._record_and_run(landed, item.name, origin, ex, run_id)
-                    source.done(item)
-                except HubError as exc:
-                    # The file stays where it is for the next cycle; the run records the failure.
-                    error = Problem.of("error", str(exc), level="file")
-                    outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
-                done.append(outcome)
+            try:
+                done = self._take_all(ex, source, run_id)
+            finally:
+                source.close()
             self._finish_run(run_id, done)
             outcomes += done
         return outcomes
+
+    def _take_all(self, ex: Exchange, source: Source, run_id: int) -> list[Outcome]:
+        try:
+            listing = source.list()
+        except HubError as exc:
+            # Nothing could be listed (host key, authentication, server down after retries).
+            error = Problem.of(_rule_of(exc), str(exc), level="file")
+            return [Outcome(0, ex.name, "(source)", "failed", problems=[error])]
+        done = [Outcome(0, ex.name, r.name, "failed", problems=[_refusal(r.reason)]) for r in listing.refused]
+        for item in listing.items:
+            try:
+                self.progress(item.name, "landing")
+                landed = source.fetch(item, self.settings.landed_dir)
+                outcome = self._record_and_run(landed, item.name, source.describe(item), ex, run_id)
+                # only now, with the landed copy and its ledger row committed, may the source let go
+                source.done(item)
+            except HubError as exc:
+                # The file stays where it is for the next cycle; the run records the failure.
+                error = Problem.of(_rule_of(exc), str(exc), level="file")
+                outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
+            done.append(outcome)
+        return done
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -421,6 +432,16 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
+
+
+def _refusal(reason: str) -> Problem:
+    return Problem.of("refused_name", reason, level="file")
+
+
+def _rule_of(exc: HubError) -> str:
+    """A short rule name for a failure that stopped a file: the error's class in kebab case."""
+    name = type(exc).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _require_file(path: Path) -> None:

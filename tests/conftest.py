@@ -1,8 +1,9 @@
-"""Shared fixtures: a working folder with the default configuration, the real ``hub`` command, and
-sample partner files."""
+"""Shared fixtures: a working folder with the default configuration, the real ``hub`` command,
+sample partner files, a throwaway PostgreSQL cluster and a real OpenSSH server."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -174,3 +176,156 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{server}/{name}"
+
+
+# -- OpenSSH: a real sshd on 127.0.0.1 for the SFTP connector; the partner is the real sftp client --
+
+
+def _sshd() -> str | None:
+    found = shutil.which("sshd") or next((p for p in ("/usr/sbin/sshd",) if Path(p).exists()), None)
+    return found
+
+
+@dataclass
+class SshServer:
+    """A running OpenSSH server. ``home`` is a folder the tests serve files from (by absolute path);
+    the partner reaches it with the real ``sftp`` client, the hub with its connector."""
+
+    port: int
+    user: str
+    home: Path
+    client_key: Path
+    known_hosts: Path
+    host_public_key: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def _sftp(self, limit_kbit: int | None) -> list[str]:
+        """The partner's ``sftp`` command line: batch mode, host key pinned, key authentication."""
+        limit = ["-l", str(limit_kbit)] if limit_kbit else []
+        return [
+            "sftp",
+            "-b",
+            "-",
+            *limit,
+            "-i",
+            str(self.client_key),
+            "-P",
+            str(self.port),
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            f"{self.user}@127.0.0.1",
+        ]
+
+    def partner(self, *commands: str, check: bool = True, limit_kbit: int | None = None) -> Result:
+        """Run an ``sftp`` batch as the partner and wait for it."""
+        proc = subprocess.run(
+            self._sftp(limit_kbit),
+            input="\n".join(commands) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"sftp failed ({proc.returncode}): {proc.stderr}")
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def partner_process(self, *commands: str, limit_kbit: int) -> subprocess.Popen[str]:
+        """An ``sftp`` batch left running (a slow upload a test may kill)."""
+        pipe = subprocess.PIPE
+        proc = subprocess.Popen(self._sftp(limit_kbit), stdin=pipe, stdout=pipe, stderr=pipe, text=True)
+        assert proc.stdin is not None
+        proc.stdin.write("\n".join(commands) + "\n")
+        proc.stdin.close()
+        return proc
+
+    def sessions(self) -> list[int]:
+        """Process ids of the per-connection sshd processes (children of the listener)."""
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """Start sshd with a generated host key and client key (ed25519, mode 0600) on a free port."""
+    sshd = _sshd()
+    if sshd is None or shutil.which("sftp") is None:
+        if os.environ.get("CI"):
+            pytest.fail("OpenSSH is missing; .ci/run installs openssh-server and openssh-client")
+        pytest.skip("OpenSSH server or client is not installed (apt-get install openssh-server)")
+    base = tmp_path_factory.mktemp("sshd")
+    os.chmod(base, 0o755)
+    for key in ("host", "client"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", str(base / key)],
+            check=True,
+            capture_output=True,
+        )
+    (base / "authorized_keys").write_text((base / "client.pub").read_text())
+    home = base / "files"
+    home.mkdir()
+    port = _free_port()
+    root = os.geteuid() == 0
+    if root:
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation
+    config = base / "sshd_config"
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {base / 'host'}",
+                f"PidFile {base / 'sshd.pid'}",
+                f"AuthorizedKeysFile {base / 'authorized_keys'}",
+                "PubkeyAuthentication yes",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                f"UsePAM {'no' if root else 'yes'}",
+                "PermitRootLogin prohibit-password",
+                "StrictModes no",
+                "Subsystem sftp internal-sftp",
+                "LogLevel VERBOSE",
+                "MaxStartups 50",
+                "",
+            ]
+        )
+    )
+    log = base / "sshd.log"
+    with log.open("wb") as log_fh:
+        process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stderr=log_fh, stdout=log_fh)
+    host_public = (base / "host.pub").read_text().split()
+    known_hosts = base / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{port} {host_public[0]} {host_public[1]}\n")
+    server = SshServer(
+        port=port,
+        user=getpass.getuser(),
+        home=home,
+        client_key=base / "client",
+        known_hosts=known_hosts,
+        host_public_key=f"{host_public[0]} {host_public[1]}",
+        process=process,
+        log=log,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"sshd exited: {log.read_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"sshd did not listen on {port}: {log.read_text()}")
+                time.sleep(0.05)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()

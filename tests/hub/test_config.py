@@ -125,3 +125,41 @@ def test_the_partner_example_in_the_readme_is_valid(tmp_path: Path) -> None:
     ex = settings.exchange("meter-reads-north")
     assert ex.config.row_policy == "accept-valid-rows"
     assert ex.source_path == Path("/srv/sftp/itineris/upload")
+
+
+def test_the_sftp_partner_example_in_the_readme_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("pulled from its own SFTP server", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    settings = parse_config(yaml.safe_load(block), root=tmp_path)
+    src = settings.exchange("meter-reads-south").config.source
+    assert src.type == "sftp"
+    assert (src.server.host, src.server.port, src.completion.rule) == (
+        "sftp.handheld-vendor.example",
+        22,
+        "size-stable",
+    )
+    assert src.server.passphrase_env == "HUB_HANDHELD_KEY_PASSPHRASE"
+
+
+@pytest.mark.parametrize(
+    ("server", "expected"),
+    [
+        (
+            {"host": "h", "user": "u", "key_file": "k"},
+            "exchanges.x.source.sftp.server.known_hosts: Field required",
+        ),
+        ({"host": "h", "user": "u", "key_file": "k", "known_hosts": "kh", "port": 0}, "server.port"),
+        (
+            {"host": "h", "user": "u", "key_file": "k", "known_hosts": "kh", "password": "p"},
+            "server.password",
+        ),
+    ],
+)
+def test_sftp_source_mistakes_name_their_key(
+    tmp_path: Path, server: dict[str, object], expected: str
+) -> None:
+    raw = {"exchanges": {"x": {"kind": "meter-reads", "source": {"type": "sftp", "server": server}}}}
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, root=tmp_path)
+    assert expected in str(info.value)
+    assert "'p'" not in str(info.value)  # a secret typed into the file is never echoed

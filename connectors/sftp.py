@@ -1,0 +1,292 @@
+"""SFTP (paramiko): pull from a partner's server, push to it.
+
+Security by default: key authentication only (the passphrase from the environment); the server's
+host key must match the one pinned for the partner in a known_hosts file. An unknown or changed key
+is refused with the offered fingerprint and how to pin it; nothing is ever added on its own.
+paramiko, socket and OS errors are translated here: a dropped or timed-out connection is
+``ConnectorRetryable`` (retried with backoff), authentication and host keys are final.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hashlib
+import os
+import posixpath
+import socket
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import paramiko
+
+from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
+from hub.config import Completion, SftpServer
+from hub.errors import ConnectorFatal, ConnectorRetryable, HostKeyRefused, HubError, SecretMissing
+from hub.landing import Landed, land_stream
+
+if TYPE_CHECKING:
+    from paramiko.sftp_client import SFTPClient
+
+T = TypeVar("T")
+PREFETCH_MIN = 64 * 1024
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """The key's fingerprint as OpenSSH prints it: ``SHA256:<base64 without padding>``."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def _known_name(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+class SftpConnection:
+    """One authenticated SFTP session to a partner, opened on first use."""
+
+    def __init__(self, server: SftpServer, *, root: Path = Path()) -> None:
+        self.server = server
+        self.root = root
+        self._transport: paramiko.Transport | None = None
+        self._sftp: SFTPClient | None = None
+
+    @property
+    def address(self) -> str:
+        s = self.server
+        return f"sftp://{s.user}@{s.host}:{s.port}"
+
+    def _pkey(self) -> paramiko.PKey:
+        s = self.server
+        passphrase = None
+        if s.passphrase_env:
+            passphrase = os.environ.get(s.passphrase_env)
+            if passphrase is None:
+                raise SecretMissing(f"server.passphrase_env names {s.passphrase_env}, which is not set")
+        path = self.root / s.key_file
+        try:
+            return paramiko.PKey.from_path(path, password=passphrase)
+        except paramiko.PasswordRequiredException:
+            raise SecretMissing(f"{path}: the key is encrypted; set server.passphrase_env") from None
+        except (paramiko.SSHException, ValueError) as exc:
+            raise ConnectorFatal(f"{path}: cannot load the key: {exc}") from None
+        except OSError as exc:
+            raise ConnectorFatal(f"{path}: cannot read the key: {exc.strerror}") from None
+
+    def _check_host_key(self, offered: paramiko.PKey) -> None:
+        s = self.server
+        known_hosts = self.root / s.known_hosts
+        name = _known_name(s.host, s.port)
+        try:
+            pinned = paramiko.HostKeys(str(known_hosts))
+        except OSError as exc:
+            raise HostKeyRefused(f"{known_hosts}: cannot read the pinned host keys: {exc.strerror}") from None
+        except (paramiko.SSHException, ValueError) as exc:
+            raise HostKeyRefused(f"{known_hosts}: not a known_hosts file: {exc}") from None
+        keys: dict[str, paramiko.PKey] = dict(pinned.lookup(name) or {})
+        shown = f"{offered.get_name()} {fingerprint(offered)}"
+        if not keys:
+            raise HostKeyRefused(
+                f"{name} is not in {known_hosts}: the server offers {shown}. Check this fingerprint "
+                f"with the partner, then pin it: ssh-keyscan -p {s.port} {s.host} >> {known_hosts}"
+            )
+        match = keys.get(offered.get_name())
+        if match is None or match.asbytes() != offered.asbytes():
+            expected = ", ".join(f"{k.get_name()} {fingerprint(k)}" for k in keys.values())
+            raise HostKeyRefused(
+                f"the host key of {name} has CHANGED: pinned {expected}, offered {shown}. Nothing was "
+                f"read or written. If the partner confirms the new key, replace its line in {known_hosts}"
+            )
+
+    def open(self) -> SFTPClient:
+        if self._sftp is not None:
+            return self._sftp
+        s = self.server
+        pkey = self._pkey()
+        try:
+            sock = socket.create_connection((s.host, s.port), timeout=s.timeout_seconds)
+        except OSError as exc:
+            raise ConnectorRetryable(f"{self.address}: cannot connect: {exc.strerror or exc}") from exc
+        transport = paramiko.Transport(sock)
+        try:
+            transport.banner_timeout = s.timeout_seconds
+            transport.auth_timeout = s.timeout_seconds
+            transport.start_client(timeout=s.timeout_seconds)
+            self._check_host_key(transport.get_remote_server_key())
+            transport.auth_publickey(s.user, pkey)
+            sftp = paramiko.SFTPClient.from_transport(transport)
+            if sftp is None:
+                raise ConnectorRetryable(f"{self.address}: the server did not open an SFTP channel")
+            sftp.get_channel().settimeout(s.timeout_seconds)  # type: ignore[union-attr]
+        except BaseException as exc:
+            transport.close()
+            raise self.translate(exc, "cannot open a session") from exc
+        self._transport, self._sftp = transport, sftp
+        return sftp
+
+    def close(self) -> None:
+        if self._sftp is not None:
+            self._sftp.close()
+        if self._transport is not None:
+            self._transport.close()
+        self._sftp = self._transport = None
+
+    def translate(self, exc: BaseException, doing: str) -> BaseException:
+        """paramiko/socket/OS error -> the hub's tree; hub errors and interrupts pass unchanged."""
+        if not isinstance(exc, Exception) or isinstance(exc, HubError):
+            return exc
+        where = f"{self.address}: {doing}"
+        if isinstance(exc, paramiko.AuthenticationException):
+            return ConnectorFatal(f"{where}: the server refused key authentication for {self.server.user}")
+        if isinstance(exc, PermissionError) or getattr(exc, "errno", None) == errno.EACCES:
+            return ConnectorFatal(f"{where}: permission denied")
+        if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOENT:
+            return ConnectorFatal(f"{where}: no such file or folder")
+        # everything else on the wire (reset, EOF, timeout, protocol errors) may pass on a new session
+        self.close()
+        return ConnectorRetryable(f"{where}: {type(exc).__name__}: {exc}")
+
+    def call(self, doing: str, work: Callable[[SFTPClient], T]) -> T:
+        """Run ``work`` on the session, retrying transient failures on a new session."""
+
+        def attempt() -> T:
+            sftp = self.open()
+            try:
+                return work(sftp)
+            except BaseException as exc:
+                raise self.translate(exc, doing) from exc
+
+        return with_retries(self.address, self.server.retry, attempt)
+
+    @contextmanager
+    def session(self) -> Iterator[SFTPClient]:
+        try:
+            yield self.open()
+        finally:
+            self.close()
+
+
+class SftpSource(Source):
+    """Files in a folder of a partner's SFTP server."""
+
+    def __init__(
+        self,
+        server: SftpServer,
+        *,
+        remote_dir: str = ".",
+        archive_dir: str = "archive",
+        root: Path = Path(),
+        pattern: str = "*",
+        completion: Completion | None = None,
+        post_action: PostAction = "archive",
+        **options: Any,
+    ) -> None:
+        super().__init__(pattern=pattern, completion=completion, post_action=post_action, **options)
+        self.conn = SftpConnection(server, root=root)
+        self.remote_dir = remote_dir
+        self.archive_dir = posixpath.join(remote_dir, archive_dir)
+
+    def _remote(self, name: str) -> str:
+        return posixpath.join(self.remote_dir, check_name(name))
+
+    def describe(self, item: Item) -> str:
+        return f"{self.conn.address}/{posixpath.join(self.remote_dir, item.name).lstrip('/')}"
+
+    def scan(self) -> list[Item]:
+        def listing(sftp: SFTPClient) -> list[Item]:
+            return [
+                Item(name=a.filename, size=a.st_size or 0, mtime=float(a.st_mtime or 0))
+                for a in sftp.listdir_attr(self.remote_dir)
+                if a.st_mode is not None and stat.S_ISREG(a.st_mode)
+            ]
+
+        return self.conn.call(f"listing {self.remote_dir}", listing)
+
+    def fetch(self, item: Item, landed_dir: Path) -> Landed:
+        path = self._remote(item.name)
+
+        def download(sftp: SFTPClient) -> Landed:
+            with sftp.open(path, "rb") as remote:
+                if item.size >= PREFETCH_MIN:
+                    remote.prefetch(item.size)
+                landed = land_stream(remote.read, landed_dir)
+            if landed.size != item.size:
+                # changed since it was listed: not complete after all; taken on a later look
+                raise ConnectorRetryable(f"{path}: {landed.size} bytes read, {item.size} listed (changing)")
+            return landed
+
+        return self.conn.call(f"downloading {path}", download)
+
+    def remove(self, name: str) -> None:
+        path = self._remote(name)
+
+        def delete(sftp: SFTPClient) -> None:
+            try:
+                sftp.remove(path)
+            except FileNotFoundError:
+                return
+
+        self.conn.call(f"deleting {path}", delete)
+
+    def archive(self, name: str) -> None:
+        path = self._remote(name)
+        target = posixpath.join(self.archive_dir, archive_name(name))
+
+        def move(sftp: SFTPClient) -> None:
+            try:
+                sftp.stat(self.archive_dir)
+            except FileNotFoundError:
+                sftp.mkdir(self.archive_dir)
+            try:
+                sftp.posix_rename(path, target)
+            except FileNotFoundError:
+                return
+
+        self.conn.call(f"archiving {path}", move)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class SftpDestination(Destination):
+    """A folder on a partner's SFTP server: uploaded under a hidden temporary name, size checked,
+    then renamed into place with ``posix_rename``."""
+
+    def __init__(self, server: SftpServer, *, remote_dir: str = ".", root: Path = Path()) -> None:
+        self.conn = SftpConnection(server, root=root)
+        self.remote_dir = remote_dir
+
+    def put(self, local: Path, name: str, *, overwrite: bool = False) -> None:
+        final = posixpath.join(self.remote_dir, check_name(name))
+        temp = posixpath.join(self.remote_dir, f".{name}.part")
+        size = local.stat().st_size
+
+        def upload(sftp: SFTPClient) -> None:
+            if not overwrite:
+                try:
+                    sftp.stat(final)
+                except FileNotFoundError:
+                    pass
+                else:
+                    raise ConnectorFatal(
+                        f"{self.conn.address}: {final} is still there (not collected by the partner); "
+                        "not overwritten"
+                    )
+            try:
+                sftp.put(str(local), temp, confirm=True)
+                landed = sftp.stat(temp).st_size
+                if landed != size:
+                    raise ConnectorRetryable(f"{final}: {landed} bytes arrived of {size}")
+                sftp.posix_rename(temp, final)
+            except BaseException:
+                with suppress(Exception):
+                    sftp.remove(temp)
+                raise
+
+        self.conn.call(f"uploading {final}", upload)
+
+    def close(self) -> None:
+        self.conn.close()
