@@ -1,22 +1,250 @@
-"""Turns the configured exchanges into runs.
+"""The hub as a service (``hub run``): scheduled pulls, watched drop folders, overdue alerts.
 
-Today: ``run_cycle`` processes everything waiting in every enabled exchange's source folder once
-(what `hub cycle` and `hub demo` do). The APScheduler service with cron schedules and folder
-watchers (`hub run`) builds on it.
+APScheduler 3.x runs one job per scheduled exchange (its cron expression and time zone, an explicit
+id ``schedule:<exchange>``, ``coalesce``, ``max_instances=1``, the exchange's misfire grace), a
+sweep job per watched folder (``sweep:<exchange>``: watchdog's inotify events are only a hint that
+schedules an early sweep; the periodic sweep finds whatever an event missed, and the completion
+rule decides what is taken), and a check of the expected-file calendars every minute. All jobs run
+on one worker thread, one at a time: files are processed in order and the ledger sees one writer.
+
+On start, a scheduled run missed while the service was down is made up once (the ledger knows the
+last scheduled run). The first SIGTERM/SIGINT stops taking new files, finishes the one in hand and
+exits 0; a second one exits at once (exit code 130) — a file cut off that way is finished or
+cleanly retried on the next start, never half-delivered (``hub.delivery``).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from hub.config import load_config
+from hub.config import Exchange, Settings, load_config
+from hub.errors import HubError
+from hub.logs import log, tagged
 from hub.pipeline import Hub, Outcome
+from hub.status import exchange_status, missed_run
+
+SECOND_SIGNAL_EXIT = 130
 
 
 def run_cycle(config: Path, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
-    """One cycle over the exchanges' source folders; returns what happened to each file."""
+    """One cycle over the exchanges' sources; returns what happened to each file."""
     hub = Hub(load_config(config))
     try:
         return hub.cycle(exchanges, trigger=trigger)
     finally:
         hub.close()
+
+
+def due_exchanges(settings: Settings, hub: Hub, now: datetime) -> dict[str, str]:
+    """Exchange -> trigger for what a single pass (``hub run --once``) runs: every scheduled
+    exchange whose scheduled time has come since its last scheduled run (or that never ran on
+    schedule), and every watched exchange (a sweep)."""
+    zone = settings.config.timezone
+    due: dict[str, str] = {}
+    for name, ex in settings.exchanges.items():
+        if not ex.config.enabled:
+            continue
+        if ex.config.schedule is not None:
+            last = hub.ledger.last_run(name, ("schedule", "catch-up"))
+            if last is None or missed_run(ex, zone, last["started_at"], now):
+                due[name] = "schedule"
+        elif ex.config.watch:
+            due[name] = "watch"
+    return due
+
+
+@dataclass
+class Service:
+    """``hub run``: the scheduler, the watchers and the signal handling around one ``Hub``."""
+
+    settings: Settings
+    hub: Hub
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _signals: int = 0
+    _alerted: set[tuple[str, date]] = field(default_factory=set)
+    _scheduler: Any = None
+    _observer: Any = None
+
+    # -- one pass -------------------------------------------------------------------------------
+
+    def run_once(self) -> list[Outcome]:
+        """Run every due exchange once (``hub run --once``), then check the calendars."""
+        outcomes: list[Outcome] = []
+        for name, trigger in due_exchanges(self.settings, self.hub, datetime.now(UTC)).items():
+            outcomes += self._run(name, trigger)
+        self.check_expected()
+        return outcomes
+
+    def _run(self, name: str, trigger: str) -> list[Outcome]:
+        if self.stopping.is_set():
+            return []
+        with tagged(exchange=name):
+            try:
+                return self.hub.cycle([name], trigger=trigger, should_stop=self.stopping.is_set)
+            except HubError as exc:
+                log.error("%s: run failed: %s", name, exc, extra={"event": "run_failed", "alert": True})
+                return []
+
+    def check_expected(self, now: datetime | None = None) -> list[str]:
+        """Log an alert (once a day per exchange) for every overdue file; return the overdue ones."""
+        overdue = [row for row in exchange_status(self.settings, self.hub.ledger, now) if row["overdue"]]
+        for row in overdue:
+            key = (row["exchange"], datetime.fromisoformat(row["due_at"]).date())
+            if key not in self._alerted:
+                self._alerted.add(key)
+                with tagged(exchange=row["exchange"]):
+                    log.warning(
+                        "%s: the file due by %s has not arrived",
+                        row["exchange"],
+                        row["due_at"],
+                        extra={"event": "overdue", "alert": True},
+                    )
+        return [row["exchange"] for row in overdue]
+
+    # -- the service ----------------------------------------------------------------------------
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """The scheduler's jobs as ``add_job`` arguments (explicit ids; one place to read them)."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        zone = self.settings.config.timezone
+        svc = self.settings.config.service
+        specs: list[dict[str, Any]] = []
+        for name, ex in self.settings.exchanges.items():
+            if not ex.config.enabled:
+                continue
+            if ex.config.schedule is not None:
+                sched = ex.config.schedule
+                cron = CronTrigger.from_crontab(sched.cron, timezone=ZoneInfo(sched.timezone or zone))
+                specs.append(
+                    {
+                        "id": f"schedule:{name}",
+                        "func": self._run,
+                        "args": [name, "schedule"],
+                        "trigger": cron,
+                        "coalesce": True,
+                        "max_instances": 1,
+                        "misfire_grace_time": sched.misfire_grace_seconds,
+                    }
+                )
+            if ex.config.watch:
+                specs.append(
+                    {
+                        "id": f"sweep:{name}",
+                        "func": self._run,
+                        "args": [name, "watch"],
+                        "trigger": IntervalTrigger(seconds=svc.sweep_seconds),
+                        "next_run_time": datetime.now(UTC),
+                        "coalesce": True,
+                        "max_instances": 1,
+                        "misfire_grace_time": max(1, int(svc.sweep_seconds)),
+                    }
+                )
+        specs.append(
+            {
+                "id": "expected-files",
+                "func": self.check_expected,
+                "trigger": IntervalTrigger(seconds=60),
+                "next_run_time": datetime.now(UTC),
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": 60,
+            }
+        )
+        return specs
+
+    def catch_up(self) -> list[str]:
+        """Scheduled runs missed while the service was down: one run each, now."""
+        now = datetime.now(UTC)
+        zone = self.settings.config.timezone
+        missed = []
+        for name, ex in self.settings.exchanges.items():
+            sched = ex.config.schedule
+            if not ex.config.enabled or sched is None or not sched.catch_up:
+                continue
+            last = self.hub.ledger.last_run(name, ("schedule", "catch-up"))
+            if last is not None and missed_run(ex, zone, last["started_at"], now):
+                log.info("%s: a scheduled run was missed while the service was down; running it now", name)
+                missed.append(name)
+        return missed
+
+    def serve(self) -> int:
+        """Run until a signal; returns the exit code."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._install_signals()
+        scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone=UTC)
+        self._scheduler = scheduler
+        for name in self.catch_up():
+            scheduler.add_job(self._run, "date", args=[name, "catch-up"], id=f"catch-up:{name}")
+        for spec in self.jobs():
+            scheduler.add_job(replace_existing=True, **spec)
+        self._watch()
+        scheduler.start()
+        for job in scheduler.get_jobs():
+            log.info("job %s: next run %s", job.id, job.next_run_time)
+        log.info("hub run: started (pid %s)", os.getpid(), extra={"event": "started"})
+        self.stopping.wait()
+        log.info("hub run: stopping; finishing the file in hand", extra={"event": "stopping"})
+        if self._observer is not None:
+            self._observer.stop()
+        scheduler.shutdown(wait=True)
+        log.info("hub run: stopped", extra={"event": "stopped"})
+        return 0
+
+    def _watch(self) -> None:
+        """Folder watchers: an event schedules an early sweep of its exchange (a hint only)."""
+        watched = [ex for ex in self.settings.exchanges.values() if ex.config.enabled and ex.config.watch]
+        if not watched:
+            return
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        service = self
+
+        class Hint(FileSystemEventHandler):
+            def __init__(self, ex: Exchange) -> None:
+                self.ex = ex
+
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type in ("created", "moved", "closed", "modified"):
+                    service._hint(self.ex.name)
+
+        observer = Observer()
+        for ex in watched:
+            ex.source_path.mkdir(parents=True, exist_ok=True)
+            observer.schedule(Hint(ex), str(ex.source_path), recursive=False)
+        observer.daemon = True
+        observer.start()
+        self._observer = observer
+
+    def _hint(self, name: str) -> None:
+        if self.stopping.is_set() or self._scheduler is None:
+            return
+        settle = timedelta(seconds=self.settings.config.service.settle_seconds)
+        job = self._scheduler.get_job(f"sweep:{name}")
+        if job is not None:
+            soon = datetime.now(UTC) + settle
+            if job.next_run_time is None or job.next_run_time > soon:
+                job.modify(next_run_time=soon)
+
+    def _install_signals(self) -> None:
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            self._signals += 1
+            if self._signals > 1:
+                log.warning("second signal: exiting now; an unfinished file is finished on the next start")
+                os._exit(SECOND_SIGNAL_EXIT)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)

@@ -131,6 +131,61 @@ def cycle(
 
 
 @app.command()
+def run(
+    config: ConfigOpt = Path("hub.yaml"),
+    once: Annotated[bool, typer.Option("--once", help="run every due exchange once, then exit")] = False,
+    json_out: JsonOpt = False,
+    log_format: Annotated[
+        str | None, typer.Option("--log-format", help="text | json (default: service.log_format)")
+    ] = None,
+) -> None:
+    """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT."""
+    from hub import logs
+    from hub.pipeline import Hub
+    from scheduler import Service
+
+    settings = _settings(config)
+    fmt = log_format or settings.config.service.log_format
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("--log-format must be text or json")
+    logs.setup("json" if fmt == "json" else "text")
+    hub = Hub(settings)
+    try:
+        service = Service(settings, hub)
+        if not once:
+            code = service.serve()
+            raise typer.Exit(code)
+        outcomes = service.run_once()
+    finally:
+        hub.close()
+    if json_out:
+        _emit([o.to_dict() for o in outcomes])
+    else:
+        render.summary(out, outcomes)
+    _exit_for(outcomes)
+
+
+@app.command()
+def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
+    """Every exchange: last run, next run, last file, and whether its expected file is overdue."""
+    from hub.ledger import Ledger
+    from hub.status import exchange_status
+
+    settings = _settings(config)
+    ledger = Ledger.open(settings.ledger_url())
+    try:
+        rows = exchange_status(settings, ledger)
+    finally:
+        ledger.close()
+    if json_out:
+        _emit(rows)
+    else:
+        render.status_table(out, rows)
+    if any(r["overdue"] for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command()
 def files(
     config: ConfigOpt = Path("hub.yaml"),
     json_out: JsonOpt = False,

@@ -12,6 +12,7 @@ import os
 import re
 import zoneinfo
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,6 +122,44 @@ class CisFolderDestination(Strict):
     path: Path | None = Field(None, description="default: <outbox>/cis")
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Schedule(Strict):
+    """When ``hub run`` pulls the exchange: a five-field cron expression in ``timezone`` (default the
+    hub's). A run may start up to ``misfire_grace_seconds`` late (the service was busy); runs that
+    pile up are coalesced into one. With ``catch_up`` (the default) a run missed while the service
+    was down is made up once when it starts (the ledger knows the last scheduled run)."""
+
+    cron: str
+    timezone: str | None = None
+    misfire_grace_seconds: int = Field(3600, ge=1)
+    catch_up: bool = True
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, cron: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression (minute hour day month weekday): {exc}") from exc
+        return cron
+
+
+class Expected(Strict):
+    """When the partner's file is due: by ``by`` (HH:MM, local to ``timezone``) on ``days``, except
+    the ``holidays``. A day past its time without a file is overdue: an alert on ``hub status`` and in
+    the service's log."""
+
+    by: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
+    holidays: list[date] = Field(default_factory=list)
+    timezone: str | None = None
+
+
 class ExchangeConfig(Strict):
     kind: str
     format: str | None = Field(None, description="default: the kind's own format")
@@ -132,6 +171,19 @@ class ExchangeConfig(Strict):
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
     enabled: bool = True
+    schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")
+    watch: bool = Field(False, description="folder sources: take files as they complete (`hub run`)")
+    expected: Expected | None = Field(None, description="when the partner's file is due")
+
+
+class ServiceConfig(Strict):
+    """``hub run``: how often watched folders are swept for files whose event was missed, how long
+    to wait after an event before looking, and the log format (``text`` for people, ``json``: one
+    object per line for machines)."""
+
+    sweep_seconds: float = Field(60, gt=0)
+    settle_seconds: float = Field(1, ge=0)
+    log_format: Literal["text", "json"] = "text"
 
 
 class HubConfig(Strict):
@@ -139,6 +191,7 @@ class HubConfig(Strict):
     timezone: str = "UTC"
     ledger: LedgerConfig = LedgerConfig()
     paths: PathsConfig = PathsConfig()
+    service: ServiceConfig = ServiceConfig()
     exchanges: dict[str, ExchangeConfig] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -152,8 +205,12 @@ class HubConfig(Strict):
         for name, ex in exchanges.items():
             if not EXCHANGE_NAME.match(name):
                 raise ValueError(f"exchange name {name!r} must be lower-case letters, digits and '-'")
-            if ex.timezone is not None:
-                _check_zone(ex.timezone)
+            zones = (ex.timezone, ex.schedule and ex.schedule.timezone, ex.expected and ex.expected.timezone)
+            for zone in zones:
+                if zone:
+                    _check_zone(zone)
+            if ex.watch and ex.source.type != "folder":
+                raise ValueError(f"exchange {name!r}: watch works on folder sources; schedule an sftp source")
         return exchanges
 
 
@@ -352,6 +409,11 @@ paths:
   inbox: inbox      # default drop folders, one per exchange: inbox/<exchange>/
   outbox: outbox    # CIS batches go to outbox/cis/
 
+service:            # `hub run`
+  sweep_seconds: 60   # watched folders are also swept this often (an event can be missed)
+  settle_seconds: 1   # after a folder event, wait this long before looking
+  log_format: text    # text | json (one object per line, for log shippers)
+
 exchanges:
   # Handheld meter-reader route uploads -> CIS MeterRead / ReadException transactions.
   meter-reads:
@@ -361,6 +423,14 @@ exchanges:
       path: inbox/meter-reads
       pattern: "*.csv"
       post_action: archive        # archive | delete | leave (the landed copy is always kept)
+      completion:                 # when a dropped file is complete: rename | size-stable | min-age | marker
+        rule: rename              # rename: anything not named *.part, *.tmp, *.filepart or hidden
+    # `hub run` takes files from this folder as they complete:
+    watch: true
+    # Or pull on a schedule (cron, in the hub's time zone unless one is given):
+    # schedule: {cron: "30 5 * * 1-5", timezone: America/Chicago, misfire_grace_seconds: 3600}
+    # When the partner's file is due; a due day past its time without a file is overdue (hub status):
+    # expected: {by: "06:00", days: [mon, tue, wed, thu, fri], holidays: [2026-12-25]}
     destination:
       type: cis-folder
       path: outbox/cis

@@ -22,6 +22,7 @@ from hub.delivery import DeliveryResult, deliver, recover
 from hub.errors import HubError, ParseError, Rejected, UsageError
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
+from hub.logs import log, tagged
 from hub.problems import Problem
 from hub.report import write_reports
 from mappings import get_mapping
@@ -117,7 +118,9 @@ class Hub:
         ex = self.settings.exchange(exchange)
         _require_file(path)
         run_id = self.ledger.start_run(ex.name, trigger)
-        outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy, landing=landing)
+        with tagged(exchange=ex.name, run_id=run_id):
+            outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy, landing=landing)
+            _log_outcome(outcome)
         self._finish_run(run_id, [outcome])
         return outcome
 
@@ -170,32 +173,49 @@ class Hub:
     def source(self, ex: Exchange) -> Source:
         return open_source(ex, self.settings)
 
-    def cycle(self, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
-        """Take everything complete waiting in each exchange's source once (the nightly cycle)."""
+    def cycle(
+        self,
+        exchanges: list[str] | None = None,
+        *,
+        trigger: str = "cycle",
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> list[Outcome]:
+        """Take everything complete waiting in each exchange's source once (the nightly cycle).
+        ``should_stop`` is asked before each file: the service's shutdown finishes the file in hand
+        and takes no new one."""
         outcomes: list[Outcome] = []
         for name in exchanges or list(self.settings.exchanges):
             ex = self.settings.exchange(name)
-            if not ex.config.enabled:
+            if not ex.config.enabled or should_stop():
                 continue
             run_id = self.ledger.start_run(ex.name, trigger)
-            source = self.source(ex)
-            try:
-                done = self._take_all(ex, source, run_id)
-            finally:
-                source.close()
+            with tagged(exchange=ex.name, run_id=run_id):
+                source = self.source(ex)
+                try:
+                    done = self._take_all(ex, source, run_id, should_stop)
+                finally:
+                    source.close()
             self._finish_run(run_id, done)
             outcomes += done
         return outcomes
 
-    def _take_all(self, ex: Exchange, source: Source, run_id: int) -> list[Outcome]:
+    def _take_all(
+        self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool]
+    ) -> list[Outcome]:
         try:
             listing = source.list()
         except HubError as exc:
             # Nothing could be listed (host key, authentication, server down after retries).
             error = Problem.of(_rule_of(exc), str(exc), level="file")
+            log.error("%s: nothing taken: %s", ex.name, exc, extra={"event": "source_failed", "alert": True})
             return [Outcome(0, ex.name, "(source)", "failed", problems=[error])]
         done = [Outcome(0, ex.name, r.name, "failed", problems=[_refusal(r.reason)]) for r in listing.refused]
+        for refused in listing.refused:
+            log.warning("%s", refused.reason, extra={"event": "refused_name", "alert": True})
         for item in listing.items:
+            if should_stop():
+                log.info("stopping: %s and later files are left for the next run", item.name)
+                break
             try:
                 self.progress(item.name, "landing")
                 landed = source.fetch(item, self.settings.landed_dir)
@@ -206,6 +226,7 @@ class Hub:
                 # The file stays where it is for the next cycle; the run records the failure.
                 error = Problem.of(_rule_of(exc), str(exc), level="file")
                 outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
+            _log_outcome(outcome)
             done.append(outcome)
         return done
 
@@ -432,6 +453,45 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
+
+
+def _log_outcome(o: Outcome) -> None:
+    """One line per file: what happened to it, tagged with its file id."""
+    with tagged(file_id=o.file_id or None):
+        if o.state == "failed":
+            log.error(
+                "%s failed: %s",
+                o.name,
+                o.problems[0].message if o.problems else "",
+                extra={"event": "failed"},
+            )
+        elif o.state == "rejected":
+            first = o.problems[0].message if o.problems else ""
+            log.warning(
+                "%s rejected: %s of %s rows; first: %s",
+                o.name,
+                o.rejected,
+                o.rows,
+                first,
+                extra={"event": "rejected"},
+            )
+        elif o.state == "duplicate":
+            log.info(
+                "%s is a duplicate of file %s; nothing delivered",
+                o.name,
+                o.duplicate_of,
+                extra={"event": "duplicate"},
+            )
+        else:
+            log.info(
+                "%s %s: %s rows, %s delivered, %s rejected",
+                o.name,
+                o.state,
+                o.rows,
+                o.delivered,
+                o.rejected,
+                extra={"event": o.state},
+            )
 
 
 def _refusal(reason: str) -> Problem:

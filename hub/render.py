@@ -176,3 +176,25 @@ def file_detail(
         console.print(f"batch {b['batch_id']}: {b['transactions']} transactions, control {b['path']}")
     if problems:
         console.print(problems_table(problems, limit=len(problems)))
+
+
+def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
+    table = Table(title="Exchanges", title_justify="left")
+    for col in ("exchange", "runs", "last run", "next run", "last file", "expected"):
+        table.add_column(col)
+    for r in rows:
+        run = r["last_run"]
+        last = r["last_file"]
+        how = r["schedule"] or ("watched" if r["watch"] else "manual")
+        expected = "" if r["due_at"] is None else f"by {r['due_at'][11:16]}"
+        if r["overdue"]:
+            expected = f"[bold red]OVERDUE[/] ({expected})"
+        table.add_row(
+            r["exchange"] + ("" if r["enabled"] else " (disabled)"),
+            how,
+            "never" if run is None else f"{run['started_at'][:16]} {run['trigger']} {run['status']}",
+            r["next_run"][:16] if r["next_run"] else "",
+            "none" if last is None else f"{last['name']} ({_state(last['state'])}) {last['landed_at'][:16]}",
+            expected,
+        )
+    console.print(table)

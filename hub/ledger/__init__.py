@@ -275,12 +275,27 @@ class Ledger:
                 )
             )
 
-    def last_run(self, exchange: str) -> dict[str, Any] | None:
+    def last_run(self, exchange: str, triggers: Sequence[str] | None = None) -> dict[str, Any] | None:
+        """The exchange's latest run (of one of ``triggers``, when given)."""
+        query = select(t.runs).where(t.runs.c.exchange == exchange)
+        if triggers is not None:
+            query = query.where(t.runs.c.trigger.in_(list(triggers)))
+        with self.tx() as conn:
+            row = conn.execute(query.order_by(t.runs.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        found = dict(row._mapping)
+        found["started_at"] = _aware(found["started_at"])
+        found["ended_at"] = _aware(found["ended_at"])
+        return found
+
+    def last_file(self, exchange: str) -> FileRecord | None:
+        """The exchange's most recently landed file."""
         with self.tx() as conn:
             row = conn.execute(
-                select(t.runs).where(t.runs.c.exchange == exchange).order_by(t.runs.c.id.desc()).limit(1)
+                select(t.files).where(t.files.c.exchange == exchange).order_by(t.files.c.id.desc()).limit(1)
             ).first()
-        return None if row is None else dict(row._mapping)
+        return None if row is None else _file(row)
 
     # -- rejections -----------------------------------------------------------------------------
 
