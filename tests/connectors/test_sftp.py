@@ -42,6 +42,7 @@ def server_config(ssh: SshServer, **overrides: Any) -> dict[str, Any]:
 def use_sftp(workdir: Workdir, ssh: SshServer, remote: Path, **source: Any) -> None:
     """Point the default meter-reads exchange at the partner's folder on the SFTP server."""
     config = yaml.safe_load(DEFAULT_CONFIG)
+    config["exchanges"]["meter-reads"]["watch"] = False  # watching is for folders; SFTP is scheduled
     config["exchanges"]["meter-reads"]["source"] = {
         "type": "sftp",
         "server": server_config(ssh, **source.pop("server", {})),
