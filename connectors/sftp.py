@@ -25,20 +25,47 @@ import paramiko
 
 from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
 from hub.config import Completion, SftpServer
-from hub.errors import ConnectorFatal, ConnectorRetryable, HostKeyRefused, HubError, SecretMissing
+from hub.errors import (
+    ConnectorFatal,
+    ConnectorRetryable,
+    HostKeyRefused,
+    HubError,
+    SecretMissing,
+    StillChanging,
+)
 from hub.landing import Landed, land_stream
 
 if TYPE_CHECKING:
     from paramiko.sftp_client import SFTPClient
+    from paramiko.sftp_file import SFTPFile
 
 T = TypeVar("T")
-PREFETCH_MIN = 64 * 1024
+BLOCK = 32 * 1024  # the SFTP read size servers accept
+WINDOW = 4 * 1024 * 1024  # read ahead at most this much: memory stays bounded
 
 
 def fingerprint(key: paramiko.PKey) -> str:
     """The key's fingerprint as OpenSSH prints it: ``SHA256:<base64 without padding>``."""
     digest = hashlib.sha256(key.asbytes()).digest()
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def _windows(remote: SFTPFile, size: int, path: str) -> Iterator[bytes]:
+    """The file in windows of ``WINDOW`` bytes, each read with its ``BLOCK`` requests in flight at
+    once (``readv``); then ``b""`` for good. A plain ``read`` waits one round trip per block;
+    ``prefetch`` could hold the whole file in memory. A file that is shorter or longer than listed
+    raises ``StillChanging`` before anything is landed."""
+    for start in range(0, size, WINDOW):
+        end = min(start + WINDOW, size)
+        window = b"".join(remote.readv([(o, min(BLOCK, end - o)) for o in range(start, end, BLOCK)]))
+        if len(window) != end - start:
+            raise StillChanging(f"{path}: shorter than the {size} bytes listed; still changing")
+        yield window
+    remote.seek(size)
+    if remote.read(1):
+        raise StillChanging(f"{path}: longer than the {size} bytes listed; still changing")
+    while True:
+        yield b""
 
 
 def _known_name(host: str, port: int) -> str:
@@ -67,12 +94,18 @@ class SftpConnection:
             if passphrase is None:
                 raise SecretMissing(f"server.passphrase_env names {s.passphrase_env}, which is not set")
         path = self.root / s.key_file
+        password = None if passphrase is None else passphrase.encode()
         try:
-            return paramiko.PKey.from_path(path, password=passphrase)
+            # paramiko wants bytes here, whatever its stubs say
+            return paramiko.PKey.from_path(path, password=password)  # type: ignore[arg-type]
         except paramiko.PasswordRequiredException:
             raise SecretMissing(f"{path}: the key is encrypted; set server.passphrase_env") from None
-        except (paramiko.SSHException, ValueError) as exc:
+        except TypeError as exc:
+            if passphrase is None and "ncrypted" in str(exc):
+                raise SecretMissing(f"{path}: the key is encrypted; set server.passphrase_env") from None
             raise ConnectorFatal(f"{path}: cannot load the key: {exc}") from None
+        except (paramiko.SSHException, ValueError) as exc:
+            raise ConnectorFatal(f"{path}: cannot load the key (wrong passphrase?): {exc}") from None
         except OSError as exc:
             raise ConnectorFatal(f"{path}: cannot read the key: {exc.strerror}") from None
 
@@ -210,13 +243,8 @@ class SftpSource(Source):
 
         def download(sftp: SFTPClient) -> Landed:
             with sftp.open(path, "rb") as remote:
-                if item.size >= PREFETCH_MIN:
-                    remote.prefetch(item.size)
-                landed = land_stream(remote.read, landed_dir)
-            if landed.size != item.size:
-                # changed since it was listed: not complete after all; taken on a later look
-                raise ConnectorRetryable(f"{path}: {landed.size} bytes read, {item.size} listed (changing)")
-            return landed
+                windows = _windows(remote, item.size, path)
+                return land_stream(lambda _size: next(windows), landed_dir)
 
         return self.conn.call(f"downloading {path}", download)
 

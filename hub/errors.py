@@ -53,6 +53,11 @@ class ConnectorFatal(ConnectorError, Rejected):
     """A failure retrying cannot fix (authentication, host key, permissions, hostile file name)."""
 
 
+class StillChanging(ConnectorError, Retryable):
+    """The file changed between listing and download: not complete after all. It is left where it
+    is, not retried now, and taken on a later look."""
+
+
 class HostKeyRefused(ConnectorFatal):
     """The server's host key is not the one pinned for the partner (unknown or changed)."""
 

@@ -25,6 +25,7 @@ _tags: ContextVar[dict[str, Any]] = ContextVar("hub_log_tags", default={})  # no
 _DIGITS = re.compile(r"\d{7,}")
 
 log = logging.getLogger(LOGGER)
+log.addHandler(logging.NullHandler())  # silent unless `hub run` (or an embedding program) sets it up
 
 
 def scrub(text: str) -> str:

@@ -19,7 +19,7 @@ from formats import get_format
 from formats.base import Format, FormatOptions, ReadContext, Validated
 from hub.config import Exchange, Settings
 from hub.delivery import DeliveryResult, deliver, recover
-from hub.errors import HubError, ParseError, Rejected, UsageError
+from hub.errors import HubError, ParseError, Rejected, StillChanging, UsageError
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.logs import log, tagged
@@ -222,6 +222,9 @@ class Hub:
                 outcome = self._record_and_run(landed, item.name, source.describe(item), ex, run_id)
                 # only now, with the landed copy and its ledger row committed, may the source let go
                 source.done(item)
+            except StillChanging as exc:
+                log.info("%s", exc, extra={"event": "still_changing"})
+                continue
             except HubError as exc:
                 # The file stays where it is for the next cycle; the run records the failure.
                 error = Problem.of(_rule_of(exc), str(exc), level="file")

@@ -22,7 +22,7 @@ import yaml
 from connectors.base import Item
 from connectors.sftp import SftpDestination, SftpSource, fingerprint
 from hub.config import DEFAULT_CONFIG, Completion, SftpServer, load_config
-from hub.errors import ConnectorFatal, HostKeyRefused
+from hub.errors import ConnectorFatal, HostKeyRefused, SecretMissing, StillChanging
 from tests.conftest import SshServer, Workdir
 
 
@@ -334,3 +334,54 @@ def test_items_are_named_safely_before_any_remote_path_is_built(
     source = SftpSource(SftpServer.model_validate(server_config(ssh_server)), remote_dir=str(outgoing))
     with pytest.raises(ConnectorFatal, match="refused file name"):
         source.fetch(Item(name="../../etc/passwd", size=1, mtime=0), outgoing)
+
+
+def test_a_file_that_changes_after_it_was_listed_is_left_for_a_later_look(
+    ssh_server: SshServer, outgoing: Path, tmp_path: Path
+) -> None:
+    source = SftpSource(
+        SftpServer.model_validate(server_config(ssh_server)),
+        remote_dir=str(outgoing),
+        completion=Completion(rule="rename"),
+    )
+    (outgoing / "route-5.csv").write_bytes(b"route,sequence\nR0001,10\n")
+    (item,) = source.list().items
+    with (outgoing / "route-5.csv").open("ab") as fh:
+        fh.write(b"R0001,20\n")
+    with pytest.raises(StillChanging, match="still changing"):
+        source.fetch(item, tmp_path / "landed")
+    assert [p.name for p in (tmp_path / "landed").iterdir()] == []  # nothing half-landed
+    (again,) = source.list().items
+    assert source.fetch(again, tmp_path / "landed").size == again.size
+    source.close()
+
+
+def test_an_rsa_key_with_a_passphrase_from_the_environment(
+    ssh_server: SshServer, outgoing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    key = tmp_path / "partner_rsa"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "s3cret pass", "-f", str(key)],
+        check=True,
+    )
+    authorized = ssh_server.client_key.parent / "authorized_keys"
+    authorized.write_text(authorized.read_text() + key.with_suffix(".pub").read_text())
+    (outgoing / "route-1.csv").write_bytes(b"x")
+
+    def source(**server: Any) -> SftpSource:
+        config = server_config(ssh_server, key_file=str(key), **server)
+        return SftpSource(SftpServer.model_validate(config), remote_dir=str(outgoing))
+
+    monkeypatch.setenv("HUB_TEST_KEY_PASSPHRASE", "s3cret pass")
+    assert [i.name for i in source(passphrase_env="HUB_TEST_KEY_PASSPHRASE").list().items] == ["route-1.csv"]
+
+    monkeypatch.delenv("HUB_TEST_KEY_PASSPHRASE")
+    with pytest.raises(SecretMissing, match="HUB_TEST_KEY_PASSPHRASE, which is not set"):
+        source(passphrase_env="HUB_TEST_KEY_PASSPHRASE").list()
+    with pytest.raises(SecretMissing, match=r"encrypted; set server\.passphrase_env"):
+        source().list()
+    monkeypatch.setenv("HUB_TEST_KEY_PASSPHRASE", "not it")
+    with pytest.raises(ConnectorFatal, match="wrong passphrase"):
+        source(passphrase_env="HUB_TEST_KEY_PASSPHRASE").list()
