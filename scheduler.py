@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 from hub.config import Exchange, Settings, load_config
 from hub.errors import HubError
 from hub.logs import log, tagged
-from hub.pipeline import Hub, Outcome
+from hub.outcome import Outcome
+from hub.pipeline import Hub
 from hub.status import exchange_status, missed_run
 
 SECOND_SIGNAL_EXIT = 130

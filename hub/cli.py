@@ -26,7 +26,8 @@ from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 from hub.landing import land_in_background
 
 if TYPE_CHECKING:
-    from hub.pipeline import Hub, Outcome
+    from hub.outcome import Outcome
+    from hub.pipeline import Hub
 
 T = TypeVar("T")
 

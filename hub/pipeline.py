@@ -8,7 +8,7 @@ already landed for the exchange. Every step is recorded in the ledger before the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +23,7 @@ from hub.errors import HubError, ParseError, Rejected, StillChanging, UsageError
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.logs import log, tagged
+from hub.outcome import Outcome, log_outcome, refusal, rule_of
 from hub.problems import Problem
 from hub.report import write_reports
 from mappings import get_mapping
@@ -34,42 +35,6 @@ if TYPE_CHECKING:
 UNFINISHED = ("landed", "parsed", "validated", "mapped")
 Policy = Literal["reject-file", "accept-valid-rows"]
 Progress = Callable[[str, str], None]  # (file name, stage)
-
-
-@dataclass
-class Outcome:
-    """What happened to one file: what an operator, the summary and ``--json`` show."""
-
-    file_id: int
-    exchange: str
-    name: str
-    state: str
-    rows: int = 0
-    delivered: int = 0
-    rejected: int = 0
-    already_delivered: int = 0
-    duplicate_of: int | None = None
-    batch_id: str | None = None
-    by_type: dict[str, int] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    reports: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.file_id,
-            "exchange": self.exchange,
-            "name": self.name,
-            "state": self.state,
-            "rows": self.rows,
-            "delivered": self.delivered,
-            "rejected": self.rejected,
-            "already_delivered": self.already_delivered,
-            "duplicate_of": self.duplicate_of,
-            "batch_id": self.batch_id,
-            "transactions": self.by_type,
-            "problems": [p.to_dict() for p in self.problems],
-            "reports": self.reports,
-        }
 
 
 @dataclass
@@ -120,7 +85,7 @@ class Hub:
         run_id = self.ledger.start_run(ex.name, trigger)
         with tagged(exchange=ex.name, run_id=run_id):
             outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy, landing=landing)
-            _log_outcome(outcome)
+            log_outcome(outcome)
         self._finish_run(run_id, [outcome])
         return outcome
 
@@ -206,10 +171,10 @@ class Hub:
             listing = source.list()
         except HubError as exc:
             # Nothing could be listed (host key, authentication, server down after retries).
-            error = Problem.of(_rule_of(exc), str(exc), level="file")
+            error = Problem.of(rule_of(exc), str(exc), level="file")
             log.error("%s: nothing taken: %s", ex.name, exc, extra={"event": "source_failed", "alert": True})
             return [Outcome(0, ex.name, "(source)", "failed", problems=[error])]
-        done = [Outcome(0, ex.name, r.name, "failed", problems=[_refusal(r.reason)]) for r in listing.refused]
+        done = [Outcome(0, ex.name, r.name, "failed", problems=[refusal(r.reason)]) for r in listing.refused]
         for refused in listing.refused:
             log.warning("%s", refused.reason, extra={"event": "refused_name", "alert": True})
         for item in listing.items:
@@ -227,9 +192,9 @@ class Hub:
                 continue
             except HubError as exc:
                 # The file stays where it is for the next cycle; the run records the failure.
-                error = Problem.of(_rule_of(exc), str(exc), level="file")
+                error = Problem.of(rule_of(exc), str(exc), level="file")
                 outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
-            _log_outcome(outcome)
+            log_outcome(outcome)
             done.append(outcome)
         return done
 
@@ -456,55 +421,6 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
-
-
-def _log_outcome(o: Outcome) -> None:
-    """One line per file: what happened to it, tagged with its file id."""
-    with tagged(file_id=o.file_id or None):
-        if o.state == "failed":
-            log.error(
-                "%s failed: %s",
-                o.name,
-                o.problems[0].message if o.problems else "",
-                extra={"event": "failed"},
-            )
-        elif o.state == "rejected":
-            first = o.problems[0].message if o.problems else ""
-            log.warning(
-                "%s rejected: %s of %s rows; first: %s",
-                o.name,
-                o.rejected,
-                o.rows,
-                first,
-                extra={"event": "rejected"},
-            )
-        elif o.state == "duplicate":
-            log.info(
-                "%s is a duplicate of file %s; nothing delivered",
-                o.name,
-                o.duplicate_of,
-                extra={"event": "duplicate"},
-            )
-        else:
-            log.info(
-                "%s %s: %s rows, %s delivered, %s rejected",
-                o.name,
-                o.state,
-                o.rows,
-                o.delivered,
-                o.rejected,
-                extra={"event": o.state},
-            )
-
-
-def _refusal(reason: str) -> Problem:
-    return Problem.of("refused_name", reason, level="file")
-
-
-def _rule_of(exc: HubError) -> str:
-    """A short rule name for a failure that stopped a file: the error's class in kebab case."""
-    name = type(exc).__name__
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _require_file(path: Path) -> None:

@@ -14,7 +14,7 @@ from hub.problems import Problem
 
 if TYPE_CHECKING:
     from hub.ledger import FileRecord
-    from hub.pipeline import Outcome
+    from hub.outcome import Outcome
 
 SHOWN_PROBLEMS = 50
 STATE_STYLE = {

@@ -1,0 +1,96 @@
+"""What happened to one file (``Outcome``): what an operator, the summary, ``--json`` and the log
+show; and the one log line per file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.errors import HubError
+from hub.logs import log, tagged
+from hub.problems import Problem
+
+
+@dataclass
+class Outcome:
+    """What happened to one file: what an operator, the summary and ``--json`` show."""
+
+    file_id: int
+    exchange: str
+    name: str
+    state: str
+    rows: int = 0
+    delivered: int = 0
+    rejected: int = 0
+    already_delivered: int = 0
+    duplicate_of: int | None = None
+    batch_id: str | None = None
+    by_type: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.file_id,
+            "exchange": self.exchange,
+            "name": self.name,
+            "state": self.state,
+            "rows": self.rows,
+            "delivered": self.delivered,
+            "rejected": self.rejected,
+            "already_delivered": self.already_delivered,
+            "duplicate_of": self.duplicate_of,
+            "batch_id": self.batch_id,
+            "transactions": self.by_type,
+            "problems": [p.to_dict() for p in self.problems],
+            "reports": self.reports,
+        }
+
+
+def log_outcome(o: Outcome) -> None:
+    """One line per file: what happened to it, tagged with its file id."""
+    with tagged(file_id=o.file_id or None):
+        if o.state == "failed":
+            log.error(
+                "%s failed: %s",
+                o.name,
+                o.problems[0].message if o.problems else "",
+                extra={"event": "failed"},
+            )
+        elif o.state == "rejected":
+            first = o.problems[0].message if o.problems else ""
+            log.warning(
+                "%s rejected: %s of %s rows; first: %s",
+                o.name,
+                o.rejected,
+                o.rows,
+                first,
+                extra={"event": "rejected"},
+            )
+        elif o.state == "duplicate":
+            log.info(
+                "%s is a duplicate of file %s; nothing delivered",
+                o.name,
+                o.duplicate_of,
+                extra={"event": "duplicate"},
+            )
+        else:
+            log.info(
+                "%s %s: %s rows, %s delivered, %s rejected",
+                o.name,
+                o.state,
+                o.rows,
+                o.delivered,
+                o.rejected,
+                extra={"event": o.state},
+            )
+
+
+def refusal(reason: str) -> Problem:
+    return Problem.of("refused_name", reason, level="file")
+
+
+def rule_of(exc: HubError) -> str:
+    """A short rule name for a failure that stopped a file: the error's class in kebab case."""
+    name = type(exc).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
