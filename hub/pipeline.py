@@ -181,6 +181,10 @@ class Hub:
             if should_stop():
                 log.info("stopping: %s and later files are left for the next run", item.name)
                 break
+            if source.post_action == "leave" and self.ledger.already_taken(
+                ex.name, source.describe(item), item.size, item.mtime
+            ):
+                continue  # left in place on purpose, and taken before
             try:
                 self.progress(item.name, "landing")
                 landed = source.fetch(item, self.settings.landed_dir)

@@ -167,6 +167,23 @@ class Ledger:
             ).first()
         return None if row is None else _file(row)
 
+    def already_taken(self, exchange: str, source: str, size: int, mtime: float) -> bool:
+        """Whether this source file (same place and size, not modified since) was landed before:
+        a source whose post-action is ``leave`` keeps offering it."""
+        since = datetime.fromtimestamp(mtime, UTC)
+        with self.tx() as conn:
+            row = conn.execute(
+                select(t.files.c.id)
+                .where(
+                    t.files.c.exchange == exchange,
+                    t.files.c.source == source,
+                    t.files.c.size == size,
+                    t.files.c.landed_at >= since,
+                )
+                .limit(1)
+            ).first()
+        return row is not None
+
     def add_file(
         self,
         *,

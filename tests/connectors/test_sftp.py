@@ -385,3 +385,20 @@ def test_an_rsa_key_with_a_passphrase_from_the_environment(
     monkeypatch.setenv("HUB_TEST_KEY_PASSPHRASE", "not it")
     with pytest.raises(ConnectorFatal, match="wrong passphrase"):
         source(passphrase_env="HUB_TEST_KEY_PASSPHRASE").list()
+
+
+@pytest.mark.parametrize("action", ["delete", "leave"])
+def test_delete_and_leave_post_actions_on_the_partner_server(
+    workdir: Workdir, ssh_server: SshServer, outgoing: Path, upload: Any, action: str
+) -> None:
+    use_sftp(workdir, ssh_server, outgoing, post_action=action)
+    (outgoing / "route-1.csv").write_bytes(upload(12, seed=11))
+
+    code, outcomes = cycle(workdir)
+    assert (code, [o["state"] for o in outcomes]) == (0, ["delivered"])
+    assert [p.name for p in outgoing.iterdir()] == ([] if action == "delete" else ["route-1.csv"])
+
+    # a file left in place is not taken again, nor recorded as a duplicate every run
+    code, outcomes = cycle(workdir)
+    assert (code, outcomes) == (0, [])
+    assert len(workdir.hub("files", "--json").json()) == 1
