@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -82,6 +83,19 @@ class Validated:
         return len({p.line for p in self.problems if p.line is not None})
 
 
+@dataclass
+class Checking:
+    """Validation under way: ``typed`` holds every row read, typed, at once (None when the format
+    types nothing ahead); ``result`` waits for the rules and returns the ``Validated`` rows. A
+    row-wise mapping may map ``typed`` while the rules run and drop the rejected lines after."""
+
+    typed: pl.DataFrame | None
+    wait: Callable[[], Validated]
+
+    def result(self) -> Validated:
+        return self.wait()
+
+
 class Format(ABC, Generic[OptionsT]):
     """A file format, registered by ``name`` in ``formats.REGISTRY``."""
 
@@ -103,3 +117,8 @@ class Format(ABC, Generic[OptionsT]):
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Raw table -> typed valid rows; the default accepts every row that was read."""
         return Validated(table=parsed.table, problems=list(parsed.problems), rows=parsed.rows)
+
+    def check(self, parsed: Parsed, ctx: ReadContext) -> Checking:
+        """Start validating; the default validates at once and offers no typed table ahead."""
+        validated = self.validate(parsed, ctx)
+        return Checking(None, lambda: validated)

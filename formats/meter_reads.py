@@ -17,7 +17,7 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated, preload
+from formats.base import LINE, Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
 from formats.csv_table import decode, might_need_strip, read_delimited
 from hub.errors import ParseError
 
@@ -146,9 +146,12 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         return Parsed(table=table, problems=raw.problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
-        from formats.meter_reads_schema import validate_reads
+        return self.check(parsed, ctx).result()
 
-        return validate_reads(parsed, self.options, ctx)
+    def check(self, parsed: Parsed, ctx: ReadContext) -> Checking:
+        from formats.meter_reads_schema import start_validation
+
+        return start_validation(parsed, self.options, ctx)
 
     def write(self, table: pl.DataFrame) -> bytes:
         """Write rows (typed or string) as an upload with our default header."""

@@ -8,9 +8,10 @@ here only, where a table is validated: importing it costs most of a second.
 
 from __future__ import annotations
 
+import threading
 import zoneinfo
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from formats.base import LINE, Parsed, ReadContext, Validated
+from formats.base import LINE, Checking, Parsed, ReadContext, Validated
 from formats.meter_reads import MeterReadsOptions
 from hub.problems import Problem
 
@@ -266,11 +267,26 @@ def _schema_problems(
     return problems
 
 
-def validate_reads(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:
+def start_validation(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> Checking:
+    """Type every row now; run the conversion check and the pandera schema in a worker thread
+    (polars and pandera's checks release the GIL), so the caller can map meanwhile."""
     raw = parsed.table
-    tz = ctx.timezone
-    zoneinfo.ZoneInfo(tz)
-    typed = _typed(raw, opts, tz)
+    zoneinfo.ZoneInfo(ctx.timezone)
+    typed = _typed(raw, opts, ctx.timezone)
+    future: Future[Validated] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(_finish(parsed, typed, opts, ctx))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="validation", daemon=True).start()
+    return Checking(typed, future.result)
+
+
+def _finish(parsed: Parsed, typed: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:
+    raw = parsed.table
     problems = list(parsed.problems) + _conversion_problems(raw, typed)
     failures = run_schema(build_schema(opts, ctx), typed)
     if failures is not None:
@@ -282,3 +298,7 @@ def validate_reads(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) ->
     valid = typed.filter(~pl.col(LINE).is_in(list(bad))) if bad else typed
     problems.sort(key=lambda p: (p.line or 0, p.field or ""))
     return Validated(table=valid, problems=problems, rows=parsed.rows)
+
+
+def validate_reads(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:
+    return start_validation(parsed, opts, ctx).result()

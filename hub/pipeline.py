@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import polars as pl
+
 from connectors import open_source
 from connectors.base import Source
 from formats import get_format
-from formats.base import Format, FormatOptions, ReadContext, Validated
+from formats.base import LINE, Format, FormatOptions, ReadContext, Validated
 from hub.config import Exchange, Settings
 from hub.delivery import DeliveryResult, deliver, recover
 from hub.errors import HubError, ParseError, Rejected, StillChanging, UsageError
@@ -27,7 +29,7 @@ from hub.outcome import Outcome, log_outcome, refusal, rule_of
 from hub.problems import Problem
 from hub.report import write_reports
 from mappings import get_mapping
-from mappings.base import MapContext
+from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -316,13 +318,20 @@ class Hub:
         if record is not None:
             self.ledger.update_file(record.id, state="parsed", rows=parsed.rows)
         self.progress(name, "validating")
-        validated = fmt.validate(parsed, ctx)
+        checking = fmt.check(parsed, ctx)
+        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
+        map_ctx = MapContext(source_file=name, file_id=file_id)
+        early = _map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
+        validated = checking.result()
         if record is not None:
             self.ledger.update_file(record.id, state="validated")
         self.progress(name, "mapping")
-        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
         try:
-            tables = mapping.map(validated.table, MapContext(source_file=name, file_id=file_id))
+            if early is None:
+                tables = mapping.map(validated.table, map_ctx)
+            else:
+                bad = sorted({p.line for p in validated.problems if p.line is not None})
+                tables = {t: f.filter(~pl.col(LINE).is_in(bad)) if bad else f for t, f in early.items()}
         except Rejected as exc:
             return Checked(
                 validated,
@@ -425,6 +434,20 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
+
+
+def _map_early(
+    mapping: Mapping[MappingOptions], typed: pl.DataFrame | None, ctx: MapContext
+) -> dict[str, pl.DataFrame] | None:
+    """Map every typed row before the rules are done, when the mapping is row-wise (each output row
+    depends on its own input row only); the rejected lines are dropped afterwards. A mapping that
+    fails on rows the rules would reject is simply run again on the valid rows."""
+    if typed is None or not mapping.row_wise:
+        return None
+    try:
+        return mapping.map(typed, ctx)
+    except (Rejected, pl.exceptions.PolarsError):
+        return None
 
 
 def _require_file(path: Path) -> None:

@@ -36,6 +36,9 @@ class Mapping(ABC, Generic[M]):
     kind: ClassVar[str]
     default_format: ClassVar[str]
     options_model: ClassVar[type[MappingOptions]]
+    # True when each output row depends on its input row only: the pipeline may then map every
+    # typed row while the format's rules still run, and drop the rejected lines afterwards.
+    row_wise: ClassVar[bool] = False
 
     def __init__(self, options: M) -> None:
         self.options = options

@@ -42,6 +42,7 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
     kind = "meter-reads"
     default_format = "meter-reads"
     options_model = MeterReadsMappingOptions
+    row_wise = True
 
     @classmethod
     def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
