@@ -8,28 +8,22 @@ already landed for the exchange. Every step is recorded in the ledger before the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
-
 from connectors import open_source
 from connectors.base import Source
-from formats import get_format
-from formats.base import LINE, Format, FormatOptions, ReadContext, Validated
+from hub.checking import Checked, check_bytes
 from hub.config import Exchange, Settings
 from hub.delivery import DeliveryResult, deliver, recover
-from hub.errors import HubError, ParseError, Rejected, StillChanging, UsageError
+from hub.errors import HubError, StillChanging, UsageError
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.logs import log, tagged
 from hub.outcome import Outcome, log_outcome, refusal, rule_of
 from hub.problems import Problem
 from hub.report import write_reports
-from mappings import get_mapping
-from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -37,16 +31,6 @@ if TYPE_CHECKING:
 UNFINISHED = ("landed", "parsed", "validated", "mapped")
 Policy = Literal["reject-file", "accept-valid-rows"]
 Progress = Callable[[str, str], None]  # (file name, stage)
-
-
-@dataclass
-class Checked:
-    """The result of parse + validate + map, before delivery."""
-
-    validated: Validated | None
-    tables: dict[str, Any]
-    problems: list[Problem]
-    file_level: bool
 
 
 class Hub:
@@ -300,48 +284,11 @@ class Hub:
     def _check(
         self, data: bytes, name: str, ex: Exchange, *, file_id: int, record: FileRecord | None = None
     ) -> Checked:
-        fmt: Format[FormatOptions] = get_format(ex.format_name)(ex.format_options)  # type: ignore[arg-type]
-        ctx = ReadContext(file=name, now=self.now(), timezone=ex.timezone)
-        self.progress(name, "parsing")
-        try:
-            parsed = fmt.read(data, ctx)
-        except ParseError as exc:
-            problem = Problem.of(
-                exc.rule,
-                exc.detail,
-                line=exc.position.line,
-                field=exc.position.column,
-                value=exc.value,
-                level="file",
-            )
-            return Checked(None, {}, [problem], file_level=True)
-        if record is not None:
-            self.ledger.update_file(record.id, state="parsed", rows=parsed.rows)
-        self.progress(name, "validating")
-        checking = fmt.check(parsed, ctx)
-        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
-        map_ctx = MapContext(source_file=name, file_id=file_id)
-        early = _map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
-        validated = checking.result()
-        if record is not None:
-            self.ledger.update_file(record.id, state="validated")
-        self.progress(name, "mapping")
-        try:
-            if early is None:
-                tables = mapping.map(validated.table, map_ctx)
-            else:
-                bad = sorted({p.line for p in validated.problems if p.line is not None})
-                tables = {t: f.filter(~pl.col(LINE).is_in(bad)) if bad else f for t, f in early.items()}
-        except Rejected as exc:
-            return Checked(
-                validated,
-                {},
-                [*validated.problems, Problem.of("mapping", str(exc), level="file")],
-                file_level=True,
-            )
-        if record is not None:
-            self.ledger.update_file(record.id, state="mapped")
-        return Checked(validated, tables, validated.problems, file_level=False)
+        def mark(state: str, **values: Any) -> None:
+            if record is not None:
+                self.ledger.update_file(record.id, state=state, **values)
+
+        return check_bytes(data, name, ex, now=self.now(), progress=self.progress, file_id=file_id, mark=mark)
 
     @staticmethod
     def _count(outcome: Outcome, checked: Checked) -> None:
@@ -434,20 +381,6 @@ def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
         for k, v in o.by_type.items():
             totals[k] = totals.get(k, 0) + v
     return totals
-
-
-def _map_early(
-    mapping: Mapping[MappingOptions], typed: pl.DataFrame | None, ctx: MapContext
-) -> dict[str, pl.DataFrame] | None:
-    """Map every typed row before the rules are done, when the mapping is row-wise (each output row
-    depends on its own input row only); the rejected lines are dropped afterwards. A mapping that
-    fails on rows the rules would reject is simply run again on the valid rows."""
-    if typed is None or not mapping.row_wise:
-        return None
-    try:
-        return mapping.map(typed, ctx)
-    except (Rejected, pl.exceptions.PolarsError):
-        return None
 
 
 def _require_file(path: Path) -> None:

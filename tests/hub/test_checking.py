@@ -8,8 +8,8 @@ from typing import ClassVar
 import polars as pl
 
 from formats.base import LINE
+from hub.checking import map_early
 from hub.errors import MappingError
-from hub.pipeline import _map_early
 from mappings.base import MapContext, Mapping, MappingOptions
 
 CTX = MapContext(source_file="route-7.csv", file_id=1)
@@ -38,12 +38,12 @@ class Totals(Copy):
 
 
 def test_a_row_wise_mapping_maps_every_typed_row_ahead() -> None:
-    early = _map_early(Copy(MappingOptions()), TYPED, CTX)
+    early = map_early(Copy(MappingOptions()), TYPED, CTX)
     assert early is not None
     assert early["Row"].get_column(LINE).to_list() == [2, 3]
 
 
 def test_no_early_mapping_when_it_fails_on_rejected_rows_or_is_not_row_wise() -> None:
-    assert _map_early(Strict(MappingOptions()), TYPED, CTX) is None
-    assert _map_early(Totals(MappingOptions()), TYPED, CTX) is None
-    assert _map_early(Copy(MappingOptions()), None, CTX) is None
+    assert map_early(Strict(MappingOptions()), TYPED, CTX) is None
+    assert map_early(Totals(MappingOptions()), TYPED, CTX) is None
+    assert map_early(Copy(MappingOptions()), None, CTX) is None

@@ -1,0 +1,99 @@
+"""Checking a file: parse, validate and map its bytes, before anything is delivered.
+
+A row-wise mapping maps every typed row while the format's rules still run (in a worker thread) and
+the rejected lines are dropped afterwards; any other mapping maps the valid rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from formats import get_format
+from formats.base import LINE, Format, FormatOptions, ReadContext, Validated
+from hub.config import Exchange
+from hub.errors import ParseError, Rejected
+from hub.problems import Problem
+from mappings import get_mapping
+from mappings.base import MapContext, Mapping, MappingOptions
+
+
+@dataclass
+class Checked:
+    """The result of parse + validate + map, before delivery."""
+
+    validated: Validated | None
+    tables: dict[str, Any]
+    problems: list[Problem]
+    file_level: bool
+
+
+def check_bytes(
+    data: bytes,
+    name: str,
+    ex: Exchange,
+    *,
+    now: datetime,
+    progress: Callable[[str, str], None],
+    file_id: int,
+    mark: Callable[..., None] = lambda state, **values: None,
+) -> Checked:
+    """Parse, validate and map one file's bytes for exchange ``ex``. ``mark(state, **values)`` records
+    each state reached (parsed, validated, mapped) in the ledger; ``progress(name, stage)`` shows it."""
+    fmt: Format[FormatOptions] = get_format(ex.format_name)(ex.format_options)  # type: ignore[arg-type]
+    ctx = ReadContext(file=name, now=now, timezone=ex.timezone)
+    progress(name, "parsing")
+    try:
+        parsed = fmt.read(data, ctx)
+    except ParseError as exc:
+        problem = Problem.of(
+            exc.rule,
+            exc.detail,
+            line=exc.position.line,
+            field=exc.position.column,
+            value=exc.value,
+            level="file",
+        )
+        return Checked(None, {}, [problem], file_level=True)
+    mark("parsed", rows=parsed.rows)
+    progress(name, "validating")
+    checking = fmt.check(parsed, ctx)
+    mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
+    map_ctx = MapContext(source_file=name, file_id=file_id)
+    early = map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
+    validated = checking.result()
+    mark("validated")
+    progress(name, "mapping")
+    try:
+        if early is None:
+            tables = mapping.map(validated.table, map_ctx)
+        else:
+            bad = sorted({p.line for p in validated.problems if p.line is not None})
+            tables = {t: f.filter(~pl.col(LINE).is_in(bad)) if bad else f for t, f in early.items()}
+    except Rejected as exc:
+        return Checked(
+            validated,
+            {},
+            [*validated.problems, Problem.of("mapping", str(exc), level="file")],
+            file_level=True,
+        )
+    mark("mapped")
+    return Checked(validated, tables, validated.problems, file_level=False)
+
+
+def map_early(
+    mapping: Mapping[MappingOptions], typed: pl.DataFrame | None, ctx: MapContext
+) -> dict[str, pl.DataFrame] | None:
+    """Map every typed row before the rules are done, when the mapping is row-wise (each output row
+    depends on its own input row only); the rejected lines are dropped afterwards. A mapping that
+    fails on rows the rules would reject is simply run again on the valid rows."""
+    if typed is None or not mapping.row_wise:
+        return None
+    try:
+        return mapping.map(typed, ctx)
+    except (Rejected, pl.exceptions.PolarsError):
+        return None
