@@ -39,7 +39,6 @@ def check_bytes(
     *,
     now: datetime,
     progress: Callable[[str, str], None],
-    file_id: int,
     mark: Callable[..., None] = lambda state, **values: None,
 ) -> Checked:
     """Parse, validate and map one file's bytes for exchange ``ex``. ``mark(state, **values)`` records
@@ -63,7 +62,7 @@ def check_bytes(
     progress(name, "validating")
     checking = fmt.check(parsed, ctx)
     mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
-    map_ctx = MapContext(source_file=name, file_id=file_id)
+    map_ctx = MapContext(source_file=name)
     early = map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
     validated = checking.result()
     mark("validated")

@@ -21,11 +21,14 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from hub import render
-from hub.config import DEFAULT_CONFIG, Settings, load_config
+from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
-from hub.landing import land_in_background
+from hub.landing import Landed, in_background, land_in_background
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from hub.checking import Checked
     from hub.outcome import Outcome
     from hub.pipeline import Hub
 
@@ -96,14 +99,33 @@ def process(
     settings = _settings(config)
     settings.exchange(exchange)  # an unknown exchange is a usage error before anything is landed
     # Landing starts now and overlaps with importing the ledger and the formats.
-    landing = land_in_background(path, settings.landed_dir) if path.is_file() else None
+    ex = settings.exchange(exchange)  # an unknown exchange is a usage error before anything is landed
+    # Landing, then checking the bytes (parse, validate, map: nothing recorded yet), start now and
+    # overlap with importing and opening the ledger; the file is recorded before anything is delivered.
+    landing = prepared = None
+    if path.is_file():
+        landing = land_in_background(path, settings.landed_dir)
+        if path.stat().st_size <= ex.config.max_file_bytes:  # an oversized file is rejected unread
+            prepared = in_background(lambda: _prepare(landing, ex, path.name), f"checking {path.name}")
     try:
-        outcome = _with_hub(settings, json_out, lambda hub: hub.process_path(path, exchange, landing=landing))
+        outcome = _with_hub(
+            settings,
+            json_out,
+            lambda hub: hub.process_path(path, exchange, landing=landing, prepared=prepared),
+        )
     finally:
         if landing is not None:
             landing.exception()  # never exit with a landing half-written (it cleans up after itself)
     _show_outcome(outcome, json_out)
     _exit_for([outcome])
+
+
+def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
+    from hub.checking import check_bytes
+
+    landed = landing.result()
+    data = landed.data if landed.data is not None else landed.path.read_bytes()
+    return check_bytes(data, name, ex, now=datetime.now(UTC), progress=lambda _name, _stage: None)
 
 
 @app.command()

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from hub.errors import ConnectorFatal, ConnectorRetryable
 
+T = TypeVar("T")
 CHUNK = 1024 * 1024
 IN_MEMORY_BYTES = 256 * 1024 * 1024
 LANDED_MODE = 0o400
@@ -52,20 +53,25 @@ def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
     return digest.hexdigest(), size, None
 
 
+def in_background(work: Callable[[], T], name: str) -> Future[T]:
+    """Run ``work`` in a daemon thread; its result or exception comes through the future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
 def land_in_background(source: Path, landed_dir: Path) -> Future[Landed]:
     """Start ``land_file`` in a thread and return its future. The ``hub process`` command lands the
     file this way while it imports the ledger and the formats: landing is I/O and hashing, which
     release the GIL, and a landed copy without a ledger record is harmless (content-addressed)."""
-    future: Future[Landed] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(land_file(source, landed_dir))
-        except BaseException as exc:  # handed to whoever waits for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=f"landing {source.name}", daemon=True).start()
-    return future
+    return in_background(lambda: land_file(source, landed_dir), f"landing {source.name}")
 
 
 def land_file(source: Path, landed_dir: Path) -> Landed:

@@ -63,14 +63,18 @@ class Hub:
         replaces: int | None = None,
         policy: Policy | None = None,
         landing: Future[Landed] | None = None,
+        prepared: Future[Checked] | None = None,
     ) -> Outcome:
         """Land a file and run it through the exchange in a run of its own. ``landing`` is the
-        landing of ``path`` already under way (``land_in_background``)."""
+        landing of ``path`` already under way (``land_in_background``), ``prepared`` the checking of
+        its bytes (``check_bytes``) already under way."""
         ex = self.settings.exchange(exchange)
         _require_file(path)
         run_id = self.ledger.start_run(ex.name, trigger)
         with tagged(exchange=ex.name, run_id=run_id):
-            outcome = self._land_and_run(path, ex, run_id, replaces=replaces, policy=policy, landing=landing)
+            outcome = self._land_and_run(
+                path, ex, run_id, replaces=replaces, policy=policy, landing=landing, prepared=prepared
+            )
             log_outcome(outcome)
         self._finish_run(run_id, [outcome])
         return outcome
@@ -107,7 +111,7 @@ class Hub:
             data = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-        checked = self._check(data, path.name, ex, file_id=0)
+        checked = self._check(data, path.name, ex)
         outcome = Outcome(0, ex.name, path.name, "validated", problems=checked.problems)
         self._count(outcome, checked)
         if checked.tables:
@@ -199,11 +203,19 @@ class Hub:
         replaces: int | None = None,
         policy: Policy | None = None,
         landing: Future[Landed] | None = None,
+        prepared: Future[Checked] | None = None,
     ) -> Outcome:
         self.progress(path.name, "landing")
         landed = landing.result() if landing is not None else land_file(path, self.settings.landed_dir)
         return self._record_and_run(
-            landed, path.name, str(path.resolve()), ex, run_id, replaces=replaces, policy=policy
+            landed,
+            path.name,
+            str(path.resolve()),
+            ex,
+            run_id,
+            replaces=replaces,
+            policy=policy,
+            prepared=prepared,
         )
 
     def _record_and_run(
@@ -216,12 +228,13 @@ class Hub:
         *,
         replaces: int | None = None,
         policy: Policy | None = None,
+        prepared: Future[Checked] | None = None,
     ) -> Outcome:
         """Record a landed copy in the ledger (or note it as a duplicate), then run it."""
         first = self.ledger.find_by_sha(ex.name, landed.sha256)
         if first is not None and first.state in UNFINISHED:
             # Landed before but interrupted mid-way (crash, kill): finish it now.
-            return self._run(first, ex, run_id, policy=policy)
+            return self._run(first, ex, run_id, policy=policy, prepared=prepared)
         common: dict[str, Any] = {
             "exchange": ex.name,
             "name": name,
@@ -236,7 +249,9 @@ class Hub:
             self.ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
             return Outcome(file_id, ex.name, name, "duplicate", rows=first.rows or 0, duplicate_of=first.id)
         file_id = self.ledger.add_file(state="landed", **common)
-        return self._run(self.ledger.file(file_id), ex, run_id, policy=policy, data=landed.data)
+        return self._run(
+            self.ledger.file(file_id), ex, run_id, policy=policy, data=landed.data, prepared=prepared
+        )
 
     def _run(
         self,
@@ -246,8 +261,10 @@ class Hub:
         *,
         policy: Policy | None,
         data: bytes | None = None,
+        prepared: Future[Checked] | None = None,
     ) -> Outcome:
-        """Run a recorded file; ``data`` is its landed content when landing kept it in memory."""
+        """Run a recorded file; ``data`` is its landed content when landing kept it in memory,
+        ``prepared`` its checking when that started before the file was recorded."""
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)
         outcome = Outcome(record.id, ex.name, record.name, "rejected")
@@ -258,9 +275,15 @@ class Hub:
                 level="file",
             )
             return self._reject(record, run_id, outcome, [problem], file_level=True)
-        if data is None:
-            data = Path(record.landed_path).read_bytes()
-        checked = self._check(data, record.name, ex, file_id=record.id, record=record)
+        if prepared is not None:
+            checked = prepared.result()
+            if checked.validated is not None:
+                state = "validated" if checked.file_level else "mapped"
+                self.ledger.update_file(record.id, state=state, rows=checked.validated.rows)
+        else:
+            if data is None:
+                data = Path(record.landed_path).read_bytes()
+            checked = self._check(data, record.name, ex, record=record)
         self._count(outcome, checked)
         if checked.file_level:
             return self._reject(record, run_id, outcome, checked.problems, file_level=True)
@@ -281,14 +304,12 @@ class Hub:
         )
         return self._delivered(record, run_id, outcome, result, checked.problems)
 
-    def _check(
-        self, data: bytes, name: str, ex: Exchange, *, file_id: int, record: FileRecord | None = None
-    ) -> Checked:
+    def _check(self, data: bytes, name: str, ex: Exchange, *, record: FileRecord | None = None) -> Checked:
         def mark(state: str, **values: Any) -> None:
             if record is not None:
                 self.ledger.update_file(record.id, state=state, **values)
 
-        return check_bytes(data, name, ex, now=self.now(), progress=self.progress, file_id=file_id, mark=mark)
+        return check_bytes(data, name, ex, now=self.now(), progress=self.progress, mark=mark)
 
     @staticmethod
     def _count(outcome: Outcome, checked: Checked) -> None:

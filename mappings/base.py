@@ -26,8 +26,11 @@ M = TypeVar("M", bound=MappingOptions)
 
 @dataclass(frozen=True)
 class MapContext:
+    """What a mapping may know besides the rows: the source file's name (for ``source_file``).
+    Nothing that differs between two arrivals of the same business event (file ids, times) is
+    here, so idempotency keys stay deterministic."""
+
     source_file: str
-    file_id: int
 
 
 class Mapping(ABC, Generic[M]):

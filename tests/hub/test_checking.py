@@ -12,7 +12,7 @@ from hub.checking import map_early
 from hub.errors import MappingError
 from mappings.base import MapContext, Mapping, MappingOptions
 
-CTX = MapContext(source_file="route-7.csv", file_id=1)
+CTX = MapContext(source_file="route-7.csv")
 TYPED = pl.DataFrame({"meter": ["M1", None], LINE: [2, 3]})
 
 

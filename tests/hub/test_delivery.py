@@ -30,7 +30,7 @@ def tables(n: int, start: int = 0) -> dict[str, pl.DataFrame]:
     ctx = ReadContext("f.csv", NOW)
     valid = fmt.validate(fmt.read(data, ctx), ctx)
     assert not valid.problems
-    return MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("f.csv", 1))
+    return MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("f.csv"))
 
 
 def make_ledger(url: str) -> Ledger:

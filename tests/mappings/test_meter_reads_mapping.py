@@ -25,7 +25,7 @@ def mapped(rows: list[str], header: str = HEADER, **options: Any) -> dict[str, p
     ctx = ReadContext("r.csv", NOW, "America/Chicago")
     valid = fmt.validate(fmt.read(("\n".join([header, *rows]) + "\n").encode(), ctx), ctx)
     assert valid.problems == []
-    return MeterReadsMapping(MeterReadsMappingOptions(**options)).map(valid.table, MapContext("r.csv", 1))
+    return MeterReadsMapping(MeterReadsMappingOptions(**options)).map(valid.table, MapContext("r.csv"))
 
 
 def one(rows: list[str], **options: Any) -> tuple[str, dict[str, Any]]:
@@ -102,7 +102,7 @@ def test_every_valid_row_becomes_exactly_one_transaction() -> None:
     fmt = MeterReadsFormat(MeterReadsOptions())
     ctx = ReadContext("s.csv", NOW)
     valid = fmt.validate(fmt.read(to_csv(meter_reads_frame(5000, now=NOW)), ctx), ctx)
-    out = MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("s.csv", 1))
+    out = MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("s.csv"))
     lines = pl.concat([f.select("source_line") for f in out.values()])["source_line"]
     assert lines.len() == 5000 and lines.n_unique() == 5000
     assert out["ReadException"].height > 0
