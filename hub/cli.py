@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from hub.pipeline import Hub
 
 T = TypeVar("T")
+ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo"})
 
 app = typer.Typer(
     add_completion=False,
@@ -346,6 +347,11 @@ def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) ->
 def main() -> None:
     """Console entry point: HubErrors become one-line messages and exit codes, never tracebacks."""
     os.umask(0o077)  # files at rest (ledger, landed copies, reports, batches) readable by the hub's user only
+    if len(sys.argv) > 1 and sys.argv[1] in ONE_SHOT:
+        # polars' allocator keeps the pages it freed for reuse instead of returning them to the
+        # system (fewer page faults, ~5% of `hub process`); only for commands that exit when done,
+        # never for the long-running `hub run`. Read when polars loads, so set before it is imported.
+        os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:
