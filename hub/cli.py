@@ -347,6 +347,9 @@ def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) ->
 def main() -> None:
     """Console entry point: HubErrors become one-line messages and exit codes, never tracebacks."""
     os.umask(0o077)  # files at rest (ledger, landed copies, reports, batches) readable by the hub's user only
+    # pandera's polars backend imports hypothesis (test-data synthesis, ~0.1 s) whenever it is
+    # installed, as in a development or CI virtualenv; the hub never uses it.
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
     if len(sys.argv) > 1 and sys.argv[1] in ONE_SHOT:
         # polars' allocator keeps the pages it freed for reuse instead of returning them to the
         # system (fewer page faults, ~5% of `hub process`); only for commands that exit when done,
