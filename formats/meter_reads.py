@@ -12,14 +12,15 @@ from __future__ import annotations
 import io
 import re
 import sys
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from formats.base import LINE, Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
-from formats.csv_table import decode, might_need_strip, read_delimited
 from hub.errors import ParseError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 FIELDS = (
     "route",
@@ -110,6 +111,11 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     sensitive_fields = frozenset({"account"})
 
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        # polars is imported where rows are handled, not where the options are validated (hub.yaml)
+        import polars as pl
+
+        from formats.csv_table import decode, might_need_strip, read_delimited
+
         if "formats.meter_reads_schema" not in sys.modules:
             preload("formats.meter_reads_schema")  # for validate, while polars reads
         opts = self.options
@@ -155,6 +161,8 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
 
     def write(self, table: pl.DataFrame) -> bytes:
         """Write rows (typed or string) as an upload with our default header."""
+        import polars as pl
+
         cols = [c for c in FIELDS if c in table.columns]
         if "average_usage" in table.columns and table.get_column("average_usage").null_count() < table.height:
             cols.append("average_usage")  # the hi/low band input, when the rows have one

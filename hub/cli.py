@@ -122,7 +122,7 @@ def process(
 
 
 def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
-    from hub.checking import check_bytes
+    from hub.checking import check_bytes  # polars and the formats load while the file lands
 
     landed = landing.result()
     data = landed.data if landed.data is not None else landed.path.read_bytes()

@@ -8,12 +8,16 @@ dial rollover when wrapping at the dial count gives a plausible consumption.
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
 
 from formats.base import LINE
 from hub.transactions import MeterRead, ReadException, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_EXCEPTIONS = {
     "04": "no_access",
@@ -59,6 +63,8 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
         return problems
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        import polars as pl  # here, not where hub.yaml's options are validated
+
         o = self.options
         dials = pl.lit(o.dials, pl.Int64) if o.dials else pl.col("reading_digits").cast(pl.Int64)
         capacity = pl.lit(10, pl.Int64).pow(dials.clip(1, 12))
