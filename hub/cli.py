@@ -14,19 +14,20 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
 from typer.exceptions import TyperException
 
-from hub import render
 from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 from hub.landing import Landed, in_background, land_in_background
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from rich.console import Console
 
     from hub.checking import Checked
     from hub.outcome import Outcome
@@ -41,8 +42,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Utility Exchange Hub: move, check and map partner files into CIS transactions.",
 )
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich (~30 ms) is not paid by `--json` runs."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole(width=None if sys.stdout.isatty() else 160))
+err = cast("Console", _LazyConsole(stderr=True))
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -58,12 +76,24 @@ def _with_hub(config: Path | Settings, json_out: bool, work: Callable[[Hub], T])
     from hub.pipeline import Hub
 
     settings = config if isinstance(config, Settings) else _settings(config)
-    with render.progress(err, enabled=not json_out) as progress:
-        hub = Hub(settings, progress=progress)
-        try:
-            return work(hub)
-        finally:
-            hub.close()
+    if json_out:
+        return _work(Hub(settings), work)
+    with _render().progress(err, enabled=True) as progress:
+        return _work(Hub(settings, progress=progress), work)
+
+
+def _render() -> ModuleType:
+    """The rich renderer, imported on first use (see ``_LazyConsole``)."""
+    from hub import render
+
+    return render
+
+
+def _work(hub: Hub, work: Callable[[Hub], T]) -> T:
+    try:
+        return work(hub)
+    finally:
+        hub.close()
 
 
 def _emit(data: Any) -> None:
@@ -150,7 +180,7 @@ def cycle(
     if json_out:
         _emit([o.to_dict() for o in outcomes])
     else:
-        render.summary(out, outcomes)
+        _render().summary(out, outcomes)
     _exit_for(outcomes)
 
 
@@ -185,7 +215,7 @@ def run(
     if json_out:
         _emit([o.to_dict() for o in outcomes])
     else:
-        render.summary(out, outcomes)
+        _render().summary(out, outcomes)
     _exit_for(outcomes)
 
 
@@ -204,7 +234,7 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
     if json_out:
         _emit(rows)
     else:
-        render.status_table(out, rows)
+        _render().status_table(out, rows)
     if any(r["overdue"] for r in rows):
         raise typer.Exit(1)
 
@@ -229,7 +259,7 @@ def files(
     if json_out:
         _emit([r.summary() for r in records])
     else:
-        render.files_table(out, records)
+        _render().files_table(out, records)
 
 
 @app.command()
@@ -268,7 +298,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
             }
         )
     else:
-        render.file_detail(out, record, problems, batches)
+        _render().file_detail(out, record, problems, batches)
 
 
 @app.command()
@@ -332,7 +362,7 @@ def demo(
         (ex.source_path / name).write_bytes(data)
     out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
     outcomes = _with_hub(config, False, lambda hub: hub.cycle(["meter-reads"], trigger="demo"))
-    render.summary(out, outcomes)
+    _render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
     out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")
 
@@ -341,7 +371,7 @@ def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) ->
     if json_out:
         _emit(outcome.to_dict())
     else:
-        render.outcome(out, outcome, dry_run=dry_run)
+        _render().outcome(out, outcome, dry_run=dry_run)
 
 
 def main() -> None:
