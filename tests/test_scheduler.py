@@ -209,7 +209,7 @@ def test_a_second_signal_exits_at_once_and_the_file_is_delivered_exactly_once_af
 ) -> None:
     configure(workdir, watch=True)
     proc = service()
-    (workdir.root / "big.csv").write_bytes(upload(200_000, seed=8))
+    (workdir.root / "big.csv").write_bytes(upload(500_000, seed=8))  # seconds of work: cut mid-way
     (workdir.root / "big.csv").rename(workdir.root / "inbox" / "meter-reads" / "route-8.csv")
     wait_for("processing to start", lambda: ledger_rows(workdir, "SELECT id FROM files"), timeout=30)
     proc.send_signal(signal.SIGTERM)
@@ -220,7 +220,7 @@ def test_a_second_signal_exits_at_once_and_the_file_is_delivered_exactly_once_af
 
     again = workdir.hub("run", "--once", "--json")
     assert again.code == 0, again.stderr
-    assert delivered_total(workdir) == 200_000
+    assert delivered_total(workdir) == 500_000
     assert len(workdir.controls()) == 1
     states = [s for (s,) in ledger_rows(workdir, "SELECT state FROM files ORDER BY id")]
     assert states[0] == "delivered" and set(states[1:]) <= {"duplicate"}
