@@ -20,12 +20,11 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.config import Exchange, Settings, load_config
+from hub.config import Exchange, Settings
 from hub.errors import HubError
 from hub.logs import log, tagged
 from hub.outcome import Outcome
@@ -33,15 +32,6 @@ from hub.pipeline import Hub
 from hub.status import exchange_status, missed_run
 
 SECOND_SIGNAL_EXIT = 130
-
-
-def run_cycle(config: Path, exchanges: list[str] | None = None, *, trigger: str = "cycle") -> list[Outcome]:
-    """One cycle over the exchanges' sources; returns what happened to each file."""
-    hub = Hub(load_config(config))
-    try:
-        return hub.cycle(exchanges, trigger=trigger)
-    finally:
-        hub.close()
 
 
 def due_exchanges(settings: Settings, hub: Hub, now: datetime) -> dict[str, str]:

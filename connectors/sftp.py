@@ -17,7 +17,7 @@ import posixpath
 import socket
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -193,13 +193,6 @@ class SftpConnection:
                 raise self.translate(exc, doing) from exc
 
         return with_retries(self.address, self.server.retry, attempt)
-
-    @contextmanager
-    def session(self) -> Iterator[SFTPClient]:
-        try:
-            yield self.open()
-        finally:
-            self.close()
 
 
 class SftpSource(Source):

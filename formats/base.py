@@ -8,9 +8,7 @@ collects every failure. Options are a pydantic model declared beside the impleme
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.background import in_background
 from hub.problems import Problem
 
 if TYPE_CHECKING:
@@ -29,14 +28,9 @@ LINE = "_line"  # column carrying each row's 1-based physical line number in the
 
 def preload(module: str) -> None:
     """Import ``module`` in a background thread, so a heavy import (pandera: ~0.1 s) overlaps with
-    work that releases the GIL, such as polars reading the file. Errors are left for the real
-    import to raise where the module is used."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # the caller's own import reports it
-            importlib.import_module(module)
-
-    threading.Thread(target=load, name=f"preload {module}", daemon=True).start()
+    work that releases the GIL, such as polars reading the file. A failure is left for the real
+    import to raise where the module is used (the future is dropped)."""
+    in_background(lambda: importlib.import_module(module), f"preload {module}")
 
 
 class FormatOptions(BaseModel):

@@ -8,10 +8,9 @@ here only, where a table is validated: importing it costs most of a second.
 
 from __future__ import annotations
 
-import threading
 import zoneinfo
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from pandera.errors import SchemaErrors
 
 from formats.base import LINE, Checking, Parsed, ReadContext, Validated
 from formats.meter_reads import MeterReadsOptions
+from hub.background import in_background
 from hub.problems import Problem
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
@@ -273,16 +273,8 @@ def start_validation(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) 
     raw = parsed.table
     zoneinfo.ZoneInfo(ctx.timezone)
     typed = _typed(raw, opts, ctx.timezone)
-    future: Future[Validated] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(_finish(parsed, typed, opts, ctx))
-        except BaseException as exc:  # handed to whoever waits for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="validation", daemon=True).start()
-    return Checking(typed, future.result)
+    rules = in_background(lambda: _finish(parsed, typed, opts, ctx), "validation")
+    return Checking(typed, rules.result)
 
 
 def _finish(parsed: Parsed, typed: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:

@@ -6,7 +6,6 @@ configuration error; 3 could not finish for a reason that may pass (retry).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -14,23 +13,21 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.exceptions import TyperException
 
+from hub.background import in_background
+from hub.cli_output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
-from hub.landing import Landed, in_background, land_in_background
+from hub.landing import Landed, land_in_background
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from rich.console import Console
-
     from hub.checking import Checked
-    from hub.outcome import Outcome
     from hub.pipeline import Hub
 
 T = TypeVar("T")
@@ -43,24 +40,6 @@ app = typer.Typer(
     help="Utility Exchange Hub: move, check and map partner files into CIS transactions.",
 )
 
-
-class _LazyConsole:
-    """A rich Console made on first use: importing rich (~30 ms) is not paid by `--json` runs."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-out = cast("Console", _LazyConsole(width=None if sys.stdout.isatty() else 160))
-err = cast("Console", _LazyConsole(stderr=True))
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -78,15 +57,8 @@ def _with_hub(config: Path | Settings, json_out: bool, work: Callable[[Hub], T])
     settings = config if isinstance(config, Settings) else _settings(config)
     if json_out:
         return _work(Hub(settings), work)
-    with _render().progress(err, enabled=True) as progress:
+    with render().progress(err, enabled=True) as progress:
         return _work(Hub(settings, progress=progress), work)
-
-
-def _render() -> ModuleType:
-    """The rich renderer, imported on first use (see ``_LazyConsole``)."""
-    from hub import render
-
-    return render
 
 
 def _work(hub: Hub, work: Callable[[Hub], T]) -> T:
@@ -94,15 +66,6 @@ def _work(hub: Hub, work: Callable[[Hub], T]) -> T:
         return work(hub)
     finally:
         hub.close()
-
-
-def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _exit_for(outcomes: list[Outcome]) -> None:
-    if any(o.state in ("rejected", "failed") or o.rejected for o in outcomes):
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -147,8 +110,8 @@ def process(
     finally:
         if landing is not None:
             landing.exception()  # never exit with a landing half-written (it cleans up after itself)
-    _show_outcome(outcome, json_out)
-    _exit_for([outcome])
+    show_outcome(outcome, json_out)
+    exit_for([outcome])
 
 
 def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
@@ -165,8 +128,8 @@ def validate(
 ) -> None:
     """Dry run: check a file and print every problem; nothing is landed or delivered."""
     outcome = _with_hub(config, json_out, lambda hub: hub.check_path(path, exchange))
-    _show_outcome(outcome, json_out, dry_run=True)
-    _exit_for([outcome])
+    show_outcome(outcome, json_out, dry_run=True)
+    exit_for([outcome])
 
 
 @app.command()
@@ -177,11 +140,7 @@ def cycle(
 ) -> None:
     """Process every file waiting in the exchanges' source folders once (the nightly cycle)."""
     outcomes = _with_hub(config, json_out, lambda hub: hub.cycle(exchange))
-    if json_out:
-        _emit([o.to_dict() for o in outcomes])
-    else:
-        _render().summary(out, outcomes)
-    _exit_for(outcomes)
+    show_outcomes(outcomes, json_out)
 
 
 @app.command()
@@ -212,11 +171,7 @@ def run(
         outcomes = service.run_once()
     finally:
         hub.close()
-    if json_out:
-        _emit([o.to_dict() for o in outcomes])
-    else:
-        _render().summary(out, outcomes)
-    _exit_for(outcomes)
+    show_outcomes(outcomes, json_out)
 
 
 @app.command()
@@ -232,9 +187,9 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
     finally:
         ledger.close()
     if json_out:
-        _emit(rows)
+        emit(rows)
     else:
-        _render().status_table(out, rows)
+        render().status_table(out, rows)
     if any(r["overdue"] for r in rows):
         raise typer.Exit(1)
 
@@ -257,9 +212,9 @@ def files(
     finally:
         ledger.close()
     if json_out:
-        _emit([r.summary() for r in records])
+        emit([r.summary() for r in records])
     else:
-        _render().files_table(out, records)
+        render().files_table(out, records)
 
 
 @app.command()
@@ -275,7 +230,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
     finally:
         ledger.close()
     if json_out:
-        _emit(
+        emit(
             {
                 **record.summary(),
                 "size": record.size,
@@ -298,7 +253,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
             }
         )
     else:
-        _render().file_detail(out, record, problems, batches)
+        render().file_detail(out, record, problems, batches)
 
 
 @app.command()
@@ -318,8 +273,8 @@ def reprocess(
         json_out,
         lambda hub: hub.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
     )
-    _show_outcome(outcome, json_out)
-    _exit_for([outcome])
+    show_outcome(outcome, json_out)
+    exit_for([outcome])
 
 
 @app.command()
@@ -362,16 +317,9 @@ def demo(
         (ex.source_path / name).write_bytes(data)
     out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
     outcomes = _with_hub(config, False, lambda hub: hub.cycle(["meter-reads"], trigger="demo"))
-    _render().summary(out, outcomes)
+    render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
     out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")
-
-
-def _show_outcome(outcome: Outcome, json_out: bool, *, dry_run: bool = False) -> None:
-    if json_out:
-        _emit(outcome.to_dict())
-    else:
-        _render().outcome(out, outcome, dry_run=dry_run)
 
 
 def main() -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from hub.background import in_background
 from hub.errors import ConnectorFatal, ConnectorRetryable
 
 T = TypeVar("T")
@@ -51,20 +51,6 @@ def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
         size += len(chunk)
         out.write(chunk)
     return digest.hexdigest(), size, None
-
-
-def in_background(work: Callable[[], T], name: str) -> Future[T]:
-    """Run ``work`` in a daemon thread; its result or exception comes through the future."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # handed to whoever waits for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
 
 
 def land_in_background(source: Path, landed_dir: Path) -> Future[Landed]:

@@ -6,25 +6,23 @@ current migration on open. SQLAlchemy errors are translated into ``LedgerError``
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from hub.errors import LedgerBusy, LedgerError, NotFound
 from hub.ledger import schema as t
+from hub.ledger.batches import DeliveredBatches
+from hub.ledger.batches import PackedKeys as PackedKeys
+from hub.ledger.batches import pack_keys as pack_keys
 from hub.problems import Problem
-
-if TYPE_CHECKING:
-    import polars as pl
 
 FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
 
@@ -80,23 +78,7 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-@dataclass(frozen=True)
-class PackedKeys:
-    """One transaction type's delivered keys as stored: a zstd Arrow IPC blob of ``key``, ``line``."""
-
-    count: int
-    blob: bytes
-
-
-def pack_keys(frame: pl.DataFrame) -> PackedKeys:
-    """Pack a frame with columns ``key`` and ``line``; safe to run in a worker thread (polars
-    releases the GIL), so delivery packs keys while it writes the batch files."""
-    buf = io.BytesIO()
-    frame.select("key", "line").write_ipc(buf, compression="zstd")
-    return PackedKeys(frame.height, buf.getvalue())
-
-
-class Ledger:
+class Ledger(DeliveredBatches):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine) -> None:
@@ -350,98 +332,6 @@ class Ledger:
             Problem(rule=x.rule, message=x.message, line=x.line, field=x.field, value=x.value, level=x.level)
             for x in rows
         ]
-
-    # -- delivered transactions -----------------------------------------------------------------
-
-    def lock_exchange(self, conn: Connection, exchange: str) -> None:
-        """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
-        SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
-        lock = t.exchange_locks
-        dialect = conn.dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            module = import_module(f"sqlalchemy.dialects.{dialect}")
-            conn.execute(module.insert(lock).values(exchange=exchange).on_conflict_do_nothing())
-        elif conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
-            conn.execute(insert(lock).values(exchange=exchange))
-        conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
-
-    def delivered_keys(self, conn: Connection, exchange: str) -> pl.DataFrame:
-        """Every idempotency key already delivered for the exchange: columns ``key``, ``txn_type``,
-        ``file_id``, ``line``."""
-        import polars as pl
-
-        d = t.delivered_transactions.c
-        frames = [
-            pl.read_ipc(io.BytesIO(blob)).with_columns(
-                pl.lit(txn_type).alias("txn_type"), pl.lit(file_id, pl.Int64).alias("file_id")
-            )
-            for blob, txn_type, file_id in conn.execute(
-                select(d["keys"], d.txn_type, d.file_id).where(d.exchange == exchange)
-            )
-        ]
-        if not frames:
-            return pl.DataFrame(
-                schema={"key": pl.String, "line": pl.Int64, "txn_type": pl.String, "file_id": pl.Int64}
-            )
-        return pl.concat(frames, how="vertical_relaxed")
-
-    def record_batch(
-        self,
-        conn: Connection,
-        *,
-        batch_id: str,
-        exchange: str,
-        file_id: int,
-        run_id: int,
-        path: str,
-        control_sha256: str,
-        keys: dict[str, PackedKeys],
-    ) -> int:
-        """Record a staged batch and its keys (``pack_keys``) inside the caller's locked transaction."""
-        stamp = now()
-        total = sum(packed.count for packed in keys.values())
-        result = conn.execute(
-            insert(t.batches).values(
-                batch_id=batch_id,
-                exchange=exchange,
-                file_id=file_id,
-                run_id=run_id,
-                path=path,
-                transactions=total,
-                control_sha256=control_sha256,
-                created_at=stamp,
-            )
-        )
-        pk = result.inserted_primary_key
-        assert pk is not None
-        for txn_type, packed in keys.items():
-            conn.execute(
-                insert(t.delivered_transactions).values(
-                    batch_pk=pk[0],
-                    exchange=exchange,
-                    txn_type=txn_type,
-                    file_id=file_id,
-                    count=packed.count,
-                    keys=packed.blob,
-                    created_at=stamp,
-                )
-            )
-        return int(pk[0])
-
-    def mark_published(self, batch_pk: int) -> None:
-        with self.tx() as conn:
-            conn.execute(update(t.batches).where(t.batches.c.id == batch_pk).values(published_at=now()))
-
-    def unpublished_batches(self, conn: Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(select(t.batches).where(t.batches.c.published_at.is_(None))).all()
-        return [dict(r._mapping) for r in rows]
-
-    def batches_of(self, file_id: int) -> list[dict[str, Any]]:
-        with self.tx() as conn:
-            rows = conn.execute(
-                select(t.batches).where(t.batches.c.file_id == file_id).order_by(t.batches.c.id)
-            ).all()
-        return [dict(r._mapping) for r in rows]
 
     def count_files(self) -> int:
         with self.tx() as conn:

@@ -1,0 +1,138 @@
+"""The ledger's record of delivered CIS batches and their idempotency keys.
+
+A batch is one row; its keys are one row per transaction type holding them as a compressed Arrow
+table, so a million keys are checked by a columnar anti-join instead of a million ``INSERT``s.
+Deliveries of one exchange are serialised by a row lock (``lock_exchange``).
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from hub.ledger import schema as t
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@dataclass(frozen=True)
+class PackedKeys:
+    """One transaction type's delivered keys as stored: a zstd Arrow IPC blob of ``key``, ``line``."""
+
+    count: int
+    blob: bytes
+
+
+def pack_keys(frame: pl.DataFrame) -> PackedKeys:
+    """Pack a frame with columns ``key`` and ``line``; safe to run in a worker thread (polars
+    releases the GIL), so delivery packs keys while it writes the batch files."""
+    buf = io.BytesIO()
+    frame.select("key", "line").write_ipc(buf, compression="zstd")
+    return PackedKeys(frame.height, buf.getvalue())
+
+
+class DeliveredBatches:
+    """The batch and key methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
+
+    if TYPE_CHECKING:
+
+        def tx(self) -> AbstractContextManager[Connection]: ...
+
+    def lock_exchange(self, conn: Connection, exchange: str) -> None:
+        """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
+        SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
+        lock = t.exchange_locks
+        dialect = conn.dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            module = import_module(f"sqlalchemy.dialects.{dialect}")
+            conn.execute(module.insert(lock).values(exchange=exchange).on_conflict_do_nothing())
+        elif conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
+            conn.execute(insert(lock).values(exchange=exchange))
+        conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
+
+    def delivered_keys(self, conn: Connection, exchange: str) -> pl.DataFrame:
+        """Every idempotency key already delivered for the exchange: columns ``key``, ``txn_type``,
+        ``file_id``, ``line``."""
+        import polars as pl
+
+        d = t.delivered_transactions.c
+        frames = [
+            pl.read_ipc(io.BytesIO(blob)).with_columns(
+                pl.lit(txn_type).alias("txn_type"), pl.lit(file_id, pl.Int64).alias("file_id")
+            )
+            for blob, txn_type, file_id in conn.execute(
+                select(d["keys"], d.txn_type, d.file_id).where(d.exchange == exchange)
+            )
+        ]
+        if not frames:
+            return pl.DataFrame(
+                schema={"key": pl.String, "line": pl.Int64, "txn_type": pl.String, "file_id": pl.Int64}
+            )
+        return pl.concat(frames, how="vertical_relaxed")
+
+    def record_batch(
+        self,
+        conn: Connection,
+        *,
+        batch_id: str,
+        exchange: str,
+        file_id: int,
+        run_id: int,
+        path: str,
+        control_sha256: str,
+        keys: dict[str, PackedKeys],
+    ) -> int:
+        """Record a staged batch and its keys (``pack_keys``) inside the caller's locked transaction."""
+        stamp = datetime.now(UTC)
+        total = sum(packed.count for packed in keys.values())
+        result = conn.execute(
+            insert(t.batches).values(
+                batch_id=batch_id,
+                exchange=exchange,
+                file_id=file_id,
+                run_id=run_id,
+                path=path,
+                transactions=total,
+                control_sha256=control_sha256,
+                created_at=stamp,
+            )
+        )
+        pk = result.inserted_primary_key
+        assert pk is not None
+        for txn_type, packed in keys.items():
+            conn.execute(
+                insert(t.delivered_transactions).values(
+                    batch_pk=pk[0],
+                    exchange=exchange,
+                    txn_type=txn_type,
+                    file_id=file_id,
+                    count=packed.count,
+                    keys=packed.blob,
+                    created_at=stamp,
+                )
+            )
+        return int(pk[0])
+
+    def mark_published(self, batch_pk: int) -> None:
+        with self.tx() as conn:
+            conn.execute(
+                update(t.batches).where(t.batches.c.id == batch_pk).values(published_at=datetime.now(UTC))
+            )
+
+    def unpublished_batches(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(select(t.batches).where(t.batches.c.published_at.is_(None))).all()
+        return [dict(r._mapping) for r in rows]
+
+    def batches_of(self, file_id: int) -> list[dict[str, Any]]:
+        with self.tx() as conn:
+            rows = conn.execute(
+                select(t.batches).where(t.batches.c.file_id == file_id).order_by(t.batches.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]
