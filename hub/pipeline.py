@@ -12,16 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from connectors import open_source
-from connectors.base import Source
 from hub.checking import Checked, check_bytes
 from hub.config import Exchange, Settings
 from hub.delivery import DeliveryResult, deliver, recover
-from hub.errors import HubError, StillChanging, UsageError
+from hub.errors import UsageError
+from hub.intake import Intake
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
-from hub.logs import log, tagged
-from hub.outcome import Outcome, log_outcome, refusal, rule_of
+from hub.logs import tagged
+from hub.outcome import Outcome, log_outcome
 from hub.problems import Problem
 from hub.report import write_reports
 
@@ -33,7 +32,7 @@ Policy = Literal["reject-file", "accept-valid-rows"]
 Progress = Callable[[str, str], None]  # (file name, stage)
 
 
-class Hub:
+class Hub(Intake):
     """The hub on one configuration and ledger."""
 
     def __init__(
@@ -124,73 +123,6 @@ class Hub:
         if checked.file_level or outcome.rejected:
             outcome.state = "rejected"
         return outcome
-
-    def source(self, ex: Exchange) -> Source:
-        return open_source(ex, self.settings)
-
-    def cycle(
-        self,
-        exchanges: list[str] | None = None,
-        *,
-        trigger: str = "cycle",
-        should_stop: Callable[[], bool] = lambda: False,
-    ) -> list[Outcome]:
-        """Take everything complete waiting in each exchange's source once (the nightly cycle).
-        ``should_stop`` is asked before each file: the service's shutdown finishes the file in hand
-        and takes no new one."""
-        outcomes: list[Outcome] = []
-        for name in exchanges or list(self.settings.exchanges):
-            ex = self.settings.exchange(name)
-            if not ex.config.enabled or should_stop():
-                continue
-            run_id = self.ledger.start_run(ex.name, trigger)
-            with tagged(exchange=ex.name, run_id=run_id):
-                source = self.source(ex)
-                try:
-                    done = self._take_all(ex, source, run_id, should_stop)
-                finally:
-                    source.close()
-            self._finish_run(run_id, done)
-            outcomes += done
-        return outcomes
-
-    def _take_all(
-        self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool]
-    ) -> list[Outcome]:
-        try:
-            listing = source.list()
-        except HubError as exc:
-            # Nothing could be listed (host key, authentication, server down after retries).
-            error = Problem.of(rule_of(exc), str(exc), level="file")
-            log.error("%s: nothing taken: %s", ex.name, exc, extra={"event": "source_failed", "alert": True})
-            return [Outcome(0, ex.name, "(source)", "failed", problems=[error])]
-        done = [Outcome(0, ex.name, r.name, "failed", problems=[refusal(r.reason)]) for r in listing.refused]
-        for refused in listing.refused:
-            log.warning("%s", refused.reason, extra={"event": "refused_name", "alert": True})
-        for item in listing.items:
-            if should_stop():
-                log.info("stopping: %s and later files are left for the next run", item.name)
-                break
-            if source.post_action == "leave" and self.ledger.already_taken(
-                ex.name, source.describe(item), item.size, item.mtime
-            ):
-                continue  # left in place on purpose, and taken before
-            try:
-                self.progress(item.name, "landing")
-                landed = source.fetch(item, self.settings.landed_dir)
-                outcome = self._record_and_run(landed, item.name, source.describe(item), ex, run_id)
-                # only now, with the landed copy and its ledger row committed, may the source let go
-                source.done(item)
-            except StillChanging as exc:
-                log.info("%s", exc, extra={"event": "still_changing"})
-                continue
-            except HubError as exc:
-                # The file stays where it is for the next cycle; the run records the failure.
-                error = Problem.of(rule_of(exc), str(exc), level="file")
-                outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
-            log_outcome(outcome)
-            done.append(outcome)
-        return done
 
     # -- steps --------------------------------------------------------------------------------
 

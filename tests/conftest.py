@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from hub.config import DEFAULT_CONFIG
 from hub.sample import meter_reads_csv
@@ -243,6 +244,36 @@ class SshServer:
         proc.stdin.close()
         return proc
 
+    def server_config(self, **overrides: Any) -> dict[str, Any]:
+        """The hub's ``source.server`` settings for this server (short timeouts and retries)."""
+        return {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "user": self.user,
+            "key_file": str(self.client_key),
+            "known_hosts": str(self.known_hosts),
+            "timeout_seconds": 10,
+            "retry": {"attempts": 3, "backoff_seconds": 0.05, "backoff_max_seconds": 0.2},
+            **overrides,
+        }
+
+    def folder(self, name: str) -> Path:
+        """A fresh folder on the server (the partner's outgoing or incoming folder)."""
+        path = self.home / name
+        path.mkdir()
+        return path
+
+    @property
+    def host_fingerprint(self) -> str:
+        """The host key's fingerprint as OpenSSH's own ``ssh-keygen -l`` prints it."""
+        listed = subprocess.run(
+            ["ssh-keygen", "-l", "-E", "sha256", "-f", str(self.client_key.with_name("host.pub"))],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return listed.stdout.split()[1]
+
     def sessions(self) -> list[int]:
         """Process ids of the per-connection sshd processes (children of the listener)."""
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
@@ -329,3 +360,30 @@ def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def use_sftp(workdir: Workdir, ssh: SshServer, remote: Path, **source: Any) -> None:
+    """Point the default meter-reads exchange at the partner's folder on the SFTP server."""
+    config = yaml.safe_load(DEFAULT_CONFIG)
+    config["exchanges"]["meter-reads"]["watch"] = False  # watching is for folders; SFTP is scheduled
+    config["exchanges"]["meter-reads"]["source"] = {
+        "type": "sftp",
+        "server": ssh.server_config(**source.pop("server", {})),
+        "remote_dir": str(remote),
+        "pattern": "*.csv",
+        "completion": {"rule": "size-stable", "stable_seconds": 0.3},
+        **source,
+    }
+    workdir.set_config(yaml.safe_dump(config))
+
+
+@pytest.fixture
+def outgoing(ssh_server: SshServer, tmp_path: Path) -> Path:
+    """A fresh folder on the server where the partner drops files for the utility."""
+    return ssh_server.folder(f"out-{tmp_path.name}")
+
+
+def sftp_cycle(workdir: Workdir) -> tuple[int, list[dict[str, Any]]]:
+    result = workdir.hub("cycle", "--json")
+    assert result.stdout, result.stderr
+    return result.code, result.json()

@@ -12,7 +12,7 @@ from connectors.base import Item, Source, check_name, with_retries
 from connectors.local import FolderDestination, FolderSource
 from hub.config import Completion, Retry
 from hub.errors import ConnectorFatal, ConnectorRetryable, RefusedName
-from hub.landing import Landed
+from hub.landing import Landed, land_stream
 
 
 class Scripted(Source):
@@ -29,8 +29,9 @@ class Scripted(Source):
     def scan(self) -> list[Item]:
         return self.listings.pop(0) if len(self.listings) > 1 else self.listings[0]
 
-    def fetch(self, item: Item, landed_dir: Path) -> Landed:  # pragma: no cover - not used here
-        raise NotImplementedError
+    def fetch(self, item: Item, landed_dir: Path) -> Landed:
+        chunks = iter([item.name.encode(), b""])
+        return land_stream(lambda _size: next(chunks), landed_dir)
 
     def remove(self, name: str) -> None:
         self.removed.append(name)
