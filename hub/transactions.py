@@ -25,7 +25,6 @@ class CisTransaction(BaseModel):
     total_fields: ClassVar[tuple[str, ...]] = ()
 
     idempotency_key: str = Field(min_length=1)
-    source_file: str
     source_line: int = Field(ge=1)
 
 
@@ -80,5 +79,5 @@ def columns_of(model: type[CisTransaction]) -> list[str]:
     """The column order of a transaction type's data file: key first, source last."""
     names = list(model.model_fields)
     head = ["idempotency_key"]
-    tail = ["source_file", "source_line"]
+    tail = ["source_line"]
     return head + [n for n in names if n not in head and n not in tail] + tail

@@ -26,7 +26,8 @@ M = TypeVar("M", bound=MappingOptions)
 
 @dataclass(frozen=True)
 class MapContext:
-    """What a mapping may know besides the rows: the source file's name (for ``source_file``).
+    """What a mapping may know besides the rows: the source file's name (for messages;
+    the CIS learns it from the batch's control file, not from every row).
     Nothing that differs between two arrivals of the same business event (file ids, times) is
     here, so idempotency keys stay deterministic."""
 

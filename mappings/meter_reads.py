@@ -140,7 +140,6 @@ class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
                 pl.concat_str([pl.col("meter"), pl.col("register"), pl.col("read_at")], separator="|").alias(
                     "idempotency_key"
                 ),
-                pl.lit(ctx.source_file).alias("source_file"),
                 pl.col(LINE).alias("source_line"),
             )
 

@@ -36,7 +36,6 @@ def reads(n: int) -> pl.DataFrame:
             "sequence": list(range(n)),
             "reader_id": ["RD01"] * n,
             "trouble_code": [None] * n,
-            "source_file": ["route-7.csv"] * n,
             "source_line": list(range(2, n + 2)),
         }
     )
