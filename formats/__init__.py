@@ -9,6 +9,7 @@ from formats.base import Format, FormatOptions
 
 _BUILTIN = {
     "meter-reads": "formats.meter_reads:MeterReadsFormat",
+    "nacha": "formats.nacha:NachaFormat",
 }
 
 

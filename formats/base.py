@@ -58,9 +58,12 @@ class Parsed:
     table: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    count: int | None = None  # rows in the file, when every row is in ``table`` whatever its problems
 
     @property
     def rows(self) -> int:
+        if self.count is not None:
+            return self.count
         return self.table.height + len({p.line for p in self.problems})
 
 
@@ -71,10 +74,13 @@ class Validated:
     table: pl.DataFrame
     problems: list[Problem]
     rows: int
+    rejected: int | None = None  # rows rejected, when a row's problems may sit on other lines (addenda)
 
     @property
     def rejected_lines(self) -> int:
-        return len({p.line for p in self.problems if p.line is not None})
+        if self.rejected is not None:
+            return self.rejected
+        return len({p.line for p in self.problems if p.line is not None and p.severity == "error"})
 
 
 @dataclass

@@ -6,7 +6,7 @@ the rejected lines are dropped afterwards; any other mapping maps the valid rows
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,8 +28,13 @@ class Checked:
 
     validated: Validated | None
     tables: dict[str, Any]
-    problems: list[Problem]
+    problems: list[Problem]  # errors and warnings (tolerated deviations), in file order
     file_level: bool
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that reject rows or the file (warnings are reported, nothing more)."""
+        return [p for p in self.problems if p.severity == "error"]
 
 
 def check_bytes(
@@ -40,6 +45,7 @@ def check_bytes(
     now: datetime,
     progress: Callable[[str, str], None],
     mark: Callable[..., None] = lambda state, **values: None,
+    originals: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None,
 ) -> Checked:
     """Parse, validate and map one file's bytes for exchange ``ex``. ``mark(state, **values)`` records
     each state reached (parsed, validated, mapped) in the ledger; ``progress(name, stage)`` shows it."""
@@ -62,10 +68,12 @@ def check_bytes(
     progress(name, "validating")
     checking = fmt.check(parsed, ctx)
     mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
-    map_ctx = MapContext(source_file=name)
+    map_ctx = MapContext(source_file=name, originals=originals)
     early = map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
     validated = checking.result()
     mark("validated")
+    if any(p.level == "file" and p.severity == "error" for p in validated.problems):
+        return Checked(validated, {}, validated.problems, file_level=True)
     progress(name, "mapping")
     try:
         if early is None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from hub.pipeline import Hub
 
 T = TypeVar("T")
+PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
 ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo"})
 
 app = typer.Typer(
@@ -99,7 +100,7 @@ def process(
     landing = prepared = None
     if path.is_file():
         landing = land_in_background(path, settings.landed_dir)
-        if path.stat().st_size <= ex.config.max_file_bytes:  # an oversized file is rejected unread
+        if path.stat().st_size <= ex.config.max_file_bytes and not _needs_ledger(ex):
             prepared = in_background(lambda: _prepare(landing, ex, path.name), f"checking {path.name}")
     try:
         outcome = _with_hub(
@@ -112,6 +113,14 @@ def process(
             landing.exception()  # never exit with a landing half-written (it cleans up after itself)
     show_outcome(outcome, json_out)
     exit_for([outcome])
+
+
+def _needs_ledger(ex: Exchange) -> bool:
+    """Whether checking a file of ``ex`` looks up the ledger (then it cannot start before it opens);
+    an oversized file is rejected unread either way."""
+    from mappings import get_mapping
+
+    return get_mapping(ex.config.kind).needs_ledger
 
 
 def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
@@ -246,10 +255,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                     {"batch_id": b["batch_id"], "transactions": b["transactions"], "control": b["path"]}
                     for b in batches
                 ],
-                "problems": [
-                    {k: p.to_dict()[k] for k in ("line", "field", "value", "rule", "message", "level")}
-                    for p in problems
-                ],
+                "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
             }
         )
     else:

@@ -219,7 +219,7 @@ class Hub(Intake):
         self._count(outcome, checked)
         if checked.file_level:
             return self._reject(record, run_id, outcome, checked.problems, file_level=True)
-        if checked.problems and policy == "reject-file":
+        if checked.errors and policy == "reject-file":
             return self._reject(record, run_id, outcome, checked.problems, file_level=False)
         self.progress(record.name, "delivering")
         result = deliver(
@@ -241,7 +241,15 @@ class Hub(Intake):
             if record is not None:
                 self.ledger.update_file(record.id, state=state, **values)
 
-        return check_bytes(data, name, ex, now=self.now(), progress=self.progress, mark=mark)
+        return check_bytes(
+            data,
+            name,
+            ex,
+            now=self.now(),
+            progress=self.progress,
+            mark=mark,
+            originals=self.ledger.originated,
+        )
 
     @staticmethod
     def _count(outcome: Outcome, checked: Checked) -> None:
@@ -255,7 +263,7 @@ class Hub(Intake):
     ) -> Outcome:
         outcome.state = "rejected"
         outcome.problems = problems
-        first = problems[0]
+        first = next((p for p in problems if p.severity == "error"), problems[0])
         error = (
             f"{first.rule}: {first.message}"
             if file_level

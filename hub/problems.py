@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-SENSITIVE_FIELDS = frozenset({"account", "account_number", "ssn", "dfi_account", "routing"})
+SENSITIVE_FIELDS = frozenset(
+    {"account", "account_number", "ssn", "dfi_account", "routing", "corrected_data", "individual_id"}
+)
 
 
 def mask(value: str | None, keep: int = 4) -> str | None:
@@ -28,6 +30,10 @@ class Problem:
     field: str | None = None
     value: str | None = None
     level: Literal["file", "row"] = "row"
+    positions: str | None = None  # character positions in a fixed-width record, e.g. "30-39"
+    severity: Literal["error", "warning"] = (
+        "error"  # a warning is a tolerated deviation: reported, not rejected
+    )
 
     @classmethod
     def of(
@@ -39,13 +45,24 @@ class Problem:
         field: str | None = None,
         value: object = None,
         level: Literal["file", "row"] = "row",
+        positions: str | None = None,
+        severity: Literal["error", "warning"] = "error",
     ) -> Problem:
         text = None if value is None else str(value)
         if field in SENSITIVE_FIELDS:
             text = mask(text)
         if text is not None and len(text) > 200:
             text = text[:200] + "…"
-        return cls(rule=rule, message=message, line=line, field=field, value=text, level=level)
+        return cls(
+            rule=rule,
+            message=message,
+            line=line,
+            field=field,
+            value=text,
+            level=level,
+            positions=positions,
+            severity=severity,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

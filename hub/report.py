@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.problems import Problem
 
-COLUMNS = ("level", "line", "field", "value", "rule", "message")
+COLUMNS = ("severity", "level", "line", "positions", "field", "value", "rule", "message")
 
 
 def write_reports(landed: Path, run_id: int, meta: dict[str, Any], problems: Sequence[Problem]) -> list[Path]:

@@ -8,8 +8,9 @@ the same every time the same business event is mapped. Mappings are vectorised p
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,6 +33,9 @@ class MapContext:
     here, so idempotency keys stay deterministic."""
 
     source_file: str
+    # Debits the hub originated, by trace number (``hub.ledger.Ledger.originated``): lets a return
+    # name the payment it reverses. None when no ledger is at hand (a dry run without one).
+    originals: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None
 
 
 class Mapping(ABC, Generic[M]):
@@ -43,6 +47,9 @@ class Mapping(ABC, Generic[M]):
     # True when each output row depends on its input row only: the pipeline may then map every
     # typed row while the format's rules still run, and drop the rejected lines afterwards.
     row_wise: ClassVar[bool] = False
+    # True when ``map`` looks up the ledger (``MapContext.originals``): the file is then checked
+    # once the ledger is open, never ahead of it.
+    needs_ledger: ClassVar[bool] = False
 
     def __init__(self, options: M) -> None:
         self.options = options

@@ -22,6 +22,7 @@ from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
+from hub.ledger.originated import OriginatedEntries
 from hub.problems import Problem
 
 FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
@@ -78,7 +79,7 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-class Ledger(DeliveredBatches):
+class Ledger(DeliveredBatches, OriginatedEntries):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine) -> None:
@@ -311,6 +312,8 @@ class Ledger(DeliveredBatches):
                 "value": p.value,
                 "rule": p.rule,
                 "message": p.message,
+                "positions": p.positions,
+                "severity": p.severity,
             }
             for p in problems
         ]
@@ -329,7 +332,16 @@ class Ledger(DeliveredBatches):
                 .order_by(r.line.is_not(None), r.line, r.id)
             ).all()
         return [
-            Problem(rule=x.rule, message=x.message, line=x.line, field=x.field, value=x.value, level=x.level)
+            Problem(
+                rule=x.rule,
+                message=x.message,
+                line=x.line,
+                field=x.field,
+                value=x.value,
+                level=x.level,
+                positions=x.positions,
+                severity=x.severity,
+            )
             for x in rows
         ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     Text,
 )
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -75,6 +76,8 @@ rejections = Table(
     Column("value", Text),
     Column("rule", String(64), nullable=False),
     Column("message", Text, nullable=False),
+    Column("positions", String(16)),
+    Column("severity", String(8), nullable=False, default="error"),
     Index("ix_rejections_file_run", "file_id", "run_id"),
 )
 
@@ -107,6 +110,22 @@ delivered_transactions = Table(
     Column("keys", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_delivered_exchange", "exchange", "created_at"),
+)
+
+# Debits the hub originated (NACHA autopay files), so a return names the payment it reverses.
+originated_entries = Table(
+    "originated_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("trace", String(15), nullable=False, unique=True),
+    Column("payment_id", String(64), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("transaction_code", Integer, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

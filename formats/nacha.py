@@ -1,0 +1,232 @@
+"""NACHA ACH files: the reader with every check the rules make checkable, and the format the
+pipeline uses (one row per entry detail, with its return or NOC addenda).
+
+Tolerances are explicit options (``NachaOptions``). The defaults tolerate what does not touch money
+(CR LF, no line breaks, a short record, missing 9-padding, codes newer than the hub's list) and
+report each as a warning; counts, hashes and totals are always errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.nacha_layout import CHANGE_CODES, RETURN_CODES
+from hub.problems import Problem, mask
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from formats.nacha_controls import BatchFacts
+
+
+class NachaOptions(FormatOptions):
+    """What the reader tolerates (each tolerated deviation is still reported as a warning)."""
+
+    tolerate_crlf: bool = True
+    tolerate_no_line_breaks: bool = True
+    tolerate_short_lines: bool = True
+    tolerate_missing_padding: bool = True
+    # Return and change codes not in the NACHA rules (some banks send R96, R97): "warn" keeps them
+    # and flags them for review; "reject" makes them errors.
+    unknown_codes: Literal["warn", "reject"] = "warn"
+
+
+@dataclass
+class NachaFile:
+    """A read NACHA file: its records' facts, one row per entry, and every finding."""
+
+    records: int
+    header: dict[str, str] | None
+    batches: list[BatchFacts]
+    entries: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def debit_cents(self) -> int:
+        return sum(b.debit_cents for b in self.batches)
+
+    @property
+    def credit_cents(self) -> int:
+        return sum(b.credit_cents for b in self.batches)
+
+    def summary(self) -> dict[str, Any]:
+        """What ``hub inspect --format nacha --json`` prints."""
+        import polars as pl
+
+        e = self.entries
+        returns = e.filter(pl.col("return_code").is_not_null())
+        nocs = e.filter(pl.col("change_code").is_not_null())
+        return {
+            "format": "nacha",
+            "records": self.records,
+            "batches": [
+                {
+                    "number": int(b.header["batch_number"]) if b.header["batch_number"].isdigit() else None,
+                    "service_class": b.header["service_class"],
+                    "company_id": b.header["company_id"].strip(),
+                    "sec_code": b.header["sec_code"],
+                    "entries": b.entries,
+                    "debit_cents": b.debit_cents,
+                    "credit_cents": b.credit_cents,
+                }
+                for b in self.batches
+            ],
+            "entries": e.height,
+            "returns": [
+                {
+                    "code": r["return_code"],
+                    "meaning": RETURN_CODES.get(r["return_code"]),
+                    "original_trace": r["original_trace"],
+                    "amount_cents": r["amount_cents"],
+                    "trace": r["trace"],
+                }
+                for r in returns.iter_rows(named=True)
+            ],
+            "nocs": [
+                {
+                    "code": r["change_code"],
+                    "meaning": CHANGE_CODES.get(r["change_code"]),
+                    "original_trace": r["original_trace"],
+                    "corrected_data_masked": mask((r["corrected_data"] or "").strip()),
+                    "trace": r["trace"],
+                }
+                for r in nocs.iter_rows(named=True)
+            ],
+            "debit_cents": self.debit_cents,
+            "credit_cents": self.credit_cents,
+            "problems": [
+                {
+                    k: p.to_dict()[k]
+                    for k in ("line", "positions", "field", "value", "rule", "message", "severity")
+                }
+                for p in self.problems
+            ],
+        }
+
+
+def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
+    """Read and check a NACHA file. Raises ``ParseError`` only when there are no records at all."""
+    import polars as pl
+
+    from formats import nacha_controls as controls
+    from formats import nacha_entries as entries
+    from formats.nacha_fields import check_fields, layout_key
+    from formats.nacha_records import split, structure
+
+    o = options or NachaOptions()
+    recs = split(
+        data,
+        file,
+        crlf=o.tolerate_crlf,
+        unbroken=o.tolerate_no_line_breaks,
+        short_lines=o.tolerate_short_lines,
+    )
+    structure(recs, missing_padding=o.tolerate_missing_padding)
+    problems = list(recs.problems)
+    frame = layout_key(
+        pl.DataFrame(
+            {
+                "line": recs.lines,
+                "rec": recs.records,
+                "kind": recs.kinds,
+                "batch": recs.batch,
+                "entry": recs.entry,
+            },
+            schema={
+                "line": pl.Int64,
+                "rec": pl.String,
+                "kind": pl.String,
+                "batch": pl.Int64,
+                "entry": pl.Int64,
+            },
+        )
+    )
+    problems += check_fields(frame.filter(pl.col("kind") != "P"), file)
+    entry_rows = entries.entries(frame)
+    addenda_rows = entries.addenda(frame.filter(pl.col("entry") >= 0))
+    found = controls.batches(frame, entry_rows, addenda_rows)
+    batch_info = pl.DataFrame(
+        {
+            "batch": [b.index for b in found],
+            "odfi": [b.header["odfi"] for b in found],
+            "batch_number": [b.header["batch_number"] for b in found],
+            "service_class": [b.header["service_class"] for b in found],
+            "sec_code": [b.header["sec_code"] for b in found],
+            "company_id": [b.header["company_id"].strip() for b in found],
+            "company_name": [b.header["company_name"].strip() for b in found],
+            "entry_description": [b.header["entry_description"].strip() for b in found],
+            "effective_date": [b.header["effective_date"] for b in found],
+        },
+        schema={
+            "batch": pl.Int64,
+            **{
+                k: pl.String
+                for k in (
+                    "odfi",
+                    "batch_number",
+                    "service_class",
+                    "sec_code",
+                    "company_id",
+                    "company_name",
+                    "entry_description",
+                    "effective_date",
+                )
+            },
+        },
+    )
+    attached = entries.attach(entry_rows, addenda_rows)
+    problems += entries.check_entries(
+        attached, addenda_rows, batch_info.select("batch", "odfi"), unknown_codes=o.unknown_codes
+    )
+    problems += controls.check_batches(found)
+    first = frame.filter(pl.col("kind") == "1").head(1)
+    last = frame.filter(pl.col("kind") == "9").head(1)
+    problems += controls.check_file(
+        first.select("line", "rec").row(0) if first.height else None,
+        last.select("line", "rec").row(0) if last.height else None,
+        found,
+        len(recs.records),
+    )
+    table = attached.join(batch_info.drop("odfi"), on="batch", how="left")
+    header = None
+    if first.height:
+        from formats.nacha_controls import _fields
+        from formats.nacha_layout import FILE_HEADER
+
+        header = _fields(first["rec"][0], FILE_HEADER)
+    problems.sort(key=lambda p: (p.line is not None, p.line or 0))
+    bad_lines = [
+        p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
+    ]
+    bad_entries = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("entry") >= 0)).get_column("entry")
+    table = table.with_columns(pl.col("entry").is_in(bad_entries.unique().implode()).alias("rejected"))
+    return NachaFile(len(recs.records), header, found, table.rename({"line": LINE}), problems)
+
+
+class NachaFormat(Format[NachaOptions]):
+    """NACHA in the pipeline: one row per entry detail record (``_line`` is the entry's line)."""
+
+    name: ClassVar[str] = "nacha"
+    options_model: ClassVar[type[FormatOptions]] = NachaOptions
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset({"dfi_account", "corrected_data", "individual_id"})
+
+    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        found = read_nacha(data, ctx.file, self.options)
+        return Parsed(found.entries, found.problems, facts={"nacha": found}, count=found.entries.height)
+
+    def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
+        """Entries whose own record or any of its addenda has an error are rejected; the rest pass."""
+        import polars as pl
+
+        rejected = parsed.table.filter(pl.col("rejected"))
+        table = parsed.table.filter(~pl.col("rejected"))
+        return Validated(
+            table=table, problems=list(parsed.problems), rows=parsed.rows, rejected=rejected.height
+        )
+
+    def write(self, table: pl.DataFrame) -> bytes:
+        from formats.nacha_writer import write_entries
+
+        return write_entries(table)

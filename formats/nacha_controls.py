@@ -1,0 +1,277 @@
+"""NACHA control records: each batch control against its header and its entries, the file control
+against the batches, and the file header's fixed values. Counts, hashes and totals are recomputed
+from the records, never taken from the controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from formats.nacha_layout import (
+    BATCH_CONTROL,
+    BATCH_HEADER,
+    BLOCKING_FACTOR,
+    FILE_CONTROL,
+    FILE_HEADER,
+    routing_check_digit,
+)
+from hub.problems import Problem
+
+HASH_MODULUS = 10**10
+
+
+@dataclass
+class BatchFacts:
+    """A batch as read: header and control fields, and what its entries add up to."""
+
+    index: int
+    header_line: int
+    header: dict[str, str]
+    control_line: int | None
+    control: dict[str, str] | None
+    entries: int = 0
+    addenda: int = 0
+    entry_hash: int = 0
+    debit_cents: int = 0
+    credit_cents: int = 0
+
+
+def _fields(record: str, layout: dict[str, Any]) -> dict[str, str]:
+    return {name: f.cut(record) for name, f in layout.items()}
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _file_problem(
+    rule: str, message: str, line: int | None, field: str, positions: str, value: object
+) -> Problem:
+    return Problem.of(rule, message, line=line, field=field, value=value, positions=positions, level="file")
+
+
+def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> list[BatchFacts]:
+    """Header, control and recomputed sums of every batch."""
+    facts: dict[int, BatchFacts] = {}
+    for line, rec, batch in frame.filter(pl.col("kind") == "5").select("line", "rec", "batch").iter_rows():
+        facts[batch] = BatchFacts(batch, line, _fields(rec, BATCH_HEADER), None, None)
+    for line, rec, batch in frame.filter(pl.col("kind") == "8").select("line", "rec", "batch").iter_rows():
+        if batch in facts and facts[batch].control is None:
+            facts[batch].control_line = line
+            facts[batch].control = _fields(rec, BATCH_CONTROL)
+    debit = (pl.col("tc") % 10) >= 5
+    sums = entry_rows.group_by("batch").agg(
+        pl.len().alias("entries"),
+        pl.col("rdfi_number").sum().alias("entry_hash"),
+        pl.col("amount_cents").filter(debit).sum().alias("debit"),
+        pl.col("amount_cents").filter(~debit).sum().alias("credit"),
+    )
+    for batch, n, entry_hash, debits, credits in sums.iter_rows():
+        if batch in facts:
+            b = facts[batch]
+            b.entries, b.entry_hash, b.debit_cents, b.credit_cents = (
+                n,
+                entry_hash or 0,
+                debits or 0,
+                credits or 0,
+            )
+    if not addenda_rows.is_empty():
+        owner = entry_rows.select("entry", "batch")
+        per_batch = addenda_rows.join(owner, on="entry", how="inner").group_by("batch").agg(pl.len())
+        for batch, n in per_batch.iter_rows():
+            if batch in facts:
+                facts[batch].addenda = n
+    return [facts[k] for k in sorted(facts)]
+
+
+def check_batches(found: list[BatchFacts]) -> list[Problem]:
+    """Each batch control against its header and its entries; batch numbers ascending."""
+    p: list[Problem] = []
+    previous: int | None = None
+    for b in found:
+        h, c = b.header, b.control
+        number = h["batch_number"]
+        current = _int(number)
+        if current is not None and previous is not None and current <= previous:
+            p.append(
+                _file_problem(
+                    "batch-number",
+                    f"batch number {number} does not follow batch number {previous:07d} in ascending order",
+                    b.header_line,
+                    "batch_number",
+                    "88-94",
+                    number,
+                )
+            )
+        previous = current if current is not None else previous
+        sc = h["service_class"]
+        if sc == "220" and b.debit_cents:
+            p.append(
+                _file_problem(
+                    "service-class",
+                    f"batch {number} is credits only (220) but has {b.debit_cents} cents of debits",
+                    b.header_line,
+                    "service_class",
+                    "2-4",
+                    sc,
+                )
+            )
+        if sc == "225" and b.credit_cents:
+            p.append(
+                _file_problem(
+                    "service-class",
+                    f"batch {number} is debits only (225) but has {b.credit_cents} cents of credits",
+                    b.header_line,
+                    "service_class",
+                    "2-4",
+                    sc,
+                )
+            )
+        if sc.isdigit() and sc not in ("200", "220", "225", "280"):
+            p.append(
+                _file_problem(
+                    "service-class",
+                    f"service class code {sc} is not 200, 220, 225 or 280",
+                    b.header_line,
+                    "service_class",
+                    "2-4",
+                    sc,
+                )
+            )
+        if c is None:
+            continue
+        for name in ("service_class", "company_id", "odfi", "batch_number"):
+            if c[name] != h[name]:
+                p.append(
+                    _file_problem(
+                        "batch-control-match",
+                        f"batch control {name} {c[name]!r} differs from its header's {h[name]!r} (line "
+                        f"{b.header_line})",
+                        b.control_line,
+                        name,
+                        BATCH_CONTROL[name].positions,
+                        c[name],
+                    )
+                )
+        expected = {
+            "entry_addenda_count": b.entries + b.addenda,
+            "entry_hash": b.entry_hash % HASH_MODULUS,
+            "total_debit": b.debit_cents,
+            "total_credit": b.credit_cents,
+        }
+        what = {
+            "entry_addenda_count": "entries and addenda",
+            "entry_hash": "entry hash",
+            "total_debit": "total debits",
+            "total_credit": "total credits",
+        }
+        for name, value in expected.items():
+            stated = _int(c[name])
+            if stated is not None and stated != value:
+                p.append(
+                    _file_problem(
+                        "batch-control",
+                        f"batch {number} control states {what[name]} {stated} "
+                        f"but its records add up to {value}",
+                        b.control_line,
+                        name,
+                        BATCH_CONTROL[name].positions,
+                        c[name],
+                    )
+                )
+    return p
+
+
+def check_file(
+    header: tuple[int, str] | None, control: tuple[int, str] | None, found: list[BatchFacts], records: int
+) -> list[Problem]:
+    """The file header's fixed values and the file control against the sum of the batch controls."""
+    p: list[Problem] = []
+    if header is not None:
+        line, rec = header
+        h = _fields(rec, FILE_HEADER)
+        for name, want in (("record_size", "094"), ("blocking_factor", "10"), ("format_code", "1")):
+            if h[name] != want and h[name].isdigit():
+                p.append(
+                    _file_problem(
+                        "file-header",
+                        f"file header {name} must be {want}, not {h[name]}",
+                        line,
+                        name,
+                        FILE_HEADER[name].positions,
+                        h[name],
+                    )
+                )
+        modifier = h["file_id_modifier"]
+        if not (modifier.isdigit() or ("A" <= modifier <= "Z")):
+            p.append(
+                _file_problem(
+                    "file-header",
+                    "file ID modifier must be A-Z or 0-9",
+                    line,
+                    "file_id_modifier",
+                    "34",
+                    modifier,
+                )
+            )
+        for name, strict in (("immediate_destination", True), ("immediate_origin", False)):
+            routing = h[name].strip()
+            if len(routing) == 9 and routing.isdigit():
+                if routing_check_digit(routing[:8]) != int(routing[8]):
+                    p.append(
+                        Problem.of(
+                            "routing-check-digit",
+                            f"{name} {routing} has check digit {routing[8]}, should be "
+                            f"{routing_check_digit(routing[:8])}",
+                            line=line,
+                            field=name,
+                            value=routing,
+                            positions=FILE_HEADER[name].positions,
+                            level="file",
+                            severity="error" if strict else "warning",
+                        )
+                    )
+            elif strict:
+                p.append(
+                    _file_problem(
+                        "routing-number",
+                        f"{name} must be a blank and a 9-digit routing number",
+                        line,
+                        name,
+                        FILE_HEADER[name].positions,
+                        h[name],
+                    )
+                )
+    if control is None:
+        return p
+    line, rec = control
+    c = _fields(rec, FILE_CONTROL)
+    controls = [b.control for b in found if b.control is not None]
+
+    def total(name: str) -> int:
+        return sum(_int(x[name]) or 0 for x in controls)
+
+    expected = {
+        "batch_count": (len(found), "batches"),
+        "block_count": (-(-records // BLOCKING_FACTOR), f"blocks of {BLOCKING_FACTOR} records"),
+        "entry_addenda_count": (total("entry_addenda_count"), "entries and addenda (sum of batch controls)"),
+        "entry_hash": (total("entry_hash") % HASH_MODULUS, "entry hash (sum of batch controls)"),
+        "total_debit": (total("total_debit"), "total debits (sum of batch controls)"),
+        "total_credit": (total("total_credit"), "total credits (sum of batch controls)"),
+    }
+    for name, (value, what) in expected.items():
+        stated = _int(c[name])
+        if stated is not None and stated != value:
+            p.append(
+                _file_problem(
+                    "file-control",
+                    f"file control states {name.replace('_', ' ')} {stated} but the file has {value} {what}",
+                    line,
+                    name,
+                    FILE_CONTROL[name].positions,
+                    c[name],
+                )
+            )
+    return p

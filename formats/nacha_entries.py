@@ -1,0 +1,317 @@
+"""NACHA entries and their addenda: the typed entry table and the rules that tie each entry to its
+addenda (indicator, count, sequence, trace), its batch (trace order, ODFI) and its codes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from formats.nacha_fields import LAYOUTS, cut
+from formats.nacha_layout import (
+    CHANGE_CODES,
+    ENTRY,
+    RETURN_CODES,
+    TRANSACTION_CODES,
+    ZERO_AMOUNT_CODES,
+)
+from hub.problems import Problem
+
+_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7)
+ADDENDA_FIELDS = (
+    "return_code",
+    "change_code",
+    "original_trace",
+    "date_of_death",
+    "original_rdfi",
+    "addenda_info",
+    "corrected_data",
+    "return_trace",
+    "return_reason_code",
+    "dishonored_return_trace",
+    "dishonored_return_reason_code",
+    "date_original_returned",
+)
+
+
+def entries(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per entry detail record with its fields, typed where the rules need numbers."""
+    rows = cut(frame.filter(pl.col("kind") == "6").select("line", "rec", "batch", "entry"), ENTRY)
+    digits = [pl.col("rdfi").str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
+    return rows.drop("rec").with_columns(
+        pl.col("transaction_code").cast(pl.Int32, strict=False).alias("tc"),
+        pl.col("amount").cast(pl.Int64, strict=False).alias("amount_cents"),
+        pl.col("trace").cast(pl.Int64, strict=False).alias("trace_number"),
+        pl.col("rdfi").cast(pl.Int64, strict=False).alias("rdfi_number"),
+        ((10 - pl.sum_horizontal(digits) % 10) % 10).cast(pl.String).alias("expected_check_digit"),
+        (pl.col("rdfi") + pl.col("check_digit")).alias("routing"),
+    )
+
+
+def addenda(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per addenda record, with the fields of its own layout (05, 98, 99 and variants)."""
+    parts = []
+    for key in ("05", "98", "99", "99D", "99C"):
+        rows = frame.filter(pl.col("layout") == key)
+        if not rows.is_empty():
+            parts.append(cut(rows.select("line", "rec", "entry", "layout"), LAYOUTS[key]).drop("rec"))
+    if not parts:
+        return pl.DataFrame(
+            schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
+        )
+    return pl.concat(parts, how="diagonal_relaxed").sort("line")
+
+
+def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame:
+    """Each entry with its return/NOC addenda (the first 98 or 99), its 05 payment information
+    joined, and how many addenda it carries."""
+    if "trace" not in addenda_rows.columns:
+        addenda_rows = addenda_rows.with_columns(pl.lit(None, pl.String).alias("trace"))
+    present = [c for c in ADDENDA_FIELDS if c in addenda_rows.columns]
+    counts = addenda_rows.group_by("entry").agg(pl.len().alias("addenda_count"))
+    special = (
+        addenda_rows.filter(pl.col("layout") != "05")
+        .group_by("entry", maintain_order=True)
+        .first()
+        .select(
+            "entry",
+            pl.col("layout").alias("addenda_layout"),
+            pl.col("line").alias("addenda_line"),
+            pl.col("trace").alias("addenda_trace"),
+            *present,
+        )
+    )
+    info = (
+        addenda_rows.filter(pl.col("layout") == "05")
+        .group_by("entry", maintain_order=True)
+        .agg(pl.col("payment_info").str.strip_chars_end(" ").str.join(""))
+        if "payment_info" in addenda_rows.columns
+        else pl.DataFrame(schema={"entry": pl.Int64, "payment_info": pl.String})
+    )
+    out = (
+        entry_rows.join(counts, on="entry", how="left")
+        .join(special, on="entry", how="left")
+        .join(info, on="entry", how="left")
+        .with_columns(pl.col("addenda_count").fill_null(0))
+    )
+    missing = [
+        c
+        for c in (*ADDENDA_FIELDS, "addenda_layout", "addenda_line", "addenda_trace")
+        if c not in out.columns
+    ]
+    return out.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
+
+
+def _each(
+    problems: list[Problem],
+    rows: pl.DataFrame,
+    rule: str,
+    field: str,
+    positions: str,
+    message: str,
+    *,
+    line: str = "line",
+    value: str | None = None,
+    severity: Literal["error", "warning"] = "error",
+) -> None:
+    """One problem per row of ``rows``; ``message`` is formatted with the row's columns."""
+    for row in rows.iter_rows(named=True):
+        problems.append(
+            Problem.of(
+                rule,
+                message.format(**row),
+                line=row[line],
+                field=field,
+                value=row[value or field],
+                positions=positions,
+                severity=severity,
+            )
+        )
+
+
+def check_entries(
+    table: pl.DataFrame,
+    addenda_rows: pl.DataFrame,
+    batch_odfi: pl.DataFrame,
+    *,
+    unknown_codes: Literal["warn", "reject"],
+) -> list[Problem]:
+    """The rules of each entry and its addenda. ``batch_odfi``: batch index -> ODFI of its header."""
+    p: list[Problem] = []
+    tc = pl.col("tc")
+    _each(
+        p,
+        table.filter(tc.is_not_null() & ~tc.is_in(list(TRANSACTION_CODES))),
+        "transaction-code",
+        "transaction_code",
+        "2-3",
+        "transaction code {transaction_code} is not a NACHA transaction code",
+    )
+    _each(
+        p,
+        table.filter(tc.is_in(list(ZERO_AMOUNT_CODES)) & (pl.col("amount_cents") != 0)),
+        "zero-amount",
+        "amount",
+        "30-39",
+        "transaction code {transaction_code} (prenote or zero-dollar entry) must carry amount 0, "
+        "not {amount}",
+    )
+    _each(
+        p,
+        table.filter(
+            pl.col("rdfi_number").is_not_null()
+            & pl.col("check_digit").str.contains("^[0-9]$")
+            & (pl.col("check_digit") != pl.col("expected_check_digit"))
+        ),
+        "routing-check-digit",
+        "check_digit",
+        "12",
+        "check digit {check_digit} of routing number {rdfi}{check_digit} should be {expected_check_digit}",
+    )
+    count = pl.col("addenda_count")
+    _each(
+        p,
+        table.filter((pl.col("addenda_indicator") == "0") & (count > 0)),
+        "addenda-indicator",
+        "addenda_indicator",
+        "79",
+        "addenda indicator is 0 but {addenda_count} addenda record(s) follow the entry",
+    )
+    _each(
+        p,
+        table.filter((pl.col("addenda_indicator") == "1") & (count == 0)),
+        "addenda-indicator",
+        "addenda_indicator",
+        "79",
+        "addenda indicator is 1 but no addenda record follows the entry",
+    )
+    _each(
+        p,
+        table.filter(
+            pl.col("addenda_indicator").is_in(["0", "1"]).not_()
+            & pl.col("addenda_indicator").str.contains("^[0-9]$")
+        ),
+        "addenda-indicator",
+        "addenda_indicator",
+        "79",
+        "addenda indicator must be 0 or 1, not {addenda_indicator}",
+    )
+    # Trace numbers: ascending within the batch, and starting with the batch's ODFI.
+    ordered = table.join(batch_odfi, on="batch", how="left").with_columns(
+        pl.col("trace_number").shift(1).over("batch").alias("previous_trace")
+    )
+    _each(
+        p,
+        ordered.filter(pl.col("trace_number") <= pl.col("previous_trace")),
+        "trace-order",
+        "trace",
+        "80-94",
+        "trace number {trace} does not follow the previous entry's trace {previous_trace} in ascending order",
+    )
+    _each(
+        p,
+        ordered.filter(
+            pl.col("trace_number").is_not_null()
+            & pl.col("odfi").is_not_null()
+            & (pl.col("trace").str.slice(0, 8) != pl.col("odfi"))
+        ),
+        "trace-odfi",
+        "trace",
+        "80-87",
+        "trace number {trace} does not start with the batch's originating DFI {odfi}",
+    )
+    _check_addenda(p, table, addenda_rows, unknown_codes)
+    return p
+
+
+def _check_addenda(
+    p: list[Problem], table: pl.DataFrame, addenda_rows: pl.DataFrame, unknown: Literal["warn", "reject"]
+) -> None:
+    if addenda_rows.is_empty():
+        return
+    if "trace" not in addenda_rows.columns:
+        addenda_rows = addenda_rows.with_columns(pl.lit(None, pl.String).alias("trace"))
+    joined = addenda_rows.join(
+        table.select(
+            "entry", pl.col("line").alias("entry_line"), pl.col("trace").alias("entry_trace"), "amount"
+        ),
+        on="entry",
+        how="left",
+    )
+    special = joined.filter(pl.col("layout") != "05")
+    many = special.filter(pl.col("entry").is_duplicated() & pl.col("entry").is_first_distinct().not_())
+    _each(
+        p,
+        many,
+        "addenda-count",
+        "addenda_type",
+        "2-3",
+        "a return or notification of change carries exactly one addenda record; the entry on line "
+        "{entry_line} has another",
+        value="layout",
+    )
+    _each(
+        p,
+        special.filter(pl.col("trace") != pl.col("entry_trace")),
+        "addenda-trace",
+        "trace",
+        "80-94",
+        "addenda trace number {trace} differs from its entry's trace {entry_trace} (line {entry_line})",
+    )
+    severity: Literal["error", "warning"] = "warning" if unknown == "warn" else "error"
+    if "return_code" in special.columns:
+        _each(
+            p,
+            special.filter(
+                pl.col("return_code").is_not_null() & ~pl.col("return_code").is_in(list(RETURN_CODES))
+            ),
+            "return-code",
+            "return_code",
+            "4-6",
+            "return reason code {return_code} is not in the NACHA rules; kept and flagged for review",
+            severity=severity,
+        )
+    if "change_code" in special.columns:
+        nocs = special.filter(pl.col("change_code").is_not_null())
+        _each(
+            p,
+            nocs.filter(~pl.col("change_code").is_in(list(CHANGE_CODES))),
+            "change-code",
+            "change_code",
+            "4-6",
+            "change code {change_code} is not in the NACHA rules; kept and flagged for review",
+            severity=severity,
+        )
+        _each(
+            p,
+            nocs.filter(pl.col("amount").str.contains("^0+$").not_()),
+            "noc-amount",
+            "amount",
+            "30-39",
+            "a notification of change carries amount 0, but the entry on line {entry_line} has {amount}",
+            line="entry_line",
+        )
+    if "addenda_sequence" in joined.columns:
+        info = joined.filter(pl.col("layout") == "05").with_columns(
+            pl.int_range(1, pl.len() + 1).over("entry").alias("expected_sequence"),
+            pl.col("entry_trace").str.slice(8, 7).alias("expected_entry_sequence"),
+        )
+        _each(
+            p,
+            info.filter(
+                pl.col("addenda_sequence").cast(pl.Int64, strict=False) != pl.col("expected_sequence")
+            ),
+            "addenda-sequence",
+            "addenda_sequence",
+            "84-87",
+            "addenda sequence number {addenda_sequence} should be {expected_sequence}",
+        )
+        _each(
+            p,
+            info.filter(pl.col("entry_sequence") != pl.col("expected_entry_sequence")),
+            "addenda-sequence",
+            "entry_sequence",
+            "88-94",
+            "entry detail sequence number {entry_sequence} should be {expected_entry_sequence} (the last "
+            "seven digits of the entry's trace)",
+        )
