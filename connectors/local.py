@@ -3,6 +3,7 @@ into a folder another system collects from (temporary name, then rename)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -81,8 +82,15 @@ class FolderDestination(Destination):
                 raise ConnectorRetryable(f"{final}: size after copy differs from {local}")
             os.replace(temp, final)
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            _discard(temp)
             raise ConnectorRetryable(f"{final}: cannot write: {exc.strerror}") from exc
         except BaseException:
-            temp.unlink(missing_ok=True)
+            _discard(temp)
             raise
+
+
+def _discard(temp: Path) -> None:
+    """Remove a half-written temporary file; when the folder itself is unusable (missing, or a file
+    in its place) there is nothing to remove, and the original error is the one to report."""
+    with contextlib.suppress(OSError):
+        temp.unlink(missing_ok=True)

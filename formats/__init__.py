@@ -10,6 +10,7 @@ from formats.base import Format, FormatOptions
 _BUILTIN = {
     "meter-reads": "formats.meter_reads:MeterReadsFormat",
     "nacha": "formats.nacha:NachaFormat",
+    "debit-extract": "formats.debit_extract:DebitExtractFormat",
 }
 
 

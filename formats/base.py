@@ -118,6 +118,24 @@ class Format(ABC, Generic[OptionsT]):
         """Raw table -> typed valid rows; the default accepts every row that was read."""
         return Validated(table=parsed.table, problems=list(parsed.problems), rows=parsed.rows)
 
+    def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
+        """A machine-readable summary of a file (``hub inspect``): what it holds and every problem.
+        Formats with records and control totals override this with their own structure."""
+        from hub.errors import ParseError
+
+        try:
+            parsed = self.read(data, ctx)
+        except ParseError as exc:
+            problem = Problem.of(exc.rule, exc.detail, line=exc.position.line, field=exc.position.column)
+            return {"format": self.name, "rows": 0, "problems": [problem.to_dict()]}
+        validated = self.validate(parsed, ctx)
+        return {
+            "format": self.name,
+            "rows": validated.rows,
+            "valid_rows": validated.table.height,
+            "problems": [p.to_dict() for p in validated.problems],
+        }
+
     def check(self, parsed: Parsed, ctx: ReadContext) -> Checking:
         """Start validating; the default validates at once and offers no typed table ahead."""
         validated = self.validate(parsed, ctx)

@@ -42,6 +42,8 @@ class NachaFile:
     batches: list[BatchFacts]
     entries: pl.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    # one row per addenda record of an entry (line, entry, layout and the fields of its layout)
+    addenda: pl.DataFrame | None = None
 
     @property
     def debit_cents(self) -> int:
@@ -63,7 +65,7 @@ class NachaFile:
             "records": self.records,
             "batches": [
                 {
-                    "number": int(b.header["batch_number"]) if b.header["batch_number"].isdigit() else None,
+                    "number": _number(b.header["batch_number"]),
                     "service_class": b.header["service_class"],
                     "company_id": b.header["company_id"].strip(),
                     "sec_code": b.header["sec_code"],
@@ -104,6 +106,10 @@ class NachaFile:
                 for p in self.problems
             ],
         }
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
@@ -189,7 +195,8 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         found,
         len(recs.records),
     )
-    table = attached.join(batch_info.drop("odfi"), on="batch", how="left")
+    problems = controls.return_dates(problems, found)
+    table = attached.join(batch_info.drop("odfi"), on="batch", how="left").sort("line")
     header = None
     if first.height:
         from formats.nacha_controls import _fields
@@ -201,8 +208,10 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
     ]
     bad_entries = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("entry") >= 0)).get_column("entry")
-    table = table.with_columns(pl.col("entry").is_in(bad_entries.unique().implode()).alias("rejected"))
-    return NachaFile(len(recs.records), header, found, table.rename({"line": LINE}), problems)
+    # an entry outside a batch is in no control total: never passed on
+    rejected = pl.col("entry").is_in(bad_entries.unique().implode()) | (pl.col("batch") < 0)
+    table = table.with_columns(rejected.alias("rejected"))
+    return NachaFile(len(recs.records), header, found, table.rename({"line": LINE}), problems, addenda_rows)
 
 
 class NachaFormat(Format[NachaOptions]):
@@ -215,6 +224,33 @@ class NachaFormat(Format[NachaOptions]):
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
         found = read_nacha(data, ctx.file, self.options)
         return Parsed(found.entries, found.problems, facts={"nacha": found}, count=found.entries.height)
+
+    def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
+        from hub.errors import ParseError
+
+        try:
+            return read_nacha(data, ctx.file, self.options).summary()
+        except ParseError as exc:
+            problem = {
+                "line": exc.position.line,
+                "positions": None,
+                "field": None,
+                "value": exc.value,
+                "rule": exc.rule,
+                "message": exc.detail,
+                "severity": "error",
+            }
+            return {
+                "format": "nacha",
+                "records": 0,
+                "batches": [],
+                "entries": 0,
+                "returns": [],
+                "nocs": [],
+                "debit_cents": 0,
+                "credit_cents": 0,
+                "problems": [problem],
+            }
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Entries whose own record or any of its addenda has an error are rejected; the rest pass."""

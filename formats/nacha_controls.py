@@ -4,7 +4,7 @@ from the records, never taken from the controls."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -36,14 +36,25 @@ class BatchFacts:
     entry_hash: int = 0
     debit_cents: int = 0
     credit_cents: int = 0
+    returns: int = 0  # entries that carry a return or NOC addenda (98, 99)
+
+    @property
+    def of_returns(self) -> bool:
+        """Every entry of the batch is a return or a notification of change."""
+        return 0 < self.entries == self.returns
 
 
 def _fields(record: str, layout: dict[str, Any]) -> dict[str, str]:
     return {name: f.cut(record) for name, f in layout.items()}
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() else None
+    return int(text) if text is not None and _digits(text) else None
 
 
 def _file_problem(
@@ -55,7 +66,8 @@ def _file_problem(
 def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> list[BatchFacts]:
     """Header, control and recomputed sums of every batch."""
     facts: dict[int, BatchFacts] = {}
-    for line, rec, batch in frame.filter(pl.col("kind") == "5").select("line", "rec", "batch").iter_rows():
+    heads = frame.filter((pl.col("kind") == "5") & (pl.col("batch") >= 0))
+    for line, rec, batch in heads.select("line", "rec", "batch").iter_rows():
         facts[batch] = BatchFacts(batch, line, _fields(rec, BATCH_HEADER), None, None)
     for line, rec, batch in frame.filter(pl.col("kind") == "8").select("line", "rec", "batch").iter_rows():
         if batch in facts and facts[batch].control is None:
@@ -83,6 +95,11 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
         for batch, n in per_batch.iter_rows():
             if batch in facts:
                 facts[batch].addenda = n
+        special = addenda_rows.filter(pl.col("layout").is_in(["98", "99", "99D", "99C"])).select("entry")
+        returning = owner.join(special.unique(), on="entry", how="inner").group_by("batch").agg(pl.len())
+        for batch, n in returning.iter_rows():
+            if batch in facts:
+                facts[batch].returns = n
     return [facts[k] for k in sorted(facts)]
 
 
@@ -129,7 +146,7 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
                     sc,
                 )
             )
-        if sc.isdigit() and sc not in ("200", "220", "225", "280"):
+        if _digits(sc) and sc not in ("200", "220", "225", "280"):
             p.append(
                 _file_problem(
                     "service-class",
@@ -193,7 +210,7 @@ def check_file(
         line, rec = header
         h = _fields(rec, FILE_HEADER)
         for name, want in (("record_size", "094"), ("blocking_factor", "10"), ("format_code", "1")):
-            if h[name] != want and h[name].isdigit():
+            if h[name] != want and _digits(h[name]):
                 p.append(
                     _file_problem(
                         "file-header",
@@ -205,11 +222,11 @@ def check_file(
                     )
                 )
         modifier = h["file_id_modifier"]
-        if not (modifier.isdigit() or ("A" <= modifier <= "Z")):
+        if modifier != " " and not (_digits(modifier) or ("A" <= modifier <= "Z")):
             p.append(
                 _file_problem(
                     "file-header",
-                    "file ID modifier must be A-Z or 0-9",
+                    f"file ID modifier must be an upper-case letter A-Z or a digit 0-9, not {modifier!r}",
                     line,
                     "file_id_modifier",
                     "34",
@@ -218,7 +235,7 @@ def check_file(
             )
         for name, strict in (("immediate_destination", True), ("immediate_origin", False)):
             routing = h[name].strip()
-            if len(routing) == 9 and routing.isdigit():
+            if len(routing) == 9 and _digits(routing):
                 if routing_check_digit(routing[:8]) != int(routing[8]):
                     p.append(
                         Problem.of(
@@ -237,7 +254,7 @@ def check_file(
                 p.append(
                     _file_problem(
                         "routing-number",
-                        f"{name} must be a blank and a 9-digit routing number",
+                        f"{name} must be a blank and a 9-digit routing number, not {h[name]!r}",
                         line,
                         name,
                         FILE_HEADER[name].positions,
@@ -275,3 +292,20 @@ def check_file(
                 )
             )
     return p
+
+
+def return_dates(problems: list[Problem], found: list[BatchFacts]) -> list[Problem]:
+    """A batch header's effective entry date that is not a date is an error for forward entries but
+    a warning for a batch of returns and NOCs: the ACH Operator replaces an invalid one on returns
+    with the processing date and does not edit it on NOCs (the hub never settles by it)."""
+    lines = {b.header_line for b in found if b.of_returns}
+    return [
+        replace(
+            p,
+            severity="warning",
+            message=p.message + "; tolerated in a batch of returns and notifications of change",
+        )
+        if p.rule == "field-format" and p.field == "effective_date" and p.line in lines
+        else p
+        for p in problems
+    ]

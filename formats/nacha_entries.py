@@ -18,6 +18,8 @@ from formats.nacha_layout import (
 from hub.problems import Problem
 
 _WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7)
+SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
+_TC_RANGES = "21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56"
 ADDENDA_FIELDS = (
     "return_code",
     "change_code",
@@ -49,12 +51,17 @@ def entries(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def addenda(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per addenda record, with the fields of its own layout (05, 98, 99 and variants)."""
+    """One row per addenda record, with the fields of its own layout (05, 98, 99 and variants);
+    an addenda type the hub does not read still counts as an addenda record of its entry."""
     parts = []
-    for key in ("05", "98", "99", "99D", "99C"):
-        rows = frame.filter(pl.col("layout") == key)
+    addenda_rows = frame.filter(pl.col("kind") == "7")
+    for key in (*SPECIAL, "05"):
+        rows = addenda_rows.filter(pl.col("layout") == key)
         if not rows.is_empty():
             parts.append(cut(rows.select("line", "rec", "entry", "layout"), LAYOUTS[key]).drop("rec"))
+    other = addenda_rows.filter(~pl.col("layout").is_in([*SPECIAL, "05"]))
+    if not other.is_empty():
+        parts.append(other.select("line", "entry", "layout"))
     if not parts:
         return pl.DataFrame(
             schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
@@ -70,7 +77,7 @@ def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame
     present = [c for c in ADDENDA_FIELDS if c in addenda_rows.columns]
     counts = addenda_rows.group_by("entry").agg(pl.len().alias("addenda_count"))
     special = (
-        addenda_rows.filter(pl.col("layout") != "05")
+        addenda_rows.filter(pl.col("layout").is_in(SPECIAL))
         .group_by("entry", maintain_order=True)
         .first()
         .select(
@@ -99,7 +106,7 @@ def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame
         for c in (*ADDENDA_FIELDS, "addenda_layout", "addenda_line", "addenda_trace")
         if c not in out.columns
     ]
-    return out.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
+    return out.with_columns(pl.lit(None, pl.String).alias(c) for c in missing).sort("line")
 
 
 def _each(
@@ -145,7 +152,9 @@ def check_entries(
         "transaction-code",
         "transaction_code",
         "2-3",
-        "transaction code {transaction_code} is not a NACHA transaction code",
+        "transaction code {transaction_code} is not a NACHA transaction code (expected one of "
+        + _TC_RANGES
+        + ")",
     )
     _each(
         p,
@@ -202,7 +211,7 @@ def check_entries(
     )
     _each(
         p,
-        ordered.filter(pl.col("trace_number") <= pl.col("previous_trace")),
+        ordered.filter((pl.col("batch") >= 0) & (pl.col("trace_number") <= pl.col("previous_trace"))),
         "trace-order",
         "trace",
         "80-94",
@@ -237,17 +246,21 @@ def _check_addenda(
         ),
         on="entry",
         how="left",
+    ).sort("line")
+    joined = joined.with_columns(
+        pl.col("layout").is_in(SPECIAL).any().over("entry").alias("is_return"),
+        pl.len().over("entry").alias("addenda_count"),
+        pl.int_range(pl.len()).over("entry").alias("nth"),
     )
-    special = joined.filter(pl.col("layout") != "05")
-    many = special.filter(pl.col("entry").is_duplicated() & pl.col("entry").is_first_distinct().not_())
+    special = joined.filter(pl.col("layout").is_in(SPECIAL))
     _each(
         p,
-        many,
+        joined.filter(pl.col("is_return") & (pl.col("nth") > 0)),
         "addenda-count",
         "addenda_type",
         "2-3",
-        "a return or notification of change carries exactly one addenda record; the entry on line "
-        "{entry_line} has another",
+        "a return or notification of change carries exactly 1 addenda record; the entry on line "
+        "{entry_line} has {addenda_count}",
         value="layout",
     )
     _each(
@@ -259,29 +272,33 @@ def _check_addenda(
         "addenda trace number {trace} differs from its entry's trace {entry_trace} (line {entry_line})",
     )
     severity: Literal["error", "warning"] = "warning" if unknown == "warn" else "error"
-    if "return_code" in special.columns:
+    for name, letter, rule, known, what in (
+        ("return_code", "R", "return-code", RETURN_CODES, "return reason code"),
+        ("change_code", "C", "change-code", CHANGE_CODES, "change code"),
+    ):
+        if name not in special.columns:
+            continue
+        coded = special.filter(pl.col(name).is_not_null() & (pl.col(name).str.strip_chars(" ") != ""))
+        well_formed = pl.col(name).str.contains(f"^{letter}[0-9]{{2}}$")
         _each(
             p,
-            special.filter(
-                pl.col("return_code").is_not_null() & ~pl.col("return_code").is_in(list(RETURN_CODES))
-            ),
-            "return-code",
-            "return_code",
+            coded.filter(~well_formed),
+            rule,
+            name,
             "4-6",
-            "return reason code {return_code} is not in the NACHA rules; kept and flagged for review",
+            f"{what} {{{name}}} is not a code of the form {letter}nn (e.g. {letter}01)",
+        )
+        _each(
+            p,
+            coded.filter(well_formed & ~pl.col(name).is_in(list(known))),
+            rule,
+            name,
+            "4-6",
+            f"{what} {{{name}}} is not in the NACHA rules; kept and flagged for review",
             severity=severity,
         )
     if "change_code" in special.columns:
         nocs = special.filter(pl.col("change_code").is_not_null())
-        _each(
-            p,
-            nocs.filter(~pl.col("change_code").is_in(list(CHANGE_CODES))),
-            "change-code",
-            "change_code",
-            "4-6",
-            "change code {change_code} is not in the NACHA rules; kept and flagged for review",
-            severity=severity,
-        )
         _each(
             p,
             nocs.filter(pl.col("amount").str.contains("^0+$").not_()),

@@ -78,8 +78,8 @@ def _bad(f: Field, col: pl.Expr) -> pl.Expr:
         return blank if not f.optional else pl.lit(False)
     if f.kind == "T":
         wrong = ~col.str.contains(r"^[0-9]{15}$")
-    elif f.kind == "D":
-        wrong = col.str.strptime(pl.Date, "%y%m%d", strict=False).is_null()
+    elif f.kind == "D":  # strptime alone takes " 40101" and "24 101": six digits first
+        wrong = ~col.str.contains(r"^[0-9]{6}$") | col.str.strptime(pl.Date, "%y%m%d", strict=False).is_null()
     else:
         wrong = ~col.str.contains(f"^[0-9]{{{f.width}}}$")
     return (~blank & wrong) if f.optional else wrong

@@ -1,7 +1,7 @@
 """NACHA bytes -> 94-character records, and the record order of a file.
 
 Both passes look at one record type character per record (cheap even for 400,000 records); the
-fields are checked column-wise afterwards (``formats.nacha_checks``). Every deviation becomes a
+fields are checked column-wise afterwards (``formats.nacha_fields``). Every deviation becomes a
 ``Problem``; tolerated ones (see ``NachaOptions``) are warnings.
 """
 
@@ -55,6 +55,10 @@ def _problem(
     )
 
 
+def _span(start: int, end: int) -> str:
+    return str(start) if start == end else f"{start}-{end}"
+
+
 def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bool) -> Records:
     """Cut ``data`` into 94-character records. A file that is empty or not text at all raises
     ``ParseError``; everything else is reported record by record."""
@@ -62,7 +66,9 @@ def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bo
         raise ParseError("the file holds no records", file=file, line=1, column=None, rule="empty-file")
     text = data.decode("latin-1")  # one character per byte, so positions stay positions
     out = Records(records=[], lines=[])
-    if "\n" not in text and "\r" not in text and len(text) > RECORD_LENGTH:
+    body = text.rstrip("\r\n")  # a file without line breaks may still end with one
+    if "\n" not in body and "\r" not in body and len(body) > RECORD_LENGTH:
+        text = body
         out.unbroken = True
         out.add(
             _problem(
@@ -101,7 +107,7 @@ def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bo
                     f"record is {len(record)} characters, not {RECORD_LENGTH}"
                     + ("; padded with blanks" if short and short_lines else ""),
                     line=number,
-                    positions=f"{min(len(record), RECORD_LENGTH) + 1}-{max(len(record), RECORD_LENGTH)}",
+                    positions=_span(min(len(record), RECORD_LENGTH) + 1, max(len(record), RECORD_LENGTH)),
                     value=len(record),
                     warning=short and short_lines,
                 )
@@ -109,6 +115,8 @@ def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bo
             record = record[:RECORD_LENGTH].ljust(RECORD_LENGTH)
         out.records.append(record)
         out.lines.append(number)
+    if not out.records:
+        raise ParseError("the file holds only blank lines", file=file, line=1, column=None, rule="empty-file")
     return out
 
 
@@ -122,81 +130,95 @@ _FOLLOWS = {
 }
 
 
+def _order_message(kind: str, prev: str, headers: int, in_batch: bool) -> str | None:
+    """Why ``kind`` cannot come next, or None when it can."""
+    name = RECORD_NAMES[kind]
+    if kind in "59" and in_batch and prev in "67":
+        return f"{name} record before the open batch's control record"
+    if prev in _FOLLOWS[kind]:
+        return None
+    if prev == "":
+        return f"the file does not start with a file header record (its first record is a {name} record)"
+    if kind == "8" and prev == "5":
+        return "batch has no entry detail records"
+    if kind == "1" and headers:
+        return "a second file header record"
+    if kind in "67" and prev in "18":
+        return f"{name} record outside a batch (after the {RECORD_NAMES[prev]} record)"
+    return f"{name} record cannot follow {RECORD_NAMES[prev]} record"
+
+
 def structure(out: Records, *, missing_padding: bool) -> None:
     """Check the record order (1, then batches of 5 6 [7...] ... 8, then 9, then 9-padding to a
-    multiple of ten records) and give each record its batch and entry."""
+    multiple of ten records) and give each record its batch and entry. Records outside a batch
+    (or after the file control) belong to none, so they never change a batch's sums."""
     prev = ""
-    batch = entry = -1
-    in_batch = closed = False
+    batch = entry = current = -1
+    in_batch = closed = padded = False
     headers = 0
     for i, record in enumerate(out.records):
         line = out.lines[i]
         kind = record[0]
-        if closed and record == PADDING:
+        if record == PADDING:
+            padded = True
             out.kinds.append("P")
             out.batch.append(-1)
             out.entry.append(-1)
             continue
         out.kinds.append(kind)
         name = RECORD_NAMES.get(kind)
+        where = (-1, -1)
         if name is None:
             out.add(
                 _problem(
                     "record-type",
-                    f"unknown record type {kind!r} (expected 1, 5, 6, 7, 8 or 9)",
+                    f"unknown record type {kind!r} (expected 1, 5, 6, 7, 8, 9)",
                     line=line,
                     positions="1",
                     value=kind,
                 )
             )
-        elif closed:
+        elif closed or padded:
+            after = "file control" if closed else "9-padding"
+            closed = closed or kind == "9"
             out.add(
                 _problem(
                     "record-order",
-                    f"{name} record after the file control record",
+                    f"{name} record after the {after} record",
                     line=line,
                     positions="1",
                     value=kind,
                 )
             )
-        elif prev not in _FOLLOWS[kind]:
-            after = RECORD_NAMES.get(prev, "the start of the file")
-            if kind == "8" and prev == "5":
-                message = "batch has no entry detail records"
-            elif kind == "1" and headers:
-                message = "a second file header record"
-            else:
-                message = f"{name} record cannot follow {after} record"
-            out.add(_problem("record-order", message, line=line, positions="1", value=kind))
-        if kind == "1":
-            headers += 1
-        elif kind == "5":
-            batch += 1
-            in_batch = True
-        elif kind == "8":
-            in_batch = False
-        elif kind == "9":
-            closed = True
-            if in_batch:
-                out.add(
-                    _problem(
-                        "record-order",
-                        "file control record before the open batch's control record",
-                        line=line,
-                        positions="1",
-                        value=kind,
-                    )
-                )
-        if kind == "6":
-            entry += 1
-        in_item = kind in "678" and batch >= 0
-        out.batch.append(batch if kind in "5678" and batch >= 0 else -1)
-        out.entry.append(entry if kind in "67" and entry >= 0 and in_item else -1)
-        prev = kind if name else prev
-    if not out.records or out.kinds[0] != "1":
-        out.add(_problem("record-order", "the file does not start with a file header record", line=1))
+        else:
+            message = _order_message(kind, prev, headers, in_batch)
+            if message:
+                out.add(_problem("record-order", message, line=line, positions="1", value=kind))
+            if kind == "1":
+                headers += 1
+            elif kind == "5":
+                batch += 1
+                in_batch, current = True, -1
+                where = (batch, -1)
+            elif kind == "6":
+                entry += 1
+                current = entry
+                where = (batch if in_batch else -1, entry)
+            elif kind == "7":
+                where = (batch if in_batch and current >= 0 else -1, current)
+            elif kind == "8":
+                where = (batch if in_batch else -1, -1)
+                in_batch, current = False, -1
+            elif kind == "9":
+                closed, in_batch, current = True, False, -1
+            if kind not in "67" or in_batch:
+                prev = kind  # after a stray entry or addenda, what may follow is what could before
+        out.batch.append(where[0])
+        out.entry.append(where[1])
+    if prev == "":
+        out.add(_problem("record-order", "the file has no file header record", line=out.lines[0]))
     if not closed:
-        out.add(_problem("record-order", "the file has no file control record", line=out.lines[-1]))
+        out.add(_problem("record-order", "the file has no file control record", line=_last_line(out)))
     total = len(out.records)
     if total % BLOCKING_FACTOR:
         out.add(
@@ -209,3 +231,9 @@ def structure(out: Records, *, missing_padding: bool) -> None:
                 warning=missing_padding,
             )
         )
+
+
+def _last_line(out: Records) -> int:
+    """The line of the last record that is not 9-padding (where a file control should follow)."""
+    real = [line for line, kind in zip(out.lines, out.kinds, strict=True) if kind != "P"]
+    return real[-1] if real else out.lines[-1]

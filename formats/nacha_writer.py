@@ -89,11 +89,13 @@ def record(kind: str, layout: Mapping[str, Field], values: Mapping[str, object])
             text = str(value).rjust(f.width, "0")
         else:
             text = str(value).ljust(f.width)
-        if len(text) != f.width or (f.kind in ("N", "T") and not text.isdigit()):
-            shown = "****" if f.sensitive else repr(value)
+        shown = "****" if f.sensitive else repr(value)
+        if len(text) != f.width or (f.kind in ("N", "T") and not (text.isascii() and text.isdigit())):
             raise MappingError(
                 f"NACHA {name} {shown} does not fit positions {f.positions} ({f.width} {f.kind})"
             )
+        if not (text.isascii() and text.isprintable()):
+            raise MappingError(f"NACHA {name} {shown} is not printable ASCII (positions {f.positions})")
         out[f.start - 1 : f.end] = text
     return "".join(out)
 
@@ -162,6 +164,11 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
         )
         count = entry_hash = debit = credit = 0
         for sequence, e in enumerate(batch.entries, start=1):
+            if len(e.routing) != 9:
+                raise MappingError(
+                    f"NACHA routing of entry {sequence} in batch {number} has {len(e.routing)} characters, "
+                    "not 9 (8 digits and a check digit)"
+                )
             trace = e.trace or f"{batch.odfi}{sequence:07d}"
             lines.append(
                 record(
@@ -181,7 +188,10 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
                     },
                 )
             )
-            lines += [_addenda(trace, a, i) for i, a in enumerate(e.addenda, start=1)]
+            info = 0  # 05 addenda are numbered among themselves, as the reader counts them
+            for a in e.addenda:
+                info += a["addenda_type"] == "05"
+                lines.append(_addenda(trace, a, info))
             count += 1 + len(e.addenda)
             entry_hash += int(e.routing[:8])
             if is_debit(e.transaction_code):

@@ -19,6 +19,7 @@ import typer
 from typer.exceptions import TyperException
 
 from hub.background import in_background
+from hub.cli_inspect import inspect_command
 from hub.cli_output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
-ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo"})
+ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo", "originate"})
 
 app = typer.Typer(
     add_completion=False,
@@ -41,6 +42,8 @@ app = typer.Typer(
     help="Utility Exchange Hub: move, check and map partner files into CIS transactions.",
 )
 
+
+app.command("inspect")(inspect_command)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -138,6 +141,22 @@ def validate(
     """Dry run: check a file and print every problem; nothing is landed or delivered."""
     outcome = _with_hub(config, json_out, lambda hub: hub.check_path(path, exchange))
     show_outcome(outcome, json_out, dry_run=True)
+    exit_for([outcome])
+
+
+@app.command()
+def originate(
+    path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
+) -> None:
+    """Originate the autopay debit file from a CIS extract: check it, write the NACHA file, send it."""
+    from hub.config_outbound import is_outbound
+    from hub.errors import UsageError
+
+    settings = _settings(config)
+    if not is_outbound(settings.exchange(exchange).config.kind):
+        raise UsageError(f"exchange {exchange!r} takes partner files in; use `hub process`")
+    outcome = _with_hub(settings, json_out, lambda hub: hub.process_path(path, exchange))
+    show_outcome(outcome, json_out)
     exit_for([outcome])
 
 
@@ -304,7 +323,7 @@ def demo(
     rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
 ) -> None:
     """One full nightly cycle on the embedded default: sample uploads into inbox/, process, summary."""
-    from hub.sample import meter_reads_csv
+    from hub.sample import meter_reads_csv, write_demo_returns
 
     if not config.exists():
         config.write_text(DEFAULT_CONFIG, encoding="utf-8")
@@ -322,7 +341,8 @@ def demo(
     for name, data in files.items():
         (ex.source_path / name).write_bytes(data)
     out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
-    outcomes = _with_hub(config, False, lambda hub: hub.cycle(["meter-reads"], trigger="demo"))
+    exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
+    outcomes = _with_hub(config, False, lambda hub: hub.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
     out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hub import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
 from hub.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.errors import ConfigError, SecretMissing
 
@@ -123,6 +124,15 @@ class CisFolderDestination(Strict):
     path: Path | None = Field(None, description="default: <outbox>/cis")
 
 
+class SftpDestination(Strict):
+    """Outbound files pushed to a partner's SFTP server (temporary name, renamed; never overwriting)."""
+
+    type: Literal["sftp"]
+    server: SftpServer
+    remote_dir: str = "."
+    file_name: outbound.FileName = outbound.DEFAULT_FILE_NAME
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -167,7 +177,10 @@ class ExchangeConfig(Strict):
     format_options: dict[str, Any] = Field(default_factory=dict)
     mapping_options: dict[str, Any] = Field(default_factory=dict)
     source: FolderSource | SftpSource = Field(default_factory=FolderSource, discriminator="type")
-    destination: CisFolderDestination = CisFolderDestination()
+    destination: CisFolderDestination | outbound.FolderDestination | SftpDestination = Field(
+        default_factory=CisFolderDestination, discriminator="type"
+    )
+    originator: outbound.Originator | None = Field(None, description="kind ach-debits: who originates")
     row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
@@ -352,6 +365,9 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             continue
         for msg in mapping.check_options(mopts, fopts):
             problems.append(f"{source}: {'.'.join(map(str, where))}.mapping_options: {msg}")
+        for msg in outbound.direction_problems(ex):
+            problems.append(f"{source}: {'.'.join(map(str, where))}.{msg}")
+        ex = outbound.with_outbound_defaults(ex)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
         src = root / (folder.path or cfg.paths.inbox / name)
         exchanges[name] = Exchange(
@@ -363,7 +379,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             timezone=ex.timezone or cfg.timezone,
             source_path=src,
             archive_path=root / folder.archive_dir if folder.archive_dir else src / "archive",
-            destination_path=root / (ex.destination.path or cfg.paths.outbox / "cis"),
+            destination_path=root / outbound.destination_folder(ex, name, cfg.paths),
         )
     if problems:
         raise ConfigError("\n".join(problems))

@@ -81,4 +81,89 @@ exchanges:
       band_low_percent: 50          # against average_usage when the upload carries it
       band_high_percent: 200
       dials: null                   # null: taken from the digits the reader keyed
+
+  # The bank's NACHA returns and notifications of change -> CIS PaymentReversal / AccountChangeNotice.
+  ach-returns:
+    kind: ach-returns
+    source:
+      type: folder
+      path: inbox/ach-returns
+      # Banks name these files every way (*.ach, *.ACH, *.txt, no extension): every complete file in
+      # this folder is taken; one that is not NACHA is rejected with a report, never ignored.
+      pattern: "*"
+      post_action: archive
+      completion:
+        rule: rename
+    # Usually pulled once a day from the bank's SFTP server (see the README), or watched:
+    # schedule: {cron: "0 6 * * 1-5", timezone: America/Chicago}
+    # watch: true
+    # expected: {by: "07:00", days: [mon, tue, wed, thu, fri]}
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    row_policy: reject-file         # money: a bad entry rejects the file unless you choose otherwise
+    format_options:
+      # Deviations tolerated, each still reported as a warning (counts, hashes and totals are
+      # always errors):
+      tolerate_crlf: true             # CR LF line ends
+      tolerate_no_line_breaks: true   # one long line of 94-character records
+      tolerate_short_lines: true      # records cut short of 94 characters (blanks assumed)
+      tolerate_missing_padding: true  # no 9-filled records up to a multiple of 10
+      unknown_codes: warn             # R/C codes not in the NACHA rules (R96, R97): warn | reject
+    mapping_options:
+      # Once the hub originates your debits (ach-debits), a return naming no debit in the ledger
+      # is delivered flagged for review:
+      expect_originals: false
+      returned_payment_fee_cents: 2500    # what fee_cents "default" charges
+      # What the CIS does after each return code besides reversing the payment. A code not listed
+      # is reversed and flagged for review, as are codes not in the NACHA rules and dishonored or
+      # contested returns (R61-R77). Listing codes here replaces this table.
+      policy:
+        R01: {fee_cents: default, count_toward_limit: true, letter: returned-payment}
+        R09: {fee_cents: default, count_toward_limit: true, letter: returned-payment}
+        R02: {stop_autopay: true, letter: autopay-stopped}
+        R03: {stop_autopay: true, letter: autopay-stopped}
+        R04: {stop_autopay: true, letter: autopay-stopped}
+        R07: {stop_autopay: true, letter: autopay-stopped}
+        R10: {stop_autopay: true, letter: autopay-stopped}
+        R16: {stop_autopay: true, letter: autopay-stopped}
+        R20: {stop_autopay: true, letter: autopay-stopped}
+
+  # Outbound: the CIS autopay extract (one row per customer debit) -> the NACHA debit file the bank
+  # collects (`hub originate PATH -x ach-debits`, or dropped into the source folder for `hub cycle`).
+  ach-debits:
+    kind: ach-debits
+    source:
+      type: folder
+      path: inbox/ach-debits
+      pattern: "*.csv"
+      post_action: archive
+    destination:                  # folder: the bank's transfer client collects from here
+      type: folder
+      path: outbox/ach
+      file_name: "{exchange}-{created:%Y%m%d}-{modifier}-f{file_id}.ach"
+    # Or pushed to the bank's SFTP server (host key pinned; key passphrase from the environment):
+    # destination:
+    #   type: sftp
+    #   server: {host: sftp.bank.example, user: cityutility, key_file: /etc/hub/keys/bank_ed25519,
+    #            known_hosts: /etc/hub/known_hosts}
+    #   remote_dir: /inbound
+    row_policy: reject-file       # money: one bad row rejects the extract (nothing is sent)
+    originator:                   # as agreed with the bank; names never cut to fit their fields
+      company_name: CITY UTILITY  # up to 16 characters
+      company_id: "1234567890"    # 10 characters, often 1 + the tax id
+      odfi: "09100001"            # the bank's routing number without its check digit
+      immediate_destination: "091000019"
+      immediate_destination_name: FIRST UTILITY BANK
+      immediate_origin: "1234567890"
+      immediate_origin_name: CITY UTILITY
+      sec_code: PPD
+      entry_description: AUTOPAY
+      effective_days: 1           # rows without effective_date settle this many business days on
+      holidays: []                # bank holidays, e.g. [2026-12-25]
+    format_options:
+      # Header names in the CIS extract, if they differ from ours (payment_id, account, name,
+      # routing, dfi_account, account_type, amount_cents, effective_date):
+      # columns: {payment_id: PaymentNo, amount_cents: AmountCents}
+      max_days_ahead: 30          # latest effective_date accepted
 """

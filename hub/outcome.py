@@ -24,7 +24,8 @@ class Outcome:
     rejected: int = 0
     already_delivered: int = 0
     duplicate_of: int | None = None
-    batch_id: str | None = None
+    batch_id: str | None = None  # the CIS batch delivered, or for an outbound exchange the file sent
+    outbound: bool = False
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)

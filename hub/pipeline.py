@@ -7,19 +7,22 @@ already landed for the exchange. Every step is recorded in the ledger before the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from hub.checking import Checked, check_bytes
 from hub.config import Exchange, Settings
+from hub.config_outbound import is_outbound
 from hub.delivery import DeliveryResult, deliver, recover
-from hub.errors import UsageError
+from hub.errors import HubError, UsageError
 from hub.intake import Intake
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.logs import tagged
+from hub.origination import Origination
 from hub.outcome import Outcome, log_outcome
 from hub.problems import Problem
 from hub.report import write_reports
@@ -32,7 +35,7 @@ Policy = Literal["reject-file", "accept-valid-rows"]
 Progress = Callable[[str, str], None]  # (file name, stage)
 
 
-class Hub(Intake):
+class Hub(Intake, Origination):
     """The hub on one configuration and ledger."""
 
     def __init__(
@@ -70,13 +73,26 @@ class Hub(Intake):
         ex = self.settings.exchange(exchange)
         _require_file(path)
         run_id = self.ledger.start_run(ex.name, trigger)
-        with tagged(exchange=ex.name, run_id=run_id):
+        with tagged(exchange=ex.name, run_id=run_id), self._closing_run(run_id):
             outcome = self._land_and_run(
                 path, ex, run_id, replaces=replaces, policy=policy, landing=landing, prepared=prepared
             )
             log_outcome(outcome)
         self._finish_run(run_id, [outcome])
         return outcome
+
+    @contextmanager
+    def _closing_run(self, run_id: int) -> Iterator[None]:
+        """A run cut short by an error (ledger busy, destination down) is recorded as failed, with
+        its end time, instead of staying 'running' forever; the error goes on to the caller."""
+        try:
+            yield
+        except BaseException:
+            with suppress(HubError):
+                self.ledger.finish_run(
+                    run_id, status="failed", files=1, rows=0, delivered=0, rejected=0, duplicates=0
+                )
+            raise
 
     def reprocess(
         self, file_id: int, *, corrected: Path | None = None, accept_valid_rows: bool = False
@@ -93,12 +109,13 @@ class Hub(Intake):
         if corrected is not None:
             _require_file(corrected)
         run_id = self.ledger.start_run(ex.name, "reprocess")
-        if corrected is not None:
-            outcome = self._land_and_run(corrected, ex, run_id, replaces=file_id, policy=policy)
-            if outcome.state not in ("duplicate",) and outcome.file_id != file_id:
-                self.ledger.update_file(file_id, state="reprocessed")
-        else:
-            outcome = self._run(record, ex, run_id, policy=policy)
+        with self._closing_run(run_id):
+            if corrected is not None:
+                outcome = self._land_and_run(corrected, ex, run_id, replaces=file_id, policy=policy)
+                if outcome.state not in ("duplicate",) and outcome.file_id != file_id:
+                    self.ledger.update_file(file_id, state="reprocessed")
+            else:
+                outcome = self._run(record, ex, run_id, policy=policy)
         self._finish_run(run_id, [outcome])
         return outcome
 
@@ -197,6 +214,8 @@ class Hub(Intake):
     ) -> Outcome:
         """Run a recorded file; ``data`` is its landed content when landing kept it in memory,
         ``prepared`` its checking when that started before the file was recorded."""
+        if is_outbound(ex.config.kind):  # a CIS extract that becomes a partner file (hub.origination)
+            return self._originate(record, ex, run_id, policy=policy, data=data, prepared=prepared)
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)
         outcome = Outcome(record.id, ex.name, record.name, "rejected")

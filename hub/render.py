@@ -47,10 +47,15 @@ def _state(state: str) -> str:
 
 def problems_table(problems: Sequence[Problem], limit: int = SHOWN_PROBLEMS) -> Table:
     table = Table(title="Problems", title_justify="left")
-    for col in ("line", "field", "value", "rule", "message"):
+    positions = any(p.positions for p in problems)
+    for col in ("line", *(["positions"] if positions else []), "field", "value", "rule", "message"):
         table.add_column(col, overflow="fold")
     for p in problems[:limit]:
-        table.add_row("" if p.line is None else str(p.line), p.field or "", p.value or "", p.rule, p.message)
+        rule = p.rule if p.severity == "error" else f"{p.rule} [yellow](warning)[/]"
+        where = [p.positions or ""] if positions else []
+        table.add_row(
+            "" if p.line is None else str(p.line), *where, p.field or "", p.value or "", rule, p.message
+        )
     return table
 
 
@@ -68,7 +73,7 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     if o.duplicate_of:
         console.print(f"same content as file {o.duplicate_of}: nothing delivered")
     if o.batch_id:
-        console.print(f"CIS batch {o.batch_id}")
+        console.print(f"sent {o.batch_id}" if o.outbound else f"CIS batch {o.batch_id}")
     if o.problems:
         console.print(problems_table(o.problems))
         if len(o.problems) > SHOWN_PROBLEMS:
@@ -118,8 +123,10 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     for o in outcomes:
         for p in o.problems:
             reasons[(o.name, p.rule)] += 1
+    warned = {(o.name, p.rule) for o in outcomes for p in o.problems if p.severity == "warning"}
     if reasons:
-        why = Table(title="Rejected: reasons", title_justify="left")
+        title = "Rejected: reasons" + (" (warnings are reported and reject nothing)" if warned else "")
+        why = Table(title=title, title_justify="left")
         why.add_column("file")
         why.add_column("rule")
         why.add_column("count", justify="right")
@@ -131,7 +138,8 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
         for (name, rule), count in sorted(reasons.items()):
             ex = examples[(name, rule)]
             where = f"line {ex.line}: " if ex.line else ""
-            why.add_row(name, rule, str(count), where + ex.message)
+            label = f"{rule} (warning)" if (name, rule) in warned else rule
+            why.add_row(name, label, str(count), where + ex.message)
         console.print(why)
 
 

@@ -1,16 +1,22 @@
 """Realistic sample partner files for the demo, the tests and the benchmarks.
 
-Generated with polars expressions (a million rows in well under a second), deterministic for a
-seed: routes of ~200 stops, zero-padded account numbers, 5-dial readings with rollovers and zero
-consumption, the default read codes in realistic proportions, and optional bad rows of every kind
-the validator must catch.
+Meter-reader uploads are generated with polars expressions (a million rows in well under a second),
+deterministic for a seed: routes of ~200 stops, zero-padded account numbers, 5-dial readings with
+rollovers and zero consumption, the default read codes in realistic proportions, and optional bad
+rows of every kind the validator must catch. NACHA returns files are written with the NACHA writer,
+every control computed.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 HEADER = (
     "route,sequence,account,meter,register,read_at,reading,prior_reading,read_code,reader_id,trouble_code"
@@ -118,3 +124,121 @@ def meter_reads_csv(rows: int, *, bad: int = 0, now: datetime | None = None, see
             cells[2] = ""
         lines[idx] = ",".join(cells)
     return ("\n".join(lines) + "\n").encode()
+
+
+# -- NACHA returns ----------------------------------------------------------------------------------
+
+UTILITY_BANK = "091000019"  # the utility's bank (ODFI of its debits; the returns come back to it)
+CUSTOMER_BANK = "231380104"  # the customers' bank that returns the debits
+
+
+@dataclass(frozen=True)
+class AchItem:
+    """One entry of a sample returns file: a return (``code`` R..), a notification of change (C..,
+    with ``corrected_data``), or with no code a forward debit (which a returns file must not carry).
+    ``account`` is the utility's account number (the entry's individual id)."""
+
+    code: str | None
+    account: str
+    amount_cents: int = 0
+    original_trace: str = ""
+    dfi_account: str = "000123456789"
+    name: str = "CUSTOMER"
+    corrected_data: str = ""
+    transaction_code: int | None = None  # default: 26 (return or NOC of a checking debit), 27 forward
+    addenda_fields: dict[str, str] = field(default_factory=dict)  # e.g. a dishonored return's own
+
+
+def ach_returns_nacha(
+    items: list[AchItem], *, created: datetime, effective: date | None = None, newline: str = "\n"
+) -> bytes:
+    """A returns file from the customers' bank: one PPD batch of the given items, every control right."""
+    from formats.nacha_writer import Batch, Entry, NachaSpec, write_file
+
+    odfi = CUSTOMER_BANK[:8]
+    batch = Batch(
+        company_name="CITY UTILITY",
+        company_id="1234567890",
+        sec_code="PPD",
+        entry_description="UTIL PYMT",
+        effective_date=effective or created.date(),
+        odfi=odfi,
+    )
+    for item in items:
+        addenda: list[dict[str, str]] = []
+        if item.code and item.code.startswith("R"):
+            addenda = [{"addenda_type": "99", "return_code": item.code}]
+        elif item.code:
+            addenda = [
+                {"addenda_type": "98", "change_code": item.code, "corrected_data": item.corrected_data}
+            ]
+        for a in addenda:
+            a.update(original_trace=item.original_trace, original_rdfi=odfi, **item.addenda_fields)
+        batch.entries.append(
+            Entry(
+                transaction_code=item.transaction_code or (26 if item.code else 27),
+                routing=UTILITY_BANK,
+                dfi_account=item.dfi_account,
+                amount_cents=item.amount_cents,
+                individual_id=item.account,
+                individual_name=item.name,
+                addenda=addenda,
+            )
+        )
+    spec = NachaSpec(
+        immediate_destination=UTILITY_BANK,
+        immediate_origin=CUSTOMER_BANK,
+        destination_name="FIRST UTILITY BANK",
+        origin_name="CUSTOMER SAVINGS BANK",
+        created=created,
+        batches=[batch],
+    )
+    return write_file(spec, newline=newline)
+
+
+def demo_ach_returns(now: datetime | None = None, *, seed: int = 1) -> bytes:
+    """A realistic day of returns: insufficient funds, closed and unknown accounts, a revoked
+    authorization, a code the NACHA rules do not know (R97), and two notifications of change."""
+    now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    codes = ("R01", "R01", "R02", "R03", "R09", "R07", "R97", "R08")
+    items = [
+        AchItem(
+            code,
+            account=f"{1_000_000 + seed * 131 + n * 7:010d}",
+            amount_cents=2_000 + (seed * 7_919 + n * 3_571) % 30_000,
+            original_trace=f"{UTILITY_BANK[:8]}{seed * 1000 + n + 1:07d}",
+            dfi_account=f"{40_000_000 + seed * 17 + n * 1_009}",
+            name=f"CUSTOMER {n + 1}",
+        )
+        for n, code in enumerate(codes)
+    ]
+    items += [
+        AchItem(
+            "C01",
+            account=f"{1_000_000 + seed * 131 + 90:010d}",
+            original_trace=f"{UTILITY_BANK[:8]}{seed * 1000 + 90:07d}",
+            dfi_account="55501234",
+            name="CUSTOMER 9",
+            corrected_data="555012345",
+        ),
+        AchItem(
+            "C03",
+            account=f"{1_000_000 + seed * 131 + 91:010d}",
+            original_trace=f"{UTILITY_BANK[:8]}{seed * 1000 + 91:07d}",
+            dfi_account="7700112",
+            name="CUSTOMER 10",
+            corrected_data="021000021   770011299",
+        ),
+    ]
+    return ach_returns_nacha(items, created=now)
+
+
+def write_demo_returns(settings: Settings, stamp: str) -> list[str]:
+    """``hub demo``: a day's returns into the ach-returns drop folder, when that exchange is
+    configured; returns the exchanges to cycle besides meter-reads."""
+    ex = settings.exchanges.get("ach-returns")
+    if ex is None or ex.config.kind != "ach-returns":
+        return []
+    ex.source_path.mkdir(parents=True, exist_ok=True)
+    (ex.source_path / f"{stamp}-returns.ach").write_bytes(demo_ach_returns(seed=int(stamp) % 9973))
+    return [ex.name]

@@ -8,7 +8,7 @@ Money is integer cents; readings are integer register units; times are UTC ISO 8
 from __future__ import annotations
 
 import warnings
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -72,7 +72,61 @@ class ReadException(CisTransaction):
     trouble_code: str | None = None
 
 
-TRANSACTION_TYPES: dict[str, type[CisTransaction]] = {m.txn_type: m for m in (MeterRead, ReadException)}
+class PaymentReversal(CisTransaction):
+    """A customer's ACH debit returned by the bank (NACHA return, R-code): the CIS reverses the
+    payment and applies the utility's follow-ups for the code (fee, autopay stop, returned-payment
+    count, letter). ``review`` holds it for a person when the hub cannot decide safely."""
+
+    txn_type: ClassVar[str] = "PaymentReversal"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents", "fee_cents")
+
+    account: str  # the utility's account: from the originated debit when matched, else the entry's id
+    amount_cents: int = Field(ge=0)
+    return_code: str
+    return_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
+    original_trace: str
+    return_trace: str  # the return entry's own trace number
+    effective_date: date | None = None  # the return batch's effective entry date
+    original_payment_id: str | None = None  # the originated debit this reverses, when matched
+    routing: str  # the customer's bank (routing with check digit) and account, as the return carries them
+    dfi_account: str
+    fee_cents: int = Field(0, ge=0)
+    stop_autopay: bool = False
+    count_toward_limit: bool = False
+    letter: str | None = None
+    date_of_death: date | None = None  # R14/R15
+    review: bool = False
+    review_reason: str | None = None
+
+
+class AccountChangeNotice(CisTransaction):
+    """A notification of change (NACHA NOC, C-code): the bank's correction of the customer's bank
+    details for future debits. ``corrected_data`` is the full value (the CIS needs it; everywhere
+    else it is masked); the corrected routing, account and transaction code are parsed out where
+    the code defines them."""
+
+    txn_type: ClassVar[str] = "AccountChangeNotice"
+
+    account: str  # the utility's account: from the originated debit when matched, else the entry's id
+    change_code: str
+    change_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
+    original_trace: str
+    trace: str  # the notice's own trace number
+    effective_date: date | None = None
+    original_payment_id: str | None = None
+    routing: str  # the bank details the utility used, which the notice corrects
+    dfi_account: str
+    corrected_data: str
+    corrected_routing: str | None = None  # C02, C03, C07
+    corrected_account: str | None = None  # C01, C03, C06, C07
+    corrected_transaction_code: int | None = None  # C05, C06, C07
+    review: bool = False
+    review_reason: str | None = None
+
+
+TRANSACTION_TYPES: dict[str, type[CisTransaction]] = {
+    m.txn_type: m for m in (MeterRead, ReadException, PaymentReversal, AccountChangeNotice)
+}
 
 
 def columns_of(model: type[CisTransaction]) -> list[str]:

@@ -9,6 +9,8 @@ from mappings.base import Mapping, MappingOptions
 
 _BUILTIN = {
     "meter-reads": "mappings.meter_reads:MeterReadsMapping",
+    "ach-returns": "mappings.ach_returns:AchReturnsMapping",
+    "ach-debits": "mappings.ach_debits:AchDebitsMapping",
 }
 
 

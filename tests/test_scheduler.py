@@ -232,7 +232,7 @@ def test_status_shows_an_overdue_file_and_clears_when_it_arrives(workdir: Workdi
     configure(workdir, watch=True, expected={"by": "00:00", "days": every_day})
     result = workdir.hub("status", "--json")
     assert result.code == 1
-    (row,) = result.json()
+    row = {r["exchange"]: r for r in result.json()}["meter-reads"]
     assert row["overdue"] is True and row["last_file"] is None
     assert "OVERDUE" in workdir.hub("status").stdout
 
@@ -242,7 +242,8 @@ def test_status_shows_an_overdue_file_and_clears_when_it_arrives(workdir: Workdi
     workdir.write("inbox/meter-reads/route-9.csv", upload(10, seed=9))
     assert workdir.hub("run", "--once").code == 0
     result = workdir.hub("status", "--json")
-    assert (result.code, result.json()[0]["overdue"]) == (0, False)
+    status = {r["exchange"]: r for r in result.json()}["meter-reads"]
+    assert (result.code, status["overdue"]) == (0, False)
 
 
 def test_holidays_and_days_off_are_never_overdue() -> None:

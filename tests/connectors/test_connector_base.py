@@ -168,3 +168,12 @@ def test_a_folder_destination_renames_into_place_and_never_overwrites_uncollecte
     dest.put(local, "placement.csv", overwrite=True)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["placement.csv"]
     assert (tmp_path / "out" / "placement.csv").read_bytes() == b"second"
+
+
+def test_a_destination_that_is_not_a_folder_is_a_retryable_connector_error(tmp_path: Path) -> None:
+    local = tmp_path / "debits.ach"
+    local.write_bytes(b"file")
+    (tmp_path / "out").write_text("a file where the folder should be")
+    with pytest.raises(ConnectorRetryable, match="cannot write"):
+        FolderDestination(tmp_path / "out").put(local, "debits.ach")
+    assert (tmp_path / "out").read_text() == "a file where the folder should be"

@@ -250,3 +250,28 @@ def test_a_file_over_the_size_limit_is_rejected_but_kept(
     [problem] = res.json()["problems"]
     assert problem["rule"] == "max_size" and str(len(data)) in problem["message"]
     assert (workdir.root / "var" / "landed" / res.json()["reports"][0].split("/")[-1].split(".")[0]).exists()
+
+
+def test_a_destination_that_cannot_be_written_fails_the_run_for_a_retry(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    (workdir.root / "outbox").mkdir()
+    (workdir.root / "outbox" / "cis").write_text("a file where the CIS folder should be")
+    workdir.write("route.csv", upload(20))
+    result = workdir.hub("process", "route.csv", "--exchange", "meter-reads", "--json")
+    assert result.code == 3, result.stderr  # may pass once the folder is fixed: retry
+    assert "Traceback" not in result.stderr
+    (run,) = [r for r in _runs(workdir) if r["exchange"] == "meter-reads"]
+    assert run["status"] == "failed" and run["ended_at"] is not None
+    (workdir.root / "outbox" / "cis").unlink()
+    (record,) = workdir.hub("files", "--json").json()
+    again = workdir.hub("reprocess", str(record["id"]), "--json")
+    assert again.code == 0 and again.json()["delivered"] == 20
+
+
+def _runs(workdir: Workdir) -> list[dict[str, object]]:
+    import sqlite3
+
+    with sqlite3.connect(workdir.root / "var" / "hub.db") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM runs ORDER BY id")]

@@ -1,0 +1,384 @@
+"""NACHA returns and notifications of change -> ``PaymentReversal`` and ``AccountChangeNotice``.
+
+Every valid entry of a returns file becomes exactly one transaction: a return (addenda 99) a
+``PaymentReversal`` with the follow-ups the utility's policy table gives its code, a notification of
+change (addenda 98) an ``AccountChangeNotice`` with the corrected bank details parsed out. What the
+hub cannot decide safely is delivered with ``review`` set and a ``review_reason``, never dropped.
+
+An entry that is neither (a forward debit or credit: most likely an outbound file dropped into the
+returns folder) rejects the whole file with a ``MappingError`` naming its lines: posting it as a
+reversal would be wrong even when flagged, and leaving it out would lose it.
+
+Keys: ``R|<return trace>|<original trace>`` and ``C|<notice trace>|<original trace>``, so a bank
+resending the same returns in another file posts nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from formats.base import LINE
+from formats.nacha_layout import (
+    CHANGE_CODES,
+    CONTESTED_CODES,
+    DISHONORED_CODES,
+    RETURN_CODES,
+    TRANSACTION_CODES,
+)
+from hub.errors import MappingError
+from hub.transactions import AccountChangeNotice, PaymentReversal, columns_of
+from mappings.base import MapContext, Mapping, MappingOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+REFUSED_NOTICES = frozenset(f"C{n}" for n in range(61, 70))
+# Change codes that correct the utility's own origination (company, SEC code, addenda, IAT), not the
+# customer's bank details: a person fixes the origination set-up.
+ORIGINATOR_NOTICES = frozenset({"C08", "C10", "C11", "C12", "C13", "C14"})
+# Where each code puts its corrected values in the corrected-data field (record positions 36-64;
+# 0-based slices of the field): routing 36-44, account 36-52 (C01, C06), 48-64 (C03) or 45-61
+# (C07), transaction code 36-37 (C05), 56-57 (C06) or 62-63 (C07).
+ROUTING_AT = {"C02": 0, "C03": 0, "C07": 0}
+ACCOUNT_AT = {"C01": (0, 17), "C03": (12, 17), "C06": (0, 17), "C07": (9, 17)}
+TRANSACTION_CODE_AT = {"C05": 0, "C06": 20, "C07": 26}
+_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7, 1)
+
+
+class FollowUp(BaseModel):
+    """What the utility does after a return code, besides reversing the payment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fee_cents: int | Literal["default"] = Field(0, description="returned-payment fee; 'default': the set fee")
+    stop_autopay: bool = False
+    count_toward_limit: bool = False  # toward the returned-payment limit
+    letter: str | None = None  # the letter the CIS sends the customer
+
+
+def _default_policy() -> dict[str, FollowUp]:
+    nsf = FollowUp(fee_cents="default", count_toward_limit=True, letter="returned-payment")
+    closed = FollowUp(stop_autopay=True, letter="autopay-stopped")
+    return {
+        **dict.fromkeys(("R01", "R09"), nsf),
+        **dict.fromkeys(("R02", "R03", "R04", "R07", "R10", "R16", "R20"), closed),
+    }
+
+
+class AchReturnsMappingOptions(MappingOptions):
+    """Options of the ``ach-returns`` mapping (``mapping_options`` in hub.yaml)."""
+
+    # Follow-ups per return code; a code not in the table is still reversed, flagged for review.
+    policy: dict[str, FollowUp] = Field(default_factory=_default_policy)
+    returned_payment_fee_cents: int = Field(2500, ge=0)  # what fee_cents "default" charges
+    # True once the hub originates the utility's debits: a return or notice naming no debit in the
+    # ledger is then delivered flagged for review.
+    expect_originals: bool = False
+
+    @field_validator("policy")
+    @classmethod
+    def _codes(cls, policy: dict[str, FollowUp]) -> dict[str, FollowUp]:
+        unknown = sorted(code for code in policy if code not in RETURN_CODES)
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not NACHA return code(s) (R01, R02, ...)")
+        return policy
+
+
+def _dollars(cents: pl.Expr) -> pl.Expr:
+    import polars as pl
+
+    return (cents // 100).cast(pl.String) + pl.lit(".") + (cents % 100).cast(pl.String).str.zfill(2)
+
+
+def _reasons(*reasons: pl.Expr) -> pl.Expr:
+    """The non-null reasons joined with "; ", or null when there is none."""
+    import polars as pl
+
+    joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def _routing_ok(col: pl.Expr) -> pl.Expr:
+    """Nine digits whose ABA checksum (weights 3, 7, 1) is a multiple of 10."""
+    import polars as pl
+
+    digits = [col.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
+    return col.str.contains(r"^[0-9]{9}$").fill_null(False) & (pl.sum_horizontal(digits) % 10 == 0)
+
+
+class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
+    kind = "ach-returns"
+    default_format = "nacha"
+    options_model = AchReturnsMappingOptions
+    needs_ledger = True
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        import polars as pl
+
+        frame = self._entries(table)
+        _refuse_forward_entries(frame)
+        _refuse_repeats(frame)
+        frame = self._match(frame, ctx)
+        returns = frame.filter(pl.col("return_code").is_not_null())
+        notices = frame.filter(pl.col("return_code").is_null())
+        return {
+            PaymentReversal.txn_type: self._reversals(returns),
+            AccountChangeNotice.txn_type: self._notices(notices),
+        }
+
+    @staticmethod
+    def _entries(table: pl.DataFrame) -> pl.DataFrame:
+        import polars as pl
+
+        def text(name: str) -> pl.Expr:
+            return pl.col(name).str.strip_chars(" ")
+
+        def yymmdd(name: str) -> pl.Expr:
+            return pl.col(name).str.strptime(pl.Date, "%y%m%d", strict=False)
+
+        return table.select(
+            LINE,
+            text("trace").alias("trace"),
+            text("original_trace").alias("original_trace"),
+            text("return_code").alias("return_code"),
+            text("change_code").alias("change_code"),
+            pl.col("tc").cast(pl.Int64),
+            pl.col("amount_cents").cast(pl.Int64),
+            pl.col("routing"),
+            text("dfi_account").alias("dfi_account"),
+            text("individual_id").alias("individual_id"),
+            pl.col("corrected_data").str.pad_end(29, " ").alias("corrected_raw"),
+            yymmdd("effective_date").alias("effective_date"),
+            yymmdd("date_of_death").alias("date_of_death"),
+        )
+
+    def _match(self, frame: pl.DataFrame, ctx: MapContext) -> pl.DataFrame:
+        """Join the debits the hub originated (one ledger look-up for the whole file)."""
+        import polars as pl
+
+        found = {}
+        if ctx.originals is not None and frame.height:
+            found = ctx.originals(frame.get_column("original_trace").drop_nulls().unique().to_list())
+        originals = pl.DataFrame(
+            {
+                "original_trace": list(found),
+                "original_payment_id": [str(v["payment_id"]) for v in found.values()],
+                "original_account": [str(v["account"]) for v in found.values()],
+                "original_amount_cents": [int(v["amount_cents"]) for v in found.values()],
+            },
+            schema={
+                "original_trace": pl.String,
+                "original_payment_id": pl.String,
+                "original_account": pl.String,
+                "original_amount_cents": pl.Int64,
+            },
+        )
+        matched = pl.col("original_payment_id").is_not_null()
+        looked_up = self.options.expect_originals and ctx.originals is not None
+        missing = (
+            pl.when(~matched & pl.lit(looked_up))
+            .then(pl.lit("no debit the hub originated has the original trace ") + pl.col("original_trace"))
+            .otherwise(None)
+        )
+        account = pl.when(matched).then(pl.col("original_account")).otherwise(pl.col("individual_id"))
+        return (
+            frame.join(originals, on="original_trace", how="left", maintain_order="left")
+            .with_columns(account.fill_null("").alias("account"), missing.alias("missing_reason"))
+            .with_columns(
+                pl.when(pl.col("account") == "")
+                .then(pl.lit("no utility account: the entry's individual id is blank and no debit matched"))
+                .otherwise(None)
+                .alias("account_reason")
+            )
+        )
+
+    def _reversals(self, rows: pl.DataFrame) -> pl.DataFrame:
+        import polars as pl
+
+        o = self.options
+        code = pl.col("return_code")
+        policy = pl.DataFrame(
+            {
+                "return_code": list(o.policy),
+                "fee_cents": [
+                    o.returned_payment_fee_cents if f.fee_cents == "default" else f.fee_cents
+                    for f in o.policy.values()
+                ],
+                "stop_autopay": [f.stop_autopay for f in o.policy.values()],
+                "count_toward_limit": [f.count_toward_limit for f in o.policy.values()],
+                "letter": [f.letter for f in o.policy.values()],
+                "in_policy": [True] * len(o.policy),
+            },
+            schema={
+                "return_code": pl.String,
+                "fee_cents": pl.Int64,
+                "stop_autopay": pl.Boolean,
+                "count_toward_limit": pl.Boolean,
+                "letter": pl.String,
+                "in_policy": pl.Boolean,
+            },
+        )
+        meaning = code.replace_strict(RETURN_CODES, default=None, return_dtype=pl.String)
+        described = code + pl.lit(" (") + pl.col("return_reason") + pl.lit(")")
+        known = pl.col("return_reason").is_not_null()
+        reason = _reasons(
+            pl.when(~known).then(pl.lit("return code ") + code + pl.lit(" is not in the NACHA rules")),
+            pl.when(code.is_in(list(DISHONORED_CODES))).then(
+                pl.lit("dishonored return ")
+                + described
+                + pl.lit(": the bank refused an earlier return; check the payment by hand")
+            ),
+            pl.when(code.is_in(list(CONTESTED_CODES))).then(
+                pl.lit("contested dishonored return ")
+                + described
+                + pl.lit(": the customer's bank contests a refused return; check the payment by hand")
+            ),
+            pl.when(known & ~pl.col("in_policy")).then(
+                pl.lit("return code ") + described + pl.lit(" has no follow-up in mapping_options.policy")
+            ),
+            pl.when(pl.col("tc") % 10 < 5).then(
+                pl.lit("returns a credit the utility sent (transaction code ")
+                + pl.col("tc").cast(pl.String)
+                + pl.lit("), not a customer's payment")
+            ),
+            pl.when(pl.col("amount_cents") == 0).then(
+                pl.lit("a zero-amount return (a returned prenotification): nothing to reverse")
+            ),
+            pl.col("missing_reason"),
+            pl.when(
+                pl.col("original_amount_cents").is_not_null()
+                & (pl.col("original_amount_cents") != pl.col("amount_cents"))
+            ).then(
+                pl.lit("amount ")
+                + _dollars(pl.col("amount_cents"))
+                + pl.lit(" differs from the originated debit's ")
+                + _dollars(pl.col("original_amount_cents"))
+                + pl.lit(" (payment ")
+                + pl.col("original_payment_id")
+                + pl.lit(")")
+            ),
+            pl.col("account_reason"),
+        )
+        return (
+            rows.lazy()
+            .with_columns(meaning.alias("return_reason"))
+            .join(policy.lazy(), on="return_code", how="left", maintain_order="left")
+            .with_columns(
+                pl.col("fee_cents").fill_null(0),
+                pl.col("stop_autopay").fill_null(False),
+                pl.col("count_toward_limit").fill_null(False),
+                pl.col("in_policy").fill_null(False),
+                pl.col("trace").alias("return_trace"),
+            )
+            .with_columns(reason.alias("review_reason"))
+            .with_columns(
+                pl.col("review_reason").is_not_null().alias("review"),
+                pl.concat_str([pl.lit("R"), pl.col("trace"), pl.col("original_trace")], separator="|").alias(
+                    "idempotency_key"
+                ),
+                pl.col(LINE).alias("source_line"),
+            )
+            .select(*columns_of(PaymentReversal), LINE)
+            .collect()
+        )
+
+    def _notices(self, rows: pl.DataFrame) -> pl.DataFrame:
+        import polars as pl
+
+        code = pl.col("change_code")
+        raw = pl.col("corrected_raw")
+
+        def at(table: dict[str, int] | dict[str, tuple[int, int]], width: int | None = None) -> pl.Expr:
+            out = pl.lit(None, pl.String)
+            for c, where in table.items():
+                start, size = where if isinstance(where, tuple) else (where, width)
+                out = pl.when(code == c).then(raw.str.slice(start, size).str.strip_chars(" ")).otherwise(out)
+            return out
+
+        routing, account, tc = pl.col("corrected_routing"), pl.col("corrected_account"), pl.col("tc_text")
+        meaning = code.replace_strict(CHANGE_CODES, default=None, return_dtype=pl.String)
+        described = code + pl.lit(" (") + pl.col("change_reason") + pl.lit(")")
+        reason = _reasons(
+            pl.when(pl.col("change_reason").is_null()).then(
+                pl.lit("change code ") + code + pl.lit(" is not in the NACHA rules")
+            ),
+            pl.when(code.is_in(list(REFUSED_NOTICES))).then(
+                pl.lit("refused notification of change ") + described
+            ),
+            pl.when(code.is_in(list(ORIGINATOR_NOTICES))).then(
+                pl.lit("change code ")
+                + described
+                + pl.lit(" corrects the utility's own origination, not the customer's bank details")
+            ),
+            pl.when(routing.is_not_null() & ~_routing_ok(routing)).then(
+                pl.lit("the corrected routing number is not 9 digits with a valid check digit")
+            ),
+            pl.when(code.is_in(list(ACCOUNT_AT)) & (account.fill_null("") == "")).then(
+                pl.lit("the corrected account number is blank")
+            ),
+            pl.when(tc.is_not_null() & ~tc.cast(pl.Int64, strict=False).is_in(list(TRANSACTION_CODES))).then(
+                pl.lit("the corrected transaction code is not a NACHA transaction code")
+            ),
+            pl.col("missing_reason"),
+            pl.col("account_reason"),
+        )
+        return (
+            rows.lazy()
+            .with_columns(
+                meaning.alias("change_reason"),
+                raw.str.strip_chars_end(" ").alias("corrected_data"),
+                at(ROUTING_AT, 9).alias("corrected_routing"),
+                at(ACCOUNT_AT).alias("corrected_account"),
+                at(TRANSACTION_CODE_AT, 2).alias("tc_text"),
+            )
+            .with_columns(
+                reason.alias("review_reason"),
+                tc.cast(pl.Int64, strict=False).alias("corrected_transaction_code"),
+                pl.when(account == "").then(None).otherwise(account).alias("corrected_account"),
+            )
+            .with_columns(
+                pl.col("review_reason").is_not_null().alias("review"),
+                pl.concat_str([pl.lit("C"), pl.col("trace"), pl.col("original_trace")], separator="|").alias(
+                    "idempotency_key"
+                ),
+                pl.col(LINE).alias("source_line"),
+            )
+            .select(*columns_of(AccountChangeNotice), LINE)
+            .collect()
+        )
+
+
+def _lines(lines: Sequence[int], shown: int = 5) -> str:
+    head = ", ".join(str(n) for n in lines[:shown])
+    return head + (f" and {len(lines) - shown} more" if len(lines) > shown else "")
+
+
+def _refuse_forward_entries(frame: pl.DataFrame) -> None:
+    """A returns file carries returns and notifications of change only."""
+    import polars as pl
+
+    forward = frame.filter(pl.col("return_code").is_null() & pl.col("change_code").is_null())
+    if forward.height:
+        lines = forward.get_column(LINE).to_list()
+        raise MappingError(
+            f"{len(lines)} entr{'y is' if len(lines) == 1 else 'ies are'} neither a return (addenda 99) "
+            f"nor a notification of change (addenda 98), on line(s) {_lines(lines)}: a returns file "
+            "carries only those; is this an outbound debit file dropped into the returns folder?"
+        )
+
+
+def _refuse_repeats(frame: pl.DataFrame) -> None:
+    """The same return (same trace and original trace) twice in one file is refused: posting it
+    twice would be wrong and posting it once would hide the bank's mistake."""
+    import polars as pl
+
+    twice = frame.filter(pl.struct("trace", "original_trace").is_duplicated())
+    if twice.height:
+        lines = twice.get_column(LINE).to_list()
+        raise MappingError(
+            f"lines {_lines(lines)} carry the same return or notice twice (same trace and original "
+            "trace); a file may carry each once"
+        )
