@@ -3,6 +3,7 @@ addenda (indicator, count, sequence, trace), its batch (trace order, ODFI) and i
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 import polars as pl
@@ -122,7 +123,9 @@ def _each(
     severity: Literal["error", "warning"] = "error",
 ) -> None:
     """One problem per row of ``rows``; ``message`` is formatted with the row's columns."""
-    for row in rows.iter_rows(named=True):
+    named = {name for _, name, _, _ in string.Formatter().parse(message) if name}
+    wanted = sorted(named | {line, value or field})  # only what the message needs: rows can be wide
+    for row in rows.select(wanted).iter_rows(named=True):
         problems.append(
             Problem.of(
                 rule,

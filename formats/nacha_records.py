@@ -7,6 +7,7 @@ fields are checked column-wise afterwards (``formats.nacha_fields``). Every devi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from formats.nacha_layout import BLOCKING_FACTOR, PADDING, RECORD_LENGTH, RECORD_NAMES
@@ -84,7 +85,7 @@ def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bo
         raw = text.split("\n")
         if raw and raw[-1] == "":
             raw.pop()
-        cr = sum(1 for r in raw if r.endswith("\r"))
+        cr = sum(1 for r in raw if r.endswith("\r")) if "\r" in text else 0
         if cr:
             raw = [r[:-1] if r.endswith("\r") else r for r in raw]
             out.add(
@@ -95,6 +96,9 @@ def split(data: bytes, file: str, *, crlf: bool, unbroken: bool, short_lines: bo
                     warning=crlf,
                 )
             )
+    if set(map(len, raw)) == {RECORD_LENGTH}:  # the usual case: every record whole, none blank
+        out.records, out.lines = raw, list(range(1, len(raw) + 1))
+        return out
     for number, record in enumerate(raw, start=1):
         if record == "" or record.isspace():
             out.add(_problem("blank-line", "a blank line between records", line=number, value=record))
@@ -148,10 +152,65 @@ def _order_message(kind: str, prev: str, headers: int, in_batch: bool) -> str | 
     return f"{name} record cannot follow {RECORD_NAMES[prev]} record"
 
 
+# A file in order: header, batches of a header, entries each followed by its addenda, and a control;
+# then the file control (and 9-padding, checked apart).
+_IN_ORDER = re.compile(r"1(?:5(?:67*)+8)*9")
+
+
 def structure(out: Records, *, missing_padding: bool) -> None:
     """Check the record order (1, then batches of 5 6 [7...] ... 8, then 9, then 9-padding to a
     multiple of ten records) and give each record its batch and entry. Records outside a batch
     (or after the file control) belong to none, so they never change a batch's sums."""
+    if not _in_order(out):
+        _walk(out)
+    total = len(out.records)
+    if total % BLOCKING_FACTOR:
+        out.add(
+            _problem(
+                "padding",
+                f"{total} records is not a multiple of {BLOCKING_FACTOR}: the last block is not padded "
+                "with 9-records",
+                line=out.lines[-1],
+                value=total,
+                warning=missing_padding,
+            )
+        )
+
+
+def _in_order(out: Records) -> bool:
+    """The usual case, column-wise: when the record types read in order (and only 9-padding
+    follows the file control), give every record its batch and entry without a Python loop."""
+    import polars as pl
+
+    kinds = "".join([r[0] for r in out.records])
+    found = _IN_ORDER.match(kinds)
+    if found is None:
+        return False
+    end = found.end()
+    if out.records[end - 1] == PADDING or any(r != PADDING for r in out.records[end:]):
+        return False
+    if PADDING in out.records[:end]:
+        return False
+    k = pl.Series("kind", list(kinds[:end]) + ["P"] * (len(kinds) - end), dtype=pl.String)
+    frame = pl.DataFrame(k).with_columns(
+        pl.when(pl.col("kind").is_in(["5", "6", "7", "8"]))
+        .then((pl.col("kind") == "5").cum_sum() - 1)
+        .otherwise(-1)
+        .alias("batch"),
+        pl.when(pl.col("kind").is_in(["6", "7"]))
+        .then((pl.col("kind") == "6").cum_sum() - 1)
+        .otherwise(-1)
+        .alias("entry"),
+    )
+    out.kinds = k.to_list()
+    out.batch = frame.get_column("batch").to_list()
+    out.entry = frame.get_column("entry").to_list()
+    return True
+
+
+def _walk(out: Records) -> None:
+    """Record by record, for a file out of order: say where and why, and keep stray records out of
+    every batch."""
     prev = ""
     batch = entry = current = -1
     in_batch = closed = padded = False
@@ -219,18 +278,6 @@ def structure(out: Records, *, missing_padding: bool) -> None:
         out.add(_problem("record-order", "the file has no file header record", line=out.lines[0]))
     if not closed:
         out.add(_problem("record-order", "the file has no file control record", line=_last_line(out)))
-    total = len(out.records)
-    if total % BLOCKING_FACTOR:
-        out.add(
-            _problem(
-                "padding",
-                f"{total} records is not a multiple of {BLOCKING_FACTOR}: the last block is not padded "
-                "with 9-records",
-                line=out.lines[-1],
-                value=total,
-                warning=missing_padding,
-            )
-        )
 
 
 def _last_line(out: Records) -> int:

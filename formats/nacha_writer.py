@@ -44,7 +44,7 @@ class Entry:
     individual_id: str = ""
     individual_name: str = ""
     discretionary: str = ""
-    trace: str | None = None  # default: the batch's ODFI + a running sequence
+    trace: str | None = None  # default: the batch's ODFI + a sequence running through the file
     addenda: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -138,6 +138,7 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
         )
     ]
     file_count = file_hash = file_debit = file_credit = 0
+    issued: dict[str, int] = {}  # default trace sequences run on across batches: unique in the file
     for number, batch in enumerate(spec.batches, start=1):
         service_class = batch.service_class or _service_class(batch.entries)
         head = {
@@ -169,7 +170,9 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
                     f"NACHA routing of entry {sequence} in batch {number} has {len(e.routing)} characters, "
                     "not 9 (8 digits and a check digit)"
                 )
-            trace = e.trace or f"{batch.odfi}{sequence:07d}"
+            if e.trace is None:
+                issued[batch.odfi] = issued.get(batch.odfi, 0) + 1
+            trace = e.trace or f"{batch.odfi}{issued[batch.odfi]:07d}"
             lines.append(
                 record(
                     "6",

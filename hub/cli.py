@@ -322,7 +322,7 @@ def demo(
     config: ConfigOpt = Path("hub.yaml"),
     rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
 ) -> None:
-    """One full nightly cycle on the embedded default: sample uploads into inbox/, process, summary."""
+    """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
     from hub.sample import meter_reads_csv, write_demo_returns
 
     if not config.exists():
@@ -342,6 +342,8 @@ def demo(
         (ex.source_path / name).write_bytes(data)
     out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
+    if len(exchanges) > 1:
+        out.print("generated a bank's ACH return file in inbox/ach-returns")
     outcomes = _with_hub(config, False, lambda hub: hub.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 SENSITIVE_FIELDS = frozenset(
@@ -65,4 +65,15 @@ class Problem:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # by hand: dataclasses.asdict deep-copies every value, ~30 us a problem (26,000 warnings of a
+        # 200,000-entry return file cost a second)
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "line": self.line,
+            "field": self.field,
+            "value": self.value,
+            "level": self.level,
+            "positions": self.positions,
+            "severity": self.severity,
+        }

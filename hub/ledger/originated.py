@@ -52,7 +52,10 @@ class OriginatedEntries:
         found: dict[str, dict[str, Any]] = {}
         wanted = sorted(set(traces))
         with self.tx() as conn:
-            for start in range(0, len(wanted), 500):
+            if not wanted or conn.execute(select(o.id).limit(1)).first() is None:
+                return found  # the hub originated nothing (yet): no need to look
+            # chunks of 2,000 bound values: within SQLite's and PostgreSQL's limits, few round trips
+            for start in range(0, len(wanted), 2000):
                 rows = conn.execute(
                     select(
                         o.trace,
@@ -63,7 +66,7 @@ class OriginatedEntries:
                         o.amount_cents,
                         o.transaction_code,
                         o.effective_date,
-                    ).where(o.trace.in_(wanted[start : start + 500]))
+                    ).where(o.trace.in_(wanted[start : start + 2000]))
                 ).all()
                 for r in rows:
                     found[r.trace] = dict(r._mapping)

@@ -261,3 +261,9 @@ def test_the_writer_refuses_a_wrong_addenda_value() -> None:
         small_file(entry(26, 1, {"addenda_type": "99", "return_code": "R01", "original_rdfi": "123456789"}))
     with pytest.raises(MappingError, match="corrected_data"):
         small_file(entry(21, 0, {"addenda_type": "98", "change_code": "C01", "corrected_data": "1" * 30}))
+
+
+def test_default_trace_numbers_are_unique_across_the_batches_of_a_file() -> None:
+    found = read(valid_file())
+    traces = found.entries.get_column("trace").to_list()
+    assert len(found.batches) > 1 and len(traces) == len(set(traces))

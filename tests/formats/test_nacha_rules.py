@@ -118,7 +118,7 @@ CASES = [
     case(
         "05-entry-sequence",
         lambda: replace(V, 41, 88, 94, "0000003"),
-        *("addenda-sequence", 41, "88-94", "0000003", "should be 0000002"),
+        *("addenda-sequence", 41, "88-94", "0000003", "should be 0000014"),
     ),
     case(
         "return-code-R96",

@@ -1,0 +1,30 @@
+"""Problems: what the reports, the ledger and ``--json`` carry, with sensitive values masked."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from hub.problems import Problem
+
+
+def test_a_problem_as_a_dict_carries_every_field() -> None:
+    p = Problem.of(
+        "routing-check-digit",
+        "check digit 3 should be 2",
+        line=7,
+        field="check_digit",
+        value="3",
+        positions="12",
+        severity="warning",
+    )
+    assert p.to_dict() == asdict(p)
+    assert p.to_dict()["positions"] == "12" and p.to_dict()["severity"] == "warning"
+
+
+def test_sensitive_values_are_masked_and_long_ones_cut() -> None:
+    account = Problem.of("field-format", "bad", field="dfi_account", value="123456789012")
+    assert account.value == "********9012"
+    corrected = Problem.of("field-format", "bad", field="corrected_data", value="99887766554433")
+    assert corrected.value is not None and "99887766" not in corrected.value
+    long = Problem.of("field-format", "bad", field="name", value="x" * 500)
+    assert long.value is not None and len(long.value) == 201
