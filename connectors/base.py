@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from hub.config import Completion, Retry
+from hub.config_transport import Completion, Retry
 from hub.errors import ConnectorRetryable, RefusedName
 from hub.landing import Landed
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import paramiko
 
 from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
-from hub.config import Completion, SftpServer
+from hub.config_transport import Completion, SftpServer
 from hub.errors import (
     ConnectorFatal,
     ConnectorRetryable,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pydantic import Field, field_validator
 
 from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.nacha_layout import routing_ok_expr
 from hub.errors import ParseError
 from hub.problems import Problem, mask
 
@@ -38,7 +39,6 @@ FIELDS = (
 REQUIRED = FIELDS[:-1]
 ACCOUNT_TYPES = ("checking", "savings")
 PRINTABLE = r"^[\x20-\x7E]*$"  # what a NACHA alphanumeric field may hold
-WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7, 1)
 # field -> (NACHA field, width): the value must fit as it is
 NACHA_WIDTH = {
     "account": ("individual id", 15),
@@ -79,7 +79,6 @@ def _rules(opts: DebitExtractOptions, ctx: ReadContext) -> list[Rule]:
     col = pl.col
     today = ctx.now.astimezone(zoneinfo.ZoneInfo(ctx.timezone)).date()
     latest = today + timedelta(days=opts.max_days_ahead)
-    digits = [col("routing").str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
     amount = col("amount_cents").cast(pl.Int64, strict=False)
     when = col("effective_date").str.to_date("%Y-%m-%d", strict=False)
     rules: list[Rule] = [(f, "required", col(f).is_null(), f"{f} is required") for f in REQUIRED]
@@ -122,7 +121,7 @@ def _rules(opts: DebitExtractOptions, ctx: ReadContext) -> list[Rule]:
         (
             "routing",
             "routing_check_digit",
-            pl.sum_horizontal(digits) % 10 != 0,
+            col("routing").str.contains(r"^[0-9]{9}$") & ~routing_ok_expr(col("routing")),
             "the routing number's check digit is wrong (weights 3, 7, 1): mistyped, or not a bank",
         ),
         (

@@ -15,10 +15,10 @@ from formats.nacha_layout import (
     RETURN_CODES,
     TRANSACTION_CODES,
     ZERO_AMOUNT_CODES,
+    check_digit_expr,
 )
 from hub.problems import Problem
 
-_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7)
 SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
 _TC_RANGES = "21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56"
 ADDENDA_FIELDS = (
@@ -40,13 +40,12 @@ ADDENDA_FIELDS = (
 def entries(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per entry detail record with its fields, typed where the rules need numbers."""
     rows = cut(frame.filter(pl.col("kind") == "6").select("line", "rec", "batch", "entry"), ENTRY)
-    digits = [pl.col("rdfi").str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
     return rows.drop("rec").with_columns(
         pl.col("transaction_code").cast(pl.Int32, strict=False).alias("tc"),
         pl.col("amount").cast(pl.Int64, strict=False).alias("amount_cents"),
         pl.col("trace").cast(pl.Int64, strict=False).alias("trace_number"),
         pl.col("rdfi").cast(pl.Int64, strict=False).alias("rdfi_number"),
-        ((10 - pl.sum_horizontal(digits) % 10) % 10).cast(pl.String).alias("expected_check_digit"),
+        check_digit_expr(pl.col("rdfi")).cast(pl.String).alias("expected_check_digit"),
         (pl.col("rdfi") + pl.col("check_digit")).alias("routing"),
     )
 

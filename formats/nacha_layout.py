@@ -7,7 +7,10 @@ Positions are 1-based and inclusive, as in the NACHA Operating Rules. Kinds: ``N
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
 
 RECORD_LENGTH = 94
 BLOCKING_FACTOR = 10
@@ -303,10 +306,42 @@ def addenda_99_layout(return_code: str) -> dict[str, Field]:
     return ADDENDA_99
 
 
+ROUTING_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7, 1)  # ABA: the weighted sum of all nine digits is a multiple of 10
+
+
 def routing_check_digit(first8: str) -> int:
-    """ABA check digit: weights 3, 7, 1 repeating over the first eight digits."""
-    total = sum(int(d) * w for d, w in zip(first8, (3, 7, 1, 3, 7, 1, 3, 7), strict=True))
+    """ABA check digit of the first eight digits of a routing number."""
+    total = sum(int(d) * w for d, w in zip(first8, ROUTING_WEIGHTS[:8], strict=True))
     return (10 - total % 10) % 10
+
+
+def routing_ok(routing: str) -> bool:
+    """Nine ASCII digits with a right check digit."""
+    return (
+        len(routing) == 9
+        and routing.isascii()
+        and routing.isdigit()
+        and (routing_check_digit(routing[:8]) == int(routing[8]))
+    )
+
+
+def check_digit_expr(first8: pl.Expr) -> pl.Expr:
+    """``routing_check_digit`` column-wise (null where a digit is not one)."""
+    import polars as pl
+
+    digits = [
+        first8.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ROUTING_WEIGHTS[:8])
+    ]
+    return (10 - pl.sum_horizontal(digits) % 10) % 10
+
+
+def routing_ok_expr(routing: pl.Expr) -> pl.Expr:
+    """``routing_ok`` column-wise (False for null)."""
+    import polars as pl
+
+    last = routing.str.slice(8, 1).cast(pl.Int32, strict=False)
+    nine = routing.str.contains(r"^[0-9]{9}$").fill_null(False)
+    return nine & (check_digit_expr(routing.str.slice(0, 8)) == last).fill_null(False)
 
 
 def is_debit(transaction_code: int) -> bool:

@@ -16,20 +16,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from formats.nacha_layout import routing_ok
+
 if TYPE_CHECKING:
     from hub.config import ExchangeConfig, PathsConfig
 
 OUTBOUND_KINDS = frozenset({"ach-debits"})  # kinds whose exchange turns a CIS extract into a partner file
 NACHA_TEXT = r"^[\x20-\x7E]*$"  # NACHA alphanumeric fields: printable ASCII
 DEFAULT_FILE_NAME = "{exchange}-{created:%Y%m%d}-{modifier}-f{file_id}.ach"
-ROUTING_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7, 1)
-
-
-def routing_ok(routing: str) -> bool:
-    """Nine digits whose ABA checksum (weights 3, 7, 1 repeating) is a multiple of 10."""
-    if len(routing) != 9 or not routing.isdigit():
-        return False
-    return sum(int(d) * w for d, w in zip(routing, ROUTING_WEIGHTS, strict=True)) % 10 == 0
 
 
 def _file_name(template: str) -> str:

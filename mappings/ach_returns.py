@@ -27,6 +27,7 @@ from formats.nacha_layout import (
     DISHONORED_CODES,
     RETURN_CODES,
     TRANSACTION_CODES,
+    routing_ok_expr,
 )
 from hub.errors import MappingError
 from hub.transactions import AccountChangeNotice, PaymentReversal, columns_of
@@ -45,7 +46,6 @@ ORIGINATOR_NOTICES = frozenset({"C08", "C10", "C11", "C12", "C13", "C14"})
 ROUTING_AT = {"C02": 0, "C03": 0, "C07": 0}
 ACCOUNT_AT = {"C01": (0, 17), "C03": (12, 17), "C06": (0, 17), "C07": (9, 17)}
 TRANSACTION_CODE_AT = {"C05": 0, "C06": 20, "C07": 26}
-_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7, 1)
 
 
 class FollowUp(BaseModel):
@@ -99,14 +99,6 @@ def _reasons(*reasons: pl.Expr) -> pl.Expr:
 
     joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
     return pl.when(joined == "").then(None).otherwise(joined)
-
-
-def _routing_ok(col: pl.Expr) -> pl.Expr:
-    """Nine digits whose ABA checksum (weights 3, 7, 1) is a multiple of 10."""
-    import polars as pl
-
-    digits = [col.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
-    return col.str.contains(r"^[0-9]{9}$").fill_null(False) & (pl.sum_horizontal(digits) % 10 == 0)
 
 
 class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
@@ -313,7 +305,7 @@ class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
                 + described
                 + pl.lit(" corrects the utility's own origination, not the customer's bank details")
             ),
-            pl.when(routing.is_not_null() & ~_routing_ok(routing)).then(
+            pl.when(routing.is_not_null() & ~routing_ok_expr(routing)).then(
                 pl.lit("the corrected routing number is not 9 digits with a valid check digit")
             ),
             pl.when(code.is_in(list(ACCOUNT_AT)) & (account.fill_null("") == "")).then(

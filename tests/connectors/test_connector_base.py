@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import Item, Source, check_name, with_retries
 from connectors.local import FolderDestination, FolderSource
-from hub.config import Completion, Retry
+from hub.config_transport import Completion, Retry
 from hub.errors import ConnectorFatal, ConnectorRetryable, RefusedName
 from hub.landing import Landed, land_stream
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from connectors.sftp import SftpSource
-from hub.config import Completion, SftpServer, load_config
+from hub.config import load_config
+from hub.config_transport import Completion, SftpServer
 from hub.errors import StillChanging
 from tests.conftest import SshServer, Workdir, sftp_cycle, use_sftp
 
