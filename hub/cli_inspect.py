@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hub.cli_output import emit, err, out
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="the file's format, e.g. nacha")]
 InspectConfigOpt = Annotated[
@@ -60,37 +63,24 @@ def inspect_command(
         raise typer.Exit(1)
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100:,}.{cents % 100:02d}"
-
-
 def _show(path: Path, s: dict[str, Any]) -> None:
-    from rich.table import Table
-
+    """People's view of any summary: its figures, one table per list of records, then problems."""
     from hub.problems import Problem
     from hub.render import problems_table
 
     out.print(f"{path.name}: {s['format']}, {s.get('records', s.get('rows', 0))} records")
-    if s.get("batches"):
-        table = Table(title="Batches", title_justify="left")
-        for col in ("batch", "class", "company", "SEC", "entries", "debits", "credits"):
-            table.add_column(col, justify="right" if col in ("entries", "debits", "credits") else "left")
-        for b in s["batches"]:
-            table.add_row(
-                str(b["number"]),
-                b["service_class"],
-                b["company_id"],
-                b.get("sec_code", ""),
-                str(b["entries"]),
-                _money(b["debit_cents"]),
-                _money(b["credit_cents"]),
-            )
-        out.print(table)
-    if "entries" in s:
-        out.print(
-            f"entries {s['entries']}, returns {len(s['returns'])}, notifications of change {len(s['nocs'])}; "
-            f"debits {_money(s['debit_cents'])}, credits {_money(s['credit_cents'])}"
-        )
+    figures = [
+        f"{k.removesuffix('_cents')} {_figure(k, v)}"
+        for k, v in s.items()
+        if k not in ("format", "records") and _scalar(v)
+    ]
+    for name, value in s.items():
+        if name != "problems" and isinstance(value, list) and value and isinstance(value[0], dict):
+            out.print(_table(name, value))
+        elif name != "problems" and isinstance(value, list):
+            figures.append(f"{name} {len(value)}")
+    if figures:
+        out.print(", ".join(figures))
     problems = [
         Problem(
             **{k: p.get(k) for k in ("rule", "message", "line", "field", "value", "positions")},
@@ -102,3 +92,31 @@ def _show(path: Path, s: dict[str, Any]) -> None:
         out.print(problems_table(problems, limit=len(problems)))
     else:
         out.print("no problems")
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float)
+
+
+def _figure(name: str, value: object) -> str:
+    if name.endswith("_cents") and isinstance(value, int):
+        return f"{value // 100:,}.{value % 100:02d}" if value >= 0 else f"-{_figure(name, -value)}"
+    return "" if value is None else str(value)
+
+
+def _table(title: str, rows: list[dict[str, Any]]) -> Table:
+    """One row per record; nested lists are counted, money columns shown in units."""
+    from rich.table import Table
+
+    table = Table(title=title.replace("_", " ").capitalize(), title_justify="left")
+    columns = list(rows[0])
+    for col in columns:
+        table.add_column(col.removesuffix("_cents"), justify="right" if col.endswith("_cents") else "left")
+    for row in rows:
+        table.add_row(
+            *(
+                f"{len(row[c])} rows" if isinstance(row.get(c), list) else _figure(c, row.get(c))
+                for c in columns
+            )
+        )
+    return table
