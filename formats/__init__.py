@@ -11,6 +11,8 @@ _BUILTIN = {
     "meter-reads": "formats.meter_reads:MeterReadsFormat",
     "nacha": "formats.nacha:NachaFormat",
     "debit-extract": "formats.debit_extract:DebitExtractFormat",
+    "lockbox": "formats.lockbox:LockboxFormat",
+    "bai2": "formats.bai2:Bai2Format",
 }
 
 

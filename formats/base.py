@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from hub.background import in_background
+from hub.errors import ParseError
 from hub.problems import Problem
 
 if TYPE_CHECKING:
     import polars as pl
 
 LINE = "_line"  # column carrying each row's 1-based physical line number in the source file
+# What ``hub inspect --json`` shows of each problem (the issue's summary format).
+INSPECT_KEYS = ("line", "positions", "field", "value", "rule", "message", "severity")
 
 
 def preload(module: str) -> None:
@@ -31,6 +34,18 @@ def preload(module: str) -> None:
     work that releases the GIL, such as polars reading the file. A failure is left for the real
     import to raise where the module is used (the future is dropped)."""
     in_background(lambda: importlib.import_module(module), f"preload {module}")
+
+
+def inspected(problems: list[Problem]) -> list[dict[str, Any]]:
+    """Problems as ``hub inspect --json`` prints them."""
+    return [{k: p.to_dict()[k] for k in INSPECT_KEYS} for p in problems]
+
+
+def unreadable(exc: ParseError, **empty: Any) -> dict[str, Any]:
+    """The summary of a file that cannot be read at all: the format's empty figures and the one
+    problem that stopped it, so ``hub inspect`` still says where and why."""
+    problem = Problem.of(exc.rule, exc.detail, line=exc.position.line, value=exc.value, level="file")
+    return {**empty, "problems": inspected([problem])}
 
 
 class FormatOptions(BaseModel):

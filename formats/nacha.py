@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
 from formats.nacha_layout import CHANGE_CODES, RETURN_CODES
+from hub.errors import ParseError
 from hub.problems import Problem, mask
 
 if TYPE_CHECKING:
@@ -98,13 +99,7 @@ class NachaFile:
             ],
             "debit_cents": self.debit_cents,
             "credit_cents": self.credit_cents,
-            "problems": [
-                {
-                    k: p.to_dict()[k]
-                    for k in ("line", "positions", "field", "value", "rule", "message", "severity")
-                }
-                for p in self.problems
-            ],
+            "problems": inspected(self.problems),
         }
 
 
@@ -226,31 +221,20 @@ class NachaFormat(Format[NachaOptions]):
         return Parsed(found.entries, found.problems, facts={"nacha": found}, count=found.entries.height)
 
     def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
-        from hub.errors import ParseError
-
         try:
             return read_nacha(data, ctx.file, self.options).summary()
         except ParseError as exc:
-            problem = {
-                "line": exc.position.line,
-                "positions": None,
-                "field": None,
-                "value": exc.value,
-                "rule": exc.rule,
-                "message": exc.detail,
-                "severity": "error",
-            }
-            return {
-                "format": "nacha",
-                "records": 0,
-                "batches": [],
-                "entries": 0,
-                "returns": [],
-                "nocs": [],
-                "debit_cents": 0,
-                "credit_cents": 0,
-                "problems": [problem],
-            }
+            return unreadable(
+                exc,
+                format="nacha",
+                records=0,
+                batches=[],
+                entries=0,
+                returns=[],
+                nocs=[],
+                debit_cents=0,
+                credit_cents=0,
+            )
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Entries whose own record or any of its addenda has an error are rejected; the rest pass."""

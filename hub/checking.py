@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -46,6 +46,8 @@ def check_bytes(
     progress: Callable[[str, str], None],
     mark: Callable[..., None] = lambda state, **values: None,
     originals: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None,
+    accounts: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None,
+    lockbox_payments: Callable[[Sequence[str], date, date], list[dict[str, Any]]] | None = None,
 ) -> Checked:
     """Parse, validate and map one file's bytes for exchange ``ex``. ``mark(state, **values)`` records
     each state reached (parsed, validated, mapped) in the ledger; ``progress(name, stage)`` shows it."""
@@ -68,7 +70,9 @@ def check_bytes(
     progress(name, "validating")
     checking = fmt.check(parsed, ctx)
     mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
-    map_ctx = MapContext(source_file=name, originals=originals)
+    map_ctx = MapContext(
+        source_file=name, originals=originals, accounts=accounts, lockbox_payments=lockbox_payments
+    )
     early = map_early(mapping, checking.typed, map_ctx)  # while the format's rules run
     validated = checking.result()
     mark("validated")
@@ -89,7 +93,11 @@ def check_bytes(
             file_level=True,
         )
     mark("mapped")
-    return Checked(validated, tables, validated.problems, file_level=False)
+    notes = mapping.notes(validated.table, map_ctx)
+    problems = (
+        sorted([*validated.problems, *notes], key=lambda p: p.line or 0) if notes else validated.problems
+    )
+    return Checked(validated, tables, problems, file_level=False)
 
 
 def map_early(

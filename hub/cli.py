@@ -21,6 +21,8 @@ from typer.exceptions import TyperException
 from hub.background import in_background
 from hub.cli_inspect import inspect_command
 from hub.cli_output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli_reconcile import reconcile_command
+from hub.cli_reference import reference_app
 from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
 from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 from hub.landing import Landed, land_in_background
@@ -44,6 +46,8 @@ app = typer.Typer(
 
 
 app.command("inspect")(inspect_command)
+app.command("reconcile")(reconcile_command)
+app.add_typer(reference_app, name="reference")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -204,7 +208,8 @@ def run(
 
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
-    """Every exchange: last run, next run, last file, and whether its expected file is overdue."""
+    """Every exchange: last run, next run, last file, whether its expected file is overdue and
+    whether a recent deposit date does not reconcile (either: exit 1)."""
     from hub.ledger import Ledger
     from hub.status import exchange_status
 
@@ -218,7 +223,7 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
         emit(rows)
     else:
         render().status_table(out, rows)
-    if any(r["overdue"] for r in rows):
+    if any(r["overdue"] or r.get("unreconciled") for r in rows):
         raise typer.Exit(1)
 
 
@@ -323,24 +328,15 @@ def demo(
     rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
 ) -> None:
     """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
-    from hub.sample import meter_reads_csv, write_demo_returns
+    from hub.sample import write_demo_returns, write_demo_uploads
 
     if not config.exists():
         config.write_text(DEFAULT_CONFIG, encoding="utf-8")
         out.print(f"wrote the default configuration to {config}")
     settings = _settings(config)
     ex = settings.exchange("meter-reads")
-    ex.source_path.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    good = meter_reads_csv(rows, seed=int(stamp) % 9973)
-    files = {
-        f"{stamp}-1-route-north.csv": good,
-        f"{stamp}-2-route-south.csv": meter_reads_csv(rows, bad=8, seed=int(stamp) % 9973 + 1),
-        f"{stamp}-3-route-north-resent.csv": good,
-    }
-    for name, data in files.items():
-        (ex.source_path / name).write_bytes(data)
-    out.print(f"generated {len(files)} sample uploads in {ex.source_path}")
+    out.print(f"generated {write_demo_uploads(settings, stamp, rows)} sample uploads in {ex.source_path}")
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")

@@ -166,4 +166,77 @@ exchanges:
       # routing, dfi_account, account_type, amount_cents, effective_date):
       # columns: {payment_id: PaymentNo, amount_cents: AmountCents}
       max_days_ahead: 30          # latest effective_date accepted
+
+  # The bank's lockbox transmission (checks mailed to the utility's lockbox) -> CIS Payment (one per
+  # check; doubtful ones in suspense with a reason) and DepositControl (one per batch); the lockbox
+  # side of each deposit is kept for `hub reconcile --date D` against the bank's BAI2 report.
+  lockbox:
+    kind: lockbox-payments
+    source:
+      type: folder
+      path: inbox/lockbox
+      pattern: "*"                # every complete file; one that is not a lockbox file is rejected
+      post_action: archive
+      completion:
+        rule: rename
+    # schedule: {cron: "30 5 * * 1-5", timezone: America/Chicago}
+    # expected: {by: "06:00", days: [mon, tue, wed, thu, fri]}
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    row_policy: reject-file         # money: a bad check rejects the file unless you choose otherwise
+    format_options:
+      # The bank's layout (record positions, 1-based inclusive); the defaults are the BAI lockbox
+      # style of FORMATS.md. Change only what your bank does differently, e.g.:
+      # header: {destination: [4, 13], origin: [14, 23], file_date: [24, 29], file_time: [30, 33]}
+      # lockbox_header: {batch: [2, 4], lockbox: [8, 14], deposit_date: [15, 20]}
+      # detail: {batch: [2, 4], item: [5, 7], amount: [8, 17], check_number: [37, 46],
+      #          check_date: [47, 52], remitter_name: [53, 82], free_data_start: 83}
+      # batch_total: {count: [21, 23], amount: [24, 33]}
+      # lockbox_total: {count: [21, 24], amount: [25, 34]}
+      max_record_length: 104
+      date_format: "%y%m%d"         # deposit and file dates
+      check_date_format: "%m%d%y"   # the check's date
+      # Where the utility account number sits (the scanline) and its check-digit rule (luhn | mod11):
+      account: {record: detail, start: 83, end: 92, check_digit: luhn}
+      # or in an overflow record: {record: overflow, overflow_type: "6", start: 12, end: 21, ...}
+    mapping_options:
+      bank: "0099999991"            # the bank's id in idempotency keys (its origin); set it once
+      require_check_digit: true     # the account must carry a check digit the format verifies
+      ambiguity_check: true         # another CIS account in the remittance data -> suspense
+      candidate_min_digits: 6
+      # No CIS accounts extract ever loaded (hub reference load accounts): reject the file, or
+      # deliver every check to suspense ("no CIS accounts loaded"):
+      without_accounts: reject
+
+  # Inbound: the bank's BAI2 balance and transaction report -> BankDeposit (lockbox deposit credits,
+  # the bank's side of the deposit reconciliation, recorded in the ledger) and PaymentReversal
+  # (deposited items returned, matched to the lockbox payment by check number or flagged for review).
+  bai2:
+    kind: bai2-deposits
+    source:
+      type: folder
+      path: inbox/bai2
+      pattern: "*"                  # every complete file; one that is not BAI2 is rejected
+      post_action: archive
+      completion:
+        rule: rename
+    # schedule: {cron: "0 7 * * 1-5", timezone: America/Chicago}
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    row_policy: reject-file         # money: a bad record rejects the report
+    format_options:
+      unknown_type_codes: warn      # type codes not in the BAI2 table: warn | reject
+    mapping_options:
+      # The bank accounts the lockbox deposits are credited to, each with its lockbox number (as the
+      # lockbox files carry it); details of other accounts are not posted:
+      lockbox_accounts: {}
+      # lockbox_accounts: {"1234567890": "0012345"}
+      deposit_codes: ["115", "118"]   # each its own BankDeposit: deposit and adjustment credits
+      item_codes: ["116"]             # counted into the day's single 115 deposit as its items
+      return_codes: ["555"]           # deposited items returned -> PaymentReversal (tender check)
+      deposit_date: as_of            # as_of (the report's date) | value_date (funds type V)
+      match_days: 90                 # how far back a returned check's payment is looked for
+      returned_item_fee_cents: 0
 """

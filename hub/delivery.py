@@ -9,6 +9,7 @@ only temporary files (removed by ``recover``); a crash after it leaves a recorde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy import Connection
 
 from formats import cis_batch
 from formats.base import LINE
 from hub.errors import AlreadyDelivered
 from hub.ledger import Ledger, pack_keys
+
+Recorder = Callable[[Connection, dict[str, pl.DataFrame]], None]
 
 
 @dataclass
@@ -44,8 +48,11 @@ def deliver(
     run_id: int,
     tables: dict[str, pl.DataFrame],
     meta: dict[str, Any],
+    record: Recorder | None = None,
 ) -> DeliveryResult:
-    """Deliver the transactions whose keys the ledger does not hold yet."""
+    """Deliver the transactions whose keys the ledger does not hold yet. ``record(conn, delivered)``
+    writes what the ledger keeps about the delivered rows (e.g. deposits for reconciliation) in
+    the same transaction as the batch, so it is there exactly when the batch is."""
     stamp = datetime.now(UTC)
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
     staged: cis_batch.StagedBatch | None = None
@@ -85,6 +92,8 @@ def deliver(
                 control_sha256=staged.control_sha256,
                 keys=keys,
             )
+            if record is not None:
+                record(conn, fresh)
     except BaseException:
         if staged is not None:
             cis_batch.discard(staged.moves)

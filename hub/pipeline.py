@@ -26,6 +26,7 @@ from hub.origination import Origination
 from hub.outcome import Outcome, log_outcome
 from hub.problems import Problem
 from hub.report import write_reports
+from mappings import get_mapping
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -241,17 +242,22 @@ class Hub(Intake, Origination):
         if checked.errors and policy == "reject-file":
             return self._reject(record, run_id, outcome, checked.problems, file_level=False)
         self.progress(record.name, "delivering")
+        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
+        file_id = record.id
         result = deliver(
             self.ledger,
             exchange=ex.name,
             folder=ex.destination_path,
-            file_id=record.id,
+            file_id=file_id,
             run_id=run_id,
             tables=checked.tables,
             meta={
                 "exchange": ex.name,
                 "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
             },
+            record=lambda conn, fresh: mapping.record(
+                self.ledger, conn, fresh, exchange=ex.name, file_id=file_id
+            ),
         )
         return self._delivered(record, run_id, outcome, result, checked.problems)
 
@@ -268,6 +274,9 @@ class Hub(Intake, Origination):
             progress=self.progress,
             mark=mark,
             originals=self.ledger.originated,
+            # None when no accounts extract was ever loaded: "no reference data", not "unknown account"
+            accounts=self.ledger.reference_accounts if self.ledger.reference_loaded("accounts") else None,
+            lockbox_payments=self.ledger.lockbox_payments,
         )
 
     @staticmethod

@@ -206,3 +206,5 @@ def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
             expected,
         )
     console.print(table)
+    for day in sorted({d for r in rows for d in r.get("unreconciled", [])}):
+        console.print(f"[bold red]ALERT[/] deposits of {day} do not reconcile: hub reconcile --date {day}")

@@ -233,6 +233,22 @@ def demo_ach_returns(now: datetime | None = None, *, seed: int = 1) -> bytes:
     return ach_returns_nacha(items, created=now)
 
 
+def write_demo_uploads(settings: Settings, stamp: str, rows: int) -> int:
+    """``hub demo``: three route uploads into the meter-reads drop folder -- a clean one, one with
+    eight bad rows, and the clean one sent again under another name; returns how many."""
+    ex = settings.exchange("meter-reads")
+    ex.source_path.mkdir(parents=True, exist_ok=True)
+    good = meter_reads_csv(rows, seed=int(stamp) % 9973)
+    files = {
+        f"{stamp}-1-route-north.csv": good,
+        f"{stamp}-2-route-south.csv": meter_reads_csv(rows, bad=8, seed=int(stamp) % 9973 + 1),
+        f"{stamp}-3-route-north-resent.csv": good,
+    }
+    for name, data in files.items():
+        (ex.source_path / name).write_bytes(data)
+    return len(files)
+
+
 def write_demo_returns(settings: Settings, stamp: str) -> list[str]:
     """``hub demo``: a day's returns into the ach-returns drop folder, when that exchange is
     configured; returns the exchanges to cycle besides meter-reads."""
@@ -242,3 +258,65 @@ def write_demo_returns(settings: Settings, stamp: str) -> list[str]:
     ex.source_path.mkdir(parents=True, exist_ok=True)
     (ex.source_path / f"{stamp}-returns.ach").write_bytes(demo_ach_returns(seed=int(stamp) % 9973))
     return [ex.name]
+
+
+# -- CIS reference extracts -------------------------------------------------------------------------
+
+SURNAMES = ("DOE", "ROE", "GARCIA", "SMITH", "NGUYEN", "JOHNSON", "PATEL", "BROWN", "LOPEZ", "KIM", "OKAFOR")
+GIVEN_NAMES = ("JANE", "JOHN", "MARIA", "DAVID", "LINDA", "JAMES", "ANA", "WEI", "FATIMA", "ROBERT")
+STREETS = (
+    "OAK ST",
+    "MAPLE AVE",
+    "RIVER RD",
+    "HILL DR",
+    "1ST ST",
+    "PINE LN",
+    "LAKE BLVD",
+    "ELM CT",
+    "MAIN ST",
+)
+
+
+def _pick(i: int, salt: int, modulus: int) -> int:
+    """``_mix`` for one row."""
+    return (i * 2_654_435_761 + salt * 97_531) % 4_294_967_291 // 1009 % modulus
+
+
+def sample_account(i: int, seed: int = 1) -> str:
+    """The account number of row ``i`` of ``meter_reads_csv(..., seed=seed)``."""
+    return f"{1_000_000 + i * 7 + seed:010d}"
+
+
+def accounts_csv(rows: int = 1000, *, seed: int = 1) -> bytes:
+    """A CIS accounts extract holding the accounts of ``meter_reads_csv(rows, seed=seed)``: mostly
+    active, about 1 % closed, 1 % final-billed and 0.5 % inactive; names quoted with their comma."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(("account", "name", "service_address", "status"))
+    for i in range(rows):
+        pick = _pick(i, seed + 11, 1000)
+        status = "closed" if pick < 10 else "final" if pick < 20 else "inactive" if pick < 25 else "active"
+        name = (
+            f"{SURNAMES[_pick(i, seed + 12, len(SURNAMES))]}, {GIVEN_NAMES[_pick(i, seed, len(GIVEN_NAMES))]}"
+        )
+        writer.writerow((sample_account(i, seed), name, _address(i, seed), status))
+    return buf.getvalue().encode()
+
+
+def meters_csv(rows: int = 1000, *, seed: int = 1) -> bytes:
+    """A CIS meters extract for the meters of ``meter_reads_csv(rows, seed=seed)``, each on its
+    account's service address; about 1 % removed (no account)."""
+    lines = ["meter,account,service_address,status"]
+    for i in range(rows):
+        removed = _pick(i, seed + 13, 100) == 0
+        account = "" if removed else sample_account(i, seed)
+        status = "removed" if removed else "active"
+        lines.append(f"M{5_000_000 + i},{account},{_address(i, seed)},{status}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _address(i: int, seed: int) -> str:
+    return f"{100 + _pick(i, seed + 14, 9800)} {STREETS[_pick(i, seed + 15, len(STREETS))]}"

@@ -1,5 +1,7 @@
 """What ``hub status`` shows for each exchange: its last run, its next run, its last file, and
-whether the partner's file is overdue by the exchange's expected-file calendar.
+whether the partner's file is overdue by the exchange's expected-file calendar, and the recent deposit
+dates whose lockbox and bank sides do not reconcile (``unreconciled``, on the exchanges that recorded
+them; ``hub reconcile --date D`` tells why).
 
 The calendar: a file is due by ``expected.by`` (local time) on ``expected.days`` except holidays; a
 due day past its time with no file landed that (local) day is overdue.
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from hub.config import WEEKDAYS, Exchange, Expected, Settings
 from hub.ledger import FileRecord, Ledger
+from hub.reconcile import recent_differences
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
     """One entry per exchange, for ``hub status`` (``--json``) and the service's overdue alerts."""
     now = now or datetime.now(UTC)
     zone = settings.config.timezone
+    unmatched = recent_differences(ledger)  # deposit dates whose lockbox and bank sides differ
     rows = []
     for name, ex in settings.exchanges.items():
         run = ledger.last_run(name)
@@ -101,6 +105,7 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
                 "last_file": None if last is None else _file_summary(last),
                 "due_at": due.due_at.isoformat() if due.due_at else None,
                 "overdue": due.overdue,
+                "unreconciled": [r["deposit_date"] for r in unmatched if name in r["exchanges"]],
             }
         )
     return rows

@@ -97,6 +97,10 @@ class PaymentReversal(CisTransaction):
     date_of_death: date | None = None  # R14/R15
     review: bool = False
     review_reason: str | None = None
+    # "check": a lockbox check the bank returned unpaid (BAI2 555); return_code is then the BAI2 type
+    # code, original_trace the check number, return_trace the bank reference, original_payment_id
+    # the lockbox payment's key when matched, routing/dfi_account blank.
+    tender: Literal["ach", "check"] = "ach"
 
 
 class AccountChangeNotice(CisTransaction):
@@ -124,8 +128,72 @@ class AccountChangeNotice(CisTransaction):
     review_reason: str | None = None
 
 
+class Payment(CisTransaction):
+    """A customer's check from the bank's lockbox. ``suspense`` holds it in the CIS's suspense
+    account with a ``suspense_reason`` (account missing, mistyped, unknown, not active or ambiguous):
+    never dropped, never applied to a guessed account. ``account`` is blank for suspense;
+    ``remitted_account`` is the number as the remittance data carried it, for the clerk."""
+
+    txn_type: ClassVar[str] = "Payment"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
+
+    tender: Literal["check"] = "check"
+    amount_cents: int = Field(ge=0)
+    check_number: str | None = None
+    remitter_name: str | None = None
+    deposit_date: date
+    lockbox: str
+    batch: str
+    item: str
+    account: str  # the CIS account the payment posts to; blank when in suspense
+    remitted_account: str  # the account number in the remittance data (blank when none)
+    suspense: bool = False
+    suspense_reason: str | None = None
+
+
+class DepositControl(CisTransaction):
+    """One lockbox batch's deposit control: its count and amount equal the sum of the batch's
+    ``Payment`` rows in the same CIS batch, so the CIS balances the deposit before posting."""
+
+    txn_type: ClassVar[str] = "DepositControl"
+    total_fields: ClassVar[tuple[str, ...]] = ("count", "amount_cents")
+
+    lockbox: str
+    deposit_date: date
+    batch: str
+    count: int = Field(ge=0)
+    amount_cents: int = Field(ge=0)
+
+
+class BankDeposit(CisTransaction):
+    """A lockbox deposit credit as the bank reports it (BAI2 115, or an 118 adjustment): the bank's
+    side of the deposit reconciliation against the lockbox file's payments."""
+
+    txn_type: ClassVar[str] = "BankDeposit"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
+
+    lockbox: str
+    deposit_date: date  # the report group's as-of date (or the value date, by option)
+    amount_cents: int = Field(ge=0)
+    items: int = Field(0, ge=0)  # checks in the deposit when the report lists them (116), else 0
+    type_code: str  # the BAI2 type code (115 deposit, 118 adjustment)
+    bai2_account: str  # the bank account the report credits
+    bank_ref: str | None = None
+    customer_ref: str | None = None
+    text: str | None = None
+
+
 TRANSACTION_TYPES: dict[str, type[CisTransaction]] = {
-    m.txn_type: m for m in (MeterRead, ReadException, PaymentReversal, AccountChangeNotice)
+    m.txn_type: m
+    for m in (
+        MeterRead,
+        ReadException,
+        PaymentReversal,
+        AccountChangeNotice,
+        Payment,
+        DepositControl,
+        BankDeposit,
+    )
 }
 
 

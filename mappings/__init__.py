@@ -11,6 +11,8 @@ _BUILTIN = {
     "meter-reads": "mappings.meter_reads:MeterReadsMapping",
     "ach-returns": "mappings.ach_returns:AchReturnsMapping",
     "ach-debits": "mappings.ach_debits:AchDebitsMapping",
+    "bai2-deposits": "mappings.bai2_deposits:Bai2DepositsMapping",
+    "lockbox-payments": "mappings.lockbox_payments:LockboxPaymentsMapping",
 }
 
 

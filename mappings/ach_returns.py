@@ -272,6 +272,7 @@ class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
                     "idempotency_key"
                 ),
                 pl.col(LINE).alias("source_line"),
+                pl.lit("ach").alias("tender"),
             )
             .select(*columns_of(PaymentReversal), LINE)
             .collect()

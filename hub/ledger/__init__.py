@@ -22,7 +22,10 @@ from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
+from hub.ledger.deposits import Deposits
 from hub.ledger.originated import OriginatedEntries
+from hub.ledger.payments_lookup import PaymentsLookup
+from hub.ledger.reference import ReferenceData
 from hub.problems import Problem
 
 FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
@@ -79,7 +82,7 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-class Ledger(DeliveredBatches, OriginatedEntries):
+class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine) -> None:

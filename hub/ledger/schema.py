@@ -16,9 +16,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0004"
 
 metadata = MetaData()
 
@@ -126,6 +127,74 @@ originated_entries = Table(
     Column("transaction_code", Integer, nullable=False),
     Column("effective_date", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# CIS reference data (accounts, meters): one row per load of an extract, kept for audit; the rows of
+# the last few loads (``hub.ledger.reference.KEEP_LOADS``); and a pointer per kind to its current load,
+# switched in the load's own transaction, so readers see the old set or the new one, never half.
+reference_loads = Table(
+    "reference_loads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("replaces", Integer, ForeignKey("reference_loads.id")),
+    Column("pruned_at", DateTime(timezone=True)),
+    Index("ix_reference_loads_kind", "kind", "id"),
+)
+
+reference_current = Table(
+    "reference_current",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("load_id", Integer, ForeignKey("reference_loads.id"), nullable=False),
+)
+
+# Keyed by (load, number), without a foreign key and (on SQLite) without a rowid: hundreds of
+# thousands of rows go in per load, sorted, in one transaction.
+reference_accounts = Table(
+    "reference_accounts",
+    metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=False),
+    Column("number", String(64), primary_key=True),
+    Column("name", Text),
+    Column("service_address", Text),
+    Column("status", String(16), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+reference_meters = Table(
+    "reference_meters",
+    metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=False),
+    Column("meter", String(64), primary_key=True),
+    Column("account", String(64)),
+    Column("service_address", Text),
+    Column("status", String(16), nullable=False),
+    Index("ix_reference_meters_account", "load_id", "account"),
+    sqlite_with_rowid=False,
+)
+
+# Deposits per date and lockbox, both sides of the reconciliation (hub/ledger/deposits.py).
+deposits = Table(
+    "deposits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("side", String(8), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("deposit_date", Date, nullable=False),
+    Column("lockbox", String(32), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("reference", String(255)),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("side", "key", name="uq_deposits_side_key"),
+    Index("ix_deposits_date", "deposit_date", "lockbox"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

@@ -79,10 +79,11 @@ def files(draw: st.DrawFn) -> tuple[list[Batch], bytes]:
 
 def money(found: NachaFile) -> dict[str, Any]:
     """What must not change silently: each entry's batch, side and amount; each batch's counts,
-    hash and totals; the file's totals."""
+    hash and totals; the file's totals. A zero-amount entry (a prenote) moves no money, so its side
+    is not compared: a credit prenote turned into a debit prenote breaks no rule a reader can check."""
     rows = found.entries.select("batch", "tc", "amount_cents").iter_rows()
     return {
-        "entries": [(b, None if tc is None else tc % 10 >= 5, cents) for b, tc, cents in rows],
+        "entries": [(b, None if tc is None or not cents else tc % 10 >= 5, cents) for b, tc, cents in rows],
         "batches": [
             (b.entries, b.addenda, b.entry_hash, b.debit_cents, b.credit_cents) for b in found.batches
         ],

@@ -1,0 +1,147 @@
+"""``hub reference``: load the CIS's reference extracts (accounts, meters) into the ledger, where
+mappings check that an account exists and is active, and say which extract is loaded and since when.
+
+Exit codes as for every ``hub`` command: 0 done; 1 the extract was refused (nothing loaded, the
+current load stays); 2 usage or configuration error; 3 retry (ledger busy).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hub.cli_output import emit, out
+
+reference_app = typer.Typer(
+    no_args_is_help=True,
+    help="CIS reference data (accounts, meters) that mappings check partner files against.",
+)
+
+KindArg = Annotated[str, typer.Argument(metavar="KIND", help="accounts | meters")]
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+SHOWN_PROBLEMS = 50
+
+
+def _kind(kind: str) -> str:
+    from hub.reference import HEADERS
+
+    if kind not in HEADERS:
+        raise typer.BadParameter(f"{kind!r} is not one of {', '.join(HEADERS)}", param_hint="KIND")
+    return kind
+
+
+@reference_app.command("load")
+def load(
+    kind: KindArg,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="the CIS extract (CSV)")],
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a CIS extract and make it the current reference data, replacing the previous load in
+    one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
+    from hub.config import load_config
+    from hub.errors import UsageError
+    from hub.ledger import Ledger
+    from hub.reference import load_extract, read_extract
+
+    kind = _kind(kind)
+    settings = load_config(config)
+    try:
+        extract = read_extract(kind, path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    ledger = Ledger.open(settings.ledger_url())
+    try:
+        result = load_extract(ledger, extract)
+    finally:
+        ledger.close()
+    if json_out:
+        emit(result)
+    else:
+        _show_load(result)
+    if not result["loaded"]:
+        raise typer.Exit(1)
+
+
+def _show_load(result: dict[str, Any]) -> None:
+    kind, name = result["kind"], result["file"]
+    if result["loaded"]:
+        replaced = "" if result["replaced"] is None else f", replacing load {result['replaced']}"
+        out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
+        out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
+        return
+    from hub.problems import Problem
+    from hub.render import problems_table
+
+    current = result["current_load"]
+    keeps = "no current load" if current is None else f"load {current} stays current"
+    out.print(
+        f"[red]refused[/red] {name} ({kind}): {result['problem_count']} problems; nothing loaded, {keeps}"
+    )
+    problems = [Problem(**p) for p in result["problems"]]
+    out.print(problems_table(problems, SHOWN_PROBLEMS))
+    if result["problem_count"] > SHOWN_PROBLEMS:
+        out.print(f"... and {result['problem_count'] - SHOWN_PROBLEMS} more problems (see --json)")
+
+
+@reference_app.command("status")
+def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
+    """Each kind's current load: the file, its sha256, rows and when it was loaded."""
+    from hub.config import load_config
+    from hub.ledger import Ledger
+
+    ledger = Ledger.open(load_config(config).ledger_url())
+    try:
+        rows = ledger.reference_status()
+    finally:
+        ledger.close()
+    if json_out:
+        emit(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title="Reference data", title_justify="left")
+    for col in ("kind", "load", "file", "rows", "loaded at", "age", "sha256"):
+        table.add_column(col)
+    now = datetime.now(UTC)
+    for r in rows:
+        if not r["loaded"]:
+            table.add_row(r["kind"], "", "[yellow]never loaded[/]", "", "", "", "")
+            continue
+        table.add_row(
+            r["kind"],
+            str(r["load_id"]),
+            r["file"],
+            str(r["rows"]),
+            r["loaded_at"].isoformat(timespec="seconds"),
+            _age(now - r["loaded_at"]),
+            r["sha256"][:12],
+        )
+    out.print(table)
+
+
+def _age(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return (
+        f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.0f} days"
+    )
+
+
+@reference_app.command("sample")
+def sample(
+    kind: KindArg,
+    path: Annotated[Path, typer.Argument(metavar="PATH")],
+    rows: Annotated[int, typer.Option(min=1)] = 1000,
+    seed: int = 1,
+) -> None:
+    """Write a generated CIS extract (the accounts or meters of `hub sample`'s uploads of that seed)."""
+    from hub.sample import accounts_csv, meters_csv
+
+    data = accounts_csv(rows, seed=seed) if _kind(kind) == "accounts" else meters_csv(rows, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    out.print(f"wrote {path}: {rows} {kind}")

@@ -1,0 +1,254 @@
+"""Bank lockbox transmissions -> CIS ``Payment`` (one per check) and ``DepositControl`` (one per batch).
+
+The utility account is the one the reader cut from the remittance data at the configured position,
+with its check-digit flag (``formats.lockbox_accounts``). A check is delivered to the CIS's suspense,
+with the first reason that applies, never dropped and never applied to a guessed account, when:
+
+- no CIS accounts extract was ever loaded (only with ``without_accounts: suspense``; by default the
+  file is rejected instead, so no payment posts to an account nobody checked: load the extract,
+  then ``hub reprocess``);
+- the account number is blank or missing;
+- it fails its check digit (mistyped);
+- it is ambiguous: the remittance data names another number that is itself a CIS account, besides
+  the one at the account position (e.g. a customer paying two bills with one check);
+- the CIS does not know it, or it is not active (closed, final ...).
+
+Keys: ``L|<bank>|<lockbox>|<deposit date>|<batch>|<item>`` and ``D|<bank>|<lockbox>|<deposit date>|
+<batch>``, so the same checks resent in another file post nothing twice. ``record`` keeps the lockbox
+side of each delivered payment in the ledger for ``hub reconcile``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from formats.base import LINE
+from hub.errors import MappingError
+from hub.transactions import DepositControl, Payment, columns_of
+from mappings.base import MapContext, Mapping, MappingOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy import Connection
+
+    from hub.ledger import Ledger
+
+NO_ACCOUNTS = "no CIS accounts loaded"
+BLANK = "no utility account number in the remittance data"
+CHECK_DIGIT = "the account number fails its check digit (mistyped)"
+AMBIGUOUS = "ambiguous: the remittance data names another CIS account besides the one at the account position"
+UNKNOWN = "account not found in the CIS"
+
+
+class LockboxPaymentsMappingOptions(MappingOptions):
+    """Options of the ``lockbox-payments`` mapping (``mapping_options`` in hub.yaml)."""
+
+    # The bank's id in the idempotency keys (e.g. its routing number). Changing it makes a resent
+    # file post again: set it once.
+    bank: str = Field("bank", min_length=1, max_length=20, pattern=r"^[A-Za-z0-9-]+$")
+    # A check whose account number has no check-digit verdict (the format names no rule) would post
+    # unverified: with this on, the format must name a rule (checked with the configuration).
+    require_check_digit: bool = True
+    # Look for other CIS accounts in the remittance data (digit runs at least this long).
+    ambiguity_check: bool = True
+    candidate_min_digits: int = Field(6, ge=2, le=30)
+    # No accounts extract ever loaded: reject the file (default) or deliver every check to suspense.
+    without_accounts: Literal["reject", "suspense"] = "reject"
+
+
+class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
+    kind = "lockbox-payments"
+    default_format = "lockbox"
+    options_model = LockboxPaymentsMappingOptions
+    needs_ledger = True
+
+    @classmethod
+    def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
+        assert isinstance(options, LockboxPaymentsMappingOptions)
+        account = getattr(format_options, "account", None)
+        if account is None:
+            return ["format_options.account: lockbox-payments needs where the utility account number sits"]
+        if options.require_check_digit and account.check_digit is None:
+            return [
+                "format_options.account.check_digit: mapping_options.require_check_digit needs a rule "
+                "(luhn or mod11), or set require_check_digit: false"
+            ]
+        return []
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        import polars as pl
+
+        if ctx.accounts is None and self.options.without_accounts == "reject":
+            raise MappingError(
+                "no CIS accounts extract was ever loaded, so no payment's account can be checked: load "
+                "one (hub reference load accounts PATH) and reprocess this file"
+            )
+        rows = table.select(
+            LINE,
+            "lockbox",
+            "deposit_date",
+            "batch",
+            "item",
+            pl.col("amount_cents").cast(pl.Int64),
+            "check_number",
+            "remitter_name",
+            pl.col("remittance_data").fill_null(""),
+            "account_number",
+            "account_check_digit_ok",
+        )
+        _refuse_repeats(rows)
+        payments = self._payments(self._lookup(rows, ctx))
+        return {Payment.txn_type: payments, DepositControl.txn_type: self._controls(payments)}
+
+    def _lookup(self, rows: pl.DataFrame, ctx: MapContext) -> pl.DataFrame:
+        """Join each check's account (status, active) and count the other CIS accounts its remittance
+        data names (``others``); one ledger look-up for the whole file."""
+        import polars as pl
+
+        pattern = f"[0-9]{{{self.options.candidate_min_digits},}}"
+        rows = rows.with_row_index("_row").with_columns(
+            pl.col("remittance_data").str.extract_all(pattern).alias("_candidates")
+        )
+        numbers = pl.concat(
+            [rows.get_column("account_number").drop_nulls(), rows.get_column("_candidates").explode()]
+        )
+        found: dict[str, dict[str, Any]] = {}
+        if ctx.accounts is not None and rows.height:
+            found = ctx.accounts(numbers.drop_nulls().unique().to_list())
+        known = pl.DataFrame(
+            {
+                "account_number": list(found),
+                "status": [str(v.get("status") or "") for v in found.values()],
+                "active": [bool(v.get("active")) for v in found.values()],
+            },
+            schema={"account_number": pl.String, "status": pl.String, "active": pl.Boolean},
+        )
+        others = (
+            rows.select("_row", "account_number", pl.col("_candidates").alias("candidate"))
+            .explode("candidate")
+            .join(known.select(pl.col("account_number").alias("candidate")), on="candidate", how="semi")
+            .filter(pl.col("candidate") != pl.col("account_number").fill_null(""))
+            .group_by("_row")
+            .agg(pl.col("candidate").n_unique().alias("others"))
+        )
+        if not self.options.ambiguity_check:
+            others = others.clear()
+        return (
+            rows.join(known, on="account_number", how="left", maintain_order="left")
+            .join(others, on="_row", how="left", maintain_order="left")
+            .with_columns(pl.col("others").fill_null(0), pl.lit(ctx.accounts is not None).alias("_loaded"))
+            .drop("_row", "_candidates")
+        )
+
+    def _payments(self, rows: pl.DataFrame) -> pl.DataFrame:
+        import polars as pl
+
+        account = pl.col("account_number")
+        reason = (
+            pl.when(~pl.col("_loaded"))
+            .then(pl.lit(NO_ACCOUNTS))
+            .when(account.is_null())
+            .then(pl.lit(BLANK))
+            .when(pl.col("account_check_digit_ok").not_().fill_null(False))
+            .then(pl.lit(CHECK_DIGIT))
+            .when(pl.col("others") > 0)
+            .then(pl.lit(AMBIGUOUS))
+            .when(pl.col("status").is_null())
+            .then(pl.lit(UNKNOWN))
+            .when(~pl.col("active"))
+            .then(pl.lit("account is not active in the CIS (status ") + pl.col("status") + pl.lit(")"))
+            .otherwise(None)
+        )
+        day = pl.col("deposit_date").dt.strftime("%Y-%m-%d")
+        key = pl.concat_str(
+            [pl.lit("L"), pl.lit(self.options.bank), pl.col("lockbox"), day, pl.col("batch"), pl.col("item")],
+            separator="|",
+        )
+        return (
+            rows.lazy()
+            .with_columns(reason.alias("suspense_reason"))
+            .with_columns(
+                key.alias("idempotency_key"),
+                pl.lit("check").alias("tender"),
+                pl.col("suspense_reason").is_not_null().alias("suspense"),
+                pl.when(pl.col("suspense_reason").is_null())
+                .then(account)
+                .otherwise(pl.lit(""))
+                .alias("account"),
+                account.fill_null("").alias("remitted_account"),
+                pl.col(LINE).alias("source_line"),
+            )
+            .select(*columns_of(Payment), LINE)
+            .collect()
+        )
+
+    def _controls(self, payments: pl.DataFrame) -> pl.DataFrame:
+        """One deposit control per lockbox batch: the count and sum of its payments."""
+        import polars as pl
+
+        day = pl.col("deposit_date").dt.strftime("%Y-%m-%d")
+        key = pl.concat_str(
+            [pl.lit("D"), pl.lit(self.options.bank), pl.col("lockbox"), day, pl.col("batch")], separator="|"
+        )
+        return (
+            payments.lazy()
+            .group_by("lockbox", "deposit_date", "batch", maintain_order=True)
+            .agg(
+                pl.len().cast(pl.Int64).alias("count"),
+                pl.col("amount_cents").sum().alias("amount_cents"),
+                pl.col(LINE).min().alias(LINE),
+            )
+            .with_columns(key.alias("idempotency_key"), pl.col(LINE).alias("source_line"))
+            .select(*columns_of(DepositControl), LINE)
+            .collect()
+        )
+
+    def record(
+        self,
+        ledger: Ledger,
+        conn: Connection,
+        delivered: dict[str, pl.DataFrame],
+        *,
+        exchange: str,
+        file_id: int,
+    ) -> None:
+        """The lockbox side of the deposits: one row per payment delivered now, keyed by its
+        idempotency key, so a resent file never counts twice."""
+        payments = delivered.get(Payment.txn_type)
+        if payments is None or payments.is_empty():
+            return
+        columns = ("idempotency_key", "deposit_date", "lockbox", "amount_cents", "check_number")
+        rows = [
+            {
+                "side": "lockbox",
+                "key": key,
+                "deposit_date": day,
+                "lockbox": lockbox,
+                "amount_cents": cents,
+                "items": 1,
+                "reference": check,  # a BAI2 returned item names the check: see mappings/bai2_deposits.py
+            }
+            for key, day, lockbox, cents, check in payments.select(columns).iter_rows()
+        ]
+        ledger.record_deposits(conn, exchange=exchange, file_id=file_id, rows=rows)
+
+
+def _lines(lines: Sequence[int], shown: int = 5) -> str:
+    head = ", ".join(str(n) for n in lines[:shown])
+    return head + (f" and {len(lines) - shown} more" if len(lines) > shown else "")
+
+
+def _refuse_repeats(rows: pl.DataFrame) -> None:
+    """The same item (lockbox, deposit date, batch, item) twice in one file is refused: one of the
+    two checks would never post."""
+    import polars as pl
+
+    twice = rows.filter(pl.struct("lockbox", "deposit_date", "batch", "item").is_duplicated())
+    if twice.height:
+        raise MappingError(
+            f"lines {_lines(twice.get_column(LINE).to_list())} carry the same lockbox item twice (same "
+            "lockbox, deposit date, batch and item number); a file may carry each once"
+        )
