@@ -11,7 +11,6 @@ a ``*`` a sensitive one (masked in every problem).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Literal, Self
 
@@ -19,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as Option
 
 from formats.base import FormatOptions
+from formats.fixed_width import Field as Field
+from formats.fixed_width import Kind as Kind
 
-Kind = Literal["N", "A", "D", "C", "T"]
 Span = tuple[int, int]
 
 RECORD_NAMES = {
@@ -36,27 +36,6 @@ RECORD_NAMES = {
 DETAIL_KINDS = frozenset("64")  # a detail and its overflow records: row-level findings
 # masked wherever a value is shown (problems, writer errors)
 SENSITIVE = frozenset({"remitter_routing", "remitter_account", "account_number"})
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str
-    start: int
-    end: int
-    kind: Kind = "A"
-    optional: bool = False
-    sensitive: bool = False
-
-    @property
-    def width(self) -> int:
-        return self.end - self.start + 1
-
-    @property
-    def positions(self) -> str:
-        return f"{self.start}-{self.end}" if self.end > self.start else str(self.start)
-
-    def cut(self, record: str) -> str:
-        return record[self.start - 1 : self.end]
 
 
 class RecordLayout(BaseModel):

@@ -6,8 +6,10 @@ Positions are 1-based and inclusive, as in the NACHA Operating Rules. Kinds: ``N
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from formats.fixed_width import Field as Field
+from formats.fixed_width import Kind as Kind
 
 if TYPE_CHECKING:
     import polars as pl
@@ -15,29 +17,6 @@ if TYPE_CHECKING:
 RECORD_LENGTH = 94
 BLOCKING_FACTOR = 10
 PADDING = "9" * RECORD_LENGTH
-
-Kind = Literal["N", "A", "D", "B", "T"]
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str
-    start: int
-    end: int
-    kind: Kind = "A"
-    optional: bool = False  # blank allowed (checked only when present)
-    sensitive: bool = False
-
-    @property
-    def width(self) -> int:
-        return self.end - self.start + 1
-
-    @property
-    def positions(self) -> str:
-        return f"{self.start}-{self.end}" if self.end > self.start else str(self.start)
-
-    def cut(self, record: str) -> str:
-        return record[self.start - 1 : self.end]
 
 
 def _layout(*fields: Field) -> dict[str, Field]:
