@@ -81,6 +81,16 @@ def service(workdir: Workdir) -> Iterator[Callable[[], subprocess.Popen[bytes]]]
             proc.wait()
 
 
+def exit_code(proc: subprocess.Popen[bytes], workdir: Workdir, timeout: float) -> int:
+    """The service's exit code; if it does not exit in time, fail with the end of its log (where
+    the shutdown waits) instead of a bare timeout."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        tail = (workdir.root / "service.log").read_text(errors="replace")[-4000:]
+        pytest.fail(f"hub run did not exit {timeout} s after SIGTERM; end of service.log:\n{tail}")
+
+
 def delivered_total(workdir: Workdir) -> int:
     return len(workdir.delivered_rows("MeterRead")) + len(workdir.delivered_rows("ReadException"))
 
@@ -196,7 +206,7 @@ def test_sigterm_while_processing_finishes_the_file_and_exits_cleanly(
     (workdir.root / "big.csv").rename(workdir.root / "inbox" / "meter-reads" / "route-7.csv")
     wait_for("processing to start", lambda: ledger_rows(workdir, "SELECT id FROM files"), timeout=30)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=120) == 0
+    assert exit_code(proc, workdir, timeout=120) == 0
     assert ledger_rows(workdir, "SELECT state FROM files") == [("delivered",)]
     assert delivered_total(workdir) == 200_000
     assert len(workdir.controls()) == 1
