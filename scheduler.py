@@ -185,7 +185,11 @@ class Service:
         for job in scheduler.get_jobs():
             log.info("job %s: next run %s", job.id, job.next_run_time)
         log.info("hub run: started (pid %s)", os.getpid(), extra={"event": "started"})
-        self.stopping.wait()
+        # Wake up every half second: a signal the kernel delivers to a worker thread (polars, the
+        # job) only sets a flag, and Python runs the handler when the main thread next runs
+        # bytecode; a wait without a timeout would sleep through it forever.
+        while not self.stopping.wait(timeout=0.5):
+            pass
         log.info("hub run: stopping; finishing the file in hand", extra={"event": "stopping"})
         if self._observer is not None:
             self._observer.stop()
