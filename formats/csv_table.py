@@ -89,6 +89,23 @@ def read_delimited(
     return _exact(data, header, delimiter, file, sensitive)
 
 
+def present_columns(
+    raw: CsvTable, header_of: dict[str, str], required: Collection[str], file: str
+) -> dict[str, str]:
+    """Our field name -> the partner's header name, for the fields the header has; a missing
+    required column is a file-level ParseError naming it and the header there is."""
+    missing = [f"{header_of[f]!r}" for f in required if header_of[f] not in raw.header]
+    if missing:
+        raise ParseError(
+            f"missing required column(s) {', '.join(missing)}; the header has {', '.join(raw.header)}",
+            file=file,
+            line=1,
+            column=None,
+            rule="missing_column",
+        )
+    return {f: h for f, h in header_of.items() if h in raw.header}
+
+
 def _header(line: str, delimiter: str, file: str) -> list[str]:
     try:
         names = [n.strip() for n in next(csv.reader([line], delimiter=delimiter))]

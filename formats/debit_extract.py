@@ -20,7 +20,6 @@ from pydantic import Field, field_validator
 
 from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
 from formats.nacha_layout import routing_ok_expr
-from hub.errors import ParseError
 from hub.problems import Problem, mask
 
 if TYPE_CHECKING:
@@ -187,23 +186,14 @@ class DebitExtractFormat(Format[DebitExtractOptions]):
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
         import polars as pl
 
-        from formats.csv_table import decode, read_delimited
+        from formats.csv_table import decode, present_columns, read_delimited
 
         opts = self.options
         text = decode(data, opts.encoding, ctx.file)
         header_of = {f: opts.columns.get(f, f) for f in FIELDS}
         sensitive = [header_of[f] for f in self.sensitive_fields]
         raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
-        missing = [f"{header_of[f]!r}" for f in REQUIRED if header_of[f] not in raw.header]
-        if missing:
-            raise ParseError(
-                f"missing required column(s) {', '.join(missing)}; the header has {', '.join(raw.header)}",
-                file=ctx.file,
-                line=1,
-                column=None,
-                rule="missing_column",
-            )
-        present = {f: h for f, h in header_of.items() if h in raw.header}
+        present = present_columns(raw, header_of, REQUIRED, ctx.file)
         table = raw.table.select(
             *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
             *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from formats.base import LINE, Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
-from hub.errors import ParseError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -114,7 +113,7 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         # polars is imported where rows are handled, not where the options are validated (hub.yaml)
         import polars as pl
 
-        from formats.csv_table import decode, might_need_strip, read_delimited
+        from formats.csv_table import decode, might_need_strip, present_columns, read_delimited
 
         if "formats.meter_reads_schema" not in sys.modules:
             preload("formats.meter_reads_schema")  # for validate, while polars reads
@@ -123,16 +122,7 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         header_of = {f: opts.columns.get(f, f) for f in ALL_FIELDS}
         sensitive = [header_of[f] for f in self.sensitive_fields]
         raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
-        missing = [f"{header_of[f]!r}" for f in REQUIRED_FIELDS if header_of[f] not in raw.header]
-        if missing:
-            raise ParseError(
-                f"missing required column(s) {', '.join(missing)}; the header has {', '.join(raw.header)}",
-                file=ctx.file,
-                line=1,
-                column=None,
-                rule="missing_column",
-            )
-        present = {f: h for f, h in header_of.items() if h in raw.header}
+        present = present_columns(raw, header_of, REQUIRED_FIELDS, ctx.file)
         known = set(present.values())
 
         def cell(h: str) -> pl.Expr:

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from formats.nacha_layout import routing_ok
-
 if TYPE_CHECKING:
     from hub.config import ExchangeConfig, PathsConfig
 
@@ -79,6 +77,8 @@ class Originator(_Strict):
     @field_validator("immediate_destination")
     @classmethod
     def _routing(cls, value: str) -> str:
+        from formats.nacha_layout import routing_ok  # only when an outbound exchange is configured
+
         if not routing_ok(value):
             raise ValueError("must be a 9-digit routing number with a valid check digit")
         return value

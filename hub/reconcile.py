@@ -20,18 +20,14 @@ if TYPE_CHECKING:
 RECENT_DATES = 7  # ``hub status`` looks at this many newest deposit dates
 
 
-def _norm(lockbox: str) -> str:
-    return lockbox.strip().lstrip("0") or "0"
-
-
 def reconcile_rows(day: date, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The reconciliation of one deposit date from its deposit rows (``Ledger.deposits_on``)."""
     boxes: dict[str, dict[str, Any]] = {}
     exchanges: set[str] = set()
     for r in rows:
         exchanges.add(str(r["exchange"]))
-        box = boxes.setdefault(
-            _norm(str(r["lockbox"])),
+        box = boxes.setdefault(  # the ledger keeps lockbox numbers normalised (no leading zeros)
+            str(r["lockbox"]),
             {"lockbox": str(r["lockbox"]), "lockbox_cents": 0, "lockbox_items": 0, "lockbox_rows": 0}
             | {"bank_cents": 0, "bank_rows": 0},
         )
@@ -39,7 +35,6 @@ def reconcile_rows(day: date, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         box[f"{side}_cents"] += int(r["amount_cents"])
         box[f"{side}_rows"] += 1
         if side == "lockbox":
-            box["lockbox"] = str(r["lockbox"])
             box["lockbox_items"] += int(r["items"] or 0)
     lockboxes = []
     for key in sorted(boxes):

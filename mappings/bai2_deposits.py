@@ -29,6 +29,7 @@ from pydantic import Field, field_validator, model_validator
 
 from formats.base import LINE
 from hub.errors import MappingError
+from hub.ledger.deposits import lockbox_number
 from hub.problems import Problem, mask
 from hub.transactions import BankDeposit, PaymentReversal, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
@@ -247,7 +248,7 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
         same = [
             p
             for p in payments
-            if _digits(p["lockbox"]) == _digits(lockbox)
+            if p["lockbox"] == lockbox_number(lockbox)  # the ledger keeps them normalised
             and since <= p["deposit_date"] <= row["as_of_date"]
             and (p["key"] == ref or (_digits(ref) != "" and _digits(p["reference"]) == _digits(ref)))
         ]
