@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hub.config import Exchange, Settings
-from hub.errors import HubError
+from hub.kernel.errors import HubError
 from hub.logs import log, tagged
 from hub.outcome import Outcome
 from hub.pipeline import Hub

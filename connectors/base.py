@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from hub.config_transport import Completion, Retry
-from hub.errors import ConnectorRetryable, RefusedName
+from hub.kernel.errors import ConnectorRetryable, RefusedName
 from hub.landing import Landed
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from connectors.base import Destination, Item, Source, archive_name, check_name
-from hub.errors import ConnectorFatal, ConnectorRetryable
+from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
 from hub.landing import Landed, land_file
 
 

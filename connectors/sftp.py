@@ -25,7 +25,7 @@ import paramiko
 
 from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
 from hub.config_transport import Completion, SftpServer
-from hub.errors import (
+from hub.kernel.errors import (
     ConnectorFatal,
     ConnectorRetryable,
     HostKeyRefused,

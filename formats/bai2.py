@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from formats.bai2_layout import TYPE_CODES, meaning, side_of
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
-from hub.errors import ParseError
-from hub.problems import Problem
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
+from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
     import polars as pl

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from formats.bai2_layout import TYPE_CODES, is_code
 from formats.bai2_records import Cursor, Record, Token, tokens, unended
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     from formats.bai2 import Bai2Options

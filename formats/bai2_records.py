@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hub.errors import ParseError
-from hub.problems import Problem
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
 
 RECORD_NAMES = {
     "01": "file header",

@@ -10,7 +10,7 @@ from datetime import date
 from formats import bai2_fields as fields
 from formats.bai2_fields import Checker, Detail, Summary
 from formats.bai2_records import RECORD_NAMES, Record, Token
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 
 @dataclass

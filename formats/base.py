@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from hub.background import in_background
-from hub.errors import ParseError
-from hub.problems import Problem
+from hub.kernel.background import in_background
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     import polars as pl
 
-LINE = "_line"  # column carrying each row's 1-based physical line number in the source file
 # What ``hub inspect --json`` shows of each problem (the issue's summary format).
 INSPECT_KEYS = ("line", "positions", "field", "value", "rule", "message", "severity")
 
@@ -136,7 +135,7 @@ class Format(ABC, Generic[OptionsT]):
     def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
         """A machine-readable summary of a file (``hub inspect``): what it holds and every problem.
         Formats with records and control totals override this with their own structure."""
-        from hub.errors import ParseError
+        from hub.kernel.errors import ParseError
 
         try:
             parsed = self.read(data, ctx)

@@ -18,8 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from hub.errors import DeliveryError, DeliveryRetryable
-from hub.transactions import TRANSACTION_TYPES, columns_of
+from hub.kernel.errors import DeliveryError, DeliveryRetryable
+from hub.kernel.transactions import TRANSACTION_TYPES, columns_of
 
 CONTROL_SUFFIX = ".control.json"
 FILE_MODE = 0o600

@@ -16,9 +16,9 @@ from typing import NoReturn
 
 import polars as pl
 
-from formats.base import LINE
-from hub.errors import ParseError
-from hub.problems import Problem, mask
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
 
 BOM = b"\xef\xbb\xbf"
 

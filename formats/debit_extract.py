@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field, field_validator
 
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated
 from formats.nacha_layout import routing_ok_expr
-from hub.problems import Problem, mask
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
     import polars as pl

@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
 from formats.lockbox_layout import SENSITIVE, LockboxOptions
-from hub.errors import ParseError
-from hub.problems import Problem
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     import polars as pl

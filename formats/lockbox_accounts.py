@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from formats.lockbox_layout import CheckDigitRule, LockboxOptions
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     from formats.lockbox_layout import AccountLocation

@@ -13,7 +13,7 @@ import polars as pl
 
 from formats.lockbox_layout import LockboxOptions, RecordLayout
 from formats.lockbox_records import problem
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 
 @dataclass

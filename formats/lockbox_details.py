@@ -12,7 +12,7 @@ import polars as pl
 from formats.lockbox_fields import cut, digits, parse_date, text
 from formats.lockbox_layout import LockboxOptions
 from formats.lockbox_records import problem
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 NUMBER = r"^[0-9]+$"
 

@@ -7,7 +7,7 @@ import polars as pl
 
 from formats.lockbox_layout import RECORD_NAMES, Field, LockboxOptions
 from formats.lockbox_records import problem
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 PRINTABLE = r"^[\x20-\x7E]*$"
 _DIGITS_OF = {"%y": "YY", "%Y": "YYYY", "%m": "MM", "%d": "DD"}

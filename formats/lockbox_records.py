@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from formats.lockbox_layout import DETAIL_KINDS, RECORD_NAMES, SENSITIVE, LockboxOptions
-from hub.errors import ParseError
-from hub.problems import Problem, mask
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem, mask
 
 
 @dataclass

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from formats.lockbox_layout import SENSITIVE, LockboxOptions, RecordLayout
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
     import polars as pl

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import LINE, Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
+from formats.base import Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
+from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
     import polars as pl

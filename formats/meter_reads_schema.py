@@ -18,10 +18,11 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from formats.base import LINE, Checking, Parsed, ReadContext, Validated
+from formats.base import Checking, Parsed, ReadContext, Validated
 from formats.meter_reads import MeterReadsOptions
-from hub.background import in_background
-from hub.problems import Problem
+from hub.kernel.background import in_background
+from hub.kernel.problems import Problem
+from hub.kernel.rows import LINE
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
 LOCAL_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"

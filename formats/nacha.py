@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from formats.base import LINE, Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
 from formats.nacha_layout import CHANGE_CODES, RETURN_CODES
-from hub.errors import ParseError
-from hub.problems import Problem, mask
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
     import polars as pl

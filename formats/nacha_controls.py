@@ -17,7 +17,7 @@ from formats.nacha_layout import (
     FILE_HEADER,
     routing_check_digit,
 )
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 HASH_MODULUS = 10**10
 

@@ -17,7 +17,7 @@ from formats.nacha_layout import (
     ZERO_AMOUNT_CODES,
     check_digit_expr,
 )
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
 _TC_RANGES = "21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56"

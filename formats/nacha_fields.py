@@ -24,7 +24,7 @@ from formats.nacha_layout import (
     RECORD_NAMES,
     Field,
 )
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 LAYOUTS: dict[str, dict[str, Field]] = {
     "1": FILE_HEADER,

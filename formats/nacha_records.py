@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from formats.nacha_layout import BLOCKING_FACTOR, PADDING, RECORD_LENGTH, RECORD_NAMES
-from hub.errors import ParseError
-from hub.problems import Problem
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
 
 
 @dataclass

@@ -24,7 +24,7 @@ from formats.nacha_layout import (
     is_debit,
 )
 from formats.nacha_layout import ADDENDA_98 as _A98
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
     import polars as pl

@@ -14,10 +14,11 @@ from typing import Any
 import polars as pl
 
 from formats import get_format
-from formats.base import LINE, Format, FormatOptions, ReadContext, Validated
+from formats.base import Format, FormatOptions, ReadContext, Validated
 from hub.config import Exchange
-from hub.errors import ParseError, Rejected
-from hub.problems import Problem
+from hub.kernel.errors import ParseError, Rejected
+from hub.kernel.problems import Problem
+from hub.kernel.rows import LINE
 from mappings import get_mapping
 from mappings.base import MapContext, Mapping, MappingOptions
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from hub.background import in_background
 from hub.cli_inspect import inspect_command
 from hub.cli_output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.cli_reconcile import reconcile_command
 from hub.cli_reference import reference_app
 from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
-from hub.errors import ConfigError, HubError, NotFound, Rejected, Retryable
+from hub.kernel.background import in_background
+from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 from hub.landing import Landed, land_in_background
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def originate(
 ) -> None:
     """Originate the autopay debit file from a CIS extract: check it, write the NACHA file, send it."""
     from hub.config_outbound import is_outbound
-    from hub.errors import UsageError
+    from hub.kernel.errors import UsageError
 
     settings = _settings(config)
     if not is_outbound(settings.exchange(exchange).config.kind):

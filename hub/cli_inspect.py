@@ -65,7 +65,7 @@ def inspect_command(
 
 def _show(path: Path, s: dict[str, Any]) -> None:
     """People's view of any summary: its figures, one table per list of records, then problems."""
-    from hub.problems import Problem
+    from hub.kernel.problems import Problem
     from hub.render import problems_table
 
     out.print(f"{path.name}: {s['format']}, {s.get('records', s.get('rows', 0))} records")

@@ -44,7 +44,7 @@ def load(
     """Check a CIS extract and make it the current reference data, replacing the previous load in
     one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
     from hub.config import load_config
-    from hub.errors import UsageError
+    from hub.kernel.errors import UsageError
     from hub.ledger import Ledger
     from hub.reference import load_extract, read_extract
 
@@ -74,7 +74,7 @@ def _show_load(result: dict[str, Any]) -> None:
         out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
         out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
-    from hub.problems import Problem
+    from hub.kernel.problems import Problem
     from hub.render import problems_table
 
     current = result["current_load"]

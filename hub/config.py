@@ -28,7 +28,7 @@ from hub.config_transport import (
     Strict,
 )
 from hub.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
-from hub.errors import ConfigError, SecretMissing
+from hub.kernel.errors import ConfigError, SecretMissing
 
 SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed
 EXCHANGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -193,7 +193,7 @@ class Settings:
         return self.var / "landed"
 
     def exchange(self, name: str) -> Exchange:
-        from hub.errors import UsageError
+        from hub.kernel.errors import UsageError
 
         try:
             return self.exchanges[name]

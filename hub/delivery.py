@@ -20,8 +20,8 @@ import polars as pl
 from sqlalchemy import Connection
 
 from formats import cis_batch
-from formats.base import LINE
-from hub.errors import AlreadyDelivered
+from hub.kernel.errors import AlreadyDelivered
+from hub.kernel.rows import LINE
 from hub.ledger import Ledger, pack_keys
 
 Recorder = Callable[[Connection, dict[str, pl.DataFrame]], None]

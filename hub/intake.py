@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from connectors import open_source
 from connectors.base import Source
-from hub.errors import HubError, StillChanging
+from hub.kernel.errors import HubError, StillChanging
+from hub.kernel.problems import Problem
 from hub.logs import log, tagged
 from hub.outcome import Outcome, log_outcome, refusal, rule_of
-from hub.problems import Problem
 
 if TYPE_CHECKING:
     from hub.config import Exchange, Settings

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from hub.background import in_background
-from hub.errors import ConnectorFatal, ConnectorRetryable
+from hub.kernel.background import in_background
+from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
 
 T = TypeVar("T")
 CHUNK = 1024 * 1024

@@ -26,10 +26,10 @@ from sqlalchemy import Connection, func, select, update
 
 from hub import origination_file as nacha_file
 from hub.delivery import DeliveryResult
-from hub.errors import DeliveryError, HubError, MappingError
+from hub.kernel.errors import DeliveryError, HubError, MappingError
+from hub.kernel.problems import Problem
 from hub.ledger import schema as t
 from hub.outcome import Outcome
-from hub.problems import Problem
 from mappings.ach_debits import TXN_TYPE
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def _valid(checked: Checked) -> pl.DataFrame:
     """The mapped debits of the rows that passed (accept-valid-rows drops the rest)."""
     import polars as pl
 
-    from formats.base import LINE
+    from hub.kernel.rows import LINE
 
     table: pl.DataFrame = checked.tables[TXN_TYPE]
     bad = sorted({p.line for p in checked.errors if p.line is not None})
@@ -262,7 +262,7 @@ def _payments_originated(conn: Connection, exchange: str, ids: list[str]) -> dic
 
 def _changed_repeats(entries: pl.DataFrame, held: dict[str, dict[str, Any]]) -> list[Problem]:
     """A payment originated before is left out; a warning when its amount or account changed since."""
-    from formats.base import LINE
+    from hub.kernel.rows import LINE
 
     warnings = []
     for r in entries.iter_rows(named=True):

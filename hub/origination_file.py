@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
     import polars as pl

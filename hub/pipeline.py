@@ -17,14 +17,14 @@ from hub.checking import Checked, check_bytes
 from hub.config import Exchange, Settings
 from hub.config_outbound import is_outbound
 from hub.delivery import DeliveryResult, deliver, recover
-from hub.errors import HubError, UsageError
 from hub.intake import Intake
+from hub.kernel.errors import HubError, UsageError
+from hub.kernel.problems import Problem
 from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
 from hub.logs import tagged
 from hub.origination import Origination
 from hub.outcome import Outcome, log_outcome
-from hub.problems import Problem
 from hub.report import write_reports
 from mappings import get_mapping
 

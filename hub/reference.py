@@ -3,7 +3,7 @@
 An extract is a UTF-8 CSV whose header names at least the kind's columns (any order and case; other
 columns are ignored). Every row is checked before anything is loaded: one bad row and nothing is
 loaded, so the ledger's current load stays as it was. Problems name the line, field, rule and value,
-account numbers masked as everywhere else (``hub.problems``).
+account numbers masked as everywhere else (``hub.kernel.problems``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hub.kernel.problems import Problem
 from hub.ledger.reference import ACTIVE
-from hub.problems import Problem
 
 if TYPE_CHECKING:
     from hub.ledger import Ledger

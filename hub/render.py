@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     from hub.ledger import FileRecord

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 COLUMNS = ("severity", "level", "line", "positions", "field", "value", "rule", "message")
 

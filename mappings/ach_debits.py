@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from formats.base import LINE
+from hub.kernel.rows import LINE
 from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:

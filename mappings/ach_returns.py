@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import LINE
 from formats.nacha_layout import (
     CHANGE_CODES,
     CONTESTED_CODES,
@@ -29,8 +28,9 @@ from formats.nacha_layout import (
     TRANSACTION_CODES,
     routing_ok_expr,
 )
-from hub.errors import MappingError
-from hub.transactions import AccountChangeNotice, PaymentReversal, columns_of
+from hub.kernel.errors import MappingError
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import AccountChangeNotice, PaymentReversal, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:

@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from formats.base import LINE
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import BankDeposit, PaymentReversal, columns_of
 from hub.ledger.deposits import lockbox_number
-from hub.problems import Problem, mask
-from hub.transactions import BankDeposit, PaymentReversal, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:

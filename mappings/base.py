@@ -1,7 +1,7 @@
 """The mapping base: valid partner rows -> CIS transaction tables (or CIS extract -> partner rows).
 
 A mapping returns one table per CIS transaction type, each with the type's columns
-(``hub.transactions.columns_of``) and the row's source line, and an ``idempotency_key`` that is
+(``hub.kernel.transactions.columns_of``) and the row's source line, and an ``idempotency_key`` that is
 the same every time the same business event is mapped. Mappings are vectorised polars expressions.
 """
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     import polars as pl
     from sqlalchemy import Connection
 
+    from hub.kernel.problems import Problem
     from hub.ledger import Ledger
-    from hub.problems import Problem
 
 
 class MappingOptions(BaseModel):

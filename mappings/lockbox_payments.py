@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from formats.base import LINE
-from hub.errors import MappingError
-from hub.transactions import DepositControl, Payment, columns_of
+from hub.kernel.errors import MappingError
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import DepositControl, Payment, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:

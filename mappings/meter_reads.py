@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from formats.base import LINE
-from hub.transactions import MeterRead, ReadException, columns_of
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import MeterRead, ReadException, columns_of
 from mappings.base import MapContext, Mapping, MappingOptions
 
 if TYPE_CHECKING:

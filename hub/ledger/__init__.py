@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from hub.errors import LedgerBusy, LedgerError, NotFound
+from hub.kernel.errors import LedgerBusy, LedgerError, NotFound
+from hub.kernel.problems import Problem
 from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
@@ -26,7 +27,6 @@ from hub.ledger.deposits import Deposits
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.reference import ReferenceData
-from hub.problems import Problem
 
 FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from hub.errors import LedgerError
+from hub.kernel.errors import LedgerError
 from hub.ledger import schema as t
 
 log = logging.getLogger(__name__)

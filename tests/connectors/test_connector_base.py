@@ -11,7 +11,7 @@ import pytest
 from connectors.base import Item, Source, check_name, with_retries
 from connectors.local import FolderDestination, FolderSource
 from hub.config_transport import Completion, Retry
-from hub.errors import ConnectorFatal, ConnectorRetryable, RefusedName
+from hub.kernel.errors import ConnectorFatal, ConnectorRetryable, RefusedName
 from hub.landing import Landed, land_stream
 
 

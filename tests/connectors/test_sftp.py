@@ -20,7 +20,7 @@ import pytest
 from connectors.sftp import SftpSource
 from hub.config import load_config
 from hub.config_transport import Completion, SftpServer
-from hub.errors import StillChanging
+from hub.kernel.errors import StillChanging
 from tests.conftest import SshServer, Workdir, sftp_cycle, use_sftp
 
 

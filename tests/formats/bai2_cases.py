@@ -41,7 +41,7 @@ import pytest
 
 from formats.bai2 import Bai2File, Bai2Options, read_bai2
 from formats.bai2_writer import Account, Bai2Spec, Funds, Group, Summary, Transaction, write_file
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 CREATED = datetime(2026, 11, 20, 6, 5)
 BANK = "121000248"

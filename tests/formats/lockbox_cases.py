@@ -13,7 +13,7 @@ import pytest
 from formats.lockbox import LockboxFile, LockboxOptions, read_lockbox
 from formats.lockbox_accounts import with_check_digit
 from formats.lockbox_writer import Batch, Item, Lockbox, LockboxSpec, write_file
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 CREATED = datetime(2026, 11, 20, 6, 5)
 DEPOSIT = date(2026, 11, 20)

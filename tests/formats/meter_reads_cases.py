@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from formats.base import LINE, Parsed, ReadContext, Validated
+from formats.base import Parsed, ReadContext, Validated
 from formats.meter_reads import FIELDS, MeterReadsFormat, MeterReadsOptions
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
+from hub.kernel.rows import LINE
 from hub.sample import HEADER
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

@@ -13,7 +13,7 @@ import pytest
 from formats.nacha import NachaFile, NachaOptions, read_nacha
 from formats.nacha_layout import PADDING
 from formats.nacha_writer import Batch, Entry, NachaSpec, write_file
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 CREATED = datetime(2026, 11, 20, 6, 5)
 EFFECTIVE = date(2026, 11, 21)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from formats.bai2 import Bai2File
 from formats.bai2_writer import Account, Bai2Spec, Funds, Group, Summary, Transaction, write_file
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
 from tests.formats.bai2_cases import BANK, CREATED, UTILITY, errors, money, read
 
 SETTINGS = settings(

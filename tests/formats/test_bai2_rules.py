@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from formats.bai2_writer import Funds, Transaction
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
 from tests.formats.bai2_cases import (
     CASE_ARGS,
     case,

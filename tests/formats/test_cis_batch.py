@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from formats import cis_batch
-from hub.errors import DeliveryRetryable
-from hub.transactions import MeterRead, columns_of
+from hub.kernel.errors import DeliveryRetryable
+from hub.kernel.transactions import MeterRead, columns_of
 
 
 def reads(n: int) -> pl.DataFrame:

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from formats.base import LINE, ReadContext
+from formats.base import ReadContext
 from formats.debit_extract import DebitExtractFormat, DebitExtractOptions
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
+from hub.kernel.rows import LINE
 from tests.hub.debit_extracts import extract, row
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)  # a Monday

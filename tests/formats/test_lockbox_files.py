@@ -22,7 +22,7 @@ from formats.lockbox_accounts import (
 )
 from formats.lockbox_layout import AccountLocation, CheckDigitRule, DetailLayout
 from formats.lockbox_writer import Batch, Lockbox, write_file
-from hub.errors import MappingError, ParseError
+from hub.kernel.errors import MappingError, ParseError
 from tests.formats.lockbox_cases import (
     CREATED,
     DEPOSIT,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from formats.lockbox import LockboxFile, LockboxOptions
 from formats.lockbox_layout import AccountLocation
 from formats.lockbox_writer import Batch, Item, Lockbox, write_file
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
 from tests.formats.lockbox_cases import DEPOSIT, errors, item, money, read, spec
 
 SETTINGS = settings(

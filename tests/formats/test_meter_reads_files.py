@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from formats.base import LINE
 from formats.meter_reads import FIELDS, MeterReadsFormat, MeterReadsOptions
+from hub.kernel.rows import LINE
 from hub.sample import BAD_KINDS, HEADER, meter_reads_csv
 from tests.formats.meter_reads_cases import (
     CHICAGO,

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from formats.base import LINE, ReadContext, Validated
+from formats.base import ReadContext, Validated
 from formats.meter_reads import ALL_FIELDS, DEFAULT_READ_CODES, FIELDS, MeterReadsFormat, MeterReadsOptions
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
+from hub.kernel.rows import LINE
 from hub.sample import HEADER
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

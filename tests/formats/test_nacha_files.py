@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from formats.nacha_layout import ADDENDA_98, addenda_99_layout
-from hub.errors import MappingError, ParseError
+from hub.kernel.errors import MappingError, ParseError
 from tests.formats.nacha_cases import (
     ACCOUNT,
     CORRECTED,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from formats.nacha import NachaFile
 from formats.nacha_writer import Batch, Entry, write_file
-from hub.errors import ParseError
+from hub.kernel.errors import ParseError
 from tests.formats.nacha_cases import (
     batch,
     contested,

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import polars as pl
 
-from formats.base import LINE
 from hub.checking import map_early
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
+from hub.kernel.rows import LINE
 from mappings.base import MapContext, Mapping, MappingOptions
 
 CTX = MapContext(source_file="route-7.csv")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from hub.config import DEFAULT_CONFIG, load_config, parse_config
-from hub.errors import ConfigError, SecretMissing
+from hub.kernel.errors import ConfigError, SecretMissing
 
 
 def cfg(tmp_path: Path, text: str) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hub import landing
-from hub.errors import ConnectorFatal
+from hub.kernel.errors import ConnectorFatal
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "streamed"])

@@ -15,7 +15,7 @@ import yaml
 from conftest import Workdir
 
 from hub.config import DEFAULT_CONFIG, parse_config
-from hub.errors import ConfigError
+from hub.kernel.errors import ConfigError
 from tests.hub.debit_extracts import (
     CUSTOMER_BANK,
     ODFI,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from hub.problems import Problem
+from hub.kernel.problems import Problem
 
 
 def test_a_problem_as_a_dict_carries_every_field() -> None:

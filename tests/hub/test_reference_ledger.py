@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from hub.errors import LedgerError
+from hub.kernel.errors import LedgerError
 from hub.ledger import Ledger
 from hub.ledger import schema as t
 from hub.ledger.reference import KEEP_LOADS, LOOKUP_CHUNK

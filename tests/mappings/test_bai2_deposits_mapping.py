@@ -11,7 +11,7 @@ import pytest
 
 from formats.bai2 import read_bai2
 from formats.bai2_writer import Account, Bai2Spec, Group, Transaction, write_file
-from hub.errors import MappingError
+from hub.kernel.errors import MappingError
 from hub.ledger import Ledger
 from mappings.bai2_deposits import Bai2DepositsMapping, Bai2DepositsMappingOptions
 from mappings.base import MapContext

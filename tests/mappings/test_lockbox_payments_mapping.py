@@ -15,8 +15,8 @@ from formats.lockbox import LockboxOptions, read_lockbox
 from formats.lockbox_accounts import with_check_digit
 from formats.lockbox_layout import AccountLocation
 from formats.lockbox_writer import Batch, Item, Lockbox, LockboxSpec, write_file
-from hub.errors import MappingError
-from hub.transactions import DepositControl, Payment
+from hub.kernel.errors import MappingError
+from hub.kernel.transactions import DepositControl, Payment
 from mappings import get_mapping
 from mappings.base import MapContext
 from mappings.lockbox_payments import (

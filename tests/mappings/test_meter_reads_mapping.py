@@ -10,7 +10,7 @@ import pytest
 
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
-from hub.transactions import MeterRead, ReadException
+from hub.kernel.transactions import MeterRead, ReadException
 from mappings.base import MapContext
 from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
 
