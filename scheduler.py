@@ -10,7 +10,7 @@ on one worker thread, one at a time: files are processed in order and the ledger
 On start, a scheduled run missed while the service was down is made up once (the ledger knows the
 last scheduled run). The first SIGTERM/SIGINT stops taking new files, finishes the one in hand and
 exits 0; a second one exits at once (exit code 130) — a file cut off that way is finished or
-cleanly retried on the next start, never half-delivered (``hub.delivery``).
+cleanly retried on the next start, never half-delivered (``hub.engine.delivery``).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.config import Exchange, Settings
+from hub.engine.config import Exchange, Settings
+from hub.engine.logs import log, tagged
+from hub.engine.outcome import Outcome
+from hub.engine.pipeline import Hub
+from hub.engine.status import exchange_status, missed_run
 from hub.kernel.errors import HubError
-from hub.logs import log, tagged
-from hub.outcome import Outcome
-from hub.pipeline import Hub
-from hub.status import exchange_status, missed_run
 
 SECOND_SIGNAL_EXIT = 130
 

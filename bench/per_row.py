@@ -20,7 +20,7 @@ warnings.filterwarnings("ignore", message='Field name "register"', category=User
 
 
 class MeterReadRow(BaseModel):
-    """One row of a meter-reader upload (the columns of ``hub.sample.HEADER``)."""
+    """One row of a meter-reader upload (the columns of ``hub.engine.sample.HEADER``)."""
 
     model_config = ConfigDict(extra="forbid")
 

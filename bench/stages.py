@@ -4,7 +4,7 @@ Usage (in a folder holding hub.yaml): ``python bench/stages.py FILE [--exchange 
 Prints one JSON object: seconds per stage and the outcome. The stages follow the pipeline's own
 progress callback (``Hub(progress=...)``), so no package code is patched:
 
-- ``import``: importing ``hub.cli`` and ``hub.pipeline`` (typer, rich, pydantic, polars, SQLAlchemy);
+- ``import``: importing ``hub.cli`` and ``hub.engine.pipeline`` (typer, rich, pydantic, polars, SQLAlchemy);
 - ``config``: loading and validating hub.yaml;
 - ``open``: opening the ledger (migrations on a fresh ledger: alembic) and crash recovery;
 - ``landing``: landing copy + sha256 + fsync, the ledger's file record, reading the landed bytes;
@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("hub.yaml"))
     args = parser.parse_args(argv)
 
-    import hub.cli  # noqa: F401  (the CLI's own import cost)
-    from hub.config import load_config
-    from hub.pipeline import Hub
+    import hub.cli.main  # noqa: F401  (the CLI's own import cost)
+    from hub.engine.config import load_config
+    from hub.engine.pipeline import Hub
 
     marks: list[tuple[str, float]] = [("import", time.perf_counter())]
     settings = load_config(args.config)

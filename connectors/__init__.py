@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from connectors.base import Source
 
 if TYPE_CHECKING:
-    from hub.config import Exchange, Settings
+    from hub.engine.config import Exchange, Settings
 
 
 def open_source(ex: Exchange, settings: Settings) -> Source:

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from hub.config_transport import Completion, Retry
+from hub.engine.config_transport import Completion, Retry
+from hub.engine.landing import Landed
 from hub.kernel.errors import ConnectorRetryable, RefusedName
-from hub.landing import Landed
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")

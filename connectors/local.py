@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 from connectors.base import Destination, Item, Source, archive_name, check_name
+from hub.engine.landing import Landed, land_file
 from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
-from hub.landing import Landed, land_file
 
 
 class FolderSource(Source):

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import paramiko
 
 from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
-from hub.config_transport import Completion, SftpServer
+from hub.engine.config_transport import Completion, SftpServer
+from hub.engine.landing import Landed, land_stream
 from hub.kernel.errors import (
     ConnectorFatal,
     ConnectorRetryable,
@@ -33,7 +34,6 @@ from hub.kernel.errors import (
     SecretMissing,
     StillChanging,
 )
-from hub.landing import Landed, land_stream
 
 if TYPE_CHECKING:
     from paramiko.sftp_client import SFTPClient

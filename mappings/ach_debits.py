@@ -3,7 +3,7 @@
 Each valid extract row becomes one entry: transaction code 27 (checking debit) or 37 (savings
 debit), the customer's bank (routing, account), the amount, the utility account as the individual
 id (so a return names it even without the ledger) and the customer's name. Trace numbers and
-effective dates come from the origination (``hub.origination``), which holds the ledger.
+effective dates come from the origination (``hub.engine.origination``), which holds the ledger.
 Key: ``D|<payment id>``: a payment is originated once, however often the CIS exports it.
 """
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hub.config import DEFAULT_CONFIG
-from hub.sample import meter_reads_csv
+from hub.engine.config import DEFAULT_CONFIG
+from hub.engine.sample import meter_reads_csv
 
 HUB = Path(sys.executable).with_name("hub")
 

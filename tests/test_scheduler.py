@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from hub.config import DEFAULT_CONFIG, load_config
-from hub.logs import scrub
-from hub.pipeline import Hub
+from hub.engine.config import DEFAULT_CONFIG, load_config
+from hub.engine.logs import scrub
+from hub.engine.pipeline import Hub
 from scheduler import Service
 from tests.conftest import HUB, SshServer, Workdir
 
@@ -257,8 +257,8 @@ def test_status_shows_an_overdue_file_and_clears_when_it_arrives(workdir: Workdi
 
 
 def test_holidays_and_days_off_are_never_overdue() -> None:
-    from hub.config import Expected
-    from hub.status import check_expected
+    from hub.engine.config import Expected
+    from hub.engine.status import check_expected
 
     expected = Expected(by="06:00", holidays=["2026-11-26"])  # Thanksgiving, a Thursday
     at = datetime(2026, 11, 26, 18, tzinfo=UTC)

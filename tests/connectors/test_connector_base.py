@@ -10,9 +10,9 @@ import pytest
 
 from connectors.base import Item, Source, check_name, with_retries
 from connectors.local import FolderDestination, FolderSource
-from hub.config_transport import Completion, Retry
+from hub.engine.config_transport import Completion, Retry
+from hub.engine.landing import Landed, land_stream
 from hub.kernel.errors import ConnectorFatal, ConnectorRetryable, RefusedName
-from hub.landing import Landed, land_stream
 
 
 class Scripted(Source):

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from connectors.sftp import SftpSource
-from hub.config import load_config
-from hub.config_transport import Completion, SftpServer
+from hub.engine.config import load_config
+from hub.engine.config_transport import Completion, SftpServer
 from hub.kernel.errors import StillChanging
 from tests.conftest import SshServer, Workdir, sftp_cycle, use_sftp
 
@@ -123,7 +123,7 @@ def test_a_connection_dropped_mid_download_is_retried_and_the_file_delivered_onc
     workdir: Workdir, ssh_server: SshServer, outgoing: Path, upload: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from connectors import sftp
-    from hub.pipeline import Hub
+    from hub.engine.pipeline import Hub
 
     use_sftp(workdir, ssh_server, outgoing)
     data = upload(20_000, seed=4)

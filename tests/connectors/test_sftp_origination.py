@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from formats.nacha import read_nacha
-from hub.config import DEFAULT_CONFIG
+from hub.engine.config import DEFAULT_CONFIG
 from tests.conftest import SshServer, Workdir
 from tests.hub.debit_extracts import extract, originated_rows, row
 

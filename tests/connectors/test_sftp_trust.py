@@ -16,7 +16,7 @@ import pytest
 
 from connectors.base import Item
 from connectors.sftp import SftpDestination, SftpSource
-from hub.config_transport import SftpServer
+from hub.engine.config_transport import SftpServer
 from hub.kernel.errors import ConnectorFatal, HostKeyRefused, SecretMissing
 from tests.conftest import SshServer, Workdir, sftp_cycle, use_sftp
 

@@ -10,9 +10,9 @@ import pytest
 
 from formats.base import Parsed, ReadContext, Validated
 from formats.meter_reads import FIELDS, MeterReadsFormat, MeterReadsOptions
+from hub.engine.sample import HEADER
 from hub.kernel.errors import ParseError
 from hub.kernel.rows import LINE
-from hub.sample import HEADER
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 CHICAGO = "America/Chicago"

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from formats.meter_reads import FIELDS, MeterReadsFormat, MeterReadsOptions
+from hub.engine.sample import BAD_KINDS, HEADER, meter_reads_csv
 from hub.kernel.rows import LINE
-from hub.sample import BAD_KINDS, HEADER, meter_reads_csv
 from tests.formats.meter_reads_cases import (
     CHICAGO,
     NOW,

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from formats.base import ReadContext, Validated
 from formats.meter_reads import ALL_FIELDS, DEFAULT_READ_CODES, FIELDS, MeterReadsFormat, MeterReadsOptions
+from hub.engine.sample import HEADER
 from hub.kernel.errors import ParseError
 from hub.kernel.rows import LINE
-from hub.sample import HEADER
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 OPTIONS = MeterReadsOptions()

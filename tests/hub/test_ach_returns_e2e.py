@@ -18,9 +18,9 @@ import yaml
 from conftest import Workdir
 
 from formats.nacha_layout import BATCH_CONTROL
-from hub.config import DEFAULT_CONFIG
+from hub.engine.config import DEFAULT_CONFIG
+from hub.engine.sample import AchItem, ach_returns_nacha
 from hub.ledger import Ledger
-from hub.sample import AchItem, ach_returns_nacha
 
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 UTILITY_ODFI = "09100001"

@@ -14,7 +14,7 @@ import yaml
 from conftest import Workdir
 
 from formats.bai2_writer import Account, Bai2Spec, Group, Transaction, write_file
-from hub.config import DEFAULT_CONFIG
+from hub.engine.config import DEFAULT_CONFIG
 from hub.ledger import Ledger
 
 DAY = date(2026, 11, 20)

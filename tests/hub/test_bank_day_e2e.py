@@ -13,7 +13,7 @@ from conftest import Workdir
 
 from formats.bai2_writer import Account, Bai2Spec, Group, Transaction
 from formats.bai2_writer import write_file as write_bai2
-from hub.config import DEFAULT_CONFIG
+from hub.engine.config import DEFAULT_CONFIG
 from tests.hub.test_lockbox_e2e import BATCHES, DEPOSIT, LOCKBOX, TOTAL, load_accounts, transmission
 
 BANK_ACCOUNT = "1234567890"

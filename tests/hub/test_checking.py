@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import polars as pl
 
-from hub.checking import map_early
+from hub.engine.checking import map_early
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
 from mappings.base import MapContext, Mapping, MappingOptions

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import Workdir, with_policy
 
-from hub.config import DEFAULT_CONFIG
+from hub.engine.config import DEFAULT_CONFIG
 
 
 def test_good_file_is_delivered_with_a_correct_control_file(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hub.config import DEFAULT_CONFIG, load_config, parse_config
+from hub.engine.config import DEFAULT_CONFIG, load_config, parse_config
 from hub.kernel.errors import ConfigError, SecretMissing
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from formats import cis_batch
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
-from hub.delivery import DeliveryResult, deliver, recover
+from hub.engine import cis_batch
+from hub.engine.delivery import DeliveryResult, deliver, recover
+from hub.engine.sample import meter_reads_frame, to_csv
 from hub.ledger import Ledger
-from hub.sample import meter_reads_frame, to_csv
 from mappings.base import MapContext
 from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hub import landing
+from hub.engine import landing
 from hub.kernel.errors import ConnectorFatal
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import Workdir
 
-from hub.config import DEFAULT_CONFIG, parse_config
+from hub.engine.config import DEFAULT_CONFIG, parse_config
 from hub.kernel.errors import ConfigError
 from tests.hub.debit_extracts import (
     CUSTOMER_BANK,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from hub.engine.sample import accounts_csv, meters_csv, sample_account
 from hub.ledger import Ledger
-from hub.sample import accounts_csv, meters_csv, sample_account
 from tests.conftest import Workdir
 
 HEADER = "account,name,service_address,status\n"

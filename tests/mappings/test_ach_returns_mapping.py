@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from formats.base import ReadContext
 from formats.nacha import NachaFormat, NachaOptions
+from hub.engine.sample import AchItem, ach_returns_nacha
 from hub.kernel.errors import MappingError
 from hub.kernel.transactions import AccountChangeNotice, PaymentReversal
-from hub.sample import AchItem, ach_returns_nacha
 from mappings import get_mapping
 from mappings.ach_returns import AchReturnsMapping, AchReturnsMappingOptions
 from mappings.base import MapContext

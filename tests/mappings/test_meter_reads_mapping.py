@@ -97,7 +97,7 @@ def test_estimates_and_customer_reads_are_typed() -> None:
 
 
 def test_every_valid_row_becomes_exactly_one_transaction() -> None:
-    from hub.sample import meter_reads_frame, to_csv
+    from hub.engine.sample import meter_reads_frame, to_csv
 
     fmt = MeterReadsFormat(MeterReadsOptions())
     ctx = ReadContext("s.csv", NOW)

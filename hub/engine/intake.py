@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING
 
 from connectors import open_source
 from connectors.base import Source
+from hub.engine.logs import log, tagged
+from hub.engine.outcome import Outcome, log_outcome, refusal, rule_of
 from hub.kernel.errors import HubError, StillChanging
 from hub.kernel.problems import Problem
-from hub.logs import log, tagged
-from hub.outcome import Outcome, log_outcome, refusal, rule_of
 
 if TYPE_CHECKING:
-    from hub.config import Exchange, Settings
-    from hub.landing import Landed
+    from hub.engine.config import Exchange, Settings
+    from hub.engine.landing import Landed
     from hub.ledger import Ledger
 
 
 class Intake:
-    """The cycle over the exchanges' sources; a part of ``hub.pipeline.Hub``, which supplies the
+    """The cycle over the exchanges' sources; a part of ``hub.engine.pipeline.Hub``, which supplies the
     ledger, the settings and the steps that record and run a landed file."""
 
     if TYPE_CHECKING:

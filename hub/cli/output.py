@@ -13,7 +13,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from hub.outcome import Outcome
+    from hub.engine.outcome import Outcome
 
 
 class _LazyConsole:
@@ -36,8 +36,8 @@ err = cast("Console", _LazyConsole(stderr=True))
 
 
 def render() -> ModuleType:
-    """The rich renderer (``hub.render``), imported on first use."""
-    from hub import render as module
+    """The rich renderer (``hub.cli.render``), imported on first use."""
+    from hub.cli import render as module
 
     return module
 

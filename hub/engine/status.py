@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.config import WEEKDAYS, Exchange, Expected, Settings
+from hub.engine.config import WEEKDAYS, Exchange, Expected, Settings
+from hub.engine.reconcile import recent_differences
 from hub.ledger import FileRecord, Ledger
-from hub.reconcile import recent_differences
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """``hub reconcile --date D``: each lockbox's deposit of a day, as the lockbox files tell it against
-what the bank reports it credited (``hub.reconcile``). Exit 1 when anything does not match."""
+what the bank reports it credited (``hub.engine.reconcile``). Exit 1 when anything does not match."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli_output import emit, err, out
+from hub.cli.output import emit, err, out
 
 STATUS_TEXT = {
     "matched": "matched",
@@ -27,9 +27,9 @@ def reconcile_command(
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Reconcile a deposit date: lockbox files against the bank's reported deposits, per lockbox."""
-    from hub.config import load_config
+    from hub.engine.config import load_config
+    from hub.engine.reconcile import reconcile
     from hub.ledger import Ledger
-    from hub.reconcile import reconcile
 
     try:
         deposit_date = date.fromisoformat(day)

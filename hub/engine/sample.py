@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
-    from hub.config import Settings
+    from hub.engine.config import Settings
 
 HEADER = (
     "route,sequence,account,meter,register,read_at,reading,prior_reading,read_code,reader_id,trouble_code"

@@ -1,6 +1,6 @@
 """Where an exchange's files come from and go to: folder and SFTP sources, when a file is
 complete, retries, the CIS folder and SFTP destinations (models of ``hub.yaml``, re-exported by
-``hub.config``)."""
+``hub.engine.config``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub import config_outbound as outbound
+from hub.engine import config_outbound as outbound
 
 
 class Strict(BaseModel):

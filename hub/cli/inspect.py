@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hub.cli_output import emit, err, out
+from hub.cli.output import emit, err, out
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -42,7 +42,7 @@ def inspect_command(
         raise typer.Exit(2) from None
     options: Any = cls.options_model()
     if exchange is not None:
-        from hub.config import load_config
+        from hub.engine.config import load_config
 
         ex = load_config(config or Path("hub.yaml")).exchange(exchange)
         if ex.format_name != fmt:
@@ -65,8 +65,8 @@ def inspect_command(
 
 def _show(path: Path, s: dict[str, Any]) -> None:
     """People's view of any summary: its figures, one table per list of records, then problems."""
+    from hub.cli.render import problems_table
     from hub.kernel.problems import Problem
-    from hub.render import problems_table
 
     out.print(f"{path.name}: {s['format']}, {s.get('records', s.get('rows', 0))} records")
     figures = [

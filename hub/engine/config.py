@@ -19,15 +19,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from hub import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
-from hub.config_transport import (
+from hub.engine import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
+from hub.engine.config_transport import (
     CisFolderDestination,
     FolderSource,
     SftpDestination,
     SftpSource,
     Strict,
 )
-from hub.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
+from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.kernel.errors import ConfigError, SecretMissing
 
 SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed

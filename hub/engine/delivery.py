@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection
 
-from formats import cis_batch
+from hub.engine import cis_batch
 from hub.kernel.errors import AlreadyDelivered
 from hub.kernel.rows import LINE
 from hub.ledger import Ledger, pack_keys

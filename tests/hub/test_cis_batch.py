@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from formats import cis_batch
+from hub.engine import cis_batch
 from hub.kernel.errors import DeliveryRetryable
 from hub.kernel.transactions import MeterRead, columns_of
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from formats import get_format
 from formats.base import Format, FormatOptions, ReadContext, Validated
-from hub.config import Exchange
+from hub.engine.config import Exchange
 from hub.kernel.errors import ParseError, Rejected
 from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE

@@ -18,20 +18,20 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from hub.cli_inspect import inspect_command
-from hub.cli_output import emit, err, exit_for, out, render, show_outcome, show_outcomes
-from hub.cli_reconcile import reconcile_command
-from hub.cli_reference import reference_app
-from hub.config import DEFAULT_CONFIG, Exchange, Settings, load_config
+from hub.cli.inspect import inspect_command
+from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli.reconcile import reconcile_command
+from hub.cli.reference import reference_app
+from hub.engine.config import DEFAULT_CONFIG, Exchange, Settings, load_config
+from hub.engine.landing import Landed, land_in_background
 from hub.kernel.background import in_background
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
-from hub.landing import Landed, land_in_background
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from hub.checking import Checked
-    from hub.pipeline import Hub
+    from hub.engine.checking import Checked
+    from hub.engine.pipeline import Hub
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
@@ -60,7 +60,7 @@ def _settings(config: Path) -> Settings:
 
 def _with_hub(config: Path | Settings, json_out: bool, work: Callable[[Hub], T]) -> T:
     """Open the hub (ledger, recovery), run ``work`` with a progress line, close it."""
-    from hub.pipeline import Hub
+    from hub.engine.pipeline import Hub
 
     settings = config if isinstance(config, Settings) else _settings(config)
     if json_out:
@@ -131,7 +131,7 @@ def _needs_ledger(ex: Exchange) -> bool:
 
 
 def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
-    from hub.checking import check_bytes  # polars and the formats load while the file lands
+    from hub.engine.checking import check_bytes  # polars and the formats load while the file lands
 
     landed = landing.result()
     data = landed.data if landed.data is not None else landed.path.read_bytes()
@@ -153,7 +153,7 @@ def originate(
     path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
 ) -> None:
     """Originate the autopay debit file from a CIS extract: check it, write the NACHA file, send it."""
-    from hub.config_outbound import is_outbound
+    from hub.engine.config_outbound import is_outbound
     from hub.kernel.errors import UsageError
 
     settings = _settings(config)
@@ -185,8 +185,8 @@ def run(
     ] = None,
 ) -> None:
     """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT."""
-    from hub import logs
-    from hub.pipeline import Hub
+    from hub.engine import logs
+    from hub.engine.pipeline import Hub
     from scheduler import Service
 
     settings = _settings(config)
@@ -210,8 +210,8 @@ def run(
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue and
     whether a recent deposit date does not reconcile (either: exit 1)."""
+    from hub.engine.status import exchange_status
     from hub.ledger import Ledger
-    from hub.status import exchange_status
 
     settings = _settings(config)
     ledger = Ledger.open(settings.ledger_url())
@@ -315,7 +315,7 @@ def sample(
     seed: int = 1,
 ) -> None:
     """Write a generated meter-reader upload (for trying the hub and for benchmarks)."""
-    from hub.sample import meter_reads_csv
+    from hub.engine.sample import meter_reads_csv
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(meter_reads_csv(rows, bad=bad, seed=seed))
@@ -328,7 +328,7 @@ def demo(
     rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
 ) -> None:
     """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
-    from hub.sample import write_demo_returns, write_demo_uploads
+    from hub.engine.sample import write_demo_returns, write_demo_uploads
 
     if not config.exists():
         config.write_text(DEFAULT_CONFIG, encoding="utf-8")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.engine.logs import log, tagged
 from hub.kernel.errors import HubError
 from hub.kernel.problems import Problem
-from hub.logs import log, tagged
 
 
 @dataclass

@@ -24,28 +24,28 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, func, select, update
 
-from hub import origination_file as nacha_file
-from hub.delivery import DeliveryResult
+from hub.engine import origination_file as nacha_file
+from hub.engine.delivery import DeliveryResult
+from hub.engine.outcome import Outcome
 from hub.kernel.errors import DeliveryError, HubError, MappingError
 from hub.kernel.problems import Problem
 from hub.ledger import schema as t
-from hub.outcome import Outcome
 from mappings.ach_debits import TXN_TYPE
 
 if TYPE_CHECKING:
     import polars as pl
 
     from connectors.base import Destination
-    from hub.checking import Checked
-    from hub.config import Exchange, Settings
-    from hub.config_outbound import Originator
+    from hub.engine.checking import Checked
+    from hub.engine.config import Exchange, Settings
+    from hub.engine.config_outbound import Originator
     from hub.ledger import FileRecord, Ledger
 
 Policy = Literal["reject-file", "accept-valid-rows"]
 
 
 class Origination:
-    """The outbound steps of ``hub.pipeline.Hub``, which supplies the ledger, the settings, the
+    """The outbound steps of ``hub.engine.pipeline.Hub``, which supplies the ledger, the settings, the
     clock and the shared steps (check, count, reject, delivered)."""
 
     if TYPE_CHECKING:

@@ -13,19 +13,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from hub.checking import Checked, check_bytes
-from hub.config import Exchange, Settings
-from hub.config_outbound import is_outbound
-from hub.delivery import DeliveryResult, deliver, recover
-from hub.intake import Intake
+from hub.engine.checking import Checked, check_bytes
+from hub.engine.config import Exchange, Settings
+from hub.engine.config_outbound import is_outbound
+from hub.engine.delivery import DeliveryResult, deliver, recover
+from hub.engine.intake import Intake
+from hub.engine.landing import Landed, land_file
+from hub.engine.logs import tagged
+from hub.engine.origination import Origination
+from hub.engine.outcome import Outcome, log_outcome
+from hub.engine.report import write_reports
 from hub.kernel.errors import HubError, UsageError
 from hub.kernel.problems import Problem
-from hub.landing import Landed, land_file
 from hub.ledger import FileRecord, Ledger
-from hub.logs import tagged
-from hub.origination import Origination
-from hub.outcome import Outcome, log_outcome
-from hub.report import write_reports
 from mappings import get_mapping
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class Hub(Intake, Origination):
     ) -> Outcome:
         """Run a recorded file; ``data`` is its landed content when landing kept it in memory,
         ``prepared`` its checking when that started before the file was recorded."""
-        if is_outbound(ex.config.kind):  # a CIS extract that becomes a partner file (hub.origination)
+        if is_outbound(ex.config.kind):  # a CIS extract that becomes a partner file (hub.engine.origination)
             return self._originate(record, ex, run_id, policy=policy, data=data, prepared=prepared)
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)

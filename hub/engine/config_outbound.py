@@ -1,6 +1,6 @@
 """Configuration of outbound exchanges: the originator of the autopay debit file (kind ``ach-debits``)
 and the folder it is placed in (the SFTP push, ``SftpDestination``, sits beside the SFTP source in
-``hub.config``).
+``hub.engine.config``).
 
 An inbound exchange ends in a CIS batch (destination ``cis-folder``); an outbound one turns a CIS
 extract into a partner file, placed in a folder (``folder``) or pushed to the partner (``sftp``).
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
-    from hub.config import ExchangeConfig, PathsConfig
+    from hub.engine.config import ExchangeConfig, PathsConfig
 
 OUTBOUND_KINDS = frozenset({"ach-debits"})  # kinds whose exchange turns a CIS extract into a partner file
 NACHA_TEXT = r"^[\x20-\x7E]*$"  # NACHA alphanumeric fields: printable ASCII

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from formats.nacha_writer import NachaSpec
-    from hub.config_outbound import Originator
+    from hub.engine.config_outbound import Originator
 
 MAX_SEQUENCE = 9_999_999  # a trace number is the ODFI (8 digits) and a 7-digit sequence
 MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # file id modifiers: files of one day told apart

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli_output import emit, out
+from hub.cli.output import emit, out
 
 reference_app = typer.Typer(
     no_args_is_help=True,
@@ -27,7 +27,7 @@ SHOWN_PROBLEMS = 50
 
 
 def _kind(kind: str) -> str:
-    from hub.reference import HEADERS
+    from hub.engine.reference import HEADERS
 
     if kind not in HEADERS:
         raise typer.BadParameter(f"{kind!r} is not one of {', '.join(HEADERS)}", param_hint="KIND")
@@ -43,10 +43,10 @@ def load(
 ) -> None:
     """Check a CIS extract and make it the current reference data, replacing the previous load in
     one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
-    from hub.config import load_config
+    from hub.engine.config import load_config
+    from hub.engine.reference import load_extract, read_extract
     from hub.kernel.errors import UsageError
     from hub.ledger import Ledger
-    from hub.reference import load_extract, read_extract
 
     kind = _kind(kind)
     settings = load_config(config)
@@ -74,8 +74,8 @@ def _show_load(result: dict[str, Any]) -> None:
         out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
         out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
+    from hub.cli.render import problems_table
     from hub.kernel.problems import Problem
-    from hub.render import problems_table
 
     current = result["current_load"]
     keeps = "no current load" if current is None else f"load {current} stays current"
@@ -91,7 +91,7 @@ def _show_load(result: dict[str, Any]) -> None:
 @reference_app.command("status")
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Each kind's current load: the file, its sha256, rows and when it was loaded."""
-    from hub.config import load_config
+    from hub.engine.config import load_config
     from hub.ledger import Ledger
 
     ledger = Ledger.open(load_config(config).ledger_url())
@@ -139,7 +139,7 @@ def sample(
     seed: int = 1,
 ) -> None:
     """Write a generated CIS extract (the accounts or meters of `hub sample`'s uploads of that seed)."""
-    from hub.sample import accounts_csv, meters_csv
+    from hub.engine.sample import accounts_csv, meters_csv
 
     data = accounts_csv(rows, seed=seed) if _kind(kind) == "accounts" else meters_csv(rows, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)

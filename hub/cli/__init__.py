@@ -1,0 +1,1 @@
+"""The ``hub`` command: parses arguments, calls the engine and prints (``hub.cli.main``)."""
