@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/hub demo
 
-## Lint, type-check and run every test.
+## Lint, type-check, check the import layering and run every test.
 test: $(BIN)/.installed lint
 	$(BIN)/python -m pytest -q
 
@@ -24,6 +24,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Benchmarks: 1,000,000-row upload through `hub process` against the baselines.
 bench: $(BIN)/.installed

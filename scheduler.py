@@ -27,14 +27,14 @@ from zoneinfo import ZoneInfo
 from hub.engine.config import Exchange, Settings
 from hub.engine.logs import log, tagged
 from hub.engine.outcome import Outcome
-from hub.engine.pipeline import Hub
-from hub.engine.status import exchange_status, missed_run
+from hub.engine.pipeline import Engine
+from hub.engine.status import missed_run
 from hub.kernel.errors import HubError
 
 SECOND_SIGNAL_EXIT = 130
 
 
-def due_exchanges(settings: Settings, hub: Hub, now: datetime) -> dict[str, str]:
+def due_exchanges(settings: Settings, engine: Engine, now: datetime) -> dict[str, str]:
     """Exchange -> trigger for what a single pass (``hub run --once``) runs: every scheduled
     exchange whose scheduled time has come since its last scheduled run (or that never ran on
     schedule), and every watched exchange (a sweep)."""
@@ -44,8 +44,8 @@ def due_exchanges(settings: Settings, hub: Hub, now: datetime) -> dict[str, str]
         if not ex.config.enabled:
             continue
         if ex.config.schedule is not None:
-            last = hub.ledger.last_run(name, ("schedule", "catch-up"))
-            if last is None or missed_run(ex, zone, last["started_at"], now):
+            last = engine.last_scheduled_run(name)
+            if last is None or missed_run(ex, zone, last, now):
                 due[name] = "schedule"
         elif ex.config.watch:
             due[name] = "watch"
@@ -54,10 +54,10 @@ def due_exchanges(settings: Settings, hub: Hub, now: datetime) -> dict[str, str]
 
 @dataclass
 class Service:
-    """``hub run``: the scheduler, the watchers and the signal handling around one ``Hub``."""
+    """``hub run``: the scheduler, the watchers and the signal handling around one ``Engine``."""
 
     settings: Settings
-    hub: Hub
+    engine: Engine
     stopping: threading.Event = field(default_factory=threading.Event)
     _signals: int = 0
     _alerted: set[tuple[str, date]] = field(default_factory=set)
@@ -69,7 +69,7 @@ class Service:
     def run_once(self) -> list[Outcome]:
         """Run every due exchange once (``hub run --once``), then check the calendars."""
         outcomes: list[Outcome] = []
-        for name, trigger in due_exchanges(self.settings, self.hub, datetime.now(UTC)).items():
+        for name, trigger in due_exchanges(self.settings, self.engine, datetime.now(UTC)).items():
             outcomes += self._run(name, trigger)
         self.check_expected()
         return outcomes
@@ -79,14 +79,14 @@ class Service:
             return []
         with tagged(exchange=name):
             try:
-                return self.hub.cycle([name], trigger=trigger, should_stop=self.stopping.is_set)
+                return self.engine.cycle([name], trigger=trigger, should_stop=self.stopping.is_set)
             except HubError as exc:
                 log.error("%s: run failed: %s", name, exc, extra={"event": "run_failed", "alert": True})
                 return []
 
     def check_expected(self, now: datetime | None = None) -> list[str]:
         """Log an alert (once a day per exchange) for every overdue file; return the overdue ones."""
-        overdue = [row for row in exchange_status(self.settings, self.hub.ledger, now) if row["overdue"]]
+        overdue = [row for row in self.engine.status(now) if row["overdue"]]
         for row in overdue:
             key = (row["exchange"], datetime.fromisoformat(row["due_at"]).date())
             if key not in self._alerted:
@@ -162,8 +162,8 @@ class Service:
             sched = ex.config.schedule
             if not ex.config.enabled or sched is None or not sched.catch_up:
                 continue
-            last = self.hub.ledger.last_run(name, ("schedule", "catch-up"))
-            if last is not None and missed_run(ex, zone, last["started_at"], now):
+            last = self.engine.last_scheduled_run(name)
+            if last is not None and missed_run(ex, zone, last, now):
                 log.info("%s: a scheduled run was missed while the service was down; running it now", name)
                 missed.append(name)
         return missed

@@ -98,13 +98,13 @@ def hub_in_process(data: bytes) -> int:
     """Parse, validate and map as the pipeline does; returns the transactions mapped."""
     from formats.base import ReadContext
     from formats.nacha import NachaFormat, NachaOptions
-    from mappings import get_mapping
+    from mappings import get_kind
     from mappings.base import MapContext
 
     fmt = NachaFormat(NachaOptions())
     ctx = ReadContext(file="returns.ach", now=datetime.now(UTC))
     validated = fmt.validate(fmt.read(data, ctx), ctx)
-    mapping_cls = get_mapping("ach-returns")
+    mapping_cls = get_kind("ach-returns")
     mapping = mapping_cls(mapping_cls.options_model())  # type: ignore[arg-type]
     tables = mapping.map(validated.table, MapContext(source_file="returns.ach"))
     return sum(t.height for t in tables.values())

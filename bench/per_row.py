@@ -15,7 +15,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-# ``register`` shadows ABCMeta.register harmlessly (the same filter as hub/transactions.py).
+# ``register`` shadows ABCMeta.register harmlessly (the same filter as mappings/meter_reads.py).
 warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
 
 

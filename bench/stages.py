@@ -2,11 +2,12 @@
 
 Usage (in a folder holding hub.yaml): ``python bench/stages.py FILE [--exchange meter-reads]``.
 Prints one JSON object: seconds per stage and the outcome. The stages follow the pipeline's own
-progress callback (``Hub(progress=...)``), so no package code is patched:
+progress callback (``Engine(progress=...)``), so no package code is patched:
 
-- ``import``: importing ``hub.cli`` and ``hub.engine.pipeline`` (typer, rich, pydantic, polars, SQLAlchemy);
+- ``import``: importing ``hub.cli.main`` and ``hub.engine.pipeline`` (typer, rich, pydantic);
 - ``config``: loading and validating hub.yaml;
-- ``open``: opening the ledger (migrations on a fresh ledger: alembic) and crash recovery;
+- ``open``: importing and opening the ledger (SQLAlchemy; migrations on a fresh ledger: alembic) and
+  crash recovery;
 - ``landing``: landing copy + sha256 + fsync, the ledger's file record, reading the landed bytes;
 - ``parsing`` / ``validating`` / ``mapping``: the format's read, its validation (pandera is imported
   here), the mapping to CIS transactions;
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import hub.cli.main  # noqa: F401  (the CLI's own import cost)
     from hub.engine.config import load_config
-    from hub.engine.pipeline import Hub
+    from hub.engine.pipeline import Engine
 
     marks: list[tuple[str, float]] = [("import", time.perf_counter())]
     settings = load_config(args.config)
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     def progress(_name: str, stage: str) -> None:
         marks.append(("@" + stage, time.perf_counter()))
 
-    runner = Hub(settings, progress=progress)
+    runner = Engine(settings, progress=progress)
     marks.append(("open", time.perf_counter()))
     outcome = runner.process_path(args.file, args.exchange)
     marks.append(("@finish", time.perf_counter()))

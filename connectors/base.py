@@ -1,11 +1,15 @@
-"""The connector base: list what a source holds, fetch an item into the landing area, and run the
-source's post-action once the landed copy and its ledger row are committed; put a file at a
-destination.
+"""The connector base: connectors move bytes, the engine does the rest.
 
-A source implements ``scan`` (the raw listing), ``fetch`` and ``remove``/``archive``; the base
-decides which items are complete by the exchange's completion rule and refuses hostile names.
-Implementations translate their transport's errors (OS, paramiko) into the hub's tree here, at the
-boundary: ``ConnectorRetryable`` for what may pass, ``ConnectorFatal`` for what will not.
+A source lists what it holds and opens an item as a readable stream; the engine lands the stream,
+records it in the ledger, and only then asks the source to archive, delete or leave it (``done``).
+A destination receives a stream under a name. A source implements ``scan`` (the raw listing),
+``open``, ``remove``/``archive`` and ``describe``; the base decides which items are complete by the
+exchange's completion rule and refuses hostile names. Implementations translate their transport's
+errors (OS, paramiko) into the hub's tree here, at the boundary, mid-stream too:
+``ConnectorRetryable`` for what may pass, ``ConnectorFatal`` for what will not.
+
+The configuration documents a connector reads (``Completion``, ``Retry``; the SFTP server in
+``connectors.sftp``) are declared beside it; the engine's configuration composes them.
 """
 
 from __future__ import annotations
@@ -18,17 +22,47 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal, TypeVar
+from typing import BinaryIO, Literal, TypeVar
 
-from hub.engine.config_transport import Completion, Retry
-from hub.engine.landing import Landed
+from pydantic import BaseModel, ConfigDict, Field
+
 from hub.kernel.errors import ConnectorRetryable, RefusedName
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 T = TypeVar("T")
 PostAction = Literal["archive", "delete", "leave"]
+
+
+class Strict(BaseModel):
+    """Base for configuration documents: unknown keys are mistakes, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Completion(Strict):
+    """When a file in a source is complete and may be taken. ``rename``: any name that is not a
+    partial-upload name (``.part``, ``.tmp``, ``.filepart``, hidden) is complete, for partners who
+    upload under a temporary name and rename; ``size-stable``: size and time unchanged across two
+    listings ``stable_seconds`` apart; ``min-age``: unchanged for ``min_age_seconds``; ``marker``:
+    a file named ``<name><marker_suffix>`` exists beside it."""
+
+    rule: Literal["rename", "size-stable", "min-age", "marker"] = "rename"
+    stable_seconds: float = Field(5, ge=0, le=3600)
+    min_age_seconds: float = Field(120, ge=0)
+    marker_suffix: str = Field(".done", min_length=1)
+
+
+class Retry(Strict):
+    """Retries of a transient transport failure: ``attempts`` in all, waiting ``backoff_seconds``,
+    doubled each time, at most ``backoff_max_seconds``."""
+
+    attempts: int = Field(5, ge=1, le=50)
+    backoff_seconds: float = Field(2, ge=0)
+    backoff_max_seconds: float = Field(60, ge=0)
+
+
+NO_RETRY = Retry(attempts=1)
 
 
 @dataclass(frozen=True)
@@ -101,12 +135,14 @@ class Source(ABC):
         pattern: str = "*",
         completion: Completion | None = None,
         post_action: PostAction = "archive",
+        retry: Retry = NO_RETRY,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.pattern = pattern
         self.completion = completion or Completion()
         self.post_action = post_action
+        self.retry = retry  # how often the engine tries an item again when its transfer breaks off
         self.clock = clock
         self.sleep = sleep
 
@@ -117,8 +153,10 @@ class Source(ABC):
         """Every regular file in the source, unfiltered (names not yet checked)."""
 
     @abstractmethod
-    def fetch(self, item: Item, landed_dir: Path) -> Landed:
-        """Copy one item into the landing area (streaming) and return where it landed."""
+    def open(self, item: Item) -> BinaryIO:
+        """One item's bytes as a readable stream (a context manager; ``read`` until ``b""``). A
+        transfer that breaks off raises ``ConnectorRetryable``; an item that is shorter or longer
+        than listed raises ``StillChanging``."""
 
     @abstractmethod
     def remove(self, name: str) -> None:
@@ -186,9 +224,15 @@ class Destination(ABC):
     """Where an exchange's outbound files go (a partner's server, a folder)."""
 
     @abstractmethod
-    def put(self, local: Path, name: str, *, overwrite: bool = False) -> None:
-        """Place ``local`` at the destination as ``name``: complete under its final name or not at
-        all. A file of that name the partner has not collected is not overwritten unless asked."""
+    def put(self, name: str, data: BinaryIO, *, overwrite: bool = False) -> None:
+        """Place the bytes of ``data`` (a seekable stream, read from its start) at the destination
+        as ``name``: complete under its final name or not at all. A file of that name the partner
+        has not collected is not overwritten unless asked."""
+
+    @abstractmethod
+    def holds(self, name: str, size: int, sha256: str) -> bool:
+        """Whether the destination already holds this file under ``name`` (a transfer that finished
+        but was not recorded): the same content where it can be read back, else the same size."""
 
     def close(self) -> None:  # noqa: B027
         """Release the connection, if any."""

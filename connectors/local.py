@@ -1,16 +1,32 @@
 """Local folders: files dropped into ``inbox/<exchange>/`` (the embedded default) and files placed
-into a folder another system collects from (temporary name, then rename)."""
+into a folder another system collects from (hidden temporary name, then rename)."""
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import os
-import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from connectors.base import Destination, Item, Source, archive_name, check_name
-from hub.engine.landing import Landed, land_file
 from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
+from hub.kernel.files import CHUNK, publish_stream
+
+
+def open_file(path: Path) -> BinaryIO:
+    """A local file for reading; what stops it is said in the hub's terms (the path is named)."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError
+        return path.open("rb")
+    except FileNotFoundError as exc:
+        raise ConnectorFatal(f"{path}: no such file") from exc
+    except PermissionError as exc:
+        raise ConnectorFatal(f"{path}: permission denied") from exc
+    except IsADirectoryError as exc:
+        raise ConnectorFatal(f"{path}: is a folder, not a file") from exc
+    except OSError as exc:
+        raise ConnectorRetryable(f"{path}: cannot read: {exc.strerror}") from exc
 
 
 class FolderSource(Source):
@@ -40,8 +56,11 @@ class FolderSource(Source):
     def describe(self, item: Item) -> str:
         return str(self.path_of(item).resolve())
 
-    def fetch(self, item: Item, landed_dir: Path) -> Landed:
-        return land_file(self.path_of(item), landed_dir)
+    def open(self, item: Item) -> BinaryIO:
+        path = self.path_of(item)
+        if path.is_symlink():
+            raise ConnectorFatal(f"{path}: a symbolic link; never followed")
+        return open_file(path)
 
     def remove(self, name: str) -> None:
         try:
@@ -62,35 +81,37 @@ class FolderSource(Source):
 
 class FolderDestination(Destination):
     """A folder another system collects from: written under a hidden temporary name, fsynced, and
-    renamed into place, so a reader never sees a partial file."""
+    renamed into place (``hub.kernel.files``), so a reader never sees a partial file."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def put(self, local: Path, name: str, *, overwrite: bool = False) -> None:
+    def put(self, name: str, data: BinaryIO, *, overwrite: bool = False) -> None:
         final = self.folder / check_name(name)
-        temp = self.folder / f".{name}.part"
+        uncollected = ConnectorFatal(f"{final} exists and has not been collected; not overwritten")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if final.exists() and not overwrite:
-                raise ConnectorFatal(f"{final} exists and has not been collected; not overwritten")
-            with local.open("rb") as src, temp.open("wb") as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-                out.flush()
-                os.fsync(out.fileno())
-            if temp.stat().st_size != local.stat().st_size:
-                raise ConnectorRetryable(f"{final}: size after copy differs from {local}")
-            os.replace(temp, final)
-        except OSError as exc:
-            _discard(temp)
+        except OSError as exc:  # a file where the folder should be, no permission, disk
             raise ConnectorRetryable(f"{final}: cannot write: {exc.strerror}") from exc
-        except BaseException:
-            _discard(temp)
-            raise
+        try:
+            if final.exists() and not overwrite:
+                raise uncollected
+            data.seek(0)
+            publish_stream(final, data, replace=overwrite, temp_name=f".{name}.part")
+        except FileExistsError as exc:  # placed meanwhile by someone else: never overwritten
+            raise uncollected from exc
+        except OSError as exc:
+            raise ConnectorRetryable(f"{final}: cannot write: {exc.strerror}") from exc
 
-
-def _discard(temp: Path) -> None:
-    """Remove a half-written temporary file; when the folder itself is unusable (missing, or a file
-    in its place) there is nothing to remove, and the original error is the one to report."""
-    with contextlib.suppress(OSError):
-        temp.unlink(missing_ok=True)
+    def holds(self, name: str, size: int, sha256: str) -> bool:
+        there = self.folder / check_name(name)
+        try:
+            if not there.is_file() or there.stat().st_size != size:
+                return False
+            digest = hashlib.sha256()
+            with there.open("rb") as fh:
+                while chunk := fh.read(CHUNK):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise ConnectorRetryable(f"{there}: cannot read: {exc.strerror}") from exc
+        return digest.hexdigest() == sha256

@@ -3,8 +3,9 @@
 Security by default: key authentication only (the passphrase from the environment); the server's
 host key must match the one pinned for the partner in a known_hosts file. An unknown or changed key
 is refused with the offered fingerprint and how to pin it; nothing is ever added on its own.
-paramiko, socket and OS errors are translated here: a dropped or timed-out connection is
-``ConnectorRetryable`` (retried with backoff), authentication and host keys are final.
+paramiko, socket and OS errors are translated here, mid-download too: a dropped or timed-out
+connection is ``ConnectorRetryable`` (retried with backoff), authentication and host keys are final.
+paramiko is imported on first use: reading hub.yaml never pays for it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import errno
 import hashlib
+import io
 import os
 import posixpath
 import socket
@@ -19,13 +21,22 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-import paramiko
+from pydantic import Field
 
-from connectors.base import Destination, Item, PostAction, Source, archive_name, check_name, with_retries
-from hub.engine.config_transport import Completion, SftpServer
-from hub.engine.landing import Landed, land_stream
+from connectors.base import (
+    Completion,
+    Destination,
+    Item,
+    PostAction,
+    Retry,
+    Source,
+    Strict,
+    archive_name,
+    check_name,
+    with_retries,
+)
 from hub.kernel.errors import (
     ConnectorFatal,
     ConnectorRetryable,
@@ -36,12 +47,28 @@ from hub.kernel.errors import (
 )
 
 if TYPE_CHECKING:
+    import paramiko
     from paramiko.sftp_client import SFTPClient
     from paramiko.sftp_file import SFTPFile
 
 T = TypeVar("T")
 BLOCK = 32 * 1024  # the SFTP read size servers accept
 WINDOW = 4 * 1024 * 1024  # read ahead at most this much: memory stays bounded
+
+
+class SftpServer(Strict):
+    """A partner's SFTP server. Key authentication only; the key's passphrase comes from the
+    environment variable ``passphrase_env``. The server's host key must be pinned in
+    ``known_hosts`` (OpenSSH format); an unknown or changed key is refused, never added."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(22, ge=1, le=65535)
+    user: str = Field(min_length=1)
+    key_file: Path
+    passphrase_env: str | None = None
+    known_hosts: Path
+    timeout_seconds: float = Field(30, gt=0, le=600)
+    retry: Retry = Retry()
 
 
 def fingerprint(key: paramiko.PKey) -> str:
@@ -52,20 +79,56 @@ def fingerprint(key: paramiko.PKey) -> str:
 
 def _windows(remote: SFTPFile, size: int, path: str) -> Iterator[bytes]:
     """The file in windows of ``WINDOW`` bytes, each read with its ``BLOCK`` requests in flight at
-    once (``readv``); then ``b""`` for good. A plain ``read`` waits one round trip per block;
-    ``prefetch`` could hold the whole file in memory. A file that is shorter or longer than listed
-    raises ``StillChanging`` before anything is landed."""
+    once (``readv``). A plain ``read`` waits one round trip per block; ``prefetch`` could hold the
+    whole file in memory. A file that is shorter or longer than listed raises ``StillChanging``
+    before its last window is handed over, so nothing of it is landed."""
     for start in range(0, size, WINDOW):
         end = min(start + WINDOW, size)
         window = b"".join(remote.readv([(o, min(BLOCK, end - o)) for o in range(start, end, BLOCK)]))
         if len(window) != end - start:
             raise StillChanging(f"{path}: shorter than the {size} bytes listed; still changing")
+        if end == size:
+            _check_end(remote, size, path)
         yield window
+    if size == 0:
+        _check_end(remote, size, path)
+
+
+def _check_end(remote: SFTPFile, size: int, path: str) -> None:
     remote.seek(size)
     if remote.read(1):
         raise StillChanging(f"{path}: longer than the {size} bytes listed; still changing")
-    while True:
-        yield b""
+
+
+class _Download(io.RawIOBase):
+    """A remote file as a readable stream; the transport's errors come out in the hub's terms."""
+
+    def __init__(self, conn: SftpConnection, remote: SFTPFile, size: int, path: str) -> None:
+        super().__init__()
+        self.conn, self.remote, self.path = conn, remote, path
+        self.windows = _windows(remote, size, path)
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            try:
+                self.pending = memoryview(next(self.windows))
+            except StopIteration:
+                return 0
+            except BaseException as exc:
+                raise self.conn.translate(exc, f"downloading {self.path}") from exc
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.remote.close()
+        super().close()
 
 
 def _known_name(host: str, port: int) -> str:
@@ -87,6 +150,8 @@ class SftpConnection:
         return f"sftp://{s.user}@{s.host}:{s.port}"
 
     def _pkey(self) -> paramiko.PKey:
+        import paramiko
+
         s = self.server
         passphrase = None
         if s.passphrase_env:
@@ -110,6 +175,8 @@ class SftpConnection:
             raise ConnectorFatal(f"{path}: cannot read the key: {exc.strerror}") from None
 
     def _check_host_key(self, offered: paramiko.PKey) -> None:
+        import paramiko
+
         s = self.server
         known_hosts = self.root / s.known_hosts
         name = _known_name(s.host, s.port)
@@ -137,6 +204,8 @@ class SftpConnection:
     def open(self) -> SFTPClient:
         if self._sftp is not None:
             return self._sftp
+        import paramiko
+
         s = self.server
         pkey = self._pkey()
         try:
@@ -171,6 +240,8 @@ class SftpConnection:
         """paramiko/socket/OS error -> the hub's tree; hub errors and interrupts pass unchanged."""
         if not isinstance(exc, Exception) or isinstance(exc, HubError):
             return exc
+        import paramiko
+
         where = f"{self.address}: {doing}"
         if isinstance(exc, paramiko.AuthenticationException):
             return ConnectorFatal(f"{where}: the server refused key authentication for {self.server.user}")
@@ -210,7 +281,9 @@ class SftpSource(Source):
         post_action: PostAction = "archive",
         **options: Any,
     ) -> None:
-        super().__init__(pattern=pattern, completion=completion, post_action=post_action, **options)
+        super().__init__(
+            pattern=pattern, completion=completion, post_action=post_action, retry=server.retry, **options
+        )
         self.conn = SftpConnection(server, root=root)
         self.remote_dir = remote_dir
         self.archive_dir = posixpath.join(remote_dir, archive_dir)
@@ -231,15 +304,14 @@ class SftpSource(Source):
 
         return self.conn.call(f"listing {self.remote_dir}", listing)
 
-    def fetch(self, item: Item, landed_dir: Path) -> Landed:
+    def open(self, item: Item) -> BinaryIO:
         path = self._remote(item.name)
 
-        def download(sftp: SFTPClient) -> Landed:
-            with sftp.open(path, "rb") as remote:
-                windows = _windows(remote, item.size, path)
-                return land_stream(lambda _size: next(windows), landed_dir)
+        def opening(sftp: SFTPClient) -> BinaryIO:
+            download = _Download(self.conn, sftp.open(path, "rb"), item.size, path)
+            return io.BufferedReader(download, WINDOW)
 
-        return self.conn.call(f"downloading {path}", download)
+        return self.conn.call(f"opening {path}", opening)
 
     def remove(self, name: str) -> None:
         path = self._remote(name)
@@ -280,24 +352,21 @@ class SftpDestination(Destination):
         self.conn = SftpConnection(server, root=root)
         self.remote_dir = remote_dir
 
-    def put(self, local: Path, name: str, *, overwrite: bool = False) -> None:
+    def put(self, name: str, data: BinaryIO, *, overwrite: bool = False) -> None:
         final = posixpath.join(self.remote_dir, check_name(name))
         temp = posixpath.join(self.remote_dir, f".{name}.part")
-        size = local.stat().st_size
 
         def upload(sftp: SFTPClient) -> None:
-            if not overwrite:
-                try:
-                    sftp.stat(final)
-                except FileNotFoundError:
-                    pass
-                else:
-                    raise ConnectorFatal(
-                        f"{self.conn.address}: {final} is still there (not collected by the partner); "
-                        "not overwritten"
-                    )
+            if not overwrite and _size(sftp, final) is not None:
+                raise ConnectorFatal(
+                    f"{self.conn.address}: {final} is still there (not collected by the partner); "
+                    "not overwritten"
+                )
+            data.seek(0, os.SEEK_END)
+            size = data.tell()
+            data.seek(0)
             try:
-                sftp.put(str(local), temp, confirm=True)
+                sftp.putfo(data, temp, file_size=size, confirm=True)
                 landed = sftp.stat(temp).st_size
                 if landed != size:
                     raise ConnectorRetryable(f"{final}: {landed} bytes arrived of {size}")
@@ -309,5 +378,18 @@ class SftpDestination(Destination):
 
         self.conn.call(f"uploading {final}", upload)
 
+    def holds(self, name: str, size: int, sha256: str) -> bool:
+        """The same size under that name (the server cannot hash it for us)."""
+        remote = posixpath.join(self.remote_dir, check_name(name))
+        return self.conn.call(f"looking for {remote}", lambda sftp: _size(sftp, remote)) == size
+
     def close(self) -> None:
         self.conn.close()
+
+
+def _size(sftp: SFTPClient, path: str) -> int | None:
+    """The size of a remote file, None when there is none."""
+    try:
+        return int(sftp.stat(path).st_size or 0)
+    except FileNotFoundError:
+        return None

@@ -98,7 +98,7 @@ class Validated:
 
 
 @dataclass
-class Checking:
+class PendingValidation:
     """Validation under way: ``typed`` holds every row read, typed, at once (None when the format
     types nothing ahead); ``result`` waits for the rules and returns the ``Validated`` rows. A
     row-wise mapping may map ``typed`` while the rules run and drop the rejected lines after."""
@@ -111,7 +111,7 @@ class Checking:
 
 
 class Format(ABC, Generic[OptionsT]):
-    """A file format, registered by ``name`` in ``formats.REGISTRY``."""
+    """A file format, registered by ``name`` in ``formats._BUILTIN`` (or a ``formats:`` line of hub.yaml)."""
 
     name: ClassVar[str]
     options_model: ClassVar[type[FormatOptions]]
@@ -150,7 +150,7 @@ class Format(ABC, Generic[OptionsT]):
             "problems": [p.to_dict() for p in validated.problems],
         }
 
-    def check(self, parsed: Parsed, ctx: ReadContext) -> Checking:
+    def start_validation(self, parsed: Parsed, ctx: ReadContext) -> PendingValidation:
         """Start validating; the default validates at once and offers no typed table ahead."""
         validated = self.validate(parsed, ctx)
-        return Checking(None, lambda: validated)
+        return PendingValidation(None, lambda: validated)

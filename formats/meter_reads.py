@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import Checking, Format, FormatOptions, Parsed, ReadContext, Validated, preload
+from formats.base import Format, FormatOptions, Parsed, PendingValidation, ReadContext, Validated, preload
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
@@ -143,9 +143,9 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         return Parsed(table=table, problems=raw.problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
-        return self.check(parsed, ctx).result()
+        return self.start_validation(parsed, ctx).result()
 
-    def check(self, parsed: Parsed, ctx: ReadContext) -> Checking:
+    def start_validation(self, parsed: Parsed, ctx: ReadContext) -> PendingValidation:
         from formats.meter_reads_schema import start_validation
 
         return start_validation(parsed, self.options, ctx)

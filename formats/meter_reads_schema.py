@@ -18,7 +18,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from formats.base import Checking, Parsed, ReadContext, Validated
+from formats.base import Parsed, PendingValidation, ReadContext, Validated
 from formats.meter_reads import MeterReadsOptions
 from hub.kernel.background import in_background
 from hub.kernel.problems import Problem
@@ -268,14 +268,14 @@ def _schema_problems(
     return problems
 
 
-def start_validation(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> Checking:
+def start_validation(parsed: Parsed, opts: MeterReadsOptions, ctx: ReadContext) -> PendingValidation:
     """Type every row now; run the conversion check and the pandera schema in a worker thread
     (polars and pandera's checks release the GIL), so the caller can map meanwhile."""
     raw = parsed.table
     zoneinfo.ZoneInfo(ctx.timezone)
     typed = _typed(raw, opts, ctx.timezone)
     rules = in_background(lambda: _finish(parsed, typed, opts, ctx), "validation")
-    return Checking(typed, rules.result)
+    return PendingValidation(typed, rules.result)
 
 
 def _finish(parsed: Parsed, typed: pl.DataFrame, opts: MeterReadsOptions, ctx: ReadContext) -> Validated:

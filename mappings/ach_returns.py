@@ -16,7 +16,8 @@ resending the same returns in another file posts nothing twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,8 +31,9 @@ from formats.nacha_layout import (
 )
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
-from hub.kernel.transactions import AccountChangeNotice, PaymentReversal, columns_of
-from mappings.base import MapContext, Mapping, MappingOptions
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.payments import PaymentReversal
 
 if TYPE_CHECKING:
     import polars as pl
@@ -46,6 +48,31 @@ ORIGINATOR_NOTICES = frozenset({"C08", "C10", "C11", "C12", "C13", "C14"})
 ROUTING_AT = {"C02": 0, "C03": 0, "C07": 0}
 ACCOUNT_AT = {"C01": (0, 17), "C03": (12, 17), "C06": (0, 17), "C07": (9, 17)}
 TRANSACTION_CODE_AT = {"C05": 0, "C06": 20, "C07": 26}
+
+
+class AccountChangeNotice(CisTransaction):
+    """A notification of change (NACHA NOC, C-code): the bank's correction of the customer's bank
+    details for future debits. ``corrected_data`` is the full value (the CIS needs it; everywhere
+    else it is masked); the corrected routing, account and transaction code are parsed out where
+    the code defines them."""
+
+    txn_type: ClassVar[str] = "AccountChangeNotice"
+
+    account: str  # the utility's account: from the originated debit when matched, else the entry's id
+    change_code: str
+    change_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
+    original_trace: str
+    trace: str  # the notice's own trace number
+    effective_date: date | None = None
+    original_payment_id: str | None = None
+    routing: str  # the bank details the utility used, which the notice corrects
+    dfi_account: str
+    corrected_data: str
+    corrected_routing: str | None = None  # C02, C03, C07
+    corrected_account: str | None = None  # C01, C03, C06, C07
+    corrected_transaction_code: int | None = None  # C05, C06, C07
+    review: bool = False
+    review_reason: str | None = None
 
 
 class FollowUp(BaseModel):
@@ -101,11 +128,12 @@ def _reasons(*reasons: pl.Expr) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
-class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
-    kind = "ach-returns"
+class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
+    name = "ach-returns"
     default_format = "nacha"
     options_model = AchReturnsMappingOptions
-    needs_ledger = True
+    produces = (PaymentReversal, AccountChangeNotice)
+    lookups = frozenset({"originated_entries"})
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
@@ -148,28 +176,22 @@ class AchReturnsMapping(Mapping[AchReturnsMappingOptions]):
         )
 
     def _match(self, frame: pl.DataFrame, ctx: MapContext) -> pl.DataFrame:
-        """Join the debits the hub originated (one ledger look-up for the whole file)."""
+        """Join the debits the hub originated (one look-up for the whole file)."""
         import polars as pl
 
-        found = {}
-        if ctx.originals is not None and frame.height:
-            found = ctx.originals(frame.get_column("original_trace").drop_nulls().unique().to_list())
-        originals = pl.DataFrame(
-            {
-                "original_trace": list(found),
-                "original_payment_id": [str(v["payment_id"]) for v in found.values()],
-                "original_account": [str(v["account"]) for v in found.values()],
-                "original_amount_cents": [int(v["amount_cents"]) for v in found.values()],
-            },
-            schema={
-                "original_trace": pl.String,
-                "original_payment_id": pl.String,
-                "original_account": pl.String,
-                "original_amount_cents": pl.Int64,
-            },
+        traces = frame.get_column("original_trace").drop_nulls().unique().to_list()
+        found = ctx.lookup.find("originated_entries", traces)
+        columns = {"trace": "original_trace", "payment_id": "original_payment_id"}
+        columns |= {"account": "original_account", "amount_cents": "original_amount_cents"}
+        schema: dict[str, Any] = {"original_trace": pl.String, "original_payment_id": pl.String}
+        schema |= {"original_account": pl.String, "original_amount_cents": pl.Int64}
+        originals = (
+            pl.DataFrame(schema=schema)
+            if found is None
+            else found.select(pl.col(k).alias(v) for k, v in columns.items()).cast(schema)  # type: ignore[arg-type]
         )
         matched = pl.col("original_payment_id").is_not_null()
-        looked_up = self.options.expect_originals and ctx.originals is not None
+        looked_up = self.options.expect_originals and found is not None
         missing = (
             pl.when(~matched & pl.lit(looked_up))
             .then(pl.lit("no debit the hub originated has the original trace ") + pl.col("original_trace"))

@@ -22,23 +22,38 @@ so a report resent under another name posts nothing twice. The deposit date is t
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from hub.kernel.errors import MappingError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
-from hub.kernel.transactions import BankDeposit, PaymentReversal, columns_of
-from hub.ledger.deposits import lockbox_number
-from mappings.base import MapContext, Mapping, MappingOptions
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.payments import PaymentReversal
 
 if TYPE_CHECKING:
     import polars as pl
-    from sqlalchemy import Connection
 
-    from hub.ledger import Ledger
+
+class BankDeposit(CisTransaction):
+    """A lockbox deposit credit as the bank reports it (BAI2 115, or an 118 adjustment): the bank's
+    side of the deposit reconciliation against the lockbox file's payments."""
+
+    txn_type: ClassVar[str] = "BankDeposit"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
+
+    lockbox: str
+    deposit_date: date  # the report group's as-of date (or the value date, by option)
+    amount_cents: int = Field(ge=0)
+    items: int = Field(0, ge=0)  # checks in the deposit when the report lists them (116), else 0
+    type_code: str  # the BAI2 type code (115 deposit, 118 adjustment)
+    bai2_account: str  # the bank account the report credits
+    bank_ref: str | None = None
+    customer_ref: str | None = None
+    text: str | None = None
 
 
 class Bai2DepositsMappingOptions(MappingOptions):
@@ -101,11 +116,13 @@ def _digits(text: str | None) -> str:
 GROUP_STATUS = {"1": "update", "2": "deletion", "3": "correction", "4": "test only"}
 
 
-class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
-    kind = "bai2-deposits"
+class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
+    name = "bai2-deposits"
     default_format = "bai2"
     options_model = Bai2DepositsMappingOptions
-    needs_ledger = True
+    produces = (BankDeposit, PaymentReversal)
+    lookups = frozenset({"delivered_payments"})
+    persists = frozenset({"deposits"})
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
@@ -123,9 +140,11 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
         returns = [r for r in mine if r["type_code"] in o.return_codes]
         _keyed(deposits, "B")
         _keyed(returns, "BR")
+        bank = self._deposits(deposits, mine)
         return {
-            BankDeposit.txn_type: self._deposits(deposits, mine),
+            BankDeposit.txn_type: bank,
             PaymentReversal.txn_type: self._reversals(returns, ctx),
+            "deposits": _bank_side(bank),
         }
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
@@ -194,14 +213,16 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
         import polars as pl
 
         o = self.options
-        payments: list[dict[str, Any]] = []
-        if rows and ctx.lockbox_payments is not None:
+        payments: list[dict[str, Any]] | None = []
+        if rows:
             lockboxes = sorted({o.lockbox_accounts[r["account_number"]] for r in rows})
             days = [r["as_of_date"] for r in rows]
-            payments = ctx.lockbox_payments(lockboxes, min(days) - timedelta(days=o.match_days), max(days))
+            since = min(days) - timedelta(days=o.match_days)
+            found = ctx.lookup.find("delivered_payments", lockboxes, since=since, until=max(days))
+            payments = None if found is None else found.to_dicts()
         out = []
         for r in rows:
-            payment, reason = self._match(r, payments, ctx)
+            payment, reason = self._match(r, payments)
             out.append(
                 {
                     "idempotency_key": r["idempotency_key"],
@@ -231,9 +252,10 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
         return pl.DataFrame(out, schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
 
     def _match(
-        self, row: dict[str, Any], payments: list[dict[str, Any]], ctx: MapContext
+        self, row: dict[str, Any], payments: list[dict[str, Any]] | None
     ) -> tuple[str | None, str | None]:
-        """(the payment's key, None) when exactly one lockbox payment fits, else (None, the reason)."""
+        """(the payment's key, None) when exactly one lockbox payment fits, else (None, the reason).
+        ``payments``: the lockbox payments delivered in the window (None: no ledger at hand)."""
         lockbox = self.options.lockbox_accounts[row["account_number"]]
         ref = (row["customer_ref"] or "").strip()
         dollars = f"{row['amount_cents'] // 100}.{row['amount_cents'] % 100:02d}"
@@ -242,13 +264,13 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
                 None,
                 "the returned item carries no check number (customer reference) to match a payment by",
             )
-        if ctx.lockbox_payments is None:
+        if payments is None:
             return None, "no ledger at hand to find the lockbox payment the returned item reverses"
         since = row["as_of_date"] - timedelta(days=self.options.match_days)
         same = [
             p
             for p in payments
-            if p["lockbox"] == lockbox_number(lockbox)  # the ledger keeps them normalised
+            if p["lockbox"] == lockbox
             and since <= p["deposit_date"] <= row["as_of_date"]
             and (p["key"] == ref or (_digits(ref) != "" and _digits(p["reference"]) == _digits(ref)))
         ]
@@ -268,32 +290,20 @@ class Bai2DepositsMapping(Mapping[Bai2DepositsMappingOptions]):
             f"{row['as_of_date'].isoformat()} has check number {ref}"
         )
 
-    def record(
-        self,
-        ledger: Ledger,
-        conn: Connection,
-        delivered: dict[str, pl.DataFrame],
-        *,
-        exchange: str,
-        file_id: int,
-    ) -> None:
-        """The bank side of the reconciliation: one deposit row per delivered ``BankDeposit``."""
-        found = delivered.get(BankDeposit.txn_type)
-        if found is None or found.height == 0:
-            return
-        rows = [
-            {
-                "side": "bank",
-                "key": r["idempotency_key"],
-                "deposit_date": r["deposit_date"],
-                "lockbox": r["lockbox"],
-                "amount_cents": r["amount_cents"],
-                "items": r["items"],
-                "reference": r["bank_ref"] or r["customer_ref"],
-            }
-            for r in found.iter_rows(named=True)
-        ]
-        ledger.record_deposits(conn, exchange=exchange, file_id=file_id, rows=rows)
+
+def _bank_side(deposits: pl.DataFrame) -> pl.DataFrame:
+    """The bank side of the reconciliation (fact ``deposits``): one row per ``BankDeposit``."""
+    import polars as pl
+
+    return deposits.select(
+        "idempotency_key",
+        pl.lit("bank").alias("side"),
+        "deposit_date",
+        "lockbox",
+        "amount_cents",
+        "items",
+        pl.coalesce("bank_ref", "customer_ref").alias("reference"),
+    )
 
 
 def _types() -> tuple[dict[str, Any], dict[str, Any]]:

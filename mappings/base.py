@@ -1,29 +1,41 @@
-"""The mapping base: valid partner rows -> CIS transaction tables (or CIS extract -> partner rows).
+"""The exchange kind: one object per kind of exchange declares what it is; the engine does the rest.
 
-A mapping returns one table per CIS transaction type, each with the type's columns
-(``hub.kernel.transactions.columns_of``) and the row's source line, and an ``idempotency_key`` that is
-the same every time the same business event is mapped. Mappings are vectorised polars expressions.
+A kind declares its format, the CIS transaction types it produces (declared beside it, in
+``mappings``), the ledger look-ups it needs by name (``hub.kernel.lookups``), the facts it wants
+kept (tables ``map`` returns beside the transactions), and its direction. It never touches the
+ledger, the pipeline or a connector: the engine resolves the look-ups, delivers exactly once,
+keeps the facts in the delivery's own transaction and owns every schema change.
+
+Inbound kinds turn a partner file's valid rows into CIS transaction tables (``map``). Outbound
+kinds (``OutboundKind``) turn a CIS extract's valid rows into the partner's rows (``map``) and
+those not sent before into the partner's file (``write``). Every output table carries the row's
+line (``hub.kernel.rows.LINE``) and an ``idempotency_key`` that is the same every time the same
+business event is mapped. Mappings are vectorised polars expressions.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from hub.kernel.lookups import NO_LOOKUPS, Lookups
+
 if TYPE_CHECKING:
     import polars as pl
-    from sqlalchemy import Connection
 
     from hub.kernel.problems import Problem
-    from hub.ledger import Ledger
+    from hub.kernel.transactions import CisTransaction
+
+Direction = Literal["inbound", "outbound"]
 
 
 class MappingOptions(BaseModel):
+    """A kind's options (``mapping_options`` in hub.yaml), declared beside the kind."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -32,36 +44,36 @@ M = TypeVar("M", bound=MappingOptions)
 
 @dataclass(frozen=True)
 class MapContext:
-    """What a mapping may know besides the rows: the source file's name (for messages;
-    the CIS learns it from the batch's control file, not from every row).
-    Nothing that differs between two arrivals of the same business event (file ids, times) is
-    here, so idempotency keys stay deterministic."""
+    """What a mapping may know besides the rows: the source file's name (for messages; the CIS
+    learns it from the batch's control file, not from every row) and the answers to the kind's
+    look-ups. Nothing that differs between two arrivals of the same business event (file ids,
+    times) is here, so idempotency keys stay deterministic."""
 
     source_file: str
-    # Debits the hub originated, by trace number (``hub.ledger.Ledger.originated``): lets a return
-    # name the payment it reverses. None when no ledger is at hand (a dry run without one).
-    originals: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None
-    # The CIS's accounts, by number (``hub.ledger.Ledger.reference_accounts``): number -> {name,
-    # service_address, status, active}; an absent number is unknown to the CIS. None when no ledger
-    # is at hand or no accounts extract was ever loaded (``hub reference load accounts``).
-    accounts: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = None
-    # The lockbox payments the hub delivered (``hub.ledger.Ledger.lockbox_payments``): (lockboxes,
-    # since, until) -> deposit rows of side "lockbox"; lets a BAI2 returned item name its payment.
-    lockbox_payments: Callable[[Sequence[str], date, date], list[dict[str, Any]]] | None = None
+    lookup: Lookups = NO_LOOKUPS
 
 
-class Mapping(ABC, Generic[M]):
-    """An exchange kind, registered by ``kind`` in ``mappings._BUILTIN``."""
+class ExchangeKind(ABC, Generic[M]):
+    """A kind of exchange, registered by ``name`` in ``mappings._BUILTIN`` (or a ``kinds:`` line of
+    hub.yaml)."""
 
-    kind: ClassVar[str]
+    name: ClassVar[str]
+    direction: ClassVar[Direction] = "inbound"
     default_format: ClassVar[str]
     options_model: ClassVar[type[MappingOptions]]
-    # True when each output row depends on its input row only: the pipeline may then map every
-    # typed row while the format's rules still run, and drop the rejected lines afterwards.
+    # The CIS transaction types ``map`` returns (inbound), one table each, by ``txn_type``.
+    produces: ClassVar[tuple[type[CisTransaction], ...]] = ()
+    # Ledger look-ups ``map`` and ``notes`` ask for (``ctx.lookup.find(name, ...)``).
+    lookups: ClassVar[frozenset[str]] = frozenset()
+    # Facts to keep: tables ``map`` returns beside the transactions, by name, each row with the
+    # ``idempotency_key`` of the transaction it belongs to; kept when that transaction is delivered.
+    persists: ClassVar[frozenset[str]] = frozenset()
+    # True when each output row depends on its input row only: the engine may then map every typed
+    # row while the format's rules still run, and drop the rejected lines afterwards.
     row_wise: ClassVar[bool] = False
-    # True when ``map`` looks up the ledger (``MapContext.originals``, ``accounts``): the file is then checked
-    # once the ledger is open, never ahead of it.
-    needs_ledger: ClassVar[bool] = False
+    # Keys of the exchange's configuration, beside ``mapping_options``, that are parts of the
+    # options (e.g. ach-debits' ``originator``).
+    option_sections: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: M) -> None:
         self.options = options
@@ -73,22 +85,61 @@ class Mapping(ABC, Generic[M]):
 
     @abstractmethod
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        """Valid rows -> {transaction type: table}; every input row lands in exactly one table."""
+        """Valid rows -> {transaction type: table, fact name: table}; every input row lands in
+        exactly one transaction table."""
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """What the mapping leaves out on purpose, as warnings (e.g. BAI2 details that are not the
-        utility's to post), so nothing in a file disappears without a word. Default: nothing."""
+        """What the kind leaves out on purpose, or finds worth a word, as warnings (e.g. BAI2
+        details that are not the utility's to post), so nothing in a file disappears silently."""
         return []
 
-    def record(
-        self,
-        ledger: Ledger,
-        conn: Connection,
-        delivered: dict[str, pl.DataFrame],
-        *,
-        exchange: str,
-        file_id: int,
-    ) -> None:
-        """Keep facts about the rows just delivered (not those delivered before) in the ledger, in the
-        delivery's own transaction: e.g. deposits for reconciliation (``Ledger.record_deposits``).
-        The default keeps nothing."""
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What an outbound kind may know while it writes the partner's file: the exchange, the
+    file's creation time (in the exchange's time zone, to the minute) and the answers to its
+    look-ups, taken inside the ledger transaction that records the file (the kind's lock held)."""
+
+    exchange: str
+    created: datetime
+    lookup: Lookups = NO_LOOKUPS
+
+
+@dataclass(frozen=True)
+class PartnerFile:
+    """An outbound file as written: its bytes, how many entries it carries, the kind's fields of
+    the file name (``OutboundKind.name_fields``), the facts to keep (by name, each row with the
+    ``idempotency_key`` of the row it comes from) and warnings about it."""
+
+    data: bytes
+    entries: int
+    name_fields: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, pl.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class OutboundKind(ExchangeKind[M]):
+    """A kind that turns a CIS extract into a partner's file, sent to a folder or an SFTP server.
+
+    ``map`` returns one table, named ``output``: a row per entry, keyed. The engine leaves out the
+    rows whose keys went out before, holds the kind's ``lock`` and asks ``write`` for the file of
+    the rest, keeps a copy, records keys and facts in one transaction, and only then sends it."""
+
+    direction: ClassVar[Direction] = "outbound"
+    output: ClassVar[str]  # the name of the partner's rows (counted and keyed as a transaction type)
+    describes: ClassVar[str]  # what the file is, for messages: "a NACHA file"
+    default_folder: ClassVar[str]  # under the outbox, when the destination names no folder
+    default_file_name: ClassVar[str]
+    # Fields the kind adds to the file-name template, each with a sample value (besides the
+    # engine's ``{exchange}``, ``{created:...}`` and ``{file_id}``).
+    name_fields: ClassVar[dict[str, str]] = {}
+
+    def lock(self) -> str | None:
+        """The name that serialises writers of this kind's files across processes and nodes (e.g.
+        one originating bank's trace numbers); None: the exchange's own."""
+        return None
+
+    @abstractmethod
+    def write(self, rows: pl.DataFrame, ctx: WriteContext) -> PartnerFile:
+        """The partner's file of ``rows`` (those of ``map``'s output not sent before). Raise
+        ``MappingError`` when it cannot be written as meant; nothing is sent then."""

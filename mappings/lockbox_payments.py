@@ -21,26 +21,40 @@ side of each delivered payment in the ledger for ``hub reconcile``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
-from hub.kernel.transactions import DepositControl, Payment, columns_of
-from mappings.base import MapContext, Mapping, MappingOptions
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.payments import Payment
 
 if TYPE_CHECKING:
     import polars as pl
-    from sqlalchemy import Connection
 
-    from hub.ledger import Ledger
 
 NO_ACCOUNTS = "no CIS accounts loaded"
 BLANK = "no utility account number in the remittance data"
 CHECK_DIGIT = "the account number fails its check digit (mistyped)"
 AMBIGUOUS = "ambiguous: the remittance data names another CIS account besides the one at the account position"
 UNKNOWN = "account not found in the CIS"
+
+
+class DepositControl(CisTransaction):
+    """One lockbox batch's deposit control: its count and amount equal the sum of the batch's
+    ``Payment`` rows in the same CIS batch, so the CIS balances the deposit before posting."""
+
+    txn_type: ClassVar[str] = "DepositControl"
+    total_fields: ClassVar[tuple[str, ...]] = ("count", "amount_cents")
+
+    lockbox: str
+    deposit_date: date
+    batch: str
+    count: int = Field(ge=0)
+    amount_cents: int = Field(ge=0)
 
 
 class LockboxPaymentsMappingOptions(MappingOptions):
@@ -59,11 +73,13 @@ class LockboxPaymentsMappingOptions(MappingOptions):
     without_accounts: Literal["reject", "suspense"] = "reject"
 
 
-class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
-    kind = "lockbox-payments"
+class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
+    name = "lockbox-payments"
     default_format = "lockbox"
     options_model = LockboxPaymentsMappingOptions
-    needs_ledger = True
+    produces = (Payment, DepositControl)
+    lookups = frozenset({"accounts"})
+    persists = frozenset({"deposits"})
 
     @classmethod
     def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
@@ -81,11 +97,7 @@ class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
-        if ctx.accounts is None and self.options.without_accounts == "reject":
-            raise MappingError(
-                "no CIS accounts extract was ever loaded, so no payment's account can be checked: load "
-                "one (hub reference load accounts PATH) and reprocess this file"
-            )
+        pattern = f"[0-9]{{{self.options.candidate_min_digits},}}"
         rows = table.select(
             LINE,
             "lockbox",
@@ -98,38 +110,44 @@ class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
             pl.col("remittance_data").fill_null(""),
             "account_number",
             "account_check_digit_ok",
-        )
-        _refuse_repeats(rows)
-        payments = self._payments(self._lookup(rows, ctx))
-        return {Payment.txn_type: payments, DepositControl.txn_type: self._controls(payments)}
-
-    def _lookup(self, rows: pl.DataFrame, ctx: MapContext) -> pl.DataFrame:
-        """Join each check's account (status, active) and count the other CIS accounts its remittance
-        data names (``others``); one ledger look-up for the whole file."""
-        import polars as pl
-
-        pattern = f"[0-9]{{{self.options.candidate_min_digits},}}"
-        rows = rows.with_row_index("_row").with_columns(
-            pl.col("remittance_data").str.extract_all(pattern).alias("_candidates")
-        )
+        ).with_columns(pl.col("remittance_data").str.extract_all(pattern).alias("_candidates"))
         numbers = pl.concat(
             [rows.get_column("account_number").drop_nulls(), rows.get_column("_candidates").explode()]
         )
-        found: dict[str, dict[str, Any]] = {}
-        if ctx.accounts is not None and rows.height:
-            found = ctx.accounts(numbers.drop_nulls().unique().to_list())
-        known = pl.DataFrame(
-            {
-                "account_number": list(found),
-                "status": [str(v.get("status") or "") for v in found.values()],
-                "active": [bool(v.get("active")) for v in found.values()],
-            },
-            schema={"account_number": pl.String, "status": pl.String, "active": pl.Boolean},
+        known = ctx.lookup.find("accounts", numbers.drop_nulls().unique().sort().to_list())
+        if known is None and self.options.without_accounts == "reject":
+            raise MappingError(
+                "no CIS accounts extract was ever loaded, so no payment's account can be checked: load "
+                "one (hub reference load accounts PATH) and reprocess this file"
+            )
+        _refuse_repeats(rows)
+        payments = self._payments(self._join_accounts(rows, known))
+        return {
+            Payment.txn_type: payments,
+            DepositControl.txn_type: self._controls(payments),
+            "deposits": _deposits(payments),
+        }
+
+    def _join_accounts(self, rows: pl.DataFrame, known: pl.DataFrame | None) -> pl.DataFrame:
+        """Join each check's account (status, active) and count the other CIS accounts its remittance
+        data names (``others``). ``known`` holds the CIS accounts among every number in the file,
+        None when no accounts extract was ever loaded."""
+        import polars as pl
+
+        accounts = pl.DataFrame(
+            schema={"account_number": pl.String, "status": pl.String, "active": pl.Boolean}
         )
+        if known is not None:
+            accounts = known.select(
+                pl.col("number").alias("account_number"),
+                pl.col("status").fill_null(""),
+                pl.col("active").fill_null(False),
+            )
+        rows = rows.with_row_index("_row")
         others = (
             rows.select("_row", "account_number", pl.col("_candidates").alias("candidate"))
             .explode("candidate")
-            .join(known.select(pl.col("account_number").alias("candidate")), on="candidate", how="semi")
+            .join(accounts.select(pl.col("account_number").alias("candidate")), on="candidate", how="semi")
             .filter(pl.col("candidate") != pl.col("account_number").fill_null(""))
             .group_by("_row")
             .agg(pl.col("candidate").n_unique().alias("others"))
@@ -137,9 +155,9 @@ class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
         if not self.options.ambiguity_check:
             others = others.clear()
         return (
-            rows.join(known, on="account_number", how="left", maintain_order="left")
+            rows.join(accounts, on="account_number", how="left", maintain_order="left")
             .join(others, on="_row", how="left", maintain_order="left")
-            .with_columns(pl.col("others").fill_null(0), pl.lit(ctx.accounts is not None).alias("_loaded"))
+            .with_columns(pl.col("others").fill_null(0), pl.lit(known is not None).alias("_loaded"))
             .drop("_row", "_candidates")
         )
 
@@ -206,39 +224,27 @@ class LockboxPaymentsMapping(Mapping[LockboxPaymentsMappingOptions]):
             .collect()
         )
 
-    def record(
-        self,
-        ledger: Ledger,
-        conn: Connection,
-        delivered: dict[str, pl.DataFrame],
-        *,
-        exchange: str,
-        file_id: int,
-    ) -> None:
-        """The lockbox side of the deposits: one row per payment delivered now, keyed by its
-        idempotency key, so a resent file never counts twice."""
-        payments = delivered.get(Payment.txn_type)
-        if payments is None or payments.is_empty():
-            return
-        columns = ("idempotency_key", "deposit_date", "lockbox", "amount_cents", "check_number")
-        rows = [
-            {
-                "side": "lockbox",
-                "key": key,
-                "deposit_date": day,
-                "lockbox": lockbox,
-                "amount_cents": cents,
-                "items": 1,
-                "reference": check,  # a BAI2 returned item names the check: see mappings/bai2_deposits.py
-            }
-            for key, day, lockbox, cents, check in payments.select(columns).iter_rows()
-        ]
-        ledger.record_deposits(conn, exchange=exchange, file_id=file_id, rows=rows)
-
 
 def _lines(lines: Sequence[int], shown: int = 5) -> str:
     head = ", ".join(str(n) for n in lines[:shown])
     return head + (f" and {len(lines) - shown} more" if len(lines) > shown else "")
+
+
+def _deposits(payments: pl.DataFrame) -> pl.DataFrame:
+    """The lockbox side of the deposits (fact ``deposits``, for ``hub reconcile``): one row per
+    payment, keyed by its idempotency key, so a resent file never counts twice. ``reference`` is the
+    check number a BAI2 returned item names (see mappings/bai2_deposits.py)."""
+    import polars as pl
+
+    return payments.select(
+        "idempotency_key",
+        pl.lit("lockbox").alias("side"),
+        "deposit_date",
+        "lockbox",
+        "amount_cents",
+        pl.lit(1, pl.Int64).alias("items"),
+        pl.col("check_number").alias("reference"),
+    )
 
 
 def _refuse_repeats(rows: pl.DataFrame) -> None:

@@ -8,16 +8,21 @@ dial rollover when wrapping at the dial count gives a plausible consumption.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import warnings
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from hub.kernel.rows import LINE
-from hub.kernel.transactions import MeterRead, ReadException, columns_of
-from mappings.base import MapContext, Mapping, MappingOptions
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
 
 if TYPE_CHECKING:
     import polars as pl
+
+# ``register`` is the CIS's name for a meter register; it shadows ABCMeta.register harmlessly.
+warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
 
 DEFAULT_EXCEPTIONS = {
     "04": "no_access",
@@ -27,6 +32,50 @@ DEFAULT_EXCEPTIONS = {
     "08": "meter_changed",
     "09": "wrong_route",
 }
+
+
+class MeterRead(CisTransaction):
+    """A register reading the CIS bills from."""
+
+    txn_type: ClassVar[str] = "MeterRead"
+    total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
+
+    account: str
+    meter: str
+    register: str
+    read_at: datetime
+    reading: int = Field(ge=0)
+    prior_reading: int | None = Field(None, ge=0)
+    consumption: int | None = None
+    read_type: Literal["actual", "estimate", "customer"]
+    read_code: str
+    rollover: bool
+    route: str
+    sequence: int
+    reader_id: str
+    trouble_code: str | None = None
+
+
+class ReadException(CisTransaction):
+    """A read held for review instead of posting: no-read codes, tamper, wrong route, hi/low failures."""
+
+    txn_type: ClassVar[str] = "ReadException"
+    total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
+
+    exception: str
+    reason: str
+    account: str
+    meter: str
+    register: str
+    read_at: datetime
+    reading: int | None = None
+    prior_reading: int | None = None
+    consumption: int | None = None
+    read_code: str
+    route: str
+    sequence: int
+    reader_id: str
+    trouble_code: str | None = None
 
 
 class MeterReadsMappingOptions(MappingOptions):
@@ -42,10 +91,11 @@ class MeterReadsMappingOptions(MappingOptions):
     dials: int | None = Field(None, ge=1, le=12)
 
 
-class MeterReadsMapping(Mapping[MeterReadsMappingOptions]):
-    kind = "meter-reads"
+class MeterReadsMapping(ExchangeKind[MeterReadsMappingOptions]):
+    name = "meter-reads"
     default_format = "meter-reads"
     options_model = MeterReadsMappingOptions
+    produces = (MeterRead, ReadException)
     row_wise = True
 
     @classmethod

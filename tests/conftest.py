@@ -20,11 +20,16 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from hub.engine.config import DEFAULT_CONFIG
 from hub.engine.sample import meter_reads_csv
 
 HUB = Path(sys.executable).with_name("hub")
+
+# Property tests assert behaviour, never time: a loaded CI machine must not fail them for slowness.
+settings.register_profile("hub", deadline=None)
+settings.load_profile("hub")
 
 
 @dataclass

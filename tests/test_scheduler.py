@@ -23,7 +23,7 @@ import yaml
 
 from hub.engine.config import DEFAULT_CONFIG, load_config
 from hub.engine.logs import scrub
-from hub.engine.pipeline import Hub
+from hub.engine.pipeline import Engine
 from scheduler import Service
 from tests.conftest import HUB, SshServer, Workdir
 
@@ -142,11 +142,11 @@ def test_the_scheduler_jobs_have_explicit_ids_coalesce_and_one_instance(workdir:
     }
     workdir.set_config(yaml.safe_dump(config))
     settings = load_config(workdir.root / "hub.yaml")
-    hub = Hub(settings)
+    engine = Engine(settings)
     try:
-        jobs = {j["id"]: j for j in Service(settings, hub).jobs()}
+        jobs = {j["id"]: j for j in Service(settings, engine).jobs()}
     finally:
-        hub.close()
+        engine.close()
     assert set(jobs) == {"sweep:meter-reads", "schedule:meter-reads-north", "expected-files"}
     cron = jobs["schedule:meter-reads-north"]
     assert (cron["coalesce"], cron["max_instances"], cron["misfire_grace_time"]) == (True, 1, 900)

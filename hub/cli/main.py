@@ -22,16 +22,11 @@ from hub.cli.inspect import inspect_command
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
-from hub.engine.config import DEFAULT_CONFIG, Exchange, Settings, load_config
-from hub.engine.landing import Landed, land_in_background
-from hub.kernel.background import in_background
+from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
-    from hub.engine.checking import Checked
-    from hub.engine.pipeline import Hub
+    from hub.engine.pipeline import Engine, Progress
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
@@ -58,22 +53,28 @@ def _settings(config: Path) -> Settings:
     return load_config(config)
 
 
-def _with_hub(config: Path | Settings, json_out: bool, work: Callable[[Hub], T]) -> T:
-    """Open the hub (ledger, recovery), run ``work`` with a progress line, close it."""
-    from hub.engine.pipeline import Hub
+def _with_progress(json_out: bool, work: Callable[[Progress | None], T]) -> T:
+    """Run ``work`` with a progress line for people (none for ``--json``)."""
+    if json_out:
+        return work(None)
+    with render().progress(err, enabled=True) as progress:
+        return work(progress)
+
+
+def _with_engine(config: Path | Settings, json_out: bool, work: Callable[[Engine], T]) -> T:
+    """Open the engine (ledger, recovery), run ``work`` with a progress line, close it."""
+    from hub.engine.pipeline import Engine
 
     settings = config if isinstance(config, Settings) else _settings(config)
-    if json_out:
-        return _work(Hub(settings), work)
-    with render().progress(err, enabled=True) as progress:
-        return _work(Hub(settings, progress=progress), work)
 
+    def opened(progress: Progress | None) -> T:
+        engine = Engine(settings, progress=progress)
+        try:
+            return work(engine)
+        finally:
+            engine.close()
 
-def _work(hub: Hub, work: Callable[[Hub], T]) -> T:
-    try:
-        return work(hub)
-    finally:
-        hub.close()
+    return _with_progress(json_out, opened)
 
 
 @app.command()
@@ -98,44 +99,14 @@ def process(
     path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
 ) -> None:
     """Land one file and run it through an exchange (the source file is left where it is)."""
+    from hub.engine.process import process_path
+
     settings = _settings(config)
-    settings.exchange(exchange)  # an unknown exchange is a usage error before anything is landed
-    # Landing starts now and overlaps with importing the ledger and the formats.
-    ex = settings.exchange(exchange)  # an unknown exchange is a usage error before anything is landed
-    # Landing, then checking the bytes (parse, validate, map: nothing recorded yet), start now and
-    # overlap with importing and opening the ledger; the file is recorded before anything is delivered.
-    landing = prepared = None
-    if path.is_file():
-        landing = land_in_background(path, settings.landed_dir)
-        if path.stat().st_size <= ex.config.max_file_bytes and not _needs_ledger(ex):
-            prepared = in_background(lambda: _prepare(landing, ex, path.name), f"checking {path.name}")
-    try:
-        outcome = _with_hub(
-            settings,
-            json_out,
-            lambda hub: hub.process_path(path, exchange, landing=landing, prepared=prepared),
-        )
-    finally:
-        if landing is not None:
-            landing.exception()  # never exit with a landing half-written (it cleans up after itself)
+    outcome = _with_progress(
+        json_out, lambda progress: process_path(settings, path, exchange, progress=progress)
+    )
     show_outcome(outcome, json_out)
     exit_for([outcome])
-
-
-def _needs_ledger(ex: Exchange) -> bool:
-    """Whether checking a file of ``ex`` looks up the ledger (then it cannot start before it opens);
-    an oversized file is rejected unread either way."""
-    from mappings import get_mapping
-
-    return get_mapping(ex.config.kind).needs_ledger
-
-
-def _prepare(landing: Future[Landed], ex: Exchange, name: str) -> Checked:
-    from hub.engine.checking import check_bytes  # polars and the formats load while the file lands
-
-    landed = landing.result()
-    data = landed.data if landed.data is not None else landed.path.read_bytes()
-    return check_bytes(data, name, ex, now=datetime.now(UTC), progress=lambda _name, _stage: None)
 
 
 @app.command()
@@ -143,7 +114,7 @@ def validate(
     path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
 ) -> None:
     """Dry run: check a file and print every problem; nothing is landed or delivered."""
-    outcome = _with_hub(config, json_out, lambda hub: hub.check_path(path, exchange))
+    outcome = _with_engine(config, json_out, lambda engine: engine.dry_run(path, exchange))
     show_outcome(outcome, json_out, dry_run=True)
     exit_for([outcome])
 
@@ -157,9 +128,9 @@ def originate(
     from hub.kernel.errors import UsageError
 
     settings = _settings(config)
-    if not is_outbound(settings.exchange(exchange).config.kind):
+    if not is_outbound(settings.exchange(exchange).kind):
         raise UsageError(f"exchange {exchange!r} takes partner files in; use `hub process`")
-    outcome = _with_hub(settings, json_out, lambda hub: hub.process_path(path, exchange))
+    outcome = _with_engine(settings, json_out, lambda engine: engine.process_path(path, exchange))
     show_outcome(outcome, json_out)
     exit_for([outcome])
 
@@ -171,7 +142,7 @@ def cycle(
     exchange: Annotated[list[str] | None, typer.Option("--exchange", "-x")] = None,
 ) -> None:
     """Process every file waiting in the exchanges' source folders once (the nightly cycle)."""
-    outcomes = _with_hub(config, json_out, lambda hub: hub.cycle(exchange))
+    outcomes = _with_engine(config, json_out, lambda engine: engine.cycle(exchange))
     show_outcomes(outcomes, json_out)
 
 
@@ -186,7 +157,7 @@ def run(
 ) -> None:
     """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT."""
     from hub.engine import logs
-    from hub.engine.pipeline import Hub
+    from hub.engine.pipeline import Engine
     from scheduler import Service
 
     settings = _settings(config)
@@ -194,15 +165,15 @@ def run(
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--log-format must be text or json")
     logs.setup("json" if fmt == "json" else "text")
-    hub = Hub(settings)
+    engine = Engine(settings)
     try:
-        service = Service(settings, hub)
+        service = Service(settings, engine)
         if not once:
             code = service.serve()
             raise typer.Exit(code)
         outcomes = service.run_once()
     finally:
-        hub.close()
+        engine.close()
     show_outcomes(outcomes, json_out)
 
 
@@ -210,15 +181,9 @@ def run(
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue and
     whether a recent deposit date does not reconcile (either: exit 1)."""
-    from hub.engine.status import exchange_status
-    from hub.ledger import Ledger
+    from hub.engine import operator
 
-    settings = _settings(config)
-    ledger = Ledger.open(settings.ledger_url())
-    try:
-        rows = exchange_status(settings, ledger)
-    finally:
-        ledger.close()
+    rows = operator.status(_settings(config))
     if json_out:
         emit(rows)
     else:
@@ -235,15 +200,12 @@ def files(
     exchange: Annotated[str | None, typer.Option("--exchange", "-x")] = None,
 ) -> None:
     """List the files in the ledger."""
-    from hub.ledger import FILE_STATES, Ledger
+    from hub.engine import operator
 
-    if state is not None and state not in FILE_STATES:
-        raise typer.BadParameter(f"{state!r} is not one of {', '.join(FILE_STATES)}", param_hint="--state")
-    ledger = Ledger.open(_settings(config).ledger_url())
-    try:
-        records = ledger.files(state=state, exchange=exchange)
-    finally:
-        ledger.close()
+    if state is not None and state not in operator.FILE_STATES:
+        states = ", ".join(operator.FILE_STATES)
+        raise typer.BadParameter(f"{state!r} is not one of {states}", param_hint="--state")
+    records = operator.files(_settings(config), state=state, exchange=exchange)
     if json_out:
         emit([r.summary() for r in records])
     else:
@@ -253,15 +215,10 @@ def files(
 @app.command()
 def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Show one file: its state, counts, batches and every problem of its last run."""
-    from hub.ledger import Ledger
+    from hub.engine import operator
 
-    ledger = Ledger.open(_settings(config).ledger_url())
-    try:
-        record = ledger.file(file_id)
-        problems = ledger.problems(file_id)
-        batches = ledger.batches_of(file_id)
-    finally:
-        ledger.close()
+    detail = operator.file_detail(_settings(config), file_id)
+    record, problems, batches = detail.record, detail.problems, detail.batches
     if json_out:
         emit(
             {
@@ -298,10 +255,10 @@ def reprocess(
 ) -> None:
     """Reprocess a file: as landed (after a config fix), or with a corrected file in its place.
     Transactions delivered before are never delivered again."""
-    outcome = _with_hub(
+    outcome = _with_engine(
         config,
         json_out,
-        lambda hub: hub.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
+        lambda engine: engine.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
     )
     show_outcome(outcome, json_out)
     exit_for([outcome])
@@ -340,7 +297,7 @@ def demo(
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")
-    outcomes = _with_hub(config, False, lambda hub: hub.cycle(exchanges, trigger="demo"))
+    outcomes = _with_engine(config, False, lambda engine: engine.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
     out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")

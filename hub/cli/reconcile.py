@@ -27,21 +27,15 @@ def reconcile_command(
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Reconcile a deposit date: lockbox files against the bank's reported deposits, per lockbox."""
+    from hub.engine import operator
     from hub.engine.config import load_config
-    from hub.engine.reconcile import reconcile
-    from hub.ledger import Ledger
 
     try:
         deposit_date = date.fromisoformat(day)
     except ValueError:
         err.print(f"--date {day!r}: expected a date as YYYY-MM-DD")
         raise typer.Exit(2) from None
-    settings = load_config(config)
-    ledger = Ledger.open(settings.ledger_url())
-    try:
-        result = reconcile(ledger, deposit_date)
-    finally:
-        ledger.close()
+    result = operator.reconcile(load_config(config), deposit_date)
     if json_out:
         emit(result)
     else:

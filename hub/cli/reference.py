@@ -43,10 +43,10 @@ def load(
 ) -> None:
     """Check a CIS extract and make it the current reference data, replacing the previous load in
     one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
+    from hub.engine import operator
     from hub.engine.config import load_config
-    from hub.engine.reference import load_extract, read_extract
+    from hub.engine.reference import read_extract
     from hub.kernel.errors import UsageError
-    from hub.ledger import Ledger
 
     kind = _kind(kind)
     settings = load_config(config)
@@ -54,11 +54,7 @@ def load(
         extract = read_extract(kind, path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    ledger = Ledger.open(settings.ledger_url())
-    try:
-        result = load_extract(ledger, extract)
-    finally:
-        ledger.close()
+    result = operator.load_reference(settings, extract)
     if json_out:
         emit(result)
     else:
@@ -91,14 +87,10 @@ def _show_load(result: dict[str, Any]) -> None:
 @reference_app.command("status")
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Each kind's current load: the file, its sha256, rows and when it was loaded."""
+    from hub.engine import operator
     from hub.engine.config import load_config
-    from hub.ledger import Ledger
 
-    ledger = Ledger.open(load_config(config).ledger_url())
-    try:
-        rows = ledger.reference_status()
-    finally:
-        ledger.close()
+    rows = operator.reference_status(load_config(config))
     if json_out:
         emit(rows)
         return

@@ -13,8 +13,8 @@ from rich.table import Table
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
+    from hub.engine.operator import FileRecord
     from hub.engine.outcome import Outcome
-    from hub.ledger import FileRecord
 
 SHOWN_PROBLEMS = 50
 STATE_STYLE = {

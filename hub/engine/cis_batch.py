@@ -1,8 +1,9 @@
 """The CIS batch: one CSV data file per transaction type plus a JSON control file.
 
-Files are staged under hidden temporary names and published by renaming, data files first and the
-control file last, so a CIS that waits for ``<batch>.control.json`` never sees a partial batch.
-The control file carries each data file's count, totals and sha256.
+Files are staged under hidden temporary names (made durable before the ledger records the batch)
+and published by renaming, data files first and the control file last (``hub.kernel.files``), so a
+CIS that waits for ``<batch>.control.json`` never sees a partial batch. The control file carries
+each data file's count, totals and sha256; each type's columns are its model's (``columns_of``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 import polars as pl
 
 from hub.kernel.errors import DeliveryError, DeliveryRetryable
-from hub.kernel.transactions import TRANSACTION_TYPES, columns_of
+from hub.kernel.files import Staged, move_into_place, sync_folder
+from hub.kernel.transactions import CisTransaction, columns_of
 
 CONTROL_SUFFIX = ".control.json"
 FILE_MODE = 0o600
@@ -45,14 +47,6 @@ def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
     return {f: int(frame.get_column(f).sum() or 0) for f in fields if f in frame.columns}
 
 
-def _write(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 SLICE_ROWS = 250_000
 
 
@@ -65,14 +59,16 @@ def _hash_range(fd: int, digest: hashlib._Hash, start: int, end: int) -> None:
         start += len(chunk)
 
 
-def _write_csv(path: Path, frame: pl.DataFrame) -> tuple[str, int]:
-    """Write ``frame`` as CSV straight from polars, make it durable, and return its sha256 and size.
+def _write_csv(temp: Path, frame: pl.DataFrame) -> tuple[str, int]:
+    """Write ``frame`` as CSV straight from polars under the temporary name ``temp``, make it
+    durable, and return its sha256 and size.
 
     The frame is written in slices; while polars writes a slice, a worker thread hashes the one
     before it, read back from the page cache (hashlib and polars both release the GIL)."""
     digest = hashlib.sha256()
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as out:
-        back = os.open(path, os.O_RDONLY)
+    with Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name) as staged:
+        out = staged.file
+        back = os.open(temp, os.O_RDONLY)
         try:
             hashing: Future[None] | None = None
             start = 0
@@ -88,14 +84,20 @@ def _write_csv(path: Path, frame: pl.DataFrame) -> tuple[str, int]:
                     start = end
                 if hashing is not None:
                     hashing.result()
-            os.fsync(out.fileno())
+            staged.finish()
         finally:
             os.close(back)
     return digest.hexdigest(), start
 
 
-def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: dict[str, Any]) -> StagedBatch:
-    """Write every data file and the control file under temporary names."""
+def stage(
+    folder: Path,
+    batch_id: str,
+    tables: dict[str, tuple[type[CisTransaction], pl.DataFrame]],
+    meta: dict[str, Any],
+) -> StagedBatch:
+    """Write every data file (a table of each type, by ``txn_type``) and the control file under
+    temporary names, durably."""
     moves: list[tuple[Path, Path]] = []
     entries: list[dict[str, Any]] = []
     try:
@@ -109,13 +111,12 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
                 txn_type: pool.submit(
                     _write_csv,
                     temp_name(finals[txn_type]),
-                    frame.select(columns_of(TRANSACTION_TYPES[txn_type])),
+                    frame.select(columns_of(model)),
                 )
-                for txn_type, frame in tables.items()
+                for txn_type, (model, frame) in tables.items()
             }
             written = {txn_type: job.result() for txn_type, job in jobs.items()}
-        for txn_type, frame in tables.items():
-            model = TRANSACTION_TYPES[txn_type]
+        for txn_type, (model, frame) in tables.items():
             final = finals[txn_type]
             digest, size = written[txn_type]
             entries.append(
@@ -137,7 +138,9 @@ def stage(folder: Path, batch_id: str, tables: dict[str, pl.DataFrame], meta: di
         body = (json.dumps(control, indent=2, default=str) + "\n").encode()
         final = folder / f"{batch_id}{CONTROL_SUFFIX}"
         moves.append((temp_name(final), final))
-        _write(temp_name(final), body)
+        with Staged(folder, mode=FILE_MODE, temp_name=temp_name(final).name) as control_file:
+            control_file.file.write(body)
+            control_file.finish()
     except (OSError, pl.exceptions.PolarsError) as exc:
         discard(moves)
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
@@ -150,18 +153,14 @@ def publish(staged: StagedBatch) -> None:
     try:
         for temp, final in staged.moves:
             try:
-                os.replace(temp, final)
+                move_into_place(temp, final)
             except FileNotFoundError:
                 # Published already (a recovery in another process got there first), or lost.
                 if not final.exists():
                     raise DeliveryError(
                         f"batch {staged.batch_id}: staged file {temp.name} is missing"
                     ) from None
-        fd = os.open(staged.folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_folder(staged.folder)
     except OSError as exc:
         raise DeliveryRetryable(f"cannot publish CIS batch {staged.batch_id}: {exc.strerror}") from exc
 

@@ -14,22 +14,23 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
+from connectors.base import Strict
 from hub.engine import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
-from hub.engine.config_transport import (
-    CisFolderDestination,
-    FolderSource,
-    SftpDestination,
-    SftpSource,
-    Strict,
-)
+from hub.engine.config_transport import CisFolderDestination, FolderSource, SftpDestination, SftpSource
 from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.kernel.errors import ConfigError, SecretMissing
 
+if TYPE_CHECKING:
+    from formats.base import Format, FormatOptions
+    from mappings.base import ExchangeKind, MappingOptions
+
+PluginTarget = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
 SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed
 EXCHANGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -104,7 +105,6 @@ class ExchangeConfig(Strict):
     destination: CisFolderDestination | outbound.FolderDestination | SftpDestination = Field(
         default_factory=CisFolderDestination, discriminator="type"
     )
-    originator: outbound.Originator | None = Field(None, description="kind ach-debits: who originates")
     row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
@@ -130,6 +130,10 @@ class HubConfig(Strict):
     ledger: LedgerConfig = LedgerConfig()
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
+    # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
+    # exchanges are read; see docs/adding-an-exchange.md).
+    kinds: dict[str, PluginTarget] = Field(default_factory=dict)
+    formats: dict[str, PluginTarget] = Field(default_factory=dict)
     exchanges: dict[str, ExchangeConfig] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -166,13 +170,23 @@ class Exchange:
 
     name: str
     config: ExchangeConfig
+    kind: type[ExchangeKind[MappingOptions]]
+    format: type[Format[FormatOptions]]
     format_name: str
-    format_options: BaseModel
-    mapping_options: BaseModel
+    format_options: FormatOptions
+    mapping_options: MappingOptions
     timezone: str
     source_path: Path
     archive_path: Path
     destination_path: Path
+
+    @property
+    def file_name(self) -> str:
+        """An outbound exchange's file-name template (its kind's own unless configured)."""
+        dest = self.config.destination
+        if dest.type == "cis-folder" or dest.file_name is None:
+            raise ConfigError(f"exchange {self.name} writes no partner file")
+        return dest.file_name
 
 
 @dataclass(frozen=True)
@@ -235,79 +249,164 @@ class Settings:
 
 def format_validation_error(exc: ValidationError, prefix: tuple[str | int, ...], source: str) -> str:
     """One line per mistake: ``hub.yaml: exchanges.x.row_policy: expected ... (got ...)``."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
-        msg = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        secret = any(str(part).lower() in SECRET_KEYS for part in err["loc"])
-        hidden = secret or err["type"] == "missing" or isinstance(got, dict)
-        shown = "" if hidden else f" (got {got!r})"
-        lines.append(f"{source}: {loc or '(top)'}: {msg}{shown}")
-    return "\n".join(lines)
+    return "\n".join(_mistake(err, prefix, source) for err in exc.errors())
+
+
+def _mistake(err: ErrorDetails, prefix: tuple[str | int, ...], source: str) -> str:
+    loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
+    msg = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    secret = any(str(part).lower() in SECRET_KEYS for part in err["loc"])
+    hidden = secret or err["type"] == "missing" or isinstance(got, dict)
+    shown = "" if hidden else f" (got {got!r})"
+    return f"{source}: {loc or '(top)'}: {msg}{shown}"
 
 
 def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Path | None = None) -> Settings:
     """Validate a configuration document and resolve every exchange; raise ConfigError listing all
     mistakes with their key paths."""
     from formats import get_format
-    from mappings import get_mapping
+    from mappings import get_kind
 
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(raw).__name__}")
+    problems = _register_plugins(raw, source)
+    doc, sections = _take_sections(raw)
     try:
-        cfg = HubConfig.model_validate(raw)
+        cfg = HubConfig.model_validate(doc)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, (), source)) from None
+        raise ConfigError("\n".join([*problems, format_validation_error(exc, (), source)])) from None
 
-    problems: list[str] = []
     exchanges: dict[str, Exchange] = {}
     for name, ex in cfg.exchanges.items():
-        where: tuple[str | int, ...] = ("exchanges", name)
+        where = f"{source}: exchanges.{name}"
         try:
-            mapping = get_mapping(ex.kind)
+            kind = get_kind(ex.kind)
         except KeyError as exc:
-            problems.append(f"{source}: {'.'.join(map(str, where))}.kind: {exc.args[0]}")
+            problems.append(f"{where}.kind: {exc.args[0]}")
             continue
-        fmt_name = ex.format or mapping.default_format
+        fmt_name = ex.format or kind.default_format
         try:
             fmt = get_format(fmt_name)
         except KeyError as exc:
-            problems.append(f"{source}: {'.'.join(map(str, where))}.format: {exc.args[0]}")
+            problems.append(f"{where}.format: {exc.args[0]}")
             continue
         try:
             fopts = fmt.options_model.model_validate(ex.format_options)
         except ValidationError as exc:
-            problems.append(format_validation_error(exc, (*where, "format_options"), source))
+            problems.append(format_validation_error(exc, ("exchanges", name, "format_options"), source))
             continue
         try:
-            mopts = mapping.options_model.model_validate(ex.mapping_options)
+            mopts = kind.options_model.model_validate({**ex.mapping_options, **sections.get(name, {})})
         except ValidationError as exc:
-            problems.append(format_validation_error(exc, (*where, "mapping_options"), source))
+            problems += _option_errors(exc, name, kind, source)
             continue
-        for msg in mapping.check_options(mopts, fopts):
-            problems.append(f"{source}: {'.'.join(map(str, where))}.mapping_options: {msg}")
-        for msg in outbound.direction_problems(ex):
-            problems.append(f"{source}: {'.'.join(map(str, where))}.{msg}")
-        ex = outbound.with_outbound_defaults(ex)
+        problems += [f"{where}.mapping_options: {msg}" for msg in kind.check_options(mopts, fopts)]
+        problems += [f"{where}.kind: {msg}" for msg in _declaration_problems(kind)]
+        problems += [f"{where}.{msg}" for msg in outbound.direction_problems(ex, kind)]
+        ex = outbound.with_outbound_defaults(ex, kind)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
         src = root / (folder.path or cfg.paths.inbox / name)
         exchanges[name] = Exchange(
             name=name,
             config=ex,
+            kind=kind,
+            format=fmt,
             format_name=fmt_name,
             format_options=fopts,
             mapping_options=mopts,
             timezone=ex.timezone or cfg.timezone,
             source_path=src,
             archive_path=root / folder.archive_dir if folder.archive_dir else src / "archive",
-            destination_path=root / outbound.destination_folder(ex, name, cfg.paths),
+            destination_path=root / outbound.destination_folder(ex, name, cfg.paths, kind),
         )
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(config=cfg, root=root, path=path, exchanges=exchanges)
+
+
+def _register_plugins(raw: dict[str, Any], source: str) -> list[str]:
+    """Register the site's own kinds and formats (``kinds:``/``formats:`` in hub.yaml) before any
+    exchange names them; each mistake is one line."""
+    import formats
+    import mappings
+
+    problems = []
+    for key, registry in (("kinds", mappings), ("formats", formats)):
+        entries = raw.get(key)
+        if not isinstance(entries, dict):
+            continue  # HubConfig reports what is wrong with it
+        for name, target in entries.items():
+            try:
+                registry.register(str(name), str(target))
+            except ValueError as exc:
+                problems.append(f"{source}: {key}.{name}: {exc}")
+    return problems
+
+
+def _take_sections(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The document without the parts of each exchange that belong to its kind's options
+    (``ExchangeKind.option_sections``, e.g. ach-debits' ``originator``), and those parts."""
+    exchanges = raw.get("exchanges")
+    if not isinstance(exchanges, dict):
+        return raw, {}
+    from mappings import get_kind
+
+    sections: dict[str, dict[str, Any]] = {}
+    rest: dict[str, Any] = {}
+    for name, ex in exchanges.items():
+        rest[name] = ex
+        if not isinstance(ex, dict) or not isinstance(ex.get("kind"), str):
+            continue
+        try:
+            kind = get_kind(ex["kind"])
+        except KeyError:
+            continue  # reported when the exchange is resolved
+        mine = {key: ex[key] for key in kind.option_sections if key in ex}
+        if mine:
+            sections[name] = mine
+            rest[name] = {k: v for k, v in ex.items() if k not in mine}
+    return {**raw, "exchanges": rest}, sections
+
+
+def _option_errors(
+    exc: ValidationError, name: str, kind: type[ExchangeKind[MappingOptions]], source: str
+) -> list[str]:
+    """The kind's option mistakes, each under the key it was written at: a section of the exchange
+    (``exchanges.x.originator``) or ``mapping_options``."""
+    lines = []
+    for err in exc.errors():
+        loc = err["loc"]
+        if loc and loc[0] in kind.option_sections:
+            if err["type"] == "missing" and len(loc) == 1:
+                model = kind.options_model.model_fields[str(loc[0])].annotation
+                needed = [f for f, info in getattr(model, "model_fields", {}).items() if info.is_required()]
+                what = f"required for kind {kind.name} ({', '.join(needed)})"
+                lines.append(f"{source}: exchanges.{name}.{loc[0]}: {what}")
+                continue
+            prefix: tuple[str | int, ...] = ("exchanges", name)
+        else:
+            prefix = ("exchanges", name, "mapping_options")
+        lines.append(_mistake(err, prefix, source))
+    return lines
+
+
+def _declaration_problems(kind: type[ExchangeKind[MappingOptions]]) -> list[str]:
+    """Look-ups and facts a kind declares that the engine does not know."""
+    from hub.engine.facts import FACTS
+    from hub.engine.lookups import ANSWERS
+
+    problems = []
+    for what, names, known in (("looks up", kind.lookups, ANSWERS), ("keeps facts", kind.persists, FACTS)):
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            problems.append(
+                f"kind {kind.name} {what} {', '.join(unknown)}, which the engine does not know "
+                f"(known: {', '.join(sorted(known))})"
+            )
+    return problems
 
 
 def load_config(path: Path) -> Settings:

@@ -27,6 +27,13 @@ service:            # `hub run`
   settle_seconds: 1   # after a folder event, wait this long before looking
   log_format: text    # text | json (one object per line, for log shippers)
 
+# Exchange kinds and formats of your own (docs/adding-an-exchange.md): name -> module:Class, importable
+# by the hub (installed, or on PYTHONPATH). The kinds shipped with the hub need no line here.
+# kinds:
+#   paperless-enrollments: utility_plugins.paperless:PaperlessEnrollments
+# formats:
+#   simple-csv: utility_plugins.simple_csv:SimpleCsvFormat
+
 exchanges:
   # Handheld meter-reader route uploads -> CIS MeterRead / ReadException transactions.
   meter-reads:

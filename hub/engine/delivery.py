@@ -1,30 +1,29 @@
-"""Delivery of CIS transactions, exactly once.
+"""Step 5, deliver (inbound): CIS transactions into a CIS batch, exactly once.
 
 Inside one locked ledger transaction: anti-join the mapped keys against every key the exchange has
-delivered, stage the batch files under temporary names, record the batch and its keys; after the
-commit, rename the files into place and mark the batch published. A crash before the commit leaves
-only temporary files (removed by ``recover``); a crash after it leaves a recorded batch that
-``recover`` publishes. A key the ledger holds is never delivered again.
+delivered, stage the batch files under temporary names, record the batch and its keys, and keep the
+facts of the transactions delivered now; after the commit, rename the files into place and mark the
+batch published. A crash before the commit leaves only temporary files (removed by ``recover``); a
+crash after it leaves a recorded batch that ``recover`` publishes. A key the ledger holds is never
+delivered again. (Outbound files go out through ``hub.engine.sending``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection
 
 from hub.engine import cis_batch
+from hub.engine.facts import keep_facts
 from hub.kernel.errors import AlreadyDelivered
 from hub.kernel.rows import LINE
+from hub.kernel.transactions import CisTransaction
 from hub.ledger import Ledger, pack_keys
-
-Recorder = Callable[[Connection, dict[str, pl.DataFrame]], None]
 
 
 @dataclass
@@ -47,28 +46,21 @@ def deliver(
     file_id: int,
     run_id: int,
     tables: dict[str, pl.DataFrame],
+    models: dict[str, type[CisTransaction]],
+    facts: dict[str, pl.DataFrame],
     meta: dict[str, Any],
-    record: Recorder | None = None,
+    stamp: datetime,
 ) -> DeliveryResult:
-    """Deliver the transactions whose keys the ledger does not hold yet. ``record(conn, delivered)``
-    writes what the ledger keeps about the delivered rows (e.g. deposits for reconciliation) in
-    the same transaction as the batch, so it is there exactly when the batch is."""
-    stamp = datetime.now(UTC)
+    """Deliver the transactions whose keys the ledger does not hold yet. The facts of the rows
+    delivered now (e.g. deposits for reconciliation) are kept in the same transaction as the batch,
+    so they are there exactly when the batch is."""
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
     staged: cis_batch.StagedBatch | None = None
     try:
         with ledger.tx() as conn:
             ledger.lock_exchange(conn, exchange)
             held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
-            fresh: dict[str, pl.DataFrame] = {}
-            already = 0
-            for txn_type, frame in tables.items():
-                new = frame.join(held, on="idempotency_key", how="anti") if held.height else frame
-                already += frame.height - new.height
-                fresh[txn_type] = new
-            dup = _first_duplicate([f.get_column("idempotency_key") for f in fresh.values()])
-            if dup is not None:
-                raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
+            fresh, already = not_delivered(tables, held)
             if not any(f.height for f in fresh.values()):
                 return DeliveryResult(None, {t: 0 for t in tables}, already)
             with ThreadPoolExecutor(max_workers=1) as pool:
@@ -80,7 +72,8 @@ def deliver(
                     for t, f in fresh.items()
                     if f.height
                 }
-                staged = cis_batch.stage(folder, batch_id, fresh, {**meta, "created_at": stamp.isoformat()})
+                body = {t: (models[t], f) for t, f in fresh.items()}
+                staged = cis_batch.stage(folder, batch_id, body, {**meta, "created_at": stamp.isoformat()})
                 keys = {t: job.result() for t, job in packing.items()}
             batch_pk = ledger.record_batch(
                 conn,
@@ -92,8 +85,9 @@ def deliver(
                 control_sha256=staged.control_sha256,
                 keys=keys,
             )
-            if record is not None:
-                record(conn, fresh)
+            if facts:
+                delivered = pl.concat([f.get_column("idempotency_key") for f in fresh.values()])
+                keep_facts(ledger, conn, facts, delivered=delivered, exchange=exchange, file_id=file_id)
     except BaseException:
         if staged is not None:
             cis_batch.discard(staged.moves)
@@ -101,6 +95,21 @@ def deliver(
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
     return DeliveryResult(batch_id, {t: f.height for t, f in fresh.items()}, already, staged.control_path)
+
+
+def not_delivered(tables: dict[str, pl.DataFrame], held: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], int]:
+    """Each table without the rows whose ``idempotency_key`` is in ``held``, and how many those
+    were. A key twice among the rest is refused (``AlreadyDelivered``): one of the two would be lost."""
+    fresh: dict[str, pl.DataFrame] = {}
+    already = 0
+    for name, frame in tables.items():
+        new = frame.join(held, on="idempotency_key", how="anti") if held.height else frame
+        already += frame.height - new.height
+        fresh[name] = new
+    dup = _first_duplicate([f.get_column("idempotency_key") for f in fresh.values()])
+    if dup is not None:
+        raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
+    return fresh, already
 
 
 def _first_duplicate(columns: list[pl.Series]) -> str | None:
@@ -129,6 +138,8 @@ def recover(ledger: Ledger, folders: list[Path]) -> list[str]:
     published = []
     for batch in pending:
         folder = Path(batch["path"]).parent
+        if folder not in folders:
+            continue  # an outbound file: sent again when its extract runs again (hub.engine.sending)
         cis_batch.publish(cis_batch.restage(folder, batch["batch_id"], batch["control_sha256"]))
         ledger.mark_published(batch["id"])
         published.append(batch["batch_id"])

@@ -1,30 +1,31 @@
-"""Landing: copy an arriving file into ``var/landed/<sha256>`` (read-only) before anything else.
+"""Step 1, land: copy an arriving file into ``var/landed/<sha256>`` (read-only) before anything else,
+and record its arrival in the ledger.
 
-The copy is fsynced and renamed into place, so a landed copy is either complete or absent.
-Identical content lands once; the ledger records every arrival. A file up to ``IN_MEMORY_BYTES``
-is read once: it is hashed in a worker thread while it is written, and its bytes are handed on
-to the parser (``Landed.data``) instead of being read back; a larger file streams in constant
-memory.
+The copy is published atomically (``hub.kernel.files``), so a landed copy is either complete or
+absent; identical content lands once. A file up to ``IN_MEMORY_BYTES`` is read once: it is hashed
+in a worker thread while it is written, and its bytes are handed on to the parser
+(``Landed.data``) instead of being read back; a larger one streams in constant memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from hub.kernel.background import in_background
-from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
+from hub.kernel.errors import ConnectorRetryable
+from hub.kernel.files import CHUNK, Staged
 
-T = TypeVar("T")
-CHUNK = 1024 * 1024
+if TYPE_CHECKING:
+    from hub.ledger import FileRecord, Ledger
+
 IN_MEMORY_BYTES = 256 * 1024 * 1024
 LANDED_MODE = 0o400
+UNFINISHED = ("landed", "parsed", "validated", "mapped")
 
 
 @dataclass(frozen=True)
@@ -53,68 +54,79 @@ def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
     return digest.hexdigest(), size, None
 
 
-def land_in_background(source: Path, landed_dir: Path) -> Future[Landed]:
-    """Start ``land_file`` in a thread and return its future. The ``hub process`` command lands the
-    file this way while it imports the ledger and the formats: landing is I/O and hashing, which
-    release the GIL, and a landed copy without a ledger record is harmless (content-addressed)."""
-    return in_background(lambda: land_file(source, landed_dir), f"landing {source.name}")
-
-
-def land_file(source: Path, landed_dir: Path) -> Landed:
-    """Copy ``source`` into ``landed_dir`` named by its sha256; return where it is."""
-    landed_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=landed_dir, prefix=".landing-")
-    tmp = Path(tmp_name)
+def land(stream: BinaryIO, landed_dir: Path, *, size: int | None = None, what: str = "the file") -> Landed:
+    """Copy ``stream`` into ``landed_dir`` named by its sha256; ``size`` (when known) decides
+    whether it is read whole. The stream's own errors (a connector's) pass through; the landing
+    area's are ``ConnectorRetryable``. A failure leaves no partial copy."""
+    whole = size is not None and size <= IN_MEMORY_BYTES
     try:
-        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
-            whole = os.fstat(src.fileno()).st_size <= IN_MEMORY_BYTES
-            sha256, size, data = _copy_whole(src, out) if whole else _copy_streaming(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        final = _into_place(tmp, landed_dir, sha256)
-    except FileNotFoundError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConnectorFatal(f"{source}: no such file") from exc
-    except PermissionError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConnectorFatal(f"{source}: permission denied") from exc
-    except IsADirectoryError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConnectorFatal(f"{source}: is a folder, not a file") from exc
+        with Staged(landed_dir, prefix=".landing-") as staged:
+            sha256, length, data = (_copy_whole if whole else _copy_streaming)(stream, staged.file)
+            final = landed_dir / sha256
+            if final.exists():
+                staged.discard()
+            else:
+                staged.publish(final, mode=LANDED_MODE)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConnectorRetryable(f"{source}: cannot land: {exc.strerror}") from exc
-    return Landed(final, sha256, size, data)
+        raise ConnectorRetryable(f"{what}: cannot land: {exc.strerror}") from exc
+    return Landed(final, sha256, length, data)
 
 
-def land_stream(read: Callable[[int], bytes], landed_dir: Path) -> Landed:
-    """Land what ``read`` returns until it returns nothing (a remote file), in constant memory.
-    The caller translates its transport's errors; the temporary copy is removed on any error."""
-    landed_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=landed_dir, prefix=".landing-")
-    tmp = Path(tmp_name)
-    try:
-        digest = hashlib.sha256()
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            while chunk := read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        final = _into_place(tmp, landed_dir, digest.hexdigest())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return Landed(final, digest.hexdigest(), size)
+def land_path(path: Path, landed_dir: Path) -> Landed:
+    """Land a local file (``hub process PATH``)."""
+    from connectors.local import open_file
+
+    with open_file(path) as stream:
+        return land(stream, landed_dir, size=os.fstat(stream.fileno()).st_size, what=str(path))
 
 
-def _into_place(tmp: Path, landed_dir: Path, sha256: str) -> Path:
-    final = landed_dir / sha256
-    if final.exists():
-        tmp.unlink()
-    else:
-        os.chmod(tmp, LANDED_MODE)
-        os.replace(tmp, final)
-    return final
+def land_in_background(path: Path, landed_dir: Path) -> Future[Landed]:
+    """Start ``land_path`` in a thread and return its future: ``hub process`` lands the file while
+    it imports and opens the ledger (landing is I/O and hashing, which release the GIL; a landed
+    copy without a ledger record is harmless, being content-addressed)."""
+    return in_background(lambda: land_path(path, landed_dir), f"landing {path.name}")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A landed file as the ledger knows it: ``new`` (recorded now), ``unfinished`` (the same
+    content landed before and was interrupted mid-way: finish that record) or ``duplicate`` (the
+    same content was taken before; this arrival is recorded as its duplicate)."""
+
+    record: FileRecord
+    status: Literal["new", "unfinished", "duplicate"]
+
+
+def record_arrival(
+    ledger: Ledger,
+    landed: Landed,
+    *,
+    exchange: str,
+    name: str,
+    source: str,
+    run_id: int,
+    replaces: int | None = None,
+) -> Arrival:
+    """Record a landed copy in the ledger, or recognise it as seen before."""
+    first = ledger.find_by_sha(exchange, landed.sha256)
+    if first is not None and first.state in UNFINISHED:
+        return Arrival(first, "unfinished")
+
+    def add(state: str, duplicate_of: int | None = None) -> int:
+        return ledger.add_file(
+            exchange=exchange,
+            name=name,
+            sha256=landed.sha256,
+            size=landed.size,
+            source=source,
+            state=state,
+            landed_path=str(landed.path),
+            duplicate_of=duplicate_of,
+            replaces=replaces,
+        )
+
+    if first is not None:
+        file_id = add("duplicate", first.id)
+        ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
+        return Arrival(ledger.file(file_id), "duplicate")
+    return Arrival(ledger.file(add("landed")), "new")

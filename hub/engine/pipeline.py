@@ -1,61 +1,145 @@
-"""The pipeline of one exchange: land -> parse -> validate -> map -> deliver.
+"""The pipeline: every file goes land -> parse -> validate -> map -> deliver -> record, each step a
+function in its own module (``landing``, ``parsing``, ``validation``, ``mapping``, ``delivery`` or
+``sending``, ``recording``), driven from here alone.
 
 File states: ``landed -> parsed -> validated -> mapped -> delivered`` or ``-> rejected`` (a rejected
 file replaced by a corrected one becomes ``reprocessed``), or ``duplicate`` when the same content
-already landed for the exchange. Every step is recorded in the ledger before the next begins.
+already landed for the exchange. Every state is recorded before the next step begins. The command
+line and the service call the ``Engine``'s entry points; nothing below calls back into them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
-from hub.engine.checking import Checked, check_bytes
-from hub.engine.config import Exchange, Settings
+from hub.engine import landing, mapping, parsing, recording, validation
 from hub.engine.config_outbound import is_outbound
-from hub.engine.delivery import DeliveryResult, deliver, recover
-from hub.engine.intake import Intake
-from hub.engine.landing import Landed, land_file
-from hub.engine.logs import tagged
-from hub.engine.origination import Origination
-from hub.engine.outcome import Outcome, log_outcome
-from hub.engine.report import write_reports
-from hub.kernel.errors import HubError, UsageError
+from hub.engine.intake import list_items
+from hub.engine.logs import log, tagged
+from hub.engine.mapping import Mapped
+from hub.engine.outcome import Outcome, log_outcome, rule_of
+from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging, UsageError
+from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
-from hub.ledger import FileRecord, Ledger
-from mappings import get_mapping
+from mappings.base import OutboundKind
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-UNFINISHED = ("landed", "parsed", "validated", "mapped")
+    from connectors.base import Item, Source
+    from hub.engine.config import Exchange, Settings
+    from hub.engine.delivery import DeliveryResult
+    from hub.engine.landing import Landed
+    from hub.engine.lookups import LedgerLookups
+    from hub.ledger import FileRecord
+
 Policy = Literal["reject-file", "accept-valid-rows"]
 Progress = Callable[[str, str], None]  # (file name, stage)
 
 
-class Hub(Intake, Origination):
-    """The hub on one configuration and ledger."""
+def _quiet(name: str, stage: str) -> None:
+    """No progress shown."""
+
+
+def _unrecorded(state: str, **values: Any) -> None:
+    """States reached before the file has a ledger record (mapped ahead of the ledger)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def map_file(
+    data: bytes,
+    name: str,
+    ex: Exchange,
+    *,
+    now: datetime,
+    lookup: Lookups = NO_LOOKUPS,
+    reached: Callable[..., None] = _unrecorded,
+    progress: Progress = _quiet,
+) -> Mapped:
+    """Parse, validate and map one file's bytes (nothing is delivered). ``reached(state, **values)``
+    records each state reached (parsed, validated, mapped); ``progress(name, stage)`` shows it."""
+    from formats.base import ReadContext
+    from mappings.base import MapContext
+
+    fmt = ex.format(ex.format_options)
+    kind = ex.kind(ex.mapping_options)
+    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone)
+    progress(name, "parsing")
+    parsed = parsing.parse(fmt, data, read_ctx)
+    if isinstance(parsed, Problem):
+        return Mapped(problems=[parsed], file_rejected=True)
+    reached("parsed", rows=parsed.rows)
+    progress(name, "validating")
+    pending = validation.validate(fmt, parsed, read_ctx)
+    ctx = MapContext(source_file=name, lookup=lookup)
+    ahead = mapping.map_ahead(kind, pending.typed, ctx)  # while the format's rules run
+    validated = pending.result()
+    reached("validated")
+    mapped = Mapped(
+        validated.rows, validated.rejected_lines, problems=validated.problems, reached="validated"
+    )
+    if validation.rejects_file(validated):
+        mapped.file_rejected = True
+        return mapped
+    progress(name, "mapping")
+    try:
+        bad = validation.rejected_lines(validated.problems)
+        mapped.tables, mapped.facts = mapping.map_rows(kind, validated.table, ahead, bad, ctx)
+        notes = kind.notes(validated.table, ctx)
+    except Rejected as exc:
+        mapped.problems = [*validated.problems, Problem.of("mapping", str(exc), level="file")]
+        mapped.file_rejected = True
+        return mapped
+    reached("mapped")
+    mapped.reached = "mapped"
+    if notes:
+        mapped.problems = sorted([*validated.problems, *notes], key=lambda p: p.line or 0)
+    return mapped
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """Work on one file started before the ledger was open (``hub.engine.process``): its landing,
+    and its parsing, validation and mapping when its kind needs nothing from the ledger."""
+
+    landing: Future[Landed]
+    mapping: Future[Mapped] | None = None
+
+
+class Engine:
+    """The hub on one configuration and ledger, with one clock."""
 
     def __init__(
         self,
         settings: Settings,
         *,
         progress: Progress | None = None,
-        now: Callable[[], datetime] | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        from hub.engine.delivery import recover
+        from hub.ledger import Ledger
+
         self.settings = settings
-        self.ledger = Ledger.open(settings.ledger_url())
-        self.progress = progress or (lambda name, stage: None)
-        self.now = now or (lambda: datetime.now(UTC))
-        recover(self.ledger, sorted({ex.destination_path for ex in settings.exchanges.values()}))
+        self.progress = progress or _quiet
+        self.clock = clock
+        self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
+        cis = {ex.destination_path for ex in settings.exchanges.values() if not is_outbound(ex.kind)}
+        recover(self.ledger, sorted(cis))
 
     def close(self) -> None:
         self.ledger.close()
 
-    # -- entry points -------------------------------------------------------------------------
+    # -- entry points ---------------------------------------------------------------------------
 
     def process_path(
         self,
@@ -63,37 +147,22 @@ class Hub(Intake, Origination):
         exchange: str,
         *,
         trigger: str = "manual",
-        replaces: int | None = None,
         policy: Policy | None = None,
-        landing: Future[Landed] | None = None,
-        prepared: Future[Checked] | None = None,
+        ahead: Ahead | None = None,
     ) -> Outcome:
-        """Land a file and run it through the exchange in a run of its own. ``landing`` is the
-        landing of ``path`` already under way (``land_in_background``), ``prepared`` the checking of
-        its bytes (``check_bytes``) already under way."""
+        """Land a file and run it through the exchange, in a run of its own."""
         ex = self.settings.exchange(exchange)
         _require_file(path)
-        run_id = self.ledger.start_run(ex.name, trigger)
-        with tagged(exchange=ex.name, run_id=run_id), self._closing_run(run_id):
-            outcome = self._land_and_run(
-                path, ex, run_id, replaces=replaces, policy=policy, landing=landing, prepared=prepared
+        with self._running(ex.name, trigger) as (run_id, outcomes):
+            self.progress(path.name, "landing")
+            landed = ahead.landing.result() if ahead else landing.land_path(path, self.settings.landed_dir)
+            mapped = ahead.mapping if ahead else None
+            outcome = self._take(
+                landed, path.name, str(path.resolve()), ex, run_id, policy=policy, mapped=mapped
             )
             log_outcome(outcome)
-        self._finish_run(run_id, [outcome])
+            outcomes.append(outcome)
         return outcome
-
-    @contextmanager
-    def _closing_run(self, run_id: int) -> Iterator[None]:
-        """A run cut short by an error (ledger busy, destination down) is recorded as failed, with
-        its end time, instead of staying 'running' forever; the error goes on to the caller."""
-        try:
-            yield
-        except BaseException:
-            with suppress(HubError):
-                self.ledger.finish_run(
-                    run_id, status="failed", files=1, rows=0, delivered=0, rejected=0, duplicates=0
-                )
-            raise
 
     def reprocess(
         self, file_id: int, *, corrected: Path | None = None, accept_valid_rows: bool = False
@@ -109,66 +178,136 @@ class Hub(Intake, Origination):
         policy: Policy | None = "accept-valid-rows" if accept_valid_rows else None
         if corrected is not None:
             _require_file(corrected)
-        run_id = self.ledger.start_run(ex.name, "reprocess")
-        with self._closing_run(run_id):
-            if corrected is not None:
-                outcome = self._land_and_run(corrected, ex, run_id, replaces=file_id, policy=policy)
-                if outcome.state not in ("duplicate",) and outcome.file_id != file_id:
-                    self.ledger.update_file(file_id, state="reprocessed")
+        with self._running(ex.name, "reprocess") as (run_id, outcomes):
+            if corrected is None:
+                outcome = self._run_file(record, ex, run_id, policy=policy)
             else:
-                outcome = self._run(record, ex, run_id, policy=policy)
-        self._finish_run(run_id, [outcome])
+                landed = landing.land_path(corrected, self.settings.landed_dir)
+                name, source = corrected.name, str(corrected.resolve())
+                outcome = self._take(landed, name, source, ex, run_id, replaces=file_id, policy=policy)
+                if outcome.state != "duplicate" and outcome.file_id != file_id:
+                    self.ledger.update_file(file_id, state="reprocessed")
+            outcomes.append(outcome)
         return outcome
 
-    def check_path(self, path: Path, exchange: str) -> Outcome:
-        """Dry run: parse, validate and map without landing or delivering; count the keys the
-        ledger already holds."""
+    def dry_run(self, path: Path, exchange: str) -> Outcome:
+        """Parse, validate and map without landing or delivering; count the keys the ledger holds."""
         ex = self.settings.exchange(exchange)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-        checked = self._check(data, path.name, ex)
-        outcome = Outcome(0, ex.name, path.name, "validated", problems=checked.problems)
-        self._count(outcome, checked)
-        if checked.tables:
+        mapped = map_file(
+            data, path.name, ex, now=self.clock(), lookup=self._lookups(ex), progress=self.progress
+        )
+        outcome = Outcome(0, ex.name, path.name, "validated", mapped.rows, rejected=mapped.rejected)
+        outcome.problems = mapped.problems
+        if mapped.tables:
             with self.ledger.tx() as conn:
                 held = set(self.ledger.delivered_keys(conn, ex.name).get_column("key").to_list())
-            for txn_type, table in checked.tables.items():
+            for txn_type, table in mapped.tables.items():
                 keys = table.get_column("idempotency_key").to_list()
                 outcome.already_delivered += sum(k in held for k in keys)
                 outcome.by_type[txn_type] = table.height
-        if checked.file_level or outcome.rejected:
+        if mapped.file_rejected or outcome.rejected:
             outcome.state = "rejected"
         return outcome
 
-    # -- steps --------------------------------------------------------------------------------
-
-    def _land_and_run(
+    def cycle(
         self,
-        path: Path,
-        ex: Exchange,
-        run_id: int,
+        exchanges: list[str] | None = None,
         *,
-        replaces: int | None = None,
-        policy: Policy | None = None,
-        landing: Future[Landed] | None = None,
-        prepared: Future[Checked] | None = None,
-    ) -> Outcome:
-        self.progress(path.name, "landing")
-        landed = landing.result() if landing is not None else land_file(path, self.settings.landed_dir)
-        return self._record_and_run(
-            landed,
-            path.name,
-            str(path.resolve()),
-            ex,
-            run_id,
-            replaces=replaces,
-            policy=policy,
-            prepared=prepared,
-        )
+        trigger: str = "cycle",
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> list[Outcome]:
+        """Take everything complete waiting in each exchange's source once (the nightly cycle).
+        ``should_stop`` is asked before each file: the service's shutdown finishes the file in hand
+        and takes no new one."""
+        from hub.engine.endpoints import open_source
 
-    def _record_and_run(
+        outcomes: list[Outcome] = []
+        for name in exchanges or list(self.settings.exchanges):
+            ex = self.settings.exchange(name)
+            if not ex.config.enabled or should_stop():
+                continue
+            with self._running(ex.name, trigger) as (run_id, done):
+                source = open_source(ex, self.settings)
+                try:
+                    self._take_all(ex, source, run_id, should_stop, done)
+                finally:
+                    source.close()
+            outcomes += done
+        return outcomes
+
+    def last_scheduled_run(self, exchange: str) -> datetime | None:
+        """When the exchange's last scheduled (or caught-up) run started."""
+        run = self.ledger.last_run(exchange, ("schedule", "catch-up"))
+        return None if run is None else run["started_at"]
+
+    def status(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Every exchange's last run and file, next run, and whether its file is overdue."""
+        from hub.engine.status import exchange_status
+
+        return exchange_status(self.settings, self.ledger, now or self.clock())
+
+    # -- the steps ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _running(self, exchange: str, trigger: str) -> Iterator[tuple[int, list[Outcome]]]:
+        """A run of the exchange: its outcomes are totalled when it ends. A run cut short by an
+        error (ledger busy, destination down) is recorded as failed, with its end time, instead of
+        staying 'running' forever; the error goes on to the caller."""
+        run_id = self.ledger.start_run(exchange, trigger)
+        outcomes: list[Outcome] = []
+        with tagged(exchange=exchange, run_id=run_id):
+            try:
+                yield run_id, outcomes
+            except BaseException:
+                with suppress(HubError):
+                    self.ledger.finish_run(
+                        run_id, status="failed", files=1, rows=0, delivered=0, rejected=0, duplicates=0
+                    )
+                raise
+        recording.finish_run(self.ledger, run_id, outcomes)
+
+    def _take_all(
+        self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool], done: list[Outcome]
+    ) -> None:
+        """Land and run every complete item of the source; only once an item's landed copy and its
+        ledger row are committed may the source archive, delete or leave it."""
+        from connectors.base import with_retries
+
+        items, refused = list_items(ex, source)
+        done += refused
+        for item in items:
+            if should_stop():
+                log.info("stopping: %s and later files are left for the next run", item.name)
+                break
+            where = source.describe(item)
+            if source.post_action == "leave" and self.ledger.already_taken(
+                ex.name, where, item.size, item.mtime
+            ):
+                continue  # left in place on purpose, and taken before
+            try:
+                self.progress(item.name, "landing")
+                landed = with_retries(where, source.retry, partial(self._land_item, source, item))
+                outcome = self._take(landed, item.name, where, ex, run_id)
+                source.done(item)
+            except StillChanging as exc:
+                log.info("%s", exc, extra={"event": "still_changing"})
+                continue
+            except HubError as exc:
+                # The file stays where it is for the next cycle; the run records the failure.
+                error = Problem.of(rule_of(exc), str(exc), level="file")
+                outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
+            log_outcome(outcome)
+            done.append(outcome)
+
+    def _land_item(self, source: Source, item: Item) -> Landed:
+        with source.open(item) as stream:
+            return landing.land(stream, self.settings.landed_dir, size=item.size, what=source.describe(item))
+
+    def _take(
         self,
         landed: Landed,
         name: str,
@@ -178,32 +317,18 @@ class Hub(Intake, Origination):
         *,
         replaces: int | None = None,
         policy: Policy | None = None,
-        prepared: Future[Checked] | None = None,
+        mapped: Future[Mapped] | None = None,
     ) -> Outcome:
-        """Record a landed copy in the ledger (or note it as a duplicate), then run it."""
-        first = self.ledger.find_by_sha(ex.name, landed.sha256)
-        if first is not None and first.state in UNFINISHED:
-            # Landed before but interrupted mid-way (crash, kill): finish it now.
-            return self._run(first, ex, run_id, policy=policy, prepared=prepared)
-        common: dict[str, Any] = {
-            "exchange": ex.name,
-            "name": name,
-            "sha256": landed.sha256,
-            "size": landed.size,
-            "source": source,
-            "landed_path": str(landed.path),
-            "replaces": replaces,
-        }
-        if first is not None:
-            file_id = self.ledger.add_file(state="duplicate", duplicate_of=first.id, **common)
-            self.ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
-            return Outcome(file_id, ex.name, name, "duplicate", rows=first.rows or 0, duplicate_of=first.id)
-        file_id = self.ledger.add_file(state="landed", **common)
-        return self._run(
-            self.ledger.file(file_id), ex, run_id, policy=policy, data=landed.data, prepared=prepared
+        """Record a landed copy (or note it as a duplicate), then run it."""
+        arrival = landing.record_arrival(
+            self.ledger, landed, exchange=ex.name, name=name, source=source, run_id=run_id, replaces=replaces
         )
+        if arrival.status == "duplicate":
+            r = arrival.record
+            return Outcome(r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of)
+        return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
 
-    def _run(
+    def _run_file(
         self,
         record: FileRecord,
         ex: Exchange,
@@ -211,167 +336,137 @@ class Hub(Intake, Origination):
         *,
         policy: Policy | None,
         data: bytes | None = None,
-        prepared: Future[Checked] | None = None,
+        mapped: Future[Mapped] | None = None,
     ) -> Outcome:
-        """Run a recorded file; ``data`` is its landed content when landing kept it in memory,
-        ``prepared`` its checking when that started before the file was recorded."""
-        if is_outbound(ex.config.kind):  # a CIS extract that becomes a partner file (hub.engine.origination)
-            return self._originate(record, ex, run_id, policy=policy, data=data, prepared=prepared)
+        """Parse, validate, map, deliver and record a recorded file. ``data`` is its landed content
+        when landing kept it in memory, ``mapped`` its mapping when that started ahead."""
+        from hub.engine import sending
+
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)
-        outcome = Outcome(record.id, ex.name, record.name, "rejected")
+        outbound = is_outbound(ex.kind)
+        outcome = Outcome(record.id, ex.name, record.name, "rejected", outbound=outbound)
+        if outbound and (unsent := sending.unsent(self.ledger, record.id)) is not None:
+            return self._send_again(record, ex, run_id, outcome, unsent)
         if record.size > ex.config.max_file_bytes:
-            problem = Problem.of(
-                "max_size",
-                f"the file is {record.size} bytes; the exchange accepts at most {ex.config.max_file_bytes}",
-                level="file",
-            )
-            return self._reject(record, run_id, outcome, [problem], file_level=True)
-        if prepared is not None:
-            checked = prepared.result()
-            if checked.validated is not None:
-                state = "validated" if checked.file_level else "mapped"
-                self.ledger.update_file(record.id, state=state, rows=checked.validated.rows)
+            limit = ex.config.max_file_bytes
+            message = f"the file is {record.size} bytes; the exchange accepts at most {limit}"
+            problem = Problem.of("max_size", message, level="file")
+            return recording.rejected(self.ledger, record, run_id, outcome, [problem], file_level=True)
+        if mapped is not None:
+            result = mapped.result()
+            if result.reached != "landed":
+                self.ledger.update_file(record.id, state=result.reached, rows=result.rows)
         else:
-            if data is None:
-                data = Path(record.landed_path).read_bytes()
-            checked = self._check(data, record.name, ex, record=record)
-        self._count(outcome, checked)
-        if checked.file_level:
-            return self._reject(record, run_id, outcome, checked.problems, file_level=True)
-        if checked.errors and policy == "reject-file":
-            return self._reject(record, run_id, outcome, checked.problems, file_level=False)
+            result = map_file(
+                data if data is not None else Path(record.landed_path).read_bytes(),
+                record.name,
+                ex,
+                now=self.clock(),
+                lookup=self._lookups(ex),
+                reached=lambda state, **values: self.ledger.update_file(record.id, state=state, **values),
+                progress=self.progress,
+            )
+        outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
+        if result.file_rejected:
+            return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=True)
+        if result.errors and policy == "reject-file":
+            return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=False)
+        delivered = (
+            self._send(record, ex, run_id, result) if outbound else self._deliver(record, ex, run_id, result)
+        )
+        if isinstance(delivered, list):  # the kind refused to write the file
+            return recording.rejected(self.ledger, record, run_id, outcome, delivered, file_level=True)
+        problems, sent = delivered
+        return recording.delivered(self.ledger, record, run_id, outcome, sent, problems)
+
+    def _deliver(
+        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
+    ) -> tuple[list[Problem], DeliveryResult]:
+        """Inbound: the transactions not delivered before, into a CIS batch."""
+        from hub.engine.delivery import deliver
+
         self.progress(record.name, "delivering")
-        mapping = get_mapping(ex.config.kind)(ex.mapping_options)  # type: ignore[arg-type]
-        file_id = record.id
         result = deliver(
             self.ledger,
             exchange=ex.name,
             folder=ex.destination_path,
-            file_id=file_id,
+            file_id=record.id,
             run_id=run_id,
-            tables=checked.tables,
+            tables=mapped.tables,
+            models={m.txn_type: m for m in ex.kind.produces},
+            facts=mapped.facts,
             meta={
                 "exchange": ex.name,
                 "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
             },
-            record=lambda conn, fresh: mapping.record(
-                self.ledger, conn, fresh, exchange=ex.name, file_id=file_id
-            ),
+            stamp=self.clock(),
         )
-        return self._delivered(record, run_id, outcome, result, checked.problems)
+        return mapped.problems, result
 
-    def _check(self, data: bytes, name: str, ex: Exchange, *, record: FileRecord | None = None) -> Checked:
-        def mark(state: str, **values: Any) -> None:
-            if record is not None:
-                self.ledger.update_file(record.id, state=state, **values)
+    def _send(
+        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
+    ) -> tuple[list[Problem], DeliveryResult] | list[Problem]:
+        """Outbound: the partner's file of the rows not sent before, recorded, then sent; or the
+        problems for which the kind refused to write it."""
+        from hub.engine import sending
+        from hub.engine.delivery import DeliveryResult
+        from hub.engine.endpoints import open_destination
 
-        if not get_mapping(ex.config.kind).needs_ledger:  # no look-ups, no queries (meter reads)
-            return check_bytes(data, name, ex, now=self.now(), progress=self.progress, mark=mark)
-        return check_bytes(
-            data,
-            name,
-            ex,
-            now=self.now(),
-            progress=self.progress,
-            mark=mark,
-            originals=self.ledger.originated,
-            # None when no accounts extract was ever loaded: "no reference data", not "unknown account"
-            accounts=self.ledger.reference_accounts if self.ledger.reference_loaded("accounts") else None,
-            lockbox_payments=self.ledger.lockbox_payments,
-        )
+        kind = ex.kind(ex.mapping_options)
+        assert isinstance(kind, OutboundKind)  # its direction says so
+        zone = ZoneInfo(ex.timezone)
+        self.progress(record.name, "writing")
+        try:
+            written = sending.write_and_record(
+                self.ledger,
+                kind,
+                mapped.tables[kind.output],
+                exchange=ex.name,
+                file_name=ex.file_name,
+                file_id=record.id,
+                run_id=run_id,
+                created=self.clock().astimezone(zone).replace(second=0, microsecond=0),
+                kept_folder=self.settings.var / "outbound" / ex.name / f"f{record.id}",
+                lookups=self._lookups(ex),
+            )
+        except MappingError as exc:
+            return [*mapped.problems, Problem.of("partner_file", str(exc), level="file")]
+        if written.path is not None:
+            self.progress(record.name, "sending")
+            batch = {"id": written.batch_pk, "batch_id": written.path.name, "path": str(written.path)}
+            sending.send(
+                self.ledger, open_destination(ex, self.settings), batch, file_id=record.id, resumed=False
+            )
+        problems = sorted([*mapped.problems, *written.problems], key=lambda p: p.line or 0)
+        name = None if written.path is None else written.path.name
+        return problems, DeliveryResult(name, {kind.output: written.count}, written.already)
 
-    @staticmethod
-    def _count(outcome: Outcome, checked: Checked) -> None:
-        outcome.problems = checked.problems
-        if checked.validated is not None:
-            outcome.rows = checked.validated.rows
-            outcome.rejected = checked.validated.rejected_lines
-
-    def _reject(
-        self, record: FileRecord, run_id: int, outcome: Outcome, problems: list[Problem], *, file_level: bool
+    def _send_again(
+        self, record: FileRecord, ex: Exchange, run_id: int, outcome: Outcome, batch: dict[str, Any]
     ) -> Outcome:
-        outcome.state = "rejected"
-        outcome.problems = problems
-        first = next((p for p in problems if p.severity == "error"), problems[0])
-        error = (
-            f"{first.rule}: {first.message}"
-            if file_level
-            else f"{outcome.rejected} of {outcome.rows} rows failed validation"
+        """An extract whose file was recorded but whose sending did not finish: the kept copy (the
+        same bytes, the same entries) goes out now, never a second file."""
+        from hub.engine import sending
+        from hub.engine.delivery import DeliveryResult
+        from hub.engine.endpoints import open_destination
+
+        outcome.rows = record.rows or batch["transactions"]
+        self.progress(record.name, "sending")
+        path = sending.send(
+            self.ledger, open_destination(ex, self.settings), batch, file_id=record.id, resumed=True
         )
-        self.ledger.add_problems(record.id, run_id, problems)
-        outcome.reports = self._reports(record, run_id, outcome)
-        self.ledger.update_file(
-            record.id,
-            state="rejected",
-            rows=outcome.rows,
-            delivered=0,
-            rejected=outcome.rejected,
-            already_delivered=0,
-            error=error,
+        output = getattr(ex.kind, "output", "")
+        sent = DeliveryResult(path.name, {output: batch["transactions"]}, 0)
+        return recording.delivered(self.ledger, record, run_id, outcome, sent, [])
+
+    def _lookups(self, ex: Exchange) -> LedgerLookups:
+        from hub.engine.lookups import LedgerLookups
+
+        kind = ex.kind
+        return LedgerLookups(
+            self.ledger, exchange=ex.name, kind=kind.name, declared=kind.lookups, timezone=ex.timezone
         )
-        return outcome
-
-    def _delivered(
-        self,
-        record: FileRecord,
-        run_id: int,
-        outcome: Outcome,
-        result: DeliveryResult,
-        problems: list[Problem],
-    ) -> Outcome:
-        outcome.state = "delivered"
-        outcome.delivered = result.total
-        outcome.already_delivered = result.already_delivered
-        outcome.batch_id = result.batch_id
-        outcome.by_type = result.delivered
-        if problems:
-            self.ledger.add_problems(record.id, run_id, problems)
-            outcome.reports = self._reports(record, run_id, outcome)
-        self.ledger.update_file(
-            record.id,
-            state="delivered",
-            rows=outcome.rows,
-            delivered=outcome.delivered,
-            rejected=outcome.rejected,
-            already_delivered=outcome.already_delivered,
-            error=f"{outcome.rejected} rows rejected" if outcome.rejected else None,
-        )
-        return outcome
-
-    def _reports(self, record: FileRecord, run_id: int, outcome: Outcome) -> list[str]:
-        meta = {
-            "file_id": record.id,
-            "exchange": record.exchange,
-            "name": record.name,
-            "sha256": record.sha256,
-            "run_id": run_id,
-            "state": outcome.state,
-            "rows": outcome.rows,
-            "rejected": outcome.rejected,
-        }
-        return [str(p) for p in write_reports(Path(record.landed_path), run_id, meta, outcome.problems)]
-
-    def _finish_run(self, run_id: int, outcomes: list[Outcome]) -> None:
-        rejected_files = sum(o.state in ("rejected", "failed") for o in outcomes)
-        self.ledger.finish_run(
-            run_id,
-            status="rejected" if rejected_files else "ok",
-            files=len(outcomes),
-            rows=sum(o.rows for o in outcomes if o.state != "duplicate"),
-            delivered=sum(o.delivered for o in outcomes),
-            rejected=sum(o.rejected for o in outcomes),
-            duplicates=sum(o.state == "duplicate" for o in outcomes),
-            totals={"by_type": _sum_types(outcomes), "rejected_files": rejected_files},
-        )
-
-
-def _sum_types(outcomes: list[Outcome]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for o in outcomes:
-        for k, v in o.by_type.items():
-            totals[k] = totals.get(k, 0) + v
-    return totals
 
 
 def _require_file(path: Path) -> None:

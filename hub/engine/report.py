@@ -1,15 +1,16 @@
-"""Error reports: every problem of a run as CSV and JSON, written beside the landed copy."""
+"""Error reports: every problem of a run as CSV and JSON, published beside the landed copy
+(``hub.kernel.files``: an operator never opens half a report)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.kernel.files import publish_bytes
 from hub.kernel.problems import Problem
 
 COLUMNS = ("severity", "level", "line", "positions", "field", "value", "rule", "message")
@@ -26,9 +27,5 @@ def write_reports(landed: Path, run_id: int, meta: dict[str, Any], problems: Seq
     doc = {**meta, "problems": [p.to_dict() for p in problems]}
     paths = []
     for suffix, text in ((".csv", buf.getvalue()), (".json", json.dumps(doc, indent=2, default=str) + "\n")):
-        path = base.with_name(base.name + suffix)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        paths.append(path)
+        paths.append(publish_bytes(base.with_name(base.name + suffix), text.encode()))
     return paths

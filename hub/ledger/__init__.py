@@ -7,7 +7,7 @@ current migration on open. SQLAlchemy errors are translated into ``LedgerError``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +31,8 @@ from hub.ledger.reference import ReferenceData
 FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
 
 
-def now() -> datetime:
+def utc_now() -> datetime:
+    """The clock the ledger stamps rows with unless the engine hands it its own."""
     return datetime.now(UTC)
 
 
@@ -85,18 +86,19 @@ def _file(row: Any) -> FileRecord:
 class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
+        self.now = clock  # every time the ledger records
 
     @classmethod
-    def open(cls, url: str) -> Ledger:
+    def open(cls, url: str, *, clock: Callable[[], datetime] = utc_now) -> Ledger:
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args=_connect_args(url))
             if engine.dialect.name == "sqlite":
                 _sqlite_tuning(engine)
-            ledger = cls(engine)
+            ledger = cls(engine, clock=clock)
             ledger.migrate()
         except SQLAlchemyError as exc:
             raise _translate(exc) from None
@@ -137,6 +139,16 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
                 yield conn
         except SQLAlchemyError as exc:
             raise _translate(exc) from None
+
+    @contextmanager
+    def reading(self, conn: Connection | None) -> Iterator[Connection]:
+        """``conn`` when the caller holds a transaction (its reads see what it wrote), else a
+        transaction of its own."""
+        if conn is not None:
+            yield conn
+            return
+        with self.tx() as own:
+            yield own
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -183,7 +195,7 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
         duplicate_of: int | None = None,
         replaces: int | None = None,
     ) -> int:
-        stamp = now()
+        stamp = self.now()
         with self.tx() as conn:
             result = conn.execute(
                 insert(t.files).values(
@@ -211,7 +223,17 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
         if "state" in values and values["state"] not in FILE_STATES:
             raise ValueError(f"unknown file state {values['state']!r}")
         with self.tx() as conn:
-            conn.execute(update(t.files).where(t.files.c.id == file_id).values(updated_at=now(), **values))
+            conn.execute(
+                update(t.files).where(t.files.c.id == file_id).values(updated_at=self.now(), **values)
+            )
+
+    def set_state(self, conn: Connection, file_id: int, state: str) -> None:
+        """A file's state, inside the caller's transaction (it commits with what the state says)."""
+        if state not in FILE_STATES:
+            raise ValueError(f"unknown file state {state!r}")
+        conn.execute(
+            update(t.files).where(t.files.c.id == file_id).values(state=state, updated_at=self.now())
+        )
 
     def file(self, file_id: int) -> FileRecord:
         with self.tx() as conn:
@@ -237,7 +259,7 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
                 insert(t.runs).values(
                     exchange=exchange,
                     trigger=trigger,
-                    started_at=now(),
+                    started_at=self.now(),
                     status="running",
                     files=0,
                     rows=0,
@@ -267,7 +289,7 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
                 update(t.runs)
                 .where(t.runs.c.id == run_id)
                 .values(
-                    ended_at=now(),
+                    ended_at=self.now(),
                     status=status,
                     files=files,
                     rows=rows,

@@ -8,9 +8,10 @@ Deliveries of one exchange are serialised by a row lock (``lock_exchange``).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ class DeliveredBatches:
     """The batch and key methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
 
     if TYPE_CHECKING:
+        now: Callable[[], datetime]
 
         def tx(self) -> AbstractContextManager[Connection]: ...
 
@@ -90,7 +92,7 @@ class DeliveredBatches:
         keys: dict[str, PackedKeys],
     ) -> int:
         """Record a staged batch and its keys (``pack_keys``) inside the caller's locked transaction."""
-        stamp = datetime.now(UTC)
+        stamp = self.now()
         total = sum(packed.count for packed in keys.values())
         result = conn.execute(
             insert(t.batches).values(
@@ -122,9 +124,7 @@ class DeliveredBatches:
 
     def mark_published(self, batch_pk: int) -> None:
         with self.tx() as conn:
-            conn.execute(
-                update(t.batches).where(t.batches.c.id == batch_pk).values(published_at=datetime.now(UTC))
-            )
+            conn.execute(update(t.batches).where(t.batches.c.id == batch_pk).values(published_at=self.now()))
 
     def unpublished_batches(self, conn: Connection) -> list[dict[str, Any]]:
         rows = conn.execute(select(t.batches).where(t.batches.c.published_at.is_(None))).all()

@@ -7,9 +7,9 @@ unique per side, so a resent file never counts twice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
@@ -21,6 +21,7 @@ class Deposits:
     """The deposit methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
 
     if TYPE_CHECKING:
+        now: Callable[[], datetime]
 
         def tx(self) -> AbstractContextManager[Connection]: ...
 
@@ -35,7 +36,7 @@ class Deposits:
             return 0
         d = t.deposits.c
         new = 0
-        recorded = datetime.now(UTC)
+        recorded = self.now()
         sides = {r["side"] for r in rows}
         for side in sides:
             mine = [r for r in rows if r["side"] == side]

@@ -3,12 +3,12 @@ return that comes back weeks later names the payment it reverses."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from hub.ledger import schema as t
 
@@ -17,8 +17,11 @@ class OriginatedEntries:
     """The origination methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
 
     if TYPE_CHECKING:
+        now: Callable[[], datetime]
 
         def tx(self) -> AbstractContextManager[Connection]: ...
+
+        def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
 
     def record_originated(
         self, conn: Connection, *, exchange: str, file_id: int, entries: Sequence[dict[str, Any]]
@@ -27,7 +30,7 @@ class OriginatedEntries:
         ``payment_id``, ``account``, ``amount_cents``, ``transaction_code``, ``effective_date``."""
         if not entries:
             return
-        created = datetime.now(UTC)
+        created = self.now()
         conn.execute(
             insert(t.originated_entries),
             [
@@ -46,36 +49,45 @@ class OriginatedEntries:
             ],
         )
 
-    def originated(self, traces: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def originated(self, traces: Sequence[str], conn: Connection | None = None) -> dict[str, dict[str, Any]]:
         """The originated entries among ``traces``, by trace number."""
+        return self._originated_by(t.originated_entries.c.trace, traces, conn)
+
+    def originated_payments(
+        self, exchange: str, payment_ids: Sequence[str], conn: Connection | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The exchange's originated entries among ``payment_ids``, by payment id."""
+        o = t.originated_entries.c
+        return self._originated_by(o.payment_id, payment_ids, conn, o.exchange == exchange)
+
+    def _originated_by(
+        self, key: Any, wanted_keys: Sequence[str], conn: Connection | None, *where: Any
+    ) -> dict[str, dict[str, Any]]:
         o = t.originated_entries.c
         found: dict[str, dict[str, Any]] = {}
-        wanted = sorted(set(traces))
-        with self.tx() as conn:
-            if not wanted or conn.execute(select(o.id).limit(1)).first() is None:
+        wanted = sorted(set(wanted_keys))
+        columns = [o.trace, o.exchange, o.file_id, o.payment_id, o.account, o.amount_cents]
+        columns += [o.transaction_code, o.effective_date]
+        with self.reading(conn) as c:
+            if not wanted or c.execute(select(o.id).limit(1)).first() is None:
                 return found  # the hub originated nothing (yet): no need to look
             # chunks of 2,000 bound values: within SQLite's and PostgreSQL's limits, few round trips
             for start in range(0, len(wanted), 2000):
-                rows = conn.execute(
-                    select(
-                        o.trace,
-                        o.exchange,
-                        o.file_id,
-                        o.payment_id,
-                        o.account,
-                        o.amount_cents,
-                        o.transaction_code,
-                        o.effective_date,
-                    ).where(o.trace.in_(wanted[start : start + 2000]))
-                ).all()
-                for r in rows:
-                    found[r.trace] = dict(r._mapping)
+                query = select(*columns).where(key.in_(wanted[start : start + 2000]), *where)
+                for r in c.execute(query).all():
+                    found[r._mapping[key.name]] = dict(r._mapping)
         return found
 
-    def next_trace_sequence(self, conn: Connection, odfi: str) -> int:
-        """The next unused 7-digit trace sequence for an ODFI (trace numbers never repeat)."""
+    def odfi_usage(self, conn: Connection, odfi: str, since: datetime, until: datetime) -> tuple[int, int]:
+        """An ODFI's last trace sequence used (0 for none; trace numbers never repeat) and how many
+        files originated from ``since`` to ``until``, read in the caller's locked transaction."""
         o = t.originated_entries.c
         last = conn.execute(
             select(o.trace).where(o.trace.like(f"{odfi}%")).order_by(o.trace.desc()).limit(1)
         ).scalar()
-        return 1 if last is None else int(str(last)[8:]) + 1
+        files = conn.execute(
+            select(func.count(func.distinct(o.file_id))).where(
+                o.trace.like(f"{odfi}%"), o.created_at >= since, o.created_at < until
+            )
+        ).scalar_one()
+        return (0 if last is None else int(str(last)[8:])), int(files)

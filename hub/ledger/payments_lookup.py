@@ -20,9 +20,11 @@ class PaymentsLookup:
 
     if TYPE_CHECKING:
 
-        def tx(self) -> AbstractContextManager[Connection]: ...
+        def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
 
-    def lockbox_payments(self, lockboxes: Sequence[str], since: date, until: date) -> list[dict[str, Any]]:
+    def lockbox_payments(
+        self, lockboxes: Sequence[str], since: date, until: date, conn: Connection | None = None
+    ) -> list[dict[str, Any]]:
         """The lockbox-side deposit rows (one per delivered lockbox payment) of these lockboxes with a
         deposit date from ``since`` to ``until``: key, deposit_date, lockbox, amount_cents, reference."""
         if not lockboxes:
@@ -38,5 +40,5 @@ class PaymentsLookup:
             )
             .order_by(d.deposit_date, d.key)
         )
-        with self.tx() as conn:
-            return [dict(r._mapping) for r in conn.execute(query).all()]
+        with self.reading(conn) as c:
+            return [dict(r._mapping) for r in c.execute(query).all()]

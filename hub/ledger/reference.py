@@ -10,7 +10,7 @@ never half of one, and a load that fails leaves the previous one current. The ro
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from importlib import import_module
@@ -51,8 +51,11 @@ class ReferenceData:
     """The reference-data methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
 
     if TYPE_CHECKING:
+        now: Callable[[], datetime]
 
         def tx(self) -> AbstractContextManager[Connection]: ...
+
+        def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
 
     def load_reference(
         self, kind: str, rows: Iterable[Sequence[str | None]], file_name: str, sha256: str
@@ -68,7 +71,7 @@ class ReferenceData:
         with self.tx() as conn:
             key = conn.execute(
                 insert(loads).values(
-                    kind=kind, file_name=file_name, sha256=sha256, rows=len(ordered), loaded_at=_now()
+                    kind=kind, file_name=file_name, sha256=sha256, rows=len(ordered), loaded_at=self.now()
                 )
             ).inserted_primary_key
             assert key is not None
@@ -76,7 +79,7 @@ class ReferenceData:
             _insert_rows(conn, table, columns, load_id, ordered)
             previous = _switch(conn, kind, load_id)
             conn.execute(
-                update(loads).where(loads.c.id == load_id).values(replaces=previous, loaded_at=_now())
+                update(loads).where(loads.c.id == load_id).values(replaces=previous, loaded_at=self.now())
             )
         self._prune_reference(kind)
         return load_id
@@ -85,12 +88,12 @@ class ReferenceData:
         """The current load's accounts among ``numbers``: number -> {name, service_address, status,
         active}. Unknown numbers are absent; ``{}`` when no accounts were ever loaded (tell that apart
         with ``reference_loaded("accounts")``)."""
-        return self._reference_lookup("accounts", numbers)
+        return self.reference_lookup("accounts", numbers) or {}
 
     def reference_meters(self, meters: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The current load's meters among ``meters``: meter -> {account, service_address, status,
         active}; ``{}`` when no meters were ever loaded."""
-        return self._reference_lookup("meters", meters)
+        return self.reference_lookup("meters", meters) or {}
 
     def reference_loaded(self, kind: str) -> bool:
         """Whether the kind has a current load (an empty lookup then means "unknown", not "no data")."""
@@ -143,19 +146,25 @@ class ReferenceData:
             for r in rows
         ]
 
-    def _reference_lookup(self, kind: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    def reference_lookup(
+        self, kind: str, keys: Sequence[str], conn: Connection | None = None
+    ) -> dict[str, dict[str, Any]] | None:
+        """The current load's rows of the kind among ``keys``: key -> its other columns and
+        ``active``. None when the kind was never loaded ("nothing known", not "not found")."""
         table, columns = reference_kind(kind)
         wanted = sorted({k for k in keys if k})
         found: dict[str, dict[str, Any]] = {}
-        with self.tx() as conn:
+        with self.reading(conn) as c:
             # one load throughout, even if another commits meanwhile (its rows outlive this lookup)
-            load_id = _current(conn, kind)
-            if load_id is None or not wanted:
+            load_id = _current(c, kind)
+            if load_id is None:
+                return None
+            if not wanted:
                 return found
             names = columns[1:]
             for start in range(0, len(wanted), LOOKUP_CHUNK):
                 for key, *values in _select_rows(
-                    conn, table, columns, load_id, wanted[start : start + LOOKUP_CHUNK]
+                    c, table, columns, load_id, wanted[start : start + LOOKUP_CHUNK]
                 ):
                     entry = dict(zip(names, values, strict=True))
                     entry["active"] = entry["status"] == ACTIVE
@@ -183,7 +192,7 @@ class ReferenceData:
                 ).scalars()
                 for old in list(live)[KEEP_LOADS - 1 :]:
                     conn.execute(delete(table).where(table.c.load_id == old))
-                    conn.execute(update(loads).where(loads.c.id == old).values(pruned_at=_now()))
+                    conn.execute(update(loads).where(loads.c.id == old).values(pruned_at=self.now()))
         except LedgerError as exc:
             log.warning("could not drop old %s loads (the next load will): %s", kind, exc)
 
@@ -264,10 +273,6 @@ def _switch(conn: Connection, kind: str, load_id: int) -> int | None:
             return None
     conn.execute(update(cur).where(cur.c.kind == kind).values(load_id=load_id))
     return previous
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(value: datetime | None) -> datetime | None:

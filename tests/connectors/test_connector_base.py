@@ -4,14 +4,16 @@ names are refused, and how transient failures are retried."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
-from connectors.base import Item, Source, check_name, with_retries
+from connectors.base import Completion, Item, Retry, Source, check_name, with_retries
 from connectors.local import FolderDestination, FolderSource
-from hub.engine.config_transport import Completion, Retry
-from hub.engine.landing import Landed, land_stream
+from hub.engine.landing import land
 from hub.kernel.errors import ConnectorFatal, ConnectorRetryable, RefusedName
 
 
@@ -29,9 +31,8 @@ class Scripted(Source):
     def scan(self) -> list[Item]:
         return self.listings.pop(0) if len(self.listings) > 1 else self.listings[0]
 
-    def fetch(self, item: Item, landed_dir: Path) -> Landed:
-        chunks = iter([item.name.encode(), b""])
-        return land_stream(lambda _size: next(chunks), landed_dir)
+    def open(self, item: Item) -> BinaryIO:
+        return io.BytesIO(item.name.encode())
 
     def remove(self, name: str) -> None:
         self.removed.append(name)
@@ -147,7 +148,8 @@ def test_a_folder_source_never_follows_symlinks_and_archives_after_landing(tmp_p
     source = FolderSource(inbox)
     (item,) = source.list().items
     assert item.name == "route-1.csv"
-    landed = source.fetch(item, tmp_path / "landed")
+    with source.open(item) as stream:
+        landed = land(stream, tmp_path / "landed", size=item.size)
     assert landed.path.read_text() == "route\n"
     source.done(item)
     assert not (inbox / "route-1.csv").exists()
@@ -157,23 +159,20 @@ def test_a_folder_source_never_follows_symlinks_and_archives_after_landing(tmp_p
 def test_a_folder_destination_renames_into_place_and_never_overwrites_uncollected_files(
     tmp_path: Path,
 ) -> None:
-    local = tmp_path / "placement.csv"
-    local.write_bytes(b"first")
     dest = FolderDestination(tmp_path / "out")
-    dest.put(local, "placement.csv")
+    dest.put("placement.csv", io.BytesIO(b"first"))
     assert (tmp_path / "out" / "placement.csv").read_bytes() == b"first"
-    local.write_bytes(b"second")
+    assert dest.holds("placement.csv", 5, hashlib.sha256(b"first").hexdigest())
+    assert not dest.holds("placement.csv", 6, hashlib.sha256(b"second").hexdigest())
     with pytest.raises(ConnectorFatal, match="has not been collected"):
-        dest.put(local, "placement.csv")
-    dest.put(local, "placement.csv", overwrite=True)
+        dest.put("placement.csv", io.BytesIO(b"second"))
+    dest.put("placement.csv", io.BytesIO(b"second"), overwrite=True)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["placement.csv"]
     assert (tmp_path / "out" / "placement.csv").read_bytes() == b"second"
 
 
 def test_a_destination_that_is_not_a_folder_is_a_retryable_connector_error(tmp_path: Path) -> None:
-    local = tmp_path / "debits.ach"
-    local.write_bytes(b"file")
     (tmp_path / "out").write_text("a file where the folder should be")
     with pytest.raises(ConnectorRetryable, match="cannot write"):
-        FolderDestination(tmp_path / "out").put(local, "debits.ach")
+        FolderDestination(tmp_path / "out").put("debits.ach", io.BytesIO(b"file"))
     assert (tmp_path / "out").read_text() == "a file where the folder should be"

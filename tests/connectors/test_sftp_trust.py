@@ -7,6 +7,7 @@ environment; hostile remote names are refused; a push appears under its final na
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from pathlib import Path
@@ -15,8 +16,7 @@ from typing import Any
 import pytest
 
 from connectors.base import Item
-from connectors.sftp import SftpDestination, SftpSource
-from hub.engine.config_transport import SftpServer
+from connectors.sftp import SftpDestination, SftpServer, SftpSource
 from hub.kernel.errors import ConnectorFatal, HostKeyRefused, SecretMissing
 from tests.conftest import SshServer, Workdir, sftp_cycle, use_sftp
 
@@ -83,7 +83,8 @@ def test_a_push_appears_under_its_final_name_only_when_complete(
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        dest.put(local, "autopay.ach")
+        with local.open("rb") as data:
+            dest.put("autopay.ach", data)
     finally:
         done.set()
         watcher.join()
@@ -96,9 +97,10 @@ def test_a_push_appears_under_its_final_name_only_when_complete(
     newer = tmp_path / "newer.ach"
     newer.write_bytes(b"not collected yet")
     with pytest.raises(ConnectorFatal, match="not collected by the partner"):
-        dest.put(newer, "autopay.ach")
+        dest.put("autopay.ach", io.BytesIO(newer.read_bytes()))
     assert (incoming / "autopay.ach").read_bytes() == local.read_bytes()
-    dest.put(newer, "autopay.ach", overwrite=True)
+    assert dest.holds("autopay.ach", local.stat().st_size, "")
+    dest.put("autopay.ach", io.BytesIO(newer.read_bytes()), overwrite=True)
     assert (incoming / "autopay.ach").read_bytes() == b"not collected yet"
     dest.close()
 
@@ -123,7 +125,7 @@ def test_items_are_named_safely_before_any_remote_path_is_built(
 ) -> None:
     source = SftpSource(SftpServer.model_validate(ssh_server.server_config()), remote_dir=str(outgoing))
     with pytest.raises(ConnectorFatal, match="refused file name"):
-        source.fetch(Item(name="../../etc/passwd", size=1, mtime=0), outgoing)
+        source.open(Item(name="../../etc/passwd", size=1, mtime=0))
 
 
 def test_an_rsa_key_with_a_passphrase_from_the_environment(

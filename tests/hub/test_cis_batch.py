@@ -14,7 +14,8 @@ import pytest
 
 from hub.engine import cis_batch
 from hub.kernel.errors import DeliveryRetryable
-from hub.kernel.transactions import MeterRead, columns_of
+from hub.kernel.transactions import columns_of
+from mappings.meter_reads import MeterRead
 
 
 def reads(n: int) -> pl.DataFrame:
@@ -47,7 +48,9 @@ def test_control_file_describes_each_data_file_exactly(
 ) -> None:
     monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)  # 10 rows are written in four slices
     frame = reads(rows)
-    staged = cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: frame}, {"exchange": "meter-reads"})
+    staged = cis_batch.stage(
+        tmp_path, "b1", {MeterRead.txn_type: (MeterRead, frame)}, {"exchange": "meter-reads"}
+    )
     cis_batch.publish(staged)
 
     data = (tmp_path / "b1.MeterRead.csv").read_bytes()
@@ -77,5 +80,5 @@ def test_a_failed_write_leaves_no_staged_file(tmp_path: Path, monkeypatch: pytes
 
     monkeypatch.setattr(cis_batch, "_hash_range", disk_full)
     with pytest.raises(DeliveryRetryable, match=r"cannot write CIS batch b1 .*No space left on device"):
-        cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: reads(10)}, {})
+        cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: (MeterRead, reads(10))}, {})
     assert list(tmp_path.iterdir()) == []

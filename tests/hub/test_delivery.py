@@ -51,7 +51,16 @@ def make_ledger(url: str) -> Ledger:
 def run(ledger: Ledger, out: Path, data: dict[str, pl.DataFrame], run_id: int = 0) -> DeliveryResult:
     run_id = run_id or ledger.start_run("mr", "test")
     return deliver(
-        ledger, exchange="mr", folder=out, file_id=1, run_id=run_id, tables=data, meta={"exchange": "mr"}
+        ledger,
+        exchange="mr",
+        folder=out,
+        file_id=1,
+        run_id=run_id,
+        tables=data,
+        models={m.txn_type: m for m in MeterReadsMapping.produces},
+        facts={},
+        meta={"exchange": "mr"},
+        stamp=datetime.now(UTC),
     )
 
 
@@ -115,15 +124,7 @@ def test_a_crash_before_the_commit_leaves_nothing_delivered(
 
 def _deliver_in_process(db: str, out: str, queue: multiprocessing.Queue[int]) -> None:
     ledger = Ledger.open(db)
-    result = deliver(
-        ledger,
-        exchange="mr",
-        folder=Path(out),
-        file_id=1,
-        run_id=ledger.start_run("mr", "t"),
-        tables=tables(2000),
-        meta={},
-    )
+    result = run(ledger, Path(out), tables(2000))
     queue.put(result.total)
 
 

@@ -4,13 +4,14 @@ read whole (and its bytes handed to the parser) or streamed because it is large.
 from __future__ import annotations
 
 import hashlib
+import io
 import stat
 from pathlib import Path
 
 import pytest
 
 from hub.engine import landing
-from hub.kernel.errors import ConnectorFatal
+from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "streamed"])
@@ -23,7 +24,7 @@ def test_a_landed_copy_is_complete_read_only_and_named_by_its_sha256(
     if not whole:
         monkeypatch.setattr(landing, "IN_MEMORY_BYTES", 1024)
 
-    landed = landing.land_file(source, tmp_path / "landed")
+    landed = landing.land_path(source, tmp_path / "landed")
 
     digest = hashlib.sha256(content).hexdigest()
     assert landed.sha256 == digest
@@ -38,13 +39,31 @@ def test_a_landed_copy_is_complete_read_only_and_named_by_its_sha256(
 def test_the_same_content_lands_once(tmp_path: Path) -> None:
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_bytes(b"same bytes\n")
-    first = landing.land_file(tmp_path / "a.csv", tmp_path / "landed")
-    second = landing.land_file(tmp_path / "b.csv", tmp_path / "landed")
+    first = landing.land_path(tmp_path / "a.csv", tmp_path / "landed")
+    second = landing.land_path(tmp_path / "b.csv", tmp_path / "landed")
     assert first.path == second.path
     assert len(list((tmp_path / "landed").iterdir())) == 1
 
 
 def test_a_missing_source_is_a_final_error_and_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ConnectorFatal, match="no such file"):
-        landing.land_file(tmp_path / "gone.csv", tmp_path / "landed")
-    assert list((tmp_path / "landed").iterdir()) == []
+        landing.land_path(tmp_path / "gone.csv", tmp_path / "landed")
+    assert not list((tmp_path / "landed").glob("*"))
+
+
+def test_a_transfer_that_breaks_off_leaves_no_partial_copy(tmp_path: Path) -> None:
+    class BreaksOff(io.RawIOBase):
+        """A remote file whose connection drops after the first megabyte."""
+
+        def __init__(self) -> None:
+            self.sent = 0
+
+        def read(self, size: int = -1) -> bytes:
+            if self.sent:
+                raise ConnectorRetryable("sftp://partner: connection reset")
+            self.sent = 1024 * 1024
+            return b"x" * self.sent
+
+    with pytest.raises(ConnectorRetryable, match="connection reset"):
+        landing.land(BreaksOff(), tmp_path / "landed", size=None)  # type: ignore[arg-type]
+    assert list((tmp_path / "landed").iterdir()) == []  # neither a landed copy nor a temporary file

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from hub.ledger import Ledger
+from hub.ledger import schema as t
 from hub.ledger.schema import HEAD_REVISION, metadata
 
 MIGRATIONS = Path(__file__).parents[2] / "hub" / "ledger" / "migrations"
@@ -44,3 +45,62 @@ def test_an_empty_database_is_created_at_head(ledger_url: str) -> None:
             inspect(conn).get_table_names()
         )
     ledger.close()
+
+
+def test_debits_originated_before_outbound_batches_never_go_out_again(tmp_path: Path) -> None:
+    """Revision 0005: a ledger that originated debits before outbound files became batches gets
+    their keys and batches, so the engine leaves those payments out, and a push that had not
+    finished is still finished from the kept copy."""
+    import hashlib
+    from datetime import UTC, date, datetime
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    landed = tmp_path / "var" / "landed"
+    kept = tmp_path / "var" / "outbound" / "ach-debits" / "f2" / "ach-debits-20261201-B-f2.ach"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"the file that was never pushed")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    counts = {"files": 1, "rows": 3, "delivered": 3, "rejected": 0, "duplicates": 0}
+    with engine.begin() as conn:  # what the hub recorded before revision 0005 (same tables)
+        conn.execute(
+            t.runs.insert().values(
+                id=7, exchange="ach-debits", trigger="manual", started_at=now, status="ok", **counts
+            )
+        )
+        for file_id, state in ((1, "delivered"), (2, "mapped")):
+            sha = str(file_id) * 64
+            conn.execute(
+                t.files.insert().values(
+                    id=file_id, exchange="ach-debits", name="x.csv", sha256=sha, size=1, source="s",
+                    state=state, landed_path=str(landed / sha), delivered=0, rejected=0,
+                    already_delivered=0, last_run_id=7, landed_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+        for n, file_id in ((1, 1), (2, 1), (3, 2)):
+            conn.execute(
+                t.originated_entries.insert().values(
+                    exchange="ach-debits", file_id=file_id, trace=f"0910000100000{n:02d}",
+                    payment_id=f"P-{n}", account="A", amount_cents=100, transaction_code=27,
+                    effective_date=date(2026, 12, 2), created_at=now,
+                )
+            )  # fmt: skip
+    engine.dispose()
+
+    ledger = Ledger.open(url)  # upgrades to head
+    try:
+        with ledger.tx() as conn:
+            keys = ledger.delivered_keys(conn, "ach-debits")
+        assert sorted(keys.get_column("key").to_list()) == ["D|P-1", "D|P-2", "D|P-3"]
+        [sent] = ledger.batches_of(1)
+        assert sent["published_at"] is not None and sent["transactions"] == 2
+        [unsent] = ledger.batches_of(2)
+        assert unsent["published_at"] is None and unsent["path"] == str(kept)
+        assert unsent["control_sha256"] == hashlib.sha256(kept.read_bytes()).hexdigest()
+    finally:
+        ledger.close()

@@ -3,7 +3,6 @@ review flags, corrected data, deterministic keys and matching against the origin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,10 +14,12 @@ from formats.base import ReadContext
 from formats.nacha import NachaFormat, NachaOptions
 from hub.engine.sample import AchItem, ach_returns_nacha
 from hub.kernel.errors import MappingError
-from hub.kernel.transactions import AccountChangeNotice, PaymentReversal
-from mappings import get_mapping
-from mappings.ach_returns import AchReturnsMapping, AchReturnsMappingOptions
+from hub.kernel.lookups import NO_LOOKUPS
+from mappings import get_kind
+from mappings.ach_returns import AccountChangeNotice, AchReturnsMapping, AchReturnsMappingOptions
 from mappings.base import MapContext
+from mappings.payments import PaymentReversal
+from tests.lookups import Answers
 
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 ORIGINAL = "091000010000001"
@@ -39,10 +40,10 @@ def table(items: list[AchItem], created: datetime = CREATED) -> pl.DataFrame:
 
 
 def mapped(
-    items: list[AchItem], originals: Any = None, created: datetime = CREATED, **options: Any
+    items: list[AchItem], originals: Answers | None = None, created: datetime = CREATED, **options: Any
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     out = AchReturnsMapping(AchReturnsMappingOptions(**options)).map(
-        table(items, created), MapContext("returns.ach", originals=originals)
+        table(items, created), MapContext("returns.ach", lookup=originals or NO_LOOKUPS)
     )
     assert set(out) == {"PaymentReversal", "AccountChangeNotice"}
     reversals = out["PaymentReversal"].to_dicts()
@@ -60,9 +61,10 @@ def reversal(code: str, **options: Any) -> dict[str, Any]:
 
 
 def test_registered_as_the_ach_returns_kind_reading_nacha() -> None:
-    mapping = get_mapping("ach-returns")
+    mapping = get_kind("ach-returns")
     assert mapping is AchReturnsMapping
-    assert (mapping.default_format, mapping.needs_ledger) == ("nacha", True)
+    assert (mapping.default_format, mapping.lookups) == ("nacha", {"originated_entries"})
+    assert mapping.produces == (PaymentReversal, AccountChangeNotice)
 
 
 def test_insufficient_funds_reverses_with_the_fee_and_counts_toward_the_limit() -> None:
@@ -202,16 +204,9 @@ def test_the_same_return_twice_in_a_file_is_refused() -> None:
         AchReturnsMapping(AchReturnsMappingOptions()).map(twice, MapContext("returns.ach"))
 
 
-class Originals:
-    """A fake ``Ledger.originated``: records every call."""
-
-    def __init__(self, known: dict[str, dict[str, Any]]) -> None:
-        self.known = known
-        self.calls: list[list[str]] = []
-
-    def __call__(self, traces: Sequence[str]) -> dict[str, dict[str, Any]]:
-        self.calls.append(sorted(traces))
-        return {t: self.known[t] for t in traces if t in self.known}
+def Originals(known: dict[str, dict[str, Any]]) -> Answers:
+    """The debits the hub originated, by trace, as the ``originated_entries`` look-up answers."""
+    return Answers(originated_entries=[{"trace": trace, **debit} for trace, debit in known.items()])
 
 
 DEBIT = {"payment_id": "PAY-881", "account": "ACCT-0042", "amount_cents": 12_345}
@@ -222,7 +217,7 @@ def test_a_matched_return_names_the_payment_and_the_account_with_one_look_up() -
     other = "091000010000009"
     items = [item("R01"), item("C01", amount_cents=0, corrected_data="777", original_trace=other)]
     [r], [n] = mapped(items, originals=originals, expect_originals=True)
-    assert originals.calls == [sorted([ORIGINAL, other])]
+    assert originals.asked == [("originated_entries", sorted([ORIGINAL, other]), {})]
     assert (r["original_payment_id"], r["account"], r["review"]) == ("PAY-881", "ACCT-0042", False)
     assert n["review"] is True and n["account"] == "0012345"
     assert n["review_reason"] == f"no debit the hub originated has the original trace {other}"
@@ -252,9 +247,7 @@ def test_an_entry_with_no_account_anywhere_goes_to_review() -> None:
 
 def test_an_empty_file_maps_to_empty_tables() -> None:
     frame = table([item("R01")]).clear()
-    out = AchReturnsMapping(AchReturnsMappingOptions()).map(
-        frame, MapContext("r.ach", originals=Originals({}))
-    )
+    out = AchReturnsMapping(AchReturnsMappingOptions()).map(frame, MapContext("r.ach", lookup=Originals({})))
     assert {k: v.height for k, v in out.items()} == {"PaymentReversal": 0, "AccountChangeNotice": 0}
 
 

@@ -11,10 +11,12 @@ import pytest
 
 from formats.bai2 import read_bai2
 from formats.bai2_writer import Account, Bai2Spec, Group, Transaction, write_file
+from hub.engine.facts import keep_facts
 from hub.kernel.errors import MappingError
 from hub.ledger import Ledger
 from mappings.bai2_deposits import Bai2DepositsMapping, Bai2DepositsMappingOptions
 from mappings.base import MapContext
+from tests.lookups import Answers
 
 DAY = date(2026, 11, 20)
 LOCKBOX_ACCOUNT, OTHER_ACCOUNT = "1234567", "7654321"
@@ -43,8 +45,7 @@ def mapped(payments: list[dict[str, Any]] | None = None, **options: Any) -> dict
     mapping = Bai2DepositsMapping(
         Bai2DepositsMappingOptions(lockbox_accounts={LOCKBOX_ACCOUNT: "LB77"}, **options)
     )
-    lookup = None if payments is None else (lambda lockboxes, since, until: payments)
-    return mapping.map(table, MapContext(source_file="r.bai", lockbox_payments=lookup))
+    return mapping.map(table, MapContext(source_file="r.bai", lookup=Answers(delivered_payments=payments)))
 
 
 PAYMENT = {
@@ -115,7 +116,7 @@ def test_no_lockbox_accounts_configured_is_refused() -> None:
         Bai2DepositsMapping(Bai2DepositsMappingOptions()).map(table, MapContext(source_file="r.bai"))
 
 
-def test_record_writes_the_bank_side_once(tmp_path: Path) -> None:
+def test_the_bank_side_is_a_fact_kept_once(tmp_path: Path) -> None:
     ledger = Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}")
     try:
         file_id = ledger.add_file(
@@ -128,10 +129,12 @@ def test_record_writes_the_bank_side_once(tmp_path: Path) -> None:
             landed_path=str(tmp_path / "x"),
         )
         tables = mapped([])
-        mapping = Bai2DepositsMapping(Bai2DepositsMappingOptions(lockbox_accounts={LOCKBOX_ACCOUNT: "LB77"}))
-        for _ in range(2):
+        delivered = tables["BankDeposit"].get_column("idempotency_key")
+        assert tables["deposits"].get_column("idempotency_key").to_list() == delivered.to_list()
+        for _ in range(2):  # a resent report keeps nothing twice
             with ledger.tx() as conn:
-                mapping.record(ledger, conn, tables, exchange="bai2", file_id=file_id)
+                facts = {"deposits": tables["deposits"]}
+                keep_facts(ledger, conn, facts, delivered=delivered, exchange="bai2", file_id=file_id)
         rows = ledger.deposits_on(DAY)
         assert [(r["side"], r["lockbox"], r["amount_cents"], r["items"], r["reference"]) for r in rows] == [
             ("bank", "LB77", 150_000, 2, "BR1001"),

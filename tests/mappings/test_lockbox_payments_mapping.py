@@ -4,7 +4,6 @@ reason; deposit controls equal the sum of their payments; keys are the same ever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,8 +15,7 @@ from formats.lockbox_accounts import with_check_digit
 from formats.lockbox_layout import AccountLocation
 from formats.lockbox_writer import Batch, Item, Lockbox, LockboxSpec, write_file
 from hub.kernel.errors import MappingError
-from hub.kernel.transactions import DepositControl, Payment
-from mappings import get_mapping
+from mappings import get_kind
 from mappings.base import MapContext
 from mappings.lockbox_payments import (
     AMBIGUOUS,
@@ -25,9 +23,12 @@ from mappings.lockbox_payments import (
     CHECK_DIGIT,
     NO_ACCOUNTS,
     UNKNOWN,
+    DepositControl,
     LockboxPaymentsMapping,
     LockboxPaymentsMappingOptions,
 )
+from mappings.payments import Payment
+from tests.lookups import Answers
 
 DEPOSIT = date(2026, 11, 20)
 OPTIONS = LockboxOptions(account=AccountLocation(start=83, end=92, check_digit="luhn"))
@@ -45,8 +46,9 @@ CIS = {
 }
 
 
-def lookup(numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    return {n: CIS[n] for n in numbers if n in CIS}
+def cis() -> Answers:
+    """The CIS's accounts, as the ``accounts`` look-up answers."""
+    return Answers(accounts=[{"number": n, **values} for n, values in CIS.items()])
 
 
 def check(cents: int, free: str, n: int = 1) -> Item:
@@ -80,14 +82,14 @@ def transmission() -> bytes:
     )
 
 
-def mapped(accounts: Any = lookup, **options: Any) -> dict[str, pl.DataFrame]:
+def mapped(accounts: Answers | None = None, **options: Any) -> dict[str, pl.DataFrame]:
     table = read_lockbox(transmission(), "lockbox.dat", OPTIONS).details
     mapping = LockboxPaymentsMapping(LockboxPaymentsMappingOptions(bank="091000019", **options))
-    return mapping.map(table, MapContext(source_file="lockbox.dat", accounts=accounts))
+    return mapping.map(table, MapContext(source_file="lockbox.dat", lookup=accounts or cis()))
 
 
 def test_registered_under_its_kind() -> None:
-    assert get_mapping("lockbox-payments") is LockboxPaymentsMapping
+    assert get_kind("lockbox-payments") is LockboxPaymentsMapping
 
 
 def test_a_known_active_account_posts_and_every_doubtful_check_goes_to_suspense() -> None:
@@ -133,8 +135,8 @@ def test_keys_are_deterministic_and_name_bank_lockbox_date_batch_item() -> None:
 
 def test_without_an_accounts_extract_the_file_is_rejected_or_all_suspense() -> None:
     with pytest.raises(MappingError, match="no CIS accounts extract was ever loaded"):
-        mapped(accounts=None)
-    payments = mapped(accounts=None, without_accounts="suspense")[Payment.txn_type]
+        mapped(accounts=Answers(accounts=None))
+    payments = mapped(accounts=Answers(accounts=None), without_accounts="suspense")[Payment.txn_type]
     assert set(payments.get_column("suspense_reason")) == {NO_ACCOUNTS}
     assert set(payments.get_column("account")) == {""}
 
@@ -152,3 +154,14 @@ def test_options_need_an_account_location_and_a_check_digit_rule() -> None:
     lax = LockboxPaymentsMappingOptions(require_check_digit=False)
     assert LockboxPaymentsMapping.check_options(lax, no_rule) == []
     assert LockboxPaymentsMapping.check_options(strict, OPTIONS) == []
+
+
+def test_the_lockbox_side_of_the_deposits_is_a_fact_of_every_payment() -> None:
+    tables = mapped()
+    payments, deposits = tables[Payment.txn_type], tables["deposits"]
+    assert (
+        deposits.select("idempotency_key", "amount_cents", "reference").rows()
+        == payments.select("idempotency_key", "amount_cents", "check_number").rows()
+    )
+    assert set(deposits.get_column("side")) == {"lockbox"} and set(deposits.get_column("items")) == {1}
+    assert LockboxPaymentsMapping.persists == {"deposits"}

@@ -10,9 +10,8 @@ import pytest
 
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
-from hub.kernel.transactions import MeterRead, ReadException
 from mappings.base import MapContext
-from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
+from mappings.meter_reads import MeterRead, MeterReadsMapping, MeterReadsMappingOptions, ReadException
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 HEADER = (

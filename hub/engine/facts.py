@@ -1,0 +1,84 @@
+"""The facts the engine keeps for exchange kinds, by name: tables a kind returns beside its
+transactions (``ExchangeKind.persists``), kept in the delivery's own ledger transaction, so a fact
+is there exactly when the transaction it belongs to was delivered.
+
+=======================  ==========================================================================
+name                     columns (each row also carries the ``idempotency_key`` of its transaction)
+=======================  ==========================================================================
+``deposits``             side (``lockbox`` or ``bank``), deposit_date, lockbox, amount_cents, items,
+                         reference (for ``hub reconcile`` and the ``delivered_payments`` look-up)
+``originated_entries``   trace, payment_id, account, amount_cents, transaction_code, effective_date
+                         (for the ``originated_entries``, ``originated_payments`` and ``odfi_usage``
+                         look-ups)
+=======================  ==========================================================================
+
+A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
+every schema change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from hub.kernel.errors import MappingError
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy import Connection
+
+    from hub.ledger import Ledger
+
+Keep = Callable[["Ledger", "Connection", list[dict[str, Any]], str, int], None]
+
+
+def _deposits(
+    ledger: Ledger, conn: Connection, rows: list[dict[str, Any]], exchange: str, file_id: int
+) -> None:
+    for r in rows:
+        r["key"] = r.pop("idempotency_key")
+    ledger.record_deposits(conn, exchange=exchange, file_id=file_id, rows=rows)
+
+
+def _originated(
+    ledger: Ledger, conn: Connection, rows: list[dict[str, Any]], exchange: str, file_id: int
+) -> None:
+    ledger.record_originated(conn, exchange=exchange, file_id=file_id, entries=rows)
+
+
+FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
+    "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
+    "originated_entries": (
+        ("trace", "payment_id", "account", "amount_cents", "transaction_code", "effective_date"),
+        _originated,
+    ),
+}
+
+
+def check_facts(kind: str, facts: dict[str, pl.DataFrame]) -> None:
+    """Every fact table a kind returned is one the engine keeps, with the columns it needs."""
+    for name, table in facts.items():
+        needed = ("idempotency_key", *FACTS[name][0])
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise MappingError(f"kind {kind} returned fact {name!r} without column(s) {', '.join(missing)}")
+
+
+def keep_facts(
+    ledger: Ledger,
+    conn: Connection,
+    facts: dict[str, pl.DataFrame],
+    *,
+    delivered: pl.Series,
+    exchange: str,
+    file_id: int,
+) -> None:
+    """Keep the facts of the transactions delivered now (their keys in ``delivered``), in the
+    caller's transaction; those of transactions delivered before were kept then."""
+    import polars as pl
+
+    for name, table in facts.items():
+        columns, keep = FACTS[name]
+        fresh = table.filter(pl.col("idempotency_key").is_in(delivered.implode()))
+        if fresh.height:
+            keep(ledger, conn, fresh.select("idempotency_key", *columns).to_dicts(), exchange, file_id)

@@ -1,0 +1,167 @@
+"""The look-ups the engine answers for exchange kinds, by name (``hub.kernel.lookups``).
+
+Each name is one question to the ledger, answered as a table (None: what it looks in is not there):
+
+- ``accounts``: keys are CIS account numbers; columns number, name, service_address, status,
+  active. None when no accounts extract was ever loaded.
+- ``meters``: keys are meter numbers; columns meter, account, service_address, status, active.
+  None when no meters extract was ever loaded.
+- ``originated_entries``: keys are trace numbers of debits the hub originated; columns trace,
+  exchange, file_id, payment_id, account, amount_cents, transaction_code, effective_date.
+- ``originated_payments``: keys are payment ids the asking exchange originated; columns as above.
+- ``delivered_payments``: keys are lockbox numbers, ``where`` gives ``since`` and ``until`` (dates);
+  columns key (the payment's idempotency key), deposit_date, lockbox (spelled as asked),
+  amount_cents, reference (its check number).
+- ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
+  columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
+  writes its file, under its lock.
+
+A kind asks only for the names it declares (``ExchangeKind.lookups``); the configuration check
+refuses a kind that declares a name not listed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from hub.kernel.errors import MappingError
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy import Connection
+
+    from hub.ledger import Ledger
+
+Answer = Callable[["LedgerLookups", Sequence[str], dict[str, Any]], "pl.DataFrame | None"]
+
+
+class LedgerLookups:
+    """Answers one exchange's look-ups from the ledger; inside a transaction when ``conn`` is given
+    (an outbound kind's ``write``, under its lock), else each in a transaction of its own."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        exchange: str,
+        kind: str,
+        declared: frozenset[str],
+        timezone: str,
+        conn: Connection | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.exchange = exchange
+        self.kind = kind
+        self.declared = declared
+        self.timezone = timezone
+        self.conn = conn
+
+    def find(self, name: str, keys: Sequence[str], **where: object) -> pl.DataFrame | None:
+        if name not in self.declared:
+            raise MappingError(
+                f"kind {self.kind} looked up {name!r} without declaring it "
+                f"(its lookups: {', '.join(sorted(self.declared)) or 'none'})"
+            )
+        return ANSWERS[name](self, keys, where)
+
+    def inside(self, conn: Connection) -> LedgerLookups:
+        """The same look-ups, read in the caller's transaction."""
+        return LedgerLookups(
+            self.ledger,
+            exchange=self.exchange,
+            kind=self.kind,
+            declared=self.declared,
+            timezone=self.timezone,
+            conn=conn,
+        )
+
+
+def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def _reference(kind: str, key: str, others: tuple[str, ...]) -> Answer:
+    def answer(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame | None:
+        import polars as pl
+
+        found = lk.ledger.reference_lookup(kind, keys, lk.conn)
+        if found is None:
+            return None
+        schema: dict[str, Any] = {key: pl.String, **dict.fromkeys(others, pl.String), "active": pl.Boolean}
+        return _frame([{key: k, **v} for k, v in found.items()], schema)
+
+    return answer
+
+
+def _originated_schema() -> dict[str, Any]:
+    import polars as pl
+
+    return {
+        "trace": pl.String,
+        "exchange": pl.String,
+        "file_id": pl.Int64,
+        "payment_id": pl.String,
+        "account": pl.String,
+        "amount_cents": pl.Int64,
+        "transaction_code": pl.Int64,
+        "effective_date": pl.Date,
+    }
+
+
+def _originated_entries(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    return _frame(list(lk.ledger.originated(keys, lk.conn).values()), _originated_schema())
+
+
+def _originated_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    found = lk.ledger.originated_payments(lk.exchange, keys, lk.conn)
+    return _frame(list(found.values()), _originated_schema())
+
+
+def _delivered_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    """Lockbox payments delivered in the date window; the ledger keeps lockbox numbers without
+    leading zeros, the answer spells each as it was asked."""
+    import polars as pl
+
+    from hub.ledger.deposits import lockbox_number
+
+    since, until = where["since"], where["until"]
+    found = lk.ledger.lockbox_payments(list(keys), since, until, lk.conn)
+    schema = {"key": pl.String, "deposit_date": pl.Date, "lockbox": pl.String}
+    schema |= {"amount_cents": pl.Int64, "reference": pl.String}
+    asked = pl.DataFrame({"lockbox": list(keys), "_stored": [lockbox_number(k) for k in keys]})
+    return (
+        _frame(found, schema)
+        .rename({"lockbox": "_stored"})
+        .join(asked, on="_stored", how="inner", maintain_order="left")
+        .select(list(schema))
+    )
+
+
+def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    """Read in the caller's transaction only: trace sequences are handed out under the ODFI's lock."""
+    import polars as pl
+
+    if lk.conn is None:
+        raise MappingError("odfi_usage is answered only while a file is written (under its lock)")
+    day: date = where["day"]
+    start = datetime.combine(day, time(), ZoneInfo(lk.timezone)).astimezone(UTC)  # as the ledger stores times
+    rows = []
+    for odfi in keys:
+        last, files = lk.ledger.odfi_usage(lk.conn, odfi, start, start + timedelta(days=1))
+        rows.append({"odfi": odfi, "last_sequence": last, "files_on_day": files})
+    return _frame(rows, {"odfi": pl.String, "last_sequence": pl.Int64, "files_on_day": pl.Int64})
+
+
+ANSWERS: dict[str, Answer] = {
+    "accounts": _reference("accounts", "number", ("name", "service_address", "status")),
+    "meters": _reference("meters", "meter", ("account", "service_address", "status")),
+    "originated_entries": _originated_entries,
+    "originated_payments": _originated_payments,
+    "delivered_payments": _delivered_payments,
+    "odfi_usage": _odfi_usage,
+}

@@ -1,0 +1,79 @@
+"""What the operator commands ask of the ledger: the files and one file's detail, the exchanges'
+status, a deposit date's reconciliation, and the CIS reference data. Each call opens the ledger,
+asks, and closes it; the command line prints the answers and never touches the ledger itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from hub.ledger import FILE_STATES as FILE_STATES
+from hub.ledger import FileRecord as FileRecord
+from hub.ledger import Ledger
+
+if TYPE_CHECKING:
+    from hub.engine.config import Settings
+    from hub.engine.reference import Extract
+    from hub.kernel.problems import Problem
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Ledger]:
+    ledger = Ledger.open(settings.ledger_url())
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def files(settings: Settings, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
+    """The files in the ledger, oldest first (of one state or exchange, when given)."""
+    with _opened(settings) as ledger:
+        return ledger.files(state=state, exchange=exchange)
+
+
+@dataclass(frozen=True)
+class FileDetail:
+    """One file: its record, every problem of its last run, and its batches."""
+
+    record: FileRecord
+    problems: list[Problem]
+    batches: list[dict[str, Any]]
+
+
+def file_detail(settings: Settings, file_id: int) -> FileDetail:
+    with _opened(settings) as ledger:
+        return FileDetail(ledger.file(file_id), ledger.problems(file_id), ledger.batches_of(file_id))
+
+
+def status(settings: Settings) -> list[dict[str, Any]]:
+    """Every exchange: last run, next run, last file, overdue, unreconciled deposit dates."""
+    from hub.engine.status import exchange_status
+
+    with _opened(settings) as ledger:
+        return exchange_status(settings, ledger)
+
+
+def reconcile(settings: Settings, day: date) -> dict[str, Any]:
+    """A deposit date's lockboxes, both sides and the difference (``hub reconcile``)."""
+    from hub.engine.reconcile import reconcile as reconciled
+
+    with _opened(settings) as ledger:
+        return reconciled(ledger, day)
+
+
+def load_reference(settings: Settings, extract: Extract) -> dict[str, Any]:
+    """Load a checked CIS extract as the current reference data (``hub reference load``)."""
+    from hub.engine.reference import load_extract
+
+    with _opened(settings) as ledger:
+        return load_extract(ledger, extract)
+
+
+def reference_status(settings: Settings) -> list[dict[str, Any]]:
+    """Each reference kind's current load (``hub reference status``)."""
+    with _opened(settings) as ledger:
+        return ledger.reference_status()

@@ -1,0 +1,141 @@
+"""Step 5, deliver (outbound): an extract's mapped rows -> the partner's file, sent exactly once.
+
+In one ledger transaction holding the kind's lock (``OutboundKind.lock``): the rows whose keys went
+out before are left out (counted, never sent twice); the kind writes the file of the rest
+(``OutboundKind.write``, its look-ups answered in the same transaction); a copy is kept, read-only,
+under ``var/outbound/<exchange>/f<file id>/``; the file is recorded as the exchange's batch with its
+keys, the kind's facts are kept, and the extract is marked ``mapped``. Only after the commit is the
+file sent (``Destination.put``: hidden temporary name, renamed, never overwriting) and the batch
+marked published. A send that fails leaves the extract ``mapped`` with its batch unpublished: its
+next run sends the kept copy (the same bytes), never a second file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import check_name
+from hub.engine.delivery import not_delivered
+from hub.engine.facts import keep_facts
+from hub.kernel.errors import DeliveryError, HubError, MappingError
+from hub.kernel.files import publish_bytes
+from hub.kernel.rows import LINE
+from mappings.base import WriteContext
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from connectors.base import Destination
+    from hub.engine.lookups import LedgerLookups
+    from hub.kernel.problems import Problem
+    from hub.ledger import Ledger
+    from mappings.base import MappingOptions, OutboundKind
+
+KEPT_MODE = 0o400
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one outbound run recorded: the kept file (None when every row went out before), its
+    batch, the rows it carries, those left out as sent before, and the kind's warnings."""
+
+    path: Path | None
+    batch_pk: int | None
+    count: int
+    already: int
+    problems: list[Problem]
+
+
+def write_and_record(
+    ledger: Ledger,
+    kind: OutboundKind[MappingOptions],
+    rows: pl.DataFrame,
+    *,
+    exchange: str,
+    file_name: str,
+    file_id: int,
+    run_id: int,
+    created: datetime,
+    kept_folder: Path,
+    lookups: LedgerLookups,
+) -> Written:
+    """Write the partner's file of the rows not sent before and record it, in one transaction."""
+    import polars as pl
+
+    from hub.ledger import pack_keys
+
+    with ledger.tx() as conn:
+        ledger.lock_exchange(conn, kind.lock() or exchange)
+        held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
+        fresh, already = not_delivered({kind.output: rows}, held)
+        todo = fresh[kind.output]
+        if todo.is_empty():
+            ledger.set_state(conn, file_id, "mapped")
+            return Written(None, None, 0, already, [])
+        partner = kind.write(todo, WriteContext(exchange, created, lookups.inside(conn)))
+        if partner.entries != todo.height:
+            raise MappingError(f"kind {kind.name} wrote {partner.entries} entries for {todo.height} rows")
+        name = check_name(
+            file_name.format(exchange=exchange, created=created, file_id=file_id, **partner.name_fields)
+        )
+        path = _keep(kept_folder, name, partner.data)
+        try:
+            keys = todo.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
+            batch_pk = ledger.record_batch(
+                conn,
+                batch_id=name,
+                exchange=exchange,
+                file_id=file_id,
+                run_id=run_id,
+                path=str(path),
+                control_sha256=hashlib.sha256(partner.data).hexdigest(),
+                keys={kind.output: pack_keys(keys)},
+            )
+            keys_sent = todo.get_column("idempotency_key")
+            keep_facts(ledger, conn, partner.facts, delivered=keys_sent, exchange=exchange, file_id=file_id)
+            ledger.set_state(conn, file_id, "mapped")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return Written(path, batch_pk, todo.height, already, partner.problems)
+
+
+def _keep(folder: Path, name: str, data: bytes) -> Path:
+    """Keep the file as sent, read-only, alone in its folder (a copy left by an earlier attempt
+    that was never recorded is removed first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    return publish_bytes(folder / name, data, mode=KEPT_MODE)
+
+
+def unsent(ledger: Ledger, file_id: int) -> dict[str, Any] | None:
+    """The file's recorded batch whose sending did not finish, if any."""
+    return next((b for b in ledger.batches_of(file_id) if b["published_at"] is None), None)
+
+
+def send(ledger: Ledger, dest: Destination, batch: dict[str, Any], *, file_id: int, resumed: bool) -> Path:
+    """Send a recorded batch's kept file; after an interrupted send, the same file already in
+    place counts as sent. A failure is noted on the extract and raised (it stays ``mapped``)."""
+    path = Path(batch["path"])
+    try:
+        if not path.is_file():
+            raise DeliveryError(
+                f"file {file_id}: its batch {batch['batch_id']} is recorded but the copy kept in "
+                f"{path.parent} is missing; nothing was sent again"
+            )
+        size = path.stat().st_size
+        if not (resumed and dest.holds(path.name, size, batch["control_sha256"])):
+            with path.open("rb") as data:
+                dest.put(path.name, data)
+    except HubError as exc:
+        ledger.update_file(file_id, error=f"sending {path.name}: {exc}")
+        raise
+    finally:
+        dest.close()
+    ledger.mark_published(batch["id"])
+    return path

@@ -1,0 +1,65 @@
+"""The CIS's payment transactions, which several exchange kinds produce: ``Payment`` (a lockbox
+check; agency remittances to come) and ``PaymentReversal`` (an ACH return, a BAI2 returned check)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from hub.kernel.transactions import CisTransaction
+
+
+class PaymentReversal(CisTransaction):
+    """A customer's ACH debit returned by the bank (NACHA return, R-code): the CIS reverses the
+    payment and applies the utility's follow-ups for the code (fee, autopay stop, returned-payment
+    count, letter). ``review`` holds it for a person when the hub cannot decide safely."""
+
+    txn_type: ClassVar[str] = "PaymentReversal"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents", "fee_cents")
+
+    account: str  # the utility's account: from the originated debit when matched, else the entry's id
+    amount_cents: int = Field(ge=0)
+    return_code: str
+    return_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
+    original_trace: str
+    return_trace: str  # the return entry's own trace number
+    effective_date: date | None = None  # the return batch's effective entry date
+    original_payment_id: str | None = None  # the originated debit this reverses, when matched
+    routing: str  # the customer's bank (routing with check digit) and account, as the return carries them
+    dfi_account: str
+    fee_cents: int = Field(0, ge=0)
+    stop_autopay: bool = False
+    count_toward_limit: bool = False
+    letter: str | None = None
+    date_of_death: date | None = None  # R14/R15
+    review: bool = False
+    review_reason: str | None = None
+    # "check": a lockbox check the bank returned unpaid (BAI2 555); return_code is then the BAI2 type
+    # code, original_trace the check number, return_trace the bank reference, original_payment_id
+    # the lockbox payment's key when matched, routing/dfi_account blank.
+    tender: Literal["ach", "check"] = "ach"
+
+
+class Payment(CisTransaction):
+    """A customer's check from the bank's lockbox. ``suspense`` holds it in the CIS's suspense
+    account with a ``suspense_reason`` (account missing, mistyped, unknown, not active or ambiguous):
+    never dropped, never applied to a guessed account. ``account`` is blank for suspense;
+    ``remitted_account`` is the number as the remittance data carried it, for the clerk."""
+
+    txn_type: ClassVar[str] = "Payment"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
+
+    tender: Literal["check"] = "check"
+    amount_cents: int = Field(ge=0)
+    check_number: str | None = None
+    remitter_name: str | None = None
+    deposit_date: date
+    lockbox: str
+    batch: str
+    item: str
+    account: str  # the CIS account the payment posts to; blank when in suspense
+    remitted_account: str  # the account number in the remittance data (blank when none)
+    suspense: bool = False
+    suspense_reason: str | None = None

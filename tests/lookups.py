@@ -1,0 +1,52 @@
+"""A kind's look-ups answered from rows a test gives, the way the engine answers them from the ledger
+(the same names, keys and columns: ``hub.engine.lookups``), and every question asked recorded: for
+unit tests of mappings without a ledger. The engine's own answers are tested in
+tests/hub/test_lookups.py against a real ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+KEYS = {
+    "accounts": "number",
+    "meters": "meter",
+    "originated_entries": "trace",
+    "originated_payments": "payment_id",
+    "delivered_payments": "lockbox",
+}
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "accounts": {"number": pl.String, "name": pl.String, "service_address": pl.String}
+    | {"status": pl.String, "active": pl.Boolean},
+    "originated_entries": {"trace": pl.String, "exchange": pl.String, "file_id": pl.Int64}
+    | {"payment_id": pl.String, "account": pl.String, "amount_cents": pl.Int64},
+    "delivered_payments": {"key": pl.String, "deposit_date": pl.Date, "lockbox": pl.String}
+    | {"amount_cents": pl.Int64, "reference": pl.String},
+}
+SCHEMAS["originated_payments"] = SCHEMAS["originated_entries"]
+
+
+class Answers:
+    """``Answers(accounts=[{...}, ...])``: the rows of each look-up; a name given as None answers
+    None ("nothing known", e.g. no accounts ever loaded), a name not given is refused."""
+
+    def __init__(self, **rows: list[dict[str, Any]] | None) -> None:
+        self.rows = rows
+        self.asked: list[tuple[str, list[str], dict[str, object]]] = []
+
+    def find(self, name: str, keys: Sequence[str], **where: object) -> pl.DataFrame | None:
+        self.asked.append((name, sorted(keys), where))
+        if name not in self.rows:
+            raise AssertionError(f"look-up {name!r} was not expected")
+        rows = self.rows[name]
+        if rows is None:
+            return None
+        table = pl.DataFrame(rows, schema=SCHEMAS.get(name)) if rows else pl.DataFrame(schema=SCHEMAS[name])
+        found = table.filter(pl.col(KEYS[name]).is_in(list(keys)))
+        since, until = where.get("since"), where.get("until")
+        if isinstance(since, date) and isinstance(until, date):
+            found = found.filter(pl.col("deposit_date").is_between(since, until))
+        return found
