@@ -136,7 +136,7 @@ def test_a_registration_that_names_nothing_loadable_is_a_configuration_error(wor
     res = workdir.hub("files", env=ENV)
     assert res.code == 2
     assert (
-        "exchanges.notices.kind: kind 'bill-notices' cannot be loaded from tests.plugins.gone:Gone"
+        "exchanges.notices.kind: exchange kind 'bill-notices' cannot be loaded from tests.plugins.gone:Gone"
         in res.stderr
     )
 
