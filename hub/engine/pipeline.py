@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from hub.engine import landing, mapping, parsing, recording, validation
 from hub.engine.config_outbound import is_outbound
@@ -28,7 +27,6 @@ from hub.engine.outcome import Outcome, log_outcome, rule_of
 from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging, UsageError
 from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
-from mappings.base import OutboundKind
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -372,12 +370,11 @@ class Engine:
             return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=True)
         if result.errors and policy == "reject-file":
             return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=False)
-        delivered = (
-            self._send(record, ex, run_id, result) if outbound else self._deliver(record, ex, run_id, result)
-        )
-        if isinstance(delivered, list):  # the kind refused to write the file
-            return recording.rejected(self.ledger, record, run_id, outcome, delivered, file_level=True)
-        problems, sent = delivered
+        try:
+            problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
+        except MappingError as exc:  # the kind refused to write its file: nothing was sent
+            refused = [*result.problems, Problem.of("partner_file", str(exc), level="file")]
+            return recording.rejected(self.ledger, record, run_id, outcome, refused, file_level=True)
         return recording.delivered(self.ledger, record, run_id, outcome, sent, problems)
 
     def _deliver(
@@ -406,58 +403,33 @@ class Engine:
 
     def _send(
         self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
-    ) -> tuple[list[Problem], DeliveryResult] | list[Problem]:
-        """Outbound: the partner's file of the rows not sent before, recorded, then sent; or the
-        problems for which the kind refused to write it."""
-        from hub.engine import sending
-        from hub.engine.delivery import DeliveryResult
-        from hub.engine.endpoints import open_destination
+    ) -> tuple[list[Problem], DeliveryResult]:
+        """Outbound: the partner's file of the rows not sent before, recorded, then sent."""
+        from hub.engine.sending import send_new
 
-        kind = ex.kind(ex.mapping_options)
-        assert isinstance(kind, OutboundKind)  # its direction says so
-        zone = ZoneInfo(ex.timezone)
         self.progress(record.name, "writing")
-        try:
-            written = sending.write_and_record(
-                self.ledger,
-                kind,
-                mapped.tables[kind.output],
-                exchange=ex.name,
-                file_name=ex.file_name,
-                file_id=record.id,
-                run_id=run_id,
-                created=self.clock().astimezone(zone).replace(second=0, microsecond=0),
-                kept_folder=self.settings.var / "outbound" / ex.name / f"f{record.id}",
-                lookups=self._lookups(ex),
-            )
-        except MappingError as exc:
-            return [*mapped.problems, Problem.of("partner_file", str(exc), level="file")]
-        if written.path is not None:
-            self.progress(record.name, "sending")
-            batch = {"id": written.batch_pk, "batch_id": written.path.name, "path": str(written.path)}
-            sending.send(
-                self.ledger, open_destination(ex, self.settings), batch, file_id=record.id, resumed=False
-            )
-        problems = sorted([*mapped.problems, *written.problems], key=lambda p: p.line or 0)
-        name = None if written.path is None else written.path.name
-        return problems, DeliveryResult(name, {kind.output: written.count}, written.already)
+        return send_new(
+            self.ledger,
+            ex,
+            self.settings,
+            mapped,
+            file_id=record.id,
+            run_id=run_id,
+            created=self.clock(),
+            lookups=self._lookups(ex),
+            progress=lambda stage: self.progress(record.name, stage),
+        )
 
     def _send_again(
         self, record: FileRecord, ex: Exchange, run_id: int, outcome: Outcome, batch: dict[str, Any]
     ) -> Outcome:
         """An extract whose file was recorded but whose sending did not finish: the kept copy (the
         same bytes, the same entries) goes out now, never a second file."""
-        from hub.engine import sending
-        from hub.engine.delivery import DeliveryResult
-        from hub.engine.endpoints import open_destination
+        from hub.engine.sending import send_kept
 
         outcome.rows = record.rows or batch["transactions"]
         self.progress(record.name, "sending")
-        path = sending.send(
-            self.ledger, open_destination(ex, self.settings), batch, file_id=record.id, resumed=True
-        )
-        output = getattr(ex.kind, "output", "")
-        sent = DeliveryResult(path.name, {output: batch["transactions"]}, 0)
+        sent = send_kept(self.ledger, ex, self.settings, batch, file_id=record.id)
         return recording.delivered(self.ledger, record, run_id, outcome, sent, [])
 
     def _lookups(self, ex: Exchange) -> LedgerLookups:

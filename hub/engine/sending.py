@@ -13,27 +13,31 @@ next run sends the kept copy (the same bytes), never a second file.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from connectors.base import check_name
-from hub.engine.delivery import not_delivered
+from hub.engine.delivery import DeliveryResult, not_delivered
 from hub.engine.facts import keep_facts
 from hub.kernel.errors import DeliveryError, HubError, MappingError
 from hub.kernel.files import publish_bytes
 from hub.kernel.rows import LINE
-from mappings.base import WriteContext
+from mappings.base import OutboundKind, WriteContext
 
 if TYPE_CHECKING:
     import polars as pl
 
     from connectors.base import Destination
+    from hub.engine.config import Exchange, Settings
     from hub.engine.lookups import LedgerLookups
+    from hub.engine.mapping import Mapped
     from hub.kernel.problems import Problem
     from hub.ledger import Ledger
-    from mappings.base import MappingOptions, OutboundKind
+    from mappings.base import MappingOptions
 
 KEPT_MODE = 0o400
 
@@ -118,7 +122,57 @@ def unsent(ledger: Ledger, file_id: int) -> dict[str, Any] | None:
     return next((b for b in ledger.batches_of(file_id) if b["published_at"] is None), None)
 
 
-def send(ledger: Ledger, dest: Destination, batch: dict[str, Any], *, file_id: int, resumed: bool) -> Path:
+def send_new(
+    ledger: Ledger,
+    ex: Exchange,
+    settings: Settings,
+    mapped: Mapped,
+    *,
+    file_id: int,
+    run_id: int,
+    created: datetime,
+    lookups: LedgerLookups,
+    progress: Callable[[str], None],
+) -> tuple[list[Problem], DeliveryResult]:
+    """Write, record and send the partner's file of an extract's mapped rows; the problems to
+    report (the extract's and the kind's) and what went out. ``MappingError`` when the kind refuses
+    to write the file: nothing was recorded or sent."""
+    from hub.engine.endpoints import open_destination
+
+    kind = ex.kind(ex.mapping_options)
+    assert isinstance(kind, OutboundKind)  # its direction says so
+    written = write_and_record(
+        ledger,
+        kind,
+        mapped.tables[kind.output],
+        exchange=ex.name,
+        file_name=ex.file_name,
+        file_id=file_id,
+        run_id=run_id,
+        created=created.astimezone(ZoneInfo(ex.timezone)).replace(second=0, microsecond=0),
+        kept_folder=settings.var / "outbound" / ex.name / f"f{file_id}",
+        lookups=lookups,
+    )
+    if written.path is not None:
+        progress("sending")
+        batch = {"id": written.batch_pk, "batch_id": written.path.name, "path": str(written.path)}
+        _send(ledger, open_destination(ex, settings), batch, file_id=file_id, resumed=False)
+    problems = sorted([*mapped.problems, *written.problems], key=lambda p: p.line or 0)
+    name = None if written.path is None else written.path.name
+    return problems, DeliveryResult(name, {kind.output: written.count}, written.already)
+
+
+def send_kept(
+    ledger: Ledger, ex: Exchange, settings: Settings, batch: dict[str, Any], *, file_id: int
+) -> DeliveryResult:
+    """Send the kept copy of a recorded file whose sending did not finish (the same bytes)."""
+    from hub.engine.endpoints import open_destination
+
+    path = _send(ledger, open_destination(ex, settings), batch, file_id=file_id, resumed=True)
+    return DeliveryResult(path.name, {getattr(ex.kind, "output", ""): batch["transactions"]}, 0)
+
+
+def _send(ledger: Ledger, dest: Destination, batch: dict[str, Any], *, file_id: int, resumed: bool) -> Path:
     """Send a recorded batch's kept file; after an interrupted send, the same file already in
     place counts as sent. A failure is noted on the extract and raised (it stays ``mapped``)."""
     path = Path(batch["path"])
