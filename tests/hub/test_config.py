@@ -4,12 +4,14 @@ the file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from hub.engine.config import DEFAULT_CONFIG, load_config, parse_config
 from hub.kernel.errors import ConfigError, SecretMissing
+from mappings.base import ExchangeKind, MapContext, MappingOptions
 
 
 def cfg(tmp_path: Path, text: str) -> Path:
@@ -163,3 +165,37 @@ def test_sftp_source_mistakes_name_their_key(
         parse_config(raw, root=tmp_path)
     assert expected in str(info.value)
     assert "'p'" not in str(info.value)  # a secret typed into the file is never echoed
+
+
+class Wishful(ExchangeKind[MappingOptions]):
+    """A kind that asks for a look-up and a fact the engine does not know."""
+
+    name = "wishful"
+    default_format = "meter-reads"
+    options_model = MappingOptions
+    lookups = frozenset({"accounts", "crystal_ball"})
+    persists = frozenset({"horoscopes"})
+
+    def map(self, table: Any, ctx: MapContext) -> dict[str, Any]:
+        return {}
+
+
+def test_a_kind_that_declares_what_the_engine_does_not_know_is_refused_with_its_key_path(
+    tmp_path: Path,
+) -> None:
+    raw = {
+        "kinds": {"wishful": "tests.hub.test_config:Wishful", "nowhere": "not_a_module:Kind"},
+        "exchanges": {"w": {"kind": "wishful"}, "n": {"kind": "nowhere"}},
+    }
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw, root=tmp_path)
+    lines = str(err.value).splitlines()
+    assert any(
+        line.startswith("hub.yaml: exchanges.w.kind: kind wishful looks up crystal_ball, which the engine")
+        for line in lines
+    ), lines
+    assert any("exchanges.w.kind: kind wishful keeps facts horoscopes" in line for line in lines), lines
+    unloadable = "exchanges.n.kind: exchange kind 'nowhere' cannot be loaded from not_a_module:Kind"
+    assert any(unloadable in line for line in lines), lines
+    with pytest.raises(ConfigError, match=r"kinds.wishful: exchange kind 'wishful' is registered already"):
+        parse_config({"kinds": {"wishful": "tests.hub.test_config:Other"}}, root=tmp_path)
