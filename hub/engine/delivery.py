@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -24,6 +24,9 @@ from hub.kernel.errors import AlreadyDelivered
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction
 from hub.ledger import Ledger, pack_keys
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @dataclass
@@ -58,20 +61,11 @@ def deliver(
     staged: cis_batch.StagedBatch | None = None
     try:
         with ledger.tx() as conn:
-            ledger.lock_exchange(conn, exchange)
-            held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
-            fresh, already = not_delivered(tables, held)
+            fresh, already = not_delivered(ledger, conn, tables, exchange=exchange, lock=exchange)
             if not any(f.height for f in fresh.values()):
                 return DeliveryResult(None, {t: 0 for t in tables}, already)
             with ThreadPoolExecutor(max_workers=1) as pool:
-                packing = {
-                    t: pool.submit(
-                        pack_keys,
-                        f.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line")),
-                    )
-                    for t, f in fresh.items()
-                    if f.height
-                }
+                packing = {t: pool.submit(pack_keys, key_lines(f)) for t, f in fresh.items() if f.height}
                 body = {t: (models[t], f) for t, f in fresh.items()}
                 staged = cis_batch.stage(folder, batch_id, body, {**meta, "created_at": stamp.isoformat()})
                 keys = {t: job.result() for t, job in packing.items()}
@@ -97,9 +91,15 @@ def deliver(
     return DeliveryResult(batch_id, {t: f.height for t, f in fresh.items()}, already, staged.control_path)
 
 
-def not_delivered(tables: dict[str, pl.DataFrame], held: pl.DataFrame) -> tuple[dict[str, pl.DataFrame], int]:
-    """Each table without the rows whose ``idempotency_key`` is in ``held``, and how many those
-    were. A key twice among the rest is refused (``AlreadyDelivered``): one of the two would be lost."""
+def not_delivered(
+    ledger: Ledger, conn: Connection, tables: dict[str, pl.DataFrame], *, exchange: str, lock: str
+) -> tuple[dict[str, pl.DataFrame], int]:
+    """Hold ``lock`` for the rest of the caller's transaction (deliveries serialised across
+    processes and nodes); then each table without the rows whose ``idempotency_key`` the exchange
+    delivered before, and how many those were. A key twice among the rest is refused
+    (``AlreadyDelivered``): one of the two would be lost."""
+    ledger.lock_exchange(conn, lock)
+    held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
     fresh: dict[str, pl.DataFrame] = {}
     already = 0
     for name, frame in tables.items():
@@ -110,6 +110,11 @@ def not_delivered(tables: dict[str, pl.DataFrame], held: pl.DataFrame) -> tuple[
     if dup is not None:
         raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
     return fresh, already
+
+
+def key_lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """The keys and source lines of delivered rows, as the ledger keeps them (``pack_keys``)."""
+    return frame.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
 
 
 def _first_duplicate(columns: list[pl.Series]) -> str | None:

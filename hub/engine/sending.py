@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import check_name
-from hub.engine.delivery import DeliveryResult, not_delivered
+from hub.engine.delivery import DeliveryResult, key_lines, not_delivered
 from hub.engine.facts import keep_facts
 from hub.kernel.errors import DeliveryError, HubError, MappingError
 from hub.kernel.files import publish_bytes
-from hub.kernel.rows import LINE
 from mappings.base import OutboundKind, WriteContext
 
 if TYPE_CHECKING:
@@ -68,14 +67,12 @@ def write_and_record(
     lookups: LedgerLookups,
 ) -> Written:
     """Write the partner's file of the rows not sent before and record it, in one transaction."""
-    import polars as pl
 
     from hub.ledger import pack_keys
 
     with ledger.tx() as conn:
-        ledger.lock_exchange(conn, kind.lock() or exchange)
-        held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
-        fresh, already = not_delivered({kind.output: rows}, held)
+        lock = kind.lock() or exchange
+        fresh, already = not_delivered(ledger, conn, {kind.output: rows}, exchange=exchange, lock=lock)
         todo = fresh[kind.output]
         if todo.is_empty():
             ledger.set_state(conn, file_id, "mapped")
@@ -88,7 +85,6 @@ def write_and_record(
         )
         path = _keep(kept_folder, name, partner.data)
         try:
-            keys = todo.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
             batch_pk = ledger.record_batch(
                 conn,
                 batch_id=name,
@@ -97,7 +93,7 @@ def write_and_record(
                 run_id=run_id,
                 path=str(path),
                 control_sha256=hashlib.sha256(partner.data).hexdigest(),
-                keys={kind.output: pack_keys(keys)},
+                keys={kind.output: pack_keys(key_lines(todo))},
             )
             keys_sent = todo.get_column("idempotency_key")
             keep_facts(ledger, conn, partner.facts, delivered=keys_sent, exchange=exchange, file_id=file_id)
