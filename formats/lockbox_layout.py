@@ -18,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as Option
 
 from formats.base import FormatOptions
-from formats.fixed_width import Field as Field
-from formats.fixed_width import Kind as Kind
+from formats.fixed_width.layout import Field as Field
 
 Span = tuple[int, int]
 
@@ -48,7 +47,7 @@ class RecordLayout(BaseModel):
         out = []
         for name, spec in self.SPEC.items():
             start, end = getattr(self, name)
-            kind: Kind = spec[0]  # type: ignore[assignment]
+            kind = spec[0]
             out.append(Field(name, start, end, kind, "?" in spec, "*" in spec))
         return out
 
@@ -295,7 +294,7 @@ class LockboxOptions(FormatOptions):
             "9": self.trailer,
         }
 
-    def date_format_of(self, kind: Kind) -> str:
+    def date_format_of(self, kind: str) -> str:
         return self.check_date_format if kind == "C" else self.date_format
 
     @model_validator(mode="after")

@@ -8,15 +8,9 @@ from typing import Literal
 
 import polars as pl
 
-from formats.nacha_fields import LAYOUTS, cut
-from formats.nacha_layout import (
-    CHANGE_CODES,
-    ENTRY,
-    RETURN_CODES,
-    TRANSACTION_CODES,
-    ZERO_AMOUNT_CODES,
-    check_digit_expr,
-)
+from formats.fixed_width.fields import cut
+from formats.nacha_codes import CHANGE_CODES, RETURN_CODES, TRANSACTION_CODES, ZERO_AMOUNT_CODES
+from formats.nacha_layout import ENTRY, LAYOUTS, check_digit_expr
 from hub.kernel.problems import Problem
 
 SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
@@ -67,6 +61,22 @@ def addenda(frame: pl.DataFrame) -> pl.DataFrame:
             schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
         )
     return pl.concat(parts, how="diagonal_relaxed").sort("line")
+
+
+def unknown_addenda(frame: pl.DataFrame) -> list[Problem]:
+    """An addenda record of a type the hub has no layout for (it still counts as its entry's)."""
+    unknown = frame.filter((pl.col("kind") == "7") & ~pl.col("layout").is_in(list(LAYOUTS)))
+    return [
+        Problem.of(
+            "addenda-type",
+            f"addenda type {addenda!r} is not one the hub reads (05, 98, 99)",
+            line=line,
+            field="addenda_type",
+            value=addenda,
+            positions="2-3",
+        )
+        for line, addenda in unknown.select("line", "layout").iter_rows()
+    ]
 
 
 def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame:
