@@ -11,8 +11,8 @@ from typing import Any
 
 import polars as pl
 
-from formats.lockbox_layout import LockboxOptions, RecordLayout
-from formats.lockbox_records import problem
+from formats.fixed_width.layout import Record
+from formats.lockbox_layout import LockboxOptions, problem
 from hub.kernel.problems import Problem
 
 
@@ -79,10 +79,6 @@ def _int(text: str | None) -> int | None:
     return int(text) if text is not None and text.isascii() and text.isdigit() else None
 
 
-def _fields(record: str, layout: RecordLayout) -> dict[str, str]:
-    return {f.name: f.cut(record) for f in layout.fields()}
-
-
 def _date(text: str, fmt: str) -> date | None:
     try:
         parsed = datetime.strptime(text, fmt).date()
@@ -96,7 +92,7 @@ def lockboxes(frame: pl.DataFrame, details: pl.DataFrame, options: LockboxOption
     found: dict[int, LockboxFacts] = {}
     heads = frame.filter((pl.col("kind") == "5") & (pl.col("lockbox_ix") >= 0))
     for line, rec, ix in heads.select("line", "rec", "lockbox_ix").iter_rows():
-        header = _fields(rec, options.lockbox_header)
+        header = options.records["5"].values(rec)
         found[ix] = LockboxFacts(ix, line, header, _date(header["deposit_date"], options.date_format))
     batches: dict[int, BatchFacts] = {}
     owners: dict[int, int] = {}
@@ -107,10 +103,10 @@ def lockboxes(frame: pl.DataFrame, details: pl.DataFrame, options: LockboxOption
         b = batches.setdefault(batch, BatchFacts(batch, first_line=line))
         owners[batch] = lockbox
         if kind == "7":
-            b.total_line, b.total = line, _fields(rec, options.batch_total)
+            b.total_line, b.total = line, options.records["7"].values(rec)
     totals = frame.filter((pl.col("kind") == "8") & (pl.col("lockbox_ix") >= 0))
     for line, rec, ix in totals.select("line", "rec", "lockbox_ix").iter_rows():
-        found[ix].total_line, found[ix].total = line, _fields(rec, options.lockbox_total)
+        found[ix].total_line, found[ix].total = line, options.records["8"].values(rec)
     sums = (pl.len(), pl.col("amount_cents").sum(), pl.col("amount_cents").null_count().alias("unreadable"))
     for batch, n, cents, unreadable in (
         details.filter(pl.col("batch_ix") >= 0).group_by("batch_ix").agg(*sums).iter_rows()
@@ -141,7 +137,7 @@ def _control(
     what: str,
     line: int,
     record: dict[str, str],
-    layout: RecordLayout,
+    layout: Record,
     sums: tuple[int, int, int],
 ) -> None:
     """A total record's count and amount against the details it closes (``sums``: their number,
@@ -157,7 +153,7 @@ def _control(
                 line=line,
                 field="count",
                 value=record["count"],
-                positions=layout.field("count").positions,
+                positions=layout["count"].positions,
             )
         )
     stated = _int(record["amount"])
@@ -169,7 +165,7 @@ def _control(
                 line=line,
                 field="amount",
                 value=record["amount"],
-                positions=layout.field("amount").positions,
+                positions=layout["amount"].positions,
             )
         )
 
@@ -180,7 +176,7 @@ def _matches(
     line: int,
     record: dict[str, str],
     lb: LockboxFacts,
-    layout: RecordLayout,
+    layout: Record,
     fmt: str,
 ) -> None:
     """A total record's lockbox number and deposit date against its lockbox header's (both must be
@@ -200,7 +196,7 @@ def _matches(
                     line=line,
                     field=key,
                     value=mine,
-                    positions=layout.field(key).positions,
+                    positions=layout[key].positions,
                 )
             )
 
@@ -215,14 +211,14 @@ def check_lockboxes(found: list[LockboxFacts], options: LockboxOptions) -> list[
                 continue  # a batch without its total record: a record-order finding
             what = f"batch {b.total['batch']} of lockbox {lb.number}: the batch total"
             sums = (b.items, b.amount_cents, b.unreadable)
-            _control(p, "batch-total", what, b.total_line, b.total, options.batch_total, sums)
-            _matches(p, "batch total", b.total_line, b.total, lb, options.batch_total, fmt)
+            _control(p, "batch-total", what, b.total_line, b.total, options.records["7"], sums)
+            _matches(p, "batch total", b.total_line, b.total, lb, options.records["7"], fmt)
         if lb.total is None or lb.total_line is None:
             continue
         what = f"lockbox {lb.number}: the lockbox total"
         sums = (lb.items, lb.amount_cents, lb.unreadable)
-        _control(p, "lockbox-total", what, lb.total_line, lb.total, options.lockbox_total, sums)
-        _matches(p, "lockbox total", lb.total_line, lb.total, lb, options.lockbox_total, fmt)
+        _control(p, "lockbox-total", what, lb.total_line, lb.total, options.records["8"], sums)
+        _matches(p, "lockbox total", lb.total_line, lb.total, lb, options.records["8"], fmt)
     return p
 
 
@@ -233,7 +229,7 @@ def check_trailer(frame: pl.DataFrame, options: LockboxOptions, records: int) ->
     if trailer.is_empty():
         return []
     line, rec = trailer.select("line", "rec").row(0)
-    f = options.trailer.field("record_count")
+    f = options.records["9"]["record_count"]
     stated = _int(f.cut(rec))
     if stated is None or stated == records:
         return []

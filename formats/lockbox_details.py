@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from formats.lockbox_fields import cut, digits, parse_date, text
-from formats.lockbox_layout import LockboxOptions
-from formats.lockbox_records import problem
+from formats.fixed_width.fields import cut, digits, text
+from formats.fixed_width.kinds import parse_date
+from formats.lockbox_layout import LockboxOptions, problem
 from hub.kernel.problems import Problem
 
 NUMBER = r"^[0-9]+$"
@@ -20,22 +20,25 @@ NUMBER = r"^[0-9]+$"
 def detail_rows(frame: pl.DataFrame, options: LockboxOptions) -> pl.DataFrame:
     """One row per detail record: its indexes, raw fields, ``amount_cents``, ``check_date_parsed``
     and ``free_data`` (trailing blanks dropped)."""
-    d = options.detail
-    rows = cut(frame.filter(pl.col("kind") == "6"), d.fields())
+    d = options.records["6"]
+    rows = cut(frame.filter(pl.col("kind") == "6"), d)
     return rows.with_columns(
         digits(pl.col("amount")).alias("amount_cents"),
         parse_date(pl.col("check_date"), options.check_date_format).alias("check_date_parsed"),
-        pl.col("rec").str.slice(d.free_data_start - 1).str.strip_chars_end(" ").alias("free_data"),
+        pl.col("rec")
+        .str.slice(options.detail.free_data_start - 1)
+        .str.strip_chars_end(" ")
+        .alias("free_data"),
     )
 
 
 def overflow_rows(frame: pl.DataFrame, options: LockboxOptions) -> pl.DataFrame:
     """One row per overflow record of a detail, with its fields, its ``data`` (trailing blanks
     dropped), its place among the detail's overflow records (``nth``, from 1) and their number."""
-    o = options.overflow
-    rows = cut(frame.filter((pl.col("kind") == "4") & (pl.col("detail_ix") >= 0)), o.fields()).sort("line")
+    o = options.records["4"]
+    rows = cut(frame.filter((pl.col("kind") == "4") & (pl.col("detail_ix") >= 0)), o).sort("line")
     return rows.with_columns(
-        pl.col("rec").str.slice(o.data_start - 1).str.strip_chars_end(" ").alias("data"),
+        pl.col("rec").str.slice(options.overflow.data_start - 1).str.strip_chars_end(" ").alias("data"),
         pl.int_range(1, pl.len() + 1).over("detail_ix").alias("nth"),
         pl.len().over("detail_ix").alias("of"),
     )
@@ -72,8 +75,8 @@ def check_details(
     total's; each overflow record names its detail's batch and item, and its sequence number and
     last-record indicator are right. ``totals``: ``batch_ix`` -> ``total_batch``, ``total_line``."""
     p: list[Problem] = []
-    d = options.detail
-    item = d.field("item")
+    d = options.records["6"]
+    item = d["item"]
     items = (
         details.filter(pl.col("batch_ix") >= 0)
         .sort("line")
@@ -114,7 +117,7 @@ def check_details(
         owned.filter(pl.col("batch") != pl.col("total_batch")),
         "batch-number",
         "batch",
-        d.field("batch").positions,
+        d["batch"].positions,
         "detail batch number {batch} differs from its batch total's {total_batch} (line {total_line})",
         "6",
     )
@@ -127,7 +130,7 @@ def _check_overflow(
 ) -> None:
     if overflow.is_empty():
         return
-    o = options.overflow
+    o = options.records["4"]
     joined = overflow.join(
         details.select(
             "detail_ix",
@@ -150,12 +153,12 @@ def _check_overflow(
             joined.filter(pl.col(name).str.contains(NUMBER) & (pl.col(name) != pl.col(mine))),
             "overflow-item",
             name,
-            o.field(name).positions,
+            o[name].positions,
             f"overflow record {name} number {{{name}}} differs from its detail's {{{mine}}} "
             "(line {detail_line})",
             "4",
         )
-    sequence = o.field("sequence")
+    sequence = o["sequence"]
     _each(
         p,
         joined.filter(digits(pl.col("sequence")) != pl.col("expected_sequence")).with_columns(
@@ -168,7 +171,7 @@ def _check_overflow(
         "detail on line {detail_line} are numbered from 1",
         "4",
     )
-    last = o.field("last")
+    last = o["last"]
     wrong = joined.filter(
         pl.col("last").str.contains(r"^[0-9]$") & (pl.col("last") != pl.col("expected_last"))
     )
