@@ -101,7 +101,7 @@ def read_lockbox(data: bytes, file: str, options: LockboxOptions | None = None) 
     from formats import lockbox_controls as controls
     from formats import lockbox_details as details
     from formats.fixed_width.fields import check
-    from formats.fixed_width.order import order
+    from formats.fixed_width.order import order, rejected
     from formats.fixed_width.split import Tolerances, severity, split
     from formats.lockbox_layout import ORDER
 
@@ -135,13 +135,8 @@ def read_lockbox(data: bytes, file: str, options: LockboxOptions | None = None) 
         schema={"lockbox_ix": pl.Int64, "lockbox_number": pl.String, "deposit_date": pl.Date},
     )
     table = details.table(rows, overflow, lockbox_info)
-    bad_lines = [
-        p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
-    ]
-    bad = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("detail_ix") >= 0)).get_column("detail_ix")
-    # a detail outside a batch is in no control total: never passed on
-    rejected = pl.col("detail_ix").is_in(bad.unique().implode()) | (pl.col("batch_ix") < 0)
-    table = table.with_columns(rejected.alias("rejected")).drop("detail_ix", "batch_ix")
+    rejects = rejected(frame, problems, "detail_ix", "batch_ix")
+    table = table.with_columns(rejects.alias("rejected")).drop("detail_ix", "batch_ix")
     return LockboxFile(frame.height, found, table, problems)
 
 

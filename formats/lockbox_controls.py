@@ -11,8 +11,9 @@ from typing import Any
 
 import polars as pl
 
+from formats.fixed_width.kinds import number_of
 from formats.fixed_width.layout import Record
-from formats.lockbox_layout import LockboxOptions, problem
+from formats.lockbox_layout import LockboxOptions
 from hub.kernel.problems import Problem
 
 
@@ -38,8 +39,8 @@ class BatchFacts:
             "line": self.total_line,
             "items": self.items,
             "amount_cents": self.amount_cents,
-            "stated_items": None if self.total is None else _int(self.total["count"]),
-            "stated_amount_cents": None if self.total is None else _int(self.total["amount"]),
+            "stated_items": None if self.total is None else number_of(self.total["count"]),
+            "stated_amount_cents": None if self.total is None else number_of(self.total["amount"]),
         }
 
 
@@ -69,14 +70,10 @@ class LockboxFacts:
             "line": self.header_line,
             "items": self.items,
             "amount_cents": self.amount_cents,
-            "stated_items": None if self.total is None else _int(self.total["count"]),
-            "stated_amount_cents": None if self.total is None else _int(self.total["amount"]),
+            "stated_items": None if self.total is None else number_of(self.total["count"]),
+            "stated_amount_cents": None if self.total is None else number_of(self.total["amount"]),
             "batches": [b.facts() for b in self.batches],
         }
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isascii() and text.isdigit() else None
 
 
 def _date(text: str, fmt: str) -> date | None:
@@ -144,28 +141,30 @@ def _control(
     amount in cents, and how many amounts are unreadable: then the amount is not compared, each
     unreadable amount being an error that rejects its check)."""
     items, cents, unreadable = sums
-    stated = _int(record["count"])
+    stated = number_of(record["count"])
     if stated is not None and stated != items:
         p.append(
-            problem(
+            Problem.of(
                 rule,
                 f"{what} states {_items(stated)} but has {items} detail record{'s' * (items != 1)}",
                 line=line,
                 field="count",
                 value=record["count"],
                 positions=layout["count"].positions,
+                level="file",
             )
         )
-    stated = _int(record["amount"])
+    stated = number_of(record["amount"])
     if stated is not None and stated != cents and not unreadable:
         p.append(
-            problem(
+            Problem.of(
                 rule,
                 f"{what} states {_money(stated)} but its details add up to {_money(cents)}",
                 line=line,
                 field="amount",
                 value=record["amount"],
                 positions=layout["amount"].positions,
+                level="file",
             )
         )
 
@@ -189,7 +188,7 @@ def _matches(
         mine, theirs = record[key], lb.header[key]
         if mine != theirs and good(key, mine) and good(key, theirs):
             p.append(
-                problem(
+                Problem.of(
                     "lockbox-match",
                     f"{name} {what} {mine} differs from its lockbox header's {theirs} "
                     f"(line {lb.header_line})",
@@ -197,6 +196,7 @@ def _matches(
                     field=key,
                     value=mine,
                     positions=layout[key].positions,
+                    level="file",
                 )
             )
 
@@ -230,16 +230,17 @@ def check_trailer(frame: pl.DataFrame, options: LockboxOptions, records: int) ->
         return []
     line, rec = trailer.select("line", "rec").row(0)
     f = options.records["9"]["record_count"]
-    stated = _int(f.cut(rec))
+    stated = number_of(f.cut(rec))
     if stated is None or stated == records:
         return []
     return [
-        problem(
+        Problem.of(
             "trailer-count",
             f"trailer states {stated} records but the file has {records}",
             line=line,
             field="record_count",
             value=f.cut(rec),
             positions=f.positions,
+            level="file",
         )
     ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from formats.fixed_width.fields import cut, digits, text
+from formats.fixed_width.fields import cut, digits, per_row, text
 from formats.fixed_width.kinds import parse_date
-from formats.lockbox_layout import LockboxOptions, problem
+from formats.lockbox_layout import LockboxOptions
 from hub.kernel.problems import Problem
 
 NUMBER = r"^[0-9]+$"
@@ -44,30 +44,6 @@ def overflow_rows(frame: pl.DataFrame, options: LockboxOptions) -> pl.DataFrame:
     )
 
 
-def _each(
-    problems: list[Problem],
-    rows: pl.DataFrame,
-    rule: str,
-    field: str,
-    positions: str,
-    message: str,
-    kind: str,
-) -> None:
-    """One problem per row; ``message`` is formatted with the row's columns."""
-    for row in rows.iter_rows(named=True):
-        problems.append(
-            problem(
-                rule,
-                message.format(**row),
-                line=row["line"],
-                field=field,
-                value=row[field],
-                positions=positions,
-                kind=kind,
-            )
-        )
-
-
 def check_details(
     details: pl.DataFrame, overflow: pl.DataFrame, totals: pl.DataFrame, options: LockboxOptions
 ) -> list[Problem]:
@@ -90,16 +66,15 @@ def check_details(
         )
     )
     first = f"{1:0{item.width}d}"
-    _each(
+    per_row(
         p,
         items.filter((pl.col("place") == 0) & (pl.col("n") != 1)),
         "item-number",
         "item",
         item.positions,
         "item number {item} should be " + first + ": the first detail of a batch is item " + first,
-        "6",
     )
-    _each(
+    per_row(
         p,
         items.filter((pl.col("place") > 0) & (pl.col("n") != pl.col("previous") + 1)),
         "item-number",
@@ -107,19 +82,17 @@ def check_details(
         item.positions,
         "item number {item} does not follow item {previous_item} (line {previous_line}): items run "
         "1, 2, 3, … within a batch",
-        "6",
     )
     owned = details.join(totals, on="batch_ix", how="inner").filter(
         pl.col("batch").str.contains(NUMBER) & pl.col("total_batch").str.contains(NUMBER)
     )
-    _each(
+    per_row(
         p,
         owned.filter(pl.col("batch") != pl.col("total_batch")),
         "batch-number",
         "batch",
         d["batch"].positions,
         "detail batch number {batch} differs from its batch total's {total_batch} (line {total_line})",
-        "6",
     )
     _check_overflow(p, details, overflow, options)
     return p
@@ -148,7 +121,7 @@ def _check_overflow(
         .alias("expected_last"),
     )
     for name, mine in (("batch", "detail_batch"), ("item", "detail_item")):
-        _each(
+        per_row(
             p,
             joined.filter(pl.col(name).str.contains(NUMBER) & (pl.col(name) != pl.col(mine))),
             "overflow-item",
@@ -156,10 +129,9 @@ def _check_overflow(
             o[name].positions,
             f"overflow record {name} number {{{name}}} differs from its detail's {{{mine}}} "
             "(line {detail_line})",
-            "4",
         )
     sequence = o["sequence"]
-    _each(
+    per_row(
         p,
         joined.filter(digits(pl.col("sequence")) != pl.col("expected_sequence")).with_columns(
             pl.col("expected_sequence").cast(pl.String).str.zfill(sequence.width)
@@ -169,13 +141,12 @@ def _check_overflow(
         sequence.positions,
         "overflow sequence number {sequence} should be {expected_sequence}: the overflow records of the "
         "detail on line {detail_line} are numbered from 1",
-        "4",
     )
     last = o["last"]
     wrong = joined.filter(
         pl.col("last").str.contains(r"^[0-9]$") & (pl.col("last") != pl.col("expected_last"))
     )
-    _each(
+    per_row(
         p,
         wrong.filter(pl.col("expected_last") == "9"),
         "overflow-last",
@@ -183,9 +154,8 @@ def _check_overflow(
         last.positions,
         "overflow indicator {last} should be 9: this is the last overflow record of the detail on line "
         "{detail_line}",
-        "4",
     )
-    _each(
+    per_row(
         p,
         wrong.filter(pl.col("expected_last") == "0"),
         "overflow-last",
@@ -193,7 +163,6 @@ def _check_overflow(
         last.positions,
         "overflow indicator {last} should be 0: more overflow records of the detail on line {detail_line} "
         "follow",
-        "4",
     )
 
 

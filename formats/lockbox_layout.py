@@ -21,7 +21,6 @@ from formats.base import FormatOptions
 from formats.fixed_width.kinds import DIGITS, TEXT, date_kind, kinds, pattern_kind
 from formats.fixed_width.layout import Field, Kind, Record, check_positions
 from formats.fixed_width.order import Grammar, Group, Step
-from hub.kernel.problems import Problem, mask
 
 Span = tuple[int, int]
 
@@ -371,22 +370,3 @@ ORDER = Grammar(
     missing_last="the file has no trailer record (type 9)",
     unclosed={"lockbox_ix": "the lockbox opened on line {line} has no lockbox total record (type 8)"},
 )
-
-
-def problem(
-    rule: str,
-    message: str,
-    *,
-    line: int | None,
-    positions: str | None = None,
-    value: object = None,
-    field: str | None = None,
-    kind: str = "",
-) -> Problem:
-    """A finding; level "row" when it sits on a detail or overflow record (it rejects that check),
-    "file" otherwise (the file's structure or controls: the whole file is rejected). The value of a
-    sensitive field (remitter routing and account, utility account) is masked."""
-    level: Literal["file", "row"] = "row" if kind and kind in DETAIL_KINDS else "file"
-    if field in SENSITIVE and value is not None:
-        value = mask(str(value))
-    return Problem.of(rule, message, line=line, field=field, value=value, level=level, positions=positions)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from formats.fixed_width.kinds import number_of
 from formats.nacha_codes import CHANGE_CODES, RETURN_CODES
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem, mask
@@ -67,7 +68,7 @@ class NachaFile:
             "records": self.records,
             "batches": [
                 {
-                    "number": _number(b.header["batch_number"]),
+                    "number": number_of(b.header["batch_number"]),
                     "service_class": b.header["service_class"],
                     "company_id": b.header["company_id"].strip(),
                     "sec_code": b.header["sec_code"],
@@ -104,10 +105,6 @@ class NachaFile:
         }
 
 
-def _number(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
 def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
     """Read and check a NACHA file. Raises ``ParseError`` only when there are no records at all."""
     import polars as pl
@@ -115,7 +112,7 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
     from formats import nacha_controls as controls
     from formats import nacha_entries as entries
     from formats.fixed_width.fields import check
-    from formats.fixed_width.order import order
+    from formats.fixed_width.order import order, rejected
     from formats.fixed_width.split import Tolerances, severity, split
     from formats.nacha_layout import LAYOUTS, ORDER, layout_key
 
@@ -187,13 +184,7 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
 
         header = FILE_HEADER.values(first["rec"][0])
     problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-    bad_lines = [
-        p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
-    ]
-    bad_entries = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("entry") >= 0)).get_column("entry")
-    # an entry outside a batch is in no control total: never passed on
-    rejected = pl.col("entry").is_in(bad_entries.unique().implode()) | (pl.col("batch") < 0)
-    table = table.with_columns(rejected.alias("rejected"))
+    table = table.with_columns(rejected(frame, problems, "entry", "batch").alias("rejected"))
     return NachaFile(frame.height, header, found, table.rename({"line": LINE}), problems, addenda_rows)
 
 

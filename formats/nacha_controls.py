@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from formats.fixed_width.kinds import number_of
 from formats.fixed_width.layout import Severity
 from formats.nacha_layout import (
     BATCH_CONTROL,
@@ -47,10 +48,6 @@ class BatchFacts:
 def _digits(text: str) -> bool:
     """ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
     return text.isascii() and text.isdigit()
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and _digits(text) else None
 
 
 def _file_problem(
@@ -106,7 +103,7 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
     for b in found:
         h, c = b.header, b.control
         number = h["batch_number"]
-        current = _int(number)
+        current = number_of(number)
         if current is not None and previous is not None and current <= previous:
             p.append(
                 _file_problem(
@@ -181,7 +178,7 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
             "total_credit": "total credits",
         }
         for name, value in expected.items():
-            stated = _int(c[name])
+            stated = number_of(c[name])
             if stated is not None and stated != value:
                 p.append(
                     _file_problem(
@@ -264,7 +261,7 @@ def check_file(
     controls = [b.control for b in found if b.control is not None]
 
     def total(name: str) -> int:
-        return sum(_int(x[name]) or 0 for x in controls)
+        return sum(number_of(x[name]) or 0 for x in controls)
 
     expected = {
         "batch_count": (len(found), "batches"),
@@ -275,7 +272,7 @@ def check_file(
         "total_credit": (total("total_credit"), "total credits (sum of batch controls)"),
     }
     for name, (value, what) in expected.items():
-        stated = _int(c[name])
+        stated = number_of(c[name])
         if stated is not None and stated != value:
             p.append(
                 _file_problem(

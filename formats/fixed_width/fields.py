@@ -4,12 +4,13 @@ likewise every record's character set (printable ASCII)."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Mapping
 
 import polars as pl
 
 from formats.fixed_width.kinds import blank
-from formats.fixed_width.layout import Field, Level, Record
+from formats.fixed_width.layout import Field, Level, Record, Severity
 from hub.kernel.problems import Problem, mask
 
 PRINTABLE = r"^[\x20-\x7E]*$"
@@ -91,3 +92,34 @@ def charset(frame: pl.DataFrame, row_kinds: Iterable[str]) -> list[Problem]:
             )
         )
     return problems
+
+
+def per_row(
+    problems: list[Problem],
+    rows: pl.DataFrame,
+    rule: str,
+    field: str,
+    positions: str,
+    message: str,
+    *,
+    line: str = "line",
+    value: str | None = None,
+    severity: Severity = "error",
+) -> None:
+    """One row-level problem per row of ``rows`` (the failures of a column-wise rule); ``message`` is
+    formatted with the row's columns, ``line`` and ``value`` name the columns of its line and value
+    (default: the field's)."""
+    named = {name for _, name, _, _ in string.Formatter().parse(message) if name}
+    wanted = sorted(named | {line, value or field})  # only what the message needs: rows can be wide
+    for row in rows.select(wanted).iter_rows(named=True):
+        problems.append(
+            Problem.of(
+                rule,
+                message.format(**row),
+                line=row[line],
+                field=field,
+                value=row[value or field],
+                positions=positions,
+                severity=severity,
+            )
+        )

@@ -32,6 +32,12 @@ def parse_date(col: pl.Expr, fmt: str) -> pl.Expr:
     return pl.when(parsed.dt.strftime(fmt) == col).then(parsed)
 
 
+def number_of(text: str | None) -> int | None:
+    """A field of ASCII digits as a number, else None (``str.isdigit`` also takes "²", which ``int``
+    refuses)."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() else None
+
+
 def human(fmt: str) -> str:
     """A date format as bank specifications write it: %y%m%d -> YYMMDD."""
     for code, shown in _DIGITS_OF.items():

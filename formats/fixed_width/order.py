@@ -14,7 +14,7 @@ records that open each group), without a Python step per record; only a file out
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -116,6 +116,16 @@ def order(frame: pl.DataFrame, grammar: Grammar) -> tuple[pl.DataFrame, list[Pro
         return frame.with_columns(indexes), []
     columns, problems = _walk(frame["kind"].to_list(), frame["line"].to_list(), grammar)
     return frame.with_columns(pl.Series(c, ix, pl.Int64) for c, ix in columns.items()), problems
+
+
+def rejected(frame: pl.DataFrame, problems: Iterable[Problem], item: str, group: str) -> pl.Expr:
+    """True for the items (by their ``item`` index) a row-level error sits on any record of, and for
+    those outside a ``group``: a stray is in no control total, so it is never passed on."""
+    import polars as pl
+
+    lines = [p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None]
+    bad = frame.filter(pl.col("line").is_in(lines) & (pl.col(item) >= 0)).get_column(item)
+    return pl.col(item).is_in(bad.unique().implode()) | (pl.col(group) < 0)
 
 
 def _in_order(frame: pl.DataFrame, g: Grammar) -> list[pl.Expr] | None:
