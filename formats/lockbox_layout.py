@@ -19,7 +19,7 @@ from pydantic import Field as Option
 
 from formats.base import FormatOptions
 from formats.fixed_width.kinds import DIGITS, TEXT, date_kind, kinds, pattern_kind
-from formats.fixed_width.layout import Field, Kind, Record, check_positions
+from formats.fixed_width.layout import Field, Kind, Record, check_positions, span
 from formats.fixed_width.order import Grammar, Group, Step
 
 Span = tuple[int, int]
@@ -242,7 +242,7 @@ class AccountLocation(BaseModel):
 
     @property
     def positions(self) -> str:
-        return f"{self.start}-{self.end}" if self.end > self.start else str(self.start)
+        return span(self.start, self.end)
 
     @model_validator(mode="after")
     def _span(self) -> Self:

@@ -16,7 +16,7 @@ Nothing here imports polars: layouts are built when a configuration is validated
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -28,8 +28,15 @@ Level = Literal["file", "row"]
 Severity = Literal["error", "warning"]
 
 
+def span(start: int, end: int) -> str:
+    """Positions as findings name them: "30-39", or "12" for one."""
+    return f"{start}-{end}" if end > start else str(start)
+
+
 @dataclass(frozen=True, slots=True)
 class Field:
+    """A field: its name, its 1-based inclusive positions, the code of its kind and its flags."""
+
     name: str
     start: int
     end: int
@@ -43,7 +50,7 @@ class Field:
 
     @property
     def positions(self) -> str:
-        return f"{self.start}-{self.end}" if self.end > self.start else str(self.start)
+        return span(self.start, self.end)
 
     def cut(self, record: str) -> str:
         return record[self.start - 1 : self.end]
@@ -159,9 +166,6 @@ class Record:
 
     def __getitem__(self, name: str) -> Field:
         return self._by_name[name]
-
-    def __iter__(self) -> Iterator[Field]:
-        return iter(self.fields)
 
     def kind(self, f: Field) -> Kind:
         return self.kinds[f.kind]

@@ -155,93 +155,99 @@ def _in_order(frame: pl.DataFrame, g: Grammar) -> list[pl.Expr] | None:
     return indexes
 
 
+class _Walk:
+    """The walk's state: the index of the group open at each level (-1: none), how many each level
+    has had, where each opened, the last record in order, the types met, and how the file ended."""
+
+    def __init__(self, g: Grammar, records: int) -> None:
+        self.g = g
+        self.columns = [group.column for group in g.groups]
+        self.out = {c: [-1] * records for c in self.columns}
+        self.current = dict.fromkeys(self.columns, -1)
+        self.count = dict.fromkeys(self.columns, 0)
+        self.opened_at = dict.fromkeys(self.columns, 0)
+        self.prev, self.seen, self.closed, self.filled = "", set[str](), False, False
+
+    def step(self, kind: str, after: str = "") -> Step:
+        is_open = frozenset(c for c in self.columns if self.current[c] >= 0)
+        return Step(kind, self.prev, frozenset(self.seen), is_open, after)
+
+    def close(self, level: int) -> None:
+        """Close the group at ``level`` and every group inside it."""
+        for c in self.columns[level:]:
+            self.current[c] = -1
+
+    def place(self, at: int, kind: str, line: int) -> None:
+        """Open, start or join what ``kind`` may, outermost first; the record takes the index of the
+        innermost group it has a place in, and of every group open outside that one."""
+        home = -1
+        for i, group in enumerate(self.g.groups):
+            c, out, current = group.column, self.out[group.column], self.current
+            able = group.needs is None or current[group.needs] >= 0
+            if kind in group.opens:
+                out[at], self.count[c], home = self.count[c], self.count[c] + 1, i
+                if able:
+                    self.close(i)
+                    current[c], self.opened_at[c] = out[at], line
+            elif kind in group.starts and able:
+                if current[c] < 0:
+                    current[c], self.count[c], self.opened_at[c] = self.count[c], self.count[c] + 1, line
+                out[at], home = current[c], i
+            elif kind in group.joins and current[c] >= 0:
+                out[at], home = current[c], i
+        for c in self.columns[: max(home, 0)]:
+            if self.out[c][at] < 0:
+                self.out[c][at] = self.current[c]
+
+    def moves_on(self, kind: str) -> None:
+        """After a record that counts: close what it ends, and it is the last record in order."""
+        level = next((i for i, group in enumerate(self.g.groups) if kind in group.ends), None)
+        if kind == self.g.last:
+            level, self.closed = 0, True
+        if level is not None:
+            self.close(level)
+        self.prev = kind
+
+
 def _walk(kinds: list[str], lines: list[int], g: Grammar) -> tuple[dict[str, list[int]], list[Problem]]:
     """Record by record, for a file out of order: say where and why, and keep stray records out of
     every group they cannot be in."""
-    columns = [group.column for group in g.groups]
-    out = {c: [-1] * len(kinds) for c in columns}
-    current = dict.fromkeys(columns, -1)
-    count = dict.fromkeys(columns, 0)
-    opened_at = dict.fromkeys(columns, 0)
+    w = _Walk(g, len(kinds))
     problems: list[Problem] = []
-    prev, seen, closed, filled = "", set[str](), False, False
-
-    def close(i: int) -> None:
-        for c in columns[i:]:
-            current[c] = -1
-
-    def step(kind: str, after: str = "") -> Step:
-        return Step(kind, prev, frozenset(seen), frozenset(c for c in columns if current[c] >= 0), after)
-
     for at, (kind, line) in enumerate(zip(kinds, lines, strict=True)):
         if kind == FILLER:
-            filled = True
-            continue
-        if kind not in g.follows:
+            w.filled = True
+        elif kind not in g.follows:
             problems.append(_problem("record-type", g.unknown.format(kind=kind), line, kind))
-            continue
-        if closed or filled:
-            message = g.misplaced(step(kind, g.last if closed else FILLER))
+        elif w.closed or w.filled:
+            message = g.misplaced(w.step(kind, g.last if w.closed else FILLER))
             problems.append(_problem("record-order", message, line, kind))
-            closed = closed or kind == g.last
-            continue
-        if prev not in g.follows[kind]:
-            problems.append(_problem("record-order", g.misplaced(step(kind)), line, kind))
-        need = g.within.get(kind)
-        stray = (need is not None and current[need] < 0) or (kind in g.once and kind in seen)
-        seen.add(kind)
-        home = -1
-        for i, group in enumerate(g.groups):
-            c = group.column
-            able = group.needs is None or current[group.needs] >= 0
-            if kind in group.opens:
-                out[c][at], count[c], home = count[c], count[c] + 1, i
-                if able:
-                    close(i)
-                    current[c], opened_at[c] = out[c][at], line
-            elif kind in group.starts and able:
-                if current[c] < 0:
-                    current[c], count[c], opened_at[c] = count[c], count[c] + 1, line
-                out[c][at], home = current[c], i
-            elif kind in group.joins and current[c] >= 0:
-                out[c][at], home = current[c], i
-        for c in columns[: max(home, 0)]:
-            if out[c][at] < 0:
-                out[c][at] = current[c]
-        if stray:
-            continue  # what may follow is what could before it; it closes nothing
-        for i, group in enumerate(g.groups):
-            if kind in group.ends:
-                close(i)
-                break
-        if kind == g.last:
-            close(0)
-            closed = True
-        prev = kind
-    return out, problems + _at_end(g, kinds, lines, prev, closed, current, opened_at)
+            w.closed = w.closed or kind == g.last
+        else:
+            if w.prev not in g.follows[kind]:
+                problems.append(_problem("record-order", g.misplaced(w.step(kind)), line, kind))
+            within = g.within.get(kind)
+            stray = (within is not None and w.current[within] < 0) or (kind in g.once and kind in w.seen)
+            w.seen.add(kind)
+            w.place(at, kind, line)
+            if not stray:  # a stray moves nothing: what may follow is what could before it
+                w.moves_on(kind)
+    return w.out, problems + _at_end(w, kinds, lines)
 
 
-def _at_end(
-    g: Grammar,
-    kinds: list[str],
-    lines: list[int],
-    prev: str,
-    closed: bool,
-    current: dict[str, int],
-    opened_at: dict[str, int],
-) -> list[Problem]:
+def _at_end(w: _Walk, kinds: list[str], lines: list[int]) -> list[Problem]:
     """What the file lacks when it ends: its first record, the records that close its open groups,
     its last record (named where the last record that is not filler stands)."""
-    problems = []
-    if prev == "" and g.missing_first:
+    g, problems = w.g, []
+    if w.prev == "" and g.missing_first:
         problems.append(_problem("record-order", g.missing_first, lines[0]))
-    if closed:
+    if w.closed:
         return problems
     real = [line for line, kind in zip(lines, kinds, strict=True) if kind != FILLER]
     end = real[-1] if real else lines[-1]
-    for c in current:
-        if c in g.unclosed and current[c] >= 0:
-            problems.append(_problem("record-order", g.unclosed[c].format(line=opened_at[c]), end))
+    for c in w.columns:
+        if c in g.unclosed and w.current[c] >= 0:
+            problems.append(_problem("record-order", g.unclosed[c].format(line=w.opened_at[c]), end))
     problems.append(_problem("record-order", g.missing_last, end))
     return problems
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from formats.fixed_width.layout import Level, Record, Severity
+from formats.fixed_width.layout import Level, Record, Severity, span
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem
 
@@ -42,10 +42,6 @@ class Tolerances:
 def severity(tolerated: bool) -> Severity:
     """A tolerated deviation is a warning, one not tolerated an error."""
     return "warning" if tolerated else "error"
-
-
-def span(start: int, end: int) -> str:
-    return str(start) if start == end else f"{start}-{end}"
 
 
 @dataclass(frozen=True)
