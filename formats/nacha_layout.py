@@ -1,5 +1,6 @@
-"""NACHA record layouts, record order and code lists: the facts the reader checks and the writer follows,
-declared with the fixed-width engine (``formats.fixed_width``).
+"""NACHA record layouts, record order and routing numbers: the facts the reader checks and the writer
+follows, declared with the fixed-width engine (``formats.fixed_width``); the code lists are in
+``formats.nacha_codes``.
 
 Positions are 1-based and inclusive, as in the NACHA Operating Rules. Every record is 94 characters
 and every position is in a field. Kinds: ``N`` digits only, ``A`` any printable text, ``D`` a YYMMDD
