@@ -100,35 +100,20 @@ def read_lockbox(data: bytes, file: str, options: LockboxOptions | None = None) 
     from formats import lockbox_accounts as accounts
     from formats import lockbox_controls as controls
     from formats import lockbox_details as details
-    from formats.lockbox_fields import check_fields
-    from formats.lockbox_records import split, structure
+    from formats.fixed_width.fields import check
+    from formats.fixed_width.order import order, rejected
+    from formats.fixed_width.split import Tolerances, severity, split
+    from formats.lockbox_layout import ORDER
 
     o = options or LockboxOptions()
-    recs = split(data, file, o)
-    structure(recs)
-    frame = pl.DataFrame(
-        {
-            "line": recs.lines,
-            "rec": recs.records,
-            "kind": recs.kinds,
-            "lockbox_ix": recs.lockbox,
-            "batch_ix": recs.batch,
-            "detail_ix": recs.detail,
-        },
-        schema={
-            "line": pl.Int64,
-            "rec": pl.String,
-            "kind": pl.String,
-            "lockbox_ix": pl.Int64,
-            "batch_ix": pl.Int64,
-            "detail_ix": pl.Int64,
-        },
-    )
-    problems = list(recs.problems)
-    problems += check_fields(frame, o)
+    tolerate = Tolerances(short=severity(o.tolerate_short_records), blank="warning")
+    records, problems = split(data, file, o.records.values(), tolerate)
+    frame, in_order = order(records, ORDER)
+    problems += in_order
+    problems += check(frame, o.records)
     rows = details.detail_rows(frame, o)
     overflow = details.overflow_rows(frame, o)
-    batch_total = o.batch_total.field("batch")
+    batch_total = o.records["7"]["batch"]
     totals = frame.filter((pl.col("kind") == "7") & (pl.col("batch_ix") >= 0)).select(
         "batch_ix",
         pl.col("rec").str.slice(batch_total.start - 1, batch_total.width).alias("total_batch"),
@@ -137,7 +122,7 @@ def read_lockbox(data: bytes, file: str, options: LockboxOptions | None = None) 
     problems += details.check_details(rows, overflow, totals, o)
     found = controls.lockboxes(frame, rows, o)
     problems += controls.check_lockboxes(found, o)
-    problems += controls.check_trailer(frame, o, len(recs.records))
+    problems += controls.check_trailer(frame, o, frame.height)
     rows = accounts.extract(rows, overflow, o)
     problems += accounts.account_problems(rows, o)
     problems.sort(key=lambda p: (p.line is not None, p.line or 0))
@@ -150,14 +135,9 @@ def read_lockbox(data: bytes, file: str, options: LockboxOptions | None = None) 
         schema={"lockbox_ix": pl.Int64, "lockbox_number": pl.String, "deposit_date": pl.Date},
     )
     table = details.table(rows, overflow, lockbox_info)
-    bad_lines = [
-        p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
-    ]
-    bad = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("detail_ix") >= 0)).get_column("detail_ix")
-    # a detail outside a batch is in no control total: never passed on
-    rejected = pl.col("detail_ix").is_in(bad.unique().implode()) | (pl.col("batch_ix") < 0)
-    table = table.with_columns(rejected.alias("rejected")).drop("detail_ix", "batch_ix")
-    return LockboxFile(len(recs.records), found, table, problems)
+    rejects = rejected(frame, problems, "detail_ix", "batch_ix")
+    table = table.with_columns(rejects.alias("rejected")).drop("detail_ix", "batch_ix")
+    return LockboxFile(frame.height, found, table, problems)
 
 
 class LockboxFormat(Format[LockboxOptions]):

@@ -11,8 +11,9 @@ from typing import Any
 
 import polars as pl
 
-from formats.lockbox_layout import LockboxOptions, RecordLayout
-from formats.lockbox_records import problem
+from formats.fixed_width.kinds import number_of
+from formats.fixed_width.layout import Record
+from formats.lockbox_layout import LockboxOptions
 from hub.kernel.problems import Problem
 
 
@@ -38,8 +39,8 @@ class BatchFacts:
             "line": self.total_line,
             "items": self.items,
             "amount_cents": self.amount_cents,
-            "stated_items": None if self.total is None else _int(self.total["count"]),
-            "stated_amount_cents": None if self.total is None else _int(self.total["amount"]),
+            "stated_items": None if self.total is None else number_of(self.total["count"]),
+            "stated_amount_cents": None if self.total is None else number_of(self.total["amount"]),
         }
 
 
@@ -69,18 +70,10 @@ class LockboxFacts:
             "line": self.header_line,
             "items": self.items,
             "amount_cents": self.amount_cents,
-            "stated_items": None if self.total is None else _int(self.total["count"]),
-            "stated_amount_cents": None if self.total is None else _int(self.total["amount"]),
+            "stated_items": None if self.total is None else number_of(self.total["count"]),
+            "stated_amount_cents": None if self.total is None else number_of(self.total["amount"]),
             "batches": [b.facts() for b in self.batches],
         }
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isascii() and text.isdigit() else None
-
-
-def _fields(record: str, layout: RecordLayout) -> dict[str, str]:
-    return {f.name: f.cut(record) for f in layout.fields()}
 
 
 def _date(text: str, fmt: str) -> date | None:
@@ -96,7 +89,7 @@ def lockboxes(frame: pl.DataFrame, details: pl.DataFrame, options: LockboxOption
     found: dict[int, LockboxFacts] = {}
     heads = frame.filter((pl.col("kind") == "5") & (pl.col("lockbox_ix") >= 0))
     for line, rec, ix in heads.select("line", "rec", "lockbox_ix").iter_rows():
-        header = _fields(rec, options.lockbox_header)
+        header = options.records["5"].values(rec)
         found[ix] = LockboxFacts(ix, line, header, _date(header["deposit_date"], options.date_format))
     batches: dict[int, BatchFacts] = {}
     owners: dict[int, int] = {}
@@ -107,10 +100,10 @@ def lockboxes(frame: pl.DataFrame, details: pl.DataFrame, options: LockboxOption
         b = batches.setdefault(batch, BatchFacts(batch, first_line=line))
         owners[batch] = lockbox
         if kind == "7":
-            b.total_line, b.total = line, _fields(rec, options.batch_total)
+            b.total_line, b.total = line, options.records["7"].values(rec)
     totals = frame.filter((pl.col("kind") == "8") & (pl.col("lockbox_ix") >= 0))
     for line, rec, ix in totals.select("line", "rec", "lockbox_ix").iter_rows():
-        found[ix].total_line, found[ix].total = line, _fields(rec, options.lockbox_total)
+        found[ix].total_line, found[ix].total = line, options.records["8"].values(rec)
     sums = (pl.len(), pl.col("amount_cents").sum(), pl.col("amount_cents").null_count().alias("unreadable"))
     for batch, n, cents, unreadable in (
         details.filter(pl.col("batch_ix") >= 0).group_by("batch_ix").agg(*sums).iter_rows()
@@ -141,35 +134,37 @@ def _control(
     what: str,
     line: int,
     record: dict[str, str],
-    layout: RecordLayout,
+    layout: Record,
     sums: tuple[int, int, int],
 ) -> None:
     """A total record's count and amount against the details it closes (``sums``: their number,
     amount in cents, and how many amounts are unreadable: then the amount is not compared, each
     unreadable amount being an error that rejects its check)."""
     items, cents, unreadable = sums
-    stated = _int(record["count"])
+    stated = number_of(record["count"])
     if stated is not None and stated != items:
         p.append(
-            problem(
+            Problem.of(
                 rule,
                 f"{what} states {_items(stated)} but has {items} detail record{'s' * (items != 1)}",
                 line=line,
                 field="count",
                 value=record["count"],
-                positions=layout.field("count").positions,
+                positions=layout["count"].positions,
+                level="file",
             )
         )
-    stated = _int(record["amount"])
+    stated = number_of(record["amount"])
     if stated is not None and stated != cents and not unreadable:
         p.append(
-            problem(
+            Problem.of(
                 rule,
                 f"{what} states {_money(stated)} but its details add up to {_money(cents)}",
                 line=line,
                 field="amount",
                 value=record["amount"],
-                positions=layout.field("amount").positions,
+                positions=layout["amount"].positions,
+                level="file",
             )
         )
 
@@ -180,7 +175,7 @@ def _matches(
     line: int,
     record: dict[str, str],
     lb: LockboxFacts,
-    layout: RecordLayout,
+    layout: Record,
     fmt: str,
 ) -> None:
     """A total record's lockbox number and deposit date against its lockbox header's (both must be
@@ -193,14 +188,15 @@ def _matches(
         mine, theirs = record[key], lb.header[key]
         if mine != theirs and good(key, mine) and good(key, theirs):
             p.append(
-                problem(
+                Problem.of(
                     "lockbox-match",
                     f"{name} {what} {mine} differs from its lockbox header's {theirs} "
                     f"(line {lb.header_line})",
                     line=line,
                     field=key,
                     value=mine,
-                    positions=layout.field(key).positions,
+                    positions=layout[key].positions,
+                    level="file",
                 )
             )
 
@@ -215,14 +211,14 @@ def check_lockboxes(found: list[LockboxFacts], options: LockboxOptions) -> list[
                 continue  # a batch without its total record: a record-order finding
             what = f"batch {b.total['batch']} of lockbox {lb.number}: the batch total"
             sums = (b.items, b.amount_cents, b.unreadable)
-            _control(p, "batch-total", what, b.total_line, b.total, options.batch_total, sums)
-            _matches(p, "batch total", b.total_line, b.total, lb, options.batch_total, fmt)
+            _control(p, "batch-total", what, b.total_line, b.total, options.records["7"], sums)
+            _matches(p, "batch total", b.total_line, b.total, lb, options.records["7"], fmt)
         if lb.total is None or lb.total_line is None:
             continue
         what = f"lockbox {lb.number}: the lockbox total"
         sums = (lb.items, lb.amount_cents, lb.unreadable)
-        _control(p, "lockbox-total", what, lb.total_line, lb.total, options.lockbox_total, sums)
-        _matches(p, "lockbox total", lb.total_line, lb.total, lb, options.lockbox_total, fmt)
+        _control(p, "lockbox-total", what, lb.total_line, lb.total, options.records["8"], sums)
+        _matches(p, "lockbox total", lb.total_line, lb.total, lb, options.records["8"], fmt)
     return p
 
 
@@ -233,17 +229,18 @@ def check_trailer(frame: pl.DataFrame, options: LockboxOptions, records: int) ->
     if trailer.is_empty():
         return []
     line, rec = trailer.select("line", "rec").row(0)
-    f = options.trailer.field("record_count")
-    stated = _int(f.cut(rec))
+    f = options.records["9"]["record_count"]
+    stated = number_of(f.cut(rec))
     if stated is None or stated == records:
         return []
     return [
-        problem(
+        Problem.of(
             "trailer-count",
             f"trailer states {stated} records but the file has {records}",
             line=line,
             field="record_count",
             value=f.cut(rec),
             positions=f.positions,
+            level="file",
         )
     ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from formats.lockbox_fields import cut, digits, parse_date, text
+from formats.fixed_width.fields import cut, digits, per_row, text
+from formats.fixed_width.kinds import parse_date
 from formats.lockbox_layout import LockboxOptions
-from formats.lockbox_records import problem
 from hub.kernel.problems import Problem
 
 NUMBER = r"^[0-9]+$"
@@ -20,49 +20,28 @@ NUMBER = r"^[0-9]+$"
 def detail_rows(frame: pl.DataFrame, options: LockboxOptions) -> pl.DataFrame:
     """One row per detail record: its indexes, raw fields, ``amount_cents``, ``check_date_parsed``
     and ``free_data`` (trailing blanks dropped)."""
-    d = options.detail
-    rows = cut(frame.filter(pl.col("kind") == "6"), d.fields())
+    d = options.records["6"]
+    rows = cut(frame.filter(pl.col("kind") == "6"), d)
     return rows.with_columns(
         digits(pl.col("amount")).alias("amount_cents"),
         parse_date(pl.col("check_date"), options.check_date_format).alias("check_date_parsed"),
-        pl.col("rec").str.slice(d.free_data_start - 1).str.strip_chars_end(" ").alias("free_data"),
+        pl.col("rec")
+        .str.slice(options.detail.free_data_start - 1)
+        .str.strip_chars_end(" ")
+        .alias("free_data"),
     )
 
 
 def overflow_rows(frame: pl.DataFrame, options: LockboxOptions) -> pl.DataFrame:
     """One row per overflow record of a detail, with its fields, its ``data`` (trailing blanks
     dropped), its place among the detail's overflow records (``nth``, from 1) and their number."""
-    o = options.overflow
-    rows = cut(frame.filter((pl.col("kind") == "4") & (pl.col("detail_ix") >= 0)), o.fields()).sort("line")
+    o = options.records["4"]
+    rows = cut(frame.filter((pl.col("kind") == "4") & (pl.col("detail_ix") >= 0)), o).sort("line")
     return rows.with_columns(
-        pl.col("rec").str.slice(o.data_start - 1).str.strip_chars_end(" ").alias("data"),
+        pl.col("rec").str.slice(options.overflow.data_start - 1).str.strip_chars_end(" ").alias("data"),
         pl.int_range(1, pl.len() + 1).over("detail_ix").alias("nth"),
         pl.len().over("detail_ix").alias("of"),
     )
-
-
-def _each(
-    problems: list[Problem],
-    rows: pl.DataFrame,
-    rule: str,
-    field: str,
-    positions: str,
-    message: str,
-    kind: str,
-) -> None:
-    """One problem per row; ``message`` is formatted with the row's columns."""
-    for row in rows.iter_rows(named=True):
-        problems.append(
-            problem(
-                rule,
-                message.format(**row),
-                line=row["line"],
-                field=field,
-                value=row[field],
-                positions=positions,
-                kind=kind,
-            )
-        )
 
 
 def check_details(
@@ -72,8 +51,8 @@ def check_details(
     total's; each overflow record names its detail's batch and item, and its sequence number and
     last-record indicator are right. ``totals``: ``batch_ix`` -> ``total_batch``, ``total_line``."""
     p: list[Problem] = []
-    d = options.detail
-    item = d.field("item")
+    d = options.records["6"]
+    item = d["item"]
     items = (
         details.filter(pl.col("batch_ix") >= 0)
         .sort("line")
@@ -87,16 +66,15 @@ def check_details(
         )
     )
     first = f"{1:0{item.width}d}"
-    _each(
+    per_row(
         p,
         items.filter((pl.col("place") == 0) & (pl.col("n") != 1)),
         "item-number",
         "item",
         item.positions,
         "item number {item} should be " + first + ": the first detail of a batch is item " + first,
-        "6",
     )
-    _each(
+    per_row(
         p,
         items.filter((pl.col("place") > 0) & (pl.col("n") != pl.col("previous") + 1)),
         "item-number",
@@ -104,19 +82,17 @@ def check_details(
         item.positions,
         "item number {item} does not follow item {previous_item} (line {previous_line}): items run "
         "1, 2, 3, … within a batch",
-        "6",
     )
     owned = details.join(totals, on="batch_ix", how="inner").filter(
         pl.col("batch").str.contains(NUMBER) & pl.col("total_batch").str.contains(NUMBER)
     )
-    _each(
+    per_row(
         p,
         owned.filter(pl.col("batch") != pl.col("total_batch")),
         "batch-number",
         "batch",
-        d.field("batch").positions,
+        d["batch"].positions,
         "detail batch number {batch} differs from its batch total's {total_batch} (line {total_line})",
-        "6",
     )
     _check_overflow(p, details, overflow, options)
     return p
@@ -127,7 +103,7 @@ def _check_overflow(
 ) -> None:
     if overflow.is_empty():
         return
-    o = options.overflow
+    o = options.records["4"]
     joined = overflow.join(
         details.select(
             "detail_ix",
@@ -145,18 +121,17 @@ def _check_overflow(
         .alias("expected_last"),
     )
     for name, mine in (("batch", "detail_batch"), ("item", "detail_item")):
-        _each(
+        per_row(
             p,
             joined.filter(pl.col(name).str.contains(NUMBER) & (pl.col(name) != pl.col(mine))),
             "overflow-item",
             name,
-            o.field(name).positions,
+            o[name].positions,
             f"overflow record {name} number {{{name}}} differs from its detail's {{{mine}}} "
             "(line {detail_line})",
-            "4",
         )
-    sequence = o.field("sequence")
-    _each(
+    sequence = o["sequence"]
+    per_row(
         p,
         joined.filter(digits(pl.col("sequence")) != pl.col("expected_sequence")).with_columns(
             pl.col("expected_sequence").cast(pl.String).str.zfill(sequence.width)
@@ -166,13 +141,12 @@ def _check_overflow(
         sequence.positions,
         "overflow sequence number {sequence} should be {expected_sequence}: the overflow records of the "
         "detail on line {detail_line} are numbered from 1",
-        "4",
     )
-    last = o.field("last")
+    last = o["last"]
     wrong = joined.filter(
         pl.col("last").str.contains(r"^[0-9]$") & (pl.col("last") != pl.col("expected_last"))
     )
-    _each(
+    per_row(
         p,
         wrong.filter(pl.col("expected_last") == "9"),
         "overflow-last",
@@ -180,9 +154,8 @@ def _check_overflow(
         last.positions,
         "overflow indicator {last} should be 9: this is the last overflow record of the detail on line "
         "{detail_line}",
-        "4",
     )
-    _each(
+    per_row(
         p,
         wrong.filter(pl.col("expected_last") == "0"),
         "overflow-last",
@@ -190,7 +163,6 @@ def _check_overflow(
         last.positions,
         "overflow indicator {last} should be 0: more overflow records of the detail on line {detail_line} "
         "follow",
-        "4",
     )
 
 

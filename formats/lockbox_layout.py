@@ -10,16 +10,17 @@ a ``*`` a sensitive one (masked in every problem).
 
 from __future__ import annotations
 
-import itertools
-from datetime import date, datetime
+from collections.abc import Mapping
+from functools import cached_property
 from typing import ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as Option
 
 from formats.base import FormatOptions
-from formats.fixed_width import Field as Field
-from formats.fixed_width import Kind as Kind
+from formats.fixed_width.kinds import DIGITS, TEXT, date_kind, kinds, pattern_kind
+from formats.fixed_width.layout import Field, Kind, Record, check_positions, span
+from formats.fixed_width.order import Grammar, Group, Step
 
 Span = tuple[int, int]
 
@@ -36,42 +37,45 @@ RECORD_NAMES = {
 DETAIL_KINDS = frozenset("64")  # a detail and its overflow records: row-level findings
 # masked wherever a value is shown (problems, writer errors)
 SENSITIVE = frozenset({"remitter_routing", "remitter_account", "account_number"})
+TIME = pattern_kind("T", r"^([01][0-9]|2[0-3])[0-5][0-9]$", "must be a time HHMM")
 
 
 class RecordLayout(BaseModel):
-    """The positions of one record type's fields; ``SPEC`` gives each field's kind and flags."""
+    """The positions of one record type's fields; ``SPEC`` gives each field's kind and flags, ``DATA``
+    the option where its free data starts (if it has any)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     SPEC: ClassVar[dict[str, str]] = {}
+    DATA: ClassVar[str | None] = None
 
     def fields(self) -> list[Field]:
         out = []
         for name, spec in self.SPEC.items():
             start, end = getattr(self, name)
-            kind: Kind = spec[0]  # type: ignore[assignment]
-            out.append(Field(name, start, end, kind, "?" in spec, "*" in spec))
+            out.append(Field(name, start, end, spec[0], "?" in spec, "*" in spec))
         return out
 
-    def field(self, name: str) -> Field:
-        return next(f for f in self.fields() if f.name == name)
-
-    @property
-    def end(self) -> int:
-        """The last position a field takes: a record shorter than this is short."""
-        return max(f.end for f in self.fields())
+    def record(self, kind: str, kinds: Mapping[str, Kind], max_record_length: int) -> Record:
+        """The engine's layout of this record type (ValueError when it cannot work)."""
+        return Record(
+            kind,
+            RECORD_NAMES[kind],
+            tuple(self.fields()),
+            kinds,
+            max_record_length=max_record_length,
+            data_start=getattr(self, self.DATA) if self.DATA else None,
+            level="row" if kind in DETAIL_KINDS else "file",
+        )
 
     @model_validator(mode="after")
     def _positions(self) -> Self:
-        fields = sorted(self.fields(), key=lambda f: f.start)
-        for f in fields:
-            if f.start < 2 or f.end < f.start:
-                raise ValueError(
-                    f"{f.name} positions {f.start}-{f.end}: a field starts at 2 or later (1 is the "
-                    "record type) and ends at or after its start"
-                )
-        for a, b in itertools.pairwise(fields):
-            if b.start <= a.end:
-                raise ValueError(f"{b.name} ({b.positions}) overlaps {a.name} ({a.positions})")
+        fields = self.fields()
+        check_positions(fields)
+        end = max(f.end for f in fields)
+        if self.DATA is not None and getattr(self, self.DATA) <= end:
+            raise ValueError(
+                f"{self.DATA} {getattr(self, self.DATA)} is inside the fields (they end at {end})"
+            )
         return self
 
 
@@ -132,6 +136,7 @@ class DetailLayout(RecordLayout):
     """Record 6: one check. Free remittance data (often the scanline) runs from ``free_data_start``
     to the end of the record."""
 
+    DATA: ClassVar[str | None] = "free_data_start"
     SPEC: ClassVar[dict[str, str]] = {
         "batch": "N",
         "item": "N",
@@ -152,18 +157,11 @@ class DetailLayout(RecordLayout):
     remitter_name: Span = (53, 82)
     free_data_start: int = 83
 
-    @model_validator(mode="after")
-    def _free_data(self) -> Self:
-        if self.free_data_start <= self.end:
-            raise ValueError(
-                f"free_data_start {self.free_data_start} is inside the fields (they end at {self.end})"
-            )
-        return self
-
 
 class OverflowLayout(RecordLayout):
     """Record 4: remittance data of the detail before it, continued from ``data_start``."""
 
+    DATA: ClassVar[str | None] = "data_start"
     SPEC: ClassVar[dict[str, str]] = {
         "batch": "N",
         "item": "N",
@@ -177,12 +175,6 @@ class OverflowLayout(RecordLayout):
     sequence: Span = (9, 10)
     last: Span = (11, 11)  # 9 on the last overflow record of a detail, 0 on the others
     data_start: int = 12
-
-    @model_validator(mode="after")
-    def _data(self) -> Self:
-        if self.data_start <= self.end:
-            raise ValueError(f"data_start {self.data_start} is inside the fields (they end at {self.end})")
-        return self
 
 
 class BatchTotalLayout(RecordLayout):
@@ -250,7 +242,7 @@ class AccountLocation(BaseModel):
 
     @property
     def positions(self) -> str:
-        return f"{self.start}-{self.end}" if self.end > self.start else str(self.start)
+        return span(self.start, self.end)
 
     @model_validator(mode="after")
     def _span(self) -> Self:
@@ -282,9 +274,18 @@ class LockboxOptions(FormatOptions):
     check_date_format: str = Option("%m%d%y", description="the detail's check date (MMDDYY)")
     account: AccountLocation | None = Option(None, description="where the utility account number sits")
 
-    def layouts(self) -> dict[str, RecordLayout]:
-        """Each record type's layout, by its type character."""
-        return {
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        """``N`` digits, ``A`` text, ``D`` a date in ``date_format``, ``C`` one in
+        ``check_date_format``, ``T`` a time HHMM."""
+        return kinds(
+            DIGITS, TEXT, date_kind("D", self.date_format), date_kind("C", self.check_date_format), TIME
+        )
+
+    @cached_property
+    def records(self) -> dict[str, Record]:
+        """Each record type's layout in the engine's terms, by its type character."""
+        layouts: dict[str, RecordLayout] = {
             "1": self.header,
             "2": self.service,
             "5": self.lockbox_header,
@@ -294,24 +295,18 @@ class LockboxOptions(FormatOptions):
             "8": self.lockbox_total,
             "9": self.trailer,
         }
-
-    def date_format_of(self, kind: Kind) -> str:
-        return self.check_date_format if kind == "C" else self.date_format
+        return {
+            kind: layout.record(kind, self.kinds, self.max_record_length) for kind, layout in layouts.items()
+        }
 
     @model_validator(mode="after")
     def _fits(self) -> Self:
-        for kind, layout in self.layouts().items():
-            for f in layout.fields():
-                if f.end > self.max_record_length:
-                    raise ValueError(
-                        f"{RECORD_NAMES[kind]} field {f.name} ends at {f.end}, after max_record_length "
-                        f"{self.max_record_length}"
-                    )
-                if f.kind in "DC":
-                    _check_date_format(self.date_format_of(f.kind), f)
+        # building the records refuses a field after max_record_length, a date format that does not fill
+        # its field
+        data = {kind: r.data_start for kind, r in self.records.items() if r.data_start is not None}
         a = self.account
         if a is not None:
-            first = self.detail.free_data_start if a.record == "detail" else self.overflow.data_start
+            first = data["6" if a.record == "detail" else "4"]
             if a.start < first or a.end > self.max_record_length:
                 raise ValueError(
                     f"account positions {a.positions} must lie within the {a.record} record's free data "
@@ -320,16 +315,58 @@ class LockboxOptions(FormatOptions):
         return self
 
 
-def _check_date_format(fmt: str, f: Field) -> None:
-    """A date format must fill its field exactly and give the date back (day, month and year)."""
-    sample = date(2031, 12, 28)
-    try:
-        text = sample.strftime(fmt)
-        back = datetime.strptime(text, fmt).date()
-    except ValueError as exc:
-        raise ValueError(f"date format {fmt!r} of {f.name}: {exc}") from None
-    if len(text) != f.width or back != sample:
-        raise ValueError(
-            f"date format {fmt!r} writes {text!r} for {sample}, which does not fill {f.name} "
-            f"({f.positions}, {f.width} characters) or does not read back as that date"
+def _name(kind: str) -> str:
+    return f"{RECORD_NAMES[kind]} record (type {kind})"
+
+
+def _misplaced(s: Step) -> str:
+    """Why a record cannot come where it stands."""
+    if s.after:
+        return f"{_name(s.kind)} after the trailer record"
+    if s.prev == "" and not s.seen:
+        return f"the file does not start with a header record (type 1); its first record is a {_name(s.kind)}"
+    if s.prev == "":  # only stray records so far
+        return f"{_name(s.kind)} before the header record (type 1)"
+    if s.kind in "12" and s.kind in s.seen:
+        return f"a second {_name(s.kind)}"
+    if s.kind in "59" and s.prev in "5647":
+        return f"{_name(s.kind)} before the open lockbox's total record (type 8)"
+    if s.kind == "8" and s.prev in "64":
+        return "lockbox total record (type 8) before the open batch's total record (type 7)"
+    if s.kind in "67" and s.prev in "128":
+        return f"{_name(s.kind)} outside a lockbox (after the {_name(s.prev)})"
+    if s.kind == "4":
+        return (
+            f"overflow record (type 4) after a {_name(s.prev)}: it belongs after a detail or overflow record"
         )
+    return f"{_name(s.kind)} cannot follow a {_name(s.prev)}"
+
+
+# 1, 2, then per lockbox 5, batches of details (6, each followed by its overflow records 4) closed by a
+# batch total 7, then the lockbox total 8; then the trailer 9. A detail outside a lockbox is counted
+# (it takes a detail index) but is in no lockbox or batch; an overflow record belongs to the detail it
+# directly follows; a second header or service record is stray.
+ORDER = Grammar(
+    follows={
+        "1": {""},
+        "2": {"1"},
+        "5": {"2", "8"},
+        "6": {"5", "6", "4", "7"},
+        "4": {"6", "4"},
+        "7": {"5", "6", "4", "7"},
+        "8": {"5", "7"},
+        "9": {"2", "8"},
+    },
+    groups=(
+        Group("lockbox_ix", opens="5", joins="8", ends="8"),
+        Group("batch_ix", starts="67", ends="7", needs="lockbox_ix"),
+        Group("detail_ix", opens="6", joins="4", ends="12", needs="lockbox_ix"),
+    ),
+    within={"6": "lockbox_ix", "7": "lockbox_ix", "8": "lockbox_ix", "4": "detail_ix"},
+    once="12",
+    last="9",
+    unknown="unknown record type {kind!r} (expected 1, 2, 5, 6, 4, 7, 8 or 9)",
+    misplaced=_misplaced,
+    missing_last="the file has no trailer record (type 9)",
+    unclosed={"lockbox_ix": "the lockbox opened on line {line} has no lockbox total record (type 8)"},
+)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from formats.lockbox_layout import SENSITIVE, LockboxOptions, RecordLayout
+from formats.fixed_width.writer import render
+from formats.lockbox_layout import LockboxOptions
 from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
@@ -61,52 +62,6 @@ class LockboxSpec:
     format_code: int = 1
 
 
-def record(
-    kind: str,
-    layout: RecordLayout,
-    values: Mapping[str, object],
-    options: LockboxOptions,
-    data: tuple[int, str] | None = None,
-    pad_to: int | None = None,
-) -> str:
-    """One record: numbers right-justified with zeros, text left-justified with blanks, dates in
-    the options' formats; ``data`` (start, text) is free data written from its start position."""
-    out = [" "] * layout.end
-    out[0] = kind
-    for f in layout.fields():
-        value = values.get(f.name)
-        if value is None or value == "":
-            continue
-        if isinstance(value, date):
-            text = value.strftime(options.date_format_of(f.kind))
-        elif f.kind == "N" or isinstance(value, int):
-            text = str(value).rjust(f.width, "0")
-        else:
-            text = str(value).ljust(f.width)
-        shown = "****" if f.name in SENSITIVE else repr(value)
-        if len(text) != f.width or (f.kind == "N" and not (text.isascii() and text.isdigit())):
-            raise MappingError(
-                f"lockbox {f.name} {shown} does not fit positions {f.positions} ({f.width} {f.kind})"
-            )
-        if not (text.isascii() and text.isprintable()):
-            raise MappingError(f"lockbox {f.name} {shown} is not printable ASCII (positions {f.positions})")
-        out[f.start - 1 : f.end] = text
-    line = "".join(out)
-    if data is not None and data[1].rstrip(" "):
-        start, text = data[0], data[1].rstrip(" ")
-        if not (text.isascii() and text.isprintable()):
-            raise MappingError(f"lockbox free data {text!r} is not printable ASCII")
-        line = line.ljust(start - 1) + text
-    if pad_to is not None:
-        line = line.ljust(pad_to)
-    if len(line) > options.max_record_length:
-        raise MappingError(
-            f"a lockbox {kind} record of {len(line)} characters is longer than the maximum "
-            f"{options.max_record_length}"
-        )
-    return line
-
-
 def write_file(
     spec: LockboxSpec,
     options: LockboxOptions | None = None,
@@ -117,15 +72,12 @@ def write_file(
     """The whole transmission."""
     o = options or LockboxOptions()
 
-    def add(
-        kind: str, layout: RecordLayout, values: Mapping[str, object], data: tuple[int, str] | None = None
-    ) -> None:
-        lines.append(record(kind, layout, values, o, data, pad_to))
+    def add(kind: str, values: Mapping[str, object], data: str = "") -> None:
+        lines.append(render(o.records[kind], values, label="lockbox", data=data, pad_to=pad_to))
 
     lines: list[str] = []
     add(
         "1",
-        o.header,
         {
             "priority_code": 0,
             "destination": spec.destination,
@@ -136,7 +88,6 @@ def write_file(
     )
     add(
         "2",
-        o.service,
         {
             "destination_origin": spec.destination.ljust(10) + spec.origin,
             "reference": spec.reference,
@@ -150,7 +101,6 @@ def write_file(
         where = {"lockbox": lb.number, "deposit_date": lb.deposit_date}
         add(
             "5",
-            o.lockbox_header,
             {
                 **where,
                 "batch": 0,
@@ -162,25 +112,23 @@ def write_file(
         for place, batch in enumerate(lb.batches, start=1):
             number = batch.number if batch.number is not None else place
             for n, item in enumerate(batch.items, start=1):
-                _item(add, o, number, n, item)
+                _item(add, number, n, item)
             total = sum(i.amount_cents for i in batch.items)
             add(
                 "7",
-                o.batch_total,
                 {**where, "batch": number, "item": 0, "count": len(batch.items), "amount": total},
             )
             count, cents = count + len(batch.items), cents + total
-        add("8", o.lockbox_total, {**where, "batch": 0, "item": 0, "count": count, "amount": cents})
-    add("9", o.trailer, {"record_count": len(lines) + 1})
+        add("8", {**where, "batch": 0, "item": 0, "count": count, "amount": cents})
+    add("9", {"record_count": len(lines) + 1})
     return (newline.join(lines) + newline).encode("ascii")
 
 
-def _item(add: Any, o: LockboxOptions, batch: int, n: int, item: Item) -> None:
+def _item(add: Any, batch: int, n: int, item: Item) -> None:
     if item.amount_cents < 0:
         raise MappingError(f"lockbox item {n} of batch {batch}: a negative amount {item.amount_cents}")
     add(
         "6",
-        o.detail,
         {
             "batch": batch,
             "item": n,
@@ -191,12 +139,11 @@ def _item(add: Any, o: LockboxOptions, batch: int, n: int, item: Item) -> None:
             "check_date": item.check_date,
             "remitter_name": item.remitter_name,
         },
-        (o.detail.free_data_start, item.free_data),
+        item.free_data,
     )
     for s, text in enumerate(item.overflow, start=1):
         add(
             "4",
-            o.overflow,
             {
                 "batch": batch,
                 "item": n,
@@ -204,7 +151,7 @@ def _item(add: Any, o: LockboxOptions, batch: int, n: int, item: Item) -> None:
                 "sequence": (s - 1) % 99 + 1,
                 "last": 9 if s == len(item.overflow) else 0,
             },
-            (o.overflow.data_start, text),
+            text,
         )
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
-from formats.nacha_layout import CHANGE_CODES, RETURN_CODES
+from formats.fixed_width.kinds import number_of
+from formats.nacha_codes import CHANGE_CODES, RETURN_CODES
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
@@ -67,7 +68,7 @@ class NachaFile:
             "records": self.records,
             "batches": [
                 {
-                    "number": _number(b.header["batch_number"]),
+                    "number": number_of(b.header["batch_number"]),
                     "service_class": b.header["service_class"],
                     "company_id": b.header["company_id"].strip(),
                     "sec_code": b.header["sec_code"],
@@ -104,48 +105,32 @@ class NachaFile:
         }
 
 
-def _number(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
 def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
     """Read and check a NACHA file. Raises ``ParseError`` only when there are no records at all."""
     import polars as pl
 
     from formats import nacha_controls as controls
     from formats import nacha_entries as entries
-    from formats.nacha_fields import check_fields, layout_key
-    from formats.nacha_records import split, structure
+    from formats.fixed_width.fields import check
+    from formats.fixed_width.order import order, rejected
+    from formats.fixed_width.split import Tolerances, severity, split
+    from formats.nacha_layout import LAYOUTS, ORDER, layout_key
 
     o = options or NachaOptions()
-    recs = split(
-        data,
-        file,
-        crlf=o.tolerate_crlf,
-        unbroken=o.tolerate_no_line_breaks,
-        short_lines=o.tolerate_short_lines,
+    tolerate = Tolerances(
+        crlf=severity(o.tolerate_crlf),
+        unbroken=severity(o.tolerate_no_line_breaks),
+        short=severity(o.tolerate_short_lines),
     )
-    structure(recs, missing_padding=o.tolerate_missing_padding)
-    problems = list(recs.problems)
-    frame = layout_key(
-        pl.DataFrame(
-            {
-                "line": recs.lines,
-                "rec": recs.records,
-                "kind": recs.kinds,
-                "batch": recs.batch,
-                "entry": recs.entry,
-            },
-            schema={
-                "line": pl.Int64,
-                "rec": pl.String,
-                "kind": pl.String,
-                "batch": pl.Int64,
-                "entry": pl.Int64,
-            },
-        )
+    records, problems = split(data, file, LAYOUTS.values(), tolerate)
+    records, in_order = order(records, ORDER)
+    problems += in_order
+    problems += controls.check_blocks(
+        records.height, records["line"][-1], severity(o.tolerate_missing_padding)
     )
-    problems += check_fields(frame.filter(pl.col("kind") != "P"), file)
+    frame = layout_key(records)
+    problems += check(frame, LAYOUTS, by="layout")
+    problems += entries.unknown_addenda(frame)
     entry_rows = entries.entries(frame)
     addenda_rows = entries.addenda(frame.filter(pl.col("entry") >= 0))
     found = controls.batches(frame, entry_rows, addenda_rows)
@@ -189,25 +174,18 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         first.select("line", "rec").row(0) if first.height else None,
         last.select("line", "rec").row(0) if last.height else None,
         found,
-        len(recs.records),
+        frame.height,
     )
     problems = controls.return_dates(problems, found)
     table = attached.join(batch_info.drop("odfi"), on="batch", how="left").sort("line")
     header = None
     if first.height:
-        from formats.nacha_controls import _fields
         from formats.nacha_layout import FILE_HEADER
 
-        header = _fields(first["rec"][0], FILE_HEADER)
+        header = FILE_HEADER.values(first["rec"][0])
     problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-    bad_lines = [
-        p.line for p in problems if p.severity == "error" and p.level == "row" and p.line is not None
-    ]
-    bad_entries = frame.filter(pl.col("line").is_in(bad_lines) & (pl.col("entry") >= 0)).get_column("entry")
-    # an entry outside a batch is in no control total: never passed on
-    rejected = pl.col("entry").is_in(bad_entries.unique().implode()) | (pl.col("batch") < 0)
-    table = table.with_columns(rejected.alias("rejected"))
-    return NachaFile(len(recs.records), header, found, table.rename({"line": LINE}), problems, addenda_rows)
+    table = table.with_columns(rejected(frame, problems, "entry", "batch").alias("rejected"))
+    return NachaFile(frame.height, header, found, table.rename({"line": LINE}), problems, addenda_rows)
 
 
 class NachaFormat(Format[NachaOptions]):

@@ -5,10 +5,11 @@ from the records, never taken from the controls."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import polars as pl
 
+from formats.fixed_width.kinds import number_of
+from formats.fixed_width.layout import Severity
 from formats.nacha_layout import (
     BATCH_CONTROL,
     BATCH_HEADER,
@@ -44,17 +45,9 @@ class BatchFacts:
         return 0 < self.entries == self.returns
 
 
-def _fields(record: str, layout: dict[str, Any]) -> dict[str, str]:
-    return {name: f.cut(record) for name, f in layout.items()}
-
-
 def _digits(text: str) -> bool:
     """ASCII digits only: ``str.isdigit`` also takes "²", which ``int`` refuses."""
     return text.isascii() and text.isdigit()
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and _digits(text) else None
 
 
 def _file_problem(
@@ -68,11 +61,11 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
     facts: dict[int, BatchFacts] = {}
     heads = frame.filter((pl.col("kind") == "5") & (pl.col("batch") >= 0))
     for line, rec, batch in heads.select("line", "rec", "batch").iter_rows():
-        facts[batch] = BatchFacts(batch, line, _fields(rec, BATCH_HEADER), None, None)
+        facts[batch] = BatchFacts(batch, line, BATCH_HEADER.values(rec), None, None)
     for line, rec, batch in frame.filter(pl.col("kind") == "8").select("line", "rec", "batch").iter_rows():
         if batch in facts and facts[batch].control is None:
             facts[batch].control_line = line
-            facts[batch].control = _fields(rec, BATCH_CONTROL)
+            facts[batch].control = BATCH_CONTROL.values(rec)
     debit = (pl.col("tc") % 10) >= 5
     sums = entry_rows.group_by("batch").agg(
         pl.len().alias("entries"),
@@ -110,7 +103,7 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
     for b in found:
         h, c = b.header, b.control
         number = h["batch_number"]
-        current = _int(number)
+        current = number_of(number)
         if current is not None and previous is not None and current <= previous:
             p.append(
                 _file_problem(
@@ -185,7 +178,7 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
             "total_credit": "total credits",
         }
         for name, value in expected.items():
-            stated = _int(c[name])
+            stated = number_of(c[name])
             if stated is not None and stated != value:
                 p.append(
                     _file_problem(
@@ -208,7 +201,7 @@ def check_file(
     p: list[Problem] = []
     if header is not None:
         line, rec = header
-        h = _fields(rec, FILE_HEADER)
+        h = FILE_HEADER.values(rec)
         for name, want in (("record_size", "094"), ("blocking_factor", "10"), ("format_code", "1")):
             if h[name] != want and _digits(h[name]):
                 p.append(
@@ -264,11 +257,11 @@ def check_file(
     if control is None:
         return p
     line, rec = control
-    c = _fields(rec, FILE_CONTROL)
+    c = FILE_CONTROL.values(rec)
     controls = [b.control for b in found if b.control is not None]
 
     def total(name: str) -> int:
-        return sum(_int(x[name]) or 0 for x in controls)
+        return sum(number_of(x[name]) or 0 for x in controls)
 
     expected = {
         "batch_count": (len(found), "batches"),
@@ -279,7 +272,7 @@ def check_file(
         "total_credit": (total("total_credit"), "total credits (sum of batch controls)"),
     }
     for name, (value, what) in expected.items():
-        stated = _int(c[name])
+        stated = number_of(c[name])
         if stated is not None and stated != value:
             p.append(
                 _file_problem(
@@ -292,6 +285,17 @@ def check_file(
                 )
             )
     return p
+
+
+def check_blocks(records: int, last_line: int, severity: Severity) -> list[Problem]:
+    """The file fills whole blocks of ten records (9-padding after the file control)."""
+    if not records % BLOCKING_FACTOR:
+        return []
+    message = (
+        f"{records} records is not a multiple of {BLOCKING_FACTOR}: the last block is not padded with "
+        "9-records"
+    )
+    return [Problem.of("padding", message, line=last_line, value=records, level="file", severity=severity)]
 
 
 def return_dates(problems: list[Problem], found: list[BatchFacts]) -> list[Problem]:

@@ -3,20 +3,13 @@ addenda (indicator, count, sequence, trace), its batch (trace order, ODFI) and i
 
 from __future__ import annotations
 
-import string
 from typing import Literal
 
 import polars as pl
 
-from formats.nacha_fields import LAYOUTS, cut
-from formats.nacha_layout import (
-    CHANGE_CODES,
-    ENTRY,
-    RETURN_CODES,
-    TRANSACTION_CODES,
-    ZERO_AMOUNT_CODES,
-    check_digit_expr,
-)
+from formats.fixed_width.fields import cut, per_row
+from formats.nacha_codes import CHANGE_CODES, RETURN_CODES, TRANSACTION_CODES, ZERO_AMOUNT_CODES
+from formats.nacha_layout import ENTRY, LAYOUTS, check_digit_expr
 from hub.kernel.problems import Problem
 
 SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
@@ -69,6 +62,22 @@ def addenda(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts, how="diagonal_relaxed").sort("line")
 
 
+def unknown_addenda(frame: pl.DataFrame) -> list[Problem]:
+    """An addenda record of a type the hub has no layout for (it still counts as its entry's)."""
+    unknown = frame.filter((pl.col("kind") == "7") & ~pl.col("layout").is_in(list(LAYOUTS)))
+    return [
+        Problem.of(
+            "addenda-type",
+            f"addenda type {addenda!r} is not one the hub reads (05, 98, 99)",
+            line=line,
+            field="addenda_type",
+            value=addenda,
+            positions="2-3",
+        )
+        for line, addenda in unknown.select("line", "layout").iter_rows()
+    ]
+
+
 def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame:
     """Each entry with its return/NOC addenda (the first 98 or 99), its 05 payment information
     joined, and how many addenda it carries."""
@@ -109,35 +118,6 @@ def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame
     return out.with_columns(pl.lit(None, pl.String).alias(c) for c in missing).sort("line")
 
 
-def _each(
-    problems: list[Problem],
-    rows: pl.DataFrame,
-    rule: str,
-    field: str,
-    positions: str,
-    message: str,
-    *,
-    line: str = "line",
-    value: str | None = None,
-    severity: Literal["error", "warning"] = "error",
-) -> None:
-    """One problem per row of ``rows``; ``message`` is formatted with the row's columns."""
-    named = {name for _, name, _, _ in string.Formatter().parse(message) if name}
-    wanted = sorted(named | {line, value or field})  # only what the message needs: rows can be wide
-    for row in rows.select(wanted).iter_rows(named=True):
-        problems.append(
-            Problem.of(
-                rule,
-                message.format(**row),
-                line=row[line],
-                field=field,
-                value=row[value or field],
-                positions=positions,
-                severity=severity,
-            )
-        )
-
-
 def check_entries(
     table: pl.DataFrame,
     addenda_rows: pl.DataFrame,
@@ -148,7 +128,7 @@ def check_entries(
     """The rules of each entry and its addenda. ``batch_odfi``: batch index -> ODFI of its header."""
     p: list[Problem] = []
     tc = pl.col("tc")
-    _each(
+    per_row(
         p,
         table.filter(tc.is_not_null() & ~tc.is_in(list(TRANSACTION_CODES))),
         "transaction-code",
@@ -158,7 +138,7 @@ def check_entries(
         + _TC_RANGES
         + ")",
     )
-    _each(
+    per_row(
         p,
         table.filter(tc.is_in(list(ZERO_AMOUNT_CODES)) & (pl.col("amount_cents") != 0)),
         "zero-amount",
@@ -167,7 +147,7 @@ def check_entries(
         "transaction code {transaction_code} (prenote or zero-dollar entry) must carry amount 0, "
         "not {amount}",
     )
-    _each(
+    per_row(
         p,
         table.filter(
             pl.col("rdfi_number").is_not_null()
@@ -180,7 +160,7 @@ def check_entries(
         "check digit {check_digit} of routing number {rdfi}{check_digit} should be {expected_check_digit}",
     )
     count = pl.col("addenda_count")
-    _each(
+    per_row(
         p,
         table.filter((pl.col("addenda_indicator") == "0") & (count > 0)),
         "addenda-indicator",
@@ -188,7 +168,7 @@ def check_entries(
         "79",
         "addenda indicator is 0 but {addenda_count} addenda record(s) follow the entry",
     )
-    _each(
+    per_row(
         p,
         table.filter((pl.col("addenda_indicator") == "1") & (count == 0)),
         "addenda-indicator",
@@ -196,7 +176,7 @@ def check_entries(
         "79",
         "addenda indicator is 1 but no addenda record follows the entry",
     )
-    _each(
+    per_row(
         p,
         table.filter(
             pl.col("addenda_indicator").is_in(["0", "1"]).not_()
@@ -211,7 +191,7 @@ def check_entries(
     ordered = table.join(batch_odfi, on="batch", how="left").with_columns(
         pl.col("trace_number").shift(1).over("batch").alias("previous_trace")
     )
-    _each(
+    per_row(
         p,
         ordered.filter((pl.col("batch") >= 0) & (pl.col("trace_number") <= pl.col("previous_trace"))),
         "trace-order",
@@ -219,7 +199,7 @@ def check_entries(
         "80-94",
         "trace number {trace} does not follow the previous entry's trace {previous_trace} in ascending order",
     )
-    _each(
+    per_row(
         p,
         ordered.filter(
             pl.col("trace_number").is_not_null()
@@ -255,7 +235,7 @@ def _check_addenda(
         pl.int_range(pl.len()).over("entry").alias("nth"),
     )
     special = joined.filter(pl.col("layout").is_in(SPECIAL))
-    _each(
+    per_row(
         p,
         joined.filter(pl.col("is_return") & (pl.col("nth") > 0)),
         "addenda-count",
@@ -265,7 +245,7 @@ def _check_addenda(
         "{entry_line} has {addenda_count}",
         value="layout",
     )
-    _each(
+    per_row(
         p,
         special.filter(pl.col("trace") != pl.col("entry_trace")),
         "addenda-trace",
@@ -282,7 +262,7 @@ def _check_addenda(
             continue
         coded = special.filter(pl.col(name).is_not_null() & (pl.col(name).str.strip_chars(" ") != ""))
         well_formed = pl.col(name).str.contains(f"^{letter}[0-9]{{2}}$")
-        _each(
+        per_row(
             p,
             coded.filter(~well_formed),
             rule,
@@ -290,7 +270,7 @@ def _check_addenda(
             "4-6",
             f"{what} {{{name}}} is not a code of the form {letter}nn (e.g. {letter}01)",
         )
-        _each(
+        per_row(
             p,
             coded.filter(well_formed & ~pl.col(name).is_in(list(known))),
             rule,
@@ -301,7 +281,7 @@ def _check_addenda(
         )
     if "change_code" in special.columns:
         nocs = special.filter(pl.col("change_code").is_not_null())
-        _each(
+        per_row(
             p,
             nocs.filter(pl.col("amount").str.contains("^0+$").not_()),
             "noc-amount",
@@ -315,7 +295,7 @@ def _check_addenda(
             pl.int_range(1, pl.len() + 1).over("entry").alias("expected_sequence"),
             pl.col("entry_trace").str.slice(8, 7).alias("expected_entry_sequence"),
         )
-        _each(
+        per_row(
             p,
             info.filter(
                 pl.col("addenda_sequence").cast(pl.Int64, strict=False) != pl.col("expected_sequence")
@@ -325,7 +305,7 @@ def _check_addenda(
             "84-87",
             "addenda sequence number {addenda_sequence} should be {expected_sequence}",
         )
-        _each(
+        per_row(
             p,
             info.filter(pl.col("entry_sequence") != pl.col("expected_entry_sequence")),
             "addenda-sequence",

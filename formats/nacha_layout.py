@@ -1,15 +1,21 @@
-"""NACHA record layouts and code lists: the facts the reader checks and the writer follows.
+"""NACHA record layouts, record order and routing numbers: the facts the reader checks and the writer
+follows, declared with the fixed-width engine (``formats.fixed_width``); the code lists are in
+``formats.nacha_codes``.
 
-Positions are 1-based and inclusive, as in the NACHA Operating Rules. Kinds: ``N`` digits only,
-``A`` any printable text, ``D`` a YYMMDD date, ``B`` blank (reserved), ``T`` a trace number (15 digits).
+Positions are 1-based and inclusive, as in the NACHA Operating Rules. Every record is 94 characters
+and every position is in a field. Kinds: ``N`` digits only, ``A`` any printable text, ``D`` a YYMMDD
+date, ``B`` blank (reserved), ``T`` a trace number (15 digits).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from formats.fixed_width import Field as Field
-from formats.fixed_width import Kind as Kind
+from formats.fixed_width.kinds import BLANK, DIGITS, TEXT, date_kind, kinds, pattern_kind
+from formats.fixed_width.layout import Field, Level, Record
+from formats.fixed_width.order import FILLER, Grammar, Group, Step
+from formats.nacha_codes import CONTESTED_CODES, DISHONORED_CODES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -18,12 +24,22 @@ RECORD_LENGTH = 94
 BLOCKING_FACTOR = 10
 PADDING = "9" * RECORD_LENGTH
 
+KINDS = kinds(
+    replace(DIGITS, expected=lambda f: f"must be {f.width} digits"),  # NACHA's reports say "1 digits"
+    TEXT,
+    BLANK,
+    date_kind("D", "%y%m%d"),
+    pattern_kind("T", r"^[0-9]{15}$", "must be a 15-digit trace number", numeric=True),
+)
 
-def _layout(*fields: Field) -> dict[str, Field]:
-    return {f.name: f for f in fields}
+
+def _record(kind: str, name: str, *fields: Field, level: Level = "file") -> Record:
+    return Record(kind, name, fields, KINDS, record_length=RECORD_LENGTH, level=level)
 
 
-FILE_HEADER = _layout(
+FILE_HEADER = _record(
+    "1",
+    "file header",
     Field("priority_code", 2, 3, "N"),
     Field("immediate_destination", 4, 13),
     Field("immediate_origin", 14, 23),
@@ -38,7 +54,9 @@ FILE_HEADER = _layout(
     Field("reference_code", 87, 94, optional=True),
 )
 
-BATCH_HEADER = _layout(
+BATCH_HEADER = _record(
+    "5",
+    "batch header",
     Field("service_class", 2, 4, "N"),
     Field("company_name", 5, 20),
     Field("company_discretionary", 21, 40, optional=True),
@@ -53,7 +71,9 @@ BATCH_HEADER = _layout(
     Field("batch_number", 88, 94, "N"),
 )
 
-ENTRY = _layout(
+ENTRY = _record(
+    "6",
+    "entry detail",
     Field("transaction_code", 2, 3, "N"),
     Field("rdfi", 4, 11, "N"),
     Field("check_digit", 12, 12, "N"),
@@ -64,16 +84,22 @@ ENTRY = _layout(
     Field("discretionary", 77, 78, optional=True),
     Field("addenda_indicator", 79, 79, "N"),
     Field("trace", 80, 94, "T"),
+    level="row",
 )
 
-ADDENDA_05 = _layout(
+ADDENDA_05 = _record(
+    "7",
+    "addenda 05",
     Field("addenda_type", 2, 3, "N"),
     Field("payment_info", 4, 83, optional=True),
     Field("addenda_sequence", 84, 87, "N"),
     Field("entry_sequence", 88, 94, "N"),
+    level="row",
 )
 
-ADDENDA_98 = _layout(
+ADDENDA_98 = _record(
+    "7",
+    "addenda 98 (notification of change)",
     Field("addenda_type", 2, 3, "N"),
     Field("change_code", 4, 6),
     Field("original_trace", 7, 21, "T"),
@@ -82,9 +108,12 @@ ADDENDA_98 = _layout(
     Field("corrected_data", 36, 64, sensitive=True),
     Field("reserved_2", 65, 79, "B"),
     Field("trace", 80, 94, "T"),
+    level="row",
 )
 
-ADDENDA_99 = _layout(
+ADDENDA_99 = _record(
+    "7",
+    "addenda 99 (return)",
     Field("addenda_type", 2, 3, "N"),
     Field("return_code", 4, 6),
     Field("original_trace", 7, 21, "T"),
@@ -92,11 +121,14 @@ ADDENDA_99 = _layout(
     Field("original_rdfi", 28, 35, "N"),
     Field("addenda_info", 36, 79, optional=True),
     Field("trace", 80, 94, "T"),
+    level="row",
 )
 
 # Dishonored returns (the ODFI refuses the RDFI's return) and contested dishonored returns (the RDFI
 # contests that refusal) reuse addenda 99 with their own layout.
-ADDENDA_99_DISHONORED = _layout(
+ADDENDA_99_DISHONORED = _record(
+    "7",
+    "addenda 99 (dishonored return)",
     Field("addenda_type", 2, 3, "N"),
     Field("return_code", 4, 6),
     Field("original_trace", 7, 21, "T"),
@@ -108,9 +140,12 @@ ADDENDA_99_DISHONORED = _layout(
     Field("return_reason_code", 57, 58, "N"),
     Field("addenda_info", 59, 79, optional=True),
     Field("trace", 80, 94, "T"),
+    level="row",
 )
 
-ADDENDA_99_CONTESTED = _layout(
+ADDENDA_99_CONTESTED = _record(
+    "7",
+    "addenda 99 (contested dishonored return)",
     Field("addenda_type", 2, 3, "N"),
     Field("return_code", 4, 6),
     Field("original_trace", 7, 21, "T"),
@@ -125,9 +160,12 @@ ADDENDA_99_CONTESTED = _layout(
     Field("dishonored_return_reason_code", 77, 78, "N"),
     Field("reserved_1", 79, 79, "B"),
     Field("trace", 80, 94, "T"),
+    level="row",
 )
 
-BATCH_CONTROL = _layout(
+BATCH_CONTROL = _record(
+    "8",
+    "batch control",
     Field("service_class", 2, 4, "N"),
     Field("entry_addenda_count", 5, 10, "N"),
     Field("entry_hash", 11, 20, "N"),
@@ -140,7 +178,9 @@ BATCH_CONTROL = _layout(
     Field("batch_number", 88, 94, "N"),
 )
 
-FILE_CONTROL = _layout(
+FILE_CONTROL = _record(
+    "9",
+    "file control",
     Field("batch_count", 2, 7, "N"),
     Field("block_count", 8, 13, "N"),
     Field("entry_addenda_count", 14, 21, "N"),
@@ -149,6 +189,21 @@ FILE_CONTROL = _layout(
     Field("total_credit", 44, 55, "N"),
     Field("reserved_1", 56, 94, "B"),
 )
+
+# Each record's layout by its key: the record type, or for addenda (7) the addenda type and the
+# return-code variant (``layout_key``).
+LAYOUTS = {
+    "1": FILE_HEADER,
+    "5": BATCH_HEADER,
+    "6": ENTRY,
+    "8": BATCH_CONTROL,
+    "9": FILE_CONTROL,
+    "05": ADDENDA_05,
+    "98": ADDENDA_98,
+    "99": ADDENDA_99,
+    "99D": ADDENDA_99_DISHONORED,
+    "99C": ADDENDA_99_CONTESTED,
+}
 
 RECORD_NAMES = {
     "1": "file header",
@@ -159,124 +214,67 @@ RECORD_NAMES = {
     "9": "file control",
 }
 
-SERVICE_CLASSES = {
-    "200": "mixed debits and credits",
-    "220": "credits only",
-    "225": "debits only",
-    "280": "ACH advices",
-}
 
-# Second digit 1-4: credit, 5-9: debit. Prenotes (3, 8) and zero-dollar entries (4, 9) carry no money.
-TRANSACTION_CODES = frozenset(
-    {21, 22, 23, 24, 26, 27, 28, 29, 31, 32, 33, 34, 36, 37, 38, 39}
-    | {41, 42, 43, 44, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56}
+def _misplaced(s: Step) -> str:
+    """Why a record cannot come where it stands."""
+    name = RECORD_NAMES[s.kind]
+    if s.after:
+        return f"{name} record after the {'9-padding' if s.after == FILLER else 'file control'} record"
+    if s.kind in "59" and "batch" in s.open and s.prev in "67":
+        return f"{name} record before the open batch's control record"
+    if s.prev == "":
+        return f"the file does not start with a file header record (its first record is a {name} record)"
+    if s.kind == "8" and s.prev == "5":
+        return "batch has no entry detail records"
+    if s.kind == "1" and "1" in s.seen:
+        return "a second file header record"
+    if s.kind in "67" and s.prev in "18":
+        return f"{name} record outside a batch (after the {RECORD_NAMES[s.prev]} record)"
+    return f"{name} record cannot follow {RECORD_NAMES[s.prev]} record"
+
+
+# A file header; batches of a header, entries each followed by its addenda, and a control; the file
+# control; then 9-padding to a multiple of ten records (checked apart). An entry or addenda outside a
+# batch is in no batch (its addenda still follow it); a record after the file control is in none.
+ORDER = Grammar(
+    follows={
+        "1": {""},
+        "5": {"1", "8"},
+        "6": {"5", "6", "7"},
+        "7": {"6", "7"},
+        "8": {"6", "7"},
+        "9": {"1", "8"},
+    },
+    groups=(Group("batch", opens="5", joins="8", ends="8"), Group("entry", opens="6", joins="7")),
+    within={"6": "batch", "7": "batch"},
+    last="9",
+    filler=PADDING,
+    unknown="unknown record type {kind!r} (expected 1, 5, 6, 7, 8, 9)",
+    misplaced=_misplaced,
+    missing_first="the file has no file header record",
+    missing_last="the file has no file control record",
 )
-ZERO_AMOUNT_CODES = frozenset(c for c in TRANSACTION_CODES if c % 10 in (3, 4, 8, 9))
-
-DISHONORED_CODES = frozenset({"R61", "R62", "R67", "R68", "R69", "R70"})
-CONTESTED_CODES = frozenset({"R71", "R72", "R73", "R74", "R75", "R76", "R77"})
-
-RETURN_CODES = {
-    "R01": "insufficient funds",
-    "R02": "account closed",
-    "R03": "no account / unable to locate account",
-    "R04": "invalid account number structure",
-    "R05": "unauthorized debit to consumer account using corporate SEC code",
-    "R06": "returned per ODFI's request",
-    "R07": "authorization revoked by customer",
-    "R08": "payment stopped",
-    "R09": "uncollected funds",
-    "R10": "customer advises originator is not known or not authorized",
-    "R11": "customer advises entry not in accordance with the terms of the authorization",
-    "R12": "account sold to another DFI",
-    "R13": "invalid ACH routing number",
-    "R14": "representative payee deceased or unable to continue",
-    "R15": "beneficiary or account holder deceased",
-    "R16": "account frozen / entry returned per OFAC instruction",
-    "R17": "file record edit criteria / questionable entry",
-    "R18": "improper effective entry date",
-    "R19": "amount field error",
-    "R20": "non-transaction account",
-    "R21": "invalid company identification",
-    "R22": "invalid individual ID number",
-    "R23": "credit entry refused by receiver",
-    "R24": "duplicate entry",
-    "R25": "addenda error",
-    "R26": "mandatory field error",
-    "R27": "trace number error",
-    "R28": "routing number check digit error",
-    "R29": "corporate customer advises not authorized",
-    "R30": "RDFI not participant in check truncation program",
-    "R31": "permissible return entry (CCD and CTX only)",
-    "R32": "RDFI non-settlement",
-    "R33": "return of XCK entry",
-    "R34": "limited participation DFI",
-    "R35": "return of improper debit entry",
-    "R36": "return of improper credit entry",
-    "R37": "source document presented for payment",
-    "R38": "stop payment on source document",
-    "R39": "improper source document / source document presented for payment",
-    "R40": "return of ENR entry by federal government agency",
-    "R41": "invalid transaction code (ENR)",
-    "R42": "routing number / check digit error (ENR)",
-    "R43": "invalid DFI account number (ENR)",
-    "R44": "invalid individual ID number / identification number (ENR)",
-    "R45": "invalid individual name / company name (ENR)",
-    "R46": "invalid representative payee indicator (ENR)",
-    "R47": "duplicate enrollment (ENR)",
-    "R50": "state law affecting RCK acceptance",
-    "R51": "item related to RCK entry is ineligible or RCK entry is improper",
-    "R52": "stop payment on item related to RCK entry",
-    "R53": "item and RCK entry presented for payment",
-    "R61": "misrouted return",
-    "R62": "return of erroneous or reversing debit",
-    "R67": "duplicate return",
-    "R68": "untimely return",
-    "R69": "field error(s)",
-    "R70": "permissible return entry not accepted / return not requested by ODFI",
-    "R71": "misrouted dishonored return",
-    "R72": "untimely dishonored return",
-    "R73": "timely original return",
-    "R74": "corrected return",
-    "R75": "return not a duplicate",
-    "R76": "no errors found",
-    "R77": "non-acceptance of R62 dishonored return",
-    "R80": "IAT entry coding error",
-    "R81": "non-participant in IAT program",
-    "R82": "invalid foreign receiving DFI identification",
-    "R83": "foreign receiving DFI unable to settle",
-    "R84": "entry not processed by gateway",
-    "R85": "incorrectly coded outbound international payment",
-}
-
-CHANGE_CODES = {
-    "C01": "incorrect DFI account number",
-    "C02": "incorrect routing number",
-    "C03": "incorrect routing number and DFI account number",
-    "C04": "incorrect individual name / receiving company name",
-    "C05": "incorrect transaction code",
-    "C06": "incorrect DFI account number and transaction code",
-    "C07": "incorrect routing number, DFI account number and transaction code",
-    "C08": "incorrect receiving DFI identification (IAT only)",
-    "C09": "incorrect individual identification number",
-    "C10": "incorrect company name",
-    "C11": "incorrect company identification",
-    "C12": "incorrect company name and company identification",
-    "C13": "addenda format error",
-    "C14": "incorrect SEC code for outbound international payment",
-    "C61": "misrouted notification of change",
-    "C62": "incorrect trace number",
-    "C63": "incorrect company identification number",
-    "C64": "incorrect individual identification number / identification number",
-    "C65": "incorrectly formatted corrected data",
-    "C66": "incorrect discretionary data",
-    "C67": "routing number not from original entry detail record",
-    "C68": "DFI account number not from original entry detail record",
-    "C69": "incorrect transaction code",
-}
 
 
-def addenda_99_layout(return_code: str) -> dict[str, Field]:
+def layout_key(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``layout``: the record type, or for addenda the addenda type (and return-code variant)."""
+    import polars as pl
+
+    addenda = pl.col("rec").str.slice(1, 2)
+    code = pl.col("rec").str.slice(3, 3)
+    return frame.with_columns(
+        pl.when(pl.col("kind") != "7")
+        .then(pl.col("kind"))
+        .when((addenda == "99") & code.is_in(list(DISHONORED_CODES)))
+        .then(pl.lit("99D"))
+        .when((addenda == "99") & code.is_in(list(CONTESTED_CODES)))
+        .then(pl.lit("99C"))
+        .otherwise(addenda)
+        .alias("layout")
+    )
+
+
+def addenda_99_layout(return_code: str) -> Record:
     """The addenda 99 layout that a return code uses."""
     if return_code in DISHONORED_CODES:
         return ADDENDA_99_DISHONORED
@@ -321,7 +319,3 @@ def routing_ok_expr(routing: pl.Expr) -> pl.Expr:
     last = routing.str.slice(8, 1).cast(pl.Int32, strict=False)
     nine = routing.str.contains(r"^[0-9]{9}$").fill_null(False)
     return nine & (check_digit_expr(routing.str.slice(0, 8)) == last).fill_null(False)
-
-
-def is_debit(transaction_code: int) -> bool:
-    return transaction_code % 10 >= 5

@@ -9,8 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from formats.fixed_width.layout import Record
+from formats.fixed_width.writer import render
+from formats.nacha_codes import is_debit
 from formats.nacha_layout import (
     ADDENDA_05,
+    ADDENDA_98,
     BATCH_CONTROL,
     BATCH_HEADER,
     BLOCKING_FACTOR,
@@ -18,12 +22,8 @@ from formats.nacha_layout import (
     FILE_CONTROL,
     FILE_HEADER,
     PADDING,
-    RECORD_LENGTH,
-    Field,
     addenda_99_layout,
-    is_debit,
 )
-from formats.nacha_layout import ADDENDA_98 as _A98
 from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
@@ -75,29 +75,9 @@ class NachaSpec:
     reference_code: str = ""
 
 
-def record(kind: str, layout: Mapping[str, Field], values: Mapping[str, object]) -> str:
-    """One record: numbers right-justified with zeros, text left-justified with blanks."""
-    out = [" "] * RECORD_LENGTH
-    out[0] = kind
-    for name, f in layout.items():
-        value = values.get(name)
-        if value is None or value == "":
-            continue
-        if isinstance(value, date):
-            text = value.strftime("%y%m%d")
-        elif f.kind in ("N", "T") or isinstance(value, int):
-            text = str(value).rjust(f.width, "0")
-        else:
-            text = str(value).ljust(f.width)
-        shown = "****" if f.sensitive else repr(value)
-        if len(text) != f.width or (f.kind in ("N", "T") and not (text.isascii() and text.isdigit())):
-            raise MappingError(
-                f"NACHA {name} {shown} does not fit positions {f.positions} ({f.width} {f.kind})"
-            )
-        if not (text.isascii() and text.isprintable()):
-            raise MappingError(f"NACHA {name} {shown} is not printable ASCII (positions {f.positions})")
-        out[f.start - 1 : f.end] = text
-    return "".join(out)
+def record(layout: Record, values: Mapping[str, object]) -> str:
+    """One record of ``layout`` (see ``formats.fixed_width.writer.render``)."""
+    return render(layout, values, label="NACHA")
 
 
 def _service_class(entries: Iterable[Entry]) -> str:
@@ -109,17 +89,16 @@ def _addenda(entry_trace: str, values: dict[str, str], sequence: int) -> str:
     kind = values["addenda_type"]
     if kind == "05":
         return record(
-            "7", ADDENDA_05, {**values, "addenda_sequence": sequence, "entry_sequence": entry_trace[-7:]}
+            ADDENDA_05, {**values, "addenda_sequence": sequence, "entry_sequence": entry_trace[-7:]}
         )
-    layout = _A98 if kind == "98" else addenda_99_layout(values.get("return_code", ""))
-    return record("7", layout, {"trace": entry_trace, **values})
+    layout = ADDENDA_98 if kind == "98" else addenda_99_layout(values.get("return_code", ""))
+    return record(layout, {"trace": entry_trace, **values})
 
 
 def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
     """The whole file, blocked and padded."""
     lines = [
         record(
-            "1",
             FILE_HEADER,
             {
                 "priority_code": "01",
@@ -149,7 +128,6 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
         }
         lines.append(
             record(
-                "5",
                 BATCH_HEADER,
                 {
                     **head,
@@ -175,7 +153,6 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
             trace = e.trace or f"{batch.odfi}{issued[batch.odfi]:07d}"
             lines.append(
                 record(
-                    "6",
                     ENTRY,
                     {
                         "transaction_code": e.transaction_code,
@@ -203,7 +180,6 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
                 credit += e.amount_cents
         lines.append(
             record(
-                "8",
                 BATCH_CONTROL,
                 {
                     **head,
@@ -220,7 +196,6 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
     blocks = -(-records // BLOCKING_FACTOR)
     lines.append(
         record(
-            "9",
             FILE_CONTROL,
             {
                 "batch_count": len(spec.batches),

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.nacha_layout import (
+from formats.nacha_codes import (
     CHANGE_CODES,
     CONTESTED_CODES,
     DISHONORED_CODES,
     RETURN_CODES,
     TRANSACTION_CODES,
-    routing_ok_expr,
 )
+from formats.nacha_layout import routing_ok_expr
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
