@@ -18,10 +18,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
-from pydantic_core import ErrorDetails
 
 from connectors.base import Strict
 from hub.engine import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
+from hub.engine.config_checks import (
+    declaration_problems,
+    format_validation_error,
+    option_errors,
+    register_plugins,
+    take_sections,
+)
 from hub.engine.config_transport import CisFolderDestination, FolderSource, SftpDestination, SftpSource
 from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.kernel.errors import ConfigError, SecretMissing
@@ -31,7 +37,6 @@ if TYPE_CHECKING:
     from mappings.base import ExchangeKind, MappingOptions
 
 PluginTarget = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")]
-SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed
 EXCHANGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -247,21 +252,6 @@ class Settings:
         return url
 
 
-def format_validation_error(exc: ValidationError, prefix: tuple[str | int, ...], source: str) -> str:
-    """One line per mistake: ``hub.yaml: exchanges.x.row_policy: expected ... (got ...)``."""
-    return "\n".join(_mistake(err, prefix, source) for err in exc.errors())
-
-
-def _mistake(err: ErrorDetails, prefix: tuple[str | int, ...], source: str) -> str:
-    loc = ".".join(str(p) for p in (*prefix, *err["loc"]))
-    msg = err["msg"].removeprefix("Value error, ")
-    got = err.get("input")
-    secret = any(str(part).lower() in SECRET_KEYS for part in err["loc"])
-    hidden = secret or err["type"] == "missing" or isinstance(got, dict)
-    shown = "" if hidden else f" (got {got!r})"
-    return f"{source}: {loc or '(top)'}: {msg}{shown}"
-
-
 def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Path | None = None) -> Settings:
     """Validate a configuration document and resolve every exchange; raise ConfigError listing all
     mistakes with their key paths."""
@@ -272,8 +262,8 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(raw).__name__}")
-    problems = _register_plugins(raw, source)
-    doc, sections = _take_sections(raw)
+    problems = register_plugins(raw, source)
+    doc, sections = take_sections(raw)
     try:
         cfg = HubConfig.model_validate(doc)
     except ValidationError as exc:
@@ -301,10 +291,10 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         try:
             mopts = kind.options_model.model_validate({**ex.mapping_options, **sections.get(name, {})})
         except ValidationError as exc:
-            problems += _option_errors(exc, name, kind, source)
+            problems += option_errors(exc, name, kind, source)
             continue
         problems += [f"{where}.mapping_options: {msg}" for msg in kind.check_options(mopts, fopts)]
-        problems += [f"{where}.kind: {msg}" for msg in _declaration_problems(kind)]
+        problems += [f"{where}.kind: {msg}" for msg in declaration_problems(kind)]
         problems += [f"{where}.{msg}" for msg in outbound.direction_problems(ex, kind)]
         ex = outbound.with_outbound_defaults(ex, kind)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
@@ -325,88 +315,6 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(config=cfg, root=root, path=path, exchanges=exchanges)
-
-
-def _register_plugins(raw: dict[str, Any], source: str) -> list[str]:
-    """Register the site's own kinds and formats (``kinds:``/``formats:`` in hub.yaml) before any
-    exchange names them; each mistake is one line."""
-    import formats
-    import mappings
-
-    problems = []
-    for key, registry in (("kinds", mappings), ("formats", formats)):
-        entries = raw.get(key)
-        if not isinstance(entries, dict):
-            continue  # HubConfig reports what is wrong with it
-        for name, target in entries.items():
-            try:
-                registry.register(str(name), str(target))
-            except ValueError as exc:
-                problems.append(f"{source}: {key}.{name}: {exc}")
-    return problems
-
-
-def _take_sections(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The document without the parts of each exchange that belong to its kind's options
-    (``ExchangeKind.option_sections``, e.g. ach-debits' ``originator``), and those parts."""
-    exchanges = raw.get("exchanges")
-    if not isinstance(exchanges, dict):
-        return raw, {}
-    from mappings import get_kind
-
-    sections: dict[str, dict[str, Any]] = {}
-    rest: dict[str, Any] = {}
-    for name, ex in exchanges.items():
-        rest[name] = ex
-        if not isinstance(ex, dict) or not isinstance(ex.get("kind"), str):
-            continue
-        try:
-            kind = get_kind(ex["kind"])
-        except KeyError:
-            continue  # reported when the exchange is resolved
-        mine = {key: ex[key] for key in kind.option_sections if key in ex}
-        if mine:
-            sections[name] = mine
-            rest[name] = {k: v for k, v in ex.items() if k not in mine}
-    return {**raw, "exchanges": rest}, sections
-
-
-def _option_errors(
-    exc: ValidationError, name: str, kind: type[ExchangeKind[MappingOptions]], source: str
-) -> list[str]:
-    """The kind's option mistakes, each under the key it was written at: a section of the exchange
-    (``exchanges.x.originator``) or ``mapping_options``."""
-    lines = []
-    for err in exc.errors():
-        loc = err["loc"]
-        if loc and loc[0] in kind.option_sections:
-            if err["type"] == "missing" and len(loc) == 1:
-                model = kind.options_model.model_fields[str(loc[0])].annotation
-                needed = [f for f, info in getattr(model, "model_fields", {}).items() if info.is_required()]
-                what = f"required for kind {kind.name} ({', '.join(needed)})"
-                lines.append(f"{source}: exchanges.{name}.{loc[0]}: {what}")
-                continue
-            prefix: tuple[str | int, ...] = ("exchanges", name)
-        else:
-            prefix = ("exchanges", name, "mapping_options")
-        lines.append(_mistake(err, prefix, source))
-    return lines
-
-
-def _declaration_problems(kind: type[ExchangeKind[MappingOptions]]) -> list[str]:
-    """Look-ups and facts a kind declares that the engine does not know."""
-    from hub.engine.facts import FACTS
-    from hub.engine.lookups import ANSWERS
-
-    problems = []
-    for what, names, known in (("looks up", kind.lookups, ANSWERS), ("keeps facts", kind.persists, FACTS)):
-        unknown = sorted(set(names) - set(known))
-        if unknown:
-            problems.append(
-                f"kind {kind.name} {what} {', '.join(unknown)}, which the engine does not know "
-                f"(known: {', '.join(sorted(known))})"
-            )
-    return problems
 
 
 def load_config(path: Path) -> Settings:
