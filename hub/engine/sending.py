@@ -67,7 +67,6 @@ def write_and_record(
     lookups: LedgerLookups,
 ) -> Written:
     """Write the partner's file of the rows not sent before and record it, in one transaction."""
-
     from hub.ledger import pack_keys
 
     with ledger.tx() as conn:
@@ -87,7 +86,7 @@ def write_and_record(
         try:
             batch_pk = ledger.record_batch(
                 conn,
-                batch_id=name,
+                batch_id=f"{exchange}-{created:%Y%m%dT%H%M}-f{file_id}-r{run_id}",
                 exchange=exchange,
                 file_id=file_id,
                 run_id=run_id,
@@ -151,8 +150,8 @@ def send_new(
     )
     if written.path is not None:
         progress("sending")
-        batch = {"id": written.batch_pk, "batch_id": written.path.name, "path": str(written.path)}
-        _send(ledger, open_destination(ex, settings), batch, file_id=file_id, resumed=False)
+        assert written.batch_pk is not None  # a file written is a batch recorded
+        _send(ledger, open_destination(ex, settings), written.path, written.batch_pk, file_id=file_id)
     problems = sorted([*mapped.problems, *written.problems], key=lambda p: p.line or 0)
     name = None if written.path is None else written.path.name
     return problems, DeliveryResult(name, {kind.output: written.count}, written.already)
@@ -164,22 +163,32 @@ def send_kept(
     """Send the kept copy of a recorded file whose sending did not finish (the same bytes)."""
     from hub.engine.endpoints import open_destination
 
-    path = _send(ledger, open_destination(ex, settings), batch, file_id=file_id, resumed=True)
+    dest = open_destination(ex, settings)
+    path = Path(batch["path"])
+    _send(ledger, dest, path, batch["id"], file_id=file_id, resumed_sha256=batch["control_sha256"])
     return DeliveryResult(path.name, {getattr(ex.kind, "output", ""): batch["transactions"]}, 0)
 
 
-def _send(ledger: Ledger, dest: Destination, batch: dict[str, Any], *, file_id: int, resumed: bool) -> Path:
-    """Send a recorded batch's kept file; after an interrupted send, the same file already in
-    place counts as sent. A failure is noted on the extract and raised (it stays ``mapped``)."""
-    path = Path(batch["path"])
+def _send(
+    ledger: Ledger,
+    dest: Destination,
+    path: Path,
+    batch_pk: int,
+    *,
+    file_id: int,
+    resumed_sha256: str | None = None,
+) -> None:
+    """Send a recorded batch's kept file and mark the batch published. Sending it again after an
+    interrupted send (``resumed_sha256``: the file's), the same file already in place counts as
+    sent. A failure is noted on the extract and raised (it stays ``mapped``)."""
     try:
         if not path.is_file():
             raise DeliveryError(
-                f"file {file_id}: its batch {batch['batch_id']} is recorded but the copy kept in "
-                f"{path.parent} is missing; nothing was sent again"
+                f"file {file_id}: its outbound file is recorded but the copy kept in {path.parent} is "
+                "missing; nothing was sent again"
             )
         size = path.stat().st_size
-        if not (resumed and dest.holds(path.name, size, batch["control_sha256"])):
+        if resumed_sha256 is None or not dest.holds(path.name, size, resumed_sha256):
             with path.open("rb") as data:
                 dest.put(path.name, data)
     except HubError as exc:
@@ -187,5 +196,4 @@ def _send(ledger: Ledger, dest: Destination, batch: dict[str, Any], *, file_id: 
         raise
     finally:
         dest.close()
-    ledger.mark_published(batch["id"])
-    return path
+    ledger.mark_published(batch_pk)

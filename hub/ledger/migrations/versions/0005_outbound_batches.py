@@ -74,7 +74,7 @@ def upgrade() -> None:
                 "RETURNING id"
             ),
             {
-                "b": kept.name if kept is not None else f"{exchange}-f{file_id}-originated",
+                "b": f"{exchange}-migrated-f{file_id}",
                 "e": exchange,
                 "f": file_id,
                 "r": run_id,
