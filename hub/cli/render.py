@@ -181,7 +181,8 @@ def file_detail(
     if r.error:
         console.print(f"reason: {r.error}")
     for b in batches:
-        console.print(f"batch {b['batch_id']}: {b['transactions']} transactions, control {b['path']}")
+        what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
+        console.print(f"batch {b['batch_id']}: {b['transactions']} transactions, {what} {b['path']}")
     if problems:
         console.print(problems_table(problems, limit=len(problems)))
 
