@@ -2,16 +2,16 @@
 tagged with the exchange, file id and run id it concerns.
 
 The tags come from a context (``tagged``) that the pipeline and the service set around their work,
-so a log call never has to pass them. Nothing secret is logged: messages name files, counts and
-rules; values of sensitive fields are masked before they reach a problem, and ``scrub`` masks any
-long digit run (an account or bank number) that slips into a message anyway.
+so a log call never has to pass them. Nothing secret is logged: messages name files, counts, ids,
+amounts and rules, and never repeat a value; the values of sensitive fields (accounts, DFI accounts,
+SSNs, corrected data) are masked where they are known to be, when a problem is made
+(``hub.kernel.problems``). Counts and ids stay readable: nothing is masked by the look of it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,15 +22,9 @@ from typing import Any, Literal, TextIO
 LOGGER = "hub"
 TAGS = ("exchange", "file_id", "run_id")
 _tags: ContextVar[dict[str, Any]] = ContextVar("hub_log_tags", default={})  # noqa: B039  (never mutated)
-_DIGITS = re.compile(r"\d{7,}")
 
 log = logging.getLogger(LOGGER)
 log.addHandler(logging.NullHandler())  # silent unless `hub run` (or an embedding program) sets it up
-
-
-def scrub(text: str) -> str:
-    """Mask digit runs long enough to be an account, bank or card number: keep the last 4."""
-    return _DIGITS.sub(lambda m: "*" * (len(m.group()) - 4) + m.group()[-4:], text)
 
 
 @contextmanager
@@ -57,14 +51,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": scrub(record.getMessage()),
+            "message": record.getMessage(),
         }
         for key in (*TAGS, "event", "alert"):
             value = getattr(record, key, None)
             if value is not None:
                 doc[key] = value
         if record.exc_info:
-            doc["error"] = scrub(self.formatException(record.exc_info))
+            doc["error"] = self.formatException(record.exc_info)
         return json.dumps(doc, default=str)
 
 
@@ -72,11 +66,11 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         tags = " ".join(f"{k}={getattr(record, k)}" for k in TAGS if getattr(record, k, None) is not None)
-        line = f"{stamp} {record.levelname:<7} {scrub(record.getMessage())}"
+        line = f"{stamp} {record.levelname:<7} {record.getMessage()}"
         if tags:
             line += f"  [{tags}]"
         if record.exc_info:
-            line += "\n" + scrub(self.formatException(record.exc_info))
+            line += "\n" + self.formatException(record.exc_info)
         return line
 
 
