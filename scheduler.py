@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from hub.engine.config import Exchange, Settings
 from hub.engine.logs import log, tagged
-from hub.engine.outcome import Outcome
+from hub.engine.outcome import Outcome, failure
 from hub.engine.pipeline import Engine
 from hub.engine.status import missed_run
 from hub.kernel.errors import HubError
@@ -82,7 +82,7 @@ class Service:
                 return self.engine.cycle([name], trigger=trigger, should_stop=self.stopping.is_set)
             except HubError as exc:
                 log.error("%s: run failed: %s", name, exc, extra={"event": "run_failed", "alert": True})
-                return []
+                return [failure(0, name, "(run)", exc)]
 
     def check_expected(self, now: datetime | None = None) -> list[str]:
         """Log an alert (once a day per exchange) for every overdue file; return the overdue ones."""

@@ -15,6 +15,7 @@ The configuration documents a connector reads (``Completion``, ``Retry``; the SF
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 import time
 import unicodedata
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.kernel.errors import ConnectorRetryable, RefusedName
 
 PARTIAL_SUFFIXES = (".part", ".tmp", ".filepart")
+NAME_MAX = 255  # bytes in a file name, on every file system the hub writes to
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 T = TypeVar("T")
 PostAction = Literal["archive", "delete", "leave"]
@@ -67,19 +69,25 @@ NO_RETRY = Retry(attempts=1)
 
 @dataclass(frozen=True)
 class Item:
-    """One file a source offers. ``name`` is the partner's name for it, already checked safe."""
+    """One file a source offers: the partner's name for it (checked safe before it is taken), its
+    size and time; ``link`` when it is a symbolic link (never followed, refused)."""
 
     name: str
     size: int
     mtime: float
+    link: bool = False
 
 
 @dataclass(frozen=True)
 class Refused:
-    """A file the source will not take, and why (reported, never fetched)."""
+    """A file the source will not take, and why (recorded and reported once, never fetched)."""
 
-    name: str
+    item: Item
     reason: str
+
+    @property
+    def name(self) -> str:
+        return self.item.name
 
 
 @dataclass
@@ -92,8 +100,14 @@ class Listing:
 
 def check_name(name: str) -> str:
     """Refuse names that could escape a folder or fool a terminal: separators, ``..``, control and
-    format characters, or empty names. Partner names are hostile until proven otherwise."""
-    if not name or name in (".", "..") or _UNSAFE.search(name) or len(name) > 255:
+    format characters, empty names, or more than a file system holds (255 bytes). Partner names are
+    hostile until proven otherwise."""
+    if (
+        not name
+        or name in (".", "..")
+        or _UNSAFE.search(name)
+        or len(name.encode("utf-8", "replace")) > NAME_MAX
+    ):
         raise RefusedName(f"refused file name {name!r}: empty, too long, a path or holds control characters")
     if any(unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp") for ch in name):
         raise RefusedName(f"refused file name {name!r}: holds invisible formatting characters")
@@ -106,7 +120,20 @@ def is_partial(name: str) -> bool:
 
 
 def archive_name(name: str) -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{name}"
+    """The name a file is archived under: a time stamp, then its name, within the file system's
+    limit; a name too long for both keeps its start and extension around a short hash of the whole,
+    so two long names never meet."""
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-"
+    archived = stamp + name
+    if len(archived.encode()) <= NAME_MAX:
+        return archived
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = name, ""
+    tail = f"~{hashlib.sha256(name.encode()).hexdigest()[:10]}" + (f".{ext}" if ext else "")
+    room = NAME_MAX - len(stamp.encode()) - len(tail.encode())
+    short = stem.encode()[:room].decode("utf-8", "ignore")
+    return stamp + short + tail
 
 
 def with_retries(
@@ -191,7 +218,11 @@ class Source(ABC):
             try:
                 check_name(item.name)
             except RefusedName as exc:
-                listing.refused.append(Refused(item.name, str(exc)))
+                listing.refused.append(Refused(item, str(exc)))
+                continue
+            if item.link:
+                reason = f"refused {item.name!r}: a symbolic link; links are never followed"
+                listing.refused.append(Refused(item, reason))
                 continue
             candidates.append(item)
         if rule.rule == "marker":

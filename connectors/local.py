@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connectors.base import Destination, Item, Source, archive_name, check_name
-from hub.kernel.errors import ConnectorFatal, ConnectorRetryable
+from hub.kernel.errors import ConnectorFatal, ConnectorRetryable, os_reason
 from hub.kernel.files import CHUNK, publish_stream
 
 
@@ -26,7 +26,7 @@ def open_file(path: Path) -> BinaryIO:
     except IsADirectoryError as exc:
         raise ConnectorFatal(f"{path}: is a folder, not a file") from exc
     except OSError as exc:
-        raise ConnectorRetryable(f"{path}: cannot read: {exc.strerror}") from exc
+        raise ConnectorRetryable(f"{path}: cannot read: {os_reason(exc)}") from exc
 
 
 class FolderSource(Source):
@@ -42,19 +42,20 @@ class FolderSource(Source):
         try:
             with os.scandir(self.folder) as entries:
                 for entry in entries:
-                    if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
-                        continue  # a symlink could point anywhere: never followed
+                    link = entry.is_symlink()  # could point anywhere: offered only to be refused
+                    if not link and not entry.is_file(follow_symlinks=False):
+                        continue
                     st = entry.stat(follow_symlinks=False)
-                    items.append(Item(name=entry.name, size=st.st_size, mtime=st.st_mtime))
+                    items.append(Item(name=entry.name, size=st.st_size, mtime=st.st_mtime, link=link))
         except OSError as exc:
-            raise ConnectorRetryable(f"{self.folder}: cannot list: {exc.strerror}") from exc
+            raise ConnectorRetryable(f"{self.folder}: cannot list: {os_reason(exc)}") from exc
         return items
 
     def path_of(self, item: Item) -> Path:
         return self.folder / check_name(item.name)
 
     def describe(self, item: Item) -> str:
-        return str(self.path_of(item).resolve())
+        return str(self.folder.resolve() / item.name)  # the item itself is never resolved: links
 
     def open(self, item: Item) -> BinaryIO:
         path = self.path_of(item)
@@ -66,7 +67,7 @@ class FolderSource(Source):
         try:
             (self.folder / check_name(name)).unlink(missing_ok=True)
         except OSError as exc:
-            raise ConnectorFatal(f"{self.folder / name}: landed, but not deleted: {exc.strerror}") from exc
+            raise ConnectorFatal(f"{self.folder / name}: landed, but not deleted: {os_reason(exc)}") from exc
 
     def archive(self, name: str) -> None:
         path = self.folder / check_name(name)
@@ -76,7 +77,7 @@ class FolderSource(Source):
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise ConnectorFatal(f"{path}: landed, but could not be archived: {exc.strerror}") from exc
+            raise ConnectorFatal(f"{path}: landed, but could not be archived: {os_reason(exc)}") from exc
 
 
 class FolderDestination(Destination):
@@ -92,7 +93,7 @@ class FolderDestination(Destination):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a file where the folder should be, no permission, disk
-            raise ConnectorRetryable(f"{final}: cannot write: {exc.strerror}") from exc
+            raise ConnectorRetryable(f"{final}: cannot write: {os_reason(exc)}") from exc
         try:
             if final.exists() and not overwrite:
                 raise uncollected
@@ -101,7 +102,7 @@ class FolderDestination(Destination):
         except FileExistsError as exc:  # placed meanwhile by someone else: never overwritten
             raise uncollected from exc
         except OSError as exc:
-            raise ConnectorRetryable(f"{final}: cannot write: {exc.strerror}") from exc
+            raise ConnectorRetryable(f"{final}: cannot write: {os_reason(exc)}") from exc
 
     def holds(self, name: str, size: int, sha256: str) -> bool:
         there = self.folder / check_name(name)
@@ -113,5 +114,5 @@ class FolderDestination(Destination):
                 while chunk := fh.read(CHUNK):
                     digest.update(chunk)
         except OSError as exc:
-            raise ConnectorRetryable(f"{there}: cannot read: {exc.strerror}") from exc
+            raise ConnectorRetryable(f"{there}: cannot read: {os_reason(exc)}") from exc
         return digest.hexdigest() == sha256

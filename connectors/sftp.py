@@ -44,6 +44,7 @@ from hub.kernel.errors import (
     HubError,
     SecretMissing,
     StillChanging,
+    os_reason,
 )
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class SftpConnection:
         except (paramiko.SSHException, ValueError) as exc:
             raise ConnectorFatal(f"{path}: cannot load the key (wrong passphrase?): {exc}") from None
         except OSError as exc:
-            raise ConnectorFatal(f"{path}: cannot read the key: {exc.strerror}") from None
+            raise ConnectorFatal(f"{path}: cannot read the key: {os_reason(exc)}") from None
 
     def _check_host_key(self, offered: paramiko.PKey) -> None:
         import paramiko
@@ -183,7 +184,9 @@ class SftpConnection:
         try:
             pinned = paramiko.HostKeys(str(known_hosts))
         except OSError as exc:
-            raise HostKeyRefused(f"{known_hosts}: cannot read the pinned host keys: {exc.strerror}") from None
+            raise HostKeyRefused(
+                f"{known_hosts}: cannot read the pinned host keys: {os_reason(exc)}"
+            ) from None
         except (paramiko.SSHException, ValueError) as exc:
             raise HostKeyRefused(f"{known_hosts}: not a known_hosts file: {exc}") from None
         keys: dict[str, paramiko.PKey] = dict(pinned.lookup(name) or {})
@@ -211,7 +214,7 @@ class SftpConnection:
         try:
             sock = socket.create_connection((s.host, s.port), timeout=s.timeout_seconds)
         except OSError as exc:
-            raise ConnectorRetryable(f"{self.address}: cannot connect: {exc.strerror or exc}") from exc
+            raise ConnectorRetryable(f"{self.address}: cannot connect: {os_reason(exc)}") from exc
         transport = paramiko.Transport(sock)
         try:
             transport.banner_timeout = s.timeout_seconds
@@ -297,9 +300,14 @@ class SftpSource(Source):
     def scan(self) -> list[Item]:
         def listing(sftp: SFTPClient) -> list[Item]:
             return [
-                Item(name=a.filename, size=a.st_size or 0, mtime=float(a.st_mtime or 0))
+                Item(
+                    name=a.filename,
+                    size=a.st_size or 0,
+                    mtime=float(a.st_mtime or 0),
+                    link=stat.S_ISLNK(a.st_mode),
+                )
                 for a in sftp.listdir_attr(self.remote_dir)
-                if a.st_mode is not None and stat.S_ISREG(a.st_mode)
+                if a.st_mode is not None and (stat.S_ISREG(a.st_mode) or stat.S_ISLNK(a.st_mode))
             ]
 
         return self.conn.call(f"listing {self.remote_dir}", listing)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hub.cli.output import emit, err, out
+from hub.kernel.errors import os_reason
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,7 +53,7 @@ def inspect_command(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        err.print(f"{path}: cannot read: {exc.strerror}")
+        err.print(f"{path}: cannot read: {os_reason(exc)}")
         raise typer.Exit(2) from None
     summary = cls(options).inspect(data, ReadContext(file=path.name, now=datetime.now(UTC)))
     if json_out:

@@ -47,8 +47,11 @@ def emit(data: Any) -> None:
 
 
 def exit_for(outcomes: list[Outcome]) -> None:
-    """Exit code 1 when a file or any of its rows was rejected, or a file could not be taken."""
-    if any(o.state in ("rejected", "failed") or o.rejected for o in outcomes):
+    """Exit code 3 when a file could not be finished for a reason that may pass (retry), else 1
+    when a file or any of its rows was rejected or refused, or a file could not be taken."""
+    if any(o.state == "failed" and o.retryable for o in outcomes):
+        raise typer.Exit(3)
+    if any(o.state in ("rejected", "failed", "refused") or o.rejected for o in outcomes):
         raise typer.Exit(1)
 
 

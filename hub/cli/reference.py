@@ -46,14 +46,14 @@ def load(
     from hub.engine import operator
     from hub.engine.config import load_config
     from hub.engine.reference import read_extract
-    from hub.kernel.errors import UsageError
+    from hub.kernel.errors import UsageError, os_reason
 
     kind = _kind(kind)
     settings = load_config(config)
     try:
         extract = read_extract(kind, path)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
     result = operator.load_reference(settings, extract)
     if json_out:
         emit(result)

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from hub.kernel.errors import DeliveryError, DeliveryRetryable
+from hub.kernel.errors import DeliveryError, DeliveryRetryable, os_reason
 from hub.kernel.files import Staged, move_into_place, sync_folder
 from hub.kernel.transactions import CisTransaction, columns_of
 
@@ -143,7 +143,7 @@ def stage(
             control_file.finish()
     except (OSError, pl.exceptions.PolarsError) as exc:
         discard(moves)
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
         raise DeliveryRetryable(f"cannot write CIS batch {batch_id} in {folder}: {reason}") from exc
     return StagedBatch(batch_id, folder, moves, hashlib.sha256(body).hexdigest())
 
@@ -162,7 +162,7 @@ def publish(staged: StagedBatch) -> None:
                     ) from None
         sync_folder(staged.folder)
     except OSError as exc:
-        raise DeliveryRetryable(f"cannot publish CIS batch {staged.batch_id}: {exc.strerror}") from exc
+        raise DeliveryRetryable(f"cannot publish CIS batch {staged.batch_id}: {os_reason(exc)}") from exc
 
 
 def discard(moves: list[tuple[Path, Path]]) -> None:

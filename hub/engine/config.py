@@ -30,7 +30,7 @@ from hub.engine.config_checks import (
 )
 from hub.engine.config_transport import CisFolderDestination, FolderSource, SftpDestination, SftpSource
 from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
-from hub.kernel.errors import ConfigError, SecretMissing
+from hub.kernel.errors import ConfigError, SecretMissing, os_reason
 
 if TYPE_CHECKING:
     from formats.base import Format, FormatOptions
@@ -120,13 +120,16 @@ class ExchangeConfig(Strict):
 
 
 class ServiceConfig(Strict):
-    """``hub run``: how often watched folders are swept for files whose event was missed, how long
-    to wait after an event before looking, and the log format (``text`` for people, ``json``: one
-    object per line for machines)."""
+    """``hub run`` and every hub process: how often watched folders are swept for files whose event
+    was missed, how long to wait after an event before looking, the log format (``text`` for
+    people, ``json``: one object per line for machines), and the lease of a claim on a file."""
 
     sweep_seconds: float = Field(60, gt=0)
     settle_seconds: float = Field(1, ge=0)
     log_format: Literal["text", "json"] = "text"
+    # How long a file taken by one hub process stays its own without a sign of life; after that
+    # (or at once when the process is gone from this host) another process may finish it.
+    claim_lease_seconds: float = Field(900, ge=5)
 
 
 class HubConfig(Strict):
@@ -239,7 +242,7 @@ class Settings:
             try:
                 password = pw_path.read_text().strip()
             except OSError as exc:
-                raise SecretMissing(f"ledger.password_file {pw_path}: {exc.strerror}") from exc
+                raise SecretMissing(f"ledger.password_file {pw_path}: {os_reason(exc)}") from exc
         if password is not None:
             from urllib.parse import quote
 

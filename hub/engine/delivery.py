@@ -128,11 +128,15 @@ def _first_duplicate(columns: list[pl.Series]) -> str | None:
     return None if repeated.is_empty() else str(repeated[0])
 
 
-def recover(ledger: Ledger, folders: list[Path]) -> list[str]:
+def recover(ledger: Ledger, exchanges: dict[str, Path]) -> list[str]:
     """Finish what a crash interrupted: publish recorded batches, remove staging files of batches
-    that were never recorded. Runs inside a write transaction, so no delivery is mid-staging.
-    Returns the ids of the batches it published."""
+    that were never recorded. ``exchanges``: each inbound exchange's CIS folder. Their delivery locks
+    are held meanwhile (another process's delivery stages its files under the lock, until it
+    commits: its files are never taken for a crash's). Returns the ids of the batches published."""
+    folders = sorted(set(exchanges.values()))
     with ledger.tx() as conn:
+        for name in sorted(exchanges):
+            ledger.lock_exchange(conn, name)
         pending = ledger.unpublished_batches(conn)
         recorded = {b["batch_id"] for b in pending}
         for folder in folders:

@@ -1,6 +1,7 @@
-"""What an exchange's source offers: the complete items (by its completion rule), and a ``failed``
-outcome, with an alert in the log, for every name refused and for a source that could not be listed
-at all (host key, authentication, server down after retries)."""
+"""What an exchange's source offers: the complete items (by its completion rule); a ``refused``
+outcome, recorded in the ledger and alerted in the log once, for every item the source will not
+give (a hostile name, a symbolic link); and a ``failed`` outcome for a source that could not be
+listed at all (host key, authentication, server down after retries)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,27 @@ from hub.kernel.problems import Problem
 if TYPE_CHECKING:
     from connectors.base import Item, Source
     from hub.engine.config import Exchange
+    from hub.ledger import Ledger
 
 
-def list_items(ex: Exchange, source: Source) -> tuple[list[Item], list[Outcome]]:
-    """The items to take, oldest name first, and the outcomes of what was refused."""
+def list_items(ex: Exchange, source: Source, ledger: Ledger, run_id: int) -> tuple[list[Item], list[Outcome]]:
+    """The items to take, oldest name first, and the outcomes of what was refused this time (an
+    item refused before, unchanged since, was recorded then and is not reported again)."""
     try:
         listing = source.list()
     except HubError as exc:
         error = Problem.of(rule_of(exc), str(exc), level="file")
         log.error("%s: nothing taken: %s", ex.name, exc, extra={"event": "source_failed", "alert": True})
         return [], [Outcome(0, ex.name, "(source)", "failed", problems=[error])]
-    for refused in listing.refused:
-        log.warning("%s", refused.reason, extra={"event": "refused_name", "alert": True})
-    failed = [Outcome(0, ex.name, r.name, "failed", problems=[refusal(r.reason)]) for r in listing.refused]
-    return listing.items, failed
+    refused = []
+    for r in listing.refused:
+        where, item = source.describe(r.item), r.item
+        if ledger.already_taken(ex.name, where, item.size, item.mtime):
+            continue
+        log.warning("%s", r.reason, extra={"event": "refused_name", "alert": True})
+        file_id = ledger.record_refusal(
+            ex.name, name=item.name, source=where, size=item.size, reason=r.reason
+        )
+        ledger.update_file(file_id, last_run_id=run_id)
+        refused.append(Outcome(file_id, ex.name, item.name, "refused", problems=[refusal(r.reason)]))
+    return listing.items, refused

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from hub.kernel.background import in_background
-from hub.kernel.errors import ConnectorRetryable
+from hub.kernel.errors import ConnectorRetryable, os_reason
 from hub.kernel.files import CHUNK, Staged
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def land(stream: BinaryIO, landed_dir: Path, *, size: int | None = None, what: s
             else:
                 staged.publish(final, mode=LANDED_MODE)
     except OSError as exc:
-        raise ConnectorRetryable(f"{what}: cannot land: {exc.strerror}") from exc
+        raise ConnectorRetryable(f"{what}: cannot land: {os_reason(exc)}") from exc
     return Landed(final, sha256, length, data)
 
 

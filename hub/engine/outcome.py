@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.engine.logs import log, tagged
-from hub.kernel.errors import HubError
+from hub.kernel.errors import HubError, Retryable
 from hub.kernel.problems import Problem
 
 
@@ -26,6 +26,7 @@ class Outcome:
     duplicate_of: int | None = None
     batch_id: str | None = None  # the CIS batch delivered, or for an outbound exchange the file sent
     outbound: bool = False
+    retryable: bool = False  # failed for a reason that may pass (exit code 3): retry, do not fix
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
@@ -42,6 +43,7 @@ class Outcome:
             "already_delivered": self.already_delivered,
             "duplicate_of": self.duplicate_of,
             "batch_id": self.batch_id,
+            "retryable": self.retryable,
             "transactions": self.by_type,
             "problems": [p.to_dict() for p in self.problems],
             "reports": self.reports,
@@ -89,6 +91,14 @@ def log_outcome(o: Outcome) -> None:
 
 def refusal(reason: str) -> Problem:
     return Problem.of("refused_name", reason, level="file")
+
+
+def failure(file_id: int, exchange: str, name: str, exc: HubError) -> Outcome:
+    """A file that could not be finished: the error as its one problem, and whether it may pass."""
+    problem = Problem.of(rule_of(exc), str(exc), level="file")
+    return Outcome(
+        file_id, exchange, name, "failed", problems=[problem], retryable=isinstance(exc, Retryable)
+    )
 
 
 def rule_of(exc: HubError) -> str:

@@ -13,18 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from connectors.base import check_name
 from hub.engine import landing, mapping, parsing, recording, validation
+from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
 from hub.engine.intake import list_items
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
-from hub.engine.outcome import Outcome, log_outcome, rule_of
-from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging, UsageError
+from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
+from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging, UsageError, os_reason
 from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
 
@@ -124,15 +126,24 @@ class Engine:
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        from hub.engine.claims import Holder
         from hub.engine.delivery import recover
         from hub.ledger import Ledger
 
         self.settings = settings
-        self.progress = progress or _quiet
+        self._show = progress or _quiet
         self.clock = clock
         self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
-        cis = {ex.destination_path for ex in settings.exchanges.values() if not is_outbound(ex.kind)}
-        recover(self.ledger, sorted(cis))
+        self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
+        exchanges = settings.exchanges.items()
+        recover(
+            self.ledger, {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
+        )
+
+    def progress(self, name: str, stage: str) -> None:
+        """Show the stage reached, and keep the claims on the work in hand alive."""
+        self._show(name, stage)
+        self.claims.renew()
 
     def close(self) -> None:
         self.ledger.close()
@@ -151,13 +162,19 @@ class Engine:
         """Land a file and run it through the exchange, in a run of its own."""
         ex = self.settings.exchange(exchange)
         _require_file(path)
+        check_name(path.name)  # a name no source would take is not taken from an operator either
         with self._running(ex.name, trigger) as (run_id, outcomes):
-            self.progress(path.name, "landing")
-            landed = ahead.landing.result() if ahead else landing.land_path(path, self.settings.landed_dir)
-            mapped = ahead.mapping if ahead else None
-            outcome = self._take(
-                landed, path.name, str(path.resolve()), ex, run_id, policy=policy, mapped=mapped
-            )
+            try:
+                self.progress(path.name, "landing")
+                landed = (
+                    ahead.landing.result() if ahead else landing.land_path(path, self.settings.landed_dir)
+                )
+                mapped = ahead.mapping if ahead else None
+                where = str(path.resolve())
+                taken = self._take(landed, path.name, where, ex, run_id, policy=policy, mapped=mapped)
+                outcome = taken or _busy(ex, path.name)
+            except HubError as exc:
+                outcome = failure(0, ex.name, path.name, exc)
             log_outcome(outcome)
             outcomes.append(outcome)
         return outcome
@@ -172,19 +189,28 @@ class Engine:
             raise UsageError(
                 f"file {file_id} is a duplicate of file {record.duplicate_of}; reprocess that one"
             )
+        if record.state == "refused":
+            raise UsageError(f"file {file_id} was refused at its source ({record.error}); nothing was landed")
         ex = self.settings.exchange(record.exchange)
         policy: Policy | None = "accept-valid-rows" if accept_valid_rows else None
         if corrected is not None:
             _require_file(corrected)
+            check_name(corrected.name)
         with self._running(ex.name, "reprocess") as (run_id, outcomes):
-            if corrected is None:
-                outcome = self._run_file(record, ex, run_id, policy=policy)
-            else:
-                landed = landing.land_path(corrected, self.settings.landed_dir)
-                name, source = corrected.name, str(corrected.resolve())
-                outcome = self._take(landed, name, source, ex, run_id, replaces=file_id, policy=policy)
-                if outcome.state != "duplicate" and outcome.file_id != file_id:
-                    self.ledger.update_file(file_id, state="reprocessed")
+            try:
+                if corrected is None:
+                    with self.claims.holding(content_key(ex.name, record.sha256)) as mine:
+                        ran = self._run_file(record, ex, run_id, policy=policy) if mine else None
+                    outcome = ran or _busy(ex, record.name)
+                else:
+                    landed = landing.land_path(corrected, self.settings.landed_dir)
+                    name, source = corrected.name, str(corrected.resolve())
+                    ran = self._take(landed, name, source, ex, run_id, replaces=file_id, policy=policy)
+                    outcome = ran or _busy(ex, name)
+                    if outcome.state == "delivered" and outcome.file_id != file_id:
+                        self.ledger.update_file(file_id, state="reprocessed")  # only once it is accepted
+            except HubError as exc:
+                outcome = failure(file_id, ex.name, record.name, exc)
             outcomes.append(outcome)
         return outcome
 
@@ -194,20 +220,24 @@ class Engine:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+            raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
         mapped = map_file(
             data, path.name, ex, now=self.clock(), lookup=self._lookups(ex), progress=self.progress
         )
         outcome = Outcome(0, ex.name, path.name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems
+        if mapped.file_rejected or (mapped.errors and ex.config.row_policy == "reject-file"):
+            outcome.state = "rejected"  # what `hub process` would do: deliver nothing
+            return outcome
         if mapped.tables:
             with self.ledger.tx() as conn:
                 held = set(self.ledger.delivered_keys(conn, ex.name).get_column("key").to_list())
             for txn_type, table in mapped.tables.items():
                 keys = table.get_column("idempotency_key").to_list()
-                outcome.already_delivered += sum(k in held for k in keys)
-                outcome.by_type[txn_type] = table.height
-        if mapped.file_rejected or outcome.rejected:
+                already = sum(k in held for k in keys)
+                outcome.already_delivered += already
+                outcome.by_type[txn_type] = table.height - already
+        if outcome.rejected:
             outcome.state = "rejected"
         return outcome
 
@@ -228,12 +258,17 @@ class Engine:
             ex = self.settings.exchange(name)
             if not ex.config.enabled or should_stop():
                 continue
-            with self._running(ex.name, trigger) as (run_id, done):
-                source = open_source(ex, self.settings)
-                try:
-                    self._take_all(ex, source, run_id, should_stop, done)
-                finally:
-                    source.close()
+            try:
+                with self._running(ex.name, trigger) as (run_id, done):
+                    source = open_source(ex, self.settings)
+                    try:
+                        self._take_all(ex, source, run_id, should_stop, done)
+                    finally:
+                        source.close()
+                    self._finish_unfinished(ex, run_id, should_stop, done)
+            except HubError as exc:  # the exchange could not run at all (ledger busy, ...): the others do
+                log.error("%s: run failed: %s", ex.name, exc, extra={"event": "run_failed", "alert": True})
+                done = [failure(0, ex.name, "(run)", exc)]
             outcomes += done
         return outcomes
 
@@ -273,31 +308,64 @@ class Engine:
     ) -> None:
         """Land and run every complete item of the source; only once an item's landed copy and its
         ledger row are committed may the source archive, delete or leave it."""
-        from connectors.base import with_retries
 
-        items, refused = list_items(ex, source)
+        items, refused = list_items(ex, source, self.ledger, run_id)
         done += refused
         for item in items:
             if should_stop():
                 log.info("stopping: %s and later files are left for the next run", item.name)
                 break
             where = source.describe(item)
-            if source.post_action == "leave" and self.ledger.already_taken(
-                ex.name, where, item.size, item.mtime
-            ):
-                continue  # left in place on purpose, and taken before
-            try:
-                self.progress(item.name, "landing")
-                landed = with_retries(where, source.retry, partial(self._land_item, source, item))
-                outcome = self._take(landed, item.name, where, ex, run_id)
-                source.done(item)
-            except StillChanging as exc:
-                log.info("%s", exc, extra={"event": "still_changing"})
-                continue
-            except HubError as exc:
-                # The file stays where it is for the next cycle; the run records the failure.
-                error = Problem.of(rule_of(exc), str(exc), level="file")
-                outcome = Outcome(0, ex.name, item.name, "failed", problems=[error])
+            with self.claims.holding(item_key(ex.name, where, item), finish=True) as taken:
+                if not taken:
+                    continue  # another hub process has it in hand, or took it before
+                outcome = self._take_item(ex, source, item, where, run_id)
+            if outcome is not None:
+                log_outcome(outcome)
+                done.append(outcome)
+
+    def _take_item(self, ex: Exchange, source: Source, item: Item, where: str, run_id: int) -> Outcome | None:
+        """Land and run one claimed item, then let the source archive, delete or leave it; None when
+        there is nothing to report (taken before; still changing; its content in another's hands).
+        A failure leaves the item where it is for the next cycle and raises nothing."""
+        from connectors.base import with_retries
+
+        try:
+            if self.ledger.already_taken(ex.name, where, item.size, item.mtime):
+                # taken before: left in place on purpose, or a crash kept its post-action from running
+                if source.post_action != "leave":
+                    source.done(item)
+                return None
+            self.progress(item.name, "landing")
+            landed = with_retries(where, source.retry, partial(self._land_item, source, item))
+            outcome = self._take(landed, item.name, where, ex, run_id)
+            if outcome is None:
+                raise StillChanging(f"{item.name}: its content is in another hub process's hands")
+            if outcome.state != "failed":
+                source.done(item)  # only now, with the landed copy and its ledger row committed
+            return outcome
+        except StillChanging as exc:
+            log.info("%s", exc, extra={"event": "still_changing"})
+            self.claims.release(item_key(ex.name, where, item))
+            return None
+        except HubError as exc:
+            return failure(0, ex.name, item.name, exc)
+
+    def _finish_unfinished(
+        self, ex: Exchange, run_id: int, should_stop: Callable[[], bool], done: list[Outcome]
+    ) -> None:
+        """Finish the files an interrupted command left part-way (``hub process`` killed, a cycle
+        whose source no longer offers the file), from their landed copies."""
+        for record in self.ledger.unfinished_files(ex.name, landing.UNFINISHED):
+            if should_stop() or record.last_run_id == run_id:
+                continue  # this run tried it already
+            with self.claims.holding(content_key(ex.name, record.sha256)) as taken:
+                if not taken:
+                    continue
+                try:
+                    outcome = self._run_file(record, ex, run_id, policy=None)
+                except HubError as exc:
+                    outcome = failure(record.id, ex.name, record.name, exc)
             log_outcome(outcome)
             done.append(outcome)
 
@@ -316,15 +384,27 @@ class Engine:
         replaces: int | None = None,
         policy: Policy | None = None,
         mapped: Future[Mapped] | None = None,
-    ) -> Outcome:
-        """Record a landed copy (or note it as a duplicate), then run it."""
-        arrival = landing.record_arrival(
-            self.ledger, landed, exchange=ex.name, name=name, source=source, run_id=run_id, replaces=replaces
-        )
-        if arrival.status == "duplicate":
-            r = arrival.record
-            return Outcome(r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of)
-        return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
+    ) -> Outcome | None:
+        """Record a landed copy (or note it as a duplicate), then run it; None when the same content
+        is in another hub process's hands right now (nothing recorded: try again later)."""
+        with self.claims.holding(content_key(ex.name, landed.sha256)) as taken:
+            if not taken:
+                return None
+            arrival = landing.record_arrival(
+                self.ledger,
+                landed,
+                exchange=ex.name,
+                name=name,
+                source=source,
+                run_id=run_id,
+                replaces=replaces,
+            )
+            if arrival.status == "duplicate":
+                r = arrival.record
+                return Outcome(
+                    r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of
+                )
+            return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
 
     def _run_file(
         self,
@@ -342,15 +422,18 @@ class Engine:
 
         policy = policy or ex.config.row_policy
         self.ledger.update_file(record.id, last_run_id=run_id, error=None)
+        prior = recording.before(self.ledger, record)
         outbound = is_outbound(ex.kind)
         outcome = Outcome(record.id, ex.name, record.name, "rejected", outbound=outbound)
         if outbound and (unsent := sending.unsent(self.ledger, record.id)) is not None:
-            return self._send_again(record, ex, run_id, outcome, unsent)
+            return self._send_again(record, ex, run_id, outcome, unsent, prior)
         if record.size > ex.config.max_file_bytes:
             limit = ex.config.max_file_bytes
             message = f"the file is {record.size} bytes; the exchange accepts at most {limit}"
             problem = Problem.of("max_size", message, level="file")
-            return recording.rejected(self.ledger, record, run_id, outcome, [problem], file_level=True)
+            return recording.rejected(
+                self.ledger, record, run_id, outcome, [problem], file_level=True, prior=prior
+            )
         if mapped is not None:
             result = mapped.result()
             if result.reached != "landed":
@@ -366,16 +449,22 @@ class Engine:
                 progress=self.progress,
             )
         outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
-        if result.file_rejected:
-            return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=True)
-        if result.errors and policy == "reject-file":
-            return recording.rejected(self.ledger, record, run_id, outcome, result.problems, file_level=False)
+        if result.file_rejected or (result.errors and policy == "reject-file"):
+            whole = result.file_rejected
+            return recording.rejected(
+                self.ledger, record, run_id, outcome, result.problems, file_level=whole, prior=prior
+            )
         try:
             problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
         except MappingError as exc:  # the kind refused to write its file: nothing was sent
             refused = [*result.problems, Problem.of("partner_file", str(exc), level="file")]
-            return recording.rejected(self.ledger, record, run_id, outcome, refused, file_level=True)
-        return recording.delivered(self.ledger, record, run_id, outcome, sent, problems)
+            return recording.rejected(
+                self.ledger, record, run_id, outcome, refused, file_level=True, prior=prior
+            )
+        except HubError as exc:  # could not deliver (disk full, destination down): the next run will
+            self.ledger.update_file(record.id, error=f"{rule_of(exc)}: {exc}")
+            return failure(record.id, ex.name, record.name, exc)
+        return recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
 
     def _deliver(
         self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
@@ -421,7 +510,13 @@ class Engine:
         )
 
     def _send_again(
-        self, record: FileRecord, ex: Exchange, run_id: int, outcome: Outcome, batch: dict[str, Any]
+        self,
+        record: FileRecord,
+        ex: Exchange,
+        run_id: int,
+        outcome: Outcome,
+        batch: dict[str, Any],
+        prior: recording.Before,
     ) -> Outcome:
         """An extract whose file was recorded but whose sending did not finish: the kept copy (the
         same bytes, the same entries) goes out now, never a second file."""
@@ -429,8 +524,13 @@ class Engine:
 
         outcome.rows = record.rows or batch["transactions"]
         self.progress(record.name, "sending")
-        sent = send_kept(self.ledger, ex, self.settings, batch, file_id=record.id)
-        return recording.delivered(self.ledger, record, run_id, outcome, sent, [])
+        try:
+            sent = send_kept(self.ledger, ex, self.settings, batch, file_id=record.id)
+        except HubError as exc:
+            return failure(record.id, ex.name, record.name, exc)
+        # the file's entries were counted as its own batch; nothing was "already delivered" by others
+        done = recording.Before(prior.delivered - batch["transactions"], 0)
+        return recording.delivered(self.ledger, record, run_id, outcome, sent, [], prior=done)
 
     def _lookups(self, ex: Exchange) -> LedgerLookups:
         from hub.engine.lookups import LedgerLookups
@@ -439,6 +539,13 @@ class Engine:
         return LedgerLookups(
             self.ledger, exchange=ex.name, kind=kind.name, declared=kind.lookups, timezone=ex.timezone
         )
+
+
+def _busy(ex: Exchange, name: str) -> Outcome:
+    """The content is in another hub process's hands: nothing done here, try again later."""
+    return failure(
+        0, ex.name, name, StillChanging(f"{name}: another hub process is working on the same content")
+    )
 
 
 def _require_file(path: Path) -> None:

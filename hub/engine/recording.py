@@ -1,9 +1,17 @@
-"""Step 6, record: what happened to a file, in the ledger (its state, counts and every problem of
-the run) and in its error report beside the landed copy (CSV and JSON, one row per problem); and
-each run's totals when it ends."""
+"""Step 6, record: what happened to a file, in the ledger and in its error report beside the landed
+copy (CSV and JSON, one row per problem); and each run's totals when it ends.
+
+A file's state and counts are derived from what it delivered over all its runs (the sum of its
+batches), never overwritten by the last run: a file that delivered anything stays ``delivered``
+whatever a later run finds (a reprocess under a stricter policy, a no-op run); only a file that never
+delivered a thing is ``rejected``. A run reports what it did itself, and the transactions an
+interrupted earlier run delivered without finishing its bookkeeping (a crash between a batch's
+commit and the file's update): the run that finds them completes the file's account.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +24,20 @@ if TYPE_CHECKING:
     from hub.ledger import FileRecord, Ledger
 
 
+@dataclass(frozen=True)
+class Before:
+    """What a file had delivered when a run began: over all its batches, and of those the
+    transactions an interrupted run delivered but never counted on the file."""
+
+    delivered: int
+    uncounted: int
+
+
+def before(ledger: Ledger, record: FileRecord) -> Before:
+    total = ledger.delivered_by_file(record.id)
+    return Before(total, max(0, total - record.delivered))
+
+
 def rejected(
     ledger: Ledger,
     record: FileRecord,
@@ -24,10 +46,13 @@ def rejected(
     problems: list[Problem],
     *,
     file_level: bool,
+    prior: Before,
 ) -> Outcome:
-    """The file is rejected: whole (``file_level``) or because rows failed under ``reject-file``."""
+    """This run rejects the file: whole (``file_level``) or because rows failed under
+    ``reject-file``. A file that delivered before stays delivered, with what it delivered."""
     outcome.state = "rejected"
     outcome.problems = problems
+    outcome.delivered = prior.uncounted
     first = next((p for p in problems if p.severity == "error"), problems[0])
     error = (
         f"{first.rule}: {first.message}"
@@ -38,11 +63,10 @@ def rejected(
     outcome.reports = _reports(record, run_id, outcome)
     ledger.update_file(
         record.id,
-        state="rejected",
+        state="delivered" if prior.delivered else "rejected",
         rows=outcome.rows,
-        delivered=0,
+        delivered=prior.delivered,
         rejected=outcome.rejected,
-        already_delivered=0,
         error=error,
     )
     return outcome
@@ -55,12 +79,14 @@ def delivered(
     outcome: Outcome,
     result: DeliveryResult,
     problems: list[Problem],
+    *,
+    prior: Before,
 ) -> Outcome:
-    """The file's transactions (or its partner file) went out; rows that failed, if any, are in
-    its report."""
+    """The file's transactions (or its partner file) went out, those not delivered before; rows
+    that failed, if any, are in its report."""
     outcome.state = "delivered"
-    outcome.delivered = result.total
-    outcome.already_delivered = result.already_delivered
+    outcome.delivered = result.total + prior.uncounted
+    outcome.already_delivered = max(0, result.already_delivered - prior.uncounted)
     outcome.batch_id = result.batch_id
     outcome.by_type = result.delivered
     if problems:
@@ -71,9 +97,10 @@ def delivered(
         record.id,
         state="delivered",
         rows=outcome.rows,
-        delivered=outcome.delivered,
+        delivered=prior.delivered + result.total,
         rejected=outcome.rejected,
-        already_delivered=outcome.already_delivered,
+        # held by other files: the file's own earlier deliveries are not "already delivered"
+        already_delivered=result.already_delivered - min(result.already_delivered, prior.delivered),
         error=f"{outcome.rejected} rows rejected" if outcome.rejected else None,
     )
     return outcome
@@ -94,19 +121,21 @@ def _reports(record: FileRecord, run_id: int, outcome: Outcome) -> list[str]:
 
 
 def finish_run(ledger: Ledger, run_id: int, outcomes: list[Outcome]) -> None:
-    """The run's status and totals: files, rows, delivered, rejected, duplicates, by type."""
-    rejected_files = sum(o.state in ("rejected", "failed") for o in outcomes)
+    """The run's status and totals: ``failed`` when a file could not be finished, ``rejected`` when
+    one was rejected, else ``ok``; files, rows, delivered, rejected, duplicates, by type."""
+    failed = sum(o.state == "failed" for o in outcomes)
+    rejected_files = sum(o.state in ("rejected", "refused") for o in outcomes)
     by_type: dict[str, int] = {}
     for o in outcomes:
         for name, count in o.by_type.items():
             by_type[name] = by_type.get(name, 0) + count
     ledger.finish_run(
         run_id,
-        status="rejected" if rejected_files else "ok",
+        status="failed" if failed else "rejected" if rejected_files else "ok",
         files=len(outcomes),
         rows=sum(o.rows for o in outcomes if o.state != "duplicate"),
         delivered=sum(o.delivered for o in outcomes),
         rejected=sum(o.rejected for o in outcomes),
         duplicates=sum(o.state == "duplicate" for o in outcomes),
-        totals={"by_type": by_type, "rejected_files": rejected_files},
+        totals={"by_type": by_type, "rejected_files": rejected_files, "failed_files": failed},
     )

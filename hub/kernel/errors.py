@@ -19,6 +19,12 @@ class HubError(Exception):
     """Root of every error the hub raises on purpose."""
 
 
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason for an ``OSError``, as a message should end: its text when it
+    has one (``No space left on device``), else what the error says of itself, never ``None``."""
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
 class Retryable(HubError):
     """Next action: retry later; nothing is wrong with the input."""
 

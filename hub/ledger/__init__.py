@@ -23,12 +23,23 @@ from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
+from hub.ledger.claims import Claims
 from hub.ledger.deposits import Deposits
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.reference import ReferenceData
 
-FILE_STATES = ("landed", "parsed", "validated", "mapped", "delivered", "rejected", "reprocessed", "duplicate")
+FILE_STATES = (
+    "landed",
+    "parsed",
+    "validated",
+    "mapped",
+    "delivered",
+    "rejected",
+    "reprocessed",
+    "duplicate",
+    "refused",
+)
 
 
 def utc_now() -> datetime:
@@ -83,7 +94,7 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup):
+class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup, Claims):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
@@ -218,6 +229,15 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
             key = result.inserted_primary_key
             assert key is not None
             return int(key[0])
+
+    def record_refusal(self, exchange: str, *, name: str, source: str, size: int, reason: str) -> int:
+        """Record an item a source would not give (a hostile name, a symbolic link): nothing was
+        landed; the record says where it was and why, so it is reported once, not every cycle."""
+        file_id = self.add_file(
+            exchange=exchange, name=name, sha256="", size=size, source=source, state="refused", landed_path=""
+        )
+        self.update_file(file_id, error=reason)
+        return file_id
 
     def update_file(self, file_id: int, **values: Any) -> None:
         if "state" in values and values["state"] not in FILE_STATES:
@@ -369,6 +389,20 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
             )
             for x in rows
         ]
+
+    def delivered_by_file(self, file_id: int) -> int:
+        """How many transactions the file's batches hold, over all its runs."""
+        b = t.batches.c
+        with self.tx() as conn:
+            total = conn.execute(select(func.sum(b.transactions)).where(b.file_id == file_id)).scalar()
+        return int(total or 0)
+
+    def unfinished_files(self, exchange: str, states: Sequence[str]) -> list[FileRecord]:
+        """The exchange's files an interrupted run left in one of ``states``, oldest first."""
+        f = t.files.c
+        query = select(t.files).where(f.exchange == exchange, f.state.in_(list(states))).order_by(f.id)
+        with self.tx() as conn:
+            return [_file(r) for r in conn.execute(query)]
 
     def count_files(self) -> int:
         with self.tx() as conn:

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0007"
 
 metadata = MetaData()
 
@@ -202,6 +202,17 @@ alembic_version = Table(
     "alembic_version",
     metadata,
     Column("version_num", String(32), primary_key=True),
+)
+
+# Work taken by one hub process at a time: a source's item or a landed content (hub/ledger/claims.py).
+claims = Table(
+    "claims",
+    metadata,
+    Column("key", String(1024), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
 )
 
 exchange_locks = Table(

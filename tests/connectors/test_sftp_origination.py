@@ -84,9 +84,10 @@ def test_an_unpinned_host_key_sends_nothing_and_the_same_file_goes_once_pinned(
     push_to(workdir, ssh_server, incoming, known_hosts=str(empty))
     data = extract([row(1), row(2)])
 
-    refused = workdir.hub("originate", workdir.write("autopay.csv", data), "-x", "ach-debits")
-    assert refused.code == 1
-    assert "is not in" in refused.stderr and ssh_server.host_fingerprint in refused.stderr
+    refused = workdir.hub("originate", workdir.write("autopay.csv", data), "-x", "ach-debits", "--json")
+    assert refused.code == 1  # a key to pin is not a reason that passes by waiting
+    [problem] = refused.json()["problems"]
+    assert "is not in" in problem["message"] and ssh_server.host_fingerprint in problem["message"]
     assert list(incoming.iterdir()) == []
     assert [f["state"] for f in workdir.hub("files", "--json").json()] == ["mapped"]
     first = originated_rows(workdir.root)

@@ -116,7 +116,7 @@ def test_hostile_remote_names_are_refused_and_reported_and_the_rest_delivered(
 
     assert code == 1
     states = {o["name"]: (o["state"], o["problems"][0]["rule"] if o["problems"] else None) for o in outcomes}
-    assert states == {"route\x1b[31m-7.csv": ("failed", "refused_name"), "route-8.csv": ("delivered", None)}
+    assert states == {"route\x1b[31m-7.csv": ("refused", "refused_name"), "route-8.csv": ("delivered", None)}
     assert (outgoing / "route\x1b[31m-7.csv").exists()
 
 

@@ -93,11 +93,11 @@ def test_a_crash_after_the_commit_is_published_by_recovery(
     assert not list(out.glob("*.control.json")), "the CIS sees nothing of an unpublished batch"
     assert len(list(out.glob(".*.tmp"))) == 3
 
-    [batch_id] = recover(ledger, [out])
+    [batch_id] = recover(ledger, {"mr": out})
     [control] = [json.loads(p.read_text()) for p in out.glob("*.control.json")]
     assert control["batch_id"] == batch_id and control["transactions"] == 20
     assert not list(out.glob(".*.tmp"))
-    assert recover(ledger, [out]) == []
+    assert recover(ledger, {"mr": out}) == []
     assert run(ledger, out, tables(20)).total == 0, "recovered keys count as delivered"
 
 
@@ -117,7 +117,7 @@ def test_a_crash_before_the_commit_leaves_nothing_delivered(
     assert not list(out.iterdir()), "staged files of a failed delivery are removed"
 
     (out / ".mr-20260101T000000-f1-r9.MeterRead.csv.tmp").write_text("left by a killed process")
-    assert recover(ledger, [out]) == []
+    assert recover(ledger, {"mr": out}) == []
     assert not list(out.iterdir())
     assert run(ledger, out, tables(5)).total == 5, "nothing was recorded, so everything is delivered now"
 
