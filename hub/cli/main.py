@@ -179,8 +179,8 @@ def run(
 
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
-    """Every exchange: last run, next run, last file, whether its expected file is overdue and
-    whether a recent deposit date does not reconcile (either: exit 1)."""
+    """Every exchange: last run, next run, last file, whether its expected file is overdue, whether
+    its source folder is missing and whether a recent deposit date does not reconcile (any: exit 1)."""
     from hub.engine import operator
 
     rows = operator.status(_settings(config))
@@ -188,7 +188,7 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
         emit(rows)
     else:
         render().status_table(out, rows)
-    if any(r["overdue"] or r.get("unreconciled") for r in rows):
+    if any(r["overdue"] or r.get("unreconciled") or r.get("source_missing") for r in rows):
         raise typer.Exit(1)
 
 
@@ -299,7 +299,7 @@ def demo(
         out.print("generated a bank's ACH return file in inbox/ach-returns")
     outcomes = _with_engine(config, False, lambda engine: engine.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
-    out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.ledger_url()}")
+    out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.config.ledger.url}")
     out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")
 
 
@@ -329,13 +329,15 @@ def main() -> None:
             err.print(f"error: {exc.format_message()}")
         code = 2
     except (ConfigError, NotFound) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {render().shown(exc)}", highlight=False, markup=True)
         code = 2
     except Rejected as exc:
-        err.print(f"[red]rejected:[/red] {exc}", highlight=False)
+        err.print(f"[red]rejected:[/red] {render().shown(exc)}", highlight=False)
         code = 1
     except (Retryable, HubError) as exc:
-        err.print(f"[red]failed:[/red] {exc} (retry when the cause is fixed)", highlight=False)
+        err.print(
+            f"[red]failed:[/red] {render().shown(exc)} (retry when the cause is fixed)", highlight=False
+        )
         code = 3
     except Exception as exc:  # a bug: keep the traceback for the developers, not on the operator's screen
         crash = Path(os.environ.get("HUB_CRASH_DIR", "var")) / "crash.log"

@@ -1,4 +1,8 @@
-"""Rich tables for people: outcomes, the nightly summary, the file list and one file's detail."""
+"""Rich tables for people: outcomes, the nightly summary, the file list and one file's detail.
+
+Every text that comes from outside (a partner's file name, a value, a message quoting either, a
+path) is printed through ``shown``: control and formatting characters escaped, rich markup
+escaped, so a name holding ANSI escapes or ``[brackets]`` is shown, never obeyed."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hub.kernel.problems import Problem
@@ -40,6 +45,14 @@ def progress(console: Console, enabled: bool) -> Iterator[Callable[[str, str], N
         yield update
 
 
+def shown(value: object) -> str:
+    """``value`` as a terminal may show it: unprintable characters as escapes, markup as text."""
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    return escape(text)
+
+
 def _state(state: str) -> str:
     style = STATE_STYLE.get(state)
     return f"[{style}]{state}[/{style}]" if style else state
@@ -54,14 +67,19 @@ def problems_table(problems: Sequence[Problem], limit: int = SHOWN_PROBLEMS) -> 
         rule = p.rule if p.severity == "error" else f"{p.rule} [yellow](warning)[/]"
         where = [p.positions or ""] if positions else []
         table.add_row(
-            "" if p.line is None else str(p.line), *where, p.field or "", p.value or "", rule, p.message
+            "" if p.line is None else str(p.line),
+            *where,
+            shown(p.field or ""),
+            shown(p.value or ""),
+            rule,
+            shown(p.message),
         )
     return table
 
 
 def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     verb = "would deliver" if dry_run else "delivered"
-    console.print(f"file {o.file_id or '-'} {o.name} [{o.exchange}]: {_state(o.state)}")
+    console.print(f"file {o.file_id or '-'} {shown(o.name)} {shown(f'[{o.exchange}]')}: {_state(o.state)}")
     counts = (
         f"rows {o.rows}, {verb} {sum(o.by_type.values()) if dry_run else o.delivered}, rejected {o.rejected}"
     )
@@ -73,13 +91,13 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     if o.duplicate_of:
         console.print(f"same content as file {o.duplicate_of}: nothing delivered")
     if o.batch_id:
-        console.print(f"sent {o.batch_id}" if o.outbound else f"CIS batch {o.batch_id}")
+        console.print(f"sent {shown(o.batch_id)}" if o.outbound else f"CIS batch {shown(o.batch_id)}")
     if o.problems:
         console.print(problems_table(o.problems))
         if len(o.problems) > SHOWN_PROBLEMS:
             console.print(f"... and {len(o.problems) - SHOWN_PROBLEMS} more problems")
     for path in o.reports:
-        console.print(f"report: {path}")
+        console.print(f"report: {shown(path)}")
 
 
 def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
@@ -99,13 +117,13 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     for o in outcomes:
         table.add_row(
             str(o.file_id or "-"),
-            o.exchange,
-            o.name,
+            shown(o.exchange),
+            shown(o.name),
             _state(o.state),
             str(o.rows),
             str(o.delivered),
             str(o.rejected),
-            o.batch_id or (f"duplicate of {o.duplicate_of}" if o.duplicate_of else ""),
+            shown(o.batch_id or (f"duplicate of {o.duplicate_of}" if o.duplicate_of else "")),
         )
     table.add_section()
     table.add_row(
@@ -139,7 +157,7 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
             ex = examples[(name, rule)]
             where = f"line {ex.line}: " if ex.line else ""
             label = f"{rule} (warning)" if (name, rule) in warned else rule
-            why.add_row(name, label, str(count), where + ex.message)
+            why.add_row(shown(name), label, str(count), shown(where + ex.message))
         console.print(why)
 
 
@@ -150,8 +168,8 @@ def files_table(console: Console, records: Sequence[FileRecord]) -> None:
     for r in records:
         table.add_row(
             str(r.id),
-            r.exchange,
-            r.name,
+            shown(r.exchange),
+            shown(r.name),
             _state(r.state),
             "" if r.rows is None else str(r.rows),
             str(r.delivered),
@@ -166,9 +184,10 @@ def files_table(console: Console, records: Sequence[FileRecord]) -> None:
 def file_detail(
     console: Console, r: FileRecord, problems: Sequence[Problem], batches: Sequence[dict[str, Any]]
 ) -> None:
-    console.print(f"file {r.id}: {r.name} [{r.exchange}] {_state(r.state)}")
+    console.print(f"file {r.id}: {shown(r.name)} {shown(f'[{r.exchange}]')} {_state(r.state)}")
     console.print(
-        f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC at {r.landed_path}"
+        f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"at {shown(r.landed_path)}"
     )
     console.print(
         f"rows {r.rows}, delivered {r.delivered}, rejected {r.rejected}, "
@@ -179,10 +198,12 @@ def file_detail(
     if r.replaces:
         console.print(f"corrected file replacing file {r.replaces}")
     if r.error:
-        console.print(f"reason: {r.error}")
+        console.print(f"reason: {shown(r.error)}")
     for b in batches:
         what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
-        console.print(f"batch {b['batch_id']}: {b['transactions']} transactions, {what} {b['path']}")
+        console.print(
+            f"batch {shown(b['batch_id'])}: {b['transactions']} transactions, {what} {shown(b['path'])}"
+        )
     if problems:
         console.print(problems_table(problems, limit=len(problems)))
 
@@ -207,5 +228,9 @@ def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
             expected,
         )
     console.print(table)
+    for r in rows:
+        if r.get("source_missing"):
+            folder = shown(r["source_missing"])
+            console.print(f"[bold red]ALERT[/] {r['exchange']}: the source folder {folder} does not exist")
     for day in sorted({d for r in rows for d in r.get("unreconciled", [])}):
         console.print(f"[bold red]ALERT[/] deposits of {day} do not reconcile: hub reconcile --date {day}")

@@ -22,6 +22,7 @@ from pydantic import Field, ValidationError, field_validator
 from connectors.base import Strict
 from hub.engine import config_outbound as outbound  # kind ach-debits: the originator and where its file goes
 from hub.engine.config_checks import (
+    confinement_problems,
     declaration_problems,
     format_validation_error,
     option_errors,
@@ -111,6 +112,8 @@ class ExchangeConfig(Strict):
         default_factory=CisFolderDestination, discriminator="type"
     )
     row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
+    # Folders outside hub.yaml's folder (source, archive, destination) only when this says so.
+    allow_outside_root: bool = False
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
     enabled: bool = True
@@ -178,6 +181,7 @@ class Exchange:
 
     name: str
     config: ExchangeConfig
+    in_inbox: bool  # its folder source is a drop folder in the hub's inbox (the hub makes it)
     kind: type[ExchangeKind[MappingOptions]]
     format: type[Format[FormatOptions]]
     format_name: str
@@ -261,8 +265,8 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
     from formats import get_format
     from mappings import get_kind
 
-    if raw is None:
-        raw = {}
+    if not raw:
+        raise ConfigError(f"{source}: the file is empty; run `hub init` to write a commented default")
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys, got {type(raw).__name__}")
     problems = register_plugins(raw, source)
@@ -303,6 +307,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
         src = root / (folder.path or cfg.paths.inbox / name)
         exchanges[name] = Exchange(
+            in_inbox=src.resolve().is_relative_to((root / cfg.paths.inbox).resolve()),
             name=name,
             config=ex,
             kind=kind,
@@ -315,6 +320,9 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             archive_path=root / folder.archive_dir if folder.archive_dir else src / "archive",
             destination_path=root / outbound.destination_folder(ex, name, cfg.paths, kind),
         )
+    if not cfg.exchanges:
+        problems.append(f"{source}: exchanges: none configured; the hub needs at least one (see `hub init`)")
+    problems += confinement_problems(exchanges, root=root, var=root / cfg.paths.var, source=source)
     if problems:
         raise ConfigError("\n".join(problems))
     return Settings(config=cfg, root=root, path=path, exchanges=exchanges)

@@ -5,13 +5,51 @@ knows. Every mistake is one line with its key path."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 if TYPE_CHECKING:
+    from hub.engine.config import Exchange
     from mappings.base import ExchangeKind, MappingOptions
+
+
+def confinement_problems(exchanges: dict[str, Exchange], *, root: Path, var: Path, source: str) -> list[str]:
+    """Every folder an exchange reads, archives into or writes to resolves (symlinks included)
+    inside the hub's folder unless the exchange says ``allow_outside_root``; no source is a
+    destination's folder (it would archive what the CIS or a partner collects) or the hub's own
+    ``var`` (landed copies, the ledger)."""
+    top = root.resolve()
+    kept = var.resolve()
+    destinations = {name: ex.destination_path.resolve() for name, ex in exchanges.items()}
+    problems = []
+    for name, ex in exchanges.items():
+        where = f"{source}: exchanges.{name}"
+        folders = {"destination": ex.destination_path}
+        if ex.config.source.type == "folder":
+            folders |= {"source": ex.source_path, "source.archive_dir": ex.archive_path}
+        for key, folder in folders.items():
+            real = folder.resolve()
+            if not ex.config.allow_outside_root and not real.is_relative_to(top):
+                problems.append(
+                    f"{where}.{key}: {folder} is outside the hub's folder {top} (resolved: {real}); "
+                    "set allow_outside_root: true on the exchange if that is meant"
+                )
+        if ex.config.source.type != "folder":
+            continue
+        real = ex.source_path.resolve()
+        for other, dest in destinations.items():
+            if real == dest or real.is_relative_to(dest):
+                what = "its own destination" if other == name else f"exchange {other}'s destination"
+                problems.append(
+                    f"{where}.source: {ex.source_path} is {what} ({dest}): it would take what it delivers"
+                )
+        if real == kept or real.is_relative_to(kept):
+            problems.append(f"{where}.source: {ex.source_path} is inside the hub's own var folder {kept}")
+    return problems
+
 
 SECRET_KEYS = frozenset({"url", "password", "passphrase", "secret", "token", "key"})  # never echoed
 

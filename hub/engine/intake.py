@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from hub.ledger import Ledger
 
 
+def missing_source(ex: Exchange) -> str | None:
+    """Why a folder source cannot be looked at, or None. A drop folder in the hub's inbox is the
+    hub's own and is made when missing; any other folder that is not there (a share not mounted, a
+    mistyped path) is an alert, never silently empty."""
+    if ex.config.source.type != "folder" or ex.source_path.is_dir():
+        return None
+    if ex.in_inbox:
+        ex.source_path.mkdir(parents=True, exist_ok=True)
+        return None
+    return f"{ex.name}: the source folder {ex.source_path} does not exist; nothing taken"
+
+
 def list_items(ex: Exchange, source: Source, ledger: Ledger, run_id: int) -> tuple[list[Item], list[Outcome]]:
     """The items to take, oldest name first, and the outcomes of what was refused this time (an
     item refused before, unchanged since, was recorded then and is not reported again)."""

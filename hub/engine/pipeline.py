@@ -22,11 +22,19 @@ from connectors.base import check_name
 from hub.engine import landing, mapping, parsing, recording, validation
 from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
-from hub.engine.intake import list_items
+from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
-from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging, UsageError, os_reason
+from hub.kernel.errors import (
+    ConnectorRetryable,
+    HubError,
+    MappingError,
+    Rejected,
+    StillChanging,
+    UsageError,
+    os_reason,
+)
 from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
 
@@ -260,11 +268,16 @@ class Engine:
                 continue
             try:
                 with self._running(ex.name, trigger) as (run_id, done):
-                    source = open_source(ex, self.settings)
-                    try:
-                        self._take_all(ex, source, run_id, should_stop, done)
-                    finally:
-                        source.close()
+                    missing = missing_source(ex)
+                    if missing is not None:
+                        log.error("%s", missing, extra={"event": "source_missing", "alert": True})
+                        done.append(failure(0, ex.name, "(source)", ConnectorRetryable(missing)))
+                    else:
+                        source = open_source(ex, self.settings)
+                        try:
+                            self._take_all(ex, source, run_id, should_stop, done)
+                        finally:
+                            source.close()
                     self._finish_unfinished(ex, run_id, should_stop, done)
             except HubError as exc:  # the exchange could not run at all (ledger busy, ...): the others do
                 log.error("%s: run failed: %s", ex.name, exc, extra={"event": "run_failed", "alert": True})

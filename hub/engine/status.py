@@ -71,6 +71,12 @@ def _file_summary(record: FileRecord) -> dict[str, Any]:
     return {"id": record.id, "name": record.name, "state": record.state, "landed_at": landed}
 
 
+def _missing_folder(ex: Exchange) -> str | None:
+    """A configured source folder that is not there (the embedded default one is made on use)."""
+    missing = ex.config.source.type == "folder" and not ex.in_inbox and not ex.source_path.is_dir()
+    return str(ex.source_path) if missing else None
+
+
 def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = None) -> list[dict[str, Any]]:
     """One entry per exchange, for ``hub status`` (``--json``) and the service's overdue alerts."""
     now = now or datetime.now(UTC)
@@ -106,6 +112,7 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
                 "due_at": due.due_at.isoformat() if due.due_at else None,
                 "overdue": due.overdue,
                 "unreconciled": [r["deposit_date"] for r in unmatched if name in r["exchanges"]],
+                "source_missing": _missing_folder(ex),
             }
         )
     return rows
