@@ -16,6 +16,8 @@ from hub.kernel.errors import os_reason
 if TYPE_CHECKING:
     from rich.table import Table
 
+SHOWN_ROWS = 50  # records per table for people; --json has every one
+
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="the file's format, e.g. nacha")]
 InspectConfigOpt = Annotated[
     Path | None,
@@ -66,7 +68,7 @@ def inspect_command(
 
 def _show(path: Path, s: dict[str, Any]) -> None:
     """People's view of any summary: its figures, one table per list of records, then problems."""
-    from hub.cli.render import problems_table
+    from hub.cli.render import print_problems
     from hub.kernel.problems import Problem
 
     out.print(f"{path.name}: {s['format']}, {s.get('records', s.get('rows', 0))} records")
@@ -90,7 +92,7 @@ def _show(path: Path, s: dict[str, Any]) -> None:
         for p in s["problems"]
     ]
     if problems:
-        out.print(problems_table(problems, limit=len(problems)))
+        print_problems(out, problems, more=" (see --json)")
     else:
         out.print("no problems")
 
@@ -102,18 +104,27 @@ def _scalar(value: object) -> bool:
 def _figure(name: str, value: object) -> str:
     if name.endswith("_cents") and isinstance(value, int):
         return f"{value // 100:,}.{value % 100:02d}" if value >= 0 else f"-{_figure(name, -value)}"
-    return "" if value is None else str(value)
+    from hub.cli.render import shown
+
+    return "" if value is None else shown(value)
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> Table:
-    """One row per record; nested lists are counted, money columns shown in units."""
+    """One row per record, the first ``SHOWN_ROWS``; nested lists counted, money in units."""
     from rich.table import Table
 
-    table = Table(title=title.replace("_", " ").capitalize(), title_justify="left")
+    more = len(rows) - SHOWN_ROWS
+    caption = f"... and {more} more (see --json)" if more > 0 else None
+    table = Table(
+        title=title.replace("_", " ").capitalize(),
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
     columns = list(rows[0])
     for col in columns:
         table.add_column(col.removesuffix("_cents"), justify="right" if col.endswith("_cents") else "left")
-    for row in rows:
+    for row in rows[:SHOWN_ROWS]:
         table.add_row(
             *(
                 f"{len(row[c])} rows" if isinstance(row.get(c), list) else _figure(c, row.get(c))

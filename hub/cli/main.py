@@ -214,10 +214,11 @@ def files(
 
 @app.command()
 def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
-    """Show one file: its state, counts, batches and every problem of its last run."""
+    """Show one file: its state, counts, batches and the problems of its last run (--json: all)."""
     from hub.engine import operator
 
-    detail = operator.file_detail(_settings(config), file_id)
+    limit = None if json_out else render().SHOWN_PROBLEMS  # --json: every problem
+    detail = operator.file_detail(_settings(config), file_id, problems=limit)
     record, problems, batches = detail.record, detail.problems, detail.batches
     if json_out:
         emit(
@@ -240,7 +241,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
             }
         )
     else:
-        render().file_detail(out, record, problems, batches)
+        render().file_detail(out, detail)
 
 
 @app.command()

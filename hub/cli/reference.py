@@ -23,7 +23,6 @@ reference_app = typer.Typer(
 KindArg = Annotated[str, typer.Argument(metavar="KIND", help="accounts | meters")]
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
-SHOWN_PROBLEMS = 50
 
 
 def _kind(kind: str) -> str:
@@ -70,7 +69,7 @@ def _show_load(result: dict[str, Any]) -> None:
         out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
         out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
-    from hub.cli.render import problems_table
+    from hub.cli.render import print_problems
     from hub.kernel.problems import Problem
 
     current = result["current_load"]
@@ -79,9 +78,7 @@ def _show_load(result: dict[str, Any]) -> None:
         f"[red]refused[/red] {name} ({kind}): {result['problem_count']} problems; nothing loaded, {keeps}"
     )
     problems = [Problem(**p) for p in result["problems"]]
-    out.print(problems_table(problems, SHOWN_PROBLEMS))
-    if result["problem_count"] > SHOWN_PROBLEMS:
-        out.print(f"... and {result['problem_count'] - SHOWN_PROBLEMS} more problems (see --json)")
+    print_problems(out, problems, result["problem_count"], more=" (see --json)")
 
 
 @reference_app.command("status")

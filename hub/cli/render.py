@@ -18,7 +18,7 @@ from rich.table import Table
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
-    from hub.engine.operator import FileRecord
+    from hub.engine.operator import FileDetail, FileRecord
     from hub.engine.outcome import Outcome
 
 SHOWN_PROBLEMS = 50
@@ -77,6 +77,27 @@ def problems_table(problems: Sequence[Problem], limit: int = SHOWN_PROBLEMS) -> 
     return table
 
 
+def print_problems(
+    console: Console,
+    problems: Sequence[Problem],
+    total: int | None = None,
+    more: str = "",
+    tally: dict[str, int] | None = None,
+) -> None:
+    """The first ``SHOWN_PROBLEMS`` problems as a table; past that a count and the tally by rule.
+
+    A hostile file can hold a million failing rows: what people read stays one screen, and
+    the tally says which rules the rest broke. ``total`` is the count when ``problems`` is
+    already cut (the full list is in the reject report or ``--json``), ``tally`` its count by rule."""
+    total = len(problems) if total is None else total
+    console.print(problems_table(problems, SHOWN_PROBLEMS))
+    if total > SHOWN_PROBLEMS:
+        console.print(f"... and {total - SHOWN_PROBLEMS} more problems{more}")
+        of = "" if tally is not None or total == len(problems) else f" (of the first {len(problems)})"
+        counts = tally if tally is not None else dict(Counter(p.rule for p in problems).most_common())
+        console.print(f"by rule{of}: " + ", ".join(f"{shown(r)} {n}" for r, n in counts.items()))
+
+
 def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     verb = "would deliver" if dry_run else "delivered"
     console.print(f"file {o.file_id or '-'} {shown(o.name)} {shown(f'[{o.exchange}]')}: {_state(o.state)}")
@@ -93,9 +114,7 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     if o.batch_id:
         console.print(f"sent {shown(o.batch_id)}" if o.outbound else f"CIS batch {shown(o.batch_id)}")
     if o.problems:
-        console.print(problems_table(o.problems))
-        if len(o.problems) > SHOWN_PROBLEMS:
-            console.print(f"... and {len(o.problems) - SHOWN_PROBLEMS} more problems")
+        print_problems(console, o.problems)
     for path in o.reports:
         console.print(f"report: {shown(path)}")
 
@@ -181,9 +200,8 @@ def files_table(console: Console, records: Sequence[FileRecord]) -> None:
         console.print("no files")
 
 
-def file_detail(
-    console: Console, r: FileRecord, problems: Sequence[Problem], batches: Sequence[dict[str, Any]]
-) -> None:
+def file_detail(console: Console, detail: FileDetail) -> None:
+    r = detail.record
     console.print(f"file {r.id}: {shown(r.name)} {shown(f'[{r.exchange}]')} {_state(r.state)}")
     console.print(
         f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
@@ -199,13 +217,14 @@ def file_detail(
         console.print(f"corrected file replacing file {r.replaces}")
     if r.error:
         console.print(f"reason: {shown(r.error)}")
-    for b in batches:
+    for b in detail.batches:
         what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
         console.print(
             f"batch {shown(b['batch_id'])}: {b['transactions']} transactions, {what} {shown(b['path'])}"
         )
-    if problems:
-        console.print(problems_table(problems, limit=len(problems)))
+    if detail.problems:
+        more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
+        print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)
 
 
 def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:

@@ -37,16 +37,29 @@ def files(settings: Settings, *, state: str | None = None, exchange: str | None 
 
 @dataclass(frozen=True)
 class FileDetail:
-    """One file: its record, every problem of its last run, and its batches."""
+    """One file: its record, the problems of its last run (all, or the first few and the count
+    by rule), and its batches."""
 
     record: FileRecord
     problems: list[Problem]
     batches: list[dict[str, Any]]
+    tally: dict[str, int]  # rule -> problems of the last run, all of them
+
+    @property
+    def problem_count(self) -> int:
+        return sum(self.tally.values())
 
 
-def file_detail(settings: Settings, file_id: int) -> FileDetail:
+def file_detail(settings: Settings, file_id: int, *, problems: int | None = None) -> FileDetail:
+    """The file's detail with its first ``problems`` problems (default: every one)."""
     with _opened(settings) as ledger:
-        return FileDetail(ledger.file(file_id), ledger.problems(file_id), ledger.batches_of(file_id))
+        record = ledger.file(file_id)
+        return FileDetail(
+            record,
+            ledger.problems(file_id, record.last_run_id, limit=problems),
+            ledger.batches_of(file_id),
+            ledger.problem_tally(file_id, record.last_run_id),
+        )
 
 
 def status(settings: Settings) -> list[dict[str, Any]]:

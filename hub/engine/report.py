@@ -24,8 +24,16 @@ def write_reports(landed: Path, run_id: int, meta: dict[str, Any], problems: Seq
     writer.writerow(COLUMNS)
     for p in problems:
         writer.writerow(["" if getattr(p, c) is None else getattr(p, c) for c in COLUMNS])
-    doc = {**meta, "problems": [p.to_dict() for p in problems]}
     paths = []
-    for suffix, text in ((".csv", buf.getvalue()), (".json", json.dumps(doc, indent=2, default=str) + "\n")):
+    for suffix, text in ((".csv", buf.getvalue()), (".json", _json(meta, problems))):
         paths.append(publish_bytes(base.with_name(base.name + suffix), text.encode()))
     return paths
+
+
+def _json(meta: dict[str, Any], problems: Sequence[Problem]) -> str:
+    """The report as JSON, one problem per line: readable, greppable, and written by the C
+    encoder (an indented dump goes through the pure-Python one, ~40 s for 300,000 problems)."""
+    lines = ",\n    ".join(json.dumps(p.to_dict()) for p in problems)
+    items = [f"  {json.dumps(k)}: {json.dumps(v, default=str)}" for k, v in meta.items()]
+    items.append(f'  "problems": [\n    {lines}\n  ]' if problems else '  "problems": []')
+    return "{\n" + ",\n".join(items) + "\n}\n"

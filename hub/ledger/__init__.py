@@ -23,6 +23,7 @@ from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
+from hub.ledger.bulk import insert_rows
 from hub.ledger.claims import Claims
 from hub.ledger.deposits import Deposits
 from hub.ledger.originated import OriginatedEntries
@@ -40,6 +41,7 @@ FILE_STATES = (
     "duplicate",
     "refused",
 )
+PROBLEM_COLUMNS = ("level", "line", "field", "value", "rule", "message", "positions", "severity")
 
 
 def utc_now() -> datetime:
@@ -347,35 +349,24 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
     def add_problems(self, file_id: int, run_id: int, problems: Sequence[Problem]) -> None:
         if not problems:
             return
-        rows = [
-            {
-                "file_id": file_id,
-                "run_id": run_id,
-                "level": p.level,
-                "line": p.line,
-                "field": p.field,
-                "value": p.value,
-                "rule": p.rule,
-                "message": p.message,
-                "positions": p.positions,
-                "severity": p.severity,
-            }
-            for p in problems
-        ]
+        names = ("file_id", "run_id", *PROBLEM_COLUMNS)
+        rows = ((file_id, run_id, *(getattr(p, c) for c in PROBLEM_COLUMNS)) for p in problems)
         with self.tx() as conn:
-            conn.execute(insert(t.rejections), rows)
+            insert_rows(conn, t.rejections, names, rows)
 
-    def problems(self, file_id: int, run_id: int | None = None) -> list[Problem]:
-        """The problems of a file's run (default: its last run), in file order."""
+    def problems(self, file_id: int, run_id: int | None = None, *, limit: int | None = None) -> list[Problem]:
+        """The problems of a file's run (default: its last run), in file order; the first ``limit``."""
         if run_id is None:
             run_id = self.file(file_id).last_run_id
         r = t.rejections.c
+        query = (
+            select(t.rejections)
+            .where(r.file_id == file_id, r.run_id == run_id)
+            .order_by(r.line.is_not(None), r.line, r.id)
+            .limit(limit)
+        )
         with self.tx() as conn:
-            rows = conn.execute(
-                select(t.rejections)
-                .where(r.file_id == file_id, r.run_id == run_id)
-                .order_by(r.line.is_not(None), r.line, r.id)
-            ).all()
+            rows = conn.execute(query).all()
         return [
             Problem(
                 rule=x.rule,
@@ -389,6 +380,20 @@ class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, Payme
             )
             for x in rows
         ]
+
+    def problem_tally(self, file_id: int, run_id: int | None = None) -> dict[str, int]:
+        """How many problems of a file's run (default: its last run) broke each rule, most first."""
+        if run_id is None:
+            run_id = self.file(file_id).last_run_id
+        r = t.rejections.c
+        query = (
+            select(r.rule, func.count())
+            .where(r.file_id == file_id, r.run_id == run_id)
+            .group_by(r.rule)
+            .order_by(func.count().desc(), r.rule)
+        )
+        with self.tx() as conn:
+            return {rule: int(n) for rule, n in conn.execute(query)}
 
     def delivered_by_file(self, file_id: int) -> int:
         """How many transactions the file's batches hold, over all its runs."""

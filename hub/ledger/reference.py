@@ -20,13 +20,13 @@ from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from hub.kernel.errors import LedgerError
 from hub.ledger import schema as t
+from hub.ledger.bulk import insert_rows, marker
 
 log = logging.getLogger(__name__)
 
 ACTIVE = "active"  # the one status that counts as active; any other known status is not
 KEEP_LOADS = 2  # loads whose rows are kept: the current one and the one it replaced
 LOOKUP_CHUNK = 2000  # bound values per lookup: within SQLite's and PostgreSQL's limits
-INSERT_BATCH = 10_000  # rows per executemany: bounds the parameter dicts held at once
 
 # kind -> (table, its columns in the order a load's rows give them; the key first)
 KINDS: dict[str, tuple[Table, tuple[str, ...]]] = {
@@ -197,36 +197,10 @@ class ReferenceData:
             log.warning("could not drop old %s loads (the next load will): %s", kind, exc)
 
 
-def _marker(conn: Connection) -> str | None:
-    """The DB-API's positional placeholder, when it has one: rows then go to the driver as plain
-    tuples (SQLAlchemy's per-row parameter handling costs more than the inserts themselves)."""
-    return {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
-
-
 def _insert_rows(
     conn: Connection, table: Table, columns: tuple[str, ...], load_id: int, rows: list[Sequence[str | None]]
 ) -> None:
-    names = ("load_id", *columns)
-    if conn.dialect.driver == "psycopg":  # PostgreSQL's bulk path: one COPY stream, ~100x executemany
-        import psycopg
-
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((load_id, *row))
-        except psycopg.Error as exc:  # raised by the driver itself, past SQLAlchemy's translation
-            raise LedgerError(f"ledger error: {exc}") from None
-    elif (mark := _marker(conn)) is not None:
-        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        for start in range(0, len(rows), INSERT_BATCH):
-            conn.exec_driver_sql(sql, [(load_id, *row) for row in rows[start : start + INSERT_BATCH]])
-    else:
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start : start + INSERT_BATCH]
-            conn.execute(
-                insert(table), [{"load_id": load_id, **dict(zip(columns, row, strict=True))} for row in batch]
-            )
+    insert_rows(conn, table, ("load_id", *columns), ((load_id, *row) for row in rows))
     if conn.dialect.name == "postgresql":
         # fresh statistics (inside the transaction), or the planner scans the whole load per lookup
         conn.exec_driver_sql(f"ANALYZE {table.name}")
@@ -235,7 +209,7 @@ def _insert_rows(
 def _select_rows(
     conn: Connection, table: Table, columns: tuple[str, ...], load_id: int, keys: list[str]
 ) -> Sequence[Sequence[Any]]:
-    mark = _marker(conn)
+    mark = marker(conn)
     if mark is None:
         query = select(*(table.c[c] for c in columns)).where(
             table.c.load_id == load_id, table.c[columns[0]].in_(keys)

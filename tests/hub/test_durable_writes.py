@@ -1,0 +1,92 @@
+"""Every file the hub lands or publishes is durable before anything depends on it: written under a
+temporary name, fsynced, renamed into place, its folder fsynced, and only then is the partner's
+source archived. Tested through the real ``hub cycle`` with the file-system calls it makes recorded
+(a power cut cannot be staged in a test; the order of the calls that survive one can be checked)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import Workdir
+
+# Runs the real command with os.fsync / os.replace / os.link recorded, in order, as JSON lines.
+TRACED = """
+import json, os, sys
+log = open(os.environ["TRACE_TO"], "a", buffering=1)
+real = {name: getattr(os, name) for name in ("fsync", "replace", "link", "rename")}
+
+def path_of(fd):
+    return os.readlink(f"/proc/self/fd/{fd}")
+
+def fsync(fd):
+    real["fsync"](fd)
+    log.write(json.dumps(["fsync", path_of(fd)]) + "\\n")
+
+def moving(name):
+    def move(src, dst, *args, **kwargs):
+        real[name](src, dst, *args, **kwargs)
+        log.write(json.dumps([name, os.path.abspath(src), os.path.abspath(dst)]) + "\\n")
+    return move
+
+os.fsync = fsync
+for name in ("replace", "link", "rename"):
+    setattr(os, name, moving(name))
+sys.argv = ["hub", *sys.argv[1:]]
+from hub.cli.main import main
+main()
+"""
+
+
+def traced_cycle(workdir: Workdir) -> list[list[str]]:
+    trace = workdir.root / "trace.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-c", TRACED, "cycle", "--json"],
+        cwd=workdir.root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TRACE_TO": str(trace)},
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr  # one file rejected
+    return [json.loads(line) for line in trace.read_text().splitlines()]
+
+
+def test_landed_copies_batches_and_reports_are_durable_before_the_source_is_archived(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    inbox = workdir.root / "inbox" / "meter-reads"
+    inbox.mkdir(parents=True)
+    sources = {"good.csv": upload(200), "bad.csv": upload(200, bad=3, seed=2)}
+    for name, data in sources.items():
+        (inbox / name).write_bytes(data)
+    events = traced_cycle(workdir)
+
+    def when(*event: str) -> int:
+        return events.index(list(event))
+
+    moves = [e for e in events if e[0] in ("replace", "link", "rename")]
+    published = [(src, dst) for _, src, dst in moves if "/inbox/" not in src]
+    folders = {str(Path(dst).parent) for _, dst in published}
+    assert any("/var/landed" in f for f in folders) and any("/outbox/cis" in f for f in folders)
+    assert sum(dst.endswith(".errors.json") for _, dst in published) == 1
+    for src, dst in published:
+        kind = "link" if ["link", src, dst] in events else "replace"
+        moved = when(kind, src, dst)
+        # the bytes were made durable under the temporary name, then the rename into place
+        assert ["fsync", src] in events[:moved], f"{dst} renamed into place before its bytes were fsynced"
+        assert ["fsync", str(Path(dst).parent)] in events[moved:], f"{dst}: its folder never fsynced"
+
+    archived = [(src, dst) for _, src, dst in moves if "/inbox/" in src]
+    assert sorted(Path(src).name for src, _ in archived) == ["bad.csv", "good.csv"]
+    landed_folder = workdir.root / "var" / "landed"
+    for src, dst in archived:
+        landed = str(landed_folder / hashlib.sha256(sources[Path(src).name]).hexdigest())
+        landed_at = next(i for i, e in enumerate(events) if e[0] in ("replace", "link") and e[2] == landed)
+        folder_synced = events.index(["fsync", str(landed_folder)], landed_at)
+        assert folder_synced < when("replace", src, dst), f"{src} archived before its landed copy was durable"
