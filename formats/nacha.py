@@ -2,7 +2,8 @@
 pipeline uses (one row per entry detail, with its return or NOC addenda).
 
 Tolerances are explicit options (``NachaOptions``). The defaults tolerate what does not touch money
-(CR LF, no line breaks, a short record, missing 9-padding, codes newer than the hub's list) and
+(CR LF, no line breaks, a short record, missing 9-padding, blank lines after the last record, a
+batch control's company id padded otherwise than its header's, codes newer than the hub's list) and
 report each as a warning; counts, hashes and totals are always errors.
 """
 
@@ -31,6 +32,10 @@ class NachaOptions(FormatOptions):
     tolerate_no_line_breaks: bool = True
     tolerate_short_lines: bool = True
     tolerate_missing_padding: bool = True
+    # Blank lines after the file control or its 9-padding (a blank line between records stays an error).
+    tolerate_trailing_blank_lines: bool = True
+    # A batch control's company id that differs from its header's only by leading or trailing blanks.
+    tolerate_company_id_padding: bool = True
     # Return and change codes not in the NACHA rules (some banks send R96, R97): "warn" keeps them
     # and flags them for review; "reject" makes them errors.
     unknown_codes: Literal["warn", "reject"] = "warn"
@@ -121,6 +126,7 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         crlf=severity(o.tolerate_crlf),
         unbroken=severity(o.tolerate_no_line_breaks),
         short=severity(o.tolerate_short_lines),
+        trailing=severity(o.tolerate_trailing_blank_lines),
     )
     records, problems = split(data, file, LAYOUTS.values(), tolerate)
     records, in_order = order(records, ORDER)
@@ -167,7 +173,7 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
     problems += entries.check_entries(
         attached, addenda_rows, batch_info.select("batch", "odfi"), unknown_codes=o.unknown_codes
     )
-    problems += controls.check_batches(found)
+    problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
     first = frame.filter(pl.col("kind") == "1").head(1)
     last = frame.filter(pl.col("kind") == "9").head(1)
     problems += controls.check_file(

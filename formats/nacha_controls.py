@@ -96,8 +96,10 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
     return [facts[k] for k in sorted(facts)]
 
 
-def check_batches(found: list[BatchFacts]) -> list[Problem]:
-    """Each batch control against its header and its entries; batch numbers ascending."""
+def check_batches(found: list[BatchFacts], padding: Severity = "error") -> list[Problem]:
+    """Each batch control against its header and its entries; batch numbers ascending. A company id
+    that differs from its header's only by leading or trailing blanks is reported with ``padding``
+    (leading zeros are not padding: the id is alphanumeric, its first character says what it is)."""
     p: list[Problem] = []
     previous: int | None = None
     for b in found:
@@ -153,18 +155,29 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
         if c is None:
             continue
         for name in ("service_class", "company_id", "odfi", "batch_number"):
-            if c[name] != h[name]:
-                p.append(
-                    _file_problem(
-                        "batch-control-match",
-                        f"batch control {name} {c[name]!r} differs from its header's {h[name]!r} (line "
-                        f"{b.header_line})",
-                        b.control_line,
-                        name,
-                        BATCH_CONTROL[name].positions,
-                        c[name],
-                    )
+            theirs, own = c[name], h[name]
+            if theirs == own:
+                continue
+            # a company id padded otherwise (" 123456789" for "123456789 "): the same company
+            padded = name == "company_id" and theirs.strip(" ") == own.strip(" ")
+            severity: Severity = padding if padded else "error"
+            message = (
+                f"batch control {name} {theirs!r} differs from its header's {own!r} (line {b.header_line})"
+            )
+            if padded:
+                message += " only by blanks" + ("; tolerated" if severity == "warning" else "")
+            p.append(
+                Problem.of(
+                    "batch-control-match",
+                    message,
+                    line=b.control_line,
+                    field=name,
+                    value=theirs,
+                    positions=BATCH_CONTROL[name].positions,
+                    level="file",
+                    severity=severity,
                 )
+            )
         expected = {
             "entry_addenda_count": b.entries + b.addenda,
             "entry_hash": b.entry_hash % HASH_MODULUS,

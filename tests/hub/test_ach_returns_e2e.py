@@ -57,8 +57,9 @@ def rows(workdir: Workdir, txn_type: str) -> list[dict[str, str]]:
     return found
 
 
-def configure(workdir: Workdir, **mapping_options: Any) -> None:
+def configure(workdir: Workdir, format_options: dict[str, Any] | None = None, **mapping_options: Any) -> None:
     config = yaml.safe_load(DEFAULT_CONFIG)
+    config["exchanges"]["ach-returns"]["format_options"].update(format_options or {})
     config["exchanges"]["ach-returns"]["mapping_options"].update(mapping_options)
     config["exchanges"]["ach-returns"]["watch"] = True
     workdir.set_config(yaml.safe_dump(config))
@@ -260,3 +261,58 @@ def test_a_forward_entry_in_a_returns_file_rejects_it_with_the_line(workdir: Wor
     [problem] = [p for p in out["problems"] if p["rule"] == "mapping"]
     assert "on line(s) 5" in problem["message"] and "neither a return" in problem["message"]
     assert not workdir.cis.exists() or not list(workdir.cis.iterdir())
+
+
+def warned(out: dict[str, Any]) -> list[tuple[str, str, int | None, str | None]]:
+    return [(p["rule"], p["severity"], p["line"], p["positions"]) for p in out["problems"]]
+
+
+def test_blank_lines_at_the_end_are_a_warning_unless_not_tolerated(workdir: Workdir) -> None:
+    data = returns_file()
+    assert data.count(b"\n") == 20, "a file control and 9-padding to 20 records"
+    code, out = process(workdir, "returns-blank-end.ach", data + b"\n  \n")
+    assert (code, out["state"], out["delivered"]) == (0, "delivered", 4)
+    assert warned(out) == [("return-code", "warning", 8, "4-6"), ("blank-line", "warning", 21, None)]
+    [blank] = [p for p in out["problems"] if p["rule"] == "blank-line"]
+    assert blank["message"] == "2 blank lines after the last record (lines 21-22); skipped"
+
+    configure(workdir, format_options={"tolerate_trailing_blank_lines": False})
+    code, strict = process(workdir, "returns-blank-end-strict.ach", data + b"\n")
+    assert (code, strict["state"], strict["delivered"]) == (1, "rejected", 0)
+    assert [(p["rule"], p["line"]) for p in strict["problems"] if p["severity"] == "error"] == [
+        ("blank-line", 21)
+    ]
+
+
+def with_company_ids(header: str, control: str) -> bytes:
+    """The returns file with these company ids in its batch header (41-50) and control (45-54)."""
+    lines = returns_file().decode().splitlines()
+    lines[1] = lines[1][:40] + header + lines[1][50:]
+    lines[10] = lines[10][:44] + control + lines[10][54:]
+    assert lines[10].startswith("8")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_batch_control_company_id_padded_otherwise_is_a_warning_any_other_difference_an_error(
+    workdir: Workdir,
+) -> None:
+    code, out = process(workdir, "padded.ach", with_company_ids("123456789 ", " 123456789"))
+    assert (code, out["state"], out["delivered"]) == (0, "delivered", 4)
+    assert warned(out) == [
+        ("return-code", "warning", 8, "4-6"),
+        ("batch-control-match", "warning", 11, "45-54"),
+    ]
+    [padded] = [p for p in out["problems"] if p["rule"] == "batch-control-match"]
+    assert (padded["field"], padded["value"]) == ("company_id", " 123456789")
+    assert "'123456789 ' (line 2) only by blanks; tolerated" in padded["message"]
+
+    code, zeros = process(workdir, "zero-filled.ach", with_company_ids("123456789 ", "0123456789"))
+    assert (code, zeros["state"], zeros["delivered"]) == (1, "rejected", 0)
+    [wrong] = [p for p in zeros["problems"] if p["severity"] == "error"]
+    assert (wrong["rule"], wrong["line"], wrong["positions"], wrong["field"]) == (
+        "batch-control-match",
+        11,
+        "45-54",
+        "company_id",
+    )
+    assert "'0123456789'" in wrong["message"] and "'123456789 '" in wrong["message"]
