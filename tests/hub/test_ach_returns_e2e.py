@@ -40,8 +40,8 @@ ITEMS = [
 ]
 
 
-def returns_file(items: list[AchItem] = ITEMS, created: datetime = CREATED) -> bytes:
-    return ach_returns_nacha(items, created=created, effective=date(2026, 11, 20))
+def returns_file(items: list[AchItem] = ITEMS, created: datetime = CREATED, iat: bool = False) -> bytes:
+    return ach_returns_nacha(items, created=created, effective=date(2026, 11, 20), iat=iat)
 
 
 def process(workdir: Workdir, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
@@ -316,3 +316,87 @@ def test_a_batch_control_company_id_padded_otherwise_is_a_warning_any_other_diff
         "company_id",
     )
     assert "'0123456789'" in wrong["message"] and "'123456789 '" in wrong["message"]
+
+
+# -- IAT: international returns and notifications of change ---------------------------------------------
+
+RECEIVER = "JOSEFINE TREMBLAY"  # the receiver's name in addenda 10: sensitive, never in any output
+FOREIGN_ACCOUNT = "CA4412345678901234567890123456"  # the foreign account: in the CIS data file only
+IAT_ITEMS = [
+    AchItem("R01", "0001000131", 12_345, trace(1), dfi_account=FOREIGN_ACCOUNT, name=RECEIVER),
+    AchItem("R02", "0001000138", 8_000, trace(2), name=RECEIVER),
+    AchItem("R97", "0001000145", 4_150, trace(3), name=RECEIVER),
+    AchItem("C01", "0001000152", 0, trace(4), corrected_data=SECRET_CORRECTION, name=RECEIVER),
+]
+
+
+def test_an_iat_returns_file_is_delivered_like_a_domestic_one_with_the_same_keys(workdir: Workdir) -> None:
+    data = returns_file(IAT_ITEMS, iat=True)
+    code, out = process(workdir, "IAT20261120.ach", data)
+    assert code == 0, out
+    assert (out["state"], out["rows"], out["delivered"], out["rejected"]) == ("delivered", 4, 4, 0)
+    assert out["transactions"] == {"PaymentReversal": 3, "AccountChangeNotice": 1}
+    # the R97's addenda 99 follows its entry (line 21) and its seven IAT addenda
+    assert warned(out) == [("return-code", "warning", 29, "4-6")]
+    [control] = workdir.controls()
+    files = {f["type"]: f for f in control["files"]}
+    assert files["PaymentReversal"]["totals"] == {"amount_cents": 24_495, "fee_cents": 2500}
+
+    reversals = {r["return_code"]: r for r in rows(workdir, "PaymentReversal")}
+    r01, r02, r97 = reversals["R01"], reversals["R02"], reversals["R97"]
+    assert r01["idempotency_key"] == f"R|231380100000001|{trace(1)}"
+    assert (r01["account"], r01["amount_cents"], r01["fee_cents"], r01["count_toward_limit"]) == (
+        "0001000131",
+        "12345",
+        "2500",
+        "true",
+    )
+    assert (r01["dfi_account"], r01["routing"], r01["source_line"]) == (FOREIGN_ACCOUNT, "091000019", "3")
+    assert (r02["stop_autopay"], r02["letter"]) == ("true", "autopay-stopped")
+    assert (r97["review"], r97["review_reason"]) == ("true", "return code R97 is not in the NACHA rules")
+    [notice] = rows(workdir, "AccountChangeNotice")
+    assert (notice["change_code"], notice["corrected_account"], notice["account"]) == (
+        "C01",
+        SECRET_CORRECTION,
+        "0001000152",
+    )
+    assert notice["idempotency_key"] == f"C|231380100000004|{trace(4)}"
+
+    shown = [json.dumps(out), workdir.hub("show", str(out["id"]), "--json").stdout]
+    shown += [workdir.hub("show", str(out["id"])).stdout, *(Path(p).read_text() for p in out["reports"])]
+    delivered = [p.read_text() for p in workdir.cis.iterdir()]
+    assert all(RECEIVER not in text for text in shown + delivered)
+    assert all(FOREIGN_ACCOUNT not in text for text in shown)
+
+    # The same returns in a domestic file carry the same keys: nothing is posted twice.
+    code, again = process(workdir, "RET20261120.ach", returns_file(ITEMS))
+    assert (code, again["delivered"], again["already_delivered"]) == (0, 0, 4)
+
+
+def test_an_iat_entry_with_its_addenda_out_of_order_rejects_the_file_naming_line_and_positions(
+    workdir: Workdir,
+) -> None:
+    lines = returns_file(IAT_ITEMS, iat=True).decode().splitlines()
+    assert (lines[4][:3], lines[5][:3]) == ("711", "712")
+    lines[4], lines[5] = lines[5], lines[4]  # addenda 12 before 11
+    code, out = process(workdir, "iat-order.ach", ("\n".join(lines) + "\n").encode())
+    assert (code, out["state"], out["delivered"]) == (1, "rejected", 0)
+    [problem] = [p for p in out["problems"] if p["severity"] == "error"]
+    assert (problem["rule"], problem["line"], problem["positions"], problem["field"], problem["value"]) == (
+        "iat-addenda",
+        5,
+        "2-3",
+        "addenda_type",
+        "12",
+    )
+    assert problem["message"].startswith("addenda 12 where addenda 11 must come")
+    assert not workdir.cis.exists() or not list(workdir.cis.iterdir())
+
+
+def test_an_iat_forward_entry_in_a_returns_file_rejects_it_with_the_line(workdir: Workdir) -> None:
+    items = [IAT_ITEMS[0], AchItem(None, "0001000999", 5_000, name=RECEIVER)]
+    code, out = process(workdir, "iat-outbound.ach", returns_file(items, iat=True))
+    assert code == 1 and out["state"] == "rejected" and out["delivered"] == 0
+    [problem] = [p for p in out["problems"] if p["rule"] == "mapping"]
+    assert "on line(s) 12" in problem["message"] and "neither a return" in problem["message"]
+    assert not workdir.cis.exists() or not list(workdir.cis.iterdir())
