@@ -65,7 +65,8 @@ def addenda(frame: pl.DataFrame) -> pl.DataFrame:
     entry."""
     parts = []
     addenda_rows = frame.filter(pl.col("kind") == "7")
-    keys = [k for k in ADDENDA_LAYOUTS if k in set(addenda_rows.get_column("layout").unique())]
+    present = set(addenda_rows.get_column("layout").unique())
+    keys = [k for k in ADDENDA_LAYOUTS if k in present]
     for key in keys:
         rows = addenda_rows.filter(pl.col("layout") == key)
         parts.append(cut(rows.select("line", "rec", "entry", "layout"), ADDENDA_LAYOUTS[key]).drop("rec"))

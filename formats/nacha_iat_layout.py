@@ -177,7 +177,7 @@ def iat_keys(frame: pl.DataFrame) -> pl.DataFrame:
     batches; a file without an IAT batch header comes back as it is."""
     import polars as pl
 
-    heads = frame.filter((pl.col("kind") == "5") & (pl.col("batch") >= 0) & is_iat_header(pl.col("rec")))
+    heads = frame.filter(pl.col("kind") == "5").filter((pl.col("batch") >= 0) & is_iat_header(pl.col("rec")))
     if heads.is_empty():
         return frame
     kind, layout = pl.col("kind"), pl.col("layout")
