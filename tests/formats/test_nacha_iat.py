@@ -410,3 +410,10 @@ def test_the_iat_writer_refuses_what_an_iat_entry_cannot_carry(addenda: dict[str
     with pytest.raises(MappingError, match=re.escape(says)) as raised:
         one(addenda)
     assert "NNNN" not in str(raised.value)
+
+
+def test_an_iat_batch_without_entries_is_an_order_error() -> None:
+    found = read(write_file(spec(iat_batch([]))))
+    assert [(p.rule, p.line, p.message) for p in found.problems] == [
+        ("record-order", 3, "batch has no entry detail records")
+    ]
