@@ -160,11 +160,14 @@ def _return_addenda(item: AchItem, odfi: str) -> list[dict[str, str]]:
     return [{**addenda, "original_trace": item.original_trace, "original_rdfi": odfi, **item.addenda_fields}]
 
 
-def _iat_mandatory(item: AchItem) -> list[dict[str, str]]:
-    """The seven addenda every IAT entry carries: the utility debiting a customer's Canadian account
-    (``account`` in addenda 15 as the receiver's identification number)."""
+def iat_mandatory_addenda(
+    name: str, receiver_id: str, *, street: str = "9 KING ST W", rdfi: tuple[str, str] = ("02", "MAPLCATTXXX")
+) -> list[dict[str, str]]:
+    """The seven addenda 10-16 every IAT entry carries: the utility debiting the account of a customer
+    in Canada (``receiver_id``: the utility's account number for the customer, in addenda 15; ``rdfi``:
+    the qualifier and identification of the customer's bank, 02 a BIC, 03 an IBAN)."""
     return [
-        {"addenda_type": "10", "transaction_type": "MIS", "receiver_name": item.name},
+        {"addenda_type": "10", "transaction_type": "MIS", "receiver_name": name},
         {"addenda_type": "11", "originator_name": "CITY UTILITY", "originator_street": "100 MAIN ST"},
         {
             "addenda_type": "12",
@@ -178,10 +181,10 @@ def _iat_mandatory(item: AchItem) -> list[dict[str, str]]:
         },
         {
             "addenda_type": "14",
-            **{"rdfi_name": "MAPLE BANK", "rdfi_id_qualifier": "02", "rdfi_id": "MAPLCATTXXX"},
+            **{"rdfi_name": "MAPLE BANK", "rdfi_id_qualifier": rdfi[0], "rdfi_id": rdfi[1]},
             "rdfi_branch_country": "CA",
         },
-        {"addenda_type": "15", "receiver_id": item.account, "receiver_street": "9 KING ST W"},
+        {"addenda_type": "15", "receiver_id": receiver_id, "receiver_street": street},
         {
             "addenda_type": "16",
             "receiver_city_state": "TORONTO*ON\\",
@@ -223,7 +226,7 @@ def ach_returns_nacha(
                 routing=UTILITY_BANK,
                 dfi_account=item.dfi_account,
                 amount_cents=item.amount_cents,
-                addenda=[*_iat_mandatory(item), *_return_addenda(item, odfi)],
+                addenda=[*iat_mandatory_addenda(item.name, item.account), *_return_addenda(item, odfi)],
             )
             (notices if item.code and item.code.startswith("C") else international).entries.append(entry)
         batches = [b for b in (international, notices) if b.entries]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from formats.nacha_writer import IatBatch, IatEntry, NachaSpec, write_file
+from hub.engine.sample import iat_mandatory_addenda
 from tests.formats.nacha_cases import CUSTOMER_BANK, EFFECTIVE, ODFI, batch, entry, noc, ret, spec
 
 RECEIVER = "JOSEFINE TREMBLAY-OUELLETTE"  # the receiver's name (addenda 10): sensitive
@@ -17,32 +18,8 @@ ORIGINATOR_ID = "1234567890"
 
 
 def mandatory(n: int = 1, name: str = RECEIVER, receiver_id: str = RECEIVER_ID) -> list[dict[str, str]]:
-    """The seven addenda 10-16 of an IAT entry."""
-    return [
-        {"addenda_type": "10", "transaction_type": "MIS", "receiver_name": f"{name} {n}"},
-        {"addenda_type": "11", "originator_name": "CITY UTILITY", "originator_street": "100 MAIN ST"},
-        {
-            "addenda_type": "12",
-            "originator_city_state": "SPRINGFIELD*IL\\",
-            "originator_country_postal": "US*62701\\",
-        },
-        {
-            "addenda_type": "13",
-            **{"odfi_name": "FIRST UTILITY BANK", "odfi_id_qualifier": "01", "odfi_id": "121042882"},
-            "odfi_branch_country": "US",
-        },
-        {
-            "addenda_type": "14",
-            **{"rdfi_name": "MAPLE BANK", "rdfi_id_qualifier": "03", "rdfi_id": FOREIGN_ACCOUNT},
-            "rdfi_branch_country": "CA",
-        },
-        {"addenda_type": "15", "receiver_id": receiver_id, "receiver_street": STREET},
-        {
-            "addenda_type": "16",
-            "receiver_city_state": "MONTREAL*QC\\",
-            "receiver_country_postal": "CA*H3B1A7\\",
-        },
-    ]
+    """The seven addenda 10-16 of an IAT entry, its receiver's bank named by an IBAN."""
+    return iat_mandatory_addenda(f"{name} {n}", receiver_id, street=STREET, rdfi=("03", FOREIGN_ACCOUNT))
 
 
 def info(text: str) -> dict[str, str]:
