@@ -100,8 +100,8 @@ def unknown_addenda(frame: pl.DataFrame) -> list[Problem]:
 
 
 def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame:
-    """Each entry with its return/NOC addenda (the first 98 or 99), its 05 payment information
-    joined, and how many addenda it carries."""
+    """Each entry with its return/NOC addenda (the first 98 or 99), its payment information (05, or
+    an IAT entry's 17s) joined, and how many addenda it carries."""
     if "trace" not in addenda_rows.columns:
         addenda_rows = addenda_rows.with_columns(pl.lit(None, pl.String).alias("trace"))
     present = [c for c in ADDENDA_FIELDS if c in addenda_rows.columns]

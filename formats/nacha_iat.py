@@ -1,10 +1,11 @@
 """The rules only IAT entries have, column-wise over the entry and addenda tables of
 ``formats.nacha_entries``: an IAT entry carries the seven mandatory addenda 10 to 16, in this order,
 each once; then up to two 17s and up to five 18s, 17s first; and, for a return or a notification of
-change, its 99 or 98 last, once. The number of addenda records it states (positions 13-16) counts
-its IAT addenda (10-18), not a return's 99 or a notification's 98: the return copies it from the
-forward entry. Addenda of a type IAT entries do not carry are ``addenda-type`` findings
-(``formats.nacha_entries.unknown_addenda``) and left out of the order here.
+change, its 99 or 98 last, once (a return carries the forward entry's 10-16; one that also copies its
+17s and 18s is read, not refused: they move no money). The number of addenda records it states
+(positions 13-16) counts its IAT addenda (10-18), not a return's 99 or a notification's 98: the
+return copies it from the forward entry. Addenda of a type IAT entries do not carry are
+``addenda-type`` findings (``formats.nacha_entries.unknown_addenda``) and left out of the order here.
 
 An IAT entry names its receiver in its addenda, not in its own record: ``receivers`` fills the
 entry's ``individual_id`` from addenda 15 (the receiver's identification number), as a domestic
