@@ -1,8 +1,12 @@
 """NACHA ACH files: the reader with every check the rules make checkable, and the format the
-pipeline uses (one row per entry detail, with its return or NOC addenda).
+pipeline uses (one row per entry detail, with its return or NOC addenda). IAT batches are read with
+their own layouts (``formats.nacha_iat_layout``) into the same table (``iat`` set, the account from
+the entry's foreign account number, the individual id from its addenda 15) and checked with their
+own rules (``formats.nacha_iat``) besides the rules every batch has.
 
 Tolerances are explicit options (``NachaOptions``). The defaults tolerate what does not touch money
-(CR LF, no line breaks, a short record, missing 9-padding, codes newer than the hub's list) and
+(CR LF, no line breaks, a short record, missing 9-padding, blank lines after the last record, a
+batch control's company id padded otherwise than its header's, codes newer than the hub's list) and
 report each as a warning; counts, hashes and totals are always errors.
 """
 
@@ -31,6 +35,10 @@ class NachaOptions(FormatOptions):
     tolerate_no_line_breaks: bool = True
     tolerate_short_lines: bool = True
     tolerate_missing_padding: bool = True
+    # Blank lines after the file control or its 9-padding (a blank line between records stays an error).
+    tolerate_trailing_blank_lines: bool = True
+    # A batch control's company id that differs from its header's only by leading or trailing blanks.
+    tolerate_company_id_padding: bool = True
     # Return and change codes not in the NACHA rules (some banks send R96, R97): "warn" keeps them
     # and flags them for review; "reject" makes them errors.
     unknown_codes: Literal["warn", "reject"] = "warn"
@@ -70,11 +78,12 @@ class NachaFile:
                 {
                     "number": number_of(b.header["batch_number"]),
                     "service_class": b.header["service_class"],
-                    "company_id": b.header["company_id"].strip(),
+                    "company_id": b.company_id.strip(),
                     "sec_code": b.header["sec_code"],
                     "entries": b.entries,
                     "debit_cents": b.debit_cents,
                     "credit_cents": b.credit_cents,
+                    **({"iat": _iat_batch(b.header)} if b.iat else {}),
                 }
                 for b in self.batches
             ],
@@ -86,6 +95,9 @@ class NachaFile:
                     "original_trace": r["original_trace"],
                     "amount_cents": r["amount_cents"],
                     "trace": r["trace"],
+                    "iat": r["iat"],
+                    # an IAT return names the original forward entry's amount (addenda 99, 36-45)
+                    **({"original_amount_cents": number_of(r["original_amount"])} if r["iat"] else {}),
                 }
                 for r in returns.iter_rows(named=True)
             ],
@@ -96,6 +108,7 @@ class NachaFile:
                     "original_trace": r["original_trace"],
                     "corrected_data_masked": mask((r["corrected_data"] or "").strip()),
                     "trace": r["trace"],
+                    "iat": r["iat"],
                 }
                 for r in nocs.iter_rows(named=True)
             ],
@@ -103,6 +116,13 @@ class NachaFile:
             "credit_cents": self.credit_cents,
             "problems": inspected(self.problems),
         }
+
+
+def _iat_batch(header: dict[str, str]) -> dict[str, str | None]:
+    """What an IAT batch header adds: the IAT indicator (IATCOR for notifications of change), the
+    foreign exchange indicator, and the countries and currencies."""
+    shown = ("iat_indicator", "foreign_exchange_indicator", "destination_country", "originating_currency")
+    return {name: header[name].strip() or None for name in (*shown, "destination_currency")}
 
 
 def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
@@ -114,6 +134,8 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
     from formats.fixed_width.fields import check
     from formats.fixed_width.order import order, rejected
     from formats.fixed_width.split import Tolerances, severity, split
+    from formats.nacha_iat import check_iat, receivers
+    from formats.nacha_iat_layout import IAT_LAYOUTS, iat_keys
     from formats.nacha_layout import LAYOUTS, ORDER, layout_key
 
     o = options or NachaOptions()
@@ -121,6 +143,7 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         crlf=severity(o.tolerate_crlf),
         unbroken=severity(o.tolerate_no_line_breaks),
         short=severity(o.tolerate_short_lines),
+        trailing=severity(o.tolerate_trailing_blank_lines),
     )
     records, problems = split(data, file, LAYOUTS.values(), tolerate)
     records, in_order = order(records, ORDER)
@@ -128,8 +151,8 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
     problems += controls.check_blocks(
         records.height, records["line"][-1], severity(o.tolerate_missing_padding)
     )
-    frame = layout_key(records)
-    problems += check(frame, LAYOUTS, by="layout")
+    frame = iat_keys(layout_key(records))
+    problems += check(frame, {**LAYOUTS, **IAT_LAYOUTS}, by="layout")
     problems += entries.unknown_addenda(frame)
     entry_rows = entries.entries(frame)
     addenda_rows = entries.addenda(frame.filter(pl.col("entry") >= 0))
@@ -141,8 +164,8 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
             "batch_number": [b.header["batch_number"] for b in found],
             "service_class": [b.header["service_class"] for b in found],
             "sec_code": [b.header["sec_code"] for b in found],
-            "company_id": [b.header["company_id"].strip() for b in found],
-            "company_name": [b.header["company_name"].strip() for b in found],
+            "company_id": [b.company_id.strip() for b in found],
+            "company_name": [b.header.get("company_name", "").strip() for b in found],
             "entry_description": [b.header["entry_description"].strip() for b in found],
             "effective_date": [b.header["effective_date"] for b in found],
         },
@@ -164,10 +187,13 @@ def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> N
         },
     )
     attached = entries.attach(entry_rows, addenda_rows)
+    if any(b.iat for b in found):
+        attached = receivers(attached, addenda_rows)
+        problems += check_iat(attached, addenda_rows)
     problems += entries.check_entries(
         attached, addenda_rows, batch_info.select("batch", "odfi"), unknown_codes=o.unknown_codes
     )
-    problems += controls.check_batches(found)
+    problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
     first = frame.filter(pl.col("kind") == "1").head(1)
     last = frame.filter(pl.col("kind") == "9").head(1)
     problems += controls.check_file(

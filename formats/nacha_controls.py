@@ -10,12 +10,14 @@ import polars as pl
 
 from formats.fixed_width.kinds import number_of
 from formats.fixed_width.layout import Severity
+from formats.nacha_iat_layout import IAT_BATCH_HEADER
 from formats.nacha_layout import (
     BATCH_CONTROL,
     BATCH_HEADER,
     BLOCKING_FACTOR,
     FILE_CONTROL,
     FILE_HEADER,
+    RETURN_ADDENDA,
     routing_check_digit,
 )
 from hub.kernel.problems import Problem
@@ -38,6 +40,12 @@ class BatchFacts:
     debit_cents: int = 0
     credit_cents: int = 0
     returns: int = 0  # entries that carry a return or NOC addenda (98, 99)
+    iat: bool = False  # an IAT batch (its header is an IAT batch header)
+
+    @property
+    def company_id(self) -> str:
+        """The company id the batch control repeats: an IAT batch header's originator id."""
+        return self.header["originator_id" if self.iat else "company_id"]
 
     @property
     def of_returns(self) -> bool:
@@ -60,8 +68,10 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
     """Header, control and recomputed sums of every batch."""
     facts: dict[int, BatchFacts] = {}
     heads = frame.filter((pl.col("kind") == "5") & (pl.col("batch") >= 0))
-    for line, rec, batch in heads.select("line", "rec", "batch").iter_rows():
-        facts[batch] = BatchFacts(batch, line, BATCH_HEADER.values(rec), None, None)
+    for line, rec, batch, layout in heads.select("line", "rec", "batch", "layout").iter_rows():
+        iat = layout == "5IAT"
+        header = (IAT_BATCH_HEADER if iat else BATCH_HEADER).values(rec)
+        facts[batch] = BatchFacts(batch, line, header, None, None, iat=iat)
     for line, rec, batch in frame.filter(pl.col("kind") == "8").select("line", "rec", "batch").iter_rows():
         if batch in facts and facts[batch].control is None:
             facts[batch].control_line = line
@@ -88,7 +98,7 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
         for batch, n in per_batch.iter_rows():
             if batch in facts:
                 facts[batch].addenda = n
-        special = addenda_rows.filter(pl.col("layout").is_in(["98", "99", "99D", "99C"])).select("entry")
+        special = addenda_rows.filter(pl.col("layout").is_in(RETURN_ADDENDA)).select("entry")
         returning = owner.join(special.unique(), on="entry", how="inner").group_by("batch").agg(pl.len())
         for batch, n in returning.iter_rows():
             if batch in facts:
@@ -96,8 +106,11 @@ def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.Data
     return [facts[k] for k in sorted(facts)]
 
 
-def check_batches(found: list[BatchFacts]) -> list[Problem]:
-    """Each batch control against its header and its entries; batch numbers ascending."""
+def check_batches(found: list[BatchFacts], padding: Severity = "error") -> list[Problem]:
+    """Each batch control against its header and its entries; batch numbers ascending. A company id
+    (an IAT batch's: its header's originator id) that differs from its header's only by leading or
+    trailing blanks is reported with ``padding`` (leading zeros are not padding: the id is
+    alphanumeric, its first character says what it is)."""
     p: list[Problem] = []
     previous: int | None = None
     for b in found:
@@ -153,18 +166,29 @@ def check_batches(found: list[BatchFacts]) -> list[Problem]:
         if c is None:
             continue
         for name in ("service_class", "company_id", "odfi", "batch_number"):
-            if c[name] != h[name]:
-                p.append(
-                    _file_problem(
-                        "batch-control-match",
-                        f"batch control {name} {c[name]!r} differs from its header's {h[name]!r} (line "
-                        f"{b.header_line})",
-                        b.control_line,
-                        name,
-                        BATCH_CONTROL[name].positions,
-                        c[name],
-                    )
+            theirs, own = c[name], b.company_id if name == "company_id" else h[name]
+            if theirs == own:
+                continue
+            # a company id padded otherwise (" 123456789" for "123456789 "): the same company
+            padded = name == "company_id" and theirs.strip(" ") == own.strip(" ")
+            severity: Severity = padding if padded else "error"
+            message = (
+                f"batch control {name} {theirs!r} differs from its header's {own!r} (line {b.header_line})"
+            )
+            if padded:
+                message += " only by blanks" + ("; tolerated" if severity == "warning" else "")
+            p.append(
+                Problem.of(
+                    "batch-control-match",
+                    message,
+                    line=b.control_line,
+                    field=name,
+                    value=theirs,
+                    positions=BATCH_CONTROL[name].positions,
+                    level="file",
+                    severity=severity,
                 )
+            )
         expected = {
             "entry_addenda_count": b.entries + b.addenda,
             "entry_hash": b.entry_hash % HASH_MODULUS,

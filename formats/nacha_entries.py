@@ -1,5 +1,7 @@
 """NACHA entries and their addenda: the typed entry table and the rules that tie each entry to its
-addenda (indicator, count, sequence, trace), its batch (trace order, ODFI) and its codes."""
+addenda (indicator, count, sequence, trace), its batch (trace order, ODFI) and its codes. IAT entries
+are cut with their own layout into the same columns (``iat`` tells them apart); the rules only IAT
+entries have are in ``formats.nacha_iat``."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ import polars as pl
 
 from formats.fixed_width.fields import cut, per_row
 from formats.nacha_codes import CHANGE_CODES, RETURN_CODES, TRANSACTION_CODES, ZERO_AMOUNT_CODES
-from formats.nacha_layout import ENTRY, LAYOUTS, check_digit_expr
+from formats.nacha_iat_layout import IAT_ADDENDA, IAT_ENTRY
+from formats.nacha_layout import ENTRY, LAYOUTS, RETURN_ADDENDA, check_digit_expr
 from hub.kernel.problems import Problem
 
-SPECIAL = ("98", "99", "99D", "99C")  # return and NOC addenda: exactly one per entry
+SPECIAL = RETURN_ADDENDA  # return and NOC addenda: exactly one per entry
+ADDENDA_LAYOUTS = {k: r for k, r in {**LAYOUTS, **IAT_ADDENDA}.items() if r.type == "7"}
+INFO = ("05", "I17")  # payment related information, joined into one text per entry
+SEQUENCED = ("05", "I17", "I18")  # numbered among the addenda of their type of an entry
 _TC_RANGES = "21-24, 26-29, 31-34, 36-39, 41-44, 46-49, 51-56"
 ADDENDA_FIELDS = (
     "return_code",
@@ -27,13 +33,23 @@ ADDENDA_FIELDS = (
     "dishonored_return_trace",
     "dishonored_return_reason_code",
     "date_original_returned",
+    "original_amount",
 )
 
 
 def entries(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per entry detail record with its fields, typed where the rules need numbers."""
-    rows = cut(frame.filter(pl.col("kind") == "6").select("line", "rec", "batch", "entry"), ENTRY)
-    return rows.drop("rec").with_columns(
+    """One row per entry detail record with its fields, typed where the rules need numbers; an IAT
+    entry's own fields (``addenda_records``, the OFAC indicators) are there when the file has one."""
+    rows = frame.filter(pl.col("kind") == "6").select("line", "rec", "batch", "entry", "layout")
+    iat = rows.filter(pl.col("layout") == "6IAT")
+    if iat.is_empty():
+        rows = cut(rows, ENTRY).with_columns(pl.lit(False).alias("iat"))
+    else:
+        domestic = cut(rows.filter(pl.col("layout") != "6IAT"), ENTRY)
+        both = [domestic, cut(iat, IAT_ENTRY)]
+        rows = pl.concat(both, how="diagonal_relaxed").sort("line")
+        rows = rows.with_columns((pl.col("layout") == "6IAT").alias("iat"))
+    return rows.drop("rec", "layout").with_columns(
         pl.col("transaction_code").cast(pl.Int32, strict=False).alias("tc"),
         pl.col("amount").cast(pl.Int64, strict=False).alias("amount_cents"),
         pl.col("trace").cast(pl.Int64, strict=False).alias("trace_number"),
@@ -44,15 +60,17 @@ def entries(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def addenda(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per addenda record, with the fields of its own layout (05, 98, 99 and variants);
-    an addenda type the hub does not read still counts as an addenda record of its entry."""
+    """One row per addenda record, with the fields of its own layout (05, 98, 99 and variants, IAT
+    10-18 and 99); an addenda type the hub does not read still counts as an addenda record of its
+    entry."""
     parts = []
     addenda_rows = frame.filter(pl.col("kind") == "7")
-    for key in (*SPECIAL, "05"):
+    present = set(addenda_rows.get_column("layout").unique())
+    keys = [k for k in ADDENDA_LAYOUTS if k in present]
+    for key in keys:
         rows = addenda_rows.filter(pl.col("layout") == key)
-        if not rows.is_empty():
-            parts.append(cut(rows.select("line", "rec", "entry", "layout"), LAYOUTS[key]).drop("rec"))
-    other = addenda_rows.filter(~pl.col("layout").is_in([*SPECIAL, "05"]))
+        parts.append(cut(rows.select("line", "rec", "entry", "layout"), ADDENDA_LAYOUTS[key]).drop("rec"))
+    other = addenda_rows.filter(~pl.col("layout").is_in(keys))
     if not other.is_empty():
         parts.append(other.select("line", "entry", "layout"))
     if not parts:
@@ -63,24 +81,27 @@ def addenda(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def unknown_addenda(frame: pl.DataFrame) -> list[Problem]:
-    """An addenda record of a type the hub has no layout for (it still counts as its entry's)."""
-    unknown = frame.filter((pl.col("kind") == "7") & ~pl.col("layout").is_in(list(LAYOUTS)))
+    """An addenda record of a type the hub has no layout for (it still counts as its entry's); in an
+    IAT batch, one of a type IAT entries do not carry."""
+    unknown = frame.filter((pl.col("kind") == "7") & ~pl.col("layout").is_in(list(ADDENDA_LAYOUTS)))
     return [
         Problem.of(
             "addenda-type",
-            f"addenda type {addenda!r} is not one the hub reads (05, 98, 99)",
+            f"addenda type {key[1:]!r} is not one an IAT entry carries (10-18, 98, 99)"
+            if key.startswith("I")
+            else f"addenda type {key!r} is not one the hub reads (05, 98, 99; 10-18 in IAT batches)",
             line=line,
             field="addenda_type",
-            value=addenda,
+            value=key.removeprefix("I"),
             positions="2-3",
         )
-        for line, addenda in unknown.select("line", "layout").iter_rows()
+        for line, key in unknown.select("line", "layout").iter_rows()
     ]
 
 
 def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame:
-    """Each entry with its return/NOC addenda (the first 98 or 99), its 05 payment information
-    joined, and how many addenda it carries."""
+    """Each entry with its return/NOC addenda (the first 98 or 99), its payment information (05, or
+    an IAT entry's 17s) joined, and how many addenda it carries."""
     if "trace" not in addenda_rows.columns:
         addenda_rows = addenda_rows.with_columns(pl.lit(None, pl.String).alias("trace"))
     present = [c for c in ADDENDA_FIELDS if c in addenda_rows.columns]
@@ -98,7 +119,7 @@ def attach(entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> pl.DataFrame
         )
     )
     info = (
-        addenda_rows.filter(pl.col("layout") == "05")
+        addenda_rows.filter(pl.col("layout").is_in(INFO))
         .group_by("entry", maintain_order=True)
         .agg(pl.col("payment_info").str.strip_chars_end(" ").str.join(""))
         if "payment_info" in addenda_rows.columns
@@ -224,7 +245,7 @@ def _check_addenda(
         addenda_rows = addenda_rows.with_columns(pl.lit(None, pl.String).alias("trace"))
     joined = addenda_rows.join(
         table.select(
-            "entry", pl.col("line").alias("entry_line"), pl.col("trace").alias("entry_trace"), "amount"
+            "entry", pl.col("line").alias("entry_line"), pl.col("trace").alias("entry_trace"), "amount", "iat"
         ),
         on="entry",
         how="left",
@@ -237,7 +258,7 @@ def _check_addenda(
     special = joined.filter(pl.col("layout").is_in(SPECIAL))
     per_row(
         p,
-        joined.filter(pl.col("is_return") & (pl.col("nth") > 0)),
+        joined.filter(pl.col("is_return") & (pl.col("nth") > 0) & ~pl.col("iat").fill_null(False)),
         "addenda-count",
         "addenda_type",
         "2-3",
@@ -291,13 +312,12 @@ def _check_addenda(
             line="entry_line",
         )
     if "addenda_sequence" in joined.columns:
-        info = joined.filter(pl.col("layout") == "05").with_columns(
-            pl.int_range(1, pl.len() + 1).over("entry").alias("expected_sequence"),
-            pl.col("entry_trace").str.slice(8, 7).alias("expected_entry_sequence"),
+        numbered = joined.filter(pl.col("layout").is_in(SEQUENCED)).with_columns(
+            pl.int_range(1, pl.len() + 1).over("entry", "layout").alias("expected_sequence")
         )
         per_row(
             p,
-            info.filter(
+            numbered.filter(
                 pl.col("addenda_sequence").cast(pl.Int64, strict=False) != pl.col("expected_sequence")
             ),
             "addenda-sequence",
@@ -305,9 +325,13 @@ def _check_addenda(
             "84-87",
             "addenda sequence number {addenda_sequence} should be {expected_sequence}",
         )
+    if "entry_sequence" in joined.columns:
+        sequenced = joined.filter(pl.col("entry_sequence").is_not_null()).with_columns(
+            pl.col("entry_trace").str.slice(8, 7).alias("expected_entry_sequence")
+        )
         per_row(
             p,
-            info.filter(pl.col("entry_sequence") != pl.col("expected_entry_sequence")),
+            sequenced.filter(pl.col("entry_sequence") != pl.col("expected_entry_sequence")),
             "addenda-sequence",
             "entry_sequence",
             "88-94",

@@ -4,7 +4,11 @@ follows, declared with the fixed-width engine (``formats.fixed_width``); the cod
 
 Positions are 1-based and inclusive, as in the NACHA Operating Rules. Every record is 94 characters
 and every position is in a field. Kinds: ``N`` digits only, ``A`` any printable text, ``D`` a YYMMDD
-date, ``B`` blank (reserved), ``T`` a trace number (15 digits).
+date, ``B`` blank (reserved), ``T`` a trace number (15 digits); and for IAT records
+(``formats.nacha_iat_layout``): ``I`` an ISO country or currency code (capital letters filling the
+field), ``X`` a foreign exchange indicator (FV, VF, FF), ``R`` a foreign exchange reference indicator
+(1, 2, 3), ``Q`` an identification number qualifier (01, 02, 03), ``O`` an OFAC screening indicator
+(0, 1) and ``Y`` an IAT transaction type code (ANN, BUS, ...).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from formats.fixed_width.kinds import BLANK, DIGITS, TEXT, date_kind, kinds, pattern_kind
-from formats.fixed_width.layout import Field, Level, Record
+from formats.fixed_width.layout import Field, Kind, Level, Record
 from formats.fixed_width.order import FILLER, Grammar, Group, Step
 from formats.nacha_codes import CONTESTED_CODES, DISHONORED_CODES
 
@@ -24,20 +28,39 @@ RECORD_LENGTH = 94
 BLOCKING_FACTOR = 10
 PADDING = "9" * RECORD_LENGTH
 
+# The transaction type codes of an IAT entry's first addenda (10): what the payment is for.
+IAT_TRANSACTION_TYPES = (
+    *("ANN", "BUS", "DEP", "LOA", "MIS", "MOR", "PEN", "RLS", "REM", "SAL", "TAX"),
+    *("TEL", "WEB", "ARC", "BOC", "POP", "RCK"),
+)
+
 KINDS = kinds(
     replace(DIGITS, expected=lambda f: f"must be {f.width} digits"),  # NACHA's reports say "1 digits"
     TEXT,
     BLANK,
     date_kind("D", "%y%m%d"),
     pattern_kind("T", r"^[0-9]{15}$", "must be a 15-digit trace number", numeric=True),
+    Kind(
+        "I",
+        lambda col, f: ~col.str.contains(f"^[A-Z]{{{f.width}}}$"),
+        lambda f: f"must be a {f.width}-letter ISO code in capitals",
+    ),
+    pattern_kind("X", "^(FV|VF|FF)$", "must be FV, VF or FF"),
+    pattern_kind("R", "^[123]$", "must be 1, 2 or 3"),
+    pattern_kind("Q", "^0[123]$", "must be 01, 02 or 03"),
+    pattern_kind("O", "^[01]$", "must be 0 or 1 when present"),
+    pattern_kind(
+        "Y", f"^({'|'.join(IAT_TRANSACTION_TYPES)})$", f"must be one of {', '.join(IAT_TRANSACTION_TYPES)}"
+    ),
 )
 
 
-def _record(kind: str, name: str, *fields: Field, level: Level = "file") -> Record:
+def nacha_record(kind: str, name: str, *fields: Field, level: Level = "file") -> Record:
+    """A 94-character NACHA record of NACHA's kinds."""
     return Record(kind, name, fields, KINDS, record_length=RECORD_LENGTH, level=level)
 
 
-FILE_HEADER = _record(
+FILE_HEADER = nacha_record(
     "1",
     "file header",
     Field("priority_code", 2, 3, "N"),
@@ -54,7 +77,7 @@ FILE_HEADER = _record(
     Field("reference_code", 87, 94, optional=True),
 )
 
-BATCH_HEADER = _record(
+BATCH_HEADER = nacha_record(
     "5",
     "batch header",
     Field("service_class", 2, 4, "N"),
@@ -71,7 +94,7 @@ BATCH_HEADER = _record(
     Field("batch_number", 88, 94, "N"),
 )
 
-ENTRY = _record(
+ENTRY = nacha_record(
     "6",
     "entry detail",
     Field("transaction_code", 2, 3, "N"),
@@ -87,7 +110,7 @@ ENTRY = _record(
     level="row",
 )
 
-ADDENDA_05 = _record(
+ADDENDA_05 = nacha_record(
     "7",
     "addenda 05",
     Field("addenda_type", 2, 3, "N"),
@@ -97,7 +120,7 @@ ADDENDA_05 = _record(
     level="row",
 )
 
-ADDENDA_98 = _record(
+ADDENDA_98 = nacha_record(
     "7",
     "addenda 98 (notification of change)",
     Field("addenda_type", 2, 3, "N"),
@@ -111,7 +134,7 @@ ADDENDA_98 = _record(
     level="row",
 )
 
-ADDENDA_99 = _record(
+ADDENDA_99 = nacha_record(
     "7",
     "addenda 99 (return)",
     Field("addenda_type", 2, 3, "N"),
@@ -126,7 +149,7 @@ ADDENDA_99 = _record(
 
 # Dishonored returns (the ODFI refuses the RDFI's return) and contested dishonored returns (the RDFI
 # contests that refusal) reuse addenda 99 with their own layout.
-ADDENDA_99_DISHONORED = _record(
+ADDENDA_99_DISHONORED = nacha_record(
     "7",
     "addenda 99 (dishonored return)",
     Field("addenda_type", 2, 3, "N"),
@@ -143,7 +166,7 @@ ADDENDA_99_DISHONORED = _record(
     level="row",
 )
 
-ADDENDA_99_CONTESTED = _record(
+ADDENDA_99_CONTESTED = nacha_record(
     "7",
     "addenda 99 (contested dishonored return)",
     Field("addenda_type", 2, 3, "N"),
@@ -163,7 +186,7 @@ ADDENDA_99_CONTESTED = _record(
     level="row",
 )
 
-BATCH_CONTROL = _record(
+BATCH_CONTROL = nacha_record(
     "8",
     "batch control",
     Field("service_class", 2, 4, "N"),
@@ -178,7 +201,7 @@ BATCH_CONTROL = _record(
     Field("batch_number", 88, 94, "N"),
 )
 
-FILE_CONTROL = _record(
+FILE_CONTROL = nacha_record(
     "9",
     "file control",
     Field("batch_count", 2, 7, "N"),
@@ -204,6 +227,9 @@ LAYOUTS = {
     "99D": ADDENDA_99_DISHONORED,
     "99C": ADDENDA_99_CONTESTED,
 }
+
+# The keys of return and notification-of-change addenda (an IAT return's is ``I99``): one per entry.
+RETURN_ADDENDA = ("98", "99", "99D", "99C", "I99")
 
 RECORD_NAMES = {
     "1": "file header",

@@ -1,6 +1,8 @@
 """NACHA writer: file, batches and entries -> 94-character records with every control computed
-(counts, entry hash, debit and credit totals, block count, 9-padding). What it writes, the reader
-reads back identically; a value that does not fit its field is refused, never cut."""
+(counts, entry hash, debit and credit totals, block count, 9-padding), for domestic batches
+(``Batch``, ``Entry``) and IAT batches (``IatBatch``, ``IatEntry``). What it writes, the reader reads
+back identically; a value that does not fit its field is refused, never cut. The addenda are written
+as given (their order and number are the caller's, so tests can write a broken one)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 from formats.fixed_width.layout import Record
 from formats.fixed_width.writer import render
 from formats.nacha_codes import is_debit
+from formats.nacha_iat_layout import IAT_BATCH_HEADER, IAT_ENTRY, iat_addenda_layout
 from formats.nacha_layout import (
     ADDENDA_05,
     ADDENDA_98,
@@ -64,13 +67,52 @@ class Batch:
 
 
 @dataclass
+class IatEntry:
+    """One IAT entry detail record and its addenda: the mandatory 10-16, optional 17s and 18s and, for
+    a return or notification of change, its 99 or 98 (each a mapping of field names to values with
+    ``addenda_type``). ``entry_sequence`` and the 17s' and 18s' ``addenda_sequence`` are filled in; a
+    98's or 99's ``trace`` defaults to the entry's, a 99's ``original_amount`` to the entry's amount."""
+
+    transaction_code: int
+    routing: str  # 9 digits, check digit included (outbound: the gateway operator)
+    dfi_account: str  # the foreign receiver's account number
+    amount_cents: int
+    addenda: list[dict[str, str]] = field(default_factory=list)
+    trace: str | None = None
+    ofac_screening: str = ""
+    secondary_ofac_screening: str = ""
+    addenda_records: int | None = None  # default: how many IAT addenda (10-18) it carries
+
+
+@dataclass
+class IatBatch:
+    """An IAT batch: SEC code IAT, or COR with ``iat_indicator`` "IATCOR" for notifications of change."""
+
+    originator_id: str  # also the batch control's company id
+    entry_description: str
+    effective_date: date
+    odfi: str  # 8 digits (inbound: the U.S. gateway operator)
+    entries: list[IatEntry] = field(default_factory=list)
+    sec_code: str = "IAT"
+    iat_indicator: str = ""
+    foreign_exchange_indicator: str = "FF"
+    foreign_exchange_reference_indicator: str = "3"
+    foreign_exchange_reference: str = ""
+    destination_country: str = "US"
+    originating_currency: str = "USD"
+    destination_currency: str = "USD"
+    service_class: str | None = None
+    originator_status: str = "1"
+
+
+@dataclass
 class NachaSpec:
     immediate_destination: str  # routing number of the receiving point (9 digits)
     immediate_origin: str  # usually the originator's routing number or company id (10 characters max)
     destination_name: str
     origin_name: str
     created: datetime
-    batches: list[Batch] = field(default_factory=list)
+    batches: list[Batch | IatBatch] = field(default_factory=list)
     file_id_modifier: str = "A"
     reference_code: str = ""
 
@@ -80,7 +122,7 @@ def record(layout: Record, values: Mapping[str, object]) -> str:
     return render(layout, values, label="NACHA")
 
 
-def _service_class(entries: Iterable[Entry]) -> str:
+def _service_class(entries: Iterable[Entry | IatEntry]) -> str:
     kinds = {is_debit(e.transaction_code) for e in entries}
     return "200" if len(kinds) != 1 else ("225" if kinds == {True} else "220")
 
@@ -93,6 +135,90 @@ def _addenda(entry_trace: str, values: dict[str, str], sequence: int) -> str:
         )
     layout = ADDENDA_98 if kind == "98" else addenda_99_layout(values.get("return_code", ""))
     return record(layout, {"trace": entry_trace, **values})
+
+
+def _iat_addenda(entry_trace: str, values: dict[str, str], sequence: int) -> str:
+    try:
+        layout = iat_addenda_layout(values)
+    except KeyError:
+        raise MappingError(f"NACHA IAT entries carry no addenda {values['addenda_type']!r}") from None
+    return record(
+        layout,
+        {"trace": entry_trace, "entry_sequence": entry_trace[-7:], "addenda_sequence": sequence, **values},
+    )
+
+
+def _header(batch: Batch | IatBatch, head: dict[str, object]) -> str:
+    if isinstance(batch, IatBatch):
+        return record(
+            IAT_BATCH_HEADER,
+            {
+                **head,
+                "iat_indicator": batch.iat_indicator,
+                "foreign_exchange_indicator": batch.foreign_exchange_indicator,
+                "foreign_exchange_reference_indicator": batch.foreign_exchange_reference_indicator,
+                "foreign_exchange_reference": batch.foreign_exchange_reference,
+                "destination_country": batch.destination_country,
+                "originator_id": batch.originator_id,
+                "sec_code": batch.sec_code,
+                "entry_description": batch.entry_description,
+                "originating_currency": batch.originating_currency,
+                "destination_currency": batch.destination_currency,
+                "effective_date": batch.effective_date,
+                "originator_status": batch.originator_status,
+            },
+        )
+    return record(
+        BATCH_HEADER,
+        {
+            **head,
+            "company_name": batch.company_name,
+            "company_id": batch.company_id,
+            "company_discretionary": batch.company_discretionary,
+            "sec_code": batch.sec_code,
+            "entry_description": batch.entry_description,
+            "descriptive_date": batch.descriptive_date,
+            "effective_date": batch.effective_date,
+            "originator_status": batch.originator_status,
+        },
+    )
+
+
+def _entry(e: Entry | IatEntry, trace: str) -> list[str]:
+    """The entry detail record and its addenda."""
+    common = {
+        "transaction_code": e.transaction_code,
+        "rdfi": e.routing[:8],
+        "check_digit": e.routing[8:],
+        "dfi_account": e.dfi_account,
+        "amount": e.amount_cents,
+        "addenda_indicator": 1 if e.addenda else 0,
+        "trace": trace,
+    }
+    write = _iat_addenda if isinstance(e, IatEntry) else _addenda
+    numbered: dict[str, int] = {}  # 05, 17 and 18 addenda are numbered among their own type
+    addenda = []
+    for a in e.addenda:
+        kind = a["addenda_type"]
+        numbered[kind] = numbered.get(kind, 0) + 1
+        # an IAT return's original forward entry amount: by default the entry's own
+        addenda.append(write(trace, {"original_amount": str(e.amount_cents), **a}, numbered[kind]))
+    if isinstance(e, IatEntry):
+        iat = sum(a["addenda_type"] not in ("98", "99") for a in e.addenda)
+        values = {
+            **common,
+            "addenda_records": iat if e.addenda_records is None else e.addenda_records,
+            "ofac_screening": e.ofac_screening,
+            "secondary_ofac_screening": e.secondary_ofac_screening,
+        }
+        return [record(IAT_ENTRY, values), *addenda]
+    values = {
+        **common,
+        "individual_id": e.individual_id,
+        "individual_name": e.individual_name,
+        "discretionary": e.discretionary,
+    }
+    return [record(ENTRY, values), *addenda]
 
 
 def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
@@ -119,30 +245,12 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
     file_count = file_hash = file_debit = file_credit = 0
     issued: dict[str, int] = {}  # default trace sequences run on across batches: unique in the file
     for number, batch in enumerate(spec.batches, start=1):
-        service_class = batch.service_class or _service_class(batch.entries)
-        head = {
-            "service_class": service_class,
-            "company_id": batch.company_id,
-            "odfi": batch.odfi,
-            "batch_number": number,
-        }
-        lines.append(
-            record(
-                BATCH_HEADER,
-                {
-                    **head,
-                    "company_name": batch.company_name,
-                    "company_discretionary": batch.company_discretionary,
-                    "sec_code": batch.sec_code,
-                    "entry_description": batch.entry_description,
-                    "descriptive_date": batch.descriptive_date,
-                    "effective_date": batch.effective_date,
-                    "originator_status": batch.originator_status,
-                },
-            )
-        )
+        entries: list[Entry | IatEntry] = list(batch.entries)
+        service_class = batch.service_class or _service_class(entries)
+        head: dict[str, object] = {"service_class": service_class, "odfi": batch.odfi, "batch_number": number}
+        lines.append(_header(batch, head))
         count = entry_hash = debit = credit = 0
-        for sequence, e in enumerate(batch.entries, start=1):
+        for sequence, e in enumerate(entries, start=1):
             if len(e.routing) != 9:
                 raise MappingError(
                     f"NACHA routing of entry {sequence} in batch {number} has {len(e.routing)} characters, "
@@ -151,38 +259,20 @@ def write_file(spec: NachaSpec, *, newline: str = "\n") -> bytes:
             if e.trace is None:
                 issued[batch.odfi] = issued.get(batch.odfi, 0) + 1
             trace = e.trace or f"{batch.odfi}{issued[batch.odfi]:07d}"
-            lines.append(
-                record(
-                    ENTRY,
-                    {
-                        "transaction_code": e.transaction_code,
-                        "rdfi": e.routing[:8],
-                        "check_digit": e.routing[8:],
-                        "dfi_account": e.dfi_account,
-                        "amount": e.amount_cents,
-                        "individual_id": e.individual_id,
-                        "individual_name": e.individual_name,
-                        "discretionary": e.discretionary,
-                        "addenda_indicator": 1 if e.addenda else 0,
-                        "trace": trace,
-                    },
-                )
-            )
-            info = 0  # 05 addenda are numbered among themselves, as the reader counts them
-            for a in e.addenda:
-                info += a["addenda_type"] == "05"
-                lines.append(_addenda(trace, a, info))
+            lines += _entry(e, trace)
             count += 1 + len(e.addenda)
             entry_hash += int(e.routing[:8])
             if is_debit(e.transaction_code):
                 debit += e.amount_cents
             else:
                 credit += e.amount_cents
+        company_id = batch.originator_id if isinstance(batch, IatBatch) else batch.company_id
         lines.append(
             record(
                 BATCH_CONTROL,
                 {
                     **head,
+                    "company_id": company_id,
                     "entry_addenda_count": count,
                     "entry_hash": entry_hash % HASH_MODULUS,
                     "total_debit": debit,

@@ -11,6 +11,11 @@ reversal would be wrong even when flagged, and leaving it out would lose it.
 
 Keys: ``R|<return trace>|<original trace>`` and ``C|<notice trace>|<original trace>``, so a bank
 resending the same returns in another file posts nothing twice.
+
+IAT (international) returns and notifications of change map exactly like domestic ones, with the same
+keys and review rules: the NACHA format reads them into the same columns (the account number from
+the entry's foreign account field, the individual id from its addenda 15, the amount from the entry),
+and an IAT forward entry rejects the file like a domestic one.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 A record is a line (LF; a CR before it is dropped). Blank lines are skipped; a record shorter than
 its layout is padded with blanks; one longer than its width is cut. Each is reported, a warning while
-the format tolerates it (``Tolerances``), else an error; a file that holds no record at all raises
-``ParseError``. The lengths are checked column-wise: only the records that deviate are looked at one
-by one.
+the format tolerates it (``Tolerances``), else an error; blank lines after the last record are one
+finding of their own when the format says how it takes them (``trailing``). A file that holds no
+record at all raises ``ParseError``. The lengths are checked column-wise: only the records that deviate
+are looked at one by one.
 
 A fixed-width file (every ``Record`` of one ``record_length``) holds every record, whatever its type,
 to that width, and a record of the wrong length breaks the file's framing: a file-level finding. In
@@ -31,12 +32,14 @@ _BLANK_LINE = r"^[\t\x0B\x0C\r\x1C-\x20\x85\xA0]*$"
 class Tolerances:
     """How ``split`` reports what it mends: as a warning (tolerated) or an error. ``crlf`` None: a CR
     before the LF is no finding at all; ``unbroken`` None: a file without line breaks is not cut into
-    records of the fixed width (it is one long record)."""
+    records of the fixed width (it is one long record); ``trailing`` None: blank lines after the last
+    record are blank lines like any other (``blank``, one finding each)."""
 
     crlf: Severity | None = None
     unbroken: Severity | None = None
     short: Severity = "error"
     blank: Severity = "error"
+    trailing: Severity | None = None
 
 
 def severity(tolerated: bool) -> Severity:
@@ -118,6 +121,12 @@ def split(
     odd = checked.filter(pl.col("blank") | wrong)
     if odd.is_empty():
         return frame, problems
+    trailing: list[int] = []
+    if tolerate.trailing is not None:
+        records = checked.filter(~pl.col("blank")).get_column("line")
+        last = records[-1] if records.len() else 0
+        trailing = odd.filter(pl.col("line") > last).get_column("line").to_list()
+        odd = odd.filter(pl.col("line") <= last)
     for line, rec, length, needed, is_blank in odd.select(
         "line", "rec", "length", "need", "blank"
     ).iter_rows():
@@ -126,6 +135,8 @@ def split(
             if is_blank
             else _length(w, line, rec[:1], length, needed, tolerate)
         )
+    if trailing and tolerate.trailing is not None:
+        problems.append(_trailing(trailing, tolerate.trailing))
     mended = checked.filter(~pl.col("blank")).select(
         "line",
         pl.when(pl.col("length") > w.longest)
@@ -143,6 +154,15 @@ def split(
 def _blank(line: int, rec: str, severity: Severity) -> Problem:
     message = "a blank line between records" + ("; skipped" if severity == "warning" else "")
     return Problem.of("blank-line", message, line=line, value=rec, level="file", severity=severity)
+
+
+def _trailing(lines: list[int], severity: Severity) -> Problem:
+    many = len(lines) > 1
+    where = f"lines {lines[0]}-{lines[-1]}" if many else f"line {lines[0]}"
+    message = f"{len(lines)} blank line{'s' if many else ''} after the last record ({where})" + (
+        "; skipped" if severity == "warning" else ""
+    )
+    return Problem.of("blank-line", message, line=lines[0], value=len(lines), level="file", severity=severity)
 
 
 def _length(w: _Widths, line: int, kind: str, length: int, need: int, tolerate: Tolerances) -> Problem:

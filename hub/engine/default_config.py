@@ -116,6 +116,8 @@ exchanges:
       tolerate_no_line_breaks: true   # one long line of 94-character records
       tolerate_short_lines: true      # records cut short of 94 characters (blanks assumed)
       tolerate_missing_padding: true  # no 9-filled records up to a multiple of 10
+      tolerate_trailing_blank_lines: true  # blank lines after the file control or its 9-padding
+      tolerate_company_id_padding: true    # a batch control's company id blank-padded otherwise
       unknown_codes: warn             # R/C codes not in the NACHA rules (R96, R97): warn | reject
     mapping_options:
       # Once the hub originates your debits (ach-debits), a return naming no debit in the ledger

@@ -149,32 +149,90 @@ class AchItem:
     addenda_fields: dict[str, str] = field(default_factory=dict)  # e.g. a dishonored return's own
 
 
+def _return_addenda(item: AchItem, odfi: str) -> list[dict[str, str]]:
+    """The item's addenda 99 (a return) or 98 (a notification of change); none for a forward entry."""
+    if not item.code:
+        return []
+    if item.code.startswith("R"):
+        addenda = {"addenda_type": "99", "return_code": item.code}
+    else:
+        addenda = {"addenda_type": "98", "change_code": item.code, "corrected_data": item.corrected_data}
+    return [{**addenda, "original_trace": item.original_trace, "original_rdfi": odfi, **item.addenda_fields}]
+
+
+def iat_mandatory_addenda(
+    name: str, receiver_id: str, *, street: str = "9 KING ST W", rdfi: tuple[str, str] = ("02", "MAPLCATTXXX")
+) -> list[dict[str, str]]:
+    """The seven addenda 10-16 every IAT entry carries: the utility debiting the account of a customer
+    in Canada (``receiver_id``: the utility's account number for the customer, in addenda 15; ``rdfi``:
+    the qualifier and identification of the customer's bank, 02 a BIC, 03 an IBAN)."""
+    return [
+        {"addenda_type": "10", "transaction_type": "MIS", "receiver_name": name},
+        {"addenda_type": "11", "originator_name": "CITY UTILITY", "originator_street": "100 MAIN ST"},
+        {
+            "addenda_type": "12",
+            "originator_city_state": "SPRINGFIELD*IL\\",
+            "originator_country_postal": "US*62701\\",
+        },
+        {
+            "addenda_type": "13",
+            **{"odfi_name": "FIRST UTILITY BANK", "odfi_id_qualifier": "01", "odfi_id": UTILITY_BANK},
+            "odfi_branch_country": "US",
+        },
+        {
+            "addenda_type": "14",
+            **{"rdfi_name": "MAPLE BANK", "rdfi_id_qualifier": rdfi[0], "rdfi_id": rdfi[1]},
+            "rdfi_branch_country": "CA",
+        },
+        {"addenda_type": "15", "receiver_id": receiver_id, "receiver_street": street},
+        {
+            "addenda_type": "16",
+            "receiver_city_state": "TORONTO*ON\\",
+            "receiver_country_postal": "CA*M5H1A1\\",
+        },
+    ]
+
+
 def ach_returns_nacha(
-    items: list[AchItem], *, created: datetime, effective: date | None = None, newline: str = "\n"
+    items: list[AchItem],
+    *,
+    created: datetime,
+    effective: date | None = None,
+    newline: str = "\n",
+    iat: bool = False,
 ) -> bytes:
-    """A returns file from the customers' bank: one PPD batch of the given items, every control right."""
-    from formats.nacha_writer import Batch, Entry, NachaSpec, write_file
+    """A returns file from the customers' bank, every control right: one PPD batch of the given items;
+    with ``iat``, the returns (and forward entries) in an IAT batch and the notifications of change in
+    a COR batch of IAT indicator IATCOR, each entry with its seven mandatory IAT addenda first."""
+    from formats.nacha_writer import Batch, Entry, IatBatch, IatEntry, NachaSpec, write_file
 
     odfi = CUSTOMER_BANK[:8]
-    batch = Batch(
-        company_name="CITY UTILITY",
-        company_id="1234567890",
-        sec_code="PPD",
-        entry_description="UTIL PYMT",
-        effective_date=effective or created.date(),
-        odfi=odfi,
-    )
-    for item in items:
-        addenda: list[dict[str, str]] = []
-        if item.code and item.code.startswith("R"):
-            addenda = [{"addenda_type": "99", "return_code": item.code}]
-        elif item.code:
-            addenda = [
-                {"addenda_type": "98", "change_code": item.code, "corrected_data": item.corrected_data}
-            ]
-        for a in addenda:
-            a.update(original_trace=item.original_trace, original_rdfi=odfi, **item.addenda_fields)
-        batch.entries.append(
+    when = effective or created.date()
+    batches: list[Batch | IatBatch] = []
+    if iat:
+        international = IatBatch("1234567890", "UTIL PYMT", when, odfi, destination_country="CA")
+        notices = IatBatch(
+            "1234567890",
+            "UTIL PYMT",
+            when,
+            odfi,
+            destination_country="CA",
+            sec_code="COR",
+            iat_indicator="IATCOR",
+        )
+        for item in items:
+            entry = IatEntry(
+                transaction_code=item.transaction_code or (26 if item.code else 27),
+                routing=UTILITY_BANK,
+                dfi_account=item.dfi_account,
+                amount_cents=item.amount_cents,
+                addenda=[*iat_mandatory_addenda(item.name, item.account), *_return_addenda(item, odfi)],
+            )
+            (notices if item.code and item.code.startswith("C") else international).entries.append(entry)
+        batches = [b for b in (international, notices) if b.entries]
+    else:
+        batch = Batch("CITY UTILITY", "1234567890", "PPD", "UTIL PYMT", when, odfi)
+        batch.entries = [
             Entry(
                 transaction_code=item.transaction_code or (26 if item.code else 27),
                 routing=UTILITY_BANK,
@@ -182,16 +240,18 @@ def ach_returns_nacha(
                 amount_cents=item.amount_cents,
                 individual_id=item.account,
                 individual_name=item.name,
-                addenda=addenda,
+                addenda=_return_addenda(item, odfi),
             )
-        )
+            for item in items
+        ]
+        batches = [batch]
     spec = NachaSpec(
         immediate_destination=UTILITY_BANK,
         immediate_origin=CUSTOMER_BANK,
         destination_name="FIRST UTILITY BANK",
         origin_name="CUSTOMER SAVINGS BANK",
         created=created,
-        batches=[batch],
+        batches=batches,
     )
     return write_file(spec, newline=newline)
 

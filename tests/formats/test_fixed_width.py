@@ -221,6 +221,20 @@ def test_blank_lines_are_skipped_with_their_physical_line_numbers() -> None:
         ]
 
 
+def test_blank_lines_after_the_last_record_are_one_finding_when_the_format_says_how_to_take_them() -> None:
+    data = b"1" + b"A" * 19 + b"\n\n1" + b"B" * 19 + b"\n\n \r\n\n"
+    for trailing in ("warning", "error"):
+        frame, problems = split(data, "f", FIXED, Tolerances(blank="error", trailing=trailing))  # type: ignore[arg-type]
+        assert frame["line"].to_list() == [1, 3]
+        assert [(p.rule, p.line, p.value, p.severity) for p in problems] == [
+            ("blank-line", 2, "", "error"),
+            ("blank-line", 4, "3", trailing),
+        ]
+        assert problems[1].message.startswith("3 blank lines after the last record (lines 4-6)")
+    _, problems = split(data, "f", FIXED, Tolerances(blank="warning"))
+    assert [p.line for p in problems] == [2, 4, 5, 6], "without trailing: blank lines like any other"
+
+
 @pytest.mark.parametrize(
     ("data", "says"), [(b"", "no records"), (b"\r\n \t\n", "no records"), (b"\x0c\n\x1c\n", "only blank")]
 )

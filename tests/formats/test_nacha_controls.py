@@ -34,6 +34,13 @@ def both(start: int, end: int, file_start: int, file_end: int, delta: int = 1) -
 
 
 MATCH = "batch-control-match"
+
+
+def company_ids(header: str, control: str) -> bytes:
+    """One batch whose header and control carry these company ids (line 2 and line 5)."""
+    return replace(replace(small_file(), 2, 41, 50, header), 5, 45, 54, control)
+
+
 CASES = [
     case(
         "service-class",
@@ -56,6 +63,18 @@ CASES = [
         "80-87",
         "12104289",
         "12104288",
+    ),
+    case(
+        "company-id-padded-otherwise",
+        lambda: company_ids("231380104 ", " 231380104"),
+        *(MATCH, 5, "45-54", "' 231380104'", "'231380104 '", "line 2", "only by blanks; tolerated"),
+        severity="warning",
+    ),
+    # leading zeros are not padding: the first character of a company id says what kind of id it is
+    case(
+        "company-id-zero-filled",
+        lambda: company_ids("231380104 ", "0231380104"),
+        *(MATCH, 5, "45-54", "'0231380104'", "'231380104 '"),
     ),
     case("batch-number", lambda: replace(V, CONTROL, 88, 94, "0000009"), MATCH, CONTROL, "88-94", "0000009"),
     case("entry-addenda-count", lambda: both(5, 10, 14, 21), "batch-control", CONTROL, "5-10", "13", "12"),
@@ -124,6 +143,12 @@ def test_one_wrong_control_gives_exactly_its_error(
 ) -> None:
     problem = check_case(make, rule, line, positions, severity, says)
     assert problem.level == "file"
+
+
+def test_a_company_id_padded_otherwise_is_an_error_when_not_tolerated() -> None:
+    [problem] = read(company_ids(" 231380104", "231380104 "), tolerate_company_id_padding=False).problems
+    assert (problem.rule, problem.line, problem.positions, problem.severity) == (MATCH, 5, "45-54", "error")
+    assert problem.message.endswith("only by blanks") and problem.value == "231380104 "
 
 
 def test_the_figures_the_cases_rely_on() -> None:

@@ -20,6 +20,7 @@ from tests.formats.nacha_cases import (
     entry,
     errors,
     facts,
+    insert_line,
     join,
     lines,
     only,
@@ -73,6 +74,21 @@ TOLERANCES = [
     tolerance(
         "missing-padding", lambda: delete_line(V, 50), V, "tolerate_missing_padding", "padding", 49, None
     ),
+    tolerance(
+        "blank-lines-at-the-end",
+        lambda: V + b"\n  \n\n",
+        *(V, "tolerate_trailing_blank_lines", "blank-line", 51, None),
+    ),
+    tolerance(
+        "blank-line-after-crlf-file-control",
+        lambda: valid_file("\r\n") + b"\r\n",
+        *(V, "tolerate_trailing_blank_lines", "blank-line", 51, None),
+    ),
+    tolerance(
+        "blank-line-after-unpadded-file-control",
+        lambda: join(lines(TEN)) + b"\n",
+        *(TEN, "tolerate_trailing_blank_lines", "blank-line", 11, None),
+    ),
 ]
 
 
@@ -90,6 +106,19 @@ def test_a_tolerated_deviation_reads_the_same_with_a_warning_or_an_error_when_tu
     strict = read(data, **{option: False})
     assert [(p.rule, p.line, p.positions) for p in errors(strict)] == [finding]
     assert len(strict.problems) == len(tolerated.problems)
+
+
+def test_blank_lines_at_the_end_are_one_finding_naming_them_and_a_blank_line_between_stays_an_error() -> None:
+    [trailing] = read(V + b"\n \t\n\n").problems
+    assert (trailing.rule, trailing.line, trailing.value, trailing.level) == ("blank-line", 51, "3", "file")
+    assert trailing.message == "3 blank lines after the last record (lines 51-53); skipped"
+    between = insert_line(V, 3, "", keep_blocks=False) + b"\n"
+    found = read(between)
+    assert [(p.rule, p.line, p.severity) for p in found.problems] == [
+        ("blank-line", 3, "error"),
+        ("blank-line", 52, "warning"),
+    ]
+    assert found.problems[0].message == "a blank line between records"
 
 
 def test_no_line_breaks_numbers_records_and_may_end_with_one_line_break() -> None:

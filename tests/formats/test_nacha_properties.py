@@ -1,8 +1,8 @@
-"""Property tests of the NACHA reader: a generated valid file reads clean with the written figures,
-and any one mutation of it (a character changed, inserted or deleted, a line deleted, duplicated or
-swapped, the file truncated) is either read with the same entries and totals or reported with at
-least one error; never an exception other than a ParseError that says where, never a silently
-different total."""
+"""Property tests of the NACHA reader: a generated valid file (domestic and IAT batches) reads clean
+with the written figures, and any one mutation of it (a character changed, inserted or deleted, a
+line deleted, duplicated or swapped, the file truncated) is either read with the same entries and
+totals or reported with at least one error; never an exception other than a ParseError that says
+where, never a silently different total."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from formats.nacha import NachaFile
-from formats.nacha_writer import Batch, Entry, write_file
+from formats.nacha_writer import Batch, Entry, IatBatch, IatEntry, write_file
 from hub.kernel.errors import ParseError
 from tests.formats.nacha_cases import (
     batch,
@@ -26,6 +26,8 @@ from tests.formats.nacha_cases import (
     ret,
     spec,
 )
+from tests.formats.nacha_iat_cases import correspondent, iat_batch, iat_entry, mandatory
+from tests.formats.nacha_iat_cases import info as iat_info
 
 SETTINGS = settings(
     max_examples=200,
@@ -64,15 +66,29 @@ def entries(draw: st.DrawFn, n: int) -> Entry:
 
 
 @st.composite
-def files(draw: st.DrawFn) -> tuple[list[Batch], bytes]:
-    batches = []
+def iat_entries(draw: st.DrawFn, n: int) -> IatEntry:
+    """An IAT entry: a forward debit with up to two 17s and five 18s, a return or a notification."""
+    kind = draw(st.sampled_from(["debit", "return", "noc"]))
+    if kind == "return":
+        return iat_entry(26, draw(st.integers(1, 9_999_999_999)), *mandatory(n), ret("R01", n), n=n)
+    if kind == "noc":
+        return iat_entry(21, 0, *mandatory(n), noc(draw(st.sampled_from(CHANGE_CODES)), n), n=n)
+    notes = [iat_info(f"INVOICE {i}") for i in range(draw(st.integers(0, 2)))]
+    banks = [correspondent(f"BANK {i}", "DE") for i in range(draw(st.integers(0, 5)))]
+    return iat_entry(27, draw(st.integers(1, 9_999_999_999)), *mandatory(n), *notes, *banks, n=n)
+
+
+@st.composite
+def files(draw: st.DrawFn) -> tuple[list[Batch | IatBatch], bytes]:
+    batches: list[Batch | IatBatch] = []
     n = 0
     for _ in range(draw(st.integers(1, 3))):
+        sec = draw(st.sampled_from(["PPD", "CCD", "WEB", "TEL", "IAT"]))
         items = []
         for _ in range(draw(st.integers(1, 4))):
             n += 1
-            items.append(draw(entries(n)))
-        batches.append(batch(draw(st.sampled_from(["PPD", "CCD", "WEB", "TEL"])), items))
+            items.append(draw(iat_entries(n) if sec == "IAT" else entries(n)))
+        batches.append(iat_batch(items) if sec == "IAT" else batch(sec, items))
     newline = draw(st.sampled_from(["\n", "\n", "\r\n"]))
     return batches, write_file(spec(*batches), newline=newline)
 
@@ -124,7 +140,9 @@ def check_mutation(original: bytes, mutated: bytes) -> None:
 
 @SETTINGS
 @given(files())
-def test_a_generated_file_reads_clean_with_its_figures(generated: tuple[list[Batch], bytes]) -> None:
+def test_a_generated_file_reads_clean_with_its_figures(
+    generated: tuple[list[Batch | IatBatch], bytes],
+) -> None:
     batches, data = generated
     found = read(data)
     assert [p.rule for p in errors(found)] == []
@@ -142,7 +160,7 @@ def test_a_generated_file_reads_clean_with_its_figures(generated: tuple[list[Bat
 @SETTINGS
 @given(files(), st.data())
 def test_one_changed_character_is_harmless_or_an_error(
-    generated: tuple[list[Batch], bytes], data: st.DataObject
+    generated: tuple[list[Batch | IatBatch], bytes], data: st.DataObject
 ) -> None:
     _, original = generated
     at = data.draw(st.integers(0, len(original) - 1))
@@ -153,7 +171,7 @@ def test_one_changed_character_is_harmless_or_an_error(
 @SETTINGS
 @given(files(), st.data())
 def test_one_inserted_or_deleted_character_is_harmless_or_an_error(
-    generated: tuple[list[Batch], bytes], data: st.DataObject
+    generated: tuple[list[Batch | IatBatch], bytes], data: st.DataObject
 ) -> None:
     _, original = generated
     at = data.draw(st.integers(0, len(original) - 1))
@@ -167,7 +185,7 @@ def test_one_inserted_or_deleted_character_is_harmless_or_an_error(
 @SETTINGS
 @given(files(), st.data())
 def test_a_deleted_duplicated_or_swapped_line_is_harmless_or_an_error(
-    generated: tuple[list[Batch], bytes], data: st.DataObject
+    generated: tuple[list[Batch | IatBatch], bytes], data: st.DataObject
 ) -> None:
     _, original = generated
     lines = original.splitlines(keepends=True)
@@ -187,7 +205,7 @@ def test_a_deleted_duplicated_or_swapped_line_is_harmless_or_an_error(
 @SETTINGS
 @given(files(), st.data())
 def test_a_truncated_file_is_harmless_or_an_error(
-    generated: tuple[list[Batch], bytes], data: st.DataObject
+    generated: tuple[list[Batch | IatBatch], bytes], data: st.DataObject
 ) -> None:
     _, original = generated
     check_mutation(original, original[: data.draw(st.integers(0, len(original) - 1))])

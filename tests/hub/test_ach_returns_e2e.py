@@ -40,8 +40,8 @@ ITEMS = [
 ]
 
 
-def returns_file(items: list[AchItem] = ITEMS, created: datetime = CREATED) -> bytes:
-    return ach_returns_nacha(items, created=created, effective=date(2026, 11, 20))
+def returns_file(items: list[AchItem] = ITEMS, created: datetime = CREATED, iat: bool = False) -> bytes:
+    return ach_returns_nacha(items, created=created, effective=date(2026, 11, 20), iat=iat)
 
 
 def process(workdir: Workdir, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
@@ -57,11 +57,31 @@ def rows(workdir: Workdir, txn_type: str) -> list[dict[str, str]]:
     return found
 
 
-def configure(workdir: Workdir, **mapping_options: Any) -> None:
+def configure(workdir: Workdir, format_options: dict[str, Any] | None = None, **mapping_options: Any) -> None:
     config = yaml.safe_load(DEFAULT_CONFIG)
+    config["exchanges"]["ach-returns"]["format_options"].update(format_options or {})
     config["exchanges"]["ach-returns"]["mapping_options"].update(mapping_options)
     config["exchanges"]["ach-returns"]["watch"] = True
     workdir.set_config(yaml.safe_dump(config))
+
+
+def delivered_as_the_policy_says(workdir: Workdir) -> tuple[dict[str, str], dict[str, str]]:
+    """The reversals and the notice of ITEMS as delivered: keys, accounts, the policy's follow-ups and
+    review by code; the R01 and the notice, for more."""
+    reversals = {r["return_code"]: r for r in rows(workdir, "PaymentReversal")}
+    r01, r02, r97 = reversals["R01"], reversals["R02"], reversals["R97"]
+    assert r01["idempotency_key"] == f"R|231380100000001|{trace(1)}"
+    assert (r01["account"], r01["amount_cents"], r01["fee_cents"], r01["count_toward_limit"]) == (
+        "0001000131",
+        "12345",
+        "2500",
+        "true",
+    )
+    assert (r02["stop_autopay"], r02["letter"]) == ("true", "autopay-stopped")
+    assert (r97["review"], r97["review_reason"]) == ("true", "return code R97 is not in the NACHA rules")
+    [notice] = rows(workdir, "AccountChangeNotice")
+    assert (notice["change_code"], notice["corrected_account"]) == ("C01", SECRET_CORRECTION)
+    return r01, notice
 
 
 def test_a_returns_file_is_delivered_as_a_cis_batch_with_right_control_totals(workdir: Workdir) -> None:
@@ -85,20 +105,8 @@ def test_a_returns_file_is_delivered_as_a_cis_batch_with_right_control_totals(wo
     assert files["PaymentReversal"]["totals"] == {"amount_cents": 24_495, "fee_cents": 2500}
     assert files["AccountChangeNotice"]["totals"] == {}
 
-    reversals = {r["return_code"]: r for r in rows(workdir, "PaymentReversal")}
-    r01, r02, r97 = reversals["R01"], reversals["R02"], reversals["R97"]
-    assert r01["idempotency_key"] == f"R|231380100000001|{trace(1)}"
-    assert (r01["account"], r01["amount_cents"], r01["fee_cents"], r01["count_toward_limit"]) == (
-        "0001000131",
-        "12345",
-        "2500",
-        "true",
-    )
+    r01, _ = delivered_as_the_policy_says(workdir)
     assert (r01["effective_date"], r01["review"], r01["source_line"]) == ("2026-11-20", "false", "3")
-    assert (r02["stop_autopay"], r02["letter"]) == ("true", "autopay-stopped")
-    assert (r97["review"], r97["review_reason"]) == ("true", "return code R97 is not in the NACHA rules")
-    [notice] = rows(workdir, "AccountChangeNotice")
-    assert (notice["change_code"], notice["corrected_account"]) == ("C01", SECRET_CORRECTION)
 
 
 def test_warnings_are_shown_but_do_not_reject(workdir: Workdir) -> None:
@@ -259,4 +267,127 @@ def test_a_forward_entry_in_a_returns_file_rejects_it_with_the_line(workdir: Wor
     assert code == 1 and out["state"] == "rejected" and out["delivered"] == 0
     [problem] = [p for p in out["problems"] if p["rule"] == "mapping"]
     assert "on line(s) 5" in problem["message"] and "neither a return" in problem["message"]
+    assert not workdir.cis.exists() or not list(workdir.cis.iterdir())
+
+
+def warned(out: dict[str, Any]) -> list[tuple[str, str, int | None, str | None]]:
+    return [(p["rule"], p["severity"], p["line"], p["positions"]) for p in out["problems"]]
+
+
+def test_blank_lines_at_the_end_are_a_warning_unless_not_tolerated(workdir: Workdir) -> None:
+    data = returns_file()
+    assert data.count(b"\n") == 20, "a file control and 9-padding to 20 records"
+    code, out = process(workdir, "returns-blank-end.ach", data + b"\n  \n")
+    assert (code, out["state"], out["delivered"]) == (0, "delivered", 4)
+    assert warned(out) == [("return-code", "warning", 8, "4-6"), ("blank-line", "warning", 21, None)]
+    [blank] = [p for p in out["problems"] if p["rule"] == "blank-line"]
+    assert blank["message"] == "2 blank lines after the last record (lines 21-22); skipped"
+
+    configure(workdir, format_options={"tolerate_trailing_blank_lines": False})
+    code, strict = process(workdir, "returns-blank-end-strict.ach", data + b"\n")
+    assert (code, strict["state"], strict["delivered"]) == (1, "rejected", 0)
+    assert [(p["rule"], p["line"]) for p in strict["problems"] if p["severity"] == "error"] == [
+        ("blank-line", 21)
+    ]
+
+
+def with_company_ids(header: str, control: str) -> bytes:
+    """The returns file with these company ids in its batch header (41-50) and control (45-54)."""
+    lines = returns_file().decode().splitlines()
+    lines[1] = lines[1][:40] + header + lines[1][50:]
+    lines[10] = lines[10][:44] + control + lines[10][54:]
+    assert lines[10].startswith("8")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_batch_control_company_id_padded_otherwise_is_a_warning_any_other_difference_an_error(
+    workdir: Workdir,
+) -> None:
+    code, out = process(workdir, "padded.ach", with_company_ids("123456789 ", " 123456789"))
+    assert (code, out["state"], out["delivered"]) == (0, "delivered", 4)
+    assert warned(out) == [
+        ("return-code", "warning", 8, "4-6"),
+        ("batch-control-match", "warning", 11, "45-54"),
+    ]
+    [padded] = [p for p in out["problems"] if p["rule"] == "batch-control-match"]
+    assert (padded["field"], padded["value"]) == ("company_id", " 123456789")
+    assert "'123456789 ' (line 2) only by blanks; tolerated" in padded["message"]
+
+    code, zeros = process(workdir, "zero-filled.ach", with_company_ids("123456789 ", "0123456789"))
+    assert (code, zeros["state"], zeros["delivered"]) == (1, "rejected", 0)
+    [wrong] = [p for p in zeros["problems"] if p["severity"] == "error"]
+    assert (wrong["rule"], wrong["line"], wrong["positions"], wrong["field"]) == (
+        "batch-control-match",
+        11,
+        "45-54",
+        "company_id",
+    )
+    assert "'0123456789'" in wrong["message"] and "'123456789 '" in wrong["message"]
+
+
+# -- IAT: international returns and notifications of change ---------------------------------------------
+
+RECEIVER = "JOSEFINE TREMBLAY"  # the receiver's name in addenda 10: sensitive, never in any output
+FOREIGN_ACCOUNT = "CA4412345678901234567890123456"  # the foreign account: in the CIS data file only
+IAT_ITEMS = [
+    AchItem("R01", "0001000131", 12_345, trace(1), dfi_account=FOREIGN_ACCOUNT, name=RECEIVER),
+    AchItem("R02", "0001000138", 8_000, trace(2), name=RECEIVER),
+    AchItem("R97", "0001000145", 4_150, trace(3), name=RECEIVER),
+    AchItem("C01", "0001000152", 0, trace(4), corrected_data=SECRET_CORRECTION, name=RECEIVER),
+]
+
+
+def test_an_iat_returns_file_is_delivered_like_a_domestic_one_with_the_same_keys(workdir: Workdir) -> None:
+    data = returns_file(IAT_ITEMS, iat=True)
+    code, out = process(workdir, "IAT20261120.ach", data)
+    assert code == 0, out
+    assert (out["state"], out["rows"], out["delivered"], out["rejected"]) == ("delivered", 4, 4, 0)
+    assert out["transactions"] == {"PaymentReversal": 3, "AccountChangeNotice": 1}
+    # the R97's addenda 99 follows its entry (line 21) and its seven IAT addenda
+    assert warned(out) == [("return-code", "warning", 29, "4-6")]
+    [control] = workdir.controls()
+    files = {f["type"]: f for f in control["files"]}
+    assert files["PaymentReversal"]["totals"] == {"amount_cents": 24_495, "fee_cents": 2500}
+
+    r01, notice = delivered_as_the_policy_says(workdir)
+    assert (r01["dfi_account"], r01["routing"], r01["source_line"]) == (FOREIGN_ACCOUNT, "091000019", "3")
+    assert (notice["account"], notice["idempotency_key"]) == ("0001000152", f"C|231380100000004|{trace(4)}")
+
+    shown = [json.dumps(out), workdir.hub("show", str(out["id"]), "--json").stdout]
+    shown += [workdir.hub("show", str(out["id"])).stdout, *(Path(p).read_text() for p in out["reports"])]
+    delivered = [p.read_text() for p in workdir.cis.iterdir()]
+    assert all(RECEIVER not in text for text in shown + delivered)
+    assert all(FOREIGN_ACCOUNT not in text for text in shown)
+
+    # The same returns in a domestic file carry the same keys: nothing is posted twice.
+    code, again = process(workdir, "RET20261120.ach", returns_file(ITEMS))
+    assert (code, again["delivered"], again["already_delivered"]) == (0, 0, 4)
+
+
+def test_an_iat_entry_with_its_addenda_out_of_order_rejects_the_file_naming_line_and_positions(
+    workdir: Workdir,
+) -> None:
+    lines = returns_file(IAT_ITEMS, iat=True).decode().splitlines()
+    assert (lines[4][:3], lines[5][:3]) == ("711", "712")
+    lines[4], lines[5] = lines[5], lines[4]  # addenda 12 before 11
+    code, out = process(workdir, "iat-order.ach", ("\n".join(lines) + "\n").encode())
+    assert (code, out["state"], out["delivered"]) == (1, "rejected", 0)
+    [problem] = [p for p in out["problems"] if p["severity"] == "error"]
+    assert (problem["rule"], problem["line"], problem["positions"], problem["field"], problem["value"]) == (
+        "iat-addenda",
+        5,
+        "2-3",
+        "addenda_type",
+        "12",
+    )
+    assert problem["message"].startswith("addenda 12 where addenda 11 must come")
+    assert not workdir.cis.exists() or not list(workdir.cis.iterdir())
+
+
+def test_an_iat_forward_entry_in_a_returns_file_rejects_it_with_the_line(workdir: Workdir) -> None:
+    items = [IAT_ITEMS[0], AchItem(None, "0001000999", 5_000, name=RECEIVER)]
+    code, out = process(workdir, "iat-outbound.ach", returns_file(items, iat=True))
+    assert code == 1 and out["state"] == "rejected" and out["delivered"] == 0
+    [problem] = [p for p in out["problems"] if p["rule"] == "mapping"]
+    assert "on line(s) 12" in problem["message"] and "neither a return" in problem["message"]
     assert not workdir.cis.exists() or not list(workdir.cis.iterdir())

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from formats.nacha_writer import Batch, Entry, NachaSpec, write_file
+from hub.engine.sample import AchItem, ach_returns_nacha
 from tests.conftest import Workdir
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "nacha"
@@ -108,6 +109,42 @@ def test_inspect_json_summarises_batches_returns_and_nocs(workdir: Workdir) -> N
         "4-6",
         "warning",
     )
+
+
+def test_inspect_json_shows_iat_batches_and_their_returns_and_nocs(workdir: Workdir) -> None:
+    items = [
+        AchItem("R01", "0001000131", 12_345, "091000010000001", dfi_account="CA4412345678901234567890"),
+        AchItem("C01", "0001000152", 0, "091000010000002", corrected_data="99887766554433"),
+    ]
+    data = ach_returns_nacha(items, created=datetime(2026, 11, 20, 9, 30), iat=True)
+    result = workdir.hub("inspect", workdir.write("iat.ach", data), "--format", "nacha", "--json")
+    assert result.code == 0, result.stdout
+    s = result.json()
+    assert (s["records"], s["entries"], s["problems"]) == (30, 2, [])  # 24 records and 9-padding
+    returns_batch, notices_batch = s["batches"]
+    assert (returns_batch["sec_code"], returns_batch["company_id"], returns_batch["debit_cents"]) == (
+        "IAT",
+        "1234567890",
+        12_345,
+    )
+    assert returns_batch["iat"] == {
+        "iat_indicator": None,
+        "foreign_exchange_indicator": "FF",
+        "destination_country": "CA",
+        "originating_currency": "USD",
+        "destination_currency": "USD",
+    }
+    assert (notices_batch["sec_code"], notices_batch["iat"]["iat_indicator"]) == ("COR", "IATCOR")
+    [r01] = s["returns"]
+    assert (r01["code"], r01["iat"], r01["amount_cents"], r01["original_amount_cents"]) == (
+        "R01",
+        True,
+        12_345,
+        12_345,
+    )
+    [noc] = s["nocs"]
+    assert (noc["code"], noc["iat"], noc["corrected_data_masked"]) == ("C01", True, "**********4433")
+    assert "4412345678901234567890" not in result.stdout and "99887766" not in result.stdout
 
 
 def test_inspect_reports_a_one_cent_control_error_with_exit_1(workdir: Workdir) -> None:

@@ -30,8 +30,8 @@ def item(code: str | None, **fields: Any) -> AchItem:
     return AchItem(code, **{**values, **fields})
 
 
-def table(items: list[AchItem], created: datetime = CREATED) -> pl.DataFrame:
-    data = ach_returns_nacha(items, created=created, effective=date(2026, 11, 20))
+def table(items: list[AchItem], created: datetime = CREATED, iat: bool = False) -> pl.DataFrame:
+    data = ach_returns_nacha(items, created=created, effective=date(2026, 11, 20), iat=iat)
     fmt = NachaFormat(NachaOptions())
     ctx = ReadContext("returns.ach", CREATED)
     valid = fmt.validate(fmt.read(data, ctx), ctx)
@@ -40,10 +40,14 @@ def table(items: list[AchItem], created: datetime = CREATED) -> pl.DataFrame:
 
 
 def mapped(
-    items: list[AchItem], originals: Answers | None = None, created: datetime = CREATED, **options: Any
+    items: list[AchItem],
+    originals: Answers | None = None,
+    created: datetime = CREATED,
+    iat: bool = False,
+    **options: Any,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     out = AchReturnsMapping(AchReturnsMappingOptions(**options)).map(
-        table(items, created), MapContext("returns.ach", lookup=originals or NO_LOOKUPS)
+        table(items, created, iat), MapContext("returns.ach", lookup=originals or NO_LOOKUPS)
     )
     assert set(out) == {"PaymentReversal", "AccountChangeNotice"}
     reversals = out["PaymentReversal"].to_dicts()
@@ -257,3 +261,58 @@ def test_a_deceased_customer_return_carries_the_date_of_death() -> None:
     assert r["review_reason"] == (
         "return code R15 (beneficiary or account holder deceased) has no follow-up in mapping_options.policy"
     )
+
+
+# -- IAT returns and notifications of change --------------------------------------------------------
+
+
+def without_lines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k not in ("_line", "source_line")} for r in rows]
+
+
+def test_iat_returns_and_notices_map_exactly_like_domestic_ones() -> None:
+    items = [
+        item("R01"),
+        item("R02", original_trace="091000010000002", amount_cents=9_000),
+        item("R97", original_trace="091000010000003"),
+        item("R15", original_trace="091000010000004", addenda_fields={"date_of_death": "261101"}),
+        item("R01", original_trace="091000010000005", transaction_code=21),
+        item("C01", original_trace="091000010000006", amount_cents=0, corrected_data="1918171614"),
+        item("C13", original_trace="091000010000007", amount_cents=0, corrected_data="1"),
+    ]
+    originals = Originals({ORIGINAL: {**DEBIT, "amount_cents": 12_000}})
+    domestic = mapped(items, originals=originals, expect_originals=True)
+    international = mapped(items, originals=originals, expect_originals=True, iat=True)
+    assert without_lines(international[0]) == without_lines(domestic[0])
+    assert without_lines(international[1]) == without_lines(domestic[1])
+    reversals, notices = international
+    assert [r["idempotency_key"] for r in reversals][:2] == [
+        f"R|231380100000001|{ORIGINAL}",
+        "R|231380100000002|091000010000002",
+    ]
+    assert all(r["review"] for r in reversals)
+    assert reversals[0]["review_reason"].startswith(
+        "amount 123.45 differs from the originated debit's 120.00"
+    )
+    assert (
+        reversals[1]["review_reason"] == "no debit the hub originated has the original trace 091000010000002"
+    )
+    assert [n["review"] for n in notices] == [True, True]  # no originated debit; C13 corrects the utility
+    # the IAT entries sit 9 records apart (7 mandatory addenda and a 99 after each entry)
+    assert [r["source_line"] for r in reversals] == [3, 12, 21, 30, 39]
+
+
+def test_an_iat_return_takes_the_account_from_addenda_15_and_the_foreign_account_number() -> None:
+    foreign = "CA4412345678901234567890123456"  # 30 characters: no domestic entry holds it
+    [r], [] = mapped([item("R01", account="ACCT-77", dfi_account=foreign)], iat=True)
+    assert (r["account"], r["dfi_account"], r["amount_cents"]) == ("ACCT-77", foreign, 12_345)
+    assert (r["routing"], r["return_trace"], r["original_trace"]) == (
+        "091000019",
+        "231380100000001",
+        ORIGINAL,
+    )
+
+
+def test_an_iat_forward_entry_rejects_the_file_naming_its_line() -> None:
+    with pytest.raises(MappingError, match=r"1 entry is neither a return .* on line\(s\) 12"):
+        mapped([item("R01"), item(None)], iat=True)
