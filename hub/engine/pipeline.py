@@ -201,11 +201,13 @@ class Engine:
         outcome = Outcome(0, ex.name, path.name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems
         if mapped.tables:
-            with self.ledger.tx() as conn:
-                held = set(self.ledger.delivered_keys(conn, ex.name).get_column("key").to_list())
+            from hub.engine.delivery import delivered_before
+
+            held = delivered_before(
+                self.ledger, mapped.tables, exchange=ex.name, key_date_at=ex.kind.key_date_at
+            )
             for txn_type, table in mapped.tables.items():
-                keys = table.get_column("idempotency_key").to_list()
-                outcome.already_delivered += sum(k in held for k in keys)
+                outcome.already_delivered += held[txn_type]
                 outcome.by_type[txn_type] = table.height
         if mapped.file_rejected or outcome.rejected:
             outcome.state = "rejected"
@@ -392,6 +394,7 @@ class Engine:
             run_id=run_id,
             tables=mapped.tables,
             models={m.txn_type: m for m in ex.kind.produces},
+            key_date_at=ex.kind.key_date_at,
             facts=mapped.facts,
             meta={
                 "exchange": ex.name,
