@@ -24,9 +24,7 @@ from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
 from hub.ledger.deposits import Deposits
-from hub.ledger.keys import KeyCheck as KeyCheck
 from hub.ledger.keys import KeyStore
-from hub.ledger.keys import PackedEntries as PackedEntries
 from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup

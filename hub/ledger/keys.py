@@ -163,7 +163,7 @@ class KeyStore:
                 )
             )
 
-    def batch_keys(self, conn: Connection, batch_pks: Sequence[int]) -> pl.Series:
+    def _batch_keys(self, conn: Connection, batch_pks: Sequence[int]) -> pl.Series:
         """Every key the batches delivered (``key``)."""
         import polars as pl
 
@@ -188,7 +188,7 @@ class KeyStore:
             d = t.delivered_transactions.c
             history = select(d.batch_pk).where(d.exchange == exchange).distinct().order_by(d.batch_pk)
             for batch_pk in conn.execute(history).scalars().all():
-                entries = key_entries(self.batch_keys(conn, [batch_pk]), key_date_at)
+                entries = key_entries(self._batch_keys(conn, [batch_pk]), key_date_at)
                 self.store_keys(conn, batch_pk, pack_entries(store, entries))
             conn.execute(update(t.key_stores).where(s.id == store).values(parts=parts_of(key_date_at)))
         return int(store)
@@ -238,6 +238,6 @@ class KeyStore:
 
         if found.is_empty():
             return pl.Series("key", [], pl.String)
-        delivered = self.batch_keys(conn, found.get_column("batch_pk").unique().sort().to_list())
+        delivered = self._batch_keys(conn, found.get_column("batch_pk").unique().sort().to_list())
         maybe = entries.filter(pl.col("hash").is_in(found.get_column("hash").implode())).get_column("key")
         return maybe.filter(maybe.is_in(delivered.implode())).unique()
