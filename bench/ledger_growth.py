@@ -35,17 +35,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from run import HUB, OUT, PYTHON, BenchError, Child, _check_hub, _fail, _git_state, _warm, run_child
+from run import HUB, OUT, PYTHON, BenchError, Child, _check_hub, _fail, _git_state, _verdict, _warm, run_child
 
 BENCH = Path(__file__).resolve().parent
 
 MAX_GROWTH = 1.10  # the last nightly file within 10% of the first, in time and in peak memory
 MAX_CYCLE_RATIO = 22.0  # a cycle over 1,000 small files at most 22x one over 50
 FEW = 50
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def _folder(work: Path, name: str) -> Path:

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 
 from hub.ledger import Ledger
 from hub.ledger import schema as t
@@ -19,13 +19,18 @@ from mappings.ach_debits import AchDebitsMapping
 MIGRATIONS = Path(__file__).parents[2] / "hub" / "ledger" / "migrations"
 
 
-def test_migrations_build_exactly_the_declared_schema(ledger_url: str) -> None:
-    engine = create_engine(ledger_url)
+def upgrade(engine: Engine, revision: str) -> None:
+    """Bring the database to ``revision`` through the Alembic migrations."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+
+
+def test_migrations_build_exactly_the_declared_schema(ledger_url: str) -> None:
+    engine = create_engine(ledger_url)
+    upgrade(engine, "head")
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn,
@@ -58,11 +63,7 @@ def test_debits_originated_before_outbound_batches_never_go_out_again(tmp_path: 
 
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     engine = create_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+    upgrade(engine, "0004")
     landed = tmp_path / "var" / "landed"
     kept = tmp_path / "var" / "outbound" / "ach-debits" / "f2" / "ach-debits-20261201-B-f2.ach"
     kept.parent.mkdir(parents=True)
@@ -119,11 +120,7 @@ def test_keys_delivered_before_the_key_store_are_still_refused(tmp_path: Path, l
     from mappings.meter_reads import MeterReadsMapping
 
     engine = create_engine(ledger_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+    upgrade(engine, "0005")
     now = datetime(2026, 12, 1, tzinfo=UTC)
     delivered = {
         1: [f"M{n}|1|2026-11-{day:02d}T08:00:00Z" for day in (20, 21) for n in range(3)],
