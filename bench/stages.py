@@ -11,7 +11,7 @@ progress callback (``Engine(progress=...)``), so no package code is patched:
 - ``landing``: landing copy + sha256 + fsync, the ledger's file record, reading the landed bytes;
 - ``parsing`` / ``validating`` / ``mapping``: the format's read, its validation (pandera is imported
   here), the mapping to CIS transactions;
-- ``delivering``: the anti-join with delivered keys, staging the CIS batch files, recording the keys,
+- ``delivering``: the key store's check of the file's keys, staging the CIS batch files, recording the keys,
   publishing, the ledger's final file update and closing the run;
 - ``finish``: closing the ledger.
 

@@ -71,6 +71,10 @@ class ExchangeKind(ABC, Generic[M]):
     # True when each output row depends on its input row only: the engine may then map every typed
     # row while the format's rules still run, and drop the rejected lines afterwards.
     row_wise: ClassVar[bool] = False
+    # Where every idempotency key carries the date of its business event: the offset of an ISO date
+    # (YYYY-MM-DD) in the key, negative counting from its end. The ledger keeps keys by that date, so
+    # a delivery reads only the dates of its own keys however long the history; None: no date.
+    key_date_at: ClassVar[int | None] = None
     # Keys of the exchange's configuration, beside ``mapping_options``, that are parts of the
     # options (e.g. ach-debits' ``originator``).
     option_sections: ClassVar[tuple[str, ...]] = ()

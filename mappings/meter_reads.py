@@ -97,6 +97,7 @@ class MeterReadsMapping(ExchangeKind[MeterReadsMappingOptions]):
     options_model = MeterReadsMappingOptions
     produces = (MeterRead, ReadException)
     row_wise = True
+    key_date_at = -20  # a key ends with its read time, YYYY-MM-DDTHH:MM:SSZ
 
     @classmethod
     def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:

@@ -1,11 +1,12 @@
 """Step 5, deliver (inbound): CIS transactions into a CIS batch, exactly once.
 
-Inside one locked ledger transaction: anti-join the mapped keys against every key the exchange has
-delivered, stage the batch files under temporary names, record the batch and its keys, and keep the
-facts of the transactions delivered now; after the commit, rename the files into place and mark the
-batch published. A crash before the commit leaves only temporary files (removed by ``recover``); a
-crash after it leaves a recorded batch that ``recover`` publishes. A key the ledger holds is never
-delivered again. (Outbound files go out through ``hub.engine.sending``.)
+Inside one locked ledger transaction: look the mapped keys up in the exchange's key store (only the
+days its keys carry, whatever the history holds; ``hub.ledger.keys``), stage the batch files under
+temporary names, record the batch and its keys, and keep the facts of the transactions delivered
+now; after the commit, rename the files into place and mark the batch published. A crash before the
+commit leaves only temporary files (removed by ``recover``); a crash after it leaves a recorded batch
+that ``recover`` publishes. A key the ledger holds is never delivered again. (Outbound files go out
+through ``hub.engine.sending``.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from hub.engine.facts import keep_facts
 from hub.kernel.errors import AlreadyDelivered
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction
-from hub.ledger import Ledger, pack_keys
+from hub.ledger import Ledger, pack_entries, pack_keys
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -41,6 +42,17 @@ class DeliveryResult:
         return sum(self.delivered.values())
 
 
+@dataclass(frozen=True)
+class Fresh:
+    """What ``not_delivered`` leaves to deliver: each table without its rows delivered before, how
+    many those were, and the keys of the rest as the exchange's key store keeps them."""
+
+    tables: dict[str, pl.DataFrame]
+    already: int
+    store: int
+    entries: pl.DataFrame
+
+
 def deliver(
     ledger: Ledger,
     *,
@@ -50,23 +62,29 @@ def deliver(
     run_id: int,
     tables: dict[str, pl.DataFrame],
     models: dict[str, type[CisTransaction]],
+    key_date_at: int | None,
     facts: dict[str, pl.DataFrame],
     meta: dict[str, Any],
     stamp: datetime,
 ) -> DeliveryResult:
-    """Deliver the transactions whose keys the ledger does not hold yet. The facts of the rows
-    delivered now (e.g. deposits for reconciliation) are kept in the same transaction as the batch,
-    so they are there exactly when the batch is."""
+    """Deliver the transactions whose keys the ledger does not hold yet (``key_date_at``: the kind's
+    ``ExchangeKind.key_date_at``). The facts of the rows delivered now (e.g. deposits for
+    reconciliation) are kept in the same transaction as the batch, so they are there exactly when
+    the batch is."""
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
     staged: cis_batch.StagedBatch | None = None
     try:
         with ledger.tx() as conn:
-            fresh, already = not_delivered(ledger, conn, tables, exchange=exchange, lock=exchange)
-            if not any(f.height for f in fresh.values()):
-                return DeliveryResult(None, {t: 0 for t in tables}, already)
+            fresh = not_delivered(
+                ledger, conn, tables, exchange=exchange, lock=exchange, key_date_at=key_date_at
+            )
+            if not fresh.entries.height:
+                return DeliveryResult(None, {t: 0 for t in tables}, fresh.already)
+            todo = {t: f for t, f in fresh.tables.items() if f.height}
             with ThreadPoolExecutor(max_workers=1) as pool:
-                packing = {t: pool.submit(pack_keys, key_lines(f)) for t, f in fresh.items() if f.height}
-                body = {t: (models[t], f) for t, f in fresh.items()}
+                packing = {t: pool.submit(pack_keys, key_lines(f)) for t, f in todo.items()}
+                entries = pool.submit(pack_entries, fresh.store, fresh.entries)
+                body = {t: (models[t], f) for t, f in fresh.tables.items()}
                 staged = cis_batch.stage(folder, batch_id, body, {**meta, "created_at": stamp.isoformat()})
                 keys = {t: job.result() for t, job in packing.items()}
             batch_pk = ledger.record_batch(
@@ -78,38 +96,55 @@ def deliver(
                 path=str(staged.control_path),
                 control_sha256=staged.control_sha256,
                 keys=keys,
+                entries=entries.result(),
             )
             if facts:
-                delivered = pl.concat([f.get_column("idempotency_key") for f in fresh.values()])
-                keep_facts(ledger, conn, facts, delivered=delivered, exchange=exchange, file_id=file_id)
+                keys_now = fresh.entries.get_column("key")
+                keep_facts(ledger, conn, facts, delivered=keys_now, exchange=exchange, file_id=file_id)
     except BaseException:
         if staged is not None:
             cis_batch.discard(staged.moves)
         raise
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
-    return DeliveryResult(batch_id, {t: f.height for t, f in fresh.items()}, already, staged.control_path)
+    delivered = {t: f.height for t, f in fresh.tables.items()}
+    return DeliveryResult(batch_id, delivered, fresh.already, staged.control_path)
 
 
 def not_delivered(
-    ledger: Ledger, conn: Connection, tables: dict[str, pl.DataFrame], *, exchange: str, lock: str
-) -> tuple[dict[str, pl.DataFrame], int]:
+    ledger: Ledger,
+    conn: Connection,
+    tables: dict[str, pl.DataFrame],
+    *,
+    exchange: str,
+    lock: str,
+    key_date_at: int | None,
+) -> Fresh:
     """Hold ``lock`` for the rest of the caller's transaction (deliveries serialised across
     processes and nodes); then each table without the rows whose ``idempotency_key`` the exchange
     delivered before, and how many those were. A key twice among the rest is refused
     (``AlreadyDelivered``): one of the two would be lost."""
     ledger.lock_exchange(conn, lock)
-    held = ledger.delivered_keys(conn, exchange).select(pl.col("key").alias("idempotency_key"))
-    fresh: dict[str, pl.DataFrame] = {}
-    already = 0
-    for name, frame in tables.items():
-        new = frame.join(held, on="idempotency_key", how="anti") if held.height else frame
-        already += frame.height - new.height
-        fresh[name] = new
-    dup = _first_duplicate([f.get_column("idempotency_key") for f in fresh.values()])
+    keys = _keys(tables)
+    check = ledger.check_keys(conn, exchange, keys, key_date_at)
+    fresh, entries = tables, check.entries
+    if check.held.len():
+        held = check.held.implode()
+        fresh = {name: f.filter(~pl.col("idempotency_key").is_in(held)) for name, f in tables.items()}
+        entries = entries.filter(~pl.col("key").is_in(held))
+    dup = _first_duplicate(entries)
     if dup is not None:
         raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
-    return fresh, already
+    return Fresh(fresh, keys.len() - entries.height, check.store, entries)
+
+
+def delivered_before(
+    ledger: Ledger, tables: dict[str, pl.DataFrame], *, exchange: str, key_date_at: int | None
+) -> dict[str, int]:
+    """How many rows of each table carry a key the exchange delivered before; nothing recorded."""
+    with ledger.tx() as conn:
+        held = ledger.check_keys(conn, exchange, _keys(tables), key_date_at).held.implode()
+    return {name: int(f.get_column("idempotency_key").is_in(held).sum()) for name, f in tables.items()}
 
 
 def key_lines(frame: pl.DataFrame) -> pl.DataFrame:
@@ -117,13 +152,18 @@ def key_lines(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.col("idempotency_key").alias("key"), pl.col(LINE).alias("line"))
 
 
-def _first_duplicate(columns: list[pl.Series]) -> str | None:
-    """A key that occurs twice across ``columns``, or None. Distinct 64-bit hashes prove there is
-    none cheaply; only when two hashes collide are the strings themselves compared."""
-    hashes = pl.concat([c.hash() for c in columns])
-    if hashes.n_unique() == hashes.len():
+def _keys(tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """Every table's ``idempotency_key``, one after another."""
+    columns = [f.get_column("idempotency_key") for f in tables.values()]
+    return pl.concat(columns) if columns else pl.Series("idempotency_key", [], pl.String)
+
+
+def _first_duplicate(entries: pl.DataFrame) -> str | None:
+    """A key that occurs twice among ``entries`` (``hub.ledger.keys.key_entries``), or None.
+    Distinct hashes prove there is none cheaply; only when two collide are the keys compared."""
+    if entries.get_column("hash").n_unique() == entries.height:
         return None
-    keys = pl.concat(columns)
+    keys = entries.get_column("key")
     repeated = keys.filter(keys.is_duplicated())
     return None if repeated.is_empty() else str(repeated[0])
 

@@ -238,11 +238,13 @@ class Engine:
             outcome.state = "rejected"  # what `hub process` would do: deliver nothing
             return outcome
         if mapped.tables:
-            with self.ledger.tx() as conn:
-                held = set(self.ledger.delivered_keys(conn, ex.name).get_column("key").to_list())
+            from hub.engine.delivery import delivered_before
+
+            held = delivered_before(
+                self.ledger, mapped.tables, exchange=ex.name, key_date_at=ex.kind.key_date_at
+            )
             for txn_type, table in mapped.tables.items():
-                keys = table.get_column("idempotency_key").to_list()
-                already = sum(k in held for k in keys)
+                already = held[txn_type]
                 outcome.already_delivered += already
                 outcome.by_type[txn_type] = table.height - already
         if outcome.rejected:
@@ -494,6 +496,7 @@ class Engine:
             run_id=run_id,
             tables=mapped.tables,
             models={m.txn_type: m for m in ex.kind.produces},
+            key_date_at=ex.kind.key_date_at,
             facts=mapped.facts,
             meta={
                 "exchange": ex.name,

@@ -67,12 +67,14 @@ def write_and_record(
     lookups: LedgerLookups,
 ) -> Written:
     """Write the partner's file of the rows not sent before and record it, in one transaction."""
-    from hub.ledger import pack_keys
+    from hub.ledger import pack_entries, pack_keys
 
     with ledger.tx() as conn:
         lock = kind.lock() or exchange
-        fresh, already = not_delivered(ledger, conn, {kind.output: rows}, exchange=exchange, lock=lock)
-        todo = fresh[kind.output]
+        fresh = not_delivered(
+            ledger, conn, {kind.output: rows}, exchange=exchange, lock=lock, key_date_at=kind.key_date_at
+        )
+        todo, already = fresh.tables[kind.output], fresh.already
         if todo.is_empty():
             ledger.set_state(conn, file_id, "mapped")
             return Written(None, None, 0, already, [])
@@ -93,6 +95,7 @@ def write_and_record(
                 path=str(path),
                 control_sha256=hashlib.sha256(partner.data).hexdigest(),
                 keys={kind.output: pack_keys(key_lines(todo))},
+                entries=pack_entries(fresh.store, fresh.entries),
             )
             keys_sent = todo.get_column("idempotency_key")
             keep_facts(ledger, conn, partner.facts, delivered=keys_sent, exchange=exchange, file_id=file_id)

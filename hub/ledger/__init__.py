@@ -26,6 +26,8 @@ from hub.ledger.batches import pack_keys as pack_keys
 from hub.ledger.bulk import insert_rows
 from hub.ledger.claims import Claims
 from hub.ledger.deposits import Deposits
+from hub.ledger.keys import KeyStore
+from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.reference import ReferenceData
@@ -96,7 +98,7 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-class Ledger(DeliveredBatches, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup, Claims):
+class Ledger(DeliveredBatches, KeyStore, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup, Claims):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:

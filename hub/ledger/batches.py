@@ -1,8 +1,8 @@
 """The ledger's record of delivered CIS batches and their idempotency keys.
 
-A batch is one row; its keys are one row per transaction type holding them as a compressed Arrow
-table, so a million keys are checked by a columnar anti-join instead of a million ``INSERT``s.
-Deliveries of one exchange are serialised by a row lock (``lock_exchange``).
+A batch is one row; its keys and their source lines are one row per transaction type holding them as
+a compressed Arrow table (written in one ``INSERT``), and the key store keeps them for checking
+(``hub.ledger.keys``). Deliveries of one exchange are serialised by a row lock (``lock_exchange``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from hub.ledger import schema as t
+from hub.ledger.keys import PackedEntries, insert_absent
 
 if TYPE_CHECKING:
     import polars as pl
@@ -40,44 +40,21 @@ def pack_keys(frame: pl.DataFrame) -> PackedKeys:
 
 
 class DeliveredBatches:
-    """The batch and key methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
+    """The batch methods of ``hub.ledger.Ledger`` (which supplies ``tx`` and ``store_keys``)."""
 
     if TYPE_CHECKING:
         now: Callable[[], datetime]
 
         def tx(self) -> AbstractContextManager[Connection]: ...
 
+        def store_keys(self, conn: Connection, batch_pk: int, packed: PackedEntries) -> None: ...
+
     def lock_exchange(self, conn: Connection, exchange: str) -> None:
         """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
         SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
         lock = t.exchange_locks
-        dialect = conn.dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            module = import_module(f"sqlalchemy.dialects.{dialect}")
-            conn.execute(module.insert(lock).values(exchange=exchange).on_conflict_do_nothing())
-        elif conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange)).first() is None:
-            conn.execute(insert(lock).values(exchange=exchange))
+        insert_absent(conn, lock, exchange=exchange)
         conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
-
-    def delivered_keys(self, conn: Connection, exchange: str) -> pl.DataFrame:
-        """Every idempotency key already delivered for the exchange: columns ``key``, ``txn_type``,
-        ``file_id``, ``line``."""
-        import polars as pl
-
-        d = t.delivered_transactions.c
-        frames = [
-            pl.read_ipc(io.BytesIO(blob)).with_columns(
-                pl.lit(txn_type).alias("txn_type"), pl.lit(file_id, pl.Int64).alias("file_id")
-            )
-            for blob, txn_type, file_id in conn.execute(
-                select(d["keys"], d.txn_type, d.file_id).where(d.exchange == exchange)
-            )
-        ]
-        if not frames:
-            return pl.DataFrame(
-                schema={"key": pl.String, "line": pl.Int64, "txn_type": pl.String, "file_id": pl.Int64}
-            )
-        return pl.concat(frames, how="vertical_relaxed")
 
     def record_batch(
         self,
@@ -90,8 +67,10 @@ class DeliveredBatches:
         path: str,
         control_sha256: str,
         keys: dict[str, PackedKeys],
+        entries: PackedEntries,
     ) -> int:
-        """Record a staged batch and its keys (``pack_keys``) inside the caller's locked transaction."""
+        """Record a staged batch, its keys and source lines (``pack_keys``) and the key store's
+        entries of them (``pack_entries``) inside the caller's locked transaction."""
         stamp = self.now()
         total = sum(packed.count for packed in keys.values())
         result = conn.execute(
@@ -120,6 +99,7 @@ class DeliveredBatches:
                     created_at=stamp,
                 )
             )
+        self.store_keys(conn, int(pk[0]), entries)
         return int(pk[0])
 
     def mark_published(self, batch_pk: int) -> None:

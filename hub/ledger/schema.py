@@ -98,7 +98,7 @@ batches = Table(
 )
 
 # One row per (batch, transaction type): the delivered idempotency keys and source lines as a
-# compressed Arrow IPC table, so a million keys dedupe by a columnar anti-join, not a million INSERTs.
+# compressed Arrow IPC table, written in one INSERT; the key store confirms its hash matches here.
 delivered_transactions = Table(
     "delivered_transactions",
     metadata,
@@ -111,6 +111,42 @@ delivered_transactions = Table(
     Column("keys", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_delivered_exchange", "exchange", "created_at"),
+    Index("ix_delivered_batch", "batch_pk"),
+)
+
+# The key store (hub/ledger/keys.py): per exchange, every delivered key as a stable 64-bit hash under
+# a part (the day of the date the key carries, 0 when none). ``parts`` names how the exchange's keys
+# were split into parts (NULL until its history is indexed); a change re-indexes them.
+key_stores = Table(
+    "key_stores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exchange", String(64), nullable=False, unique=True),
+    Column("parts", String(32)),
+)
+
+# A batch's keys of one part, one row each (looked up by index), without a rowid on SQLite.
+key_hashes = Table(
+    "key_hashes",
+    metadata,
+    Column("store", Integer, primary_key=True, autoincrement=False),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("hash", BigInteger, primary_key=True, autoincrement=False),
+    Column("batch_pk", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+# A batch's many keys of one dated part as one run: their hashes as an Arrow IPC blob.
+key_runs = Table(
+    "key_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("store", Integer, ForeignKey("key_stores.id"), nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("batch_pk", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("hashes", LargeBinary, nullable=False),
+    Index("ix_key_runs_part", "store", "part"),
 )
 
 # Debits the hub originated (NACHA autopay files), so a return names the payment it reverses.

@@ -189,6 +189,15 @@ def test_validate_is_a_dry_run_that_prints_every_problem(
     assert clean.code == 0 and clean.json()["problems"] == []
 
 
+def test_validate_counts_the_transactions_delivered_before(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    data = upload(60)
+    assert workdir.hub("process", workdir.write("first.csv", data), "-x", "meter-reads").code == 0
+    again = workdir.hub("validate", workdir.write("again.csv", data), "-x", "meter-reads", "--json").json()
+    assert again["already_delivered"] == 60 and again["rows"] == 60
+
+
 def test_unreadable_file_is_rejected_with_position_not_a_traceback(workdir: Workdir) -> None:
     path = workdir.write("garbage.csv", b"route,sequence\n\xff\xfe\x00garbage\n")
     res = workdir.hub("process", path, "-x", "meter-reads", "--json")

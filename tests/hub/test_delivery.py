@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import func, select
 
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
 from hub.engine import cis_batch
 from hub.engine.delivery import DeliveryResult, deliver, recover
 from hub.engine.sample import meter_reads_frame, to_csv
-from hub.ledger import Ledger
+from hub.ledger import Ledger, keys
+from hub.ledger import schema as t
 from mappings.base import MapContext
 from mappings.meter_reads import MeterReadsMapping, MeterReadsMappingOptions
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
-def tables(n: int, start: int = 0) -> dict[str, pl.DataFrame]:
-    """Transactions of ``n`` generated reads (rows ``start`` to ``start + n``), through the real
-    format and mapping."""
-    data = to_csv(meter_reads_frame(start + n, now=NOW).slice(start))
+def tables(n: int, start: int = 0, now: datetime = NOW) -> dict[str, pl.DataFrame]:
+    """Transactions of ``n`` generated reads (rows ``start`` to ``start + n``) read two days
+    before ``now``, through the real format and mapping."""
+    data = to_csv(meter_reads_frame(start + n, now=now).slice(start))
     fmt = MeterReadsFormat(MeterReadsOptions())
-    ctx = ReadContext("f.csv", NOW)
+    ctx = ReadContext("f.csv", now)
     valid = fmt.validate(fmt.read(data, ctx), ctx)
     assert not valid.problems
     return MeterReadsMapping(MeterReadsMappingOptions()).map(valid.table, MapContext("f.csv"))
@@ -48,7 +50,13 @@ def make_ledger(url: str) -> Ledger:
     return ledger
 
 
-def run(ledger: Ledger, out: Path, data: dict[str, pl.DataFrame], run_id: int = 0) -> DeliveryResult:
+def run(
+    ledger: Ledger,
+    out: Path,
+    data: dict[str, pl.DataFrame],
+    run_id: int = 0,
+    key_date_at: int | None = MeterReadsMapping.key_date_at,
+) -> DeliveryResult:
     run_id = run_id or ledger.start_run("mr", "test")
     return deliver(
         ledger,
@@ -58,6 +66,7 @@ def run(ledger: Ledger, out: Path, data: dict[str, pl.DataFrame], run_id: int = 
         run_id=run_id,
         tables=data,
         models={m.txn_type: m for m in MeterReadsMapping.produces},
+        key_date_at=key_date_at,
         facts={},
         meta={"exchange": "mr"},
         stamp=datetime.now(UTC),
@@ -75,6 +84,61 @@ def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path, ledger_
     assert overlap.total == 400 and overlap.already_delivered == 100
     keys = pl.concat([pl.read_csv(p, infer_schema=False) for p in out.glob("*.csv")], how="diagonal")
     assert keys.height == 900 and keys["idempotency_key"].n_unique() == 900
+
+
+# How the key store keeps and finds keys: rows looked up one by one; rows of a large file's days read
+# at once; runs (many keys of one day in one blob). The limits are lowered so small files take each way.
+STORE_WAYS = {"rows": (10**9, 10**9), "rows of the days": (10**9, 100), "runs": (50, 10**9)}
+
+
+@pytest.mark.parametrize("way", STORE_WAYS)
+def test_keys_delivered_long_ago_are_still_refused(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    monkeypatch.setattr(keys, "RUN_MIN", STORE_WAYS[way][0])
+    monkeypatch.setattr(keys, "PROBE_MAX", STORE_WAYS[way][1])
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    long_ago = NOW - timedelta(days=700)
+    assert run(ledger, out, tables(300, now=long_ago)).total == 300
+    for day in range(1, 4):  # the history grows: other reads, other days
+        assert run(ledger, out, tables(300, now=NOW - timedelta(days=10 * day))).total == 300
+    again = run(ledger, out, tables(400, now=long_ago))
+    assert again.total == 100 and again.already_delivered == 300
+    with ledger.tx() as conn:
+        stored = conn.execute(select(func.count()).select_from(t.key_runs)).scalar_one()
+    assert (stored > 0) == (way == "runs")
+
+
+def test_keys_dated_anew_are_indexed_again(tmp_path: Path, ledger_url: str) -> None:
+    """A kind that starts dating its keys (or stops) has its exchange's history indexed anew, on the
+    first check after the change: nothing delivered before is delivered again."""
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    assert run(ledger, out, tables(200), key_date_at=None).total == 200
+    dated = run(ledger, out, tables(300))
+    assert dated.total == 100 and dated.already_delivered == 200
+    undated = run(ledger, out, tables(400), key_date_at=None)
+    assert undated.total == 100 and undated.already_delivered == 300
+
+
+def test_keys_that_share_a_hash_are_told_apart_by_the_key(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every key hashed alike, a hash found is confirmed on the key itself: different keys are
+    delivered, the same keys are not, and a file is not refused for keys that only share a hash."""
+    stable = keys.key_entries
+
+    def one_hash(asked: pl.Series, key_date_at: int | None) -> pl.DataFrame:
+        return stable(asked, key_date_at).with_columns(pl.lit(7, pl.Int64).alias("hash"))
+
+    monkeypatch.setattr(keys, "key_entries", one_hash)
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    assert run(ledger, out, tables(200)).total == 200
+    both = run(ledger, out, tables(300))
+    assert both.total == 100 and both.already_delivered == 200
+    assert run(ledger, out, tables(300)).already_delivered == 300
 
 
 def test_a_crash_after_the_commit_is_published_by_recovery(

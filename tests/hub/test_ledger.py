@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 
 from hub.ledger import Ledger
 from hub.ledger import schema as t
 from hub.ledger.schema import HEAD_REVISION, metadata
+from mappings.ach_debits import AchDebitsMapping
 
 MIGRATIONS = Path(__file__).parents[2] / "hub" / "ledger" / "migrations"
 
 
-def test_migrations_build_exactly_the_declared_schema(ledger_url: str) -> None:
-    engine = create_engine(ledger_url)
+def upgrade(engine: Engine, revision: str) -> None:
+    """Bring the database to ``revision`` through the Alembic migrations."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+
+
+def test_migrations_build_exactly_the_declared_schema(ledger_url: str) -> None:
+    engine = create_engine(ledger_url)
+    upgrade(engine, "head")
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn,
@@ -56,11 +63,7 @@ def test_debits_originated_before_outbound_batches_never_go_out_again(tmp_path: 
 
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     engine = create_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+    upgrade(engine, "0004")
     landed = tmp_path / "var" / "landed"
     kept = tmp_path / "var" / "outbound" / "ach-debits" / "f2" / "ach-debits-20261201-B-f2.ach"
     kept.parent.mkdir(parents=True)
@@ -94,13 +97,74 @@ def test_debits_originated_before_outbound_batches_never_go_out_again(tmp_path: 
 
     ledger = Ledger.open(url)  # upgrades to head
     try:
+        asked = pl.Series(["D|P-1", "D|P-2", "D|P-3", "D|P-4"])
         with ledger.tx() as conn:
-            keys = ledger.delivered_keys(conn, "ach-debits")
-        assert sorted(keys.get_column("key").to_list()) == ["D|P-1", "D|P-2", "D|P-3"]
+            held = ledger.check_keys(conn, "ach-debits", asked, AchDebitsMapping.key_date_at).held
+        assert sorted(held.to_list()) == ["D|P-1", "D|P-2", "D|P-3"]
         [sent] = ledger.batches_of(1)
         assert sent["published_at"] is not None and sent["transactions"] == 2
         [unsent] = ledger.batches_of(2)
         assert unsent["published_at"] is None and unsent["path"] == str(kept)
         assert unsent["control_sha256"] == hashlib.sha256(kept.read_bytes()).hexdigest()
+    finally:
+        ledger.close()
+
+
+def test_keys_delivered_before_the_key_store_are_still_refused(tmp_path: Path, ledger_url: str) -> None:
+    """Revision 0006: the batches' key blobs stay; the first check of an exchange after the upgrade
+    indexes them under its kind's dates, so every key delivered before is refused, and the batches
+    keep their counts."""
+    from datetime import UTC, datetime
+
+    from hub.ledger import pack_keys
+    from mappings.meter_reads import MeterReadsMapping
+
+    engine = create_engine(ledger_url)
+    upgrade(engine, "0005")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    delivered = {
+        1: [f"M{n}|1|2026-11-{day:02d}T08:00:00Z" for day in (20, 21) for n in range(3)],
+        2: ["M9|1|2025-01-05T08:00:00Z", "M9|1|2025-01-06T08:00:00Z"],
+    }
+    counts = {"files": 1, "rows": 0, "delivered": 0, "rejected": 0, "duplicates": 0}
+    with engine.begin() as conn:  # what the hub recorded before revision 0006 (same tables)
+        conn.execute(
+            t.runs.insert().values(
+                id=1, exchange="meter-reads", trigger="cycle", started_at=now, status="ok", **counts
+            )
+        )
+        for file_id, keys in delivered.items():
+            conn.execute(
+                t.files.insert().values(
+                    id=file_id, exchange="meter-reads", name=f"{file_id}.csv", sha256=str(file_id) * 64,
+                    size=1, source="s", state="delivered", landed_path="/l", delivered=len(keys),
+                    rejected=0, already_delivered=0, last_run_id=1, landed_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            conn.execute(
+                t.batches.insert().values(
+                    id=file_id, batch_id=f"b{file_id}", exchange="meter-reads", file_id=file_id, run_id=1,
+                    path="/cis", transactions=len(keys), control_sha256="0" * 64, created_at=now,
+                    published_at=now,
+                )
+            )  # fmt: skip
+            packed = pack_keys(pl.DataFrame({"key": keys, "line": list(range(2, len(keys) + 2))}))
+            conn.execute(
+                t.delivered_transactions.insert().values(
+                    batch_pk=file_id, exchange="meter-reads", txn_type="MeterRead", file_id=file_id,
+                    count=packed.count, keys=packed.blob, created_at=now,
+                )
+            )  # fmt: skip
+    engine.dispose()
+
+    ledger = Ledger.open(ledger_url)  # upgrades to head
+    try:
+        asked = pl.Series([*delivered[1], *delivered[2], "M9|1|2025-01-07T08:00:00Z"])
+        with ledger.tx() as conn:
+            held = ledger.check_keys(conn, "meter-reads", asked, MeterReadsMapping.key_date_at).held
+            stores = conn.execute(select(t.key_stores.c.parts)).scalars().all()
+        assert sorted(held.to_list()) == sorted(delivered[1] + delivered[2])
+        assert stores == ["date at -20"]
+        assert [b["transactions"] for b in ledger.batches_of(1) + ledger.batches_of(2)] == [6, 2]
     finally:
         ledger.close()
