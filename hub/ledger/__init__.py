@@ -133,6 +133,7 @@ class Ledger(DeliveredBatches, KeyStore, OriginatedEntries, ReferenceData, Depos
             empty = revision is None and not inspect(conn).get_table_names()
         if empty:
             with self.engine.begin() as conn:
+                _serialise_schema_changes(conn)
                 if not inspect(conn).get_table_names():
                     t.metadata.create_all(conn)
                     conn.execute(t.alembic_version.insert().values(version_num=t.HEAD_REVISION))
@@ -143,6 +144,7 @@ class Ledger(DeliveredBatches, KeyStore, OriginatedEntries, ReferenceData, Depos
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.engine.begin() as conn:
+            _serialise_schema_changes(conn)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
@@ -414,6 +416,17 @@ class Ledger(DeliveredBatches, KeyStore, OriginatedEntries, ReferenceData, Depos
     def count_files(self) -> int:
         with self.tx() as conn:
             return int(conn.execute(select(func.count()).select_from(t.files)).scalar_one())
+
+
+SCHEMA_LOCK = 0x6875620  # PostgreSQL advisory lock key: one process at a time creates or migrates
+
+
+def _serialise_schema_changes(conn: Connection) -> None:
+    """Make hub processes that open a new PostgreSQL ledger together create it one after another
+    (the second then finds it made), instead of both creating the same tables (held to the end of
+    the transaction; SQLite's ``BEGIN IMMEDIATE`` already serialises them)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
 
 
 def _current_revision(conn: Connection) -> str | None:
