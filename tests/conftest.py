@@ -174,9 +174,13 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The ledger contract runs against every backend: a SQLite file and a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.db'}"
+    return new_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+def new_postgres_database(server: str) -> str:
+    """A fresh, empty database on the test cluster ``server``; its SQLAlchemy URL."""
     import psycopg
 
-    server: str = request.getfixturevalue("postgres_server")
     name = f"t_{uuid.uuid4().hex[:12]}"
     plain = server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import HUB, SshServer
+from conftest import HUB, SshServer, new_postgres_database
 
 from hub.engine.config import DEFAULT_CONFIG
 from hub.engine.sample import meter_reads_csv
@@ -149,14 +149,7 @@ def test_two_cycles_started_together_on_one_inbox_take_each_file_once(tmp_path: 
 def test_two_nodes_on_one_postgresql_ledger_sharing_an_sftp_source_take_each_file_once(
     tmp_path: Path, ssh_server: SshServer, postgres_server: str
 ) -> None:
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{postgres_server.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = f"{postgres_server}/{name}"
+    url = new_postgres_database(postgres_server)
     remote = ssh_server.folder(f"nodes-{tmp_path.name}")
     expected = inputs(remote, 10, rows=800)
     source = {

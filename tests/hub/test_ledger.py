@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from conftest import new_postgres_database
 from sqlalchemy import Engine, create_engine, inspect, select, text
 
 from hub.ledger import Ledger
@@ -168,3 +169,31 @@ def test_keys_delivered_before_the_key_store_are_still_refused(tmp_path: Path, l
         assert [b["transactions"] for b in ledger.batches_of(1) + ledger.batches_of(2)] == [6, 2]
     finally:
         ledger.close()
+
+
+def test_processes_opening_a_new_postgresql_ledger_together_create_it_one_after_another(
+    postgres_server: str,
+) -> None:
+    """Two nodes starting on an empty ledger once both created the tables and one failed: whoever
+    creates or migrates the schema holds the ledger's schema lock, so the other waits, then finds it."""
+    import threading
+
+    import psycopg
+
+    from hub.ledger import SCHEMA_LOCK
+
+    url = new_postgres_database(postgres_server)
+    opened: list[Ledger] = []
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))  # as another node creating it
+        opener = threading.Thread(target=lambda: opened.append(Ledger.open(url)))
+        opener.start()
+        opener.join(timeout=3)
+        assert opener.is_alive() and not opened, "the ledger was created while another process held the lock"
+        holder.rollback()  # the other node is done
+        opener.join(timeout=60)
+    assert len(opened) == 1
+    try:
+        assert opened[0].files() == []  # created once, usable
+    finally:
+        opened[0].close()
