@@ -100,14 +100,17 @@ class WinterAverageOptions(BaseModel):
 
 
 def decimal_text(scaled: pl.Expr, places: int) -> pl.Expr:
-    """A non-negative integer column of a value times ``10**places`` as its decimal text."""
+    """An integer column of a value times ``10**places`` as its exact decimal text ("-0.005")."""
     import polars as pl
 
     unit = pl.lit(10**places, pl.Int128)
-    whole: pl.Expr = scaled.floordiv(unit).cast(pl.String)
+    size = scaled.cast(pl.Int128).abs()
+    whole: pl.Expr = pl.concat_str(
+        [pl.when(scaled < 0).then(pl.lit("-")).otherwise(pl.lit("")), size.floordiv(unit).cast(pl.String)]
+    )
     if places == 0:
         return whole
-    return pl.concat_str([whole, pl.lit("."), scaled.mod(unit).cast(pl.String).str.zfill(places)])
+    return pl.concat_str([whole, pl.lit("."), size.mod(unit).cast(pl.String).str.zfill(places)])
 
 
 def winter_averages(

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from hub.kernel.transactions import columns_of
-from mappings.winter_average import WinterAverage, WinterAverageOptions, superseding, winter_averages
+from mappings.winter_average import (
+    WinterAverage,
+    WinterAverageOptions,
+    decimal_text,
+    superseding,
+    winter_averages,
+)
 
 SCHEMA: dict[str, Any] = {
     "account": pl.String,
@@ -222,3 +228,9 @@ def test_a_period_outside_the_window_changes_nothing(
     extra = period("A1", start, last, usage)
     after = winter_averages(histories(*rows, extra), ["A1"], 2026, OPTIONS)
     assert after.equals(before)
+
+
+@given(st.integers(-(10**20), 10**20), st.integers(0, 9))
+def test_decimal_text_is_the_exact_scaled_value(value: int, places: int) -> None:
+    text = pl.select(decimal_text(pl.lit(value, pl.Int128), places)).item()
+    assert Decimal(text) == Decimal(value).scaleb(-places)
