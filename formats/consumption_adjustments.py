@@ -51,18 +51,16 @@ class ConsumptionAdjustmentsOptions(FormatOptions):
 Rule = tuple[str, str, "pl.Expr", str]  # field, rule, failed, message ({value} filled in)
 
 
-def _unit_expr(raw: pl.Expr) -> pl.Expr:
-    """The canonical unit name of each value (case and aliases as ``unit_name``), null if unknown."""
+def _unit_expr(raw: pl.Expr, spellings: list[str]) -> pl.Expr:
+    """The canonical unit name of each value (``unit_name``: case and aliases ignored), null if
+    unknown; ``spellings`` are the distinct values of the column, each looked up once."""
     import polars as pl
 
-    spellings = {s: unit_name(s) for s in (*UNITS, "gal", "gallon", "therm", "thm", "m³", "cubic meters")}
-    lower = {k.lower(): v for k, v in spellings.items()}
-    return (
-        raw.str.strip_chars().str.to_lowercase().replace_strict(lower, default=None, return_dtype=pl.String)
-    )
+    names = {s: unit_name(s) for s in spellings}
+    return raw.replace_strict(names, default=None, return_dtype=pl.String)
 
 
-def _rules(opts: ConsumptionAdjustmentsOptions) -> list[Rule]:
+def _rules(opts: ConsumptionAdjustmentsOptions, units: list[str]) -> list[Rule]:
     """Every rule in the order it is reported; per field only the first rule a value breaks."""
     import polars as pl
 
@@ -91,7 +89,7 @@ def _rules(opts: ConsumptionAdjustmentsOptions) -> list[Rule]:
         (
             "unit",
             "unit",
-            _unit_expr(col("unit")).is_null(),
+            _unit_expr(col("unit"), units).is_null(),
             f"unit {{value!r}} is not one of {', '.join(UNITS)}",
         ),
         (
@@ -134,7 +132,8 @@ class ConsumptionAdjustmentsFormat(Format[ConsumptionAdjustmentsOptions]):
         import polars as pl
 
         table = parsed.table
-        rules = _rules(self.options)
+        units = table.get_column("unit").drop_nulls().unique().to_list()
+        rules = _rules(self.options, units)
         failed = table.select(
             pl.col(LINE),
             *[expr.fill_null(False).alias(f"{i}") for i, (_f, _r, expr, _m) in enumerate(rules)],
@@ -164,7 +163,7 @@ class ConsumptionAdjustmentsFormat(Format[ConsumptionAdjustmentsOptions]):
             pl.col("period_start").str.to_date(fmt),
             pl.col("period_end").str.to_date(fmt),
             pl.col("volume").cast(pl.Decimal(38, VOLUME_SCALE)),
-            _unit_expr(pl.col("unit")),
+            _unit_expr(pl.col("unit"), units),
         )
         return Validated(table=valid, problems=problems, rows=parsed.rows)
 
