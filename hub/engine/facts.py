@@ -10,6 +10,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
 ``originated_entries``   trace, payment_id, account, amount_cents, transaction_code, effective_date
                          (for the ``originated_entries``, ``originated_payments`` and ``odfi_usage``
                          look-ups)
+``consumption_histories`` account, district, premise, period_start, period_end, last_day, days,
+                         usage_milli, unit, read_type (for the ``consumption_histories`` look-up)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -46,11 +48,34 @@ def _originated(
     ledger.record_originated(conn, exchange=exchange, file_id=file_id, entries=rows)
 
 
+def _consumption(
+    ledger: Ledger, conn: Connection, rows: list[dict[str, Any]], exchange: str, file_id: int
+) -> None:
+    for r in rows:
+        r["key"] = r.pop("idempotency_key")
+    ledger.record_consumption(conn, exchange=exchange, file_id=file_id, rows=rows)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
         ("trace", "payment_id", "account", "amount_cents", "transaction_code", "effective_date"),
         _originated,
+    ),
+    "consumption_histories": (
+        (
+            "account",
+            "district",
+            "premise",
+            "period_start",
+            "period_end",
+            "last_day",
+            "days",
+            "usage_milli",
+            "unit",
+            "read_type",
+        ),
+        _consumption,
     ),
 }
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 metadata = MetaData()
 
@@ -231,6 +231,29 @@ deposits = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("side", "key", name="uq_deposits_side_key"),
     Index("ix_deposits_date", "deposit_date", "lockbox"),
+)
+
+# Delivered consumption histories, one per account and period (hub/ledger/consumption.py): the
+# ``consumption_histories`` look-up (overlaps with what was delivered, winter averages).
+consumption_histories = Table(
+    "consumption_histories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("district", String(64), nullable=False),
+    Column("premise", String(64), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("usage_milli", BigInteger, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("read_type", String(16), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_consumption_histories_account", "account", "period_start"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.
