@@ -77,6 +77,8 @@ class ConsumptionMappingOptions(MappingOptions):
     )
     # a period's daily usage above this multiple of the account's median daily usage is reviewed
     rate_multiple: Decimal = Field(Decimal(3), gt=0, le=1000)
+    # how far before the file's first period delivered histories count (median rate, gaps)
+    history_days: int = Field(400, ge=0, le=3660)
 
     @field_validator("cis_units")
     @classmethod

@@ -251,7 +251,7 @@ def check(table: pl.DataFrame, opts: ConsumptionMappingOptions, ctx: MapContext)
         delivered = ctx.lookup.find(
             "consumption_histories",
             rows_ok.get_column("account").unique().sort().to_list(),
-            since=rows_ok.get_column("period_start").min(),
+            since=rows_ok.get_column("period_start").min() - timedelta(days=opts.history_days),  # type: ignore[operator]
             until=rows_ok.get_column("last_day").max(),
         )
     if delivered is None:  # no ledger at hand (tests, ``hub inspect``): nothing delivered to meet
