@@ -181,7 +181,7 @@ def test_delivered_histories_count_in_the_median() -> None:
     lines = [row("1", "2026-01-01", "2026-01-28", "130")]
     history, notes, _ = mapped(typed(*lines), Answers(accounts=None, consumption_histories=past))
     assert history.get_column("review").to_list() == [True]
-    assert [p.rule for p in notes] == ["implausible_rate"]
+    assert [p.rule for p in notes] == ["gap", "implausible_rate"]  # nothing since 2025-03-28
 
 
 def test_an_account_the_cis_does_not_know_is_rejected_when_an_extract_is_loaded() -> None:
