@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from hub.engine.mapping import Mapped, map_ahead, map_rows, reject_noted
-from hub.kernel.problems import Problem
 from hub.kernel.errors import MappingError
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction
 from mappings.base import ExchangeKind, MapContext, MappingOptions
