@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
+if TYPE_CHECKING:
+    import polars as pl
+
+from hub.kernel.errors import LedgerError
 from hub.ledger import schema as t
+from hub.ledger.bulk import insert_rows
 
 COLUMNS = (
     "account",
@@ -39,32 +45,43 @@ class ConsumptionHistories:
         def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
 
     def record_consumption(
-        self, conn: Connection, *, exchange: str, file_id: int, rows: Sequence[dict[str, Any]]
+        self, conn: Connection, *, exchange: str, file_id: int, table: pl.DataFrame
     ) -> int:
-        """Record delivered histories (``key`` and ``COLUMNS``); a key recorded before is skipped.
-        Returns how many rows were new."""
-        if not rows:
+        """Record delivered histories (``idempotency_key`` and ``COLUMNS``): only those of
+        transactions delivered now reach here (exactly-once delivery), and the primary key refuses a
+        second record of one. Returns how many rows were recorded.
+
+        A district file holds a million rows: the values are made what the dialect stores (SQLite's
+        dates as text) by polars, not per value, and handed to the driver column by column, in the
+        table's key order."""
+        import polars as pl
+
+        if table.height == 0:
             return 0
         c = t.consumption_histories.c
-        keys = [str(r["key"]) for r in rows]
-        held: set[str] = set()
-        for start in range(0, len(keys), _CHUNK):
-            held |= set(conn.execute(select(c.key).where(c.key.in_(keys[start : start + _CHUNK]))).scalars())
-        recorded = self.now()
-        fresh = [
-            {
-                "key": str(r["key"]),
-                "exchange": exchange,
-                "file_id": file_id,
-                **{k: r[k] for k in COLUMNS},
-                "recorded_at": recorded,
-            }
-            for r in rows
-            if str(r["key"]) not in held
-        ]
-        if fresh:
-            conn.execute(t.consumption_histories.insert(), fresh)
-        return len(fresh)
+        dates = []
+        for name in ("period_start", "period_end", "last_day"):
+            bind = c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            if bind is not None:
+                if bind(date(2026, 1, 2)) != "2026-01-02":  # pragma: no cover - no such dialect here
+                    raise LedgerError(f"unexpected date storage of {conn.dialect.name}")
+                dates.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        stamp = c.recorded_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        recorded = self.now() if stamp is None else stamp(self.now())
+        rows = (
+            table.select(
+                pl.col("idempotency_key").alias("key"),
+                pl.lit(exchange).alias("exchange"),
+                pl.lit(file_id).alias("file_id"),
+                *COLUMNS,
+            )
+            .with_columns(dates)
+            .sort("account", "period_start", "key")
+        )
+        columns = [rows.get_column(n).to_list() for n in rows.columns]
+        names = [*rows.columns, "recorded_at"]
+        insert_rows(conn, t.consumption_histories, names, zip(*columns, repeat(recorded), strict=False))
+        return rows.height
 
     def consumption_histories(
         self,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -238,8 +239,7 @@ deposits = Table(
 consumption_histories = Table(
     "consumption_histories",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("key", String(255), nullable=False, unique=True),
+    Column("key", String(255), nullable=False),
     Column("exchange", String(64), nullable=False),
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("account", String(64), nullable=False),
@@ -253,7 +253,10 @@ consumption_histories = Table(
     Column("unit", String(16), nullable=False),
     Column("read_type", String(16), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Index("ix_consumption_histories_account", "account", "period_start"),
+    # one b-tree, in the look-up's order (an account's periods together); the key in it makes a
+    # second record of one history fail (the key holds account and period start)
+    PrimaryKeyConstraint("account", "period_start", "key", name="pk_consumption_histories"),
+    sqlite_with_rowid=False,
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

@@ -122,7 +122,7 @@ def test_consumption_histories_meet_the_window_with_the_contracted_columns(tmp_p
 
     def history(account: str, start: date, end: date, last: date) -> dict[str, object]:
         return {
-            "key": f"CH|NW|{account}|{start}|{end}",
+            "idempotency_key": f"CH|NW|{account}|{start}|{end}",
             "account": account,
             "district": "NW",
             "premise": "P" + account,
@@ -141,11 +141,8 @@ def test_consumption_histories_meet_the_window_with_the_contracted_columns(tmp_p
     try:
         assert lookups(ledger).find("consumption_histories", ["1001"], since=None, until=None).is_empty()  # type: ignore[union-attr]
         with ledger.tx() as conn:
-            assert (
-                ledger.record_consumption(conn, exchange="consumption", file_id=1, rows=[jan, feb, other])
-                == 3
-            )
-            assert ledger.record_consumption(conn, exchange="consumption", file_id=1, rows=[jan]) == 0
+            table = pl.DataFrame([jan, feb, other])
+            assert ledger.record_consumption(conn, exchange="consumption", file_id=1, table=table) == 3
         ask = lookups(ledger, "consumption_histories")
         found = ask.find("consumption_histories", ["1001"], since=None, until=None)
         assert found is not None

@@ -18,8 +18,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "consumption_histories",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("key", sa.String(255), nullable=False, unique=True),
+        sa.Column("key", sa.String(255), nullable=False),
         sa.Column("exchange", sa.String(64), nullable=False),
         sa.Column("file_id", sa.Integer, sa.ForeignKey("files.id"), nullable=False),
         sa.Column("account", sa.String(64), nullable=False),
@@ -33,10 +32,11 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(16), nullable=False),
         sa.Column("read_type", sa.String(16), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        # one b-tree in the look-up's order (an account's periods together)
+        sa.PrimaryKeyConstraint("account", "period_start", "key", name="pk_consumption_histories"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_consumption_histories_account", "consumption_histories", ["account", "period_start"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_consumption_histories_account", table_name="consumption_histories")
     op.drop_table("consumption_histories")
