@@ -13,7 +13,7 @@ import polars as pl
 
 from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
-from hub.kernel.units import UNITS, convert_scaled, half_even_div
+from hub.kernel.units import UNITS, factor, half_even_div
 
 if TYPE_CHECKING:
     from datetime import date
@@ -54,11 +54,21 @@ def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataF
     commodity = pl.col("unit").replace_strict(
         {u.name: u.commodity for u in UNITS.values()}, default=None, return_dtype=pl.String
     )
-    milli = pl.coalesce(
-        [
-            convert_scaled(pl.col("usage_micro"), pl.col("unit"), target, USAGE_SCALE, 3)
-            for target in opts.cis_units.values()
-        ]
+    # one exact pass (Int128): each unit's factor to its commodity's CIS unit, null for the others
+    factors = {
+        u.name: factor(u.name, opts.cis_units[u.commodity])
+        for u in UNITS.values()
+        if u.commodity in opts.cis_units
+    }
+    num = pl.col("unit").replace_strict(
+        {k: f.numerator for k, f in factors.items()}, default=None, return_dtype=pl.Int128
+    )
+    den = pl.col("unit").replace_strict(
+        {k: f.denominator for k, f in factors.items()}, default=None, return_dtype=pl.Int128
+    )
+    milli = half_even_div(
+        pl.col("usage_micro").cast(pl.Int128) * num * pl.lit(10**3, pl.Int128),
+        den * pl.lit(10**USAGE_SCALE, pl.Int128),
     )
     cis_unit = commodity.replace_strict(opts.cis_units, default=None, return_dtype=pl.String)
     key = pl.concat_str(
@@ -124,19 +134,33 @@ def _period(start: date, end: date) -> str:
     return f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
 
 
+def _running_reach(ordered: pl.DataFrame) -> pl.DataFrame:
+    """Rows sorted by account and period start, with ``_prev_reach`` (the latest last day of the
+    account's earlier-starting periods; null on its first) and ``_other`` (the line that reaches it).
+    Per-account windows without a group-by: the sort puts an account's periods together, so a
+    running maximum of (account number, day) stays inside its account."""
+    epoch = pl.col("last_day").cast(pl.Int32).cast(pl.Int64)
+    same = pl.col("account") == pl.col("account").shift(1)
+    group = (~same.fill_null(False)).cum_sum().cast(pl.Int64)
+    span = 1 << 32
+    marked = ordered.with_columns(group.alias("_group")).with_columns(
+        ((pl.col("_group") * span + epoch).cum_max() - pl.col("_group") * span).alias("_reach_days"),
+    )
+    reach = pl.col("_reach_days").cast(pl.Int32).cast(pl.Date)
+    holder = pl.when(pl.col("_reach_days") == epoch).then(pl.col(LINE)).forward_fill()
+    return marked.with_columns(reach.alias("_reach"), holder.alias("_holder")).with_columns(
+        pl.when(same).then(pl.col("_reach").shift(1)).alias("_prev_reach"),
+        pl.when(same).then(pl.col("_holder").shift(1)).alias("_other"),
+    )
+
+
 def _file_overlaps(rows: pl.DataFrame) -> list[Problem]:
     """Each period that starts on or before the latest last day of an earlier-starting period of
     the same account (that period and its line named)."""
     ordered = rows.select(LINE, "account", "period_start", "period_end", "last_day").sort(
         "account", "period_start", LINE
     )
-    reach = pl.col("last_day").cum_max().over("account")
-    holder = pl.when(pl.col("last_day") == reach).then(pl.col(LINE)).forward_fill().over("account")
-    marked = ordered.with_columns(reach.alias("_reach"), holder.alias("_holder")).with_columns(
-        pl.col("_reach").shift(1).over("account").alias("_prev_reach"),
-        pl.col("_holder").shift(1).over("account").alias("_other"),
-    )
-    hits = marked.filter(pl.col("period_start") <= pl.col("_prev_reach"))
+    hits = _running_reach(ordered).filter(pl.col("period_start") <= pl.col("_prev_reach"))
     if hits.height == 0:
         return []
     other = ordered.select(
@@ -200,11 +224,9 @@ def _history(rows: pl.DataFrame, delivered: pl.DataFrame) -> pl.DataFrame:
 
 
 def _gaps(history: pl.DataFrame) -> list[Problem]:
-    ordered = history.sort("account", "period_start").with_columns(
-        pl.col("last_day").cum_max().shift(1).over("account").alias("_prev")
-    )
+    ordered = _running_reach(history.sort("account", "period_start", LINE, nulls_last=False))
     gaps = ordered.filter(
-        pl.col(LINE).is_not_null() & (pl.col("period_start") > pl.col("_prev") + pl.duration(days=1))
+        pl.col(LINE).is_not_null() & (pl.col("period_start") > pl.col("_prev_reach") + pl.duration(days=1))
     )
     return [
         Problem.of(
@@ -216,7 +238,7 @@ def _gaps(history: pl.DataFrame) -> list[Problem]:
             value=f"{start:%Y-%m-%d}",
             severity="warning",
         )
-        for line, start, prev in gaps.select(LINE, "period_start", "_prev").iter_rows()
+        for line, start, prev in gaps.select(LINE, "period_start", "_prev_reach").iter_rows()
     ]
 
 
