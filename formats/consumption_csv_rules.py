@@ -25,6 +25,7 @@ from hub.kernel.units import scaled
 NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 DECIMAL = rf"^\+?(\d+(\.\d{{0,{USAGE_DECIMALS}}})?|\.\d{{1,{USAGE_DECIMALS}}})$"
 MAX_INTEGER_DIGITS = 18
+TEXT_FIELDS = ("district", "account", "premise", "service_address")
 
 
 def _date(raw: pl.Expr, formats: list[str]) -> pl.Expr:
@@ -68,6 +69,7 @@ def _messages(opts: ConsumptionCsvOptions) -> dict[str, str]:
         "decimals": f"has more than {USAGE_DECIMALS} decimals",
         "unit": f"is not a known unit ({', '.join(ALLOWED_UNITS)})",
         "read_type": f"must be one of {', '.join(READ_TYPES)}",
+        "control_character": "holds a control character",
     }
 
 
@@ -92,6 +94,7 @@ def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: ConsumptionCsvOptions) ->
         ("read_type", "read_type", given["read_type"] & ~pl.col("t_read_type").is_in(READ_TYPES)),
         ("period_end", "period_order", pl.col("t_days") < 1),
     ]
+    checks += [(f, "control_character", pl.col(f).str.contains(r"[\x00-\x1f]")) for f in TEXT_FIELDS]
     # a number that is otherwise fine but too long for an exact integer of millionths
     fits = given["usage"] & numeric & ~usage.str.starts_with("-") & (fraction <= USAGE_DECIMALS)
     checks.append(("usage", "decimal", fits & pl.col("t_usage_micro").is_null()))

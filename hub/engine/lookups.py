@@ -169,9 +169,11 @@ def consumption_schema() -> dict[str, Any]:
 
 
 def _consumption_histories(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
     found = lk.ledger.consumption_histories(list(keys), where.get("since"), where.get("until"), lk.conn)
     schema = consumption_schema()
-    return _frame([{k: r[k] for k in schema} for r in found], schema)
+    return found.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
 def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
-    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -234,29 +233,21 @@ deposits = Table(
     Index("ix_deposits_date", "deposit_date", "lockbox"),
 )
 
-# Delivered consumption histories, one per account and period (hub/ledger/consumption.py): the
-# ``consumption_histories`` look-up (overlaps with what was delivered, winter averages).
+# Delivered consumption histories, packed: one row per account and delivery, its periods as text lines
+# (hub/ledger/consumption.py), for the ``consumption_histories`` look-up.
 consumption_histories = Table(
     "consumption_histories",
     metadata,
-    Column("key", String(255), nullable=False),
+    Column("id", Integer, primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("periods", Integer, nullable=False),
+    Column("packed", Text, nullable=False),
     Column("exchange", String(64), nullable=False),
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
-    Column("account", String(64), nullable=False),
-    Column("district", String(64), nullable=False),
-    Column("premise", String(64), nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("period_end", Date, nullable=False),
-    Column("last_day", Date, nullable=False),
-    Column("days", Integer, nullable=False),
-    Column("usage_milli", BigInteger, nullable=False),
-    Column("unit", String(16), nullable=False),
-    Column("read_type", String(16), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    # one b-tree, in the look-up's order (an account's periods together); the key in it makes a
-    # second record of one history fail (the key holds account and period start)
-    PrimaryKeyConstraint("account", "period_start", "key", name="pk_consumption_histories"),
-    sqlite_with_rowid=False,
+    Index("ix_consumption_histories_account", "account", "last_day"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

@@ -54,6 +54,7 @@ CASES = [
     ("unit", "furlongs", "unit"),
     ("unit", "MWh", "unit"),  # a unit the kernel knows but a district may not send
     ("read_type", "guess", "read_type"),
+    ("premise", "P\x1f1", "control_character"),  # the ledger packs histories with control characters
     *[(f, "", "required") for f in FIELDS if f != "service_address"],
 ]
 

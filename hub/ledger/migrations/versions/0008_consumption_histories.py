@@ -1,4 +1,5 @@
-"""Delivered consumption histories, one per account and period (hub/ledger/consumption.py).
+"""Delivered consumption histories, packed: one row per account and delivery, its periods as text
+lines (hub/ledger/consumption.py).
 
 Revision ID: 0008
 Revises: 0007
@@ -18,25 +19,19 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "consumption_histories",
-        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account", sa.String(64), nullable=False),
+        sa.Column("first_day", sa.Date, nullable=False),
+        sa.Column("last_day", sa.Date, nullable=False),
+        sa.Column("periods", sa.Integer, nullable=False),
+        sa.Column("packed", sa.Text, nullable=False),
         sa.Column("exchange", sa.String(64), nullable=False),
         sa.Column("file_id", sa.Integer, sa.ForeignKey("files.id"), nullable=False),
-        sa.Column("account", sa.String(64), nullable=False),
-        sa.Column("district", sa.String(64), nullable=False),
-        sa.Column("premise", sa.String(64), nullable=False),
-        sa.Column("period_start", sa.Date, nullable=False),
-        sa.Column("period_end", sa.Date, nullable=False),
-        sa.Column("last_day", sa.Date, nullable=False),
-        sa.Column("days", sa.Integer, nullable=False),
-        sa.Column("usage_milli", sa.BigInteger, nullable=False),
-        sa.Column("unit", sa.String(16), nullable=False),
-        sa.Column("read_type", sa.String(16), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        # one b-tree in the look-up's order (an account's periods together)
-        sa.PrimaryKeyConstraint("account", "period_start", "key", name="pk_consumption_histories"),
-        sqlite_with_rowid=False,
     )
+    op.create_index("ix_consumption_histories_account", "consumption_histories", ["account", "last_day"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consumption_histories_account", table_name="consumption_histories")
     op.drop_table("consumption_histories")
