@@ -60,15 +60,21 @@ def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataF
         for u in UNITS.values()
         if u.commodity in opts.cis_units
     }
+    # Int64 when no product can overflow it (the usual file: Int128 division is ten times slower)
+    largest = table.get_column("usage_micro").max()
+    widest = max(
+        [f.numerator * 10**3 for f in factors.values()]
+        + [f.denominator * 10**USAGE_SCALE for f in factors.values()]
+    )
+    wide = pl.Int64 if isinstance(largest, int) and largest * widest < 2**62 else pl.Int128
     num = pl.col("unit").replace_strict(
-        {k: f.numerator for k, f in factors.items()}, default=None, return_dtype=pl.Int128
+        {k: f.numerator for k, f in factors.items()}, default=None, return_dtype=wide
     )
     den = pl.col("unit").replace_strict(
-        {k: f.denominator for k, f in factors.items()}, default=None, return_dtype=pl.Int128
+        {k: f.denominator for k, f in factors.items()}, default=None, return_dtype=wide
     )
     milli = half_even_div(
-        pl.col("usage_micro").cast(pl.Int128) * num * pl.lit(10**3, pl.Int128),
-        den * pl.lit(10**USAGE_SCALE, pl.Int128),
+        pl.col("usage_micro").cast(wide) * num * pl.lit(10**3, wide), den * pl.lit(10**USAGE_SCALE, wide)
     )
     cis_unit = commodity.replace_strict(opts.cis_units, default=None, return_dtype=pl.String)
     key = pl.concat_str(

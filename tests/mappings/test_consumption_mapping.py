@@ -192,3 +192,10 @@ def test_an_account_the_cis_does_not_know_is_rejected_when_an_extract_is_loaded(
     assert history.get_column("account").to_list() == ["1"]
     history, notes, _ = mapped(table)  # no extract ever loaded: nothing to check against
     assert notes == [] and history.height == 2
+
+
+def test_huge_usages_convert_exactly_too() -> None:
+    usages = [("999999999999.999999", "gallons"), ("123456789012.5", "m3"), ("1", "CCF")]
+    table = typed(*[row(str(1000 + i), "2026-01-01", "2026-01-31", u, n) for i, (u, n) in enumerate(usages)])
+    history, _, _ = mapped(table)
+    assert history.get_column("usage").to_list() == [convert(Decimal(u), n, "CCF", 3) for u, n in usages]
