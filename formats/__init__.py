@@ -13,6 +13,7 @@ _BUILTIN = {
     "debit-extract": "formats.debit_extract:DebitExtractFormat",
     "lockbox": "formats.lockbox:LockboxFormat",
     "bai2": "formats.bai2:Bai2Format",
+    "consumption-csv": "formats.consumption_csv:ConsumptionCsvFormat",
     "consumption-adjustments": "formats.consumption_adjustments:ConsumptionAdjustmentsFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)

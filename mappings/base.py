@@ -94,7 +94,13 @@ class ExchangeKind(ABC, Generic[M]):
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """What the kind leaves out on purpose, or finds worth a word, as warnings (e.g. BAI2
-        details that are not the utility's to post), so nothing in a file disappears silently."""
+        details that are not the utility's to post), so nothing in a file disappears silently.
+
+        A problem with severity ``error`` and a ``line`` rejects that line's row, as a validation
+        problem does (under the exchange's row policy): the engine drops the line from every table
+        ``map`` returned and counts it rejected. Checks that need the whole file or the ledger (an
+        overlap with another row, an account the CIS does not know) reject rows this way; ``map``
+        may leave such rows out itself."""
         return []
 
 

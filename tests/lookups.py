@@ -17,6 +17,7 @@ KEYS = {
     "originated_entries": "trace",
     "originated_payments": "payment_id",
     "delivered_payments": "lockbox",
+    "consumption_histories": "account",
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     "accounts": {"number": pl.String, "name": pl.String, "service_address": pl.String}
@@ -27,6 +28,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     | {"amount_cents": pl.Int64, "reference": pl.String},
 }
 SCHEMAS["originated_payments"] = SCHEMAS["originated_entries"]
+SCHEMAS["consumption_histories"] = {
+    "account": pl.String,
+    "district": pl.String,
+    "premise": pl.String,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    "last_day": pl.Date,
+    "days": pl.Int64,
+    "usage_milli": pl.Int64,
+    "unit": pl.String,
+    "read_type": pl.String,
+    "idempotency_key": pl.String,
+}
 
 
 class Answers:
@@ -47,6 +61,12 @@ class Answers:
         table = pl.DataFrame(rows, schema=SCHEMAS.get(name)) if rows else pl.DataFrame(schema=SCHEMAS[name])
         found = table.filter(pl.col(KEYS[name]).is_in(list(keys)))
         since, until = where.get("since"), where.get("until")
+        if name == "consumption_histories":  # periods whose days meet [since, until]
+            if isinstance(since, date):
+                found = found.filter(pl.col("last_day") >= since)
+            if isinstance(until, date):
+                found = found.filter(pl.col("period_start") <= until)
+            return found
         if isinstance(since, date) and isinstance(until, date):
             found = found.filter(pl.col("deposit_date").is_between(since, until))
         return found

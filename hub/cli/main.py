@@ -271,12 +271,20 @@ def sample(
     rows: Annotated[int, typer.Option(min=0)] = 1000,
     bad: Annotated[int, typer.Option(min=0, help="rows that break a rule")] = 0,
     seed: int = 1,
+    kind: Annotated[
+        str, typer.Option(help="meter-reads (a route upload) or consumption (a district's histories)")
+    ] = "meter-reads",
 ) -> None:
-    """Write a generated meter-reader upload (for trying the hub and for benchmarks)."""
+    """Write a generated meter-reader upload or district consumption file (for trying the hub and
+    for benchmarks)."""
     from hub.engine.sample import meter_reads_csv
+    from hub.engine.sample_consumption import consumption_csv
 
+    makers: dict[str, Callable[..., bytes]] = {"meter-reads": meter_reads_csv, "consumption": consumption_csv}
+    if kind not in makers:
+        raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(meter_reads_csv(rows, bad=bad, seed=seed))
+    out_path.write_bytes(makers[kind](rows, bad=bad, seed=seed))
     out.print(f"wrote {out_path}: {rows} rows, {bad} bad")
 
 
@@ -287,6 +295,7 @@ def demo(
 ) -> None:
     """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
     from hub.engine.sample import write_demo_returns, write_demo_uploads
+    from hub.engine.sample_consumption import write_demo_consumption
 
     if not config.exists():
         config.write_text(DEFAULT_CONFIG, encoding="utf-8")
@@ -298,6 +307,9 @@ def demo(
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")
+    if districts := write_demo_consumption(settings, stamp, rows):  # + a district's histories
+        exchanges += districts
+        out.print("generated a district's consumption histories in inbox/consumption")
     outcomes = _with_engine(config, False, lambda engine: engine.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.config.ledger.url}")

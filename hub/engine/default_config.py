@@ -248,4 +248,34 @@ exchanges:
       deposit_date: as_of            # as_of (the report's date) | value_date (funds type V)
       match_days: 90                 # how far back a returned check's payment is looked for
       returned_item_fee_cents: 0
+
+  # Inbound: a partner water district's consumption histories (CSV, one row per account and period)
+  # -> ConsumptionHistory, usage converted exactly to the CIS unit; each delivered period is kept for
+  # the overlap check and the consumption_histories look-up (winter averages).
+  consumption:
+    kind: consumption-history
+    source:
+      type: folder
+      path: inbox/consumption
+      pattern: "*.csv"
+      post_action: archive
+      completion:
+        rule: rename
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # Not money, and each row stands alone: one account's bad period should not hold back a
+    # district's whole cycle (the other accounts' histories feed winter averages). The bad rows are
+    # reported for the district to correct and resend; resent good rows post nothing twice.
+    row_policy: accept-valid-rows
+    format_options:
+      # Per district: its header names, date formats, unit spellings and period end, e.g.
+      # columns: {account: AcctNo, period_start: FromDate, period_end: ToDate, usage: Consumption}
+      # date_formats: ["%m/%d/%Y"]
+      # units: {"CF100": CCF, "KGAL": kgal}
+      date_formats: ["%Y-%m-%d"]
+      period_end: inclusive         # inclusive: the last day of usage | exclusive: the day after it
+    mapping_options:
+      cis_units: {water: CCF, electricity: kWh, gas: therms}   # a commodity left out is rejected
+      rate_multiple: 3              # daily usage above 3 x the account's median: reviewed
 """

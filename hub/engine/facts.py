@@ -10,6 +10,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
 ``originated_entries``   trace, payment_id, account, amount_cents, transaction_code, effective_date
                          (for the ``originated_entries``, ``originated_payments`` and ``odfi_usage``
                          look-ups)
+``consumption_histories`` account, district, premise, period_start, period_end, last_day, days,
+                         usage_milli, unit, read_type (for the ``consumption_histories`` look-up)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -19,7 +21,7 @@ every schema change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hub.kernel.errors import MappingError
 
@@ -29,21 +31,24 @@ if TYPE_CHECKING:
 
     from hub.ledger import Ledger
 
-Keep = Callable[["Ledger", "Connection", list[dict[str, Any]], str, int], None]
+# (ledger, the delivery's connection, the fact's rows delivered now, exchange, file id)
+Keep = Callable[["Ledger", "Connection", "pl.DataFrame", str, int], None]
 
 
-def _deposits(
-    ledger: Ledger, conn: Connection, rows: list[dict[str, Any]], exchange: str, file_id: int
-) -> None:
+def _deposits(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    rows = table.to_dicts()
     for r in rows:
         r["key"] = r.pop("idempotency_key")
     ledger.record_deposits(conn, exchange=exchange, file_id=file_id, rows=rows)
 
 
-def _originated(
-    ledger: Ledger, conn: Connection, rows: list[dict[str, Any]], exchange: str, file_id: int
-) -> None:
-    ledger.record_originated(conn, exchange=exchange, file_id=file_id, entries=rows)
+def _originated(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_originated(conn, exchange=exchange, file_id=file_id, entries=table.to_dicts())
+
+
+def _consumption(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    """A district file holds a million histories: the rows go to the ledger as a table."""
+    ledger.record_consumption(conn, exchange=exchange, file_id=file_id, table=table)
 
 
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
@@ -51,6 +56,21 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "originated_entries": (
         ("trace", "payment_id", "account", "amount_cents", "transaction_code", "effective_date"),
         _originated,
+    ),
+    "consumption_histories": (
+        (
+            "account",
+            "district",
+            "premise",
+            "period_start",
+            "period_end",
+            "last_day",
+            "days",
+            "usage_milli",
+            "unit",
+            "read_type",
+        ),
+        _consumption,
     ),
 }
 
@@ -81,4 +101,4 @@ def keep_facts(
         columns, keep = FACTS[name]
         fresh = table.filter(pl.col("idempotency_key").is_in(delivered.implode()))
         if fresh.height:
-            keep(ledger, conn, fresh.select("idempotency_key", *columns).to_dicts(), exchange, file_id)
+            keep(ledger, conn, fresh.select("idempotency_key", *columns), exchange, file_id)

@@ -12,6 +12,13 @@ Each name is one question to the ledger, answered as a table (None: what it look
 - ``delivered_payments``: keys are lockbox numbers, ``where`` gives ``since`` and ``until`` (dates);
   columns key (the payment's idempotency key), deposit_date, lockbox (spelled as asked),
   amount_cents, reference (its check number).
+- ``consumption_histories``: keys are CIS account numbers, ``where`` gives ``since`` and ``until``
+  (dates, or None for an open end); the delivered consumption histories of those accounts whose days
+  of usage [period_start, last_day] meet [since, until], by account and period start. Columns:
+  account, district, premise (str), period_start, period_end (Date, as in the district's file),
+  last_day (Date, the period's last day of usage), days (Int64), usage_milli (Int64: usage in the
+  CIS unit x 1000, rounded half to even), unit (the CIS unit), read_type, idempotency_key. None
+  only where no ledger is at hand (``NO_LOOKUPS``).
 - ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
   columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
   writes its file, under its lock.
@@ -142,6 +149,33 @@ def _delivered_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str,
     )
 
 
+def consumption_schema() -> dict[str, Any]:
+    """The columns of the ``consumption_histories`` answer (a contract: winter averages read it)."""
+    import polars as pl
+
+    return {
+        "account": pl.String,
+        "district": pl.String,
+        "premise": pl.String,
+        "period_start": pl.Date,
+        "period_end": pl.Date,
+        "last_day": pl.Date,
+        "days": pl.Int64,
+        "usage_milli": pl.Int64,
+        "unit": pl.String,
+        "read_type": pl.String,
+        "idempotency_key": pl.String,
+    }
+
+
+def _consumption_histories(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    found = lk.ledger.consumption_histories(list(keys), where.get("since"), where.get("until"), lk.conn)
+    schema = consumption_schema()
+    return found.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
 def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     """Read in the caller's transaction only: trace sequences are handed out under the ODFI's lock."""
     import polars as pl
@@ -164,4 +198,5 @@ ANSWERS: dict[str, Answer] = {
     "originated_payments": _originated_payments,
     "delivered_payments": _delivered_payments,
     "odfi_usage": _odfi_usage,
+    "consumption_histories": _consumption_histories,
 }

@@ -80,6 +80,22 @@ def map_rows(
     return _split(kind, output)
 
 
+def reject_noted(mapped: Mapped, notes: list[Problem]) -> None:
+    """A kind's notes that are errors naming a line reject that line's row, as a validation problem
+    would (under the exchange's row policy): its rows leave every table, and it is counted rejected."""
+    import polars as pl
+
+    lines = sorted({p.line for p in notes if p.severity == "error" and p.line is not None})
+    if not lines:
+        return
+    before = {p.line for p in mapped.problems if p.severity == "error" and p.line is not None}
+    mapped.rejected += len(set(lines) - before)
+    mapped.tables = {n: t.filter(~pl.col(LINE).is_in(lines)) for n, t in mapped.tables.items()}
+    mapped.facts = {
+        n: t.filter(~pl.col(LINE).is_in(lines)) if LINE in t.columns else t for n, t in mapped.facts.items()
+    }
+
+
 def _split(
     kind: ExchangeKind[MappingOptions], output: dict[str, pl.DataFrame]
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:

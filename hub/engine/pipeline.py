@@ -108,6 +108,7 @@ def map_file(
         mapped.problems = [*validated.problems, Problem.of("mapping", str(exc), level="file")]
         mapped.file_rejected = True
         return mapped
+    mapping.reject_noted(mapped, notes)  # a kind's error notes reject their rows
     reached("mapped")
     mapped.reached = "mapped"
     if notes:

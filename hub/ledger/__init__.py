@@ -25,6 +25,7 @@ from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
 from hub.ledger.bulk import insert_rows
 from hub.ledger.claims import Claims
+from hub.ledger.consumption import ConsumptionHistories
 from hub.ledger.deposits import Deposits
 from hub.ledger.keys import KeyStore
 from hub.ledger.keys import pack_entries as pack_entries
@@ -98,7 +99,16 @@ def _file(row: Any) -> FileRecord:
     return FileRecord(**data)
 
 
-class Ledger(DeliveredBatches, KeyStore, OriginatedEntries, ReferenceData, Deposits, PaymentsLookup, Claims):
+class Ledger(
+    DeliveredBatches,
+    KeyStore,
+    OriginatedEntries,
+    ReferenceData,
+    Deposits,
+    PaymentsLookup,
+    Claims,
+    ConsumptionHistories,
+):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 metadata = MetaData()
 
@@ -231,6 +231,23 @@ deposits = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("side", "key", name="uq_deposits_side_key"),
     Index("ix_deposits_date", "deposit_date", "lockbox"),
+)
+
+# Delivered consumption histories, packed: one row per account and delivery, its periods as text lines
+# (hub/ledger/consumption.py), for the ``consumption_histories`` look-up.
+consumption_histories = Table(
+    "consumption_histories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("periods", Integer, nullable=False),
+    Column("packed", Text, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_consumption_histories_account", "account", "last_day"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

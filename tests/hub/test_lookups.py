@@ -113,3 +113,69 @@ def test_a_name_the_kind_did_not_declare_is_refused(tmp_path: Path) -> None:
             lookups(ledger, "meters").find("accounts", ["1"])
     finally:
         ledger.close()
+
+
+def test_consumption_histories_meet_the_window_with_the_contracted_columns(tmp_path: Path) -> None:
+    import polars as pl
+
+    ledger = opened(tmp_path)
+
+    def history(account: str, start: date, end: date, last: date) -> dict[str, object]:
+        return {
+            "idempotency_key": f"CH|NW|{account}|{start}|{end}",
+            "account": account,
+            "district": "NW",
+            "premise": "P" + account,
+            "period_start": start,
+            "period_end": end,
+            "last_day": last,
+            "days": (last - start).days + 1,
+            "usage_milli": 12_500,
+            "unit": "CCF",
+            "read_type": "actual",
+        }
+
+    jan = history("1001", date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 31))  # exclusive end
+    feb = history("1001", date(2026, 2, 1), date(2026, 2, 28), date(2026, 2, 28))
+    other = history("2002", date(2026, 1, 1), date(2026, 1, 31), date(2026, 1, 31))
+    try:
+        assert lookups(ledger).find("consumption_histories", ["1001"], since=None, until=None).is_empty()  # type: ignore[union-attr]
+        with ledger.tx() as conn:
+            table = pl.DataFrame([jan, feb, other])
+            assert ledger.record_consumption(conn, exchange="consumption", file_id=1, table=table) == 3
+        ask = lookups(ledger, "consumption_histories")
+        found = ask.find("consumption_histories", ["1001"], since=None, until=None)
+        assert found is not None
+        assert found.schema == pl.Schema(
+            {
+                "account": pl.String,
+                "district": pl.String,
+                "premise": pl.String,
+                "period_start": pl.Date,
+                "period_end": pl.Date,
+                "last_day": pl.Date,
+                "days": pl.Int64,
+                "usage_milli": pl.Int64,
+                "unit": pl.String,
+                "read_type": pl.String,
+                "idempotency_key": pl.String,
+            }
+        )
+        assert found.select("idempotency_key", "period_end", "last_day", "days").rows() == [
+            ("CH|NW|1001|2026-01-01|2026-02-01", date(2026, 2, 1), date(2026, 1, 31), 31),
+            ("CH|NW|1001|2026-02-01|2026-02-28", date(2026, 2, 28), date(2026, 2, 28), 28),
+        ]
+        # the window meets days of usage: Feb 1 is January's period_end but not one of its days
+        since_feb = ask.find("consumption_histories", ["1001"], since=date(2026, 2, 1), until=None)
+        assert since_feb is not None and since_feb.get_column("period_start").to_list() == [date(2026, 2, 1)]
+        until_jan = ask.find("consumption_histories", ["1001", "2002"], since=None, until=date(2026, 1, 31))
+        assert until_jan is not None and until_jan.get_column("account").to_list() == ["1001", "2002"]
+        assert ask.find("consumption_histories", ["9"], since=None, until=None).height == 0  # type: ignore[union-attr]
+    finally:
+        ledger.close()
+
+
+def test_no_ledger_answers_consumption_histories_with_none() -> None:
+    from hub.kernel.lookups import NO_LOOKUPS
+
+    assert NO_LOOKUPS.find("consumption_histories", ["1001"], since=None, until=None) is None

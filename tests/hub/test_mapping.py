@@ -10,8 +10,9 @@ from typing import ClassVar
 import polars as pl
 import pytest
 
-from hub.engine.mapping import map_ahead, map_rows
+from hub.engine.mapping import Mapped, map_ahead, map_rows, reject_noted
 from hub.kernel.errors import MappingError
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction
 from mappings.base import ExchangeKind, MapContext, MappingOptions
@@ -89,3 +90,18 @@ def test_what_a_kind_does_not_declare_or_lacks_columns_is_refused() -> None:
 
     with pytest.raises(MappingError, match=rf"returned Row without column\(s\) {LINE}"):
         map_rows(NoLine(MappingOptions()), TYPED, None, [], CTX)
+
+
+def test_a_kinds_error_notes_reject_their_rows_and_warnings_reject_nothing() -> None:
+    table = pl.DataFrame({LINE: [2, 3, 4], "idempotency_key": ["a", "b", "c"]})
+    mapped = Mapped(rows=3, rejected=1, tables={"T": table}, facts={"f": table.drop(LINE)})
+    mapped.problems = [Problem.of("date", "bad", line=4)]  # line 4 already rejected by validation
+    notes = [
+        Problem.of("overlap", "meets line 2", line=3),
+        Problem.of("overlap", "again", line=4),
+        Problem.of("gap", "a gap", line=2, severity="warning"),
+    ]
+    reject_noted(mapped, notes)
+    assert mapped.tables["T"].get_column(LINE).to_list() == [2]
+    assert mapped.rejected == 2  # line 3 newly; line 4 was counted already
+    assert mapped.facts["f"].height == 3  # a fact without lines is kept only with its delivered key
