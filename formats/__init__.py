@@ -15,6 +15,7 @@ _BUILTIN = {
     "bai2": "formats.bai2:Bai2Format",
     "consumption-csv": "formats.consumption_csv:ConsumptionCsvFormat",
     "consumption-adjustments": "formats.consumption_adjustments:ConsumptionAdjustmentsFormat",
+    "winter-average-request": "formats.winter_average_request:WinterAverageRequestFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

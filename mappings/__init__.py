@@ -15,6 +15,7 @@ _BUILTIN = {
     "lockbox-payments": "mappings.lockbox_payments:LockboxPaymentsMapping",
     "consumption-history": "mappings.consumption:ConsumptionMapping",
     "consumption-adjustments": "mappings.consumption_adjustments:ConsumptionAdjustmentsMapping",
+    "winter-average": "mappings.winter_average_kind:WinterAverageKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

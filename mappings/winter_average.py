@@ -7,11 +7,12 @@ the average per day is that sum over the days covered (half to even, to ``places
 whose periods cover fewer than ``min_covered_days`` of the window, or that has no history at all,
 gets the configured default with reason ``insufficient-history``. Nothing here is a float.
 
-The key ``WA|<season>|<account>|<average>|<days>`` is the same every time the same average is
-computed, so recomputing a season posts nothing twice; ``superseding`` keeps the averages that
-changed since the last delivered one, each naming the key it replaces. This module is pure: the
-engine (``hub winter-average``, coming with the engine integration) reads the histories and the
-delivered averages and delivers the result.
+The key ``WA|<season>|<account>|r<N>|<average>|<days>`` carries the revision N (the deliveries of
+the account's average for the season before it, plus one), so it is the same every time the same
+ledger state is recomputed (nothing posts twice) and never repeats when an average goes A -> B -> A;
+``superseding`` keeps the averages that changed since the last delivered one, each naming the key
+it replaces. This module is pure: the kind ``winter-average`` (``mappings/winter_average_kind.py``)
+gets the histories and the delivered averages from the engine's look-ups.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def winter_averages(
                 [
                     pl.lit(f"WA|{season}|"),
                     pl.col("account"),
-                    pl.lit("|"),
+                    pl.lit("|r1|"),
                     pl.col("text").fill_null("none"),
                     pl.lit("|"),
                     pl.col("days_covered").cast(pl.String),
@@ -189,23 +190,38 @@ def winter_averages(
     return out.collect()
 
 
+def content(key: pl.Expr) -> pl.Expr:
+    """A key without its revision: ``WA|season|account|average|days`` (what changed or not)."""
+    return key.str.replace(r"\|r[0-9]+\|", "|")
+
+
 def superseding(new: pl.DataFrame, delivered: pl.DataFrame) -> pl.DataFrame:
     """The rows of ``new`` to deliver: an average for an account and season that has none
-    delivered, or whose key differs from the last one delivered (``delivered`` in delivery order,
-    last row last), then with ``supersedes`` set to that delivered key. Unchanged averages go."""
+    delivered, or whose average or days covered differ from the last one delivered (``delivered``
+    in delivery order, last row last), then keyed with revision N (deliveries before + 1) and
+    ``supersedes`` set to that last delivered key. Unchanged averages go."""
     import polars as pl
 
     last = (
         delivered.lazy()
         .select("account", pl.col("season").cast(pl.Int64), pl.col("idempotency_key").alias("previous"))
         .group_by("account", "season", maintain_order=True)
-        .agg(pl.col("previous").last())
+        .agg(pl.col("previous").last(), pl.len().cast(pl.Int64).alias("deliveries"))
     )
+    key = pl.col("idempotency_key")
     return (
         new.lazy()
         .join(last, on=["account", "season"], how="left")
-        .filter(pl.col("previous").is_null() | (pl.col("previous") != pl.col("idempotency_key")))
-        .with_columns(pl.col("previous").alias("supersedes"))
+        .filter(pl.col("previous").is_null() | (content(pl.col("previous")) != content(key)))
+        .with_columns(
+            pl.col("previous").alias("supersedes"),
+            key.str.replace(
+                r"\|r[0-9]+\|",
+                pl.concat_str(
+                    [pl.lit("|r"), (pl.col("deliveries").fill_null(0) + 1).cast(pl.String), pl.lit("|")]
+                ),
+            ),
+        )
         .select(new.columns)
         .collect()
     )

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
-ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo", "originate"})
+ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo", "originate", "winter-average"})
 
 app = typer.Typer(
     add_completion=False,
@@ -144,6 +144,25 @@ def cycle(
     """Process every file waiting in the exchanges' source folders once (the nightly cycle)."""
     outcomes = _with_engine(config, json_out, lambda engine: engine.cycle(exchange))
     show_outcomes(outcomes, json_out)
+
+
+@app.command("winter-average")
+def winter_average(
+    season: Annotated[int, typer.Option("--season", help="the year the winter window ends in")],
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+    exchange: Annotated[
+        str | None, typer.Option("--exchange", "-x", help="default: the exchange of kind winter-average")
+    ] = None,
+) -> None:
+    """Compute a season's winter averages and deliver those new or changed to the CIS."""
+    from hub.engine.winter_average import request_winter_averages
+
+    outcome = _with_engine(
+        config, json_out, lambda engine: request_winter_averages(engine, season, exchange=exchange)
+    )
+    show_outcome(outcome, json_out)
+    exit_for([outcome])
 
 
 @app.command()

@@ -278,4 +278,57 @@ exchanges:
     mapping_options:
       cis_units: {water: CCF, electricity: kWh, gas: therms}   # a commodity left out is rejected
       rate_multiple: 3              # daily usage above 3 x the account's median: reviewed
+
+  # Derived: a season's winter averages (WinterAverage), computed from the delivered consumption
+  # histories. `hub winter-average --season 2026` writes a request (season, time) and lands it here
+  # itself; a request file dropped into inbox/winter-averages/ works the same. Only averages new or
+  # changed since the last delivery go to the CIS (a change supersedes the last key delivered).
+  winter-averages:
+    kind: winter-average
+    source:
+      type: folder
+      path: inbox/winter-averages
+      pattern: "*.csv"
+      post_action: archive
+      completion:
+        rule: rename
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # When the season closes, a scheduled run computes the season whose window ended last:
+    # schedule: {cron: "0 6 1 4 *", timezone: America/Chicago}   # Apr 1, 06:00
+    mapping_options:
+      start_month: 12               # the window: Dec 1 of the year before ...
+      start_day: 1
+      end_month: 3                  # ... to Mar 31 of the season, both inclusive
+      end_day: 31
+      min_covered_days: 60          # fewer days covered by histories: the default below
+      default_average_per_day: null # e.g. 0.150 (CCF a day); null: delivered blank, the CIS keeps its own
+      default_unit: CCF             # the unit of a default for an account without any history
+      places: 3                     # decimals of the average per day
+
+  # Inbound: sewer consumption-adjustment requests (leak, industrial, evaporation) -> ConsumptionAdjustment,
+  # measured against the delivered consumption histories (a leak against the winter average, computed
+  # from them with the options below; use the same window as winter-averages).
+  consumption-adjustments:
+    kind: consumption-adjustments
+    source:
+      type: folder
+      path: inbox/consumption-adjustments
+      pattern: "*.csv"
+      post_action: archive
+      completion:
+        rule: rename
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # Each request stands alone: one bad line does not hold back the others.
+    row_policy: accept-valid-rows
+    format_options:
+      date_format: "%Y-%m-%d"
+      # columns: {account: AcctNo, evidence_ref: Ticket}
+    mapping_options:
+      cis_unit: CCF                 # the unit of the histories and of the adjusted volume
+      cap_percent: {leak: 100, industrial: 100, evaporation: 100}   # largest reduction per kind
+      winter: {start_month: 12, start_day: 1, end_month: 3, end_day: 31, min_covered_days: 60}
 """

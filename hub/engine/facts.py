@@ -12,6 +12,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          look-ups)
 ``consumption_histories`` account, district, premise, period_start, period_end, last_day, days,
                          usage_milli, unit, read_type (for the ``consumption_histories`` look-up)
+``winter_averages``      account, season, average (exact decimal text or null), days_covered (for
+                         the ``winter_averages`` look-up: a recompute delivers only what changed)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -51,6 +53,10 @@ def _consumption(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange
     ledger.record_consumption(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _winter(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_winter_averages(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -72,6 +78,7 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
         ),
         _consumption,
     ),
+    "winter_averages": (("account", "season", "average", "days_covered"), _winter),
 }
 
 

@@ -19,6 +19,13 @@ Each name is one question to the ledger, answered as a table (None: what it look
   last_day (Date, the period's last day of usage), days (Int64), usage_milli (Int64: usage in the
   CIS unit x 1000, rounded half to even), unit (the CIS unit), read_type, idempotency_key. None
   only where no ledger is at hand (``NO_LOOKUPS``).
+- ``consumption_accounts``: keys are ignored, ``where`` gives ``since`` and ``until`` (dates); the
+  accounts (column account) whose delivered histories span days in [since, until]: candidates to
+  ask ``consumption_histories`` about (a gap may leave the window without a period).
+- ``winter_averages``: keys are CIS account numbers, ``where`` gives ``season`` (int); the averages
+  delivered for that season, in delivery order. Columns: account, season (Int64), average_per_day
+  (String: exact decimal text, null when none was configured), days_covered (Int64),
+  idempotency_key.
 - ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
   columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
   writes its file, under its lock.
@@ -176,6 +183,22 @@ def _consumption_histories(lk: LedgerLookups, keys: Sequence[str], where: dict[s
     return found.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
 
 
+def _consumption_accounts(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    found = lk.ledger.consumption_accounts(where["since"], where["until"], lk.conn)
+    return pl.DataFrame({"account": found}, schema={"account": pl.String})
+
+
+def _winter_averages(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    found = lk.ledger.winter_averages(list(keys), int(where["season"]), lk.conn)
+    names = ("account", "season", "average_per_day", "days_covered", "idempotency_key")
+    schema = dict(zip(names, (pl.String, pl.Int64, pl.String, pl.Int64, pl.String), strict=True))
+    return _frame([dict(zip(names, row, strict=True)) for row in found], schema)
+
+
 def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     """Read in the caller's transaction only: trace sequences are handed out under the ODFI's lock."""
     import polars as pl
@@ -199,4 +222,6 @@ ANSWERS: dict[str, Answer] = {
     "delivered_payments": _delivered_payments,
     "odfi_usage": _odfi_usage,
     "consumption_histories": _consumption_histories,
+    "consumption_accounts": _consumption_accounts,
+    "winter_averages": _winter_averages,
 }

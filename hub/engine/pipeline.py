@@ -223,6 +223,27 @@ class Engine:
             outcomes.append(outcome)
         return outcome
 
+    def request(self, exchange: str, name: str, data: bytes, *, trigger: str = "manual") -> Outcome:
+        """Land a document the hub writes itself (a winter-average request) and run it through the
+        exchange in a run of its own, exactly as a partner's file: recorded, reported, delivered."""
+        import io
+
+        ex = self.settings.exchange(exchange)
+        check_name(name)
+        with self._running(ex.name, trigger) as (run_id, outcomes):
+            try:
+                self.progress(name, "landing")
+                landed = landing.land(
+                    io.BytesIO(data), self.settings.landed_dir, size=len(data), what=f"request {name}"
+                )
+                taken = self._take(landed, name, f"hub:{trigger}", ex, run_id)
+                outcome = taken or _busy(ex, name)
+            except HubError as exc:
+                outcome = failure(0, ex.name, name, exc)
+            log_outcome(outcome)
+            outcomes.append(outcome)
+        return outcome
+
     def dry_run(self, path: Path, exchange: str) -> Outcome:
         """Parse, validate and map without landing or delivering; count the keys the ledger holds."""
         ex = self.settings.exchange(exchange)

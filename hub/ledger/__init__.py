@@ -32,6 +32,7 @@ from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.reference import ReferenceData
+from hub.ledger.winter_averages import WinterAverages
 
 FILE_STATES = (
     "landed",
@@ -108,6 +109,7 @@ class Ledger(
     PaymentsLookup,
     Claims,
     ConsumptionHistories,
+    WinterAverages,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

@@ -250,6 +250,24 @@ consumption_histories = Table(
     Index("ix_consumption_histories_account", "account", "last_day"),
 )
 
+# Delivered winter averages, one row per delivery of an account's average for a season (in delivery
+# order), for the ``winter_averages`` look-up (hub/ledger/winter_averages.py): a recompute delivers
+# only the averages that changed, each superseding the last one delivered.
+winter_averages = Table(
+    "winter_averages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("season", Integer, nullable=False),
+    Column("average", String(64)),  # exact decimal text; NULL: a default wanted but none configured
+    Column("days_covered", Integer, nullable=False),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_winter_averages_account", "account", "season"),
+)
+
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.
 alembic_version = Table(
     "alembic_version",

@@ -82,7 +82,7 @@ def test_a_period_straddling_dec_1_counts_only_its_days_inside_the_window() -> N
     assert found["average_per_day"] == Decimal("0.833")
     assert (found["days_covered"], found["periods_used"], found["method"]) == (90, 2, "prorated")
     assert found["reason"] is None and found["unit"] == "CCF"
-    assert found["idempotency_key"] == "WA|2026|A1|0.833|90"
+    assert found["idempotency_key"] == "WA|2026|A1|r1|0.833|90"
 
 
 def test_a_period_straddling_mar_31_counts_only_its_days_inside_the_window() -> None:
@@ -105,7 +105,7 @@ def test_sixty_days_covered_is_enough_and_fifty_nine_is_not() -> None:
     assert found["A1"]["method"] == "prorated" and found["A1"]["average_per_day"] == Decimal("2.000")
     assert found["B2"]["method"] == "default" and found["B2"]["reason"] == "insufficient-history"
     assert found["B2"]["average_per_day"] == Decimal("4.500") and found["B2"]["days_covered"] == 59
-    assert found["B2"]["idempotency_key"] == "WA|2026|B2|4.500|59"
+    assert found["B2"]["idempotency_key"] == "WA|2026|B2|r1|4.500|59"
 
 
 def test_an_account_with_no_history_gets_the_default_in_the_default_unit() -> None:
@@ -118,7 +118,7 @@ def test_without_a_configured_default_the_account_is_still_delivered_with_no_ave
     out = winter_averages(histories(), ["Z9"], 2026, WinterAverageOptions())
     row = out.row(0, named=True)
     assert row["average_per_day"] is None and row["method"] == "default"
-    assert row["idempotency_key"] == "WA|2026|Z9|none|0"
+    assert row["idempotency_key"] == "WA|2026|Z9|r1|none|0"
 
 
 def test_rounding_at_a_tie_goes_to_the_even_digit() -> None:
@@ -172,11 +172,26 @@ def test_recomputing_unchanged_averages_delivers_nothing_and_a_change_supersedes
     changed = superseding(second, first)
     assert changed.get_column("account").to_list() == ["B2"]
     b2 = changed.row(0, named=True)
-    assert b2["supersedes"] == "WA|2026|B2|4.500|0" and b2["idempotency_key"] == "WA|2026|B2|1.000|90"
+    assert b2["supersedes"] == "WA|2026|B2|r1|4.500|0" and b2["idempotency_key"] == "WA|2026|B2|r2|1.000|90"
     # the last delivered one is replaced, not the first
-    assert superseding(first, pl.concat([first, second])).get_column("supersedes").to_list() == [
-        "WA|2026|B2|1.000|90"
+    assert superseding(first, pl.concat([first, changed])).get_column("supersedes").to_list() == [
+        "WA|2026|B2|r2|1.000|90"
     ]
+
+
+def test_an_average_going_back_to_an_earlier_value_gets_a_key_of_its_own() -> None:
+    """A -> B -> A: the third delivery is revision 3, not a repeat of the first key (which the
+    ledger would skip as delivered)."""
+    rows = [period("A1", date(2026, 1, 1), date(2026, 3, 1), 120_000)]
+    first = winter_averages(histories(*rows), ["A1"], 2026, OPTIONS)
+    a = superseding(first, first.head(0))
+    late = [*rows, period("A1", date(2025, 12, 1), date(2025, 12, 31), 31_000)]
+    b = superseding(winter_averages(histories(*late), ["A1"], 2026, OPTIONS), a)
+    back = superseding(first, pl.concat([a, b]))
+    keys = [t.get_column("idempotency_key").item() for t in (a, b, back)]
+    assert keys[0].startswith("WA|2026|A1|r1|") and keys[1].startswith("WA|2026|A1|r2|")
+    assert keys[2] == keys[0].replace("|r1|", "|r3|") and len(set(keys)) == 3
+    assert back.get_column("supersedes").item() == keys[1]
 
 
 # Property tests: random non-overlapping periods of one account around the 2026 window.

@@ -1,0 +1,46 @@
+"""``hub winter-average``: the request document the engine writes for the exchange of kind
+``winter-average`` and lands itself, so the averages go through the one path every file takes
+(landed, recorded, mapped, delivered exactly once, reported by ``hub files`` and ``hub show``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.kernel.errors import UsageError
+
+if TYPE_CHECKING:
+    from hub.engine.outcome import Outcome
+    from hub.engine.pipeline import Engine
+
+KIND = "winter-average"
+
+
+def request_document(season: int | None, requested_at: str) -> bytes:
+    """The request: a season, or none for the season whose window closed most recently."""
+    return f"season,requested_at\n{'' if season is None else season},{requested_at}\n".encode()
+
+
+def winter_average_exchange(engine: Engine, exchange: str | None) -> str:
+    """The exchange named, or the one exchange of kind ``winter-average``."""
+    if exchange is not None:
+        if engine.settings.exchange(exchange).kind.name != KIND:
+            raise UsageError(f"exchange {exchange!r} is not of kind {KIND}")
+        return exchange
+    found = [name for name, ex in engine.settings.exchanges.items() if ex.kind.name == KIND]
+    if len(found) != 1:
+        raise UsageError(
+            f"name the exchange of kind {KIND} with --exchange (configured: {', '.join(found) or 'none'})"
+        )
+    return found[0]
+
+
+def request_winter_averages(
+    engine: Engine, season: int | None, *, exchange: str | None = None, trigger: str = "manual"
+) -> Outcome:
+    """Compute and deliver a season's winter averages (only those new or changed)."""
+    name = winter_average_exchange(engine, exchange)
+    now = engine.clock()
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    document = request_document(season, now.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    label = "closed" if season is None else str(season)
+    return engine.request(name, f"winter-average-{label}-{stamp}.csv", document, trigger=trigger)

@@ -1,0 +1,114 @@
+"""Winter averages and a leak adjustment end to end through the real ``hub`` command and a real
+SQLite ledger: a district's year of histories goes through ``consumption``; ``hub winter-average
+--season 2026`` delivers one WinterAverage per account (recorded like any file); a leak request is
+adjusted against that average; resending the histories or asking again posts nothing twice; a late
+history that changes an average delivers exactly one superseding WinterAverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Workdir
+
+HEADER = "district,account,premise,service_address,period_start,period_end,usage,unit,read_type"
+ADJ_HEADER = "account,kind,period_start,period_end,volume,unit,evidence_ref,requested_by"
+
+
+def line(account: str, start: str, end: str, usage: str) -> str:
+    return f"NW,{account},P-{account},{account} MAIN ST,{start},{end},{usage},CCF,actual"
+
+
+# 1001: Dec-Mar 121 days, 121 CCF (an average of exactly 1.000 a day), then a leaky May (81 CCF)
+# 1002: Jan-Feb only (59 days: too few for an average) until a late March arrives
+YEAR = [
+    line("1001", "2025-12-01", "2025-12-31", "31"),
+    line("1001", "2026-01-01", "2026-01-31", "40"),
+    line("1001", "2026-02-01", "2026-02-28", "22"),
+    line("1001", "2026-03-01", "2026-03-31", "28"),
+    line("1001", "2026-04-01", "2026-04-30", "30"),
+    line("1001", "2026-05-01", "2026-05-31", "81"),
+    line("1002", "2026-01-01", "2026-01-31", "20"),
+    line("1002", "2026-02-01", "2026-02-28", "10"),
+]
+
+
+def csv_bytes(header: str, *rows: str) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def run(workdir: Workdir, *args: str) -> dict[str, Any]:
+    res = workdir.hub(*args, "--json")
+    assert res.code == 0, (res.stdout, res.stderr)
+    out: dict[str, Any] = res.json()
+    return out
+
+
+def averages(workdir: Workdir) -> list[dict[str, str]]:
+    import csv
+
+    found: list[dict[str, str]] = []
+    for path in sorted(workdir.cis.glob("*.WinterAverage.csv")):
+        with path.open(newline="") as fh:
+            found += list(csv.DictReader(fh))
+    return found
+
+
+def test_histories_to_winter_averages_to_a_leak_adjustment_each_posted_once(workdir: Workdir) -> None:
+    histories = workdir.write("nw-2026.csv", csv_bytes(HEADER, *YEAR))
+    assert run(workdir, "process", str(histories), "-x", "consumption")["delivered"] == 8
+
+    out = run(workdir, "winter-average", "--season", "2026")
+    assert (out["exchange"], out["state"], out["transactions"]) == (
+        "winter-averages",
+        "delivered",
+        {"WinterAverage": 2},
+    )
+    rows = {r["account"]: r for r in averages(workdir)}
+    a, b = rows["1001"], rows["1002"]
+    # 31 + 40 + 22 + 28 = 121 CCF over Dec 1 - Mar 31 (121 days)
+    assert (a["average_per_day"], a["unit"], a["days_covered"], a["periods_used"], a["method"]) == (
+        "1.000",
+        "CCF",
+        "121",
+        "4",
+        "prorated",
+    )
+    assert a["idempotency_key"] == "WA|2026|1001|r1|1.000|121" and a["supersedes"] == ""
+    # 59 days < 60: no default configured, delivered blank so the CIS keeps its own
+    assert (b["average_per_day"], b["method"], b["reason"]) == ("", "default", "insufficient-history")
+    # the run is a file of the ledger like any other
+    listed = workdir.hub("files", "--json").json()
+    assert any(f["exchange"] == "winter-averages" and f["state"] == "delivered" for f in listed)
+    shown = run(workdir, "show", str(out["id"]))
+    assert shown["exchange"] == "winter-averages"
+
+    # a leak in May: the usage above the winter average (1.000 x 31 days) comes off
+    leak = workdir.write(
+        "adj.csv", csv_bytes(ADJ_HEADER, "1001,leak,2026-05-01,2026-05-31,50,CCF,TKT-9,billing")
+    )
+    out = run(workdir, "process", str(leak), "-x", "consumption-adjustments")
+    assert out["transactions"] == {"ConsumptionAdjustment": 1}, out
+    [adj] = workdir.delivered_rows("ConsumptionAdjustment")
+    header = "idempotency_key,account,period_start,period_end,kind,original_volume,adjusted_volume"
+    got = dict(zip(header.split(","), adj, strict=False))
+    assert (got["original_volume"], got["adjusted_volume"]) == ("81.000", "31.000")
+    assert "leak/winter-average-2026" in adj
+
+    # the histories resent (in another order: another file): nothing twice; asking again: nothing
+    again = workdir.write("nw-2026-resent.csv", csv_bytes(HEADER, *reversed(YEAR)))
+    out = run(workdir, "process", str(again), "-x", "consumption")
+    assert (out["delivered"], out["already_delivered"]) == (0, 8)
+    out = run(workdir, "winter-average", "--season", "2026")
+    assert (out["state"], out["delivered"]) == ("delivered", 0)
+    assert len(averages(workdir)) == 2
+
+    # a late March for 1002: exactly one superseding average, naming the key it replaces
+    late = workdir.write("nw-late.csv", csv_bytes(HEADER, line("1002", "2026-03-01", "2026-03-31", "60")))
+    assert run(workdir, "process", str(late), "-x", "consumption")["delivered"] == 1
+    out = run(workdir, "winter-average", "--season", "2026")
+    assert out["delivered"] == 1
+    newest = averages(workdir)[-1]
+    # (20 + 10 + 60) CCF over 90 days
+    assert (newest["account"], newest["average_per_day"], newest["days_covered"]) == ("1002", "1.000", "90")
+    assert newest["supersedes"] == b["idempotency_key"] == "WA|2026|1002|r1|none|59"
+    assert newest["idempotency_key"] == "WA|2026|1002|r2|1.000|90"
