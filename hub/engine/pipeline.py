@@ -26,6 +26,7 @@ from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
+from hub.engine.winter_average import scheduled_requests
 from hub.kernel.errors import (
     ConnectorRetryable,
     HubError,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from hub.ledger import FileRecord
 
 Policy = Literal["reject-file", "accept-valid-rows"]
+SCHEDULED = frozenset({"schedule", "catch-up"})  # the triggers of a scheduled run
 Progress = Callable[[str, str], None]  # (file name, stage)
 
 
@@ -226,22 +228,23 @@ class Engine:
     def request(self, exchange: str, name: str, data: bytes, *, trigger: str = "manual") -> Outcome:
         """Land a document the hub writes itself (a winter-average request) and run it through the
         exchange in a run of its own, exactly as a partner's file: recorded, reported, delivered."""
+        ex = self.settings.exchange(exchange)
+        with self._running(ex.name, trigger) as (run_id, outcomes):
+            outcome = self._request(ex, name, data, run_id, trigger)
+            outcomes.append(outcome)
+        return outcome
+
+    def _request(self, ex: Exchange, name: str, data: bytes, run_id: int, trigger: str) -> Outcome:
         import io
 
-        ex = self.settings.exchange(exchange)
-        check_name(name)
-        with self._running(ex.name, trigger) as (run_id, outcomes):
-            try:
-                self.progress(name, "landing")
-                landed = landing.land(
-                    io.BytesIO(data), self.settings.landed_dir, size=len(data), what=f"request {name}"
-                )
-                taken = self._take(landed, name, f"hub:{trigger}", ex, run_id)
-                outcome = taken or _busy(ex, name)
-            except HubError as exc:
-                outcome = failure(0, ex.name, name, exc)
-            log_outcome(outcome)
-            outcomes.append(outcome)
+        try:
+            check_name(name)
+            self.progress(name, "landing")
+            landed = landing.land(io.BytesIO(data), self.settings.landed_dir, size=len(data), what=name)
+            outcome = self._take(landed, name, f"hub:{trigger}", ex, run_id) or _busy(ex, name)
+        except HubError as exc:
+            outcome = failure(0, ex.name, name, exc)
+        log_outcome(outcome)
         return outcome
 
     def dry_run(self, path: Path, exchange: str) -> Outcome:
@@ -303,6 +306,10 @@ class Engine:
                         finally:
                             source.close()
                     self._finish_unfinished(ex, run_id, should_stop, done)
+                    if trigger in SCHEDULED and not should_stop():
+                        done += [
+                            self._request(ex, n, d, run_id, trigger) for n, d in scheduled_requests(ex, self)
+                        ]
             except HubError as exc:  # the exchange could not run at all (ledger busy, ...): the others do
                 log.error("%s: run failed: %s", ex.name, exc, extra={"event": "run_failed", "alert": True})
                 done = [failure(0, ex.name, "(run)", exc)]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from hub.kernel.errors import UsageError
 
 if TYPE_CHECKING:
+    from hub.engine.config import Exchange
     from hub.engine.outcome import Outcome
     from hub.engine.pipeline import Engine
 
@@ -34,13 +35,25 @@ def winter_average_exchange(engine: Engine, exchange: str | None) -> str:
     return found[0]
 
 
+def request_name(engine: Engine, season: int | None) -> tuple[str, bytes]:
+    """The request document's file name and bytes, stamped with the engine's clock."""
+    now = engine.clock()
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    document = request_document(season, now.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    label = "closed" if season is None else str(season)
+    return f"winter-average-{label}-{stamp}.csv", document
+
+
+def scheduled_requests(ex: Exchange, engine: Engine) -> list[tuple[str, bytes]]:
+    """What a scheduled run of the exchange lands besides its source's files: for kind
+    ``winter-average``, a request for the season whose window closed most recently."""
+    return [request_name(engine, None)] if ex.kind.name == KIND else []
+
+
 def request_winter_averages(
     engine: Engine, season: int | None, *, exchange: str | None = None, trigger: str = "manual"
 ) -> Outcome:
     """Compute and deliver a season's winter averages (only those new or changed)."""
     name = winter_average_exchange(engine, exchange)
-    now = engine.clock()
-    stamp = now.strftime("%Y%m%dT%H%M%S%f")
-    document = request_document(season, now.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    label = "closed" if season is None else str(season)
-    return engine.request(name, f"winter-average-{label}-{stamp}.csv", document, trigger=trigger)
+    file_name, document = request_name(engine, season)
+    return engine.request(name, file_name, document, trigger=trigger)

@@ -2,12 +2,15 @@
 SQLite ledger: a district's year of histories goes through ``consumption``; ``hub winter-average
 --season 2026`` delivers one WinterAverage per account (recorded like any file); a leak request is
 adjusted against that average; resending the histories or asking again posts nothing twice; a late
-history that changes an average delivers exactly one superseding WinterAverage."""
+history that changes an average delivers exactly one superseding WinterAverage; a scheduled run
+(``hub run --once``) computes the season whose window closed most recently."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
+import yaml
 from conftest import Workdir
 
 HEADER = "district,account,premise,service_address,period_start,period_end,usage,unit,read_type"
@@ -112,3 +115,33 @@ def test_histories_to_winter_averages_to_a_leak_adjustment_each_posted_once(work
     assert (newest["account"], newest["average_per_day"], newest["days_covered"]) == ("1002", "1.000", "90")
     assert newest["supersedes"] == b["idempotency_key"] == "WA|2026|1002|r1|none|59"
     assert newest["idempotency_key"] == "WA|2026|1002|r2|1.000|90"
+
+
+def closed_season(today: date) -> int:
+    """The season whose Dec 1 - Mar 31 window has most recently closed."""
+    return today.year if today > date(today.year, 3, 31) else today.year - 1
+
+
+def test_a_scheduled_run_computes_the_season_most_recently_closed_once(workdir: Workdir) -> None:
+    season = closed_season(datetime.now(UTC).date())
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["exchanges"]["winter-averages"]["schedule"] = {"cron": "0 6 1 4 *"}  # Apr 1
+    workdir.set_config(yaml.safe_dump(config))
+    winter = [
+        line("2001", f"{season - 1}-12-01", f"{season}-01-31", "62"),
+        line("2001", f"{season}-02-01", f"{season}-03-31", "59" if season % 4 else "60"),
+    ]
+    histories = workdir.write("nw.csv", csv_bytes(HEADER, *winter))
+    assert run(workdir, "process", str(histories), "-x", "consumption")["delivered"] == 2
+
+    res = workdir.hub("run", "--once", "--json", "--log-format", "json")
+    assert res.code == 0, res.stderr
+    [request] = [o for o in res.json() if o["exchange"] == "winter-averages"]
+    assert (request["state"], request["transactions"]) == ("delivered", {"WinterAverage": 1})
+    [avg] = averages(workdir)
+    assert (avg["account"], avg["season"], avg["average_per_day"]) == ("2001", str(season), "1.000")
+    # not due again until the next Apr 1: a second pass computes nothing
+    res = workdir.hub("run", "--once", "--json", "--log-format", "json")
+    assert res.code == 0, res.stderr
+    assert [o for o in res.json() if o["exchange"] == "winter-averages"] == []
+    assert len(averages(workdir)) == 1
