@@ -2,12 +2,14 @@
 transactions that were never delivered or changed since.
 
 The accounts are those with a delivered consumption history meeting the season's window (look-ups
-``consumption_accounts`` then ``consumption_histories``); each average is computed by the pure
-``winter_averages`` and compared with the last one delivered (look-up ``winter_averages``) by
-``superseding``: an unchanged average posts nothing, a changed one is delivered with the next
-revision in its key, naming the key it supersedes. Delivered averages are kept (fact
-``winter_averages``), so the next request compares with them. A request without a season computes
-the season whose window closed most recently before it was made (a scheduled run).
+``consumption_accounts`` then ``consumption_histories``) and, once a CIS accounts extract is
+loaded, its active accounts (look-up ``cis_accounts``: without history they get the default). Each
+average is computed by the pure ``winter_averages`` and compared with the last one delivered
+(look-up ``winter_averages``) by ``superseding``: an unchanged average posts nothing, a changed
+one is delivered with the next revision in its key, naming the key it supersedes. Delivered
+averages are kept (fact ``winter_averages``), so the next request compares with them. A request
+without a season computes the season whose window closed most recently before it was made (a
+scheduled run).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class WinterAverageKind(ExchangeKind[WinterAverageMappingOptions]):
     default_format = "winter-average-request"
     options_model: ClassVar[type[MappingOptions]] = WinterAverageMappingOptions
     produces = (WinterAverage,)
-    lookups = frozenset({"consumption_accounts", "consumption_histories", "winter_averages"})
+    lookups = frozenset({"consumption_accounts", "consumption_histories", "winter_averages", "cis_accounts"})
     persists = frozenset({FACT})
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
@@ -76,9 +78,13 @@ class WinterAverageKind(ExchangeKind[WinterAverageMappingOptions]):
         histories = ctx.lookup.find("consumption_histories", accounts, since=first, until=last)
         if histories is None:
             raise MappingError("winter averages need the delivered consumption histories (no ledger at hand)")
-        with_history = histories.get_column("account").unique().sort().to_list()
-        new = winter_averages(histories, with_history, season, self.options)
-        delivered = ctx.lookup.find(FACT, with_history, season=season)
+        wanted = set(histories.get_column("account").to_list())
+        cis = ctx.lookup.find("cis_accounts", [])
+        if cis is not None:  # the CIS's active accounts get an average too (a default without history)
+            wanted |= set(cis.get_column("account").to_list())
+        accounts = sorted(wanted)
+        new = winter_averages(histories, accounts, season, self.options)
+        delivered = ctx.lookup.find(FACT, accounts, season=season)
         if delivered is not None:
             new = superseding(new, delivered)
         return new.with_columns(pl.lit(line, pl.Int64).alias(LINE))

@@ -22,6 +22,8 @@ Each name is one question to the ledger, answered as a table (None: what it look
 - ``consumption_accounts``: keys are ignored, ``where`` gives ``since`` and ``until`` (dates); the
   accounts (column account) whose delivered histories span days in [since, until]: candidates to
   ask ``consumption_histories`` about (a gap may leave the window without a period).
+- ``cis_accounts``: keys are ignored; the active accounts (column account) of the current CIS
+  accounts extract. None when no accounts extract was ever loaded.
 - ``winter_averages``: keys are CIS account numbers, ``where`` gives ``season`` (int); the averages
   delivered for that season, in delivery order. Columns: account, season (Int64), average_per_day
   (String: exact decimal text, null when none was configured), days_covered (Int64),
@@ -190,6 +192,13 @@ def _consumption_accounts(lk: LedgerLookups, keys: Sequence[str], where: dict[st
     return pl.DataFrame({"account": found}, schema={"account": pl.String})
 
 
+def _cis_accounts(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame | None:
+    import polars as pl
+
+    found = lk.ledger.cis_active_accounts(lk.conn)
+    return None if found is None else pl.DataFrame({"account": found}, schema={"account": pl.String})
+
+
 def _winter_averages(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     import polars as pl
 
@@ -224,4 +233,5 @@ ANSWERS: dict[str, Answer] = {
     "consumption_histories": _consumption_histories,
     "consumption_accounts": _consumption_accounts,
     "winter_averages": _winter_averages,
+    "cis_accounts": _cis_accounts,
 }

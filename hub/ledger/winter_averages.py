@@ -3,7 +3,7 @@
 Written in the same transaction as the delivery of their ``WinterAverage`` transactions (the fact
 ``winter_averages``): one row per delivery of an account's average for a season, in delivery order,
 so a recompute compares with the last one delivered and numbers its revision. Read by the
-``winter_averages`` and ``consumption_accounts`` look-ups.
+``winter_averages``, ``consumption_accounts`` and ``cis_accounts`` look-ups.
 """
 
 from __future__ import annotations
@@ -62,6 +62,18 @@ class WinterAverages:
                     (r.id, r.account, r.season, r.average, r.days_covered, r.key) for r in db.execute(query)
                 ]
         return [row[1:] for row in sorted(found)]
+
+    def cis_active_accounts(self, conn: Connection | None = None) -> list[str] | None:
+        """The active accounts of the current CIS accounts extract; None when none was loaded."""
+        from hub.ledger.reference import ACTIVE, _current
+
+        c = t.reference_accounts.c
+        with self.reading(conn) as db:
+            load_id = _current(db, "accounts")
+            if load_id is None:
+                return None
+            query = select(c.number).where(c.load_id == load_id, c.status == ACTIVE)
+            return sorted(r.number for r in db.execute(query))
 
     def consumption_accounts(self, since: date, until: date, conn: Connection | None = None) -> list[str]:
         """The accounts with delivered histories spanning days in [since, until] (candidates: a

@@ -145,3 +145,26 @@ def test_a_scheduled_run_computes_the_season_most_recently_closed_once(workdir: 
     assert res.code == 0, res.stderr
     assert [o for o in res.json() if o["exchange"] == "winter-averages"] == []
     assert len(averages(workdir)) == 1
+
+
+def test_the_cis_active_accounts_without_history_get_the_configured_default(workdir: Workdir) -> None:
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["exchanges"]["winter-averages"]["mapping_options"]["default_average_per_day"] = "0.150"
+    workdir.set_config(yaml.safe_dump(config))
+    extract = (
+        "account,name,service_address,status\n1001,A,1 MAIN,active\n3003,C,3 MAIN,active\n4004,D,4,closed\n"
+    )
+    res = workdir.hub("reference", "load", "accounts", workdir.write("accounts.csv", extract.encode()))
+    assert res.code == 0, res.stdout + res.stderr
+    histories = workdir.write("nw.csv", csv_bytes(HEADER, *[r for r in YEAR if ",1001," in r]))
+    assert run(workdir, "process", str(histories), "-x", "consumption")["delivered"] == 6
+
+    assert run(workdir, "winter-average", "--season", "2026")["delivered"] == 2
+    rows = {r["account"]: r for r in averages(workdir)}
+    assert sorted(rows) == ["1001", "3003"], "the closed account 4004 gets none"
+    assert (rows["3003"]["average_per_day"], rows["3003"]["method"], rows["3003"]["days_covered"]) == (
+        "0.150",
+        "default",
+        "0",
+    )
+    assert rows["1001"]["average_per_day"] == "1.000"
