@@ -78,6 +78,9 @@ class ExchangeKind(ABC, Generic[M]):
     # Keys of the exchange's configuration, beside ``mapping_options``, that are parts of the
     # options (e.g. ach-debits' ``originator``).
     option_sections: ClassVar[tuple[str, ...]] = ()
+    # Warnings (by rule) for rows held back until a delivery of another kind (by name) may complete
+    # them: after such a delivery the engine runs the file again; its keys post nothing twice.
+    retried_after: ClassVar[dict[str, str]] = {}
 
     def __init__(self, options: M) -> None:
         self.options = options

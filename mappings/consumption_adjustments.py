@@ -95,6 +95,7 @@ class ConsumptionAdjustmentsMapping(ExchangeKind[ConsumptionAdjustmentsOptions])
     options_model: ClassVar[type[MappingOptions]] = ConsumptionAdjustmentsOptions
     produces: ClassVar[tuple[type[CisTransaction], ...]] = (ConsumptionAdjustment,)
     lookups: ClassVar[frozenset[str]] = frozenset({"consumption_histories"})
+    retried_after: ClassVar[dict[str, str]] = {"pending-history": "consumption-history"}
 
     def __init__(self, options: ConsumptionAdjustmentsOptions) -> None:
         super().__init__(options)

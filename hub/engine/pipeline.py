@@ -346,6 +346,31 @@ class Engine:
                     )
                 raise
         recording.finish_run(self.ledger, run_id, outcomes)
+        if any(o.delivered for o in outcomes):
+            try:
+                self._retry_pending(self.settings.exchange(exchange).kind.name)
+            except HubError as exc:  # the run itself is done and recorded; the next delivery retries
+                log.error("pending files not run again: %s", exc, extra={"event": "pending_failed"})
+
+    def _retry_pending(self, delivered_kind: str) -> None:
+        """Run again, each in a run of its own (trigger ``pending``), the files of exchanges whose
+        kind held rows back until a delivery of ``delivered_kind`` (``ExchangeKind.retried_after``):
+        the rows now complete post, those posted before post nothing twice."""
+        for ex in self.settings.exchanges.values():
+            rules = [rule for rule, kind in ex.kind.retried_after.items() if kind == delivered_kind]
+            if not rules or not ex.config.enabled:
+                continue
+            for file_id in self.ledger.files_holding(ex.name, rules):
+                record = self.ledger.file(file_id)
+                with self._running(ex.name, "pending") as (run_id, outcomes):
+                    with self.claims.holding(content_key(ex.name, record.sha256)) as mine:
+                        try:
+                            ran = self._run_file(record, ex, run_id, policy=None) if mine else None
+                        except HubError as exc:
+                            ran = failure(record.id, ex.name, record.name, exc)
+                    outcome = ran or _busy(ex, record.name)
+                    log_outcome(outcome)
+                    outcomes.append(outcome)
 
     def _take_all(
         self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool], done: list[Outcome]

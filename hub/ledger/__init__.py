@@ -31,6 +31,7 @@ from hub.ledger.keys import KeyStore
 from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
+from hub.ledger.pending import PendingFiles
 from hub.ledger.reference import ReferenceData
 from hub.ledger.winter_averages import WinterAverages
 
@@ -110,6 +111,7 @@ class Ledger(
     Claims,
     ConsumptionHistories,
     WinterAverages,
+    PendingFiles,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

@@ -168,3 +168,28 @@ def test_the_cis_active_accounts_without_history_get_the_configured_default(work
         "0",
     )
     assert rows["1001"]["average_per_day"] == "1.000"
+
+
+def test_a_request_pending_its_history_posts_once_the_history_arrives(workdir: Workdir) -> None:
+    winter = workdir.write("nw-winter.csv", csv_bytes(HEADER, *YEAR[:5]))  # 1001 up to April
+    assert run(workdir, "process", str(winter), "-x", "consumption")["delivered"] == 5
+    leak = workdir.write(
+        "adj.csv", csv_bytes(ADJ_HEADER, "1001,leak,2026-05-01,2026-05-31,50,CCF,TKT-9,billing")
+    )
+    out = run(workdir, "process", str(leak), "-x", "consumption-adjustments")
+    assert (out["state"], out["delivered"]) == ("delivered", 0)
+    assert [p["rule"] for p in out["problems"]] == ["pending-history"]
+    assert workdir.delivered_rows("ConsumptionAdjustment") == []
+
+    may = workdir.write("nw-may.csv", csv_bytes(HEADER, YEAR[5]))
+    assert run(workdir, "process", str(may), "-x", "consumption")["delivered"] == 1
+    [adj] = workdir.delivered_rows("ConsumptionAdjustment")
+    assert adj[:2] == ["ADJ|1001|leak|2026-05-01|2026-05-31|TKT-9", "1001"]
+    assert "31.000" in adj and "leak/winter-average-2026" in adj  # 81 - 1.000 x 31 days
+    shown = run(workdir, "show", str(out["id"]))
+    assert shown["state"] == "delivered"
+
+    # another history later: the request is no longer pending, and posts nothing twice
+    june = workdir.write("nw-june.csv", csv_bytes(HEADER, line("1001", "2026-06-01", "2026-06-30", "30")))
+    assert run(workdir, "process", str(june), "-x", "consumption")["delivered"] == 1
+    assert len(workdir.delivered_rows("ConsumptionAdjustment")) == 1
