@@ -205,7 +205,7 @@ def _winter_averages(lk: LedgerLookups, keys: Sequence[str], where: dict[str, An
     found = lk.ledger.winter_averages(list(keys), int(where["season"]), lk.conn)
     names = ("account", "season", "average_per_day", "days_covered", "idempotency_key")
     schema = dict(zip(names, (pl.String, pl.Int64, pl.String, pl.Int64, pl.String), strict=True))
-    return _frame([dict(zip(names, row, strict=True)) for row in found], schema)
+    return pl.DataFrame(found, schema=schema, orient="row")
 
 
 def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:

@@ -265,7 +265,7 @@ winter_averages = Table(
     Column("exchange", String(64), nullable=False),
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Index("ix_winter_averages_account", "account", "season"),
+    Index("ix_winter_averages_season", "season", "account"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

@@ -21,8 +21,6 @@ from hub.ledger.bulk import insert_rows
 if TYPE_CHECKING:
     import polars as pl
 
-_CHUNK = 900  # accounts per IN (...): below SQLite's variable limit
-
 
 class WinterAverages:
     """The winter-average methods of ``hub.ledger.Ledger`` (which supplies ``reading``)."""
@@ -49,19 +47,17 @@ class WinterAverages:
         self, accounts: Sequence[str], season: int, conn: Connection | None = None
     ) -> list[tuple[str, int, str | None, int, str]]:
         """The delivered averages of these accounts for ``season``, in delivery order: (account,
-        season, average, days_covered, key)."""
+        season, average, days_covered, key). A season is read whole (one indexed range, no
+        thousands of bound account numbers) and narrowed here."""
         c = t.winter_averages.c
-        wanted = sorted(set(accounts))
-        found: list[tuple[int, str, int, str | None, int, str]] = []
+        wanted = set(accounts)
+        query = (
+            select(c.account, c.season, c.average, c.days_covered, c.key)
+            .where(c.season == season)
+            .order_by(c.id)
+        )
         with self.reading(conn) as db:
-            for start in range(0, len(wanted), _CHUNK):
-                query = select(c.id, c.account, c.season, c.average, c.days_covered, c.key).where(
-                    c.season == season, c.account.in_(wanted[start : start + _CHUNK])
-                )
-                found += [
-                    (r.id, r.account, r.season, r.average, r.days_covered, r.key) for r in db.execute(query)
-                ]
-        return [row[1:] for row in sorted(found)]
+            return [row for row in db.execute(query).tuples() if row[0] in wanted]
 
     def cis_active_accounts(self, conn: Connection | None = None) -> list[str] | None:
         """The active accounts of the current CIS accounts extract; None when none was loaded."""

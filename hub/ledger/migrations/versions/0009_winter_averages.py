@@ -29,9 +29,9 @@ def upgrade() -> None:
         sa.Column("file_id", sa.Integer, sa.ForeignKey("files.id"), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_winter_averages_account", "winter_averages", ["account", "season"])
+    op.create_index("ix_winter_averages_season", "winter_averages", ["season", "account"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_winter_averages_account", table_name="winter_averages")
+    op.drop_index("ix_winter_averages_season", table_name="winter_averages")
     op.drop_table("winter_averages")
