@@ -57,7 +57,7 @@ class WinterAverages:
             .order_by(c.id)
         )
         with self.reading(conn) as db:
-            return [row for row in db.execute(query).tuples() if row[0] in wanted]
+            return [(r[0], r[1], r[2], r[3], r[4]) for r in db.execute(query) if r[0] in wanted]
 
     def cis_active_accounts(self, conn: Connection | None = None) -> list[str] | None:
         """The active accounts of the current CIS accounts extract; None when none was loaded."""
