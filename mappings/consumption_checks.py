@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -44,10 +45,9 @@ class Checked:
 
 
 def _decimal_text(scaled: pl.Expr, places: int) -> pl.Expr:
-    """An integer of value x 10**places as an exact Decimal(38, places) (via its digits)."""
-    whole = (scaled // 10**places).cast(pl.String)
-    frac = (scaled % 10**places).cast(pl.String).str.zfill(places)
-    return pl.concat_str([whole, pl.lit("."), frac]).cast(pl.Decimal(38, places))
+    """An integer of value x 10**places as an exact Decimal(38, places) (a decimal product: exact)."""
+    step = pl.lit(Decimal(1).scaleb(-places), pl.Decimal(38, places))
+    return (scaled.cast(pl.Decimal(38, 0)) * step).cast(pl.Decimal(38, places))
 
 
 def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataFrame:
@@ -82,8 +82,8 @@ def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataF
             pl.lit("CH"),
             pl.col("district"),
             pl.col("account"),
-            pl.col("period_start").dt.strftime("%Y-%m-%d"),
-            pl.col("period_end").dt.strftime("%Y-%m-%d"),
+            pl.col("period_start").cast(pl.String),  # ISO: YYYY-MM-DD
+            pl.col("period_end").cast(pl.String),
         ],
         separator="|",
     )
