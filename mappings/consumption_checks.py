@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ USAGE_SCALE = 6  # the format's usage_micro
 # the columns of the ``consumption_histories`` look-up this module reads
 DELIVERED_SCHEMA = {
     "account": pl.String,
+    "unit": pl.String,
     "idempotency_key": pl.String,
     "period_start": pl.Date,
     "period_end": pl.Date,
@@ -44,10 +46,9 @@ class Checked:
 
 
 def _decimal_text(scaled: pl.Expr, places: int) -> pl.Expr:
-    """An integer of value x 10**places as an exact Decimal(38, places) (via its digits)."""
-    whole = (scaled // 10**places).cast(pl.String)
-    frac = (scaled % 10**places).cast(pl.String).str.zfill(places)
-    return pl.concat_str([whole, pl.lit("."), frac]).cast(pl.Decimal(38, places))
+    """An integer of value x 10**places as an exact Decimal(38, places) (a decimal product: exact)."""
+    step = pl.lit(Decimal(1).scaleb(-places), pl.Decimal(38, places))
+    return (scaled.cast(pl.Decimal(38, 0)) * step).cast(pl.Decimal(38, places))
 
 
 def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataFrame:
@@ -82,8 +83,8 @@ def _converted(table: pl.DataFrame, opts: ConsumptionMappingOptions) -> pl.DataF
             pl.lit("CH"),
             pl.col("district"),
             pl.col("account"),
-            pl.col("period_start").dt.strftime("%Y-%m-%d"),
-            pl.col("period_end").dt.strftime("%Y-%m-%d"),
+            pl.col("period_start").cast(pl.String),  # ISO: YYYY-MM-DD
+            pl.col("period_end").cast(pl.String),
         ],
         separator="|",
     )
@@ -141,12 +142,12 @@ def _period(start: date, end: date) -> str:
 
 
 def _running_reach(ordered: pl.DataFrame) -> pl.DataFrame:
-    """Rows sorted by account and period start, with ``_prev_reach`` (the latest last day of the
-    account's earlier-starting periods; null on its first) and ``_other`` (the line that reaches it).
-    Per-account windows without a group-by: the sort puts an account's periods together, so a
-    running maximum of (account number, day) stays inside its account."""
+    """Rows sorted by series (``_series``: an account's periods of one commodity) and period start,
+    with ``_prev_reach`` (the latest last day of the series' earlier-starting periods; null on its
+    first) and ``_other`` (the line that reaches it). Windows without a group-by: the sort puts a
+    series together, so a running maximum of (series number, day) stays inside its series."""
     epoch = pl.col("last_day").cast(pl.Int32).cast(pl.Int64)
-    same = pl.col("account") == pl.col("account").shift(1)
+    same = pl.col("_series") == pl.col("_series").shift(1)
     group = (~same.fill_null(False)).cum_sum().cast(pl.Int64)
     span = 1 << 32
     marked = ordered.with_columns(group.alias("_group")).with_columns(
@@ -163,8 +164,8 @@ def _running_reach(ordered: pl.DataFrame) -> pl.DataFrame:
 def _file_overlaps(rows: pl.DataFrame) -> list[Problem]:
     """Each period that starts on or before the latest last day of an earlier-starting period of
     the same account (that period and its line named)."""
-    ordered = rows.select(LINE, "account", "period_start", "period_end", "last_day").sort(
-        "account", "period_start", LINE
+    ordered = rows.select(LINE, "_series", "period_start", "period_end", "last_day").sort(
+        "_series", "period_start", LINE
     )
     hits = _running_reach(ordered).filter(pl.col("period_start") <= pl.col("_prev_reach"))
     if hits.height == 0:
@@ -192,15 +193,15 @@ def _delivered_overlaps(rows: pl.DataFrame, delivered: pl.DataFrame) -> list[Pro
     if delivered.height == 0 or rows.height == 0:
         return []
     before = delivered.select(
-        "account",
+        "_series",
         pl.col("idempotency_key").alias("_key"),
         pl.col("period_start").alias("_ds"),
         pl.col("period_end").alias("_de"),
         pl.col("last_day").alias("_dl"),
     )
     hits = (
-        rows.select(LINE, "account", "idempotency_key", "period_start", "period_end", "last_day")
-        .join(before, on="account", how="inner")
+        rows.select(LINE, "_series", "idempotency_key", "period_start", "period_end", "last_day")
+        .join(before, on="_series", how="inner")
         .filter(
             (pl.col("_key") != pl.col("idempotency_key"))
             & (pl.col("_ds") <= pl.col("last_day"))
@@ -223,14 +224,14 @@ def _delivered_overlaps(rows: pl.DataFrame, delivered: pl.DataFrame) -> list[Pro
 
 def _history(rows: pl.DataFrame, delivered: pl.DataFrame) -> pl.DataFrame:
     """The account's periods: the file's (``_line`` set) and those delivered under other keys."""
-    cols = ["account", "idempotency_key", "period_start", "last_day", "days", "usage_milli"]
+    cols = ["_series", "idempotency_key", "period_start", "last_day", "days", "usage_milli"]
     mine = rows.select(*cols, pl.col(LINE).cast(pl.Int64))
     others = delivered.filter(~pl.col("idempotency_key").is_in(mine.get_column("idempotency_key").implode()))
     return pl.concat([mine, others.select(*cols, pl.lit(None, pl.Int64).alias(LINE))], how="vertical_relaxed")
 
 
 def _gaps(history: pl.DataFrame) -> list[Problem]:
-    ordered = _running_reach(history.sort("account", "period_start", LINE, nulls_last=False))
+    ordered = _running_reach(history.sort("_series", "period_start", LINE, nulls_last=False))
     gaps = ordered.filter(
         pl.col(LINE).is_not_null() & (pl.col("period_start") > pl.col("_prev_reach") + pl.duration(days=1))
     )
@@ -254,12 +255,12 @@ def _rates(history: pl.DataFrame, multiple: Fraction) -> pl.DataFrame:
     rate = half_even_div(pl.col("usage_milli") * 1000, pl.col("days"))
     with_rate = history.with_columns(rate.alias("_rate"))
     sorted_rate = pl.col("_rate").sort()
-    medians = with_rate.group_by("account").agg(
+    medians = with_rate.group_by("_series").agg(
         (sorted_rate.get((pl.len() - 1) // 2) + sorted_rate.get(pl.len() // 2)).alias("_median2")
     )
     return (
         with_rate.filter(pl.col(LINE).is_not_null())
-        .join(medians, on="account", how="left")
+        .join(medians, on="_series", how="left")
         .filter(pl.col("_rate") * 2 * multiple.denominator > pl.col("_median2") * multiple.numerator)
         .select(LINE, "_rate", "_median2")
     )
@@ -284,6 +285,9 @@ def check(table: pl.DataFrame, opts: ConsumptionMappingOptions, ctx: MapContext)
         )
     if delivered is None:  # no ledger at hand (tests, ``hub inspect``): nothing delivered to meet
         delivered = pl.DataFrame(schema=DELIVERED_SCHEMA)
+    # an account's series: its periods of one commodity (water and electricity may share a period)
+    rows_ok = rows_ok.with_columns(pl.concat_str(["account", "cis_unit"], separator="\x1f").alias("_series"))
+    delivered = delivered.with_columns(pl.concat_str(["account", "unit"], separator="\x1f").alias("_series"))
     inside = _file_overlaps(rows_ok)
     rest = rows_ok.filter(~pl.col(LINE).is_in([p.line for p in inside])) if inside else rows_ok
     overlaps = inside + _delivered_overlaps(rest, delivered)  # one finding per row
@@ -294,9 +298,8 @@ def check(table: pl.DataFrame, opts: ConsumptionMappingOptions, ctx: MapContext)
     problems += _gaps(history)
     m = Fraction(opts.rate_multiple)
     flagged = _rates(history, m)
-    units = dict(rows.select(LINE, "cis_unit").iter_rows()) if flagged.height else {}
-    for line, rate, median2 in flagged.iter_rows():
-        unit = units.get(line)
+    flagged = flagged.join(rows.select(LINE, "cis_unit"), on=LINE, how="left")
+    for line, rate, median2, unit in flagged.select(LINE, "_rate", "_median2", "cis_unit").iter_rows():
         problems.append(
             Problem.of(
                 "implausible_rate",

@@ -78,15 +78,11 @@ class ConsumptionHistories:
         if table.height == 0:
             return 0
         line = pl.concat_str([pl.col(f).cast(pl.String) for f in PACKED], separator=FIELD_SEP)
-        packed = (
-            table.sort("account", "period_start", "idempotency_key")
-            .group_by("account", maintain_order=True)
-            .agg(
-                pl.col("period_start").min().alias("first_day"),
-                pl.col("last_day").max().alias("last_day"),
-                pl.len().cast(pl.Int64).alias("periods"),
-                line.str.join(PERIOD_SEP).alias("packed"),
-            )
+        packed = table.group_by("account", maintain_order=True).agg(
+            pl.col("period_start").min().alias("first_day"),
+            pl.col("last_day").max().alias("last_day"),
+            pl.len().cast(pl.Int64).alias("periods"),
+            line.str.join(PERIOD_SEP).alias("packed"),
         )
         recorded = self.now()
         names = ("account", "first_day", "last_day", "periods", "packed")

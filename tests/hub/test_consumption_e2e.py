@@ -100,3 +100,13 @@ def test_the_district_file_is_checked_line_by_line(workdir: Workdir) -> None:
     assert res.code == 1, res.stdout + res.stderr
     problems = res.json()["problems"]
     assert [(p["line"], p["field"], p["rule"]) for p in problems] == [(3, "period_start", "date")]
+
+
+def test_a_sample_district_file_delivers_all_but_its_bad_rows(workdir: Workdir) -> None:
+    res = workdir.hub("sample", "district.csv", "--kind", "consumption", "--rows", "240", "--bad", "5")
+    assert res.code == 0, res.stdout + res.stderr
+    code, out = process(workdir, "district-again.csv", (workdir.root / "district.csv").read_bytes())
+    assert code == 1
+    assert (out["rows"], out["delivered"], out["rejected"]) == (240, 235, 5)
+    errors = sorted({p["rule"] for p in out["problems"] if p["severity"] == "error"})
+    assert errors == ["date", "negative", "period_order", "read_type", "unit"]

@@ -199,3 +199,12 @@ def test_huge_usages_convert_exactly_too() -> None:
     table = typed(*[row(str(1000 + i), "2026-01-01", "2026-01-31", u, n) for i, (u, n) in enumerate(usages)])
     history, _, _ = mapped(table)
     assert history.get_column("usage").to_list() == [convert(Decimal(u), n, "CCF", 3) for u, n in usages]
+
+
+def test_an_accounts_water_and_electricity_periods_are_separate_histories() -> None:
+    lines = [row("1", "2026-01-01", "2026-01-31", "10"), row("1", "2026-01-01", "2026-01-31", "900", "kWh")]
+    lines += [row("1", "2026-02-01", "2026-02-28", "11"), row("1", "2026-02-01", "2026-02-28", "950", "kWh")]
+    lines += [row("1", "2026-03-01", "2026-03-31", "12"), row("1", "2026-03-01", "2026-03-31", "990", "kWh")]
+    history, notes, _ = mapped(typed(*lines))
+    assert notes == [] and history.height == 6  # no overlap, and kWh never counts in the water median
+    assert not history.get_column("review").any()
