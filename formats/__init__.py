@@ -13,6 +13,7 @@ _BUILTIN = {
     "debit-extract": "formats.debit_extract:DebitExtractFormat",
     "lockbox": "formats.lockbox:LockboxFormat",
     "bai2": "formats.bai2:Bai2Format",
+    "greenbutton": "formats.greenbutton:GreenButtonFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register
