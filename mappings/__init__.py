@@ -13,6 +13,7 @@ _BUILTIN = {
     "ach-debits": "mappings.ach_debits:AchDebitsMapping",
     "bai2-deposits": "mappings.bai2_deposits:Bai2DepositsMapping",
     "lockbox-payments": "mappings.lockbox_payments:LockboxPaymentsMapping",
+    "green-button": "mappings.green_button:GreenButtonMapping",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register
