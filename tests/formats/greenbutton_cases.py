@@ -31,6 +31,7 @@ class Feed:
     atom: str = "atom"  # prefix of the Atom namespace ("" = default namespace)
     espi: str = "espi"
     block_up: str = METER_READING + "/IntervalBlock"
+    block_self: str = METER_READING + "/IntervalBlock"
     meter_related_type: str = READING_TYPE
     doctype: str = ""
 
@@ -120,7 +121,7 @@ def build(feed: Feed) -> bytes:
             )
         parts.append(
             entry(
-                f"{METER_READING}/IntervalBlock/{i}",
+                f"{feed.block_self}/{i}",
                 feed.block_up,
                 [],
                 esp("\n" + "".join(readings), "IntervalBlock"),
