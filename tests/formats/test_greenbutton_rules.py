@@ -147,11 +147,11 @@ def test_namespaces_are_matched_by_uri_not_prefix() -> None:
 
 def test_a_single_entry_document_is_read() -> None:
     entry = (
-        '<entry xmlns="http://www.w3.org/2005/Atom"><link rel="self" href="MeterReading/1/IntervalBlock/1"/>'
-        '<content><IntervalBlock xmlns="http://naesb.org/espi"><IntervalReading><timePeriod>'
-        "<duration>900</duration><start>1700000000</start></timePeriod><value>42</value>"
-        "</IntervalReading></IntervalBlock></content></entry>"
-    ).encode()
+        b'<entry xmlns="http://www.w3.org/2005/Atom"><link rel="self" href="MeterReading/1/IntervalBlock/1"/>'
+        b'<content><IntervalBlock xmlns="http://naesb.org/espi"><IntervalReading><timePeriod>'
+        b"<duration>900</duration><start>1700000000</start></timePeriod><value>42</value>"
+        b"</IntervalReading></IntervalBlock></content></entry>"
+    )
     summary = FORMAT.inspect(entry, CTX)
     assert (summary["readings"], summary["value_sum"], summary["end"]) == (1, 42, 1_700_000_900)
     assert [p["rule"] for p in summary["problems"]] == ["unresolved-link"]  # no MeterReading in the file
