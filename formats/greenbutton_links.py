@@ -126,8 +126,9 @@ def resolve(scan: Scan) -> Linked:
     mr: Entry | None
     rows: list[tuple[Any, ...]] = []
     shown: dict[int, dict[str, Any]] = {}
-    for block in by_kind.get("IntervalBlock", []):
-        mr = _owner(block, readings)
+    # every entry holding readings gets its row, so no reading goes unplaced without a finding
+    for block in [e for e in scan.entries if e.resource == "IntervalBlock" or e.readings]:
+        mr = _owner(block, readings) if block.resource == "IntervalBlock" else None
         up, rt = meter_of[id(mr)] if mr is not None else (None, None)
         missing = (
             "MeterReading"

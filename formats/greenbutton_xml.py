@@ -53,6 +53,8 @@ class Entry:
     related: list[str] = field(default_factory=list)
     fields: dict[str, str | None] = field(default_factory=dict)
     blocks: int = 0
+    readings: int = 0
+    bare: bool = False  # a resource outside any Atom entry: the entry ends with the resource
 
 
 @dataclass
@@ -168,9 +170,12 @@ class _Reader:
             quality = self.integer(q, "quality", line, required=False, odd_rule="quality-not-integer")
         if start is not None and start < 0:
             self.problem("odd-timestamp", f"start {start} is before 1970", line, "start", start)
+            start = None
         if duration is not None and duration <= 0:
             self.problem("odd-timestamp", f"duration {duration} is not positive", line, "duration", duration)
+            duration = None
         ok = not any(p.severity == "error" for p in self.problems[before:])
+        entry.readings += 1
         self.readings.add((entry.index, start, duration, value, cost, quality, line, ok))
 
     def resource(self, elem: Any, name: str, entry: Entry) -> None:
@@ -242,10 +247,8 @@ def scan(source: IO[bytes], file: str) -> Scan:
                     _drop_previous(elem)
                 continue
             if event == "start":
-                if (
-                    tag in RESOURCE_TAGS and entry is None
-                ):  # a resource outside any entry: a bare resource document
-                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0)
+                if tag in RESOURCE_TAGS and entry is None:  # a resource outside any Atom entry
+                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0, bare=True)
                     reader.entries.append(entry)
                 continue
             if entry is None:
@@ -258,6 +261,8 @@ def scan(source: IO[bytes], file: str) -> Scan:
                     _drop_previous(elem)
                 continue
             reader.resource(elem, tag[len(ESPI) :], entry)
+            if entry.bare and entry.resource == tag[len(ESPI) :]:
+                entry = None
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
         raise ParseError(
