@@ -56,7 +56,8 @@ class GreenButtonFormat(Format[GreenButtonOptions]):
         import polars as pl
 
         from formats.greenbutton_links import resolve
-        from formats.greenbutton_xml import READING_SCHEMA, scan
+        from formats.greenbutton_readings import READING_SCHEMA
+        from formats.greenbutton_xml import scan
 
         found = scan(source, ctx.file)
         linked = resolve(found)

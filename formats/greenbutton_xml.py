@@ -10,10 +10,10 @@ after the whole file is read (``greenbutton_links``), because entries may come i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from formats.greenbutton_readings import Readings
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem
 
@@ -24,21 +24,10 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ESPI = "{http://naesb.org/espi}"
 RESOURCES = ("UsagePoint", "MeterReading", "ReadingType", "IntervalBlock", "LocalTimeParameters")
 RESOURCE_TAGS = frozenset(ESPI + r for r in RESOURCES)
-CHUNK = 100_000  # readings per polars chunk
 PROLOG_BYTES = 1 << 16
-READING_SCHEMA = {
-    "_entry": "Int32",
-    "start": "Int64",
-    "duration": "Int64",
-    "value": "Int64",
-    "cost": "Int64",
-    "quality": "Int64",
-    "_line": "Int64",
-    "_ok": "Boolean",
-}
+READING = ESPI + "IntervalReading"
+BLOCK = ESPI + "IntervalBlock"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-_INT = re.compile(r"^\s*[+-]?\d+\s*$")
-INT64 = 1 << 63
 
 
 @dataclass
@@ -91,92 +80,11 @@ def _text(elem: Any) -> str | None:
     return None if text is None or not text.strip() else text.strip()
 
 
-class _Readings:
-    """Columns of readings, as Python lists flushed to polars every ``CHUNK`` rows."""
-
-    def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {k: [] for k in READING_SCHEMA}
-        self.chunks: list[pl.DataFrame] = []
-        self.count = 0
-
-    def add(self, row: tuple[Any, ...]) -> None:
-        for values, v in zip(self.cols.values(), row, strict=True):
-            values.append(v)
-        self.count += 1
-        if len(self.cols["_line"]) >= CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        import polars as pl
-
-        if self.cols["_line"]:
-            schema = {k: getattr(pl, v) for k, v in READING_SCHEMA.items()}
-            self.chunks.append(pl.DataFrame(self.cols, schema=schema))
-            self.cols = {k: [] for k in READING_SCHEMA}
-
-
 class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.problems: list[Problem] = []
         self.entries: list[Entry] = []
-        self.readings = _Readings()
-
-    def problem(self, rule: str, message: str, line: int, fld: str, value: object = None, **kw: Any) -> None:
-        self.problems.append(Problem.of(rule, message, line=line, field=fld, value=value, **kw))
-
-    def integer(self, elem: Any, name: str, line: int, *, required: bool, odd_rule: str) -> int | None:
-        """The integer text of ``elem`` (a child named ``name``), or None with its problem named."""
-        if elem is None:
-            if required:
-                self.problem("missing-element", f"the IntervalReading has no {name}", line, name)
-            return None
-        text = _text(elem)
-        if text is None:
-            severity = "error" if required else "warning"
-            self.problem("empty-element", f"{name} is empty", line, name, severity=severity)
-            return None
-        if not _INT.match(text) or not -INT64 <= int(text) < INT64:
-            self.problem(odd_rule, f"{name} {text!r} is not a whole number", line, name, text)
-            return None
-        return int(text)
-
-    def reading(self, elem: Any, entry: Entry) -> None:
-        line = elem.sourceline or 0
-        kids: dict[str, Any] = {}
-        for child in elem:
-            tag = child.tag
-            if isinstance(tag, str) and tag.startswith(ESPI):
-                kids[tag[len(ESPI) :]] = child
-        period = kids.get("timePeriod")
-        pkids = (
-            {c.tag[len(ESPI) :]: c for c in period if isinstance(c.tag, str)} if period is not None else {}
-        )
-        before = len(self.problems)
-        if period is None:
-            self.problem("missing-element", "the IntervalReading has no timePeriod", line, "timePeriod")
-            start = duration = None
-        else:
-            start = self.integer(pkids.get("start"), "start", line, required=True, odd_rule="odd-timestamp")
-            duration = self.integer(
-                pkids.get("duration"), "duration", line, required=True, odd_rule="odd-timestamp"
-            )
-        value = self.integer(kids.get("value"), "value", line, required=True, odd_rule="value-not-integer")
-        cost = self.integer(kids.get("cost"), "cost", line, required=False, odd_rule="cost-not-integer")
-        quality_el = kids.get("ReadingQuality")
-        quality = None
-        if quality_el is not None:
-            q = quality_el.find(ESPI + "quality")
-            quality = self.integer(q, "quality", line, required=False, odd_rule="quality-not-integer")
-        if start is not None and start < 0:
-            self.problem("odd-timestamp", f"start {start} is before 1970", line, "start", start)
-            start = None
-        if duration is not None and duration <= 0:
-            self.problem("odd-timestamp", f"duration {duration} is not positive", line, "duration", duration)
-            duration = None
-        ok = not any(p.severity == "error" for p in self.problems[before:])
-        entry.readings += 1
-        self.readings.add((entry.index, start, duration, value, cost, quality, line, ok))
+        self.readings = Readings()
 
     def resource(self, elem: Any, name: str, entry: Entry) -> None:
         if entry.resource is not None and entry.resource != name:
@@ -212,7 +120,8 @@ def scan(source: IO[bytes], file: str) -> Scan:
     refuse_doctype(head, file)
     source.seek(0)
     reader = _Reader(file)
-    tags = [ATOM + "entry", ATOM + "link", ESPI + "IntervalReading"] + [ESPI + r for r in RESOURCES]
+    readings = reader.readings
+    tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
     parser = etree.iterparse(
         source,
         events=("start", "end"),
@@ -226,17 +135,24 @@ def scan(source: IO[bytes], file: str) -> Scan:
     )
     entry: Entry | None = None
     first = True
-    handlers: dict[str, Callable[[Any, Entry], None]] = {
-        ATOM + "link": reader.link,
-        ESPI + "IntervalReading": reader.reading,
-    }
     try:
         for event, elem in parser:
+            tag = elem.tag
+            if tag == READING:  # the hot path: the reading's texts kept, the element dropped
+                if event == "start":
+                    continue
+                if entry is None:  # a reading outside any entry or resource: counted, never placed
+                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0, bare=True)
+                    reader.entries.append(entry)
+                readings.add(elem, entry.index)
+                entry.readings += 1
+                elem.clear()
+                _drop_previous(elem)
+                continue
             if first:
                 first = False
                 if elem.getroottree().docinfo.internalDTD is not None:
                     refuse_doctype(b"<!DOCTYPE", file)
-            tag = elem.tag
             if tag == ATOM + "entry":
                 if event == "start":
                     entry = Entry(index=len(reader.entries), line=elem.sourceline or 0)
@@ -253,12 +169,8 @@ def scan(source: IO[bytes], file: str) -> Scan:
                 continue
             if entry is None:
                 continue  # the feed's own links
-            handler = handlers.get(tag)
-            if handler is not None:
-                handler(elem, entry)
-                if tag == ESPI + "IntervalReading":
-                    elem.clear()
-                    _drop_previous(elem)
+            if tag == ATOM + "link":
+                reader.link(elem, entry)
                 continue
             reader.resource(elem, tag[len(ESPI) :], entry)
             if entry.bare and entry.resource == tag[len(ESPI) :]:
@@ -268,8 +180,9 @@ def scan(source: IO[bytes], file: str) -> Scan:
         raise ParseError(
             f"not well-formed XML: {exc.msg}", file=file, line=line, column=None, rule="xml-malformed"
         ) from None
-    reader.readings.flush()
-    return Scan(reader.entries, reader.readings.chunks, reader.problems, reader.readings.count)
+    readings.flush()
+    problems = sorted(readings.problems, key=lambda p: p.line or 0)
+    return Scan(reader.entries, readings.chunks, problems, readings.count)
 
 
 def _drop_previous(elem: Any) -> None:
