@@ -81,7 +81,8 @@ def generate(readings: int) -> tuple[Path, int]:
             n = min(BLOCK, readings - first)
             start = START + 3600 * first
             out.write(
-                f'<entry>\n<link rel="self" href="{base}/{first // BLOCK}"/>\n<link rel="up" href="{base}"/>\n'
+                f'<entry>\n<link rel="self" href="{base}/{first // BLOCK}"/>\n'
+                f'<link rel="up" href="{base}"/>\n'
                 f"<content><espi:IntervalBlock>\n<espi:interval><espi:duration>{3600 * n}</espi:duration>"
                 f"<espi:start>{start}</espi:start></espi:interval>\n"
             )
@@ -147,15 +148,24 @@ def bench(readings: int, repeat: int, baseline: bool) -> dict[str, object]:
     verdict: dict[str, object] = {"readings": readings, "mb": size, "hub_s": hub_s, "hub_peak_mb": hub_mb}
     if "greenbutton-objects" in results:
         ratio = results["greenbutton-objects"][0] / hub_s
-        verdict |= {"baseline_s": results["greenbutton-objects"][0], "baseline_peak_mb": results["greenbutton-objects"][1]}
-        print(f"greenbutton-objects / hub = {ratio:6.2f}x  (target >= 10)   {'PASS' if ratio >= 10 else 'FAIL'}")
+        verdict |= {
+            "baseline_s": results["greenbutton-objects"][0],
+            "baseline_peak_mb": results["greenbutton-objects"][1],
+        }
+        print(
+            f"greenbutton-objects / hub = {ratio:6.2f}x  (target >= 10)   {'PASS' if ratio >= 10 else 'FAIL'}"
+        )
         verdict["ratio"] = ratio
-    print(f"hub peak memory          = {hub_mb:6.0f} MB (target < 400) {'PASS' if hub_mb < 400 else 'FAIL'}\n")
+    print(
+        f"hub peak memory          = {hub_mb:6.0f} MB (target < 400) {'PASS' if hub_mb < 400 else 'FAIL'}\n"
+    )
     return verdict
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--readings", type=int, action="append", help="file sizes (default 1M and 5M)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true", help="time the hub only")
