@@ -14,7 +14,7 @@ import io
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, unreadable
 from hub.kernel.errors import ParseError, UsageError
 from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
@@ -90,11 +90,14 @@ class GreenButtonFormat(Format[GreenButtonOptions]):
             return self._inspect(source, ctx)
 
     def _inspect(self, source: IO[bytes], ctx: ReadContext) -> dict[str, Any]:
+        from formats.greenbutton_inspect import summary
+        from formats.greenbutton_xml import scan
+
         try:
-            parsed = self._read(source, ctx)
+            found = scan(source, ctx.file, summary_only=True)
         except ParseError as exc:
             return {"format": self.name, **unreadable(exc, **EMPTY)}
-        return {"format": self.name, **summary(parsed)}
+        return {"format": self.name, **summary(found)}
 
 
 def _duplicates(table: pl.DataFrame) -> list[Problem]:
@@ -121,50 +124,3 @@ def _duplicates(table: pl.DataFrame) -> list[Problem]:
         )
         for up, rt, start, line in dup.iter_rows()
     ]
-
-
-def summary(parsed: Parsed) -> dict[str, Any]:
-    """The issue's summary: usage points with their meter readings' figures, file totals, problems."""
-    import polars as pl
-
-    t = parsed.table
-    end = pl.col("start") + pl.col("duration")
-    figures = [
-        pl.len().alias("readings"),
-        pl.col("value").sum().alias("value_sum"),
-        pl.col("start").min().alias("start"),
-        end.max().alias("end"),
-    ]
-    totals = t.select(*figures, pl.col("cost").sum().alias("cost_sum")).row(0, named=True)
-    per_meter = {
-        (row["usage_point"], row["meter_reading"]): row
-        for row in t.group_by("usage_point", "meter_reading").agg(*figures).iter_rows(named=True)
-    }
-    blocks = t.unique("_entry").group_by("usage_point", "meter_reading").agg(pl.col("_blocks").sum())
-    block_count = {(u, m): n for u, m, n in blocks.iter_rows()}
-    points = []
-    for up in parsed.facts["usage_points"]:
-        meters = []
-        for mr in up["meter_readings"]:
-            key = (up["id"], mr["id"])
-            got = per_meter.get(key, {})
-            meters.append(
-                {
-                    **mr,
-                    "blocks": block_count.get(key, 0),
-                    "readings": got.get("readings", 0),
-                    "value_sum": got.get("value_sum") or 0,
-                    "start": got.get("start"),
-                    "end": got.get("end"),
-                }
-            )
-        points.append({**up, "meter_readings": meters})
-    return {
-        "usage_points": points,
-        "readings": parsed.rows,
-        "value_sum": totals["value_sum"] or 0,
-        "cost_sum": totals["cost_sum"] or 0,
-        "start": totals["start"],
-        "end": totals["end"],
-        "problems": inspected(parsed.problems),
-    }

@@ -28,7 +28,7 @@ READING_SCHEMA = {
     "_line": "Int64",
     "_ok": "Boolean",
 }
-CHUNK = 200_000  # readings per polars chunk
+CHUNK = 100_000  # readings per polars chunk
 _RULES = {"start": "odd-timestamp", "duration": "odd-timestamp", "value": "value-not-integer"}
 _RULES |= {"cost": "cost-not-integer", "quality": "quality-not-integer"}
 
@@ -41,6 +41,8 @@ class Readings:
     chunks: list[pl.DataFrame] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     count: int = 0
+    summary_only: bool = False  # keep per-entry figures and duplicate keys, not every reading
+    keys: list[pl.DataFrame] = field(default_factory=list)
 
     def add(self, elem: Any, entry: int) -> None:
         """The texts of one ended IntervalReading (the hot path: keep it lean)."""
@@ -83,9 +85,30 @@ class Readings:
         schema = {f: pl.String for f in _FIELDS} | {"_entry": pl.Int32, "_line": pl.Int64}
         raw = pl.DataFrame(self.cols, schema=schema)
         table, problems = check(raw)
-        self.chunks.append(table)
+        if self.summary_only:
+            self.chunks.append(per_entry(table))
+            self.keys.append(
+                table.filter(pl.col("_ok") & pl.col("start").is_not_null()).select(
+                    "_entry", "start", pl.col("_line").cast(pl.Int32)
+                )
+            )
+        else:
+            self.chunks.append(table)
         self.problems += problems
         self.cols = {k: [] for k in self.cols}
+
+
+def per_entry(table: pl.DataFrame) -> pl.DataFrame:
+    """A chunk's readings reduced to each entry's figures (what ``hub inspect`` prints)."""
+    import polars as pl
+
+    return table.group_by("_entry").agg(
+        pl.len().alias("readings"),
+        pl.col("value").sum().alias("value_sum"),
+        pl.col("cost").sum().alias("cost_sum"),
+        pl.col("start").min().alias("start"),
+        (pl.col("start") + pl.col("duration")).max().alias("end"),
+    )
 
 
 def _integer(name: str) -> pl.Expr:

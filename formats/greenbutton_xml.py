@@ -54,6 +54,9 @@ class Scan:
     chunks: list[pl.DataFrame]
     problems: list[Problem]
     readings: int
+    keys: list[pl.DataFrame] = field(
+        default_factory=list
+    )  # summary only: (_entry, start, _line) of good readings
 
 
 def refuse_doctype(head: bytes, file: str) -> None:
@@ -111,15 +114,16 @@ class _Reader:
             entry.related.append(href)
 
 
-def scan(source: IO[bytes], file: str) -> Scan:
+def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
     """Read every entry and reading of a Green Button file, streaming; ParseError when it is not XML
-    (or declares a DOCTYPE)."""
+    (or declares a DOCTYPE). ``summary_only``: chunks of per-entry figures instead of readings."""
     from lxml import etree
 
     head = source.read(PROLOG_BYTES)
     refuse_doctype(head, file)
     source.seek(0)
     reader = _Reader(file)
+    reader.readings.summary_only = summary_only
     readings = reader.readings
     tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
     parser = etree.iterparse(
@@ -182,7 +186,7 @@ def scan(source: IO[bytes], file: str) -> Scan:
         ) from None
     readings.flush()
     problems = sorted(readings.problems, key=lambda p: p.line or 0)
-    return Scan(reader.entries, readings.chunks, problems, readings.count)
+    return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys)
 
 
 def _drop_previous(elem: Any) -> None:

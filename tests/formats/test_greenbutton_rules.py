@@ -76,8 +76,13 @@ def test_an_empty_cost_is_a_warning_and_the_reading_kept_without_cost() -> None:
 def test_a_duplicate_reading_is_a_warning() -> None:
     readings = hourly(3)
     readings.append(Reading(readings[0].start, "3600", "7", "70", "0"))
-    v = check(build(Feed(blocks=[readings[:2], readings[2:]])))
+    data = build(Feed(blocks=[readings[:2], readings[2:]]))
+    v = check(data)
     assert findings(v) == [("duplicate-reading", "start", "warning")] and v.table.height == 4
+    summary = FORMAT.inspect(data, CTX)  # the streaming summary finds it too, on the same line
+    assert [(p["rule"], p["line"]) for p in summary["problems"]] == [
+        ("duplicate-reading", v.problems[0].line)
+    ]
 
 
 def test_an_empty_service_kind_is_a_warning() -> None:
