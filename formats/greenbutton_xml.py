@@ -128,7 +128,7 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
     tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
     parser = etree.iterparse(
         source,
-        events=("start", "end"),
+        events=("end",),
         tag=tags,
         resolve_entities=False,
         no_network=True,
@@ -140,14 +140,11 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
     entry: Entry | None = None
     first = True
     try:
-        for event, elem in parser:
+        for _, elem in parser:  # end events only: an entry begins with the first element read in it
             tag = elem.tag
             if tag == READING:  # the hot path: the reading's texts kept, the element dropped
-                if event == "start":
-                    continue
-                if entry is None:  # a reading outside any entry or resource: counted, never placed
-                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0, bare=True)
-                    reader.entries.append(entry)
+                if entry is None:
+                    entry = _begin(reader, elem)
                 readings.add(elem, entry.index)
                 entry.readings += 1
                 elem.clear()
@@ -158,24 +155,19 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
                 if elem.getroottree().docinfo.internalDTD is not None:
                     refuse_doctype(b"<!DOCTYPE", file)
             if tag == ATOM + "entry":
-                if event == "start":
-                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0)
-                    reader.entries.append(entry)
-                else:
-                    entry = None
-                    elem.clear()
-                    _drop_previous(elem)
+                entry = None
+                elem.clear()
+                _drop_previous(elem)
                 continue
-            if event == "start":
-                if tag in RESOURCE_TAGS and entry is None:  # a resource outside any Atom entry
-                    entry = Entry(index=len(reader.entries), line=elem.sourceline or 0, bare=True)
-                    reader.entries.append(entry)
-                continue
-            if entry is None:
-                continue  # the feed's own links
             if tag == ATOM + "link":
+                if entry is None and _entry_of(elem) is None:
+                    continue  # the feed's own links
+                if entry is None:
+                    entry = _begin(reader, elem)
                 reader.link(elem, entry)
                 continue
+            if entry is None:
+                entry = _begin(reader, elem)
             reader.resource(elem, tag[len(ESPI) :], entry)
             if entry.bare and entry.resource == tag[len(ESPI) :]:
                 entry = None
@@ -187,6 +179,24 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
     readings.flush()
     problems = sorted(readings.problems, key=lambda p: p.line or 0)
     return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys)
+
+
+def _entry_of(elem: Any) -> Any:
+    """The Atom entry ``elem`` is in, or None."""
+    node = elem.getparent()
+    while node is not None and node.tag != ATOM + "entry":
+        node = node.getparent()
+    return node
+
+
+def _begin(reader: _Reader, elem: Any) -> Entry:
+    """A new entry at the first element read in it: the Atom entry holding ``elem``, else (a resource
+    or reading outside any entry) a bare one."""
+    holder = _entry_of(elem)
+    line = (holder if holder is not None else elem).sourceline or 0
+    entry = Entry(index=len(reader.entries), line=line, bare=holder is None)
+    reader.entries.append(entry)
+    return entry
 
 
 def _drop_previous(elem: Any) -> None:
