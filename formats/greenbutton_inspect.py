@@ -84,16 +84,27 @@ def duplicates(keys: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
         .with_columns(pl.struct("usage_point", "reading_type").rank("dense").cast(pl.Int64).alias("_group"))
         .select("_entry", "_group", "usage_point", "reading_type")
     )
-    rows = pl.concat(keys).join(groups.select("_entry", "_group"), on="_entry", how="inner")
-    key = pl.col("_group") * _SHIFT + pl.col("start")
-    rows = rows.select(pl.when(pl.col("start") < _SHIFT).then(key).alias("_key"), "_entry", "start", "_line")
+    # each entry's group, by entry index; every chunk's keys made one column at a time (bounded memory)
+    top: Any = blocks.get_column("_entry").max()
+    size = int(top or 0) + 1
+    by_entry = pl.Series([None] * size, dtype=pl.Int64).scatter(
+        groups.get_column("_entry").cast(pl.Int64), groups.get_column("_group")
+    )
+    parts = []
+    for chunk in keys:
+        group = by_entry.gather(chunk.get_column("_entry").cast(pl.Int64).clip(0, size - 1))
+        key = pl.when(pl.col("start") < _SHIFT).then(pl.col("_group") * _SHIFT + pl.col("start"))
+        parts.append(chunk.with_columns(group.alias("_group")).select(key.alias("_key"), "_line"))
+    keys.clear()
+    rows = pl.concat(parts)
     ordered = rows.get_column("_key").drop_nulls().sort()
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     found = (
         rows.filter(pl.col("_key").is_in(repeated.implode()))
         .sort("_line")
         .filter(pl.int_range(pl.len()).over("_key") > 0)
-        .join(groups, on="_entry", how="left")
+        .with_columns((pl.col("_key") // _SHIFT).alias("_group"), (pl.col("_key") % _SHIFT).alias("start"))
+        .join(groups.unique("_group"), on="_group", how="left")
     )
     return [
         Problem.of(

@@ -10,6 +10,7 @@ after the whole file is read (``greenbutton_links``), because entries may come i
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ BLOCK = ESPI + "IntervalBlock"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One Atom entry (or the file's single entry): its links and the resource it holds."""
 
@@ -105,7 +106,7 @@ class _Reader:
         rel, href = elem.get("rel"), elem.get("href")
         if not href:
             return
-        href = href.strip()
+        href = sys.intern(href.strip())  # a block's up link is the same in every block: kept once
         if rel == "self":
             entry.self_href = href
         elif rel == "up":
