@@ -16,6 +16,7 @@ _BUILTIN = {
     "consumption-csv": "formats.consumption_csv:ConsumptionCsvFormat",
     "consumption-adjustments": "formats.consumption_adjustments:ConsumptionAdjustmentsFormat",
     "winter-average-request": "formats.winter_average_request:WinterAverageRequestFormat",
+    "greenbutton": "formats.greenbutton:GreenButtonFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

@@ -16,6 +16,7 @@ _BUILTIN = {
     "consumption-history": "mappings.consumption:ConsumptionMapping",
     "consumption-adjustments": "mappings.consumption_adjustments:ConsumptionAdjustmentsMapping",
     "winter-average": "mappings.winter_average_kind:WinterAverageKind",
+    "green-button": "mappings.green_button:GreenButtonMapping",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

@@ -52,12 +52,16 @@ def inspect_command(
             err.print(f"exchange {exchange} reads format {ex.format_name}, not {fmt}")
             raise typer.Exit(2)
         options = ex.format_options
+    ctx = ReadContext(file=path.name, now=datetime.now(UTC))
+    fmt_obj = cls(options)
     try:
-        data = path.read_bytes()
+        if hasattr(fmt_obj, "inspect_file"):  # a streaming format reads the file itself (bounded memory)
+            summary = fmt_obj.inspect_file(path, ctx)
+        else:
+            summary = fmt_obj.inspect(path.read_bytes(), ctx)
     except OSError as exc:
         err.print(f"{path}: cannot read: {os_reason(exc)}")
         raise typer.Exit(2) from None
-    summary = cls(options).inspect(data, ReadContext(file=path.name, now=datetime.now(UTC)))
     if json_out:
         emit(summary)
     else:

@@ -331,4 +331,28 @@ exchanges:
       cis_unit: CCF                 # the unit of the histories and of the adjusted volume
       cap_percent: {leak: 100, industrial: 100, evaporation: 100}   # largest reduction per kind
       winter: {start_month: 12, start_day: 1, end_month: 3, end_day: 31, min_covered_days: 60}
+
+  # Inbound: Green Button (ESPI) interval usage XML from electric and gas partners or customers ->
+  # CIS IntervalUsage (one per interval reading; a duplicate reading is delivered once). The XML is
+  # read with no DTD, no entities and no network; a file declaring a DOCTYPE is rejected.
+  green-button:
+    kind: green-button
+    source:
+      type: folder
+      path: inbox/green-button
+      pattern: "*.xml"
+      post_action: archive
+      completion:
+        rule: rename
+    # watch: true
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # Real files carry odd timestamps and empty elements: deliver the good readings, report the rest.
+    row_policy: accept-valid-rows
+    mapping_options:
+      # The CIS account of each usage point (its id as `hub inspect --format greenbutton` shows it);
+      # a usage point not listed is delivered without an account:
+      accounts: {}
+      # accounts: {"RetailCustomer/5/UsagePoint/1": "0012345"}
 """

@@ -1,0 +1,119 @@
+"""``hub inspect --format greenbutton``: a file's figures from per-entry sums, in bounded memory.
+
+The reader (``scan(..., summary_only=True)``) keeps each entry's figures and, of every good reading,
+only its entry, start and line (16 bytes), from which duplicates are found by sorting one integer
+key; no table of every reading is built, so a 5,000,000-reading file is summarised in a few hundred MB.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from formats.base import inspected
+from formats.greenbutton_links import resolve
+from hub.kernel.problems import Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from formats.greenbutton_xml import Scan
+
+_SHIFT = 1 << 40  # a duplicate key: reading type group x 2^40 + start (starts below 2^40 s, year 36812)
+
+
+def summary(found: Scan) -> dict[str, Any]:
+    """The issue's summary: usage points with their meter readings' figures, file totals, problems."""
+    import polars as pl
+
+    linked = resolve(found)
+    figures = [
+        pl.col("readings").sum(),
+        pl.col("value_sum").sum(),
+        pl.col("start").min(),
+        pl.col("end").max(),
+    ]
+    schema = {"_entry": pl.Int32, "readings": pl.UInt32, "value_sum": pl.Int64, "cost_sum": pl.Int64}
+    schema |= {"start": pl.Int64, "end": pl.Int64}
+    entries = pl.concat(found.chunks) if found.chunks else pl.DataFrame(schema=schema)
+    entries = entries.group_by("_entry").agg(*figures, pl.col("cost_sum").sum())
+    t = entries.join(linked.blocks, on="_entry", how="left")
+    totals = t.select(*figures, pl.col("cost_sum").sum()).row(0, named=True)
+    per_meter = {
+        (row["usage_point"], row["meter_reading"]): row
+        for row in t.group_by("usage_point", "meter_reading").agg(*figures).iter_rows(named=True)
+    }
+    blocks = linked.blocks.group_by("usage_point", "meter_reading").agg(pl.col("_blocks").sum())
+    block_count = {(u, m): n for u, m, n in blocks.iter_rows()}
+    points = []
+    for up in linked.usage_points:
+        meters = []
+        for mr in up["meter_readings"]:
+            key = (up["id"], mr["id"])
+            got = per_meter.get(key, {})
+            meters.append(
+                {
+                    **mr,
+                    "blocks": block_count.get(key, 0),
+                    "readings": got.get("readings") or 0,
+                    "value_sum": got.get("value_sum") or 0,
+                    "start": got.get("start"),
+                    "end": got.get("end"),
+                }
+            )
+        points.append({**up, "meter_readings": meters})
+    problems = [*found.problems, *linked.problems, *duplicates(found.keys, linked.blocks)]
+    return {
+        "usage_points": points,
+        "readings": found.readings,
+        "value_sum": totals["value_sum"] or 0,
+        "cost_sum": totals["cost_sum"] or 0,
+        "start": totals["start"],
+        "end": totals["end"],
+        "problems": inspected(problems),
+    }
+
+
+def duplicates(keys: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
+    """Good readings of one usage point and reading type with the same start, after the first."""
+    import polars as pl
+
+    if not keys:
+        return []
+    groups = (
+        blocks.filter(pl.col("_linked"))
+        .with_columns(pl.struct("usage_point", "reading_type").rank("dense").cast(pl.Int64).alias("_group"))
+        .select("_entry", "_group", "usage_point", "reading_type")
+    )
+    # each entry's group, by entry index; every chunk's keys made one column at a time (bounded memory)
+    top: Any = blocks.get_column("_entry").max()
+    size = int(top or 0) + 1
+    by_entry = pl.Series([None] * size, dtype=pl.Int64).scatter(
+        groups.get_column("_entry").cast(pl.Int64), groups.get_column("_group")
+    )
+    parts = []
+    for chunk in keys:
+        group = by_entry.gather(chunk.get_column("_entry").cast(pl.Int64).clip(0, size - 1))
+        key = pl.when(pl.col("start") < _SHIFT).then(pl.col("_group") * _SHIFT + pl.col("start"))
+        parts.append(chunk.with_columns(group.alias("_group")).select(key.alias("_key"), "_line"))
+    keys.clear()
+    rows = pl.concat(parts)
+    ordered = rows.get_column("_key").drop_nulls().sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+    found = (
+        rows.filter(pl.col("_key").is_in(repeated.implode()))
+        .sort("_line")
+        .filter(pl.int_range(pl.len()).over("_key") > 0)
+        .with_columns((pl.col("_key") // _SHIFT).alias("_group"), (pl.col("_key") % _SHIFT).alias("start"))
+        .join(groups.unique("_group"), on="_group", how="left")
+    )
+    return [
+        Problem.of(
+            "duplicate-reading",
+            f"a second reading of {rt} at {start} for usage point {up}; the first is kept",
+            line=line,
+            field="start",
+            value=start,
+            severity="warning",
+        )
+        for up, rt, start, line in found.select("usage_point", "reading_type", "start", "_line").iter_rows()
+    ]

@@ -1,0 +1,209 @@
+"""The hardened, streaming reader of Green Button (ESPI) XML: entries and interval readings.
+
+lxml ``iterparse`` with no DTD, no entity expansion and no network; a DOCTYPE (where XXE and
+"billion laughs" live) is refused before parsing starts. Elements are cleared as they are read, so
+memory stays bounded by the readings kept (columnar, flushed to polars in chunks), not the file.
+Namespace URIs are matched, never prefixes. Readings keep their entry's index; links are resolved
+after the whole file is read (``greenbutton_links``), because entries may come in any order.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from formats.greenbutton_readings import Readings
+from hub.kernel.errors import ParseError
+from hub.kernel.problems import Problem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ESPI = "{http://naesb.org/espi}"
+RESOURCES = ("UsagePoint", "MeterReading", "ReadingType", "IntervalBlock", "LocalTimeParameters")
+RESOURCE_TAGS = frozenset(ESPI + r for r in RESOURCES)
+PROLOG_BYTES = 1 << 16
+READING = ESPI + "IntervalReading"
+BLOCK = ESPI + "IntervalBlock"
+_DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One Atom entry (or the file's single entry): its links and the resource it holds."""
+
+    index: int
+    line: int
+    resource: str | None = None
+    self_href: str | None = None
+    up_href: str | None = None
+    related: list[str] = field(default_factory=list)
+    fields: dict[str, str | None] = field(default_factory=dict)
+    blocks: int = 0
+    readings: int = 0
+    bare: bool = False  # a resource outside any Atom entry: the entry ends with the resource
+
+
+@dataclass
+class Scan:
+    """What a file holds: its entries, its readings (polars chunks) and the problems found while reading."""
+
+    entries: list[Entry]
+    chunks: list[pl.DataFrame]
+    problems: list[Problem]
+    readings: int
+    keys: list[pl.DataFrame] = field(
+        default_factory=list
+    )  # summary only: (_entry, start, _line) of good readings
+
+
+def refuse_doctype(head: bytes, file: str) -> None:
+    """A DOCTYPE or entity declaration is refused before any parsing: it is how XXE and entity
+    bombs arrive, and no Green Button file needs one."""
+    text = head.decode("utf-16") if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head
+    probe = text.encode("utf-8") if isinstance(text, str) else text
+    root = re.search(rb"<[A-Za-z_]", probe)
+    match = _DOCTYPE.search(probe, 0, root.start() if root else len(probe))
+    if match:
+        line = probe.count(b"\n", 0, match.start()) + 1
+        raise ParseError(
+            "the file declares a DOCTYPE or entities; Green Button files need none and they are "
+            "never loaded (XXE, entity expansion)",
+            file=file,
+            line=line,
+            column=None,
+            rule="xml-doctype",
+        )
+
+
+def _text(elem: Any) -> str | None:
+    text: str | None = elem.text
+    return None if text is None or not text.strip() else text.strip()
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.entries: list[Entry] = []
+        self.readings = Readings()
+
+    def resource(self, elem: Any, name: str, entry: Entry) -> None:
+        if entry.resource is not None and entry.resource != name:
+            return  # a second kind of resource in one entry: the first one names the entry
+        entry.resource = name
+        if name == "IntervalBlock":
+            entry.blocks += 1
+            return
+        for child in elem.iter():
+            tag = child.tag
+            if isinstance(tag, str) and tag.startswith(ESPI) and child is not elem and len(child) == 0:
+                entry.fields[tag[len(ESPI) :]] = _text(child)
+
+    def link(self, elem: Any, entry: Entry) -> None:
+        rel, href = elem.get("rel"), elem.get("href")
+        if not href:
+            return
+        href = sys.intern(href.strip())  # a block's up link is the same in every block: kept once
+        if rel == "self":
+            entry.self_href = href
+        elif rel == "up":
+            entry.up_href = href
+        elif rel == "related":
+            entry.related.append(href)
+
+
+def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
+    """Read every entry and reading of a Green Button file, streaming; ParseError when it is not XML
+    (or declares a DOCTYPE). ``summary_only``: chunks of per-entry figures instead of readings."""
+    from lxml import etree
+
+    head = source.read(PROLOG_BYTES)
+    refuse_doctype(head, file)
+    source.seek(0)
+    reader = _Reader(file)
+    reader.readings.summary_only = summary_only
+    readings = reader.readings
+    tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
+    parser = etree.iterparse(
+        source,
+        events=("end",),
+        tag=tags,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    entry: Entry | None = None
+    first = True
+    try:
+        for _, elem in parser:  # end events only: an entry begins with the first element read in it
+            tag = elem.tag
+            if tag == READING:  # the hot path: the reading's texts kept, the element dropped
+                if entry is None:
+                    entry = _begin(reader, elem)
+                readings.add(elem, entry.index)
+                entry.readings += 1
+                elem.clear()
+                _drop_previous(elem)
+                continue
+            if first:
+                first = False
+                if elem.getroottree().docinfo.internalDTD is not None:
+                    refuse_doctype(b"<!DOCTYPE", file)
+            if tag == ATOM + "entry":
+                entry = None
+                elem.clear()
+                _drop_previous(elem)
+                continue
+            if tag == ATOM + "link":
+                if entry is None and _entry_of(elem) is None:
+                    continue  # the feed's own links
+                if entry is None:
+                    entry = _begin(reader, elem)
+                reader.link(elem, entry)
+                continue
+            if entry is None:
+                entry = _begin(reader, elem)
+            reader.resource(elem, tag[len(ESPI) :], entry)
+            if entry.bare and entry.resource == tag[len(ESPI) :]:
+                entry = None
+    except etree.XMLSyntaxError as exc:
+        line = exc.position[0] if exc.position else None
+        raise ParseError(
+            f"not well-formed XML: {exc.msg}", file=file, line=line, column=None, rule="xml-malformed"
+        ) from None
+    readings.flush()
+    problems = sorted(readings.problems, key=lambda p: p.line or 0)
+    return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys)
+
+
+def _entry_of(elem: Any) -> Any:
+    """The Atom entry ``elem`` is in, or None."""
+    node = elem.getparent()
+    while node is not None and node.tag != ATOM + "entry":
+        node = node.getparent()
+    return node
+
+
+def _begin(reader: _Reader, elem: Any) -> Entry:
+    """A new entry at the first element read in it: the Atom entry holding ``elem``, else (a resource
+    or reading outside any entry) a bare one."""
+    holder = _entry_of(elem)
+    line = (holder if holder is not None else elem).sourceline or 0
+    entry = Entry(index=len(reader.entries), line=line, bare=holder is None)
+    reader.entries.append(entry)
+    return entry
+
+
+def _drop_previous(elem: Any) -> None:
+    """Remove already-read siblings, so a block of a million readings holds none of them."""
+    parent = elem.getparent()
+    if parent is None:
+        return
+    while elem.getprevious() is not None:
+        del parent[0]

@@ -1,0 +1,158 @@
+"""Green Button interval readings -> ``IntervalUsage`` CIS transactions.
+
+One transaction per reading of a usage point, reading type and start: a duplicate reading (the
+format warns of it) is delivered once, the first in the file. The value is exact: the raw integer
+times 10^powerOfTenMultiplier, written as decimal text in the ReadingType's unit (never a float).
+The account is the one configuration gives the usage point (``mapping_options.accounts``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import Field
+
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# ESPI UnitSymbolKind codes (NAESB REQ.21) -> the unit's name.
+UOM_NAMES = {
+    0: "none",
+    5: "A",
+    29: "V",
+    31: "J",
+    33: "Hz",
+    38: "W",
+    42: "m3",
+    61: "VA",
+    63: "VAr",
+    71: "VAh",
+    72: "Wh",
+    73: "VArh",
+    106: "Ah",
+    119: "ft3",
+    122: "ft3/h",
+    125: "m3/h",
+    128: "US gal",
+    129: "US gal/h",
+    169: "therm",
+}
+# ESPI QualityOfReading codes -> names.
+QUALITY_NAMES = {
+    0: "valid",
+    7: "manually edited",
+    8: "estimated using reference day",
+    9: "estimated using linear interpolation",
+    10: "questionable",
+    11: "derived",
+    12: "projected (forecast)",
+    13: "mixed",
+    14: "raw",
+    15: "normalized for weather",
+    16: "other",
+    17: "validated",
+    18: "verified",
+    19: "revenue-quality",
+}
+
+
+class IntervalUsage(CisTransaction):
+    """Measured usage of one interval of a usage point (Green Button ESPI)."""
+
+    txn_type: ClassVar[str] = "IntervalUsage"
+    total_fields: ClassVar[tuple[str, ...]] = ("duration_seconds",)
+
+    usage_point: str
+    account: str | None = None
+    meter_reading: str
+    reading_type: str
+    start: datetime
+    duration_seconds: int = Field(gt=0)
+    value: Decimal
+    unit: str
+    raw_value: int
+    power_of_ten_multiplier: int
+    cost: int | None = None  # 1/100,000 of the currency, as the file gives it
+    quality: str | None = None
+    local_offset_seconds: int | None = None
+
+
+class GreenButtonMappingOptions(MappingOptions):
+    """Options of the ``green-button`` kind (``mapping_options`` in hub.yaml)."""
+
+    accounts: dict[str, str] = Field(
+        default_factory=dict, description="usage point id (as hub inspect shows it) -> CIS account"
+    )
+
+
+def exact_value(raw: pl.Expr, power: pl.Expr) -> pl.Expr:
+    """``raw x 10^power`` as exact decimal text: integer arithmetic, no float anywhere."""
+    import polars as pl
+
+    big = raw.cast(pl.Int128)
+    scale = (-power).clip(0, 30).cast(pl.UInt32)
+    up = big * pl.lit(10, pl.Int128).pow(power.clip(0, 30).cast(pl.UInt32))
+    unit = pl.lit(10, pl.Int128).pow(scale)
+    whole = (big.abs() // unit).cast(pl.String)
+    frac = (big.abs() % unit).cast(pl.String).str.zfill(scale.cast(pl.Int64))
+    sign = pl.when(big < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return pl.when(power >= 0).then(up.cast(pl.String)).otherwise(sign + whole + pl.lit(".") + frac)
+
+
+class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
+    name = "green-button"
+    default_format = "greenbutton"
+    options_model = GreenButtonMappingOptions
+    produces = (IntervalUsage,)
+    key_date_at = -20  # a key ends with the interval's start, YYYY-MM-DDTHH:MM:SSZ
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        import polars as pl
+
+        start = pl.from_epoch(pl.col("start"), time_unit="s")
+        rows = (
+            table.lazy()
+            .with_columns(start.dt.strftime("%Y-%m-%dT%H:%M:%SZ").alias("_start"))
+            .with_columns(
+                pl.concat_str(
+                    [pl.lit("GB"), pl.col("usage_point"), pl.col("reading_type"), pl.col("_start")],
+                    separator="|",
+                ).alias("idempotency_key")
+            )
+            .unique("idempotency_key", keep="first", maintain_order=True)
+            .select(
+                "idempotency_key",
+                "usage_point",
+                pl.col("usage_point")
+                .replace_strict(self.options.accounts, default=None, return_dtype=pl.String)
+                .alias("account"),
+                "meter_reading",
+                "reading_type",
+                pl.col("_start").alias("start"),
+                pl.col("duration").alias("duration_seconds"),
+                exact_value(pl.col("value"), pl.col("power_of_ten_multiplier")).alias("value"),
+                pl.col("uom")
+                .replace_strict(UOM_NAMES, default=None, return_dtype=pl.String)
+                .fill_null(pl.lit("uom ") + pl.col("uom").cast(pl.String))
+                .alias("unit"),
+                pl.col("value").alias("raw_value"),
+                "power_of_ten_multiplier",
+                "cost",
+                pl.col("quality")
+                .replace_strict(QUALITY_NAMES, default=None, return_dtype=pl.String)
+                .fill_null(pl.lit("code ") + pl.col("quality").cast(pl.String))
+                .alias("quality"),
+                pl.col("local_offset").alias("local_offset_seconds"),
+                pl.col(LINE).alias("source_line"),
+                LINE,
+            )
+            .select(*columns_of(IntervalUsage), LINE)
+            .collect()
+        )
+        return {IntervalUsage.txn_type: rows}
