@@ -14,8 +14,8 @@ from hub.kernel.errors import MappingError
 from hub.ledger import Ledger
 
 
-def opened(tmp_path: Path) -> Ledger:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}")
+def opened(tmp_path: Path, url: str | None = None) -> Ledger:
+    ledger = Ledger.open(url or f"sqlite:///{tmp_path / 'hub.db'}")
     file_id = ledger.add_file(
         exchange="x", name="f", sha256="0" * 64, size=1, source="s", state="delivered", landed_path="/l"
     )
@@ -115,10 +115,13 @@ def test_a_name_the_kind_did_not_declare_is_refused(tmp_path: Path) -> None:
         ledger.close()
 
 
-def test_consumption_histories_meet_the_window_with_the_contracted_columns(tmp_path: Path) -> None:
+def test_consumption_histories_meet_the_window_with_the_contracted_columns(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    """On every backend: the histories are packed per account and delivery, so both must unpack them."""
     import polars as pl
 
-    ledger = opened(tmp_path)
+    ledger = opened(tmp_path, ledger_url)
 
     def history(account: str, start: date, end: date, last: date) -> dict[str, object]:
         return {

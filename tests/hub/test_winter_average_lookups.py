@@ -1,11 +1,10 @@
-"""The look-ups winter averages read, answered from a real SQLite ledger: the delivered averages of
-a season in delivery order (other seasons and accounts left out), the accounts whose histories
+"""The look-ups winter averages read, answered from a real ledger (SQLite and PostgreSQL): the
+delivered averages of a season in delivery order (other seasons and accounts left out), the accounts whose histories
 span the window, and the CIS's active accounts ("nothing known" before an extract is loaded)."""
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 
@@ -15,8 +14,8 @@ from hub.ledger import Ledger
 NAMES = frozenset({"winter_averages", "consumption_accounts", "cis_accounts"})
 
 
-def test_delivered_averages_of_a_season_in_delivery_order(tmp_path: Path) -> None:
-    ledger = Ledger.open(f"sqlite:///{tmp_path / 'hub.db'}")
+def test_delivered_averages_of_a_season_in_delivery_order(ledger_url: str) -> None:
+    ledger = Ledger.open(ledger_url)
     try:
         file_id = ledger.add_file(
             exchange="w", name="f", sha256="0" * 64, size=1, source="s", state="delivered", landed_path="/l"
