@@ -1,6 +1,7 @@
 """The look-ups winter averages read, answered from a real ledger (SQLite and PostgreSQL): the
-delivered averages of a season in delivery order (other seasons and accounts left out), the accounts whose histories
-span the window, and the CIS's active accounts ("nothing known" before an extract is loaded)."""
+delivered averages of a season in delivery order (other seasons and accounts left out), the
+accounts whose histories span the window, and the CIS's active accounts ("nothing known" before an
+extract is loaded)."""
 
 from __future__ import annotations
 
