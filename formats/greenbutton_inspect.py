@@ -26,6 +26,7 @@ def summary(found: Scan) -> dict[str, Any]:
     import polars as pl
 
     linked = resolve(found)
+    found.entries.clear()  # resolved: the per-entry objects are not needed for the figures (memory)
     figures = [
         pl.col("readings").sum(),
         pl.col("value_sum").sum(),
@@ -91,12 +92,15 @@ def duplicates(keys: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
         groups.get_column("_entry").cast(pl.Int64), groups.get_column("_group")
     )
     parts = []
-    for chunk in keys:
+    key = pl.when(pl.col("start") < _SHIFT).then(pl.col("_group") * _SHIFT + pl.col("start"))
+    keys.reverse()
+    while keys:  # each chunk freed as soon as its keys are made
+        chunk = keys.pop()
         group = by_entry.gather(chunk.get_column("_entry").cast(pl.Int64).clip(0, size - 1))
-        key = pl.when(pl.col("start") < _SHIFT).then(pl.col("_group") * _SHIFT + pl.col("start"))
         parts.append(chunk.with_columns(group.alias("_group")).select(key.alias("_key"), "_line"))
-    keys.clear()
+        del chunk, group
     rows = pl.concat(parts)
+    parts.clear()
     ordered = rows.get_column("_key").drop_nulls().sort()
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     found = (

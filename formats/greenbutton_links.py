@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from formats.greenbutton_xml import Entry, Scan
@@ -124,7 +125,8 @@ def resolve(scan: Scan) -> Linked:
     up: Entry | None
     rt: Entry | None
     mr: Entry | None
-    rows: list[tuple[Any, ...]] = []
+    rows: list[list[Any]] = [[] for _ in ENTRY_SCHEMA]  # columns: one list per field (memory)
+    ids = lru_cache(maxsize=None)(resource_id)  # a block's owners' ids made once, shared by every row
     shown: dict[int, dict[str, Any]] = {}
     # every entry holding readings gets its row, so no reading goes unplaced without a finding
     for block in [e for e in scan.entries if e.resource == "IntervalBlock" or e.readings]:
@@ -163,22 +165,22 @@ def resolve(scan: Scan) -> Linked:
                 )
             )
         offset = _local_offset(up, times)
-        rows.append(
-            (
-                block.index,
-                resource_id(up.self_href) if up else None,
-                kinds.get(id(up)) if up else None,
-                resource_id(mr.self_href) if mr else None,
-                resource_id(rt.self_href) if rt else None,
-                f.get("commodity"),
-                f.get("uom"),
-                f.get("powerOfTenMultiplier") or 0,
-                f.get("intervalLength"),
-                offset,
-                missing is None,
-                block.blocks,
-            )
+        row = (
+            block.index,
+            ids(up.self_href) if up else None,
+            kinds.get(id(up)) if up else None,
+            ids(mr.self_href) if mr else None,
+            ids(rt.self_href) if rt else None,
+            f.get("commodity"),
+            f.get("uom"),
+            f.get("powerOfTenMultiplier") or 0,
+            f.get("intervalLength"),
+            offset,
+            missing is None,
+            block.blocks,
         )
+        for column, value in zip(rows, row, strict=True):
+            column.append(value)
     for point in points:
         shown[id(point)] = {
             "id": resource_id(point.self_href),
@@ -200,7 +202,8 @@ def resolve(scan: Scan) -> Linked:
             }
         )
     schema = {k: getattr(pl, v) for k, v in ENTRY_SCHEMA.items()}
-    return Linked(pl.DataFrame(rows, schema=schema, orient="row"), list(shown.values()), problems)
+    table = pl.DataFrame(dict(zip(schema, rows, strict=True)), schema=schema)
+    return Linked(table, list(shown.values()), problems)
 
 
 def _local_offset(up: Entry | None, times: list[Entry]) -> int | None:
