@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any
 
 from formats.greenbutton_readings import Readings
@@ -29,6 +31,7 @@ PROLOG_BYTES = 1 << 16
 READING = ESPI + "IntervalReading"
 BLOCK = ESPI + "IntervalBlock"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_NO_FIELDS: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -40,8 +43,8 @@ class Entry:
     resource: str | None = None
     self_href: str | None = None
     up_href: str | None = None
-    related: list[str] = field(default_factory=list)
-    fields: dict[str, str | None] = field(default_factory=dict)
+    related: tuple[str, ...] = ()  # shared empty defaults: an IntervalBlock entry (one a day) has none
+    fields: Mapping[str, str | None] = field(default_factory=lambda: _NO_FIELDS)  # one shared empty
     blocks: int = 0
     readings: int = 0
     bare: bool = False  # a resource outside any Atom entry: the entry ends with the resource
@@ -97,10 +100,12 @@ class _Reader:
         if name == "IntervalBlock":
             entry.blocks += 1
             return
+        fields = dict(entry.fields)
         for child in elem.iter():
             tag = child.tag
             if isinstance(tag, str) and tag.startswith(ESPI) and child is not elem and len(child) == 0:
-                entry.fields[tag[len(ESPI) :]] = _text(child)
+                fields[tag[len(ESPI) :]] = _text(child)
+        entry.fields = fields
 
     def link(self, elem: Any, entry: Entry) -> None:
         rel, href = elem.get("rel"), elem.get("href")
@@ -112,7 +117,7 @@ class _Reader:
         elif rel == "up":
             entry.up_href = href
         elif rel == "related":
-            entry.related.append(href)
+            entry.related += (href,)
 
 
 def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
