@@ -111,10 +111,12 @@ class _Reader:
         rel, href = elem.get("rel"), elem.get("href")
         if not href:
             return
-        href = sys.intern(href.strip())  # a block's up link is the same in every block: kept once
-        if rel == "self":
+        href = href.strip()
+        if rel == "self":  # unique to its entry: not interned (the intern table would grow per block)
             entry.self_href = href
-        elif rel == "up":
+            return
+        href = sys.intern(href)  # a block's up link is the same in every block: kept once
+        if rel == "up":
             entry.up_href = href
         elif rel == "related":
             entry.related += (href,)
