@@ -99,9 +99,9 @@ def duplicates(keys: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
         group = by_entry.gather(chunk.get_column("_entry").cast(pl.Int64).clip(0, size - 1))
         parts.append(chunk.with_columns(group.alias("_group")).select(key.alias("_key"), "_line"))
         del chunk, group
-    rows = pl.concat(parts)
+    rows = pl.concat(parts, rechunk=False)  # the parts' buffers, not a copy of them
     parts.clear()
-    ordered = rows.get_column("_key").drop_nulls().sort()
+    ordered = rows.get_column("_key").sort()  # nulls (no key) never equal their neighbour
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     found = (
         rows.filter(pl.col("_key").is_in(repeated.implode()))
