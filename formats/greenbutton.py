@@ -1,6 +1,7 @@
 """Green Button (ESPI, NAESB REQ.21) interval usage XML: one row per IntervalReading.
 
-The reader (``formats.greenbutton_xml``) streams the file with a hardened lxml parser; the links
+The reader (``formats.greenbutton_xml``) streams the file with a hardened lxml parser (a large
+file in parts on several cores, ``formats.greenbutton_split``); the links
 (``formats.greenbutton_links``) give each reading its usage point, meter reading and reading type.
 Values stay exact: the raw integer ``value`` and the ReadingType's ``power_of_ten_multiplier``
 (the quantity is value x 10^multiplier, in ``uom``); ``cost`` is the raw integer in 1/100,000 of
@@ -57,9 +58,9 @@ class GreenButtonFormat(Format[GreenButtonOptions]):
 
         from formats.greenbutton_links import resolve
         from formats.greenbutton_readings import READING_SCHEMA
-        from formats.greenbutton_xml import scan
+        from formats.greenbutton_split import scan_parts
 
-        found = scan(source, ctx.file)
+        found = scan_parts(source, ctx.file)
         linked = resolve(found)
         schema = {k: getattr(pl, v) for k, v in READING_SCHEMA.items()}
         readings = pl.concat(found.chunks, rechunk=False) if found.chunks else pl.DataFrame(schema=schema)
@@ -91,10 +92,10 @@ class GreenButtonFormat(Format[GreenButtonOptions]):
 
     def _inspect(self, source: IO[bytes], ctx: ReadContext) -> dict[str, Any]:
         from formats.greenbutton_inspect import summary
-        from formats.greenbutton_xml import scan
+        from formats.greenbutton_split import scan_parts
 
         try:
-            found = scan(source, ctx.file, summary_only=True)
+            found = scan_parts(source, ctx.file, summary_only=True)
         except ParseError as exc:
             return {"format": self.name, **unreadable(exc, **EMPTY)}
         return {"format": self.name, **summary(found)}

@@ -31,7 +31,7 @@ PROLOG_BYTES = 1 << 16
 READING = ESPI + "IntervalReading"
 BLOCK = ESPI + "IntervalBlock"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
-_NO_FIELDS: Mapping[str, str | None] = MappingProxyType({})
+NO_FIELDS: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -44,7 +44,7 @@ class Entry:
     self_href: str | None = None
     up_href: str | None = None
     related: tuple[str, ...] = ()  # shared empty defaults: an IntervalBlock entry (one a day) has none
-    fields: Mapping[str, str | None] = field(default_factory=lambda: _NO_FIELDS)  # one shared empty
+    fields: Mapping[str, str | None] = field(default_factory=lambda: NO_FIELDS)  # one shared empty
     blocks: int = 0
     readings: int = 0
     bare: bool = False  # a resource outside any Atom entry: the entry ends with the resource
@@ -61,6 +61,8 @@ class Scan:
     keys: list[pl.DataFrame] = field(
         default_factory=list
     )  # summary only: (_entry, start, _line) of good readings
+    open_entry: bool = False  # the file ended inside an entry begun by a bare resource or reading
+    parts: int = 1  # how many parts (processes) read it (``greenbutton_split``)
 
 
 def refuse_doctype(head: bytes, file: str) -> None:
@@ -129,13 +131,12 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
 
     head = source.read(PROLOG_BYTES)
     refuse_doctype(head, file)
-    source.seek(0)
     reader = _Reader(file)
     reader.readings.summary_only = summary_only
     readings = reader.readings
     tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
     parser = etree.iterparse(
-        source,
+        _Replay(head, source),
         events=("end",),
         tag=tags,
         resolve_entities=False,
@@ -186,7 +187,22 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
         ) from None
     readings.flush()
     problems = sorted(readings.problems, key=lambda p: p.line or 0)
-    return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys)
+    return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys, entry is not None)
+
+
+class _Replay:
+    """The source read again from its start without seeking: the head already read, then the rest."""
+
+    def __init__(self, head: bytes, source: IO[bytes]) -> None:
+        self.head: bytes | None = head
+        self.source = source
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head is not None:
+            head, self.head = self.head, None
+            if head:
+                return head
+        return self.source.read(size)
 
 
 def _entry_of(elem: Any) -> Any:
