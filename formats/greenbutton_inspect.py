@@ -1,8 +1,8 @@
 """``hub inspect --format greenbutton``: a file's figures from per-entry sums, in bounded memory.
 
-The reader (``scan(..., summary_only=True)``) keeps each entry's figures and, of every good reading,
-only its entry, start and line (16 bytes), from which duplicates are found by sorting one integer
-key; no table of every reading is built, so a 5,000,000-reading file is summarised in a few hundred MB.
+The reader (``scan(..., summary_only=True)``) keeps each entry's figures and its good readings as
+runs (a day's block of evenly spaced readings is one row), from which duplicates are found: no
+table of every reading is built, so what grows with the file is a few dozen bytes per block.
 """
 
 from __future__ import annotations
@@ -74,33 +74,47 @@ def summary(found: Scan) -> dict[str, Any]:
     }
 
 
-def duplicates(keys: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
-    """Good readings of one usage point and reading type with the same start, after the first."""
+def duplicates(runs: list[pl.DataFrame], blocks: pl.DataFrame) -> list[Problem]:
+    """Good readings of one usage point and reading type with the same start, after the first.
+
+    The reader keeps runs of readings, not readings (``greenbutton_readings.runs``); only the runs
+    of a usage point and reading type whose time spans overlap are opened into readings, so a file
+    without duplicates never holds a key per reading."""
     import polars as pl
 
-    if not keys:
+    if not runs:
         return []
     groups = (
         blocks.filter(pl.col("_linked"))
         .with_columns(pl.struct("usage_point", "reading_type").rank("dense").cast(pl.Int64).alias("_group"))
         .select("_entry", "_group", "usage_point", "reading_type")
     )
-    # each entry's group, by entry index; every chunk's keys made one column at a time (bounded memory)
     top: Any = blocks.get_column("_entry").max()
     size = int(top or 0) + 1
     by_entry = pl.Series([None] * size, dtype=pl.Int64).scatter(
         groups.get_column("_entry").cast(pl.Int64), groups.get_column("_group")
     )
-    parts = []
-    key = pl.when(pl.col("start") < _SHIFT).then(pl.col("_group") * _SHIFT + pl.col("start"))
-    keys.reverse()
-    while keys:  # each chunk freed as soon as its keys are made
-        chunk = keys.pop()
-        group = by_entry.gather(chunk.get_column("_entry").cast(pl.Int64).clip(0, size - 1))
-        parts.append(chunk.with_columns(group.alias("_group")).select(key.alias("_key"), "_line"))
-        del chunk, group
-    rows = pl.concat(parts, rechunk=False)  # the parts' buffers, not a copy of them
-    parts.clear()
+    table = pl.concat(runs)
+    runs.clear()
+    table = table.with_columns(
+        by_entry.gather(table.get_column("_entry").cast(pl.Int64).clip(0, size - 1)).alias("_group")
+    )
+    table = table.filter(pl.col("_group").is_not_null()).sort("_group", "start")
+    end = pl.col("start") + pl.col("step") * pl.col("count")
+    reached = end.cum_max().shift(1).over("_group")  # the latest end of the group's earlier runs
+    overlapping = table.filter((pl.col("start") < reached).fill_null(False)).get_column("_group").unique()
+    if overlapping.is_empty():
+        return []
+    start = pl.col("start") + pl.col("_k") * pl.col("step")
+    rows = (
+        table.filter(pl.col("_group").is_in(overlapping.implode()))
+        .with_columns(pl.int_ranges(0, pl.col("count")).alias("_k"))
+        .explode("_k")
+        .select(
+            pl.when(start < _SHIFT).then(pl.col("_group") * _SHIFT + start).alias("_key"),
+            (pl.col("_line") + pl.col("_k") * pl.col("line_step")).alias("_line"),
+        )
+    )
     ordered = rows.get_column("_key").sort()  # nulls (no key) never equal their neighbour
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
     found = (

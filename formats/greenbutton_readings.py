@@ -87,11 +87,7 @@ class Readings:
         table, problems = check(raw)
         if self.summary_only:
             self.chunks.append(per_entry(table))
-            self.keys.append(
-                table.filter(pl.col("_ok") & pl.col("start").is_not_null()).select(
-                    "_entry", "start", pl.col("_line").cast(pl.Int32)
-                )
-            )
+            self.keys.append(runs(table))
         else:
             self.chunks.append(table)
         self.problems += problems
@@ -108,6 +104,49 @@ def per_entry(table: pl.DataFrame) -> pl.DataFrame:
         pl.col("cost").sum().alias("cost_sum"),
         pl.col("start").min().alias("start"),
         (pl.col("start") + pl.col("duration")).max().alias("end"),
+    )
+
+
+RUN_SCHEMA = {"_entry": "Int32", "start": "Int64", "step": "Int64", "count": "Int32", "_line": "Int32"}
+RUN_SCHEMA |= {"line_step": "Int32"}
+
+
+def runs(table: pl.DataFrame) -> pl.DataFrame:
+    """A chunk's good readings as runs, for the duplicate search in bounded memory: readings of one
+    entry, one after another in the file and in time (each starting where the previous ended, the
+    same duration), their lines evenly spaced. A run of ``count`` readings is one row: reading k
+    starts at ``start + k * step`` on line ``_line + k * line_step``. A day's block is one run."""
+    import polars as pl
+
+    good = table.filter(pl.col("_ok") & pl.col("start").is_not_null() & pl.col("duration").is_not_null())
+    prev = {c: pl.col(c).shift(1) for c in ("_entry", "start", "duration", "_line")}
+    line_step = pl.col("_line") - prev["_line"]
+    follows = (
+        (pl.col("_entry") == prev["_entry"])
+        & (pl.col("duration") == prev["duration"])
+        & (pl.col("start") == prev["start"] + prev["duration"])
+    ).fill_null(False)
+    timed = good.with_columns(follows.alias("_follows"), line_step.alias("_ls")).with_columns(
+        (~pl.col("_follows")).cum_sum().alias("_trun")
+    )
+    # a run also breaks where the line spacing changes (from its third reading on): each run is
+    # then an arithmetic progression in both start and line (a break may come one reading early:
+    # more runs, never a wrong one)
+    third = pl.int_range(pl.len()).over("_trun") >= 2
+    same_spacing = (pl.col("_ls") == pl.col("_ls").shift(1)).fill_null(False)
+    breaks = ~pl.col("_follows") | (third & ~same_spacing)
+    return (
+        timed.with_columns(breaks.cum_sum().alias("_run"))
+        .group_by("_run", maintain_order=True)
+        .agg(
+            pl.col("_entry").first(),
+            pl.col("start").first(),
+            pl.col("duration").first().alias("step"),
+            pl.len().cast(pl.Int32).alias("count"),
+            pl.col("_line").first().cast(pl.Int32),
+            pl.col("_ls").get(1, null_on_oob=True).fill_null(0).cast(pl.Int32).alias("line_step"),
+        )
+        .drop("_run")
     )
 
 

@@ -100,3 +100,33 @@ def test_a_mutation_never_crashes_nor_silently_changes_a_total(case: tuple[bytes
         assert errors, "readings were rejected without an error finding"
     if not errors:
         assert valid.table.get_column("value").sum() == summary["value_sum"]
+
+
+@st.composite
+def with_duplicates(draw: st.DrawFn) -> bytes:
+    """Blocks of readings at drawn hours (repeats within and across blocks), in drawn durations,
+    some blocks written one reading per line and some on one line."""
+    blocks = []
+    for _ in range(draw(st.integers(1, 5))):
+        hours = draw(st.lists(st.integers(0, 30), min_size=1, max_size=12))
+        duration = draw(st.sampled_from([3600, 1800]))
+        blocks.append([Reading(str(1_700_000_000 + 3600 * h), str(duration), "5", None, "0") for h in hours])
+    data = build(Feed(blocks=blocks))
+    if draw(st.booleans()):
+        data = data.replace(
+            b"</espi:IntervalReading>\n", b"</espi:IntervalReading>", draw(st.integers(0, 40))
+        )
+    return data
+
+
+@given(with_duplicates())
+@SETTINGS
+def test_inspect_names_the_duplicates_the_read_names_on_the_same_lines(data: bytes) -> None:
+    """``hub inspect`` finds duplicates from runs of readings; processing from every reading: the
+    same readings are named, on the same lines."""
+    summary = FORMAT.inspect(data, CTX)
+    parsed = FORMAT.read(data, CTX)
+    seen = sorted((p["line"], p["value"]) for p in summary["problems"] if p["rule"] == "duplicate-reading")
+    read = sorted((p.line, p.value) for p in parsed.problems if p.rule == "duplicate-reading")
+    assert seen == read
+    event("duplicates" if read else "none")
