@@ -133,11 +133,13 @@ class _Worker:
 
     def result(self) -> Scan:
         assert self.proc.stdout is not None
-        out = self.proc.stdout.read()
+        try:  # streamed from the pipe: the pickled bytes are never held whole (memory)
+            status, found = pickle.load(self.proc.stdout)
+        except (EOFError, pickle.UnpicklingError):
+            status, found = "died", None
         self.proc.wait()
         self.feeder.join()
-        status, found = pickle.loads(out) if self.proc.returncode == 0 and out else ("died", None)
-        if status != "ok" or not isinstance(found, Scan):
+        if self.proc.returncode != 0 or status != "ok" or not isinstance(found, Scan):
             raise _PartFailed(status)
         return found
 
@@ -162,7 +164,8 @@ def _work() -> None:
             if entry.fields is NO_FIELDS:
                 entry.fields = empty
         result = ("ok", found)
-    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, never whole
+    sys.stdout.buffer.flush()
 
 
 def _slice(source: IO[bytes], part: Part) -> bytes:
