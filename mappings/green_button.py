@@ -128,6 +128,7 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
     default_format = "greenbutton"
     options_model = GreenButtonMappingOptions
     produces = (IntervalUsage, ConsumptionHistory)
+    lookups = frozenset({"billing_periods"})  # asked only when the roll-up is by billing periods
     persists = frozenset({"consumption_histories"})
     # An IntervalUsage key ends with the interval's start, YYYY-MM-DDTHH:MM:SSZ; a roll-up's key
     # (CH|district|account|start|last day) has no date there and is kept undated: a few a file.

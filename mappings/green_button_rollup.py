@@ -27,7 +27,7 @@ and each delivered period is kept as a ``consumption_histories`` fact (winter av
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
@@ -148,8 +148,8 @@ def _outside(readings: pl.DataFrame, found: pl.DataFrame) -> list[Problem]:
     return [
         Problem.of(
             "outside-billing-periods",
-            f"{n} readings of account {mask(account)} ({start}..{end}, epoch seconds) fall in none of "
-            "its billing periods in the CIS extract: not rolled up",
+            f"{n} readings of account {mask(account)} between {_utc(start)} and {_utc(end)} fall in "
+            "none of its billing periods in the CIS extract: not rolled up",
             line=line,
             field="account",
             value=account,
@@ -157,6 +157,10 @@ def _outside(readings: pl.DataFrame, found: pl.DataFrame) -> list[Problem]:
         )
         for account, n, line, start, end in lost.iter_rows()
     ]
+
+
+def _utc(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _periods(found: pl.DataFrame, readings: pl.DataFrame) -> pl.DataFrame:
@@ -244,8 +248,8 @@ def rollup(
     ``billing_periods`` look-up; None when no extract was ever loaded)."""
     import polars as pl
 
-    from mappings.green_button_periods import monthly, parts
     from mappings.green_button_periods import billing as billing_periods
+    from mappings.green_button_periods import monthly, parts
 
     commodity = UNITS[opts.unit].commodity
     readings = _readings(table, opts, accounts)
