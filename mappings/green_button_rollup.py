@@ -68,8 +68,6 @@ class RollupOptions(BaseModel):
         name = unit_name(unit)
         if name is None:
             raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
-        if not any(UNITS[u].commodity == UNITS[name].commodity for u in ESPI_UNITS.values()):
-            raise ValueError(f"Green Button carries no {UNITS[name].commodity} unit the hub converts")
         return name
 
 
