@@ -87,7 +87,7 @@ def check_periods(extract: Extract, reader: Any, where: list[int], width: int) -
 def _overlaps(extract: Extract, found: list[tuple[str, date, date, int]]) -> None:
     """A period repeating or overlapping an earlier-starting period of the same account."""
     last: tuple[str, date, date, int] | None = None
-    for row in sorted(found):
+    for row in sorted(found, key=lambda r: (r[0], r[1], r[3])):
         account, start, end, line = row
         if last is not None and last[0] == account and start <= last[2]:
             _, other_start, other_end, other_line = last
