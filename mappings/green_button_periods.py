@@ -3,12 +3,13 @@
 A period is whole local days ``[period_start, last_day]`` in the usage point's local time (the
 LocalTimeParameters offset the format gives; UTC when the file has none), so in UTC it runs from
 ``period_start`` 00:00 minus the offset to ``last_day + 1`` 00:00 minus the offset. Periods are
-calendar months (``monthly``) or an account's billing periods from the CIS (``billing-periods``).
+calendar months (``monthly``) or an account's billing periods from the CIS (``billing``).
 
-A reading ``[start, start + duration)`` meets every period it overlaps; its *part* in a period is
-the seconds of the overlap (a reading straddling a boundary is split by seconds; its value is
-prorated exactly by the caller). Each reading finds its first and last period with an as-of join,
-so a million readings cost a sort and two joins, never a Python loop.
+A reading ``[r_start, r_end)`` meets every period it overlaps; its *part* in a period is the seconds
+of the overlap (``overlap``; the caller prorates a straddling reading's value by it). Each reading
+gets the index of its first and last period (``_i0``, ``_i1``): for months by arithmetic, for billing
+periods by an as-of join; only the few readings that straddle a boundary are split. Accounts are
+integer ids (``acct``) here, so every join and group is on integers.
 """
 
 from __future__ import annotations
@@ -19,101 +20,102 @@ if TYPE_CHECKING:
     import polars as pl
 
 DAY = 86_400
+KEYS = ["acct", "offset"]
 # the columns of a periods table (one row per account, local offset and period)
-PERIOD_COLUMNS = ("account", "offset", "idx", "period_start", "last_day", "p_start", "p_end")
+PERIOD_COLUMNS = ("acct", "offset", "idx", "period_start", "last_day", "p_start", "p_end")
 
 
-def _bounds(periods: pl.LazyFrame) -> pl.LazyFrame:
-    """``p_start``/``p_end`` (UTC epoch seconds) of periods given by ``period_start``/``last_day``
-    (dates) and ``offset`` (seconds east of UTC), and ``idx``: their order within the account and
-    offset."""
+def _utc_bounds() -> list[pl.Expr]:
     import polars as pl
 
     day0 = pl.col("period_start").cast(pl.Int64) * DAY
     day1 = (pl.col("last_day").cast(pl.Int64) + 1) * DAY
-    return (
-        periods.with_columns(
-            (day0 - pl.col("offset")).alias("p_start"), (day1 - pl.col("offset")).alias("p_end")
+    return [(day0 - pl.col("offset")).alias("p_start"), (day1 - pl.col("offset")).alias("p_end")]
+
+
+def _month(epoch: pl.Expr) -> pl.Expr:
+    """The month number (year x 12 + month - 1) of a local time in epoch seconds."""
+    import polars as pl
+
+    day = (epoch // DAY).cast(pl.Int32).cast(pl.Date)
+    return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
+
+
+def monthly(readings: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The readings with ``_i0``/``_i1`` (month numbers, local time) and the periods: each account
+    and offset's calendar months from its first reading's to its last's (``idx`` the month number)."""
+    import polars as pl
+
+    marked = readings.with_columns(
+        _month(pl.col("r_start") + pl.col("offset")).alias("_i0"),
+        _month(pl.col("r_end") - 1 + pl.col("offset")).alias("_i1"),
+    )
+    idx = pl.col("idx")
+    periods = (
+        marked.group_by(KEYS)
+        .agg(pl.col("_i0").min(), pl.col("_i1").max())
+        .select(*KEYS, pl.int_ranges("_i0", pl.col("_i1") + 1).alias("idx"))
+        .explode("idx")
+        .with_columns(
+            pl.date(idx // 12, idx % 12 + 1, 1).alias("period_start"),
+            (pl.date((idx + 1) // 12, (idx + 1) % 12 + 1, 1) - pl.duration(days=1)).alias("last_day"),
         )
-        .sort("account", "offset", "p_start")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("account", "offset").alias("idx"))
+        .with_columns(_utc_bounds())
         .select(PERIOD_COLUMNS)
     )
+    return marked, periods
 
 
-def _local_date(epoch: pl.Expr) -> pl.Expr:
+def billing(readings: pl.LazyFrame, given: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The readings with ``_i0``/``_i1`` (their first and last billing period's ``idx``; ``_i0``
+    null when a reading starts before the account's first period, ``_i1`` null when it ends before
+    it) and the periods: the accounts' billing periods (``given``: ``acct``, ``period_start``,
+    ``last_day``) for each local offset their readings carry, ``idx`` their order."""
     import polars as pl
 
-    return (epoch // DAY).cast(pl.Int32).cast(pl.Date)
-
-
-def monthly(readings: pl.LazyFrame) -> pl.LazyFrame:
-    """The calendar months (local time) from each account and offset's first reading to its last."""
-    import polars as pl
-
-    def month(day: pl.Expr) -> pl.Expr:
-        return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
-
-    first = month(_local_date(pl.col("r_start") + pl.col("offset")))
-    last = month(_local_date(pl.col("r_end") - 1 + pl.col("offset")))
-    spans = (
-        readings.group_by("account", "offset")
-        .agg(first.min().alias("_m0"), last.max().alias("_m1"))
-        .with_columns(pl.int_ranges(pl.col("_m0"), pl.col("_m1") + 1).alias("_m"))
-        .explode("_m")
+    periods = (
+        readings.select(KEYS)
+        .unique()
+        .join(given, on="acct", how="inner")
+        .with_columns(_utc_bounds())
+        .sort(*KEYS, "p_start")
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over(KEYS).alias("idx"))
+        .select(PERIOD_COLUMNS)
     )
-    start = pl.date(pl.col("_m") // 12, pl.col("_m") % 12 + 1, 1)
-    after = pl.date((pl.col("_m") + 1) // 12, (pl.col("_m") + 1) % 12 + 1, 1)
-    return _bounds(
-        spans.select(
-            "account", "offset", start.alias("period_start"), (after - pl.duration(days=1)).alias("last_day")
+    starts = periods.select(*KEYS, "idx", "p_start").sort("p_start")
+
+    def asof(frame: pl.LazyFrame, on: str, name: str) -> pl.LazyFrame:
+        found = starts.rename({"idx": name, "p_start": "_p"})
+        return frame.sort(on).join_asof(
+            found, left_on=on, right_on="_p", by=KEYS, strategy="backward", check_sortedness=False
         )
-    )
+
+    marked = asof(readings.with_columns((pl.col("r_end") - 1).alias("_last")), "r_start", "_i0")
+    marked = asof(marked.drop("_p"), "_last", "_i1").drop("_p", "_last")
+    return marked, periods
 
 
-def billing(readings: pl.LazyFrame, periods: pl.DataFrame) -> pl.LazyFrame:
-    """The accounts' billing periods (``account``, ``period_start``, ``period_end``: the last day,
-    inclusive) for each local offset their readings carry."""
+def parts(marked: pl.LazyFrame, periods: pl.LazyFrame, *, contained: bool) -> pl.LazyFrame:
+    """One row per reading and period it overlaps: the reading's columns, the period's ``idx`` and
+    ``overlap`` (seconds, > 0); readings meeting no period are left out. ``contained``: a reading
+    whose first and last period are the same lies wholly inside it (months: no gaps between them),
+    so only the readings that straddle a boundary are joined to the periods' bounds."""
     import polars as pl
 
-    offsets = readings.select("account", "offset").unique()
-    given = periods.lazy().select("account", "period_start", pl.col("period_end").alias("last_day"))
-    return _bounds(offsets.join(given, on="account", how="inner"))
-
-
-def parts(readings: pl.LazyFrame, periods: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per reading and period it overlaps: the reading's columns, the period's
-    (``PERIOD_COLUMNS``) and ``overlap`` (seconds, > 0). Readings meeting no period are left out."""
-    import polars as pl
-
-    keys = ["account", "offset"]
-    starts = periods.select(*keys, "idx", "p_start").sort("p_start")
-    ordered = readings.with_columns((pl.col("r_end") - 1).alias("_last")).sort("r_start")
-    first = ordered.join_asof(
-        starts.rename({"idx": "_i0"}),
-        left_on="r_start",
-        right_on="p_start",
-        by=keys,
-        strategy="backward",
-        check_sortedness=False,
-    ).drop("p_start")
-    both = first.sort("_last").join_asof(
-        starts.rename({"idx": "_i1"}),
-        left_on="_last",
-        right_on="p_start",
-        by=keys,
-        strategy="backward",
-        check_sortedness=False,
-    )
-    spread = (
-        both.filter(pl.col("_i1").is_not_null())
-        .with_columns(pl.int_ranges(pl.col("_i0").fill_null(0), pl.col("_i1") + 1).alias("idx"))
-        .explode("idx")
-        .drop("_i0", "_i1", "_last", "p_start")
-    )
+    inside = marked.filter(pl.col("_i1").is_not_null()).with_columns(pl.col("_i0").fill_null(0))
+    same = pl.col("_i0") == pl.col("_i1")
+    bounds = periods.select(*KEYS, "idx", "p_start", "p_end")
     overlap = pl.min_horizontal("r_end", "p_end") - pl.max_horizontal("r_start", "p_start")
+
+    def cut(frame: pl.LazyFrame) -> pl.LazyFrame:
+        joined = frame.join(bounds, on=[*KEYS, "idx"], how="inner")
+        return joined.with_columns(overlap.alias("overlap")).drop("p_start", "p_end")
+
+    single = inside.filter(same).with_columns(pl.col("_i0").alias("idx"))
+    single = single.with_columns(pl.col("duration").alias("overlap")) if contained else cut(single)
+    spread = cut(
+        inside.filter(~same).with_columns(pl.int_ranges("_i0", pl.col("_i1") + 1).alias("idx")).explode("idx")
+    )
     return (
-        spread.join(periods, on=[*keys, "idx"], how="inner")
-        .with_columns(overlap.alias("overlap"))
-        .filter(pl.col("overlap") > 0)
+        pl.concat([single, spread], how="vertical_relaxed").drop("_i0", "_i1").filter(pl.col("overlap") > 0)
     )

@@ -10,9 +10,10 @@ are delivered as IntervalUsage only, with a warning naming them.
 Periods (``mappings/green_button_periods.py``): calendar months in the usage point's local time,
 or the account's billing periods from the CIS extract (``hub reference load billing-periods``).
 A reading straddling a period boundary counts in each period by its seconds inside it, its value
-prorated exactly (a ``Fraction``; the sums are integers grouped by denominator, so Python runs
-once per period, never per reading). The usage is converted exactly to the CIS unit and rounded
-half to even to 3 places (original usage to 6).
+prorated exactly: the readings wholly inside a period are summed as integers by polars, the shares
+of the few straddling ones added as ``Fraction``s (Python per series and period, never per
+reading). The usage is converted exactly to the CIS unit and rounded half to even to 3 places
+(original usage to 6).
 
 A period is delivered only when complete: every usage point of the account that rolls up in the
 file has exactly one reading type there, its readings do not overlap, and they cover every second
@@ -40,13 +41,14 @@ from hub.kernel.units import UNITS, factor, rounded, unit_name
 if TYPE_CHECKING:
     import polars as pl
 
-# ESPI UnitSymbolKind codes of consumption -> the hub's unit names (hub.kernel.units)
-ESPI_UNITS = {72: "Wh", 169: "therms", 42: "m3", 128: "gallons"}
-# ESPI ServiceCategory kinds -> commodity
-SERVICE_KINDS = {0: "electricity", 1: "gas", 2: "water"}
-ESTIMATED = (8, 9, 12, 13)  # QualityOfReading codes that make a period's read estimated
-PERIOD = ["account", "period_start", "last_day"]
-SERIES = ["usage_point", "reading_type"]
+PERIOD = ["period_start", "last_day"]
+NO_BILLING_PERIODS = Problem.of(
+    "no-billing-periods",
+    "no CIS billing-periods extract was ever loaded (hub reference load billing-periods): nothing rolled "
+    "up; load it and reprocess the file",
+    level="file",
+    severity="warning",
+)
 
 
 class RollupOptions(BaseModel):
@@ -81,79 +83,27 @@ class Rolled:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _readings(table: pl.DataFrame, opts: RollupOptions, accounts: dict[str, str]) -> pl.DataFrame:
-    """The file's readings of mapped usage points, once each, with ``account``, ``unit`` (null:
-    not this roll-up's commodity), ``offset``, ``r_start``/``r_end`` and ``overlapping``."""
-    import polars as pl
-
-    commodity = UNITS[opts.unit].commodity
-    units = {code: name for code, name in ESPI_UNITS.items() if UNITS[name].commodity == commodity}
-    service = pl.col("service_kind").replace_strict(SERVICE_KINDS, default=None, return_dtype=pl.String)
-    unit = pl.col("uom").replace_strict(units, default=None, return_dtype=pl.String)
-    wanted = pl.Series(list(accounts), dtype=pl.String)
-    prev_end = pl.col("r_end").shift(1).over(SERIES)
-    return (
-        table.lazy()
-        .filter(pl.col("usage_point").is_in(wanted.implode()))
-        .unique(["usage_point", "reading_type", "start"], keep="first", maintain_order=True)
-        .with_columns(
-            pl.col("usage_point").replace_strict(accounts, return_dtype=pl.String).alias("account"),
-            pl.when(service.is_null() | (service == commodity)).then(unit).alias("unit"),
-            pl.col("local_offset").fill_null(0).alias("offset"),
-            pl.col("start").alias("r_start"),
-            (pl.col("start") + pl.col("duration")).alias("r_end"),
-        )
-        .sort(*SERIES, "r_start")
-        .with_columns((pl.col("r_start") < prev_end).fill_null(False).alias("overlapping"))
-        .collect()
-    )
-
-
-def _left_out(readings: pl.DataFrame, commodity: str) -> list[Problem]:
-    """One warning per reading type of a mapped usage point that does not roll up."""
-    import polars as pl
-
-    out = (
-        readings.filter(pl.col("unit").is_null())
-        .group_by(*SERIES)
-        .agg(pl.col(LINE).min(), pl.col("uom").first(), pl.col("service_kind").first())
-        .sort(LINE)
-    )
-    return [
-        Problem.of(
-            "not-rolled-up",
-            f"reading type {rt} of usage point {up} (uom {uom}, service kind {kind}) is not "
-            f"{commodity} usage: delivered as IntervalUsage, not rolled up",
-            line=line,
-            field="uom",
-            value=uom,
-            severity="warning",
-        )
-        for up, rt, line, uom, kind in out.iter_rows()
-    ]
-
-
-def _outside(readings: pl.DataFrame, found: pl.DataFrame) -> list[Problem]:
+def _outside(readings: pl.DataFrame, found: pl.DataFrame, names: list[str]) -> list[Problem]:
     """One warning per account whose readings meet none of its billing periods."""
     import polars as pl
 
     lost = (
         readings.join(found.select(LINE).unique(), on=LINE, how="anti")
-        .group_by("account")
+        .group_by("acct")
         .agg(pl.len().alias("n"), pl.col(LINE).min(), pl.col("r_start").min(), pl.col("r_end").max())
         .sort(LINE)
     )
     return [
         Problem.of(
             "outside-billing-periods",
-            f"{n} readings of account {mask(account)} between {_utc(start)} and {_utc(end)} fall in "
-            "none of its billing periods in the CIS extract: not rolled up",
+            f"{n} readings of account {mask(names[acct])} between {_utc(start)} and {_utc(end)} fall "
+            "in none of its billing periods in the CIS extract: not rolled up",
             line=line,
             field="account",
-            value=account,
+            value=names[acct],
             severity="warning",
         )
-        for account, n, line, start, end in lost.iter_rows()
+        for acct, n, line, start, end in lost.iter_rows()
     ]
 
 
@@ -161,34 +111,81 @@ def _utc(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _periods(found: pl.DataFrame, readings: pl.DataFrame) -> pl.DataFrame:
-    """Per account and period: whether it is complete (``reason`` null) or why not, the first
-    line, the premise (its usage points), the read type and the unit of its readings."""
+def _by_series(found: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Per series and period (``acct``, ``idx``): seconds covered and the period's length and days,
+    whether readings overlap or are estimated, the first line, and ``raw``: the sum of the raw
+    values of the readings wholly inside it (a straddling reading's share is ``_straddling``'s)."""
     import polars as pl
 
-    series = found.group_by(*PERIOD, *SERIES).agg(
-        pl.col("overlap").sum().alias("covered"),
-        (pl.col("p_end") - pl.col("p_start")).first().alias("length"),
-        pl.col("overlapping").any(),
+    whole = pl.col("overlap") == pl.col("duration")
+    return (
+        found.group_by("series", "acct", "offset", "idx")
+        .agg(
+            pl.col("overlap").sum().alias("covered"),
+            pl.col("overlapping").any(),
+            pl.col("estimated").any(),
+            pl.col(LINE).min(),
+            pl.col("value").filter(whole).cast(pl.Int128).sum().alias("raw"),
+        )
+        .join(periods, on=["acct", "offset", "idx"], how="inner")
+        .with_columns((pl.col("p_end") - pl.col("p_start")).alias("length"))
     )
-    expected = (
-        readings.filter(pl.col("unit").is_not_null())
-        .group_by("account")
-        .agg(pl.col("usage_point").n_unique().alias("expected"))
+
+
+def _straddling(found: pl.DataFrame) -> dict[tuple[int, int], Fraction]:
+    """The raw value's share of each reading straddling a period boundary, exactly, by series and
+    period (at most two such readings per series and period: Python per period, not per reading)."""
+    import polars as pl
+
+    shares: dict[tuple[int, int], Fraction] = {}
+    cut = found.filter(pl.col("overlap") != pl.col("duration"))
+    for series, idx, value, overlap, duration in cut.select(
+        "series", "idx", "value", "overlap", "duration"
+    ).iter_rows():
+        key = (series, idx)
+        shares[key] = shares.get(key, Fraction(0)) + Fraction(value * overlap, duration)
+    return shares
+
+
+def _totals(
+    by_series: pl.DataFrame, series: pl.DataFrame, found: pl.DataFrame, target: str
+) -> dict[tuple[int, int], tuple[Fraction, set[str]]]:
+    """Each account and period's exact usage in ``target`` (raw x 10^power, converted) and the
+    units of its readings."""
+    shares = _straddling(found)
+    totals: dict[tuple[int, int], tuple[Fraction, set[str]]] = {}
+    rows = by_series.join(series.select("series", "power", "unit"), on="series").select(
+        "series", "acct", "idx", "raw", "power", "unit"
     )
-    summary = series.group_by(PERIOD).agg(
-        pl.col("usage_point").n_unique().alias("points"),
-        pl.len().alias("series"),
-        (pl.col("covered") == pl.col("length")).all().alias("full"),
-        pl.col("covered").min().alias("covered"),
-        pl.col("length").first(),
-        pl.col("overlapping").any(),
-        pl.col("usage_point").unique().sort().str.join(",").alias("premise"),
-    )
-    extra = found.group_by(PERIOD).agg(
-        pl.col(LINE).min(),
-        pl.col("quality").is_in(ESTIMATED).any().alias("estimated"),
-        pl.col("unit").unique().sort().str.join(",").alias("units"),
+    for sid, acct, idx, raw, power, unit in rows.iter_rows():
+        raw_total = Fraction(int(raw or 0)) + shares.get((sid, idx), Fraction(0))
+        exact = raw_total * Fraction(10) ** int(power) * factor(unit, target)
+        total, units = totals.get((acct, idx), (Fraction(0), set()))
+        totals[(acct, idx)] = (total + exact, units | {unit})
+    return totals
+
+
+def _periods(by_series: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
+    """Per account and period: why it is not complete (``reason``; null: complete), its first line,
+    premise (its usage points) and whether a reading is estimated."""
+    import polars as pl
+
+    rolling = series.filter(pl.col("unit").is_not_null())
+    expected = rolling.group_by("acct").agg(pl.col("usage_point").n_unique().alias("expected"))
+    summary = (
+        by_series.join(rolling.select("series", "usage_point"), on="series")
+        .group_by("acct", "idx", *PERIOD)
+        .agg(
+            pl.col("usage_point").n_unique().alias("points"),
+            pl.len().alias("series"),
+            (pl.col("covered") == pl.col("length")).all().alias("full"),
+            pl.col("covered").min(),
+            pl.col("length").first(),
+            pl.col("overlapping").any(),
+            pl.col("estimated").any(),
+            pl.col(LINE).min(),
+            pl.col("usage_point").unique().sort().str.join(",").alias("premise"),
+        )
     )
     reason = (
         pl.when(pl.col("points") < pl.col("expected"))
@@ -200,43 +197,7 @@ def _periods(found: pl.DataFrame, readings: pl.DataFrame) -> pl.DataFrame:
         .when(~pl.col("full"))
         .then(pl.format("readings cover {} of its {} seconds", "covered", "length"))
     )
-    return (
-        summary.join(expected, on="account")
-        .join(extra, on=PERIOD)
-        .with_columns(reason.alias("reason"))
-        .sort(LINE)
-    )
-
-
-def _totals(found: pl.DataFrame, target: str) -> dict[tuple[str, date, date], Fraction]:
-    """Each period's exact usage in ``target``: value x 10^power x factor, prorated by seconds for
-    a straddling reading; integer sums grouped by denominator, added as Fractions per period."""
-    import polars as pl
-
-    commodity = UNITS[target].commodity
-    known = {u: factor(u, target) for u in set(ESPI_UNITS.values()) if UNITS[u].commodity == commodity}
-    num = pl.col("unit").replace_strict({k: f.numerator for k, f in known.items()}, return_dtype=pl.Int128)
-    den = pl.col("unit").replace_strict({k: f.denominator for k, f in known.items()}, return_dtype=pl.Int128)
-    ten = pl.lit(10, pl.Int128)
-    power = pl.col("power_of_ten_multiplier").fill_null(0).clip(-30, 30)
-    whole = pl.col("overlap") == pl.col("duration")
-    n = (
-        pl.col("value").cast(pl.Int128)
-        * ten.pow(power.clip(0, 30).cast(pl.UInt32))
-        * num
-        * pl.when(whole).then(1).otherwise(pl.col("overlap")).cast(pl.Int128)
-    )
-    q = (
-        ten.pow((-power).clip(0, 30).cast(pl.UInt32))
-        * den
-        * pl.when(whole).then(1).otherwise(pl.col("duration")).cast(pl.Int128)
-    )
-    sums = found.group_by(*PERIOD, q.alias("q")).agg(n.sum().alias("n"))
-    totals: dict[tuple[str, date, date], Fraction] = {}
-    for account, start, last, den_, num_ in sums.iter_rows():
-        key = (account, start, last)
-        totals[key] = totals.get(key, Fraction(0)) + Fraction(int(num_), int(den_))
-    return totals
+    return summary.join(expected, on="acct").with_columns(reason.alias("reason")).sort(LINE)
 
 
 def rollup(
@@ -248,37 +209,35 @@ def rollup(
 
     from mappings.green_button_periods import billing as billing_periods
     from mappings.green_button_periods import monthly, parts
+    from mappings.green_button_series import left_out, series_of
 
     commodity = UNITS[opts.unit].commodity
-    readings = _readings(table, opts, accounts)
-    problems = _left_out(readings, commodity)
-    rolling = readings.filter(pl.col("unit").is_not_null())
-    if opts.periods == "billing-periods" and billing is None:
-        if rolling.height:
-            problems.append(
-                Problem.of(
-                    "no-billing-periods",
-                    "no CIS billing-periods extract was ever loaded (hub reference load billing-periods): "
-                    "nothing rolled up",
-                    level="file",
-                    severity="warning",
-                )
-            )
-        return Rolled(*_split(_empty_history()), problems)
-    if opts.periods == "monthly":
-        periods = monthly(rolling.lazy())
-    else:
-        assert billing is not None
-        periods = billing_periods(rolling.lazy(), billing)
-    found = parts(rolling.lazy(), periods).collect()
+    names = sorted(set(accounts.values()))
+    ids = {name: i for i, name in enumerate(names)}
+    readings, series = series_of(table, commodity, {up: ids[a] for up, a in accounts.items()})
+    problems = left_out(series, commodity)
     if opts.periods == "billing-periods":
-        problems += _outside(rolling, found)
-    summary = _periods(found, rolling)
-    totals = _totals(found, opts.unit)
+        if billing is None:
+            if readings.height:
+                problems.append(NO_BILLING_PERIODS)
+            return Rolled(*_split(_empty_history()), problems)
+        given = billing.lazy().select(
+            pl.col("account").replace_strict(ids, default=None, return_dtype=pl.Int64).alias("acct"),
+            "period_start",
+            pl.col("period_end").alias("last_day"),
+        )
+        marked, periods = billing_periods(readings.lazy(), given.drop_nulls("acct"))
+    else:
+        marked, periods = monthly(readings.lazy())
+    found = parts(marked, periods, contained=opts.periods == "monthly").collect()
+    if opts.periods == "billing-periods":
+        problems += _outside(readings, found, names)
+    by_series = _by_series(found, periods.collect())
+    totals = _totals(by_series, series, found, opts.unit)
     rows: list[dict[str, object]] = []
-    for p in summary.iter_rows(named=True):
-        span = f"{p['period_start']}..{p['last_day']}"
-        total = totals[(p["account"], p["period_start"], p["last_day"])]
+    for p in _periods(by_series, series).iter_rows(named=True):
+        account = names[p["acct"]]
+        total, units = totals[(p["acct"], p["idx"])]
         reason = p["reason"]
         if reason is None and total < 0:
             reason = "its usage is negative (net of export)"
@@ -286,15 +245,16 @@ def rollup(
             problems.append(
                 Problem.of(
                     "period-not-rolled-up",
-                    f"period {span} of account {mask(p['account'])} is not rolled up: {reason}",
+                    f"period {p['period_start']}..{p['last_day']} of account {mask(account)} is not "
+                    f"rolled up: {reason}",
                     line=p[LINE],
                     field="account",
-                    value=p["account"],
+                    value=account,
                     severity="warning",
                 )
             )
             continue
-        rows.append(_history_row(p, total, opts))
+        rows.append(_history_row({**p, "account": account}, total, units, opts))
     history = pl.DataFrame(rows, schema=_history_schema()) if rows else _empty_history()
     return Rolled(*_split(history), problems)
 
@@ -320,11 +280,12 @@ def _split(history: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return history.drop("usage_milli"), fact
 
 
-def _history_row(p: dict[str, object], total: Fraction, opts: RollupOptions) -> dict[str, object]:
+def _history_row(
+    p: dict[str, object], total: Fraction, units: set[str], opts: RollupOptions
+) -> dict[str, object]:
     start, last = p["period_start"], p["last_day"]
     assert isinstance(start, date) and isinstance(last, date)
-    units = str(p["units"]).split(",")
-    original_unit = units[0] if len(units) == 1 else opts.unit
+    original_unit = next(iter(units)) if len(units) == 1 else opts.unit
     original = total / factor(original_unit, opts.unit)
     usage = rounded(total, 3)
     return {
