@@ -160,6 +160,7 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
+        rolled = self._rollup(table, ctx)  # first: its work is freed before the rows are built
         start = pl.from_epoch(pl.col("start"), time_unit="s")
         rows = (
             table.lazy()
@@ -200,7 +201,6 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
             .select(*columns_of(IntervalUsage), LINE)
             .collect()
         )
-        rolled = self._rollup(table, ctx)
         if rolled is None:
             return {IntervalUsage.txn_type: rows}
         history = rolled.history.select(*columns_of(ConsumptionHistory), LINE)

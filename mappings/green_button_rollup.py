@@ -111,22 +111,25 @@ def _utc(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _by_series(found: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+def _by_series(found: pl.DataFrame, periods: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:
     """Per series and period (``acct``, ``idx``): seconds covered and the period's length and days,
     whether readings overlap or are estimated, the first line, and ``raw``: the sum of the raw
     values of the readings wholly inside it (a straddling reading's share is ``_straddling``'s)."""
     import polars as pl
 
+    largest = found.select(pl.col("value").abs().max()).item() or 0
+    wide = pl.Int64 if largest * max(found.height, 1) < 2**62 else pl.Int128  # Int128 is slower
     whole = pl.col("overlap") == pl.col("duration")
     return (
-        found.group_by("series", "acct", "offset", "idx")
+        found.group_by("series", "idx")
         .agg(
             pl.col("overlap").sum().alias("covered"),
             pl.col("overlapping").any(),
             pl.col("estimated").any(),
             pl.col(LINE).min(),
-            pl.col("value").filter(whole).cast(pl.Int128).sum().alias("raw"),
+            pl.when(whole).then(pl.col("value")).otherwise(0).cast(wide).sum().alias("raw"),
         )
+        .join(series.select("series", "acct", "offset"), on="series", how="inner")
         .join(periods, on=["acct", "offset", "idx"], how="inner")
         .with_columns((pl.col("p_end") - pl.col("p_start")).alias("length"))
     )
@@ -232,7 +235,7 @@ def rollup(
     found = parts(marked, periods, contained=opts.periods == "monthly").collect()
     if opts.periods == "billing-periods":
         problems += _outside(readings, found, names)
-    by_series = _by_series(found, periods.collect())
+    by_series = _by_series(found, periods.collect(), series)
     totals = _totals(by_series, series, found, opts.unit)
     rows: list[dict[str, object]] = []
     for p in _periods(by_series, series).iter_rows(named=True):

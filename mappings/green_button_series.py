@@ -4,6 +4,7 @@
 A duplicate reading (same usage point, reading type and start) counts once, the first in the file,
 as in IntervalUsage: a stable sort puts it right after the first, so one comparison with the row
 before finds it. A reading that starts before the previous one of its series ends overlaps it.
+Only integers and flags travel with the readings; what a series measures is one small table.
 """
 
 from __future__ import annotations
@@ -35,42 +36,26 @@ def series_of(
     import polars as pl
 
     up, rt, start = pl.col("usage_point"), pl.col("reading_type"), pl.col("start")
-    new = ((up != up.shift(1)) | (rt != rt.shift(1))).fill_null(True)
-    end = start + pl.col("duration")
+    # a series is an integer: the codes of its usage point and reading type as categoricals
+    code = (
+        up.cast(pl.Categorical).to_physical().cast(pl.Int64) * (1 << 32)
+        + rt.cast(pl.Categorical).to_physical().cast(pl.Int64)
+    ).alias("series")
     wanted = pl.Series(list(accounts), dtype=pl.String)
-    rows = (
-        table.lazy()
-        .filter(up.is_in(wanted.implode()))
-        .select(
-            "usage_point",
-            "reading_type",
-            "start",
-            "duration",
-            "value",
-            "quality",
-            "uom",
-            "service_kind",
-            pl.col("power_of_ten_multiplier").fill_null(0).alias("power"),
-            pl.col("local_offset").fill_null(0).alias("offset"),
-            LINE,
-        )
-        .sort("usage_point", "reading_type", "start", maintain_order=True)
-        .with_columns(new.alias("_new"))
-        .filter(pl.col("_new") | (start != start.shift(1)))
-        .with_columns(
-            pl.col("_new").cum_sum().cast(pl.Int64).alias("series"),
-            (~pl.col("_new") & (start < end.shift(1))).alias("overlapping"),
-        )
-        .collect()
-    )
-    units = {code: name for code, name in ESPI_UNITS.items() if UNITS[name].commodity == commodity}
+    mapped = table.lazy().filter(up.is_in(wanted.implode()))
+    units = {c: name for c, name in ESPI_UNITS.items() if UNITS[name].commodity == commodity}
     service = pl.col("service_kind").replace_strict(SERVICE_KINDS, default=None, return_dtype=pl.String)
     unit = pl.col("uom").replace_strict(units, default=None, return_dtype=pl.String)
     series = (
-        rows.group_by("series")
-        .agg(pl.all().exclude("series").first(), pl.col(LINE).min().alias("first_line"))
+        mapped.group_by("usage_point", "reading_type")
+        .agg(
+            pl.col("uom", "service_kind").first(),
+            pl.col("power_of_ten_multiplier").first().fill_null(0).alias("power"),
+            pl.col("local_offset").first().fill_null(0).alias("offset"),
+            pl.col(LINE).min(),
+        )
         .select(
-            "series",
+            code,
             "usage_point",
             "reading_type",
             up.replace_strict(accounts, return_dtype=pl.Int64).alias("acct"),
@@ -79,22 +64,44 @@ def series_of(
             "service_kind",
             "power",
             pl.when(service.is_null() | (service == commodity)).then(unit).alias("unit"),
-            pl.col("first_line").alias(LINE),
+            LINE,
         )
-        .sort("series")
+        .sort(LINE)
+        .collect()
     )
-    rolling = series.filter(pl.col("unit").is_not_null()).select("series", "acct")
-    readings = rows.join(rolling, on="series", how="inner").select(
-        "series",
-        "acct",
-        "offset",
-        start.alias("r_start"),
-        end.alias("r_end"),
-        "duration",
-        "value",
-        pl.col("quality").is_in(ESTIMATED).fill_null(False).alias("estimated"),
-        "overlapping",
-        LINE,
+    rolling = series.filter(pl.col("unit").is_not_null())
+    ids = rolling.get_column("series")
+    acct = dict(zip(ids.to_list(), rolling.get_column("acct").to_list(), strict=True))
+    offset = dict(zip(ids.to_list(), rolling.get_column("offset").to_list(), strict=True))
+    s = pl.col("series")
+    new = (s != s.shift(1)).fill_null(True)
+    end = start + pl.col("duration")
+    readings = (
+        mapped.select(
+            code,
+            "start",
+            "duration",
+            "value",
+            pl.col("quality").is_in(ESTIMATED).fill_null(False).alias("estimated"),
+            LINE,
+        )
+        .filter(s.is_in(ids.implode()))
+        .sort("series", "start", maintain_order=True)  # stable: a duplicate follows the first
+        .with_columns(new.alias("_new"))
+        .filter(pl.col("_new") | (start != start.shift(1)))
+        .select(
+            "series",
+            s.replace_strict(acct, return_dtype=pl.Int64).alias("acct"),
+            s.replace_strict(offset, return_dtype=pl.Int64).alias("offset"),
+            start.alias("r_start"),
+            end.alias("r_end"),
+            "duration",
+            "value",
+            "estimated",
+            (~pl.col("_new") & (start < end.shift(1))).alias("overlapping"),
+            LINE,
+        )
+        .collect()
     )
     return readings, series
 
