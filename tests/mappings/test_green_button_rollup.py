@@ -271,3 +271,13 @@ def test_without_a_rollup_only_interval_usage_is_mapped_and_nothing_is_looked_up
 def test_bad_rollup_options_are_refused(options: dict[str, Any], error: str) -> None:
     with pytest.raises(ValidationError, match=error):
         GreenButtonMappingOptions(**options)
+
+
+def test_the_coastal_corpus_year_rolls_up_into_twelve_local_months_summing_to_the_file() -> None:
+    name = "Coastal_Multi_Family_Jan_1_2011_to_Jan_1_2012_RetailCustomer_5.xml"
+    table = table_of((CORPUS / name).read_bytes())  # hourly, 2011-01-01 to 2012-01-01 at UTC-8
+    history, _, problems = rolled(table, **{"RetailCustomer/5/UsagePoint/1": "0012345"})
+    assert problems == []
+    assert history.get_column("period_start").to_list() == [date(2011, m, 1) for m in range(1, 13)]
+    assert sum(history.get_column("usage").to_list()) == Decimal("4425.305")  # its 4,425,305 Wh
+    assert history.get_column("days").sum() == 365
