@@ -4,6 +4,10 @@ One transaction per reading of a usage point, reading type and start: a duplicat
 format warns of it) is delivered once, the first in the file. The value is exact: the raw integer
 times 10^powerOfTenMultiplier, written as decimal text in the ReadingType's unit (never a float).
 The account is the one configuration gives the usage point (``mapping_options.accounts``).
+
+With ``mapping_options.rollup`` the readings of mapped usage points are also summed per period into
+``ConsumptionHistory`` rows (``mappings/green_button_rollup.py``), kept as ``consumption_histories``
+facts for winter averages.
 """
 
 from __future__ import annotations
@@ -12,14 +16,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.consumption import ConsumptionHistory
+from mappings.green_button_rollup import RollupOptions
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from hub.kernel.problems import Problem
+    from mappings.green_button_rollup import Rolled
 
 # ESPI UnitSymbolKind codes (NAESB REQ.21) -> the unit's name.
 UOM_NAMES = {
@@ -89,6 +98,15 @@ class GreenButtonMappingOptions(MappingOptions):
     accounts: dict[str, str] = Field(
         default_factory=dict, description="usage point id (as hub inspect shows it) -> CIS account"
     )
+    rollup: RollupOptions | None = Field(
+        None, description="sum the mapped usage points' readings per period into ConsumptionHistory"
+    )
+
+    @model_validator(mode="after")
+    def _rollup_needs_accounts(self) -> GreenButtonMappingOptions:
+        if self.rollup is not None and not self.accounts:
+            raise ValueError("rollup sums the readings of usage points mapped to an account: fill accounts")
+        return self
 
 
 def exact_value(raw: pl.Expr, power: pl.Expr) -> pl.Expr:
@@ -109,12 +127,40 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
     name = "green-button"
     default_format = "greenbutton"
     options_model = GreenButtonMappingOptions
-    produces = (IntervalUsage,)
-    key_date_at = -20  # a key ends with the interval's start, YYYY-MM-DDTHH:MM:SSZ
+    produces = (IntervalUsage, ConsumptionHistory)
+    lookups = frozenset({"billing_periods"})  # asked only when the roll-up is by billing periods
+    persists = frozenset({"consumption_histories"})
+    # An IntervalUsage key ends with the interval's start, YYYY-MM-DDTHH:MM:SSZ; a roll-up's key
+    # (CH|district|account|start|last day) has no date there and is kept undated: a few a file.
+    key_date_at = -20
+
+    def __init__(self, options: GreenButtonMappingOptions) -> None:
+        super().__init__(options)
+        self._rolled: tuple[pl.DataFrame, Rolled] | None = None
+
+    def _rollup(self, table: pl.DataFrame, ctx: MapContext) -> Rolled | None:
+        """The roll-up of ``table`` when one is configured, once per table (``map`` and ``notes``)."""
+        from mappings.green_button_rollup import rollup
+
+        opts = self.options.rollup
+        if opts is None:
+            return None
+        if self._rolled is None or self._rolled[0] is not table:
+            billing = None
+            if opts.periods == "billing-periods":
+                billing = ctx.lookup.find("billing_periods", sorted(set(self.options.accounts.values())))
+            self._rolled = (table, rollup(table, opts, self.options.accounts, billing))
+        return self._rolled[1]
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """The roll-up's warnings: reading types and periods not rolled up, and why."""
+        rolled = self._rollup(table, ctx)
+        return [] if rolled is None else list(rolled.problems)
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
+        rolled = self._rollup(table, ctx)  # first: its work is freed before the rows are built
         start = pl.from_epoch(pl.col("start"), time_unit="s")
         rows = (
             table.lazy()
@@ -155,4 +201,11 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
             .select(*columns_of(IntervalUsage), LINE)
             .collect()
         )
-        return {IntervalUsage.txn_type: rows}
+        if rolled is None:
+            return {IntervalUsage.txn_type: rows}
+        history = rolled.history.select(*columns_of(ConsumptionHistory), LINE)
+        return {
+            IntervalUsage.txn_type: rows,
+            ConsumptionHistory.txn_type: history,
+            "consumption_histories": rolled.fact,
+        }

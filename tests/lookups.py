@@ -18,6 +18,7 @@ KEYS = {
     "originated_payments": "payment_id",
     "delivered_payments": "lockbox",
     "consumption_histories": "account",
+    "billing_periods": "account",
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     "accounts": {"number": pl.String, "name": pl.String, "service_address": pl.String}
@@ -28,6 +29,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     | {"amount_cents": pl.Int64, "reference": pl.String},
 }
 SCHEMAS["originated_payments"] = SCHEMAS["originated_entries"]
+SCHEMAS["billing_periods"] = {"account": pl.String, "period_start": pl.Date, "period_end": pl.Date}
 SCHEMAS["consumption_histories"] = {
     "account": pl.String,
     "district": pl.String,

@@ -1,5 +1,6 @@
-"""``hub reference``: load the CIS's reference extracts (accounts, meters) into the ledger, where
-mappings check that an account exists and is active, and say which extract is loaded and since when.
+"""``hub reference``: load the CIS's reference extracts (accounts, meters, billing periods) into the
+ledger, where mappings check that an account exists and is active (and the green-button roll-up
+finds an account's billing periods), and say which extract is loaded and since when.
 
 Exit codes as for every ``hub`` command: 0 done; 1 the extract was refused (nothing loaded, the
 current load stays); 2 usage or configuration error; 3 retry (ledger busy).
@@ -17,10 +18,10 @@ from hub.cli.output import emit, out
 
 reference_app = typer.Typer(
     no_args_is_help=True,
-    help="CIS reference data (accounts, meters) that mappings check partner files against.",
+    help="CIS reference data (accounts, meters, billing periods) that mappings check partner files against.",
 )
 
-KindArg = Annotated[str, typer.Argument(metavar="KIND", help="accounts | meters")]
+KindArg = Annotated[str, typer.Argument(metavar="KIND", help="accounts | meters | billing-periods")]
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
@@ -67,7 +68,8 @@ def _show_load(result: dict[str, Any]) -> None:
     if result["loaded"]:
         replaced = "" if result["replaced"] is None else f", replacing load {result['replaced']}"
         out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
-        out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
+        if result["by_status"]:
+            out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
     from hub.cli.render import print_problems
     from hub.kernel.problems import Problem
@@ -130,7 +132,9 @@ def sample(
     """Write a generated CIS extract (the accounts or meters of `hub sample`'s uploads of that seed)."""
     from hub.engine.sample import accounts_csv, meters_csv
 
-    data = accounts_csv(rows, seed=seed) if _kind(kind) == "accounts" else meters_csv(rows, seed=seed)
+    if _kind(kind) not in ("accounts", "meters"):
+        raise typer.BadParameter(f"no sample of {kind}; accounts | meters", param_hint="KIND")
+    data = accounts_csv(rows, seed=seed) if kind == "accounts" else meters_csv(rows, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     out.print(f"wrote {path}: {rows} {kind}")

@@ -355,4 +355,8 @@ exchanges:
       # a usage point not listed is delivered without an account:
       accounts: {}
       # accounts: {"RetailCustomer/5/UsagePoint/1": "0012345"}
+      # Sum each mapped account's readings per period into ConsumptionHistory (kept for winter
+      # averages): calendar months in local time, or the CIS billing periods loaded with
+      # `hub reference load billing-periods`; the usage in the CIS unit; the histories' district.
+      # rollup: {periods: monthly, unit: kWh, district: green-button}
 """

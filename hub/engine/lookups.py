@@ -6,6 +6,9 @@ Each name is one question to the ledger, answered as a table (None: what it look
   active. None when no accounts extract was ever loaded.
 - ``meters``: keys are meter numbers; columns meter, account, service_address, status, active.
   None when no meters extract was ever loaded.
+- ``billing_periods``: keys are CIS account numbers; their billing periods in the current CIS
+  billing-periods extract, by account and start: columns account, period_start, period_end (Date,
+  the period's last day, inclusive). None when no billing-periods extract was ever loaded.
 - ``originated_entries``: keys are trace numbers of debits the hub originated; columns trace,
   exchange, file_id, payment_id, account, amount_cents, transaction_code, effective_date.
 - ``originated_payments``: keys are payment ids the asking exchange originated; columns as above.
@@ -112,6 +115,17 @@ def _reference(kind: str, key: str, others: tuple[str, ...]) -> Answer:
         return _frame([{key: k, **v} for k, v in found.items()], schema)
 
     return answer
+
+
+def _billing_periods(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame | None:
+    import polars as pl
+
+    found = lk.ledger.reference_billing_periods(keys, lk.conn)
+    if found is None:
+        return None
+    names = ("account", "period_start", "period_end")
+    table = pl.DataFrame(found, schema=dict.fromkeys(names, pl.String), orient="row")
+    return table.with_columns(pl.col("period_start", "period_end").str.to_date("%Y-%m-%d"))
 
 
 def _originated_schema() -> dict[str, Any]:
@@ -226,6 +240,7 @@ def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -
 ANSWERS: dict[str, Answer] = {
     "accounts": _reference("accounts", "number", ("name", "service_address", "status")),
     "meters": _reference("meters", "meter", ("account", "service_address", "status")),
+    "billing_periods": _billing_periods,
     "originated_entries": _originated_entries,
     "originated_payments": _originated_payments,
     "delivered_payments": _delivered_payments,

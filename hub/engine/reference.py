@@ -1,4 +1,5 @@
-"""CIS reference extracts (accounts, meters): read and check the CSV, then load it into the ledger.
+"""CIS reference extracts (accounts, meters, billing periods): read and check the CSV, then load it
+into the ledger.
 
 An extract is a UTF-8 CSV whose header names at least the kind's columns (any order and case; other
 columns are ignored). Every row is checked before anything is loaded: one bad row and nothing is
@@ -26,11 +27,13 @@ if TYPE_CHECKING:
 HEADERS: dict[str, tuple[str, ...]] = {
     "accounts": ("account", "name", "service_address", "status"),
     "meters": ("meter", "account", "service_address", "status"),
+    "billing-periods": ("account", "period_start", "period_end"),
 }
 # Columns every row must fill; the others may be empty (a meter in stock has no account).
 REQUIRED: dict[str, frozenset[str]] = {
     "accounts": frozenset({"account", "status"}),
     "meters": frozenset({"meter", "status"}),
+    "billing-periods": frozenset({"account", "period_start", "period_end"}),
 }
 # Known statuses (compared case-insensitively, stored lower-case). Only ``active`` counts as active.
 STATUSES: dict[str, tuple[str, ...]] = {
@@ -64,6 +67,8 @@ class Extract:
             self.problems.append(problem)
 
     def by_status(self) -> dict[str, int]:
+        if self.kind not in STATUSES:
+            return {}
         return dict(sorted(Counter(str(r[-1]) for r in self.rows).items()))
 
 
@@ -87,7 +92,11 @@ def check_extract(kind: str, data: bytes, file_name: str) -> Extract:
     try:
         header = [h.strip().lower() for h in next(reader)]
         where = _columns(extract, header, header_names)
-        if where is not None:
+        if where is not None and extract.kind == "billing-periods":
+            from hub.engine.billing_periods import check_periods
+
+            check_periods(extract, reader, where, len(header))
+        elif where is not None:
             _check_rows(extract, reader, where, len(header))
     except csv.Error as exc:
         extract.add(_file_problem("csv", f"not a readable CSV: {exc}", line=reader.line_num))

@@ -73,10 +73,11 @@ def factor(source: str, target: str) -> Fraction:
 
 def convert(value: Decimal, source: str, target: str, places: int) -> Decimal:
     """``value`` in ``source`` as ``target``, rounded half to even to ``places`` decimals."""
-    return _rounded(Fraction(value) * factor(source, target), places)
+    return rounded(Fraction(value) * factor(source, target), places)
 
 
-def _rounded(exact: Fraction, places: int) -> Decimal:
+def rounded(exact: Fraction, places: int) -> Decimal:
+    """An exact value rounded half to even to ``places`` decimals."""
     scaled = exact * 10**places
     q, r = divmod(scaled.numerator, scaled.denominator)
     if 2 * r > scaled.denominator or (2 * r == scaled.denominator and q % 2):

@@ -1,5 +1,5 @@
-"""The ledger's copy of the CIS reference data (accounts, meters), so mappings can check that an
-account exists and is active.
+"""The ledger's copy of the CIS reference data (accounts, meters, billing periods), so mappings can
+check that an account exists and is active, and roll usage up by the CIS's billing periods.
 
 Each load of an extract is written in one transaction and becomes the kind's current load when that
 transaction commits (a pointer row switched inside it): a reader sees the previous set or the new one,
@@ -32,7 +32,9 @@ LOOKUP_CHUNK = 2000  # bound values per lookup: within SQLite's and PostgreSQL's
 KINDS: dict[str, tuple[Table, tuple[str, ...]]] = {
     "accounts": (t.reference_accounts, ("number", "name", "service_address", "status")),
     "meters": (t.reference_meters, ("meter", "account", "service_address", "status")),
+    "billing-periods": (t.reference_billing_periods, ("account", "period_start", "period_end")),
 }
+STATUS_KINDS = ("accounts", "meters")  # the kinds whose rows carry a status
 
 
 def reference_kind(kind: str) -> tuple[Table, tuple[str, ...]]:
@@ -170,6 +172,23 @@ class ReferenceData:
                     entry["active"] = entry["status"] == ACTIVE
                     found[key] = entry
         return found
+
+    def reference_billing_periods(
+        self, accounts: Sequence[str], conn: Connection | None = None
+    ) -> list[tuple[str, str, str]] | None:
+        """The current billing-periods load's periods of ``accounts``: (account, first day, last day)
+        as ISO text, by account and first day. None when no billing periods were ever loaded."""
+        table, columns = reference_kind("billing-periods")
+        wanted = sorted({a for a in accounts if a})
+        found: list[tuple[str, str, str]] = []
+        with self.reading(conn) as c:
+            load_id = _current(c, "billing-periods")
+            if load_id is None:
+                return None
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                rows = _select_rows(c, table, columns, load_id, wanted[start : start + LOOKUP_CHUNK])
+                found += [(str(a), str(s), str(e)) for a, s, e in rows]
+        return sorted(found)
 
     def _prune_reference(self, kind: str) -> None:
         """Drop the rows of the kind's loads beyond the newest ``KEEP_LOADS`` (never the current

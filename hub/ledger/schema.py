@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 metadata = MetaData()
 
@@ -211,6 +211,18 @@ reference_meters = Table(
     Column("service_address", Text),
     Column("status", String(16), nullable=False),
     Index("ix_reference_meters_account", "load_id", "account"),
+    sqlite_with_rowid=False,
+)
+
+# An account's billing periods as the CIS extract gives them (``hub reference load billing-periods``):
+# first and last day (inclusive) as ISO text, which sorts and compares as the dates do.
+reference_billing_periods = Table(
+    "reference_billing_periods",
+    metadata,
+    Column("load_id", Integer, primary_key=True, autoincrement=False),
+    Column("account", String(64), primary_key=True),
+    Column("period_start", String(10), primary_key=True),
+    Column("period_end", String(10), nullable=False),
     sqlite_with_rowid=False,
 )
 

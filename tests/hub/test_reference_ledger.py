@@ -83,6 +83,18 @@ def test_meters_are_their_own_kind(ledger: Ledger) -> None:
         ledger.load_reference("meters", [], "empty.csv", SHA)
 
 
+def test_billing_periods_are_many_per_account_and_replaced_whole(ledger: Ledger) -> None:
+    assert ledger.reference_billing_periods(["0001"]) is None  # never loaded: nothing known
+    many = [(f"{a:04d}", f"2026-{m:02d}-01", f"2026-{m:02d}-28") for a in range(3000) for m in (2, 1)]
+    ledger.load_reference("billing-periods", many, "bp.csv", SHA)
+    found = ledger.reference_billing_periods([f"{a:04d}" for a in range(2999, -1, -1)] + ["9999"])
+    assert found is not None and len(found) == 6000  # asked in chunks, beyond one IN list
+    assert found[:2] == [("0000", "2026-01-01", "2026-01-28"), ("0000", "2026-02-01", "2026-02-28")]
+    ledger.load_reference("billing-periods", [("0001", "2026-03-01", "2026-03-31")], "bp2.csv", SHA)
+    assert ledger.reference_billing_periods(["0000", "0001"]) == [("0001", "2026-03-01", "2026-03-31")]
+    assert ledger.reference_accounts(["0001"]) == {} and not ledger.reference_loaded("accounts")
+
+
 def test_a_load_that_fails_midway_leaves_the_current_one(ledger: Ledger) -> None:
     first = ledger.load_reference("accounts", accounts(1_000), "a.csv", SHA)
     rows = accounts(30_000, status="closed")
