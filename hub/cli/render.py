@@ -101,6 +101,8 @@ def print_problems(
 def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     verb = "would deliver" if dry_run else "delivered"
     console.print(f"file {o.file_id or '-'} {shown(o.name)} {shown(f'[{o.exchange}]')}: {_state(o.state)}")
+    if o.note:
+        console.print(shown(o.note))
     counts = (
         f"rows {o.rows}, {verb} {sum(o.by_type.values()) if dry_run else o.delivered}, rejected {o.rejected}"
     )

@@ -30,6 +30,7 @@ class Outcome:
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    note: str | None = None  # what an operator should know beside the counts (nothing changed ...)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class Outcome:
             "transactions": self.by_type,
             "problems": [p.to_dict() for p in self.problems],
             "reports": self.reports,
+            "note": self.note,
         }
 
 

@@ -26,7 +26,7 @@ from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
-from hub.engine.winter_average import scheduled_requests
+from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.errors import (
     ConnectorRetryable,
     HubError,
@@ -308,7 +308,8 @@ class Engine:
                     self._finish_unfinished(ex, run_id, should_stop, done)
                     if trigger in SCHEDULED and not should_stop():
                         done += [
-                            self._request(ex, n, d, run_id, trigger) for n, d in scheduled_requests(ex, self)
+                            note_unchanged(self, ex, None, self._request(ex, n, d, run_id, trigger))
+                            for n, d in scheduled_requests(ex, self)
                         ]
             except HubError as exc:  # the exchange could not run at all (ledger busy, ...): the others do
                 log.error("%s: run failed: %s", ex.name, exc, extra={"event": "run_failed", "alert": True})
