@@ -31,6 +31,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
     note: str | None = None  # what an operator should know beside the counts (nothing changed ...)
+    trigger: str | None = None  # "pending": run again after a delivery completed rows it held back
+    reruns: list[Outcome] = field(default_factory=list)  # files this file's delivery ran again
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,8 @@ class Outcome:
             "problems": [p.to_dict() for p in self.problems],
             "reports": self.reports,
             "note": self.note,
+            "trigger": self.trigger,
+            "reruns": [o.to_dict() for o in self.reruns],
         }
 
 

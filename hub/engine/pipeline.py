@@ -188,7 +188,7 @@ class Engine:
                 outcome = failure(0, ex.name, path.name, exc)
             log_outcome(outcome)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def reprocess(
         self, file_id: int, *, corrected: Path | None = None, accept_valid_rows: bool = False
@@ -223,7 +223,7 @@ class Engine:
             except HubError as exc:
                 outcome = failure(file_id, ex.name, record.name, exc)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def request(self, exchange: str, name: str, data: bytes, *, trigger: str = "manual") -> Outcome:
         """Land a document the hub writes itself (a winter-average request) and run it through the
@@ -232,7 +232,7 @@ class Engine:
         with self._running(ex.name, trigger) as (run_id, outcomes):
             outcome = self._request(ex, name, data, run_id, trigger)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def _request(self, ex: Exchange, name: str, data: bytes, run_id: int, trigger: str) -> Outcome:
         import io
@@ -349,14 +349,16 @@ class Engine:
         recording.finish_run(self.ledger, run_id, outcomes)
         if any(o.delivered for o in outcomes):
             try:
-                self._retry_pending(self.settings.exchange(exchange).kind.name)
+                outcomes += self._retry_pending(self.settings.exchange(exchange).kind.name)
             except HubError as exc:  # the run itself is done and recorded; the next delivery retries
                 log.error("pending files not run again: %s", exc, extra={"event": "pending_failed"})
 
-    def _retry_pending(self, delivered_kind: str) -> None:
+    def _retry_pending(self, delivered_kind: str) -> list[Outcome]:
         """Run again, each in a run of its own (trigger ``pending``), the files of exchanges whose
         kind held rows back until a delivery of ``delivered_kind`` (``ExchangeKind.retried_after``):
-        the rows now complete post, those posted before post nothing twice."""
+        the rows now complete post, those posted before post nothing twice. Their outcomes, marked
+        with the trigger, for the command that delivered to show."""
+        rerun: list[Outcome] = []
         for ex in self.settings.exchanges.values():
             rules = [rule for rule, kind in ex.kind.retried_after.items() if kind == delivered_kind]
             if not rules or not ex.config.enabled:
@@ -370,8 +372,11 @@ class Engine:
                         except HubError as exc:
                             ran = failure(record.id, ex.name, record.name, exc)
                     outcome = ran or _busy(ex, record.name)
+                    outcome.trigger = "pending"
                     log_outcome(outcome)
                     outcomes.append(outcome)
+                rerun += outcomes  # itself, then what its own delivery ran again
+        return rerun
 
     def _take_all(
         self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool], done: list[Outcome]
@@ -610,6 +615,13 @@ class Engine:
         return LedgerLookups(
             self.ledger, exchange=ex.name, kind=kind.name, declared=kind.lookups, timezone=ex.timezone
         )
+
+
+def _with_reruns(outcome: Outcome, run: list[Outcome]) -> Outcome:
+    """The outcome of a command's one file, with the files its delivery ran again (the rest of
+    its run's outcomes: ``Engine._retry_pending``)."""
+    outcome.reruns = [o for o in run if o is not outcome]
+    return outcome
 
 
 def _busy(ex: Exchange, name: str) -> Outcome:
