@@ -136,9 +136,12 @@ class Engine:
         *,
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utc_now,
+        recover: bool = True,
     ) -> None:
+        """``recover=False`` (a dry run): what a crash left part-way is left for the next command
+        that delivers, so nothing on disk or in the ledger changes."""
         from hub.engine.claims import Holder
-        from hub.engine.delivery import recover
+        from hub.engine.delivery import recover as finish_interrupted
         from hub.ledger import Ledger
 
         self.settings = settings
@@ -147,9 +150,9 @@ class Engine:
         self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
         self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
         exchanges = settings.exchanges.items()
-        recover(
-            self.ledger, {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
-        )
+        if recover:
+            inbound = {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
+            finish_interrupted(self.ledger, inbound)
 
     def progress(self, name: str, stage: str) -> None:
         """Show the stage reached, and keep the claims on the work in hand alive."""

@@ -120,3 +120,17 @@ def test_validate_of_adjustments_names_the_requests_waiting_for_their_history(wo
     assert not Path(workdir.root / "var" / "landed").exists() or not list(
         (workdir.root / "var" / "landed").iterdir()
     )
+
+
+def test_validate_leaves_what_an_interrupted_delivery_left_for_the_next_delivery(workdir: Workdir) -> None:
+    path = workdir.write("nw.csv", district_file(line("1001", "2026-01-01", "2026-01-31", "12")))
+    assert workdir.hub("process", path, "-x", "consumption").code == 0
+    staged = workdir.cis / ".consumption-20260101T000000-f9-r9.ConsumptionHistory.csv.tmp"
+    staged.write_bytes(b"a batch a crash left staged, never recorded\n")
+    before = ledger_contents(workdir)
+    assert workdir.hub("validate", path, "-x", "consumption").code == 0
+    assert staged.exists() and ledger_contents(workdir) == before  # a dry run changes nothing
+    assert workdir.hub("files").code == 0 and staged.exists()  # nor does a read-only command
+    again = workdir.write("nw-again.csv", district_file(line("1001", "2026-02-01", "2026-02-28", "9")))
+    assert workdir.hub("process", again, "-x", "consumption").code == 0
+    assert not staged.exists()  # the next delivery finishes the interrupted one's clean-up
