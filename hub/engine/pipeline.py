@@ -275,9 +275,26 @@ class Engine:
                 already = held[txn_type]
                 outcome.already_delivered += already
                 outcome.by_type[txn_type] = table.height - already
+            if is_outbound(ex.kind) and (refused := self._dry_write(ex, mapped)) is not None:
+                outcome.problems = [*outcome.problems, Problem.of("partner_file", refused, level="file")]
+                outcome.state = "rejected"  # what `hub originate` would do: send nothing
+                return outcome
         if outcome.rejected:
             outcome.state = "rejected"
         return outcome
+
+    def _dry_write(self, ex: Exchange, mapped: Mapped) -> str | None:
+        """Why the outbound kind would refuse to write its file of the mapped rows, or None."""
+        from hub.engine.sending import refusal
+
+        output = getattr(ex.kind, "output", "")
+        rows = mapped.tables.get(output)
+        if rows is None or rows.is_empty():
+            return None
+        try:
+            return refusal(self.ledger, ex, rows, created=self.clock(), lookups=self._lookups(ex))
+        except Rejected as exc:
+            return str(exc)
 
     def cycle(
         self,
