@@ -67,3 +67,32 @@ def test_a_season_without_histories_says_there_is_nothing_to_average(workdir: Wo
     assert res.code == 0
     assert res.json()["note"].startswith("no averages for season 2024: no delivered consumption history")
     assert batches(workdir) == []
+
+
+def test_a_scheduled_run_with_nothing_changed_says_so(workdir: Workdir) -> None:
+    from datetime import UTC, datetime
+
+    import yaml
+
+    from mappings.winter_average import WinterAverageOptions
+    from mappings.winter_average_kind import closed_season
+
+    season = closed_season(datetime.now(UTC).date(), WinterAverageOptions())
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["exchanges"]["winter-averages"]["schedule"] = {"cron": "0 6 1 4 *"}  # Apr 1
+    workdir.set_config(yaml.safe_dump(config))
+    winter = [row.replace("2025-", f"{season - 1}-").replace("2026-", f"{season}-") for row in WINTER]
+    if season % 4 == 0:
+        winter[2] = winter[2].replace("-02-28", "-02-29")
+    path = workdir.write("nw.csv", ("\n".join([HEADER, *winter]) + "\n").encode())
+    assert workdir.hub("process", path, "-x", "consumption").code == 0
+    first = workdir.hub("winter-average", "--season", str(season), "--json").json()
+    assert first["delivered"] == 1
+
+    res = workdir.hub("run", "--once", "--json", "--log-format", "json")
+    assert res.code == 0, res.stderr
+    [request] = [o for o in res.json() if o["exchange"] == "winter-averages"]
+    assert (request["state"], request["delivered"], request["batch_id"]) == ("delivered", 0, None)
+    assert request["note"].startswith("no averages changed since ")
+    assert f"(season {season} last delivered by file {first['id']})" in request["note"]
+    assert len(batches(workdir)) == 1
