@@ -81,6 +81,9 @@ class ExchangeKind(ABC, Generic[M]):
     # Warnings (by rule) for rows held back until a delivery of another kind (by name) may complete
     # them: after such a delivery the engine runs the file again; its keys post nothing twice.
     retried_after: ClassVar[dict[str, str]] = {}
+    # Options (by field) taken from the mapping options of the exchange of another kind (by name),
+    # one source of truth: what the exchange writes under such a field may only agree with it.
+    options_from: ClassVar[dict[str, str]] = {}
 
     def __init__(self, options: M) -> None:
         self.options = options

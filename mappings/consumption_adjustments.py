@@ -69,7 +69,8 @@ class ConsumptionAdjustmentsOptions(MappingOptions):
         description="largest reduction per kind, in percent of the period's usage (0-100)",
     )
     winter: WinterAverageOptions = Field(
-        default_factory=WinterAverageOptions, description="the winter average a leak is measured against"
+        default_factory=WinterAverageOptions,
+        description="the winter average a leak is measured against: the winter-average exchange's options",
     )
 
     @field_validator("cis_unit")
@@ -96,6 +97,7 @@ class ConsumptionAdjustmentsMapping(ExchangeKind[ConsumptionAdjustmentsOptions])
     produces: ClassVar[tuple[type[CisTransaction], ...]] = (ConsumptionAdjustment,)
     lookups: ClassVar[frozenset[str]] = frozenset({"consumption_histories"})
     retried_after: ClassVar[dict[str, str]] = {"pending-history": "consumption-history"}
+    options_from: ClassVar[dict[str, str]] = {"winter": "winter-average"}  # the winter-averages' window
 
     def __init__(self, options: ConsumptionAdjustmentsOptions) -> None:
         super().__init__(options)

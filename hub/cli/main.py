@@ -61,14 +61,17 @@ def _with_progress(json_out: bool, work: Callable[[Progress | None], T]) -> T:
         return work(progress)
 
 
-def _with_engine(config: Path | Settings, json_out: bool, work: Callable[[Engine], T]) -> T:
-    """Open the engine (ledger, recovery), run ``work`` with a progress line, close it."""
+def _with_engine(
+    config: Path | Settings, json_out: bool, work: Callable[[Engine], T], *, recover: bool = True
+) -> T:
+    """Open the engine (ledger, recovery unless ``recover`` is False), run ``work`` with a
+    progress line, close it."""
     from hub.engine.pipeline import Engine
 
     settings = config if isinstance(config, Settings) else _settings(config)
 
     def opened(progress: Progress | None) -> T:
-        engine = Engine(settings, progress=progress)
+        engine = Engine(settings, progress=progress, recover=recover)
         try:
             return work(engine)
         finally:
@@ -114,7 +117,7 @@ def validate(
     path: Path, exchange: ExchangeOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False
 ) -> None:
     """Dry run: check a file and print every problem; nothing is landed or delivered."""
-    outcome = _with_engine(config, json_out, lambda engine: engine.dry_run(path, exchange))
+    outcome = _with_engine(config, json_out, lambda engine: engine.dry_run(path, exchange), recover=False)
     show_outcome(outcome, json_out, dry_run=True)
     exit_for([outcome])
 

@@ -101,6 +101,8 @@ def print_problems(
 def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     verb = "would deliver" if dry_run else "delivered"
     console.print(f"file {o.file_id or '-'} {shown(o.name)} {shown(f'[{o.exchange}]')}: {_state(o.state)}")
+    if o.note:
+        console.print(shown(o.note))
     counts = (
         f"rows {o.rows}, {verb} {sum(o.by_type.values()) if dry_run else o.delivered}, rejected {o.rejected}"
     )
@@ -117,6 +119,28 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
         print_problems(console, o.problems)
     for path in o.reports:
         console.print(f"report: {shown(path)}")
+    if o.reruns:
+        console.print("run again after this delivery (rows held until it):")
+        for r in o.reruns:
+            console.print(f"  {rerun_line(r)}")
+
+
+def rerun_line(o: Outcome) -> str:
+    """One file run again: its counts, batch and the warnings still holding rows back."""
+    line = (
+        f"file {o.file_id or '-'} {shown(o.name)} {shown(f'[{o.exchange}]')}: {_state(o.state)}, "
+        f"rows {o.rows}, delivered {o.delivered}, rejected {o.rejected}"
+    )
+    if o.already_delivered:
+        line += f", already delivered before {o.already_delivered}"
+    if o.batch_id:
+        line += f", CIS batch {shown(o.batch_id)}"
+    if o.state == "failed" and o.problems:
+        return f"{line}; {shown(o.problems[0].message)}"
+    warned = Counter(p.rule for p in o.problems if p.severity == "warning")
+    if warned:
+        line += "; warnings: " + ", ".join(f"{shown(r)} {n}" for r, n in warned.most_common())
+    return line
 
 
 def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
@@ -138,7 +162,7 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
             str(o.file_id or "-"),
             shown(o.exchange),
             shown(o.name),
-            _state(o.state),
+            _state(o.state) + (f" ({o.trigger} re-run)" if o.trigger else ""),
             str(o.rows),
             str(o.delivered),
             str(o.rejected),

@@ -29,6 +29,7 @@ from hub.engine.config_checks import (
     register_plugins,
     take_sections,
 )
+from hub.engine.config_shared import shared_options
 from hub.engine.config_transport import CisFolderDestination, FolderSource, SftpDestination, SftpSource
 from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.kernel.errors import ConfigError, SecretMissing, os_reason
@@ -322,6 +323,8 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         )
     if not cfg.exchanges:
         problems.append(f"{source}: exchanges: none configured; the hub needs at least one (see `hub init`)")
+    written = {n: e.mapping_options for n, e in cfg.exchanges.items()}
+    problems += shared_options(exchanges, written, source)
     problems += confinement_problems(exchanges, root=root, var=root / cfg.paths.var, source=source)
     if problems:
         raise ConfigError("\n".join(problems))

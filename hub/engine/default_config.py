@@ -309,7 +309,7 @@ exchanges:
 
   # Inbound: sewer consumption-adjustment requests (leak, industrial, evaporation) -> ConsumptionAdjustment,
   # measured against the delivered consumption histories (a leak against the winter average, computed
-  # from them with the options below; use the same window as winter-averages).
+  # from them with the window and defaults of the winter-averages exchange above: one source of truth).
   consumption-adjustments:
     kind: consumption-adjustments
     source:
@@ -330,7 +330,7 @@ exchanges:
     mapping_options:
       cis_unit: CCF                 # the unit of the histories and of the adjusted volume
       cap_percent: {leak: 100, industrial: 100, evaporation: 100}   # largest reduction per kind
-      winter: {start_month: 12, start_day: 1, end_month: 3, end_day: 31, min_covered_days: 60}
+      # winter: taken from exchanges.winter-averages.mapping_options; written here it may only agree
 
   # Inbound: Green Button (ESPI) interval usage XML from electric and gas partners or customers ->
   # CIS IntervalUsage (one per interval reading; a duplicate reading is delivered once). The XML is

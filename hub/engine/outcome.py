@@ -30,6 +30,9 @@ class Outcome:
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    note: str | None = None  # what an operator should know beside the counts (nothing changed ...)
+    trigger: str | None = None  # "pending": run again after a delivery completed rows it held back
+    reruns: list[Outcome] = field(default_factory=list)  # files this file's delivery ran again
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,9 @@ class Outcome:
             "transactions": self.by_type,
             "problems": [p.to_dict() for p in self.problems],
             "reports": self.reports,
+            "note": self.note,
+            "trigger": self.trigger,
+            "reruns": [o.to_dict() for o in self.reruns],
         }
 
 

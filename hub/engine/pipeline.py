@@ -26,7 +26,7 @@ from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
-from hub.engine.winter_average import scheduled_requests
+from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.errors import (
     ConnectorRetryable,
     HubError,
@@ -136,9 +136,12 @@ class Engine:
         *,
         progress: Progress | None = None,
         clock: Callable[[], datetime] = utc_now,
+        recover: bool = True,
     ) -> None:
+        """``recover=False`` (a dry run): what a crash left part-way is left for the next command
+        that delivers, so nothing on disk or in the ledger changes."""
         from hub.engine.claims import Holder
-        from hub.engine.delivery import recover
+        from hub.engine.delivery import recover as finish_interrupted
         from hub.ledger import Ledger
 
         self.settings = settings
@@ -147,9 +150,9 @@ class Engine:
         self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
         self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
         exchanges = settings.exchanges.items()
-        recover(
-            self.ledger, {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
-        )
+        if recover:
+            inbound = {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
+            finish_interrupted(self.ledger, inbound)
 
     def progress(self, name: str, stage: str) -> None:
         """Show the stage reached, and keep the claims on the work in hand alive."""
@@ -188,7 +191,7 @@ class Engine:
                 outcome = failure(0, ex.name, path.name, exc)
             log_outcome(outcome)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def reprocess(
         self, file_id: int, *, corrected: Path | None = None, accept_valid_rows: bool = False
@@ -223,7 +226,7 @@ class Engine:
             except HubError as exc:
                 outcome = failure(file_id, ex.name, record.name, exc)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def request(self, exchange: str, name: str, data: bytes, *, trigger: str = "manual") -> Outcome:
         """Land a document the hub writes itself (a winter-average request) and run it through the
@@ -232,7 +235,7 @@ class Engine:
         with self._running(ex.name, trigger) as (run_id, outcomes):
             outcome = self._request(ex, name, data, run_id, trigger)
             outcomes.append(outcome)
-        return outcome
+        return _with_reruns(outcome, outcomes)
 
     def _request(self, ex: Exchange, name: str, data: bytes, run_id: int, trigger: str) -> Outcome:
         import io
@@ -272,9 +275,26 @@ class Engine:
                 already = held[txn_type]
                 outcome.already_delivered += already
                 outcome.by_type[txn_type] = table.height - already
+            if is_outbound(ex.kind) and (refused := self._dry_write(ex, mapped)) is not None:
+                outcome.problems = [*outcome.problems, Problem.of("partner_file", refused, level="file")]
+                outcome.state = "rejected"  # what `hub originate` would do: send nothing
+                return outcome
         if outcome.rejected:
             outcome.state = "rejected"
         return outcome
+
+    def _dry_write(self, ex: Exchange, mapped: Mapped) -> str | None:
+        """Why the outbound kind would refuse to write its file of the mapped rows, or None."""
+        from hub.engine.sending import refusal
+
+        output = getattr(ex.kind, "output", "")
+        rows = mapped.tables.get(output)
+        if rows is None or rows.is_empty():
+            return None
+        try:
+            return refusal(self.ledger, ex, rows, created=self.clock(), lookups=self._lookups(ex))
+        except Rejected as exc:
+            return str(exc)
 
     def cycle(
         self,
@@ -308,7 +328,8 @@ class Engine:
                     self._finish_unfinished(ex, run_id, should_stop, done)
                     if trigger in SCHEDULED and not should_stop():
                         done += [
-                            self._request(ex, n, d, run_id, trigger) for n, d in scheduled_requests(ex, self)
+                            note_unchanged(self, ex, None, self._request(ex, n, d, run_id, trigger))
+                            for n, d in scheduled_requests(ex, self)
                         ]
             except HubError as exc:  # the exchange could not run at all (ledger busy, ...): the others do
                 log.error("%s: run failed: %s", ex.name, exc, extra={"event": "run_failed", "alert": True})
@@ -348,14 +369,16 @@ class Engine:
         recording.finish_run(self.ledger, run_id, outcomes)
         if any(o.delivered for o in outcomes):
             try:
-                self._retry_pending(self.settings.exchange(exchange).kind.name)
+                outcomes += self._retry_pending(self.settings.exchange(exchange).kind.name)
             except HubError as exc:  # the run itself is done and recorded; the next delivery retries
                 log.error("pending files not run again: %s", exc, extra={"event": "pending_failed"})
 
-    def _retry_pending(self, delivered_kind: str) -> None:
+    def _retry_pending(self, delivered_kind: str) -> list[Outcome]:
         """Run again, each in a run of its own (trigger ``pending``), the files of exchanges whose
         kind held rows back until a delivery of ``delivered_kind`` (``ExchangeKind.retried_after``):
-        the rows now complete post, those posted before post nothing twice."""
+        the rows now complete post, those posted before post nothing twice. Their outcomes, marked
+        with the trigger, for the command that delivered to show."""
+        rerun: list[Outcome] = []
         for ex in self.settings.exchanges.values():
             rules = [rule for rule, kind in ex.kind.retried_after.items() if kind == delivered_kind]
             if not rules or not ex.config.enabled:
@@ -369,8 +392,11 @@ class Engine:
                         except HubError as exc:
                             ran = failure(record.id, ex.name, record.name, exc)
                     outcome = ran or _busy(ex, record.name)
+                    outcome.trigger = "pending"
                     log_outcome(outcome)
                     outcomes.append(outcome)
+                rerun += outcomes  # itself, then what its own delivery ran again
+        return rerun
 
     def _take_all(
         self, ex: Exchange, source: Source, run_id: int, should_stop: Callable[[], bool], done: list[Outcome]
@@ -609,6 +635,13 @@ class Engine:
         return LedgerLookups(
             self.ledger, exchange=ex.name, kind=kind.name, declared=kind.lookups, timezone=ex.timezone
         )
+
+
+def _with_reruns(outcome: Outcome, run: list[Outcome]) -> Outcome:
+    """The outcome of a command's one file, with the files its delivery ran again (the rest of
+    its run's outcomes: ``Engine._retry_pending``)."""
+    outcome.reruns = [o for o in run if o is not outcome]
+    return outcome
 
 
 def _busy(ex: Exchange, name: str) -> Outcome:

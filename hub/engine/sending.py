@@ -106,6 +106,30 @@ def write_and_record(
     return Written(path, batch_pk, todo.height, already, partner.problems)
 
 
+def refusal(
+    ledger: Ledger, ex: Exchange, rows: pl.DataFrame, *, created: datetime, lookups: LedgerLookups
+) -> str | None:
+    """Why the kind would refuse to write the partner's file of ``rows`` (those not sent before),
+    or None: ``hub validate``'s dry write. The file is written in memory and dropped; nothing is
+    recorded, kept or sent."""
+    import polars as pl
+
+    kind = ex.kind(ex.mapping_options)
+    assert isinstance(kind, OutboundKind)  # its direction says so
+    keys = rows.get_column("idempotency_key")
+    with ledger.tx() as conn:
+        held = ledger.check_keys(conn, ex.name, keys, kind.key_date_at).held.implode()
+        todo = rows.filter(~pl.col("idempotency_key").is_in(held))
+        if todo.is_empty():
+            return None
+        at = created.astimezone(ZoneInfo(ex.timezone)).replace(second=0, microsecond=0)
+        try:
+            kind.write(todo, WriteContext(ex.name, at, lookups.inside(conn)))
+        except MappingError as exc:
+            return str(exc)
+    return None
+
+
 def _keep(folder: Path, name: str, data: bytes) -> Path:
     """Keep the file as sent, read-only, alone in its folder (a copy left by an earlier attempt
     that was never recorded is removed first)."""

@@ -56,4 +56,39 @@ def request_winter_averages(
     """Compute and deliver a season's winter averages (only those new or changed)."""
     name = winter_average_exchange(engine, exchange)
     file_name, document = request_name(engine, season)
-    return engine.request(name, file_name, document, trigger=trigger)
+    return note_unchanged(
+        engine,
+        engine.settings.exchange(name),
+        season,
+        engine.request(name, file_name, document, trigger=trigger),
+    )
+
+
+def note_unchanged(engine: Engine, ex: Exchange, season: int | None, outcome: Outcome) -> Outcome:
+    """A request that delivered nothing says so, and since when: no CIS batch was written (the
+    request is recorded, as any file whose transactions went before). ``season`` None: the season
+    most recently closed when the request was made (as the kind computes it)."""
+    if ex.kind.name != KIND or outcome.state != "delivered" or outcome.delivered or outcome.rejected:
+        return outcome
+    from datetime import UTC
+
+    from mappings.winter_average_kind import WinterAverageMappingOptions, closed_season
+
+    if season is None:
+        options = ex.mapping_options
+        assert isinstance(options, WinterAverageMappingOptions)
+        season = closed_season(engine.clock().astimezone(UTC).date(), options)
+    last = engine.ledger.last_winter_averages(ex.name, season)
+    if last is None:
+        outcome.note = (
+            f"no averages for season {season}: no delivered consumption history meets its window "
+            "and no CIS accounts extract lists an active account; no CIS batch written"
+        )
+    else:
+        file_id, at = last
+        when = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        outcome.note = (
+            f"no averages changed since {when} (season {season} last delivered by file {file_id}); "
+            "no CIS batch written"
+        )
+    return outcome

@@ -59,6 +59,22 @@ class WinterAverages:
         with self.reading(conn) as db:
             return [(r[0], r[1], r[2], r[3], r[4]) for r in db.execute(query) if r[0] in wanted]
 
+    def last_winter_averages(
+        self, exchange: str, season: int, conn: Connection | None = None
+    ) -> tuple[int, datetime] | None:
+        """The file that last delivered averages of ``season`` through ``exchange``, and when;
+        None when none was ever delivered."""
+        c = t.winter_averages.c
+        query = (
+            select(c.file_id, c.recorded_at)
+            .where(c.season == season, c.exchange == exchange)
+            .order_by(c.id.desc())
+            .limit(1)
+        )
+        with self.reading(conn) as db:
+            row = db.execute(query).first()
+        return None if row is None else (int(row[0]), row[1])
+
     def cis_active_accounts(self, conn: Connection | None = None) -> list[str] | None:
         """The active accounts of the current CIS accounts extract; None when none was loaded."""
         from hub.ledger.reference import ACTIVE, _current
