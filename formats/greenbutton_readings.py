@@ -28,7 +28,7 @@ READING_SCHEMA = {
     "_line": "Int64",
     "_ok": "Boolean",
 }
-CHUNK = 100_000  # readings per polars chunk
+CHUNK = 25_000  # readings per polars chunk
 _RULES = {"start": "odd-timestamp", "duration": "odd-timestamp", "value": "value-not-integer"}
 _RULES |= {"cost": "cost-not-integer", "quality": "quality-not-integer"}
 

@@ -20,6 +20,7 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,12 +110,18 @@ class _PartFailed(Exception):
 
 class _Worker:
     """A process reading one part: the job pickled on its stdin (then the part's bytes when the file
-    is not on disk), the scan pickled on its stdout."""
+    is not on disk), the scan pickled into an unnamed temporary file it is handed (so the worker
+    ends, and frees its memory, as soon as it is done, not when this process comes to read it)."""
 
     def __init__(self, job: _Job, source: IO[bytes] | None) -> None:
-        cmd = [sys.executable, "-m", __name__]
+        self.out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or stop()
+        cmd = [sys.executable, "-m", __name__, str(self.out.fileno())]
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(self.out.fileno(),),
         )
         blob = None if source is None else _slice(source, job.part)
         self.feeder = threading.Thread(target=self._feed, args=(job, blob), daemon=True)
@@ -132,14 +139,15 @@ class _Worker:
             pass
 
     def result(self) -> Scan:
-        assert self.proc.stdout is not None
-        try:  # streamed from the pipe: the pickled bytes are never held whole (memory)
-            status, found = pickle.load(self.proc.stdout)
-        except (EOFError, pickle.UnpicklingError):
-            status, found = "died", None
         self.proc.wait()
         self.feeder.join()
-        if self.proc.returncode != 0 or status != "ok" or not isinstance(found, Scan):
+        try:
+            with self.out:
+                self.out.seek(0)
+                status, found = pickle.load(self.out) if self.proc.returncode == 0 else ("died", None)
+        except (EOFError, pickle.UnpicklingError):
+            status, found = "died", None
+        if status != "ok" or not isinstance(found, Scan):
             raise _PartFailed(status)
         return found
 
@@ -147,10 +155,12 @@ class _Worker:
         self.proc.kill()
         self.proc.wait()
         self.feeder.join()
+        self.out.close()
 
 
-def _work() -> None:
-    """A worker's main (``python -m`` this module): read the job, scan the part, write the result."""
+def _work(out_fd: int) -> None:
+    """A worker's main (``python -m`` this module FD): read the job, scan the part, write the result
+    to the file descriptor ``out_fd``."""
     stdin = sys.stdin.buffer
     job = pickle.load(stdin)
     blob = None if job.path is not None else stdin.read()
@@ -164,8 +174,8 @@ def _work() -> None:
             if entry.fields is NO_FIELDS:
                 entry.fields = empty
         result = ("ok", found)
-    pickle.dump(result, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, never whole
-    sys.stdout.buffer.flush()
+    with os.fdopen(out_fd, "wb") as out:
+        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)  # streamed, never held whole
 
 
 def _slice(source: IO[bytes], part: Part) -> bytes:
@@ -279,4 +289,4 @@ def _shift(table: pl.DataFrame, offset: int) -> pl.DataFrame:
 
 
 if __name__ == "__main__":
-    _work()
+    _work(int(sys.argv[1]))
