@@ -29,7 +29,7 @@ from pydantic import Field, field_validator
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from hub.kernel.units import UNITS, convert_scaled, half_even_div, scaled, unit_name
+from hub.kernel.units import UnitName, convert_scaled, half_even_div, scaled
 from mappings.base import ExchangeKind, MapContext, MappingOptions
 from mappings.winter_average import WinterAverageOptions, decimal_text
 
@@ -63,7 +63,9 @@ class ConsumptionAdjustment(CisTransaction):
 class ConsumptionAdjustmentsOptions(MappingOptions):
     """Options of the ``consumption-adjustments`` kind (``mapping_options`` in hub.yaml)."""
 
-    cis_unit: str = Field("CCF", description="the unit of the CIS's volumes; requests are converted to it")
+    cis_unit: UnitName = Field(
+        "CCF", description="the unit of the CIS's volumes; requests are converted to it"
+    )
     cap_percent: dict[Kind, int] = Field(
         default_factory=lambda: dict.fromkeys(KINDS, 100),
         description="largest reduction per kind, in percent of the period's usage (0-100)",
@@ -72,14 +74,6 @@ class ConsumptionAdjustmentsOptions(MappingOptions):
         default_factory=WinterAverageOptions,
         description="the winter average a leak is measured against: the winter-average exchange's options",
     )
-
-    @field_validator("cis_unit")
-    @classmethod
-    def _known_unit(cls, unit: str) -> str:
-        name = unit_name(unit)
-        if name is None:
-            raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
-        return name
 
     @field_validator("cap_percent")
     @classmethod

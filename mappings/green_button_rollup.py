@@ -32,11 +32,11 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
-from hub.kernel.units import UNITS, factor, rounded, unit_name
+from hub.kernel.units import UNITS, UnitName, factor, rounded
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,18 +59,10 @@ class RollupOptions(BaseModel):
     periods: Literal["monthly", "billing-periods"] = Field(
         description="calendar months in local time, or the CIS billing-periods extract"
     )
-    unit: str = Field(description="the CIS unit of the histories, e.g. kWh or therms")
+    unit: UnitName = Field(description="the CIS unit of the histories, e.g. kWh or therms")
     district: str = Field(
         min_length=1, max_length=64, pattern=r"^[^|\x00-\x1f]+$", description="the histories' district"
     )
-
-    @field_validator("unit")
-    @classmethod
-    def _known_unit(cls, unit: str) -> str:
-        name = unit_name(unit)
-        if name is None:
-            raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
-        return name
 
 
 @dataclass

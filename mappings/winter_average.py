@@ -22,10 +22,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.kernel.transactions import CisTransaction, columns_of
-from hub.kernel.units import UNITS, half_even_div, unit_name
+from hub.kernel.units import UnitName, half_even_div
 
 if TYPE_CHECKING:
     import polars as pl
@@ -67,16 +67,8 @@ class WinterAverageOptions(BaseModel):
     end_day: int = Field(31, ge=1, le=31)
     min_covered_days: int = Field(60, ge=1, le=366)
     default_average_per_day: Decimal | None = Field(None, ge=0)
-    default_unit: str = "CCF"
+    default_unit: UnitName = "CCF"
     places: int = Field(3, ge=0, le=9)
-
-    @field_validator("default_unit")
-    @classmethod
-    def _known_unit(cls, unit: str) -> str:
-        name = unit_name(unit)
-        if name is None:
-            raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
-        return name
 
     @model_validator(mode="after")
     def _real_days(self) -> WinterAverageOptions:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Annotated, NamedTuple
+
+from pydantic import AfterValidator
 
 if TYPE_CHECKING:
     import polars as pl
@@ -58,6 +60,17 @@ class UnitError(ValueError):
 def unit_name(text: str) -> str | None:
     """The canonical name of a unit as a file spells it (case and common aliases ignored), or None."""
     return _ALIASES.get(text.strip().lower())
+
+
+def known_unit(text: str) -> str:
+    """``unit_name`` for configuration: ValueError naming the known units when ``text`` is none."""
+    name = unit_name(text)
+    if name is None:
+        raise ValueError(f"unknown unit {text!r} (known: {', '.join(UNITS)})")
+    return name
+
+
+UnitName = Annotated[str, AfterValidator(known_unit)]  # a configured unit, stored by its canonical name
 
 
 def factor(source: str, target: str) -> Fraction:
