@@ -64,16 +64,7 @@ def check_periods(extract: Extract, reader: Any, where: list[int], width: int) -
     """Check every record of ``reader`` (columns at ``where``); the rows go to ``extract.rows`` as
     (account, first day, last day) in ISO text when the whole extract is clean."""
     found: list[tuple[str, date, date, int]] = []
-    line = reader.line_num + 1
-    for record in reader:
-        start_line, line = line, reader.line_num + 1
-        if not record:
-            continue  # a blank line
-        extract.data_rows += 1
-        if len(record) != width:
-            message = f"{len(record)} fields; the header has {width}"
-            extract.add(Problem.of("field_count", message, line=start_line))
-            continue
+    for start_line, record in extract.records(reader, width):
         row, problems = _row(record, where, start_line)
         for problem in problems:
             extract.add(problem)

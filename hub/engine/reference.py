@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,21 @@ class Extract:
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
+
+    def records(self, reader: Any, width: int) -> Iterator[tuple[int, list[str]]]:
+        """The data records of a ``csv.reader`` after its header, each with the line it starts on;
+        blank lines skipped, a record of the wrong field count named (``field_count``) and left out."""
+        line = reader.line_num + 1
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not record:
+                continue  # a blank line
+            self.data_rows += 1
+            if len(record) != width:
+                message = f"{len(record)} fields; the header has {width}"
+                self.add(Problem.of("field_count", message, line=start))
+                continue
+            yield start, record
 
     def add(self, problem: Problem) -> None:
         self.problem_count += 1
@@ -137,17 +153,7 @@ def _check_rows(extract: Extract, reader: Any, where: list[int], width: int) -> 
     known = frozenset(statuses)
     key_name = names[0]
     seen: dict[str, int] = {}
-    line = reader.line_num + 1
-    for record in reader:
-        start, line = line, reader.line_num + 1
-        if not record:
-            continue  # a blank line
-        extract.data_rows += 1
-        if len(record) != width:
-            extract.add(
-                Problem.of("field_count", f"{len(record)} fields; the header has {width}", line=start)
-            )
-            continue
+    for start, record in extract.records(reader, width):
         values: list[str | None] = [record[i].strip() or None for i in where]
         status = (values[-1] or "").lower()
         if (
