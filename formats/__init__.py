@@ -17,6 +17,7 @@ _BUILTIN = {
     "consumption-adjustments": "formats.consumption_adjustments:ConsumptionAdjustmentsFormat",
     "winter-average-request": "formats.winter_average_request:WinterAverageRequestFormat",
     "greenbutton": "formats.greenbutton:GreenButtonFormat",
+    "pledges": "formats.pledges:PledgesFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

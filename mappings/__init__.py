@@ -17,6 +17,7 @@ _BUILTIN = {
     "consumption-adjustments": "mappings.consumption_adjustments:ConsumptionAdjustmentsMapping",
     "winter-average": "mappings.winter_average_kind:WinterAverageKind",
     "green-button": "mappings.green_button:GreenButtonMapping",
+    "assistance-pledges": "mappings.pledges:AssistancePledgesKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

@@ -359,4 +359,40 @@ exchanges:
       # averages): calendar months in local time, or the CIS billing periods loaded with
       # `hub reference load billing-periods`; the usage in the CIS unit; the histories' district.
       # rollup: {periods: monthly, unit: kWh, district: green-button}
+
+  # Inbound: energy-assistance pledges from community action agencies and state programs (CSV or an
+  # Excel .xlsx workbook) -> AssistancePledge, each matched to its CIS account (the accounts extract:
+  # `hub reference load accounts`) and customer name; a pledge protects the account until its pledge
+  # date + the program's protection days. Every pledge line is acknowledged to the agency.
+  pledges:
+    kind: assistance-pledges
+    source:
+      type: folder
+      path: inbox/pledges
+      pattern: "*"
+      post_action: archive
+      completion:
+        rule: rename
+    destination:
+      type: cis-folder
+      path: outbox/cis
+    # A bad pledge goes back to its agency alone; the good ones post.
+    row_policy: accept-valid-rows
+    format_options:
+      # Per agency (an exchange each when their layouts differ): header names, date formats, sheet
+      # columns: {pledge_id: "Pledge #", account: "Acct No", customer_name: Client, amount: Amount}
+      # sheet: Pledges              # an .xlsx workbook's sheet; default: its only sheet with data
+      date_formats: ["%Y-%m-%d", "%m/%d/%Y"]
+    mapping_options:
+      name_threshold: 90            # a different name scoring below this (rapidfuzz, 0-100): rejected
+      agencies:
+        CAA01:
+          name: County Community Action
+          programs:
+            LIHEAP: {cap: "1500.00", protection_days: 45}
+            CRISIS: {cap: "500.00", protection_days: 30}
+        UWAY:
+          name: United Way Utility Fund
+          programs:
+            LOCAL: {cap: "300.00", protection_days: 30}
 """

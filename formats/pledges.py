@@ -1,0 +1,109 @@
+"""Energy-assistance pledge files from agencies: CSV, or an Excel .xlsx workbook.
+
+Default header: ``agency_id,pledge_id,account,customer_name,service_address,program,amount,
+pledge_date,expires`` (``service_address`` may be left out). Each agency's own column names, date
+formats, delimiter and workbook sheet are options of its exchange. A workbook (recognised by its
+content, not its name) is read with openpyxl (``formats/pledges_xlsx.py``); its cells become the
+same string table a CSV gives, so the rules (``formats/pledges_rules.py``) are the same.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from pydantic import Field, field_validator
+
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated
+from hub.kernel.rows import LINE
+
+if TYPE_CHECKING:
+    import polars as pl
+
+FIELDS = (
+    "agency_id",
+    "pledge_id",
+    "account",
+    "customer_name",
+    "service_address",
+    "program",
+    "amount",
+    "pledge_date",
+    "expires",
+)
+OPTIONAL_FIELDS = ("service_address",)
+REQUIRED_FIELDS = tuple(f for f in FIELDS if f not in OPTIONAL_FIELDS)
+DATE_FIELDS = ("pledge_date", "expires")
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
+
+
+class PledgesOptions(FormatOptions):
+    """Options of the ``pledges`` format (``format_options`` in hub.yaml), one agency's layout."""
+
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    encoding: str = "utf-8"
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="our field name -> the header name in the agency's file"
+    )
+    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"], min_length=1)
+    sheet: str | None = Field(None, description="the workbook's sheet to read; None: its only sheet")
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(FIELDS))
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(FIELDS)}")
+        return columns
+
+
+class PledgesFormat(Format[PledgesOptions]):
+    name = "pledges"
+    options_model = PledgesOptions
+    sensitive_fields = frozenset({"account", "customer_name", "service_address"})
+
+    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
+        import polars as pl
+
+        from formats.csv_table import decode, present_columns, read_delimited
+
+        opts = self.options
+        header_of = {f: opts.columns.get(f, f) for f in FIELDS}
+        if data.startswith(XLSX_MAGIC):
+            from formats.pledges_xlsx import read_workbook
+
+            raw = read_workbook(data, file=ctx.file, sheet=opts.sheet, dates=[header_of[f] for f in DATE_FIELDS])
+        else:
+            text = decode(data, opts.encoding, ctx.file)
+            sensitive = [header_of[f] for f in self.sensitive_fields]
+            raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
+        present = present_columns(raw, header_of, REQUIRED_FIELDS, ctx.file)
+        table = raw.table.select(
+            *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
+            *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],
+            pl.col(LINE),
+        )
+        known = set(present.values())
+        facts = {
+            "header": raw.header,
+            "ignored_columns": [h for h in raw.header if h not in known],
+            "blank_lines": raw.blank_lines,
+        }
+        return Parsed(table=table, problems=raw.problems, facts=facts)
+
+    def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
+        from formats.pledges_rules import validate_pledges
+
+        return validate_pledges(parsed, self.options, ctx)
+
+    def write(self, table: pl.DataFrame) -> bytes:
+        """Rows (string or typed) as a CSV with our default header, dates as ISO."""
+        import polars as pl
+
+        cols = [c for c in FIELDS if c in table.columns]
+        out = table.select(cols).with_columns(
+            pl.col(c).dt.strftime("%Y-%m-%d") for c in DATE_FIELDS if c in cols and table.schema[c] == pl.Date
+        )
+        buf = io.BytesIO()
+        out.write_csv(buf, separator=self.options.delimiter)
+        return buf.getvalue()

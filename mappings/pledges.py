@@ -1,0 +1,116 @@
+"""Energy-assistance pledges (agency files) -> ``AssistancePledge`` CIS transactions.
+
+A pledge is posted only when it is an agency's own (configured agencies, each with its programs'
+caps and protection days) and it is the right family's: the account is in the CIS accounts
+extract, active, and the customer name matches the account's (``mappings/pledge_names.py``). Each
+bad pledge is rejected alone, its reason the one the agency reads in its acknowledgement
+(``mappings/pledge_checks.py``). A file whose agency is not configured, or that arrives before any
+accounts extract was loaded, is rejected whole.
+
+Key: ``AP|<agency>|<pledge id>``: a pledge sent again posts nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from hub.kernel.problems import Problem
+    from mappings.pledge_checks import Checked
+
+
+class AssistancePledge(CisTransaction):
+    """An agency's pledge toward a customer's bill; it protects the account from disconnection
+    until ``protect_until`` (pledge date + the program's protection days)."""
+
+    txn_type: ClassVar[str] = "AssistancePledge"
+    total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
+
+    agency: str
+    pledge_id: str
+    account: str
+    program: str
+    amount_cents: int = Field(gt=0)
+    pledge_date: date
+    expires: date
+    protect_until: date
+    review: bool = False
+    review_reason: str | None = None
+
+
+class Program(BaseModel):
+    """One assistance program of an agency: the most one pledge may be, and how long it protects."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cap: Decimal = Field(gt=0, decimal_places=2, description="dollars")
+    protection_days: int = Field(ge=0, le=366)
+
+    @property
+    def cap_cents(self) -> int:
+        return int(self.cap * 100)
+
+
+class Agency(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    programs: dict[str, Program] = Field(min_length=1)
+
+
+class PledgeOptions(MappingOptions):
+    """Options of the ``assistance-pledges`` kind (``mapping_options`` in hub.yaml)."""
+
+    agencies: dict[str, Agency] = Field(min_length=1, description="agency id -> its programs")
+    name_threshold: int = Field(
+        90, ge=50, le=100, description="a different name scoring below this (0-100) is rejected"
+    )
+
+    @field_validator("agencies")
+    @classmethod
+    def _programs_upper(cls, agencies: dict[str, Agency]) -> dict[str, Agency]:
+        return {
+            a.strip(): Agency(name=v.name, programs={p.strip().upper(): q for p, q in v.programs.items()})
+            for a, v in agencies.items()
+        }
+
+
+class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
+    name = "assistance-pledges"
+    default_format = "pledges"
+    options_model = PledgeOptions
+    produces = (AssistancePledge,)
+    lookups = frozenset({"accounts"})
+
+    def __init__(self, options: PledgeOptions) -> None:
+        super().__init__(options)
+        self._checked: tuple[pl.DataFrame, Checked] | None = None
+
+    def _check(self, table: pl.DataFrame, ctx: MapContext) -> Checked:
+        """The checks of ``table``, once per table (``map`` and ``notes`` get the same one)."""
+        from mappings.pledge_checks import check
+
+        if self._checked is None or self._checked[0] is not table:
+            self._checked = (table, check(table, self.options, ctx))
+        return self._checked[1]
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        import polars as pl
+
+        checked = self._check(table, ctx)
+        rows = checked.rows.filter(~pl.col(LINE).is_in(checked.rejected))
+        return {AssistancePledge.txn_type: rows.select(*columns_of(AssistancePledge), LINE)}
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """The pledges rejected here (errors: the engine rejects their lines) and the warnings."""
+        return list(self._check(table, ctx).problems)
