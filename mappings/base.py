@@ -84,6 +84,9 @@ class ExchangeKind(ABC, Generic[M]):
     # Options (by field) taken from the mapping options of the exchange of another kind (by name),
     # one source of truth: what the exchange writes under such a field may only agree with it.
     options_from: ClassVar[dict[str, str]] = {}
+    # True when the kind sends the partner a reply about every received file (``reply``): the
+    # engine then keeps the rows the format read for it.
+    replies: ClassVar[bool] = False
 
     def __init__(self, options: M) -> None:
         self.options = options
@@ -98,6 +101,12 @@ class ExchangeKind(ABC, Generic[M]):
         """Valid rows -> {transaction type: table, fact name: table}; every input row lands in
         exactly one transaction table."""
 
+    def reply(self, ctx: ReplyContext) -> ReplyFile | None:
+        """The file to send back to the partner about a received file (an acknowledgement), built
+        from what happened to each of its lines; None (the default): the kind sends none. Asked once
+        per run of a received file, after the run's outcome is recorded."""
+        return None
+
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """What the kind leaves out on purpose, or finds worth a word, as warnings (e.g. BAI2
         details that are not the utility's to post), so nothing in a file disappears silently.
@@ -108,6 +117,32 @@ class ExchangeKind(ABC, Generic[M]):
         overlap with another row, an account the CIS does not know) reject rows this way; ``map``
         may leave such rows out itself."""
         return []
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What happened to a received file, line by line, for a kind's reply (``ExchangeKind.reply``):
+    the rows the format read (string columns and ``LINE``; None when nothing could be read), the
+    run's problems, the lines whose transactions this file posted (in this run or an earlier one),
+    those whose keys another file posted before, and whether the file was rejected whole."""
+
+    source_file: str
+    read: pl.DataFrame | None
+    problems: list[Problem]
+    posted_lines: frozenset[int]
+    posted_before: frozenset[int]
+    file_rejected: bool
+
+
+@dataclass(frozen=True)
+class ReplyFile:
+    """A reply as the kind wrote it: its name, its folder (relative to the hub's working folder,
+    or absolute), its bytes and its counts (e.g. by status), shown by ``hub show``."""
+
+    name: str
+    folder: str
+    data: bytes
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, ReplyContext, ReplyFile
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,6 +75,9 @@ class PledgeOptions(MappingOptions):
     name_threshold: int = Field(
         90, ge=50, le=100, description="a different name scoring below this (0-100) is rejected"
     )
+    ack_folder: str = Field(
+        "outbox/pledges-ack", min_length=1, description="where acknowledgements go (relative: to hub.yaml's folder)"
+    )
 
     @field_validator("agencies")
     @classmethod
@@ -91,6 +94,7 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
     options_model = PledgeOptions
     produces = (AssistancePledge,)
     lookups = frozenset({"accounts"})
+    replies = True
 
     def __init__(self, options: PledgeOptions) -> None:
         super().__init__(options)
@@ -114,3 +118,10 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """The pledges rejected here (errors: the engine rejects their lines) and the warnings."""
         return list(self._check(table, ctx).problems)
+
+    def reply(self, ctx: ReplyContext) -> ReplyFile:
+        """The agency's acknowledgement of the file (``mappings/pledge_ack.py``)."""
+        from mappings.pledge_ack import ack_name, acknowledgement
+
+        data, counts = acknowledgement(ctx)
+        return ReplyFile(ack_name(ctx.source_file), self.options.ack_folder, data, counts)

@@ -260,6 +260,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                     for b in batches
                 ],
                 "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
+                "replies": detail.replies,
             }
         )
     else:

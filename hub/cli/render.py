@@ -119,6 +119,9 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
         print_problems(console, o.problems)
     for path in o.reports:
         console.print(f"report: {shown(path)}")
+    for sent in o.replies:
+        counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
+        console.print(f"reply: {shown(sent['path'])} ({counts})")
     if o.reruns:
         console.print("run again after this delivery (rows held until it):")
         for r in o.reruns:
@@ -246,6 +249,9 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         console.print(
             f"batch {shown(b['batch_id'])}: {b['transactions']} transactions, {what} {shown(b['path'])}"
         )
+    for sent in detail.replies:
+        counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
+        console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts})")
     if detail.problems:
         more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)

@@ -36,6 +36,7 @@ class Mapped:
     problems: list[Problem] = field(default_factory=list)  # errors and warnings, in file order
     file_rejected: bool = False  # a file-level error: nothing of the file is delivered
     reached: str = "landed"  # the last state reached: parsed, validated or mapped
+    read: pl.DataFrame | None = None  # every row the format read (strings, LINE), for a kind's reply
 
     @property
     def errors(self) -> list[Problem]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ class FileDetail:
     problems: list[Problem]
     batches: list[dict[str, Any]]
     tally: dict[str, int]  # rule -> problems of the last run, all of them
+    replies: list[dict[str, Any]] = field(default_factory=list)  # sent to the partner (path, counts)
 
     @property
     def problem_count(self) -> int:
@@ -52,6 +53,8 @@ class FileDetail:
 
 def file_detail(settings: Settings, file_id: int, *, problems: int | None = None) -> FileDetail:
     """The file's detail with its first ``problems`` problems (default: every one)."""
+    from hub.engine.replies import replies_of
+
     with _opened(settings) as ledger:
         record = ledger.file(file_id)
         return FileDetail(
@@ -59,6 +62,7 @@ def file_detail(settings: Settings, file_id: int, *, problems: int | None = None
             ledger.problems(file_id, record.last_run_id, limit=problems),
             ledger.batches_of(file_id),
             ledger.problem_tally(file_id, record.last_run_id),
+            replies_of(settings, record.exchange, file_id),
         )
 
 

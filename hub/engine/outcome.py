@@ -33,6 +33,7 @@ class Outcome:
     note: str | None = None  # what an operator should know beside the counts (nothing changed ...)
     trigger: str | None = None  # "pending": run again after a delivery completed rows it held back
     reruns: list[Outcome] = field(default_factory=list)  # files this file's delivery ran again
+    replies: list[dict[str, Any]] = field(default_factory=list)  # replies sent to the partner: path, counts
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class Outcome:
             "note": self.note,
             "trigger": self.trigger,
             "reruns": [o.to_dict() for o in self.reruns],
+            "replies": self.replies,
         }
 
 

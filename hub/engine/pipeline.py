@@ -98,6 +98,8 @@ def map_file(
     mapped = Mapped(
         validated.rows, validated.rejected_lines, problems=validated.problems, reached="validated"
     )
+    if kind.replies:
+        mapped.read = parsed.table
     if validation.rejects_file(validated):
         mapped.file_rejected = True
         return mapped
@@ -526,9 +528,10 @@ class Engine:
             limit = ex.config.max_file_bytes
             message = f"the file is {record.size} bytes; the exchange accepts at most {limit}"
             problem = Problem.of("max_size", message, level="file")
-            return recording.rejected(
+            done = recording.rejected(
                 self.ledger, record, run_id, outcome, [problem], file_level=True, prior=prior
             )
+            return self._replied(record, ex, run_id, Mapped(problems=[problem], file_rejected=True), done)
         if mapped is not None:
             result = mapped.result()
             if result.reached != "landed":
@@ -546,9 +549,10 @@ class Engine:
         outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
         if result.file_rejected or (result.errors and policy == "reject-file"):
             whole = result.file_rejected
-            return recording.rejected(
+            done = recording.rejected(
                 self.ledger, record, run_id, outcome, result.problems, file_level=whole, prior=prior
             )
+            return self._replied(record, ex, run_id, result, done)
         try:
             problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
         except MappingError as exc:  # the kind refused to write its file: nothing was sent
@@ -559,7 +563,24 @@ class Engine:
         except HubError as exc:  # could not deliver (disk full, destination down): the next run will
             self.ledger.update_file(record.id, error=f"{rule_of(exc)}: {exc}")
             return failure(record.id, ex.name, record.name, exc)
-        return recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
+        done = recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
+        return self._replied(record, ex, run_id, result, done)
+
+    def _replied(self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped, outcome: Outcome) -> Outcome:
+        """The outcome, with the reply the kind sends the partner about this run of the file
+        (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one."""
+        if not ex.kind.replies:
+            return outcome
+        from hub.engine.replies import send_reply
+
+        try:
+            sent = send_reply(self.ledger, self.settings, ex, record, run_id, mapped, outcome)
+            if sent:
+                outcome.replies.append(sent)
+        except HubError as exc:  # the file's outcome stands; the reply is retried by reprocessing it
+            self.ledger.update_file(record.id, error=f"reply not sent: {rule_of(exc)}: {exc}")
+            outcome.problems = [*outcome.problems, Problem.of("reply", f"reply not sent: {exc}", level="file")]
+        return outcome
 
     def _deliver(
         self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped

@@ -25,6 +25,8 @@ from hub.ledger import schema as t
 from hub.ledger.bulk import insert_rows
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     import polars as pl
 
 RUN_MIN = 10_000  # a batch's keys of one dated part kept as a run rather than as rows
@@ -126,7 +128,11 @@ def _matches(rows: Sequence[Any]) -> pl.DataFrame:
 
 
 class KeyStore:
-    """The key store methods of ``hub.ledger.Ledger``."""
+    """The key store methods of ``hub.ledger.Ledger`` (which supplies ``tx``)."""
+
+    if TYPE_CHECKING:
+
+        def tx(self) -> AbstractContextManager[Connection]: ...
 
     def check_keys(
         self, conn: Connection, exchange: str, keys: pl.Series, key_date_at: int | None
@@ -153,6 +159,12 @@ class KeyStore:
                     store=packed.store, part=part, batch_pk=batch_pk, count=count, hashes=blob
                 )
             )
+
+    def keys_of_file(self, file_id: int) -> pl.Series:
+        """Every key the file's batches delivered, over all its runs (``key``)."""
+        with self.tx() as conn:
+            pks = conn.execute(select(t.batches.c.id).where(t.batches.c.file_id == file_id)).scalars().all()
+            return self._batch_keys(conn, list(pks))
 
     def _batch_keys(self, conn: Connection, batch_pks: Sequence[int]) -> pl.Series:
         """Every key the batches delivered (``key``)."""

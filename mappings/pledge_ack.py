@@ -1,0 +1,77 @@
+"""The acknowledgement an agency gets for each pledge file it sends: ``<received stem>.ack.csv``.
+
+Columns ``agency_id,pledge_id,account,amount,status,reason,message``, as the agency sent them, one
+row per pledge line of the received file in its order, trailer-free. ``status``: ``accepted``
+(posted, by this file), ``duplicate`` (the same agency and pledge id earlier in the file, or
+already posted from an earlier file: reason ``duplicate-pledge``) or ``rejected`` with the reason
+(the rule of the line's first error: ``unknown-account``, ``account-not-active``,
+``name-mismatch``, ``bad-amount``, ``over-cap``, ``expired``, ``unknown-program``,
+``unknown-agency``, ``missing-field``, ``bad-date``, ...). A file rejected whole acknowledges every
+line it could read as ``rejected``, reason ``file-rejected`` and the file's problem as the message
+(a file that could not be read at all: one row saying why). Messages mask names and account numbers
+as the hub's reports do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hub.kernel.rows import LINE
+
+if TYPE_CHECKING:
+    from hub.kernel.problems import Problem
+    from mappings.base import ReplyContext
+
+HEADER = ("agency_id", "pledge_id", "account", "amount", "status", "reason", "message")
+SHOWN = ("agency_id", "pledge_id", "account", "amount")
+
+
+def ack_name(source_file: str) -> str:
+    return f"{Path(source_file).stem}.ack.csv"
+
+
+def _status(line: int, first: dict[int, Problem], ctx: ReplyContext, whole: str) -> tuple[str, str, str]:
+    problem = first.get(line)
+    if problem is not None and problem.rule == "duplicate-pledge":
+        return "duplicate", problem.rule, problem.message
+    if problem is not None:
+        return "rejected", problem.rule, problem.message
+    if line in ctx.posted_before:
+        return "duplicate", "duplicate-pledge", "this agency's pledge id was already posted from an earlier file"
+    if line in ctx.posted_lines:
+        return "accepted", "", ""
+    if ctx.file_rejected:
+        return "rejected", "file-rejected", whole
+    return "rejected", "not-posted", "not posted; the utility will contact the agency"
+
+
+def acknowledgement(ctx: ReplyContext) -> tuple[bytes, dict[str, int]]:
+    """The acknowledgement's bytes and its counts by status."""
+    first: dict[int, Problem] = {}
+    for p in ctx.problems:
+        if p.severity == "error" and p.line is not None and p.line not in first:
+            first[p.line] = p
+    file_level = [p for p in ctx.problems if p.severity == "error" and p.line is None]
+    whole = "; ".join(p.message for p in file_level) or "the file was rejected"
+    read: dict[int, list[str]] = {}
+    if ctx.read is not None:
+        cols = [c for c in SHOWN if c in ctx.read.columns]
+        for row in ctx.read.select(LINE, *cols).iter_rows(named=True):
+            read[int(row[LINE])] = [str(row.get(c) or "") for c in SHOWN]
+    for line in first:  # lines the format could not read as a row (wrong field count)
+        read.setdefault(line, [""] * len(SHOWN))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    counts = {"accepted": 0, "rejected": 0, "duplicate": 0}
+    if not read and ctx.file_rejected:
+        writer.writerow(["", "", "", "", "rejected", "file-rejected", whole])
+        counts["rejected"] += 1
+    for line in sorted(read):
+        status, reason, message = _status(line, first, ctx, whole)
+        counts[status] += 1
+        writer.writerow([*read[line], status, reason, message])
+    return out.getvalue().encode(), counts
