@@ -72,7 +72,9 @@ class PledgesFormat(Format[PledgesOptions]):
         if data.startswith(XLSX_MAGIC):
             from formats.pledges_xlsx import read_workbook
 
-            raw = read_workbook(data, file=ctx.file, sheet=opts.sheet, dates=[header_of[f] for f in DATE_FIELDS])
+            raw = read_workbook(
+                data, file=ctx.file, sheet=opts.sheet, dates=[header_of[f] for f in DATE_FIELDS]
+            )
         else:
             text = decode(data, opts.encoding, ctx.file)
             sensitive = [header_of[f] for f in self.sensitive_fields]

@@ -38,7 +38,8 @@ def _cents(raw: pl.Expr) -> pl.Expr:
 def typed(raw: pl.DataFrame, opts: PledgesOptions) -> pl.DataFrame:
     """Every row typed; a value that does not convert is null (``problems`` says why)."""
     ok = pl.col("amount").str.contains(AMOUNT) & (
-        pl.col("amount").str.replace_all(r"[$,]", "").str.extract(r"^(\d+)").str.len_chars() <= MAX_DOLLARS_DIGITS
+        pl.col("amount").str.replace_all(r"[$,]", "").str.extract(r"^(\d+)").str.len_chars()
+        <= MAX_DOLLARS_DIGITS
     )
     return raw.with_columns(
         pl.when(ok).then(_cents(pl.col("amount"))).alias("amount_cents"),
@@ -59,13 +60,31 @@ def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: PledgesOptions, today: da
         (f, "missing-field", ~ok, f"{f} is required") for f, ok in given.items()
     ]
     checks += [
-        ("amount", "bad-amount", given["amount"] & pl.col("t_amount_cents").is_null(),
-         "is not an amount in dollars with at most two decimals"),
+        (
+            "amount",
+            "bad-amount",
+            given["amount"] & pl.col("t_amount_cents").is_null(),
+            "is not an amount in dollars with at most two decimals",
+        ),
         ("amount", "bad-amount", pl.col("t_amount_cents") == 0, "must be more than zero"),
-        ("pledge_date", "bad-date", given["pledge_date"] & pl.col("t_pledge_date").is_null(),
-         f"is not a valid date ({formats})"),
-        ("expires", "bad-date", given["expires"] & pl.col("t_expires").is_null(), f"is not a valid date ({formats})"),
-        ("expires", "bad-date", pl.col("t_expires") <= pl.col("t_pledge_date"), "is not after the pledge date"),
+        (
+            "pledge_date",
+            "bad-date",
+            given["pledge_date"] & pl.col("t_pledge_date").is_null(),
+            f"is not a valid date ({formats})",
+        ),
+        (
+            "expires",
+            "bad-date",
+            given["expires"] & pl.col("t_expires").is_null(),
+            f"is not a valid date ({formats})",
+        ),
+        (
+            "expires",
+            "bad-date",
+            pl.col("t_expires") <= pl.col("t_pledge_date"),
+            "is not after the pledge date",
+        ),
         ("expires", "expired", pl.col("t_expires") < pl.lit(today), f"is before today ({today:%Y-%m-%d})"),
     ]
     both = pl.concat([raw, t.select(pl.exclude(LINE).name.prefix("t_"))], how="horizontal")

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug included)
 
 
-def _fail(message: str, file: str, rule: str, *, line: int | None = None, value: str | None = None) -> ParseError:
+def _fail(
+    message: str, file: str, rule: str, *, line: int | None = None, value: str | None = None
+) -> ParseError:
     return ParseError(message, file=file, line=line, column=None, rule=rule, value=value)
 
 
@@ -39,7 +41,8 @@ def _sheet(book: Any, name: str | None, file: str) -> Worksheet:
     if name is not None:
         if name not in book.sheetnames:
             raise _fail(
-                f"the workbook has no sheet {name!r} (format_options.sheet); it has {', '.join(book.sheetnames)}",
+                f"the workbook has no sheet {name!r} (format_options.sheet); "
+                f"it has {', '.join(book.sheetnames)}",
                 file,
                 "sheet",
                 value=name,
@@ -112,7 +115,9 @@ def read_workbook(data: bytes, *, file: str, sheet: str | None, dates: Collectio
             raise _fail(f"header cell {pos} is empty", file, "header", line=header_at + 1)
     if len(set(header)) != len(header):
         twice = next(h for h in header if header.count(h) > 1)
-        raise _fail(f"column {twice!r} appears twice in the header", file, "duplicate_column", line=header_at + 1)
+        raise _fail(
+            f"column {twice!r} appears twice in the header", file, "duplicate_column", line=header_at + 1
+        )
     columns: list[list[str | None]] = [[] for _ in header]
     lines: list[int] = []
     blank = 0

@@ -40,7 +40,11 @@ def _status(line: int, first: dict[int, Problem], ctx: ReplyContext, whole: str)
     if problem is not None:
         return "rejected", problem.rule, problem.message
     if line in ctx.posted_before:
-        return "duplicate", "duplicate-pledge", "this agency's pledge id was already posted from an earlier file"
+        return (
+            "duplicate",
+            "duplicate-pledge",
+            "this agency's pledge id was already posted from an earlier file",
+        )
     if line in ctx.posted_lines:
         return "accepted", "", ""
     if ctx.file_rejected:

@@ -137,7 +137,9 @@ def _message(rule: str, r: dict[str, object], opts: PledgeOptions) -> str:
         return f"agency {r['agency_id']} is not configured (configured: {', '.join(sorted(opts.agencies))})"
     if rule == "unknown-program":
         agency = opts.agencies[str(r["agency_id"])]
-        return f"program {r['program']} is not one of agency {r['agency_id']}'s ({', '.join(agency.programs)})"
+        return (
+            f"program {r['program']} is not one of agency {r['agency_id']}'s ({', '.join(agency.programs)})"
+        )
     if rule == "over-cap":
         cap = int(r["_cap"])  # type: ignore[call-overload]
         return f"{_dollars(int(r['amount_cents']))} is over the {r['program']} cap of {_dollars(cap)}"  # type: ignore[call-overload]
@@ -177,7 +179,13 @@ def check(table: pl.DataFrame, opts: PledgeOptions, ctx: MapContext) -> Checked:
             line = int(r[LINE])
             rejected.add(line)
             problems.append(
-                Problem.of(rule, _message(rule, r, opts), line=line, field=field_name, value=_value(rule, field_name, r))
+                Problem.of(
+                    rule,
+                    _message(rule, r, opts),
+                    line=line,
+                    field=field_name,
+                    value=_value(rule, field_name, r),
+                )
             )
     kept = rows.filter(~pl.col(LINE).is_in(list(rejected)))
     warned = _warnings(kept, opts)
@@ -236,9 +244,14 @@ def _warnings(rows: pl.DataFrame, opts: PledgeOptions) -> Checked:
                     severity="warning",
                 )
             )
-    review = pl.when(pl.col("_double")).then(pl.lit("same account, amount and date from two agencies"))
-    review = review.when(pl.col("_close")).then(pl.lit("customer name close to, not equal to, the CIS name"))
-    rows = rows.with_columns(review.otherwise(None).alias("review_reason")).with_columns(
+    review = (
+        pl.when(pl.col("_double"))
+        .then(pl.lit("same account, amount and date from two agencies"))
+        .when(pl.col("_close"))
+        .then(pl.lit("customer name close to, not equal to, the CIS name"))
+        .otherwise(None)
+    )
+    rows = rows.with_columns(review.alias("review_reason")).with_columns(
         pl.col("review_reason").is_not_null().alias("review")
     )
     return Checked(rows=rows, problems=problems)
@@ -247,7 +260,9 @@ def _warnings(rows: pl.DataFrame, opts: PledgeOptions) -> Checked:
 def _keyed(rows: pl.DataFrame) -> pl.DataFrame:
     """The CIS columns: key, agency, protection end, review flags."""
     if "review" not in rows.columns:
-        rows = rows.with_columns(pl.lit(False).alias("review"), pl.lit(None, pl.String).alias("review_reason"))
+        rows = rows.with_columns(
+            pl.lit(False).alias("review"), pl.lit(None, pl.String).alias("review_reason")
+        )
     key = pl.concat_str([pl.lit("AP"), pl.col("agency_id"), pl.col("pledge_id")], separator="|")
     return rows.with_columns(
         key.alias("idempotency_key"),

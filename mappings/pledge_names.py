@@ -22,7 +22,7 @@ def normalised(name: pl.Expr) -> pl.Expr:
     last, first = parts.struct.field("field_0"), parts.struct.field("field_1")
     turned = pl.when(first.is_not_null()).then(pl.concat_str([first, last], separator=" ")).otherwise(upper)
     words = (
-        turned.str.replace_all(r"['`’.]", "")
+        turned.str.replace_all(r"['`\u2019.]", "")
         .str.replace_all(r"[^\p{L}\p{N}]+", " ")
         .str.strip_chars()
         .str.split(" ")

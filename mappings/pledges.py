@@ -76,7 +76,9 @@ class PledgeOptions(MappingOptions):
         90, ge=50, le=100, description="a different name scoring below this (0-100) is rejected"
     )
     ack_folder: str = Field(
-        "outbox/pledges-ack", min_length=1, description="where acknowledgements go (relative: to hub.yaml's folder)"
+        "outbox/pledges-ack",
+        min_length=1,
+        description="where acknowledgements go (relative: to hub.yaml's folder)",
     )
 
     @field_validator("agencies")

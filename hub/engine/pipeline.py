@@ -566,7 +566,9 @@ class Engine:
         done = recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
         return self._replied(record, ex, run_id, result, done)
 
-    def _replied(self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped, outcome: Outcome) -> Outcome:
+    def _replied(
+        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped, outcome: Outcome
+    ) -> Outcome:
         """The outcome, with the reply the kind sends the partner about this run of the file
         (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one."""
         if not ex.kind.replies:
@@ -579,7 +581,10 @@ class Engine:
                 outcome.replies.append(sent)
         except HubError as exc:  # the file's outcome stands; the reply is retried by reprocessing it
             self.ledger.update_file(record.id, error=f"reply not sent: {rule_of(exc)}: {exc}")
-            outcome.problems = [*outcome.problems, Problem.of("reply", f"reply not sent: {exc}", level="file")]
+            outcome.problems = [
+                *outcome.problems,
+                Problem.of("reply", f"reply not sent: {exc}", level="file"),
+            ]
         return outcome
 
     def _deliver(
