@@ -295,15 +295,24 @@ def sample(
     bad: Annotated[int, typer.Option(min=0, help="rows that break a rule")] = 0,
     seed: int = 1,
     kind: Annotated[
-        str, typer.Option(help="meter-reads (a route upload) or consumption (a district's histories)")
+        str,
+        typer.Option(
+            help="meter-reads (a route upload), consumption (a district's histories) or pledges "
+            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`)"
+        ),
     ] = "meter-reads",
 ) -> None:
-    """Write a generated meter-reader upload or district consumption file (for trying the hub and
-    for benchmarks)."""
+    """Write a generated meter-reader upload, district consumption file or agency pledge file (for
+    trying the hub and for benchmarks)."""
     from hub.engine.sample import meter_reads_csv
     from hub.engine.sample_consumption import consumption_csv
+    from hub.engine.sample_pledges import pledges_csv
 
-    makers: dict[str, Callable[..., bytes]] = {"meter-reads": meter_reads_csv, "consumption": consumption_csv}
+    makers: dict[str, Callable[..., bytes]] = {
+        "meter-reads": meter_reads_csv,
+        "consumption": consumption_csv,
+        "pledges": pledges_csv,
+    }
     if kind not in makers:
         raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +328,7 @@ def demo(
     """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
     from hub.engine.sample import write_demo_returns, write_demo_uploads
     from hub.engine.sample_consumption import write_demo_consumption
+    from hub.engine.sample_pledges import write_demo_pledges
 
     if not config.exists():
         config.write_text(DEFAULT_CONFIG, encoding="utf-8")
@@ -333,6 +343,13 @@ def demo(
     if districts := write_demo_consumption(settings, stamp, rows):  # + a district's histories
         exchanges += districts
         out.print("generated a district's consumption histories in inbox/consumption")
+    if agencies := write_demo_pledges(settings, stamp, rows):  # + an agency's pledges
+        exchanges += agencies
+        out.print(
+            "generated an agency's energy-assistance pledges in inbox/pledges (for the accounts of "
+            "`hub reference sample accounts accounts.csv`: load them with `hub reference load accounts "
+            "accounts.csv`, then `hub reprocess ID`)"
+        )
     outcomes = _with_engine(config, False, lambda engine: engine.cycle(exchanges, trigger="demo"))
     render().summary(out, outcomes)
     out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.config.ledger.url}")

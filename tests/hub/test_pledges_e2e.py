@@ -162,3 +162,22 @@ def test_a_file_from_an_agency_not_configured_is_rejected_whole(workdir: Workdir
     assert "agency NOPE is not a configured agency" in out["problems"][0]["message"]
     [row] = ack(workdir, "stranger.ack.csv")
     assert (row["agency_id"], row["status"], row["reason"]) == ("NOPE", "rejected", "file-rejected")
+
+
+def test_the_sample_pledges_match_the_sample_accounts_but_their_bad_rows(workdir: Workdir) -> None:
+    assert workdir.hub("reference", "sample", "accounts", "accounts.csv", "--rows", "200").code == 0
+    assert workdir.hub("reference", "load", "accounts", "accounts.csv").code == 0
+    assert workdir.hub("sample", "agency.csv", "--kind", "pledges", "--rows", "30", "--bad", "6").code == 0
+    res = workdir.hub("process", "agency.csv", "-x", "pledges", "--json")
+    out = res.json()
+    assert (out["delivered"], out["rejected"]) == (24, 6), res.stdout
+    acked = ack(workdir, "agency.ack.csv")
+    assert len(acked) == 30
+    assert sorted(a["reason"] for a in acked if a["status"] != "accepted") == [
+        "bad-amount",
+        "duplicate-pledge",
+        "expired",
+        "name-mismatch",
+        "over-cap",
+        "unknown-account",
+    ]
