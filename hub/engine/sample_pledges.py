@@ -20,8 +20,9 @@ from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_acc
 if TYPE_CHECKING:
     from hub.engine.config import Settings
 
-PLEDGES_HEADER = ("agency_id", "pledge_id", "account", "customer_name", "service_address", "program")
-PLEDGES_HEADER += ("amount", "pledge_date", "expires")
+PLEDGES_HEADER = (
+    "agency_id,pledge_id,account,customer_name,service_address,program,amount,pledge_date,expires"
+)
 BAD_PLEDGES = ("name-mismatch", "unknown-account", "over-cap", "expired", "bad-amount", "duplicate-pledge")
 
 
@@ -53,7 +54,7 @@ def pledges_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date | None = 
     broken = {n * step: BAD_PLEDGES[n % len(BAD_PLEDGES)] for n in range(min(bad, rows))}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(PLEDGES_HEADER)
+    writer.writerow(PLEDGES_HEADER.split(","))
     i = 0
     for n in range(rows):
         while not _active(i, seed):
