@@ -56,9 +56,9 @@ def acknowledgement(ctx: ReplyContext) -> tuple[bytes, dict[str, int]]:
     """The acknowledgement's bytes and its counts by status."""
     first: dict[int, Problem] = {}
     for p in ctx.problems:
-        if p.severity == "error" and p.line is not None and p.line not in first:
+        if p.severity == "error" and p.level == "row" and p.line is not None and p.line not in first:
             first[p.line] = p
-    file_level = [p for p in ctx.problems if p.severity == "error" and p.line is None]
+    file_level = [p for p in ctx.problems if p.severity == "error" and (p.level == "file" or p.line is None)]
     whole = "; ".join(p.message for p in file_level) or "the file was rejected"
     read: dict[int, list[str]] = {}
     if ctx.read is not None:

@@ -181,3 +181,29 @@ def test_the_sample_pledges_match_the_sample_accounts_but_their_bad_rows(workdir
         "over-cap",
         "unknown-account",
     ]
+
+
+def test_every_line_is_acknowledged_even_one_that_cannot_be_read_as_a_row(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    broken = "CAA01,P2,1002,too,few,fields"
+    code, out = process(workdir, "ragged.csv", pledge_file(GOOD[0], broken, GOOD[2]))
+    assert code == 1 and (out["delivered"], out["rejected"]) == (2, 1)
+    acked = ack(workdir, "ragged.ack.csv")
+    assert [(a["pledge_id"], a["status"], a["reason"]) for a in acked] == [
+        ("P1", "accepted", ""),
+        ("", "rejected", "field_count"),
+        ("P3", "accepted", ""),
+    ]
+    # a file without the columns of a pledge file: nothing read, one row saying why
+    code, out = process(workdir, "wrong.csv", b"account,amount\n1001,10.00\n")
+    assert code == 1 and out["state"] == "rejected"
+    [row] = ack(workdir, "wrong.ack.csv")
+    assert (row["status"], row["reason"]) == ("rejected", "file-rejected")
+    assert "missing required column" in row["message"]
+
+
+def test_a_dry_run_sends_no_acknowledgement(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    res = workdir.hub("validate", workdir.write("dry.csv", pledge_file(*GOOD)), "-x", "pledges")
+    assert res.code == 0, res.stdout + res.stderr
+    assert not (workdir.root / "outbox" / "pledges-ack").exists() and posted(workdir) == []
