@@ -124,7 +124,9 @@ class ReplyContext:
     """What happened to a received file, line by line, for a kind's reply (``ExchangeKind.reply``):
     the rows the format read (string columns and ``LINE``; None when nothing could be read), the
     run's problems, the lines whose transactions this file posted (in this run or an earlier one),
-    those whose keys another file posted before, and whether the file was rejected whole."""
+    those whose keys another file posted before, and whether the file was rejected whole. A file
+    whose content arrived before (state ``duplicate``: not run again) gets ``same_as``, the name of
+    the earlier file, and ``earlier_reply``, the last reply sent about it (None: none was)."""
 
     source_file: str
     read: pl.DataFrame | None
@@ -132,6 +134,8 @@ class ReplyContext:
     posted_lines: frozenset[int]
     posted_before: frozenset[int]
     file_rejected: bool
+    same_as: str | None = None
+    earlier_reply: bytes | None = None
 
 
 @dataclass(frozen=True)

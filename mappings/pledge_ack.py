@@ -8,8 +8,9 @@ already posted from an earlier file: reason ``duplicate-pledge``) or ``rejected`
 ``name-mismatch``, ``bad-amount``, ``over-cap``, ``expired``, ``unknown-program``,
 ``unknown-agency``, ``missing-field``, ``bad-date``, ...). A file rejected whole acknowledges every
 line it could read as ``rejected``, reason ``file-rejected`` and the file's problem as the message
-(a file that could not be read at all: one row saying why). Messages mask names and account numbers
-as the hub's reports do.
+(a file that could not be read at all: one row saying why). The very same file sent again (a
+``duplicate``, not run again) is acknowledged from the earlier acknowledgement: what was accepted
+then is a duplicate now. Messages mask names and account numbers as the hub's reports do.
 """
 
 from __future__ import annotations
@@ -52,8 +53,30 @@ def _status(line: int, first: dict[int, Problem], ctx: ReplyContext, whole: str)
     return "rejected", "not-posted", "not posted; the utility will contact the agency"
 
 
+def _resent(ctx: ReplyContext) -> tuple[bytes, dict[str, int]]:
+    """A file whose content arrived before: the earlier acknowledgement's lines, those accepted
+    then now duplicates (nothing is posted twice), the others with their reasons as they were."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    counts = {"accepted": 0, "rejected": 0, "duplicate": 0}
+    earlier = list(csv.reader(io.StringIO((ctx.earlier_reply or b"").decode())))[1:]
+    if not earlier:
+        earlier = [["", "", "", "", "rejected", "file-rejected", ""]]
+    for row in earlier:
+        if row[4] == "accepted":
+            row[4:] = ["duplicate", "duplicate-pledge", f"already posted from {ctx.same_as}"]
+        elif not row[6]:
+            row[6] = f"the same file as {ctx.same_as}, received before; nothing posted"
+        counts[row[4]] += 1
+        writer.writerow(row)
+    return out.getvalue().encode(), counts
+
+
 def acknowledgement(ctx: ReplyContext) -> tuple[bytes, dict[str, int]]:
     """The acknowledgement's bytes and its counts by status."""
+    if ctx.same_as is not None:
+        return _resent(ctx)
     first: dict[int, Problem] = {}
     for p in ctx.problems:
         if p.severity == "error" and p.level == "row" and p.line is not None and p.line not in first:

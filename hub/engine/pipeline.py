@@ -498,9 +498,10 @@ class Engine:
             )
             if arrival.status == "duplicate":
                 r = arrival.record
-                return Outcome(
+                same = Outcome(
                     r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of
                 )
+                return self._replied(r, ex, run_id, Mapped(), same)
             return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
 
     def _run_file(
@@ -573,10 +574,13 @@ class Engine:
         (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one."""
         if not ex.kind.replies:
             return outcome
-        from hub.engine.replies import send_reply
+        from hub.engine.replies import send_duplicate_reply, send_reply
 
         try:
-            sent = send_reply(self.ledger, self.settings, ex, record, run_id, mapped, outcome)
+            if outcome.state == "duplicate":
+                sent = send_duplicate_reply(self.ledger, self.settings, ex, record, run_id)
+            else:
+                sent = send_reply(self.ledger, self.settings, ex, record, run_id, mapped, outcome)
             if sent:
                 outcome.replies.append(sent)
         except HubError as exc:  # the file's outcome stands; the reply is retried by reprocessing it

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from hub.engine.mapping import Mapped
     from hub.engine.outcome import Outcome
     from hub.ledger import FileRecord, Ledger
+    from mappings.base import ReplyFile
 
 KEPT = "replies.json"
 
@@ -76,7 +77,37 @@ def send_reply(
         posted_before=before,
         file_rejected=outcome.state == "rejected",
     )
-    reply = kind.reply(ctx)
+    return _put(settings, ex, record, run_id, kind.reply(ctx))
+
+
+def send_duplicate_reply(
+    ledger: Ledger, settings: Settings, ex: Exchange, record: FileRecord, run_id: int
+) -> dict[str, Any]:
+    """The kind's reply about a file whose content arrived before (``duplicate``, not run again),
+    from the last reply sent about the earlier file."""
+    earlier_id = record.duplicate_of
+    if earlier_id is None:
+        return {}
+    earlier = ledger.file(earlier_id)
+    sent = replies_of(settings, ex.name, earlier_id)
+    kept = Path(sent[-1]["kept"]) if sent else None
+    ctx = ReplyContext(
+        source_file=record.name,
+        read=None,
+        problems=[],
+        posted_lines=frozenset(),
+        posted_before=frozenset(),
+        file_rejected=False,
+        same_as=earlier.name,
+        earlier_reply=kept.read_bytes() if kept is not None and kept.is_file() else None,
+    )
+    return _put(settings, ex, record, run_id, ex.kind(ex.mapping_options).reply(ctx))
+
+
+def _put(
+    settings: Settings, ex: Exchange, record: FileRecord, run_id: int, reply: ReplyFile | None
+) -> dict[str, Any]:
+    """Keep ``reply`` and put it in its folder; what was sent (path, counts)."""
     if reply is None:
         return {}
     folder = Path(reply.folder)

@@ -207,3 +207,20 @@ def test_a_dry_run_sends_no_acknowledgement(workdir: Workdir) -> None:
     res = workdir.hub("validate", workdir.write("dry.csv", pledge_file(*GOOD)), "-x", "pledges")
     assert res.code == 0, res.stdout + res.stderr
     assert not (workdir.root / "outbox" / "pledges-ack").exists() and posted(workdir) == []
+
+
+def test_the_same_file_sent_again_is_acknowledged_as_duplicates_and_posts_nothing(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    data = pledge_file(*GOOD, BAD[0])
+    assert process(workdir, "monday.csv", data)[0] == 1
+    code, out = process(workdir, "monday-again.csv", data)
+    assert out["state"] == "duplicate" and out["delivered"] == 0
+    assert len(posted(workdir)) == 3
+    acked = ack(workdir, "monday-again.ack.csv")
+    assert [(a["pledge_id"], a["status"], a["reason"]) for a in acked] == [
+        ("P1", "duplicate", "duplicate-pledge"),
+        ("P2", "duplicate", "duplicate-pledge"),
+        ("P3", "duplicate", "duplicate-pledge"),
+        ("P4", "rejected", "name-mismatch"),
+    ]
+    assert acked[0]["message"] == "already posted from monday.csv"
