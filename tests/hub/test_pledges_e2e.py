@@ -213,7 +213,7 @@ def test_the_same_file_sent_again_is_acknowledged_as_duplicates_and_posts_nothin
     load_accounts(workdir)
     data = pledge_file(*GOOD, BAD[0])
     assert process(workdir, "monday.csv", data)[0] == 1
-    code, out = process(workdir, "monday-again.csv", data)
+    _, out = process(workdir, "monday-again.csv", data)
     assert out["state"] == "duplicate" and out["delivered"] == 0
     assert len(posted(workdir)) == 3
     acked = ack(workdir, "monday-again.ack.csv")
