@@ -117,3 +117,27 @@ def test_the_same_account_amount_and_date_from_two_agencies_both_post_for_review
     assert out.get_column("review").to_list() == [True, True]
     assert [(n.rule, n.line) for n in notes] == [("double-pledge", 2), ("double-pledge", 3)]
     assert out.get_column("protect_until").to_list() == [date(2027, 1, 15), date(2026, 12, 31)]
+
+
+def test_a_pledge_of_an_agency_not_configured_is_rejected_alone_among_known_ones() -> None:
+    out, notes = run(
+        rows(
+            ("CAA01", "P1", "1001", "Ana Garcia", None, 1000),
+            ("NOPE", "X1", "1001", "Ana Garcia", None, 1000),
+        )
+    )
+    assert out.get_column("idempotency_key").to_list() == ["AP|CAA01|P1"]
+    assert [(n.rule, n.line, n.value) for n in notes] == [("unknown-agency", 3, "NOPE")]
+
+
+@pytest.mark.parametrize(
+    "agencies",
+    [
+        {"CAA01": {"programs": {}}},  # an agency without programs
+        {"CAA01": {"programs": {"LIHEAP": {"cap": "10.001", "protection_days": 45}}}},  # a cap below a cent
+        {"CAA01": {"programs": {"LIHEAP": {"cap": "0", "protection_days": 45}}}},
+    ],
+)
+def test_agencies_that_cannot_be_meant_are_refused_by_the_options(agencies: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        PledgeOptions.model_validate({"agencies": agencies})
