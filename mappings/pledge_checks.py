@@ -5,8 +5,8 @@ agency's acknowledgement carries: ``unknown-agency``, ``unknown-program``, ``ove
 ``unknown-account``, ``account-not-active``, ``name-mismatch``, ``duplicate-pledge`` (the same
 agency and pledge id on an earlier line). Warnings, the pledge posted: ``address-mismatch``,
 ``name-close`` (the name differs but scores at or above the threshold: flagged for review),
-``double-pledge`` (the same account, amount and date from two agencies in the file: both posted,
-flagged for review). Columnar: each check is a polars expression over the file; Python runs only
+``double-pledge`` (the same account, amount and date from two agencies, in the file or posted
+before from another file (look-up ``pledges``): posted, flagged for review). Columnar: each check is a polars expression over the file; Python runs only
 per problem found (and per name that differs after normalising, to score it).
 """
 
@@ -187,11 +187,38 @@ def check(table: pl.DataFrame, opts: PledgeOptions, ctx: MapContext) -> Checked:
                     value=_value(rule, field_name, r),
                 )
             )
-    kept = rows.filter(~pl.col(LINE).is_in(list(rejected)))
+    kept = _with_delivered(rows.filter(~pl.col(LINE).is_in(list(rejected))), ctx)
     warned = _warnings(kept, opts)
     problems += warned.problems
     problems.sort(key=lambda p: p.line or 0)
     return Checked(rows=_keyed(warned.rows), rejected=sorted(rejected), problems=problems)
+
+
+def _with_delivered(rows: pl.DataFrame, ctx: MapContext) -> pl.DataFrame:
+    """``_posted_by``: another agency whose pledge of the same account, amount and date was posted
+    before (from an earlier file), as ``AGENCY pledge ID``; null when none."""
+    found = (
+        ctx.lookup.find("pledges", rows.get_column("account").unique().sort().to_list())
+        if rows.height
+        else None
+    )
+    if found is None or found.height == 0:
+        return rows.with_columns(pl.lit(None, pl.String).alias("_posted_by"))
+    before = found.select(
+        "account",
+        "amount_cents",
+        "pledge_date",
+        pl.col("agency").alias("_other_agency"),
+        pl.concat_str([pl.col("agency"), pl.lit(" pledge "), pl.col("pledge_id")]).alias("_posted_by"),
+    )
+    hits = (
+        rows.select(LINE, "agency_id", "account", "amount_cents", "pledge_date")
+        .join(before, on=["account", "amount_cents", "pledge_date"], how="inner")
+        .filter(pl.col("_other_agency") != pl.col("agency_id"))
+        .group_by(LINE)
+        .agg(pl.col("_posted_by").first())
+    )
+    return rows.join(hits, on=LINE, how="left", maintain_order="left")
 
 
 def _warnings(rows: pl.DataFrame, opts: PledgeOptions) -> Checked:
@@ -203,7 +230,8 @@ def _warnings(rows: pl.DataFrame, opts: PledgeOptions) -> Checked:
         & (_address(pl.col("service_address")) != _address(pl.col("_cis_address")))
     )
     close = pl.col("_score") < 100.0
-    double = pl.col("agency_id").n_unique().over("account", "amount_cents", "pledge_date") > 1
+    in_file = pl.col("agency_id").n_unique().over("account", "amount_cents", "pledge_date") > 1
+    double = in_file | pl.col("_posted_by").is_not_null()
     rows = rows.with_columns(address_off.alias("_addr_off"), close.alias("_close"), double.alias("_double"))
     problems: list[Problem] = []
     for r in rows.filter(pl.col("_addr_off") | pl.col("_close") | pl.col("_double")).iter_rows(named=True):
@@ -237,7 +265,7 @@ def _warnings(rows: pl.DataFrame, opts: PledgeOptions) -> Checked:
                 Problem.of(
                     "double-pledge",
                     f"account {mask(r['account'])} has the same amount and date pledged by another "
-                    "agency in this file; posted for review",
+                    f"agency ({r['_posted_by'] or 'in this file'}); posted for review",
                     line=line,
                     field="account",
                     value=r["account"],

@@ -7,7 +7,9 @@ bad pledge is rejected alone, its reason the one the agency reads in its acknowl
 (``mappings/pledge_checks.py``). A file whose agency is not configured, or that arrives before any
 accounts extract was loaded, is rejected whole.
 
-Key: ``AP|<agency>|<pledge id>``: a pledge sent again posts nothing twice.
+Key: ``AP|<agency>|<pledge id>``: a pledge sent again posts nothing twice. Each posted pledge is
+kept (fact ``pledges``): another agency's pledge of the same account, amount and date, in a later
+file, is flagged for review.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 
     from hub.kernel.problems import Problem
     from mappings.pledge_checks import Checked
+
+
+FACT_COLUMNS = ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires")
 
 
 class AssistancePledge(CisTransaction):
@@ -95,7 +100,8 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
     default_format = "pledges"
     options_model = PledgeOptions
     produces = (AssistancePledge,)
-    lookups = frozenset({"accounts"})
+    lookups = frozenset({"accounts", "pledges"})
+    persists = frozenset({"pledges"})
     replies = True
 
     def __init__(self, options: PledgeOptions) -> None:
@@ -115,7 +121,8 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
 
         checked = self._check(table, ctx)
         rows = checked.rows.filter(~pl.col(LINE).is_in(checked.rejected))
-        return {AssistancePledge.txn_type: rows.select(*columns_of(AssistancePledge), LINE)}
+        fact = rows.select("idempotency_key", *FACT_COLUMNS, LINE)
+        return {AssistancePledge.txn_type: rows.select(*columns_of(AssistancePledge), LINE), "pledges": fact}
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """The pledges rejected here (errors: the engine rejects their lines) and the warnings."""

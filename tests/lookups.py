@@ -19,6 +19,7 @@ KEYS = {
     "delivered_payments": "lockbox",
     "consumption_histories": "account",
     "billing_periods": "account",
+    "pledges": "account",
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     "accounts": {"number": pl.String, "name": pl.String, "service_address": pl.String}
@@ -29,6 +30,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     | {"amount_cents": pl.Int64, "reference": pl.String},
 }
 SCHEMAS["originated_payments"] = SCHEMAS["originated_entries"]
+SCHEMAS["pledges"] = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String} | {
+    "account": pl.String,
+    "program": pl.String,
+    "amount_cents": pl.Int64,
+    "pledge_date": pl.Date,
+    "expires": pl.Date,
+}
 SCHEMAS["billing_periods"] = {"account": pl.String, "period_start": pl.Date, "period_end": pl.Date}
 SCHEMAS["consumption_histories"] = {
     "account": pl.String,

@@ -14,6 +14,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          usage_milli, unit, read_type (for the ``consumption_histories`` look-up)
 ``winter_averages``      account, season, average (exact decimal text or null), days_covered (for
                          the ``winter_averages`` look-up: a recompute delivers only what changed)
+``pledges``              agency, pledge_id, account, program, amount_cents, pledge_date, expires
+                         (for the ``pledges`` look-up)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -57,6 +59,10 @@ def _winter(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str
     ledger.record_winter_averages(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _pledges(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_pledges(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -79,6 +85,10 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
         _consumption,
     ),
     "winter_averages": (("account", "season", "average", "days_covered"), _winter),
+    "pledges": (
+        ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires"),
+        _pledges,
+    ),
 }
 
 

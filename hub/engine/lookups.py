@@ -31,6 +31,9 @@ Each name is one question to the ledger, answered as a table (None: what it look
   delivered for that season, in delivery order. Columns: account, season (Int64), average_per_day
   (String: exact decimal text, null when none was configured), days_covered (Int64),
   idempotency_key.
+- ``pledges``: keys are CIS account numbers; the energy-assistance pledges delivered for them, in
+  delivery order. Columns: idempotency_key, agency, pledge_id, account, program (str),
+  amount_cents (Int64), pledge_date, expires (Date).
 - ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
   columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
   writes its file, under its lock.
@@ -237,6 +240,18 @@ def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -
     return _frame(rows, {"odfi": pl.String, "last_sequence": pl.Int64, "files_on_day": pl.Int64})
 
 
+def _pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
+    schema |= {"account": pl.String, "program": pl.String, "amount_cents": pl.Int64}
+    schema |= {"pledge_date": pl.Date, "expires": pl.Date}
+    found = lk.ledger.pledges_of(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
 ANSWERS: dict[str, Answer] = {
     "accounts": _reference("accounts", "number", ("name", "service_address", "status")),
     "meters": _reference("meters", "meter", ("account", "service_address", "status")),
@@ -249,4 +264,5 @@ ANSWERS: dict[str, Answer] = {
     "consumption_accounts": _consumption_accounts,
     "winter_averages": _winter_averages,
     "cis_accounts": _cis_accounts,
+    "pledges": _pledges,
 }

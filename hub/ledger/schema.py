@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 metadata = MetaData()
 
@@ -278,6 +278,26 @@ winter_averages = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_winter_averages_season", "season", "account"),
+)
+
+# Delivered energy-assistance pledges (the fact ``pledges``), one row per pledge posted, for the
+# ``pledges`` look-up (hub/ledger/pledges.py): the same account, amount and date from two agencies.
+pledges = Table(
+    "pledges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("agency", String(64), nullable=False),
+    Column("pledge_id", String(128), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("program", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("pledge_date", Date, nullable=False),
+    Column("expires", Date, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pledges_account", "account", "pledge_date"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

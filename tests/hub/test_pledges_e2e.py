@@ -224,3 +224,19 @@ def test_the_same_file_sent_again_is_acknowledged_as_duplicates_and_posts_nothin
         ("P4", "rejected", "name-mismatch"),
     ]
     assert acked[0]["message"] == "already posted from monday.csv"
+
+
+def test_two_agencies_pledging_the_same_in_separate_files_both_post_for_review(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    assert process(workdir, "caa.csv", pledge_file(pledge("P1", "1001", "Ana Garcia", "200.00")))[0] == 0
+    other = pledge("U1", "1001", "Ana Garcia", "200.00", agency="UWAY", program="LOCAL")
+    code, out = process(workdir, "uway.csv", pledge_file(other))
+    assert code == 0 and out["delivered"] == 1, out
+    [warning] = out["problems"]
+    assert (warning["rule"], warning["severity"]) == ("double-pledge", "warning")
+    assert "CAA01 pledge P1" in warning["message"]
+    assert [(r["idempotency_key"], r["review"]) for r in posted(workdir)] == [
+        ("AP|CAA01|P1", "false"),
+        ("AP|UWAY|U1", "true"),
+    ]
+    assert [a["status"] for a in ack(workdir, "uway.ack.csv")] == ["accepted"]

@@ -61,9 +61,11 @@ def rows(*items: tuple[str, str, str, str, str | None, int]) -> pl.DataFrame:
     )
 
 
-def run(table: pl.DataFrame, **opts: Any) -> tuple[pl.DataFrame, list[Problem]]:
+def run(
+    table: pl.DataFrame, delivered: list[dict[str, Any]] | None = None, **opts: Any
+) -> tuple[pl.DataFrame, list[Problem]]:
     kind = AssistancePledgesKind(PledgeOptions.model_validate({**OPTIONS, **opts}))
-    ctx = MapContext("p.csv", Answers(accounts=ACCOUNTS))
+    ctx = MapContext("p.csv", Answers(accounts=ACCOUNTS, pledges=delivered or []))
     out = kind.map(table, ctx)[AssistancePledge.txn_type]
     return out, kind.notes(table, ctx)
 
@@ -141,3 +143,20 @@ def test_a_pledge_of_an_agency_not_configured_is_rejected_alone_among_known_ones
 def test_agencies_that_cannot_be_meant_are_refused_by_the_options(agencies: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         PledgeOptions.model_validate({"agencies": agencies})
+
+
+def test_another_agencys_pledge_posted_before_of_the_same_account_amount_and_date_flags_review() -> None:
+    before = {"idempotency_key": "AP|UWAY|U7", "agency": "UWAY", "pledge_id": "U7", "account": "1001"}
+    before |= {
+        "program": "LOCAL",
+        "amount_cents": 20000,
+        "pledge_date": date(2026, 12, 1),
+        "expires": date(2027, 1, 1),
+    }
+    out, notes = run(rows(("CAA01", "P1", "1001", "Ana Garcia", None, 20000)), delivered=[before])
+    assert out.get_column("review").to_list() == [True]
+    [note] = notes
+    assert (note.rule, note.severity) == ("double-pledge", "warning") and "UWAY pledge U7" in note.message
+    # the same agency's own pledge (a resend) is not a second agency's
+    out, notes = run(rows(("UWAY", "U8", "1001", "Ana Garcia", None, 20000)), delivered=[before])
+    assert out.get_column("review").to_list() == [False] and notes == []
