@@ -6,8 +6,9 @@ agency's acknowledgement carries: ``unknown-agency``, ``unknown-program``, ``ove
 agency and pledge id on an earlier line). Warnings, the pledge posted: ``address-mismatch``,
 ``name-close`` (the name differs but scores at or above the threshold: flagged for review),
 ``double-pledge`` (the same account, amount and date from two agencies, in the file or posted
-before from another file (look-up ``pledges``): posted, flagged for review). Columnar: each check is a polars expression over the file; Python runs only
-per problem found (and per name that differs after normalising, to score it).
+before from another file (look-up ``pledges``): posted, flagged for review). Columnar: each check
+is a polars expression over the file; Python runs only per problem found (and per name that
+differs after normalising, to score it).
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ def _odfi_usage(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -
 def _pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     import polars as pl
 
-    schema = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
     schema |= {"account": pl.String, "program": pl.String, "amount_cents": pl.Int64}
     schema |= {"pledge_date": pl.Date, "expires": pl.Date}
     found = lk.ledger.pledges_of(list(keys), lk.conn)
