@@ -71,6 +71,7 @@ class Agency(BaseModel):
 
     name: str = ""
     programs: dict[str, Program] = Field(min_length=1)
+    ack_folder: str | None = Field(None, min_length=1, description="this agency's acknowledgements")
 
 
 class PledgeOptions(MappingOptions):
@@ -90,7 +91,9 @@ class PledgeOptions(MappingOptions):
     @classmethod
     def _programs_upper(cls, agencies: dict[str, Agency]) -> dict[str, Agency]:
         return {
-            a.strip(): Agency(name=v.name, programs={p.strip().upper(): q for p, q in v.programs.items()})
+            a.strip(): v.model_copy(
+                update={"programs": {p.strip().upper(): q for p, q in v.programs.items()}}
+            )
             for a, v in agencies.items()
         }
 
@@ -133,4 +136,13 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
         from mappings.pledge_ack import ack_name, acknowledgement
 
         data, counts = acknowledgement(ctx)
-        return ReplyFile(ack_name(ctx.source_file), self.options.ack_folder, data, counts)
+        return ReplyFile(ack_name(ctx.source_file), self._folder(ctx), data, counts)
+
+    def _folder(self, ctx: ReplyContext) -> str:
+        """The file's agency's own folder when it has one (a file of one agency), else ``ack_folder``."""
+        read = ctx.read
+        if read is None or "agency_id" not in read.columns:
+            return self.options.ack_folder
+        agencies = read.get_column("agency_id").drop_nulls().unique().to_list()
+        agency = self.options.agencies.get(agencies[0]) if len(agencies) == 1 else None
+        return agency.ack_folder if agency is not None and agency.ack_folder else self.options.ack_folder

@@ -395,4 +395,5 @@ exchanges:
           name: United Way Utility Fund
           programs:
             LOCAL: {cap: "300.00", protection_days: 30}
+          # ack_folder: outbox/pledges-ack/uway   # an agency's own folder for its acknowledgements
 """

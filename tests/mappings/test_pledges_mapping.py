@@ -160,3 +160,20 @@ def test_another_agencys_pledge_posted_before_of_the_same_account_amount_and_dat
     # the same agency's own pledge (a resend) is not a second agency's
     out, notes = run(rows(("UWAY", "U8", "1001", "Ana Garcia", None, 20000)), delivered=[before])
     assert out.get_column("review").to_list() == [False] and notes == []
+
+
+def test_an_agency_with_a_folder_of_its_own_gets_its_acknowledgements_there() -> None:
+    from mappings.base import ReplyContext
+
+    agencies = {**OPTIONS["agencies"], "UWAY": {**OPTIONS["agencies"]["UWAY"], "ack_folder": "outbox/uway"}}
+    kind = AssistancePledgesKind(PledgeOptions.model_validate({"agencies": agencies}))
+    table = rows(("UWAY", "U1", "1001", "Ana Garcia", None, 100)).with_columns(
+        pl.col("amount_cents").cast(pl.String)
+    )
+    ctx = ReplyContext("u.csv", table, [], frozenset({2}), frozenset(), file_rejected=False)
+    assert (kind.reply(ctx).folder, kind.reply(ctx).name) == ("outbox/uway", "u.ack.csv")
+    caa = rows(("CAA01", "P1", "1001", "Ana Garcia", None, 100))
+    assert (
+        kind.reply(ReplyContext("c.csv", caa, [], frozenset({2}), frozenset(), False)).folder
+        == "outbox/pledges-ack"
+    )
