@@ -82,7 +82,10 @@ def acknowledgement(ctx: ReplyContext) -> tuple[bytes, dict[str, int]]:
         if p.severity == "error" and p.level == "row" and p.line is not None and p.line not in first:
             first[p.line] = p
     file_level = [p for p in ctx.problems if p.severity == "error" and (p.level == "file" or p.line is None)]
-    whole = "; ".join(p.message for p in file_level) or "the file was rejected"
+    whole = "; ".join(p.message for p in file_level) or (
+        "not posted: the exchange posts a file whole or not at all (row_policy reject-file) and other "
+        "pledges of the file were rejected"
+    )
     read: dict[int, list[str]] = {}
     if ctx.read is not None:
         cols = [c for c in SHOWN if c in ctx.read.columns]
