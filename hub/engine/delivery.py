@@ -11,6 +11,7 @@ through ``hub.engine.sending``.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,11 +67,13 @@ def deliver(
     facts: dict[str, pl.DataFrame],
     meta: dict[str, Any],
     stamp: datetime,
+    reply: Callable[[Connection, pl.Series], None] | None = None,
 ) -> DeliveryResult:
     """Deliver the transactions whose keys the ledger does not hold yet (``key_date_at``: the kind's
     ``ExchangeKind.key_date_at``). The facts of the rows delivered now (e.g. deposits for
     reconciliation) are kept in the same transaction as the batch, so they are there exactly when
-    the batch is."""
+    the batch is; so is the reply to the partner (``reply``, given the keys delivered now), even
+    when nothing is new."""
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
     staged: cis_batch.StagedBatch | None = None
     try:
@@ -78,6 +81,8 @@ def deliver(
             fresh = not_delivered(
                 ledger, conn, tables, exchange=exchange, lock=exchange, key_date_at=key_date_at
             )
+            if reply is not None:
+                reply(conn, fresh.entries.get_column("key"))
             if not fresh.entries.height:
                 return DeliveryResult(None, {t: 0 for t in tables}, fresh.already)
             todo = {t: f for t, f in fresh.tables.items() if f.height}

@@ -42,6 +42,9 @@ from hub.kernel.problems import Problem
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    import polars as pl
+    from sqlalchemy import Connection
+
     from connectors.base import Item, Source
     from hub.engine.config import Exchange, Settings
     from hub.engine.delivery import DeliveryResult
@@ -144,6 +147,7 @@ class Engine:
         that delivers, so nothing on disk or in the ledger changes."""
         from hub.engine.claims import Holder
         from hub.engine.delivery import recover as finish_interrupted
+        from hub.engine.replies import recover as put_recorded_replies
         from hub.ledger import Ledger
 
         self.settings = settings
@@ -155,6 +159,7 @@ class Engine:
         if recover:
             inbound = {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
             finish_interrupted(self.ledger, inbound)
+            put_recorded_replies(self.ledger, settings)
 
     def progress(self, name: str, stage: str) -> None:
         """Show the stage reached, and keep the claims on the work in hand alive."""
@@ -565,25 +570,37 @@ class Engine:
             self.ledger.update_file(record.id, error=f"{rule_of(exc)}: {exc}")
             return failure(record.id, ex.name, record.name, exc)
         done = recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
-        return self._replied(record, ex, run_id, result, done)
+        return self._replied(record, ex, run_id, result, done, recorded=not outbound)
 
     def _replied(
-        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped, outcome: Outcome
+        self,
+        record: FileRecord,
+        ex: Exchange,
+        run_id: int,
+        mapped: Mapped,
+        outcome: Outcome,
+        *,
+        recorded: bool = False,
     ) -> Outcome:
         """The outcome, with the reply the kind sends the partner about this run of the file
-        (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one."""
+        (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one: recorded now unless
+        the delivery recorded it with its batch (``recorded``), then put in its folder."""
         if not ex.kind.replies:
             return outcome
-        from hub.engine.replies import send_duplicate_reply, send_reply
+        from hub.engine import replies
 
         try:
-            if outcome.state == "duplicate":
-                sent = send_duplicate_reply(self.ledger, self.settings, ex, record, run_id)
-            else:
-                sent = send_reply(self.ledger, self.settings, ex, record, run_id, mapped, outcome)
-            if sent:
-                outcome.replies.append(sent)
-        except HubError as exc:  # the file's outcome stands; the reply is retried by reprocessing it
+            if not recorded:
+                if outcome.state == "duplicate":
+                    reply = replies.compose_duplicate(self.ledger, self.settings, ex, record)
+                else:
+                    reply = replies.compose(
+                        self.ledger, ex, record, mapped, outcome.problems, state=outcome.state
+                    )
+                with self.ledger.tx() as conn:
+                    replies.record_reply(self.ledger, conn, self.settings, ex, record, run_id, reply)
+            outcome.replies.extend(replies.publish_recorded(self.ledger, self.settings, record.id))
+        except HubError as exc:  # the file's outcome stands; the next hub command puts a recorded reply
             self.ledger.update_file(record.id, error=f"reply not sent: {rule_of(exc)}: {exc}")
             outcome.problems = [
                 *outcome.problems,
@@ -613,8 +630,33 @@ class Engine:
                 "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
             },
             stamp=self.clock(),
+            reply=self._reply_hook(record, ex, run_id, mapped),
         )
         return mapped.problems, result
+
+    def _reply_hook(
+        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
+    ) -> Callable[[Connection, pl.Series], None] | None:
+        """What records the kind's reply inside the delivery's transaction (given the keys it
+        delivers now), for a kind that replies."""
+        if not ex.kind.replies:
+            return None
+        from hub.engine import replies
+
+        def record_reply(conn: Connection, delivered_now: pl.Series) -> None:
+            reply = replies.compose(
+                self.ledger,
+                ex,
+                record,
+                mapped,
+                mapped.problems,
+                state="delivered",
+                conn=conn,
+                delivered_now=delivered_now,
+            )
+            replies.record_reply(self.ledger, conn, self.settings, ex, record, run_id, reply)
+
+        return record_reply
 
     def _send(
         self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped

@@ -1,13 +1,17 @@
 """Replies to partners: the file a kind sends back about a received file (``ExchangeKind.reply``),
 e.g. the acknowledgement an agency gets for its pledge file.
 
-After a run of a received file is recorded, the engine tells the kind, line by line, what happened:
+When a run of a received file is recorded, the engine tells the kind, line by line, what happened:
 the rows read, the problems, the lines this file posted (in any of its runs: the ledger's keys of
-its batches) and the lines whose keys another file posted before. The kind writes the reply; the
-engine keeps a copy under ``var/replies/<exchange>/f<file id>/`` (with its counts, which
-``hub show`` lists) and puts it in the kind's folder atomically (hidden temporary name, renamed,
-never overwriting: a second run of the same file sends ``<stem>.r<run>.<rest>``). A corrected file
-is a new received file: it gets its own reply.
+its batches) and the lines whose keys another file posted before. The kind writes the reply, and
+the ledger records it (its bytes and the path it goes to) in the same transaction as the run: for a
+delivery, the transaction that records the CIS batch. After the commit the engine puts it in the
+kind's folder atomically (hidden temporary name, renamed, never overwriting: a second run of the
+same file sends ``<stem>.r<run>.<rest>``), keeps a copy under ``var/replies/<exchange>/f<file id>/``
+(with its counts, which ``hub show`` lists) and marks it published. A crash between the commit and
+the write leaves a recorded reply that the next ``hub`` command puts (``recover``), exactly once:
+a reply found already in place with the same bytes is only marked. A corrected file is a new
+received file: it gets its own reply.
 """
 
 from __future__ import annotations
@@ -16,15 +20,18 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hub.kernel.errors import DeliveryError, os_reason
+from hub.kernel.errors import DeliveryError, HubError, os_reason
 from hub.kernel.files import publish_bytes
 from hub.kernel.rows import LINE
 from mappings.base import ReplyContext
 
 if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy import Connection
+
     from hub.engine.config import Exchange, Settings
     from hub.engine.mapping import Mapped
-    from hub.engine.outcome import Outcome
+    from hub.kernel.problems import Problem
     from hub.ledger import FileRecord, Ledger
     from mappings.base import ReplyFile
 
@@ -46,49 +53,44 @@ def _lines(mapped: Mapped, keys: set[str]) -> tuple[frozenset[int], frozenset[in
     )
 
 
-def _free_name(folder: Path, name: str, run_id: int) -> str:
-    if not (folder / name).exists():
-        return name
-    stem, dot, rest = name.partition(".")
-    return f"{stem}.r{run_id}{dot}{rest}"
-
-
-def send_reply(
+def compose(
     ledger: Ledger,
-    settings: Settings,
     ex: Exchange,
     record: FileRecord,
-    run_id: int,
     mapped: Mapped,
-    outcome: Outcome,
-) -> dict[str, Any]:
-    """Write, keep and put the kind's reply about this run of ``record``; what was sent (path,
-    counts). ``DeliveryError`` when it cannot be written."""
-    kind = ex.kind(ex.mapping_options)
+    problems: list[Problem],
+    *,
+    state: str,
+    conn: Connection | None = None,
+    delivered_now: pl.Series | None = None,
+) -> ReplyFile | None:
+    """The kind's reply about this run of ``record`` (``state`` delivered or rejected). Inside a
+    delivery's transaction, ``conn`` and the keys it delivers now (not committed yet)."""
     posted: frozenset[int] = frozenset()
     before: frozenset[int] = frozenset()
-    if outcome.state == "delivered":
-        posted, before = _lines(mapped, set(ledger.keys_of_file(record.id).to_list()))
+    if state == "delivered":
+        keys = set(ledger.keys_of_file(record.id, conn).to_list())
+        keys.update(delivered_now.to_list() if delivered_now is not None else [])
+        posted, before = _lines(mapped, keys)
     ctx = ReplyContext(
         source_file=record.name,
         read=mapped.read,
-        problems=outcome.problems,
+        problems=problems,
         posted_lines=posted,
         posted_before=before,
-        file_rejected=outcome.state == "rejected",
+        file_rejected=state == "rejected",
     )
-    return _put(settings, ex, record, run_id, kind.reply(ctx))
+    return ex.kind(ex.mapping_options).reply(ctx)
 
 
-def send_duplicate_reply(
-    ledger: Ledger, settings: Settings, ex: Exchange, record: FileRecord, run_id: int
-) -> dict[str, Any]:
+def compose_duplicate(
+    ledger: Ledger, settings: Settings, ex: Exchange, record: FileRecord
+) -> ReplyFile | None:
     """The kind's reply about a file whose content arrived before (``duplicate``, not run again),
     from the last reply sent about the earlier file."""
     earlier_id = record.duplicate_of
     if earlier_id is None:
-        return {}
-    earlier = ledger.file(earlier_id)
+        return None
     sent = replies_of(settings, ex.name, earlier_id)
     kept = Path(sent[-1]["kept"]) if sent else None
     ctx = ReplyContext(
@@ -98,32 +100,88 @@ def send_duplicate_reply(
         posted_lines=frozenset(),
         posted_before=frozenset(),
         file_rejected=False,
-        same_as=earlier.name,
+        same_as=ledger.file(earlier_id).name,
         earlier_reply=kept.read_bytes() if kept is not None and kept.is_file() else None,
     )
-    return _put(settings, ex, record, run_id, ex.kind(ex.mapping_options).reply(ctx))
+    return ex.kind(ex.mapping_options).reply(ctx)
 
 
-def _put(
-    settings: Settings, ex: Exchange, record: FileRecord, run_id: int, reply: ReplyFile | None
-) -> dict[str, Any]:
-    """Keep ``reply`` and put it in its folder; what was sent (path, counts)."""
+def record_reply(
+    ledger: Ledger,
+    conn: Connection,
+    settings: Settings,
+    ex: Exchange,
+    record: FileRecord,
+    run_id: int,
+    reply: ReplyFile | None,
+) -> None:
+    """Record ``reply`` to go out, inside the caller's transaction, under a name no file in its
+    folder and no recorded reply has."""
     if reply is None:
-        return {}
+        return
     folder = Path(reply.folder)
     folder = folder if folder.is_absolute() else settings.root / folder
-    kept_dir = settings.var / "replies" / ex.name / f"f{record.id}"
+    path = folder / reply.name
+    if path.exists() or ledger.reply_path_taken(conn, str(path)):
+        stem, dot, rest = reply.name.partition(".")
+        path = folder / f"{stem}.r{run_id}{dot}{rest}"
+    ledger.record_reply(
+        conn,
+        exchange=ex.name,
+        file_id=record.id,
+        run_id=run_id,
+        path=str(path),
+        data=reply.data,
+        counts=reply.counts,
+    )
+
+
+def publish_recorded(ledger: Ledger, settings: Settings, file_id: int) -> list[dict[str, Any]]:
+    """Put the file's recorded replies not put yet; what was sent (path, counts). ``DeliveryError``
+    when one cannot be written (it stays recorded: the next ``hub`` command puts it)."""
+    return [_publish(ledger, settings, row) for row in ledger.unpublished_replies(file_id)]
+
+
+def recover(ledger: Ledger, settings: Settings) -> list[str]:
+    """Put the replies a crash left recorded but not put (a reply that cannot be written now stays
+    recorded for the next start); the paths put."""
+    put = []
+    for row in ledger.unpublished_replies():
+        try:
+            put.append(_publish(ledger, settings, row)["path"])
+        except HubError:
+            continue
+    return put
+
+
+def _put_once(path: Path, data: bytes, *, mode: int = 0o600) -> Path:
+    """Write ``path`` atomically, never over another file; a file already there with these bytes
+    is this one, put before a crash."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        name = _free_name(folder, reply.name, run_id)
-        kept = publish_bytes(kept_dir / f"r{run_id}-{name}", reply.data, mode=0o400, replace=False)
-        path = publish_bytes(folder / name, reply.data, replace=False)
+        return publish_bytes(path, data, mode=mode, replace=False)
+    except FileExistsError:
+        if path.read_bytes() != data:
+            raise
+        return path
+
+
+def _publish(ledger: Ledger, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:
+    """Put one recorded reply in its folder, keep its copy and mark it published."""
+    path = Path(row["path"])
+    kept_dir = settings.var / "replies" / row["exchange"] / f"f{row['file_id']}"
+    try:
+        kept = _put_once(kept_dir / f"r{row['run_id']}-{path.name}", row["data"], mode=0o400)
+        _put_once(path, row["data"])
+        sent = {"run_id": row["run_id"], "path": str(path), "kept": str(kept), "counts": row["counts"]}
+        index = kept_dir / KEPT
+        earlier = json.loads(index.read_text()) if index.is_file() else []
+        earlier = [s for s in earlier if s["path"] != sent["path"]]
+        publish_bytes(index, json.dumps([*earlier, sent], indent=1).encode())
     except OSError as exc:
-        raise DeliveryError(f"{reply.name}: cannot write the reply in {folder}: {os_reason(exc)}") from None
-    sent = {"run_id": run_id, "path": str(path), "kept": str(kept), "counts": reply.counts}
-    index = kept_dir / KEPT
-    earlier = json.loads(index.read_text()) if index.is_file() else []
-    publish_bytes(index, json.dumps([*earlier, sent], indent=1).encode())
+        raise DeliveryError(
+            f"{path.name}: cannot write the reply in {path.parent}: {os_reason(exc)}"
+        ) from None
+    ledger.mark_reply_published(row["id"])
     return sent
 
 

@@ -34,6 +34,7 @@ from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.pending import PendingFiles
 from hub.ledger.pledges import Pledges
 from hub.ledger.reference import ReferenceData
+from hub.ledger.replies import RecordedReplies
 from hub.ledger.winter_averages import WinterAverages
 
 FILE_STATES = (
@@ -113,6 +114,7 @@ class Ledger(
     ConsumptionHistories,
     WinterAverages,
     PendingFiles,
+    RecordedReplies,
     Pledges,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -160,11 +161,12 @@ class KeyStore:
                 )
             )
 
-    def keys_of_file(self, file_id: int) -> pl.Series:
-        """Every key the file's batches delivered, over all its runs (``key``)."""
-        with self.tx() as conn:
-            pks = conn.execute(select(t.batches.c.id).where(t.batches.c.file_id == file_id)).scalars().all()
-            return self._batch_keys(conn, list(pks))
+    def keys_of_file(self, file_id: int, conn: Connection | None = None) -> pl.Series:
+        """Every key the file's batches delivered, over all its runs (``key``); inside the caller's
+        transaction when ``conn`` is given."""
+        with self.tx() if conn is None else nullcontext(conn) as db:
+            pks = db.execute(select(t.batches.c.id).where(t.batches.c.file_id == file_id)).scalars().all()
+            return self._batch_keys(db, list(pks))
 
     def _batch_keys(self, conn: Connection, batch_pks: Sequence[int]) -> pl.Series:
         """Every key the batches delivered (``key``)."""

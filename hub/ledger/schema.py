@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 metadata = MetaData()
 
@@ -298,6 +298,24 @@ pledges = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_pledges_account", "account", "pledge_date"),
+)
+
+# Replies to partners (``ExchangeKind.reply``, hub/ledger/replies.py): recorded with the run of the
+# received file they answer (for a delivery, in the batch's transaction), put in their folder after
+# the commit; ``published_at`` empty = recorded but not put yet (the next start puts it, once).
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+    UniqueConstraint("path", name="uq_replies_path"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.
