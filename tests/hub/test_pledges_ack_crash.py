@@ -1,0 +1,84 @@
+"""The pledge acknowledgement is exactly once and crash-safe, through the real ``hub`` command: a
+``hub`` process that dies after the delivery's commit but before the acknowledgement is written
+leaves it recorded in the ledger; the next ``hub`` command writes it, once, without delivering the
+CIS batch again; and a process that dies after writing it but before marking it leaves no second
+copy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_pledges_e2e import GOOD, ack, load_accounts, pledge_file, posted
+
+from conftest import Workdir
+
+KILLED = 137
+
+
+def hub_dying_at(workdir: Workdir, target: str, *args: str | Path) -> int:
+    """Run the real ``hub`` command, its process killed (``os._exit``, nothing cleaned up) when it
+    reaches ``target`` (``module:attribute``, e.g. the step that writes the reply)."""
+    module, attribute = target.rsplit(":", 1)
+    owner, _, name = attribute.rpartition(".")
+    script = (
+        "import importlib, os, sys\n"
+        f"m = importlib.import_module({module!r})\n"
+        f"o = m if not {owner!r} else getattr(m, {owner!r})\n"
+        f"setattr(o, {name!r}, lambda *a, **k: os._exit({KILLED}))\n"
+        "from hub.cli.main import main\n"
+        "sys.argv = ['hub', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        cwd=workdir.root,
+        capture_output=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=300,
+    )
+    return proc.returncode
+
+
+def acks(workdir: Workdir) -> list[str]:
+    folder = workdir.root / "outbox" / "pledges-ack"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_crash_between_the_commit_and_the_ack_is_finished_by_the_next_command(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    sent = workdir.write("week1.csv", pledge_file(*GOOD))
+    code = hub_dying_at(workdir, "hub.engine.replies:publish_recorded", "process", sent, "-x", "pledges")
+    assert code == KILLED
+    assert len(posted(workdir)) == 3  # the batch was committed and published
+    assert acks(workdir) == []  # the acknowledgement was not written
+    # the next hub command (here a cycle with nothing to do) writes it on start, once
+    assert workdir.hub("cycle", "-x", "pledges").code == 0
+    assert acks(workdir) == ["week1.ack.csv"]
+    assert [(a["pledge_id"], a["status"]) for a in ack(workdir, "week1.ack.csv")] == [
+        ("P1", "accepted"),
+        ("P2", "accepted"),
+        ("P3", "accepted"),
+    ]
+    assert len(posted(workdir)) == 3 and len(workdir.controls()) == 1  # the batch not delivered again
+    assert "week1.ack.csv (accepted 3, rejected 0, duplicate 0)" in workdir.hub("show", "1").stdout
+    # recovery again: nothing more written
+    written = (workdir.root / "outbox" / "pledges-ack" / "week1.ack.csv").stat().st_mtime_ns
+    assert workdir.hub("cycle", "-x", "pledges").code == 0
+    assert acks(workdir) == ["week1.ack.csv"]
+    assert (workdir.root / "outbox" / "pledges-ack" / "week1.ack.csv").stat().st_mtime_ns == written
+
+
+def test_a_crash_after_the_ack_was_written_leaves_no_second_copy(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    sent = workdir.write("week2.csv", pledge_file(*GOOD))
+    target = "hub.ledger.replies:RecordedReplies.mark_reply_published"
+    assert hub_dying_at(workdir, target, "process", sent, "-x", "pledges") == KILLED
+    assert acks(workdir) == ["week2.ack.csv"]  # written, not yet marked in the ledger
+    assert workdir.hub("cycle", "-x", "pledges").code == 0
+    assert acks(workdir) == ["week2.ack.csv"]  # the same file found in place: only marked
+    assert "week2.ack.csv (accepted 3, rejected 0, duplicate 0)" in workdir.hub("show", "1").stdout
+    assert workdir.hub("cycle", "-x", "pledges").code == 0
+    assert acks(workdir) == ["week2.ack.csv"] and len(posted(workdir)) == 3
