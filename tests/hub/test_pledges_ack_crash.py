@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_pledges_e2e import GOOD, ack, load_accounts, pledge_file, posted
-
 from conftest import Workdir
+from test_pledges_e2e import GOOD, ack, load_accounts, pledge_file, posted
 
 KILLED = 137
 
