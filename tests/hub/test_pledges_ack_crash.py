@@ -7,6 +7,7 @@ copy."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -46,13 +47,19 @@ def acks(workdir: Workdir) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+def unwritten(workdir: Workdir) -> int:
+    """Replies the ledger holds as recorded but not yet written (the next command writes them)."""
+    with sqlite3.connect(workdir.root / "var" / "hub.db") as db:
+        return int(db.execute("SELECT count(*) FROM replies WHERE published_at IS NULL").fetchone()[0])
+
+
 def test_a_crash_between_the_commit_and_the_ack_is_finished_by_the_next_command(workdir: Workdir) -> None:
     load_accounts(workdir)
     sent = workdir.write("week1.csv", pledge_file(*GOOD))
     code = hub_dying_at(workdir, "hub.engine.replies:publish_recorded", "process", sent, "-x", "pledges")
     assert code == KILLED
     assert len(posted(workdir)) == 3  # the batch was committed and published
-    assert acks(workdir) == []  # the acknowledgement was not written
+    assert acks(workdir) == [] and unwritten(workdir) == 1  # recorded with the batch, not written
     # the next hub command (here a cycle with nothing to do) writes it on start, once
     assert workdir.hub("cycle", "-x", "pledges").code == 0
     assert acks(workdir) == ["week1.ack.csv"]
@@ -75,9 +82,9 @@ def test_a_crash_after_the_ack_was_written_leaves_no_second_copy(workdir: Workdi
     sent = workdir.write("week2.csv", pledge_file(*GOOD))
     target = "hub.ledger.replies:RecordedReplies.mark_reply_published"
     assert hub_dying_at(workdir, target, "process", sent, "-x", "pledges") == KILLED
-    assert acks(workdir) == ["week2.ack.csv"]  # written, not yet marked in the ledger
+    assert acks(workdir) == ["week2.ack.csv"] and unwritten(workdir) == 1  # written, not marked
     assert workdir.hub("cycle", "-x", "pledges").code == 0
-    assert acks(workdir) == ["week2.ack.csv"]  # the same file found in place: only marked
+    assert acks(workdir) == ["week2.ack.csv"] and unwritten(workdir) == 0  # found in place: marked
     assert "week2.ack.csv (accepted 3, rejected 0, duplicate 0)" in workdir.hub("show", "1").stdout
     assert workdir.hub("cycle", "-x", "pledges").code == 0
     assert acks(workdir) == ["week2.ack.csv"] and len(posted(workdir)) == 3
