@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -154,3 +154,11 @@ class Format(ABC, Generic[OptionsT]):
         """Start validating; the default validates at once and offers no typed table ahead."""
         validated = self.validate(parsed, ctx)
         return PendingValidation(None, lambda: validated)
+
+
+def known_fields(columns: dict[str, str], fields: Sequence[str]) -> dict[str, str]:
+    """A format's ``columns`` option (field -> header name) checked: every key one of ``fields``."""
+    unknown = sorted(set(columns) - set(fields))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(fields)}")
+    return columns

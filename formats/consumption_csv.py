@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
 from hub.kernel.rows import LINE
 from hub.kernel.units import UNITS, unit_name
 
@@ -57,10 +57,7 @@ class ConsumptionCsvOptions(FormatOptions):
     @field_validator("columns")
     @classmethod
     def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(FIELDS)}")
-        return columns
+        return known_fields(columns, FIELDS)
 
     @field_validator("units")
     @classmethod
@@ -92,7 +89,6 @@ class ConsumptionCsvFormat(Format[ConsumptionCsvOptions]):
         sensitive = [header_of[f] for f in self.sensitive_fields]
         raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
         present = present_columns(raw, header_of, REQUIRED_FIELDS, ctx.file)
-        known = set(present.values())
         strip = might_need_strip(text)
 
         def cell(h: str) -> pl.Expr:
@@ -103,12 +99,7 @@ class ConsumptionCsvFormat(Format[ConsumptionCsvOptions]):
             *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],
             pl.col(LINE),
         )
-        facts = {
-            "header": raw.header,
-            "ignored_columns": [h for h in raw.header if h not in known],
-            "blank_lines": raw.blank_lines,
-        }
-        return Parsed(table=table, problems=raw.problems, facts=facts)
+        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         from formats.consumption_csv_rules import validate_histories

@@ -30,6 +30,14 @@ class CsvTable:
     problems: list[Problem] = field(default_factory=list)
     blank_lines: int = 0
 
+    def facts(self, used: Collection[str]) -> dict[str, object]:
+        """What a file's report says of its header: the columns, those not ``used``, blank lines."""
+        return {
+            "header": self.header,
+            "ignored_columns": [h for h in self.header if h not in set(used)],
+            "blank_lines": self.blank_lines,
+        }
+
 
 def decode(data: bytes, encoding: str, file: str) -> bytes:
     """Return UTF-8 bytes without a BOM; a byte that is not valid in ``encoding`` is a ParseError

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from formats.base import Format, FormatOptions, Parsed, PendingValidation, ReadContext, Validated, preload
+from formats.base import (
+    Format,
+    FormatOptions,
+    Parsed,
+    PendingValidation,
+    ReadContext,
+    Validated,
+    known_fields,
+    preload,
+)
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
@@ -83,10 +92,7 @@ class MeterReadsOptions(FormatOptions):
     @field_validator("columns")
     @classmethod
     def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(ALL_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(ALL_FIELDS)}")
-        return columns
+        return known_fields(columns, ALL_FIELDS)
 
     @field_validator("account_pattern", "meter_pattern", "register_pattern")
     @classmethod
@@ -124,7 +130,6 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         sensitive = [header_of[f] for f in self.sensitive_fields]
         raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
         present = present_columns(raw, header_of, REQUIRED_FIELDS, ctx.file)
-        known = set(present.values())
 
         def cell(h: str) -> pl.Expr:
             return pl.col(h).str.strip_chars().replace("", None) if strip else pl.col(h)
@@ -135,12 +140,7 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
             *[pl.lit(None, pl.String).alias(f) for f in ALL_FIELDS if f not in present],
             pl.col(LINE),
         )
-        facts = {
-            "header": raw.header,
-            "ignored_columns": [h for h in raw.header if h not in known],
-            "blank_lines": raw.blank_lines,
-        }
-        return Parsed(table=table, problems=raw.problems, facts=facts)
+        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         return self.start_validation(parsed, ctx).result()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated
+from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
@@ -51,10 +51,7 @@ class PledgesOptions(FormatOptions):
     @field_validator("columns")
     @classmethod
     def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(FIELDS))
-        if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(unknown)}; fields are {', '.join(FIELDS)}")
-        return columns
+        return known_fields(columns, FIELDS)
 
 
 class PledgesFormat(Format[PledgesOptions]):
@@ -85,13 +82,7 @@ class PledgesFormat(Format[PledgesOptions]):
             *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],
             pl.col(LINE),
         )
-        known = set(present.values())
-        facts = {
-            "header": raw.header,
-            "ignored_columns": [h for h in raw.header if h not in known],
-            "blank_lines": raw.blank_lines,
-        }
-        return Parsed(table=table, problems=raw.problems, facts=facts)
+        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         from formats.pledges_rules import validate_pledges

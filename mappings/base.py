@@ -16,6 +16,7 @@ business event is mapped. Mappings are vectorised polars expressions.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Generic, Literal, TypeVar
@@ -40,6 +41,20 @@ class MappingOptions(BaseModel):
 
 
 M = TypeVar("M", bound=MappingOptions)
+R = TypeVar("R")
+
+
+class PerTable(Generic[R]):
+    """One result per table: a kind whose ``map`` and ``notes`` need the same checks computes them
+    once for the table the engine passes to both."""
+
+    def __init__(self) -> None:
+        self._last: tuple[object, R] | None = None
+
+    def get(self, table: object, make: Callable[[], R]) -> R:
+        if self._last is None or self._last[0] is not table:
+            self._last = (table, make())
+        return self._last[1]
 
 
 @dataclass(frozen=True)

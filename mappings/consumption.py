@@ -24,7 +24,7 @@ from pydantic import Field, field_validator
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from hub.kernel.units import UNITS
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -103,15 +103,13 @@ class ConsumptionMapping(ExchangeKind[ConsumptionMappingOptions]):
 
     def __init__(self, options: ConsumptionMappingOptions) -> None:
         super().__init__(options)
-        self._checked: tuple[pl.DataFrame, Checked] | None = None
+        self._checked: PerTable[Checked] = PerTable()
 
     def _check(self, table: pl.DataFrame, ctx: MapContext) -> Checked:
         """The checks of ``table``, once per table (``map`` and ``notes`` get the same one)."""
         from mappings.consumption_checks import check
 
-        if self._checked is None or self._checked[0] is not table:
-            self._checked = (table, check(table, self.options, ctx))
-        return self._checked[1]
+        return self._checked.get(table, lambda: check(table, self.options, ctx))
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions, ReplyContext, ReplyFile
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable, ReplyContext, ReplyFile
 
 if TYPE_CHECKING:
     import polars as pl
@@ -109,15 +109,13 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
 
     def __init__(self, options: PledgeOptions) -> None:
         super().__init__(options)
-        self._checked: tuple[pl.DataFrame, Checked] | None = None
+        self._checked: PerTable[Checked] = PerTable()
 
     def _check(self, table: pl.DataFrame, ctx: MapContext) -> Checked:
         """The checks of ``table``, once per table (``map`` and ``notes`` get the same one)."""
         from mappings.pledge_checks import check
 
-        if self._checked is None or self._checked[0] is not table:
-            self._checked = (table, check(table, self.options, ctx))
-        return self._checked[1]
+        return self._checked.get(table, lambda: check(table, self.options, ctx))
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl

@@ -95,7 +95,11 @@ def test_summary_only_parts_give_the_same_inspect_figures(
     one = fmt.inspect_file(path, ctx)
     monkeypatch.setattr(split, "MIN_PART_BYTES", len(data) // 4)
     monkeypatch.setattr(split, "parts_wanted", lambda size: 3)
+    joined: list[int] = []
+    join = split._join
+    monkeypatch.setattr(split, "_join", lambda scans: joined.append(len(scans)) or join(scans))
     many = fmt.inspect_file(path, ctx)
+    assert joined == [3]  # really read in three parts
     assert many == one
     assert one["readings"] == 60 * 24 + 1 and one["problems"]
 
