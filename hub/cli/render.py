@@ -251,7 +251,8 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         )
     for sent in detail.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
-        console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts})")
+        waiting = "" if sent.get("sent", True) else ", recorded, not written yet: the next hub command does"
+        console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts}{waiting})")
     if detail.problems:
         more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)

@@ -44,7 +44,7 @@ class FileDetail:
     problems: list[Problem]
     batches: list[dict[str, Any]]
     tally: dict[str, int]  # rule -> problems of the last run, all of them
-    replies: list[dict[str, Any]] = field(default_factory=list)  # sent to the partner (path, counts)
+    replies: list[dict[str, Any]] = field(default_factory=list)  # to the partner (path, counts, sent)
 
     @property
     def problem_count(self) -> int:
@@ -62,7 +62,7 @@ def file_detail(settings: Settings, file_id: int, *, problems: int | None = None
             ledger.problems(file_id, record.last_run_id, limit=problems),
             ledger.batches_of(file_id),
             ledger.problem_tally(file_id, record.last_run_id),
-            replies_of(settings, record.exchange, file_id),
+            replies_of(settings, record.exchange, file_id, ledger),
         )
 
 

@@ -185,8 +185,16 @@ def _publish(ledger: Ledger, settings: Settings, row: dict[str, Any]) -> dict[st
     return sent
 
 
-def replies_of(settings: Settings, exchange: str, file_id: int) -> list[dict[str, Any]]:
-    """The replies sent about a file, oldest first (``hub show``)."""
+def replies_of(
+    settings: Settings, exchange: str, file_id: int, ledger: Ledger | None = None
+) -> list[dict[str, Any]]:
+    """The replies about a file, oldest first (``hub show``): those sent, each with ``sent``
+    true, then (given the ledger) those recorded but not put yet (``sent`` false: the next ``hub``
+    command puts them)."""
     index = settings.var / "replies" / exchange / f"f{file_id}" / KEPT
     found: list[dict[str, Any]] = json.loads(index.read_text()) if index.is_file() else []
-    return found
+    found = [{**s, "sent": True} for s in found]
+    waiting = ledger.unpublished_replies(file_id) if ledger is not None else []
+    return found + [
+        {"run_id": r["run_id"], "path": r["path"], "counts": r["counts"], "sent": False} for r in waiting
+    ]
