@@ -2,9 +2,11 @@
 
 Default header: ``agency_id,pledge_id,account,customer_name,service_address,program,amount,
 pledge_date,expires`` (``service_address`` may be left out). Each agency's own column names, date
-formats, delimiter and workbook sheet are options of its exchange. A workbook (recognised by its
-content, not its name) is read with openpyxl (``formats/pledges_xlsx.py``); its cells become the
-same string table a CSV gives, so the rules (``formats/pledges_rules.py``) are the same.
+formats, delimiter and workbook sheet are options of its exchange, or of its own layout in the
+exchange's ``layouts``, chosen by the file's name (a file of one agency may leave out its id). A
+workbook (recognised by its content, not its name) is read with openpyxl
+(``formats/pledges_xlsx.py``); its cells become the same string table a CSV gives, so the rules
+(``formats/pledges_rules.py``) are the same.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ DATE_FIELDS = ("pledge_date", "expires")
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
 
 
-class PledgesOptions(FormatOptions):
-    """Options of the ``pledges`` format (``format_options`` in hub.yaml), one agency's layout."""
+class Layout(FormatOptions):
+    """How one agency's file is laid out: delimiter, encoding, header names, date formats, sheet."""
 
     delimiter: str = Field(",", min_length=1, max_length=1)
     encoding: str = "utf-8"
@@ -54,6 +56,31 @@ class PledgesOptions(FormatOptions):
         return known_fields(columns, FIELDS)
 
 
+class AgencyLayout(Layout):
+    """An agency's own layout, for the files whose names match ``files``; a file without an
+    agency id column is that agency's."""
+
+    agency: str = Field(min_length=1, description="the agency id (as in the pledges mapping's agencies)")
+    files: str = Field(min_length=1, description="file name pattern, e.g. 'caa01_*.xlsx' (any case)")
+
+
+class PledgesOptions(Layout):
+    """Options of the ``pledges`` format (``format_options`` in hub.yaml): the default layout, and
+    agencies' own layouts chosen by file name (the first whose ``files`` matches)."""
+
+    layouts: list[AgencyLayout] = Field(default_factory=list)
+
+    def layout_for(self, file: str) -> Layout:
+        """The layout of the file named ``file``: the first agency layout matching it, else ours."""
+        from fnmatch import fnmatchcase
+
+        name = file.rsplit("/", 1)[-1].lower()
+        for layout in self.layouts:
+            if fnmatchcase(name, layout.files.lower()):
+                return layout
+        return self
+
+
 class PledgesFormat(Format[PledgesOptions]):
     name = "pledges"
     options_model = PledgesOptions
@@ -64,7 +91,8 @@ class PledgesFormat(Format[PledgesOptions]):
 
         from formats.csv_table import decode, present_columns, read_delimited
 
-        opts = self.options
+        opts = self.options.layout_for(ctx.file)
+        agency = opts.agency if isinstance(opts, AgencyLayout) else None
         header_of = {f: opts.columns.get(f, f) for f in FIELDS}
         if data.startswith(XLSX_MAGIC):
             from formats.pledges_xlsx import read_workbook
@@ -76,18 +104,26 @@ class PledgesFormat(Format[PledgesOptions]):
             text = decode(data, opts.encoding, ctx.file)
             sensitive = [header_of[f] for f in self.sensitive_fields]
             raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
-        present = present_columns(raw, header_of, REQUIRED_FIELDS, ctx.file)
+        required = [f for f in REQUIRED_FIELDS if not (agency and f == "agency_id")]
+        present = present_columns(raw, header_of, required, ctx.file)
         table = raw.table.select(
             *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
-            *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],
+            *[
+                pl.lit(agency if f == "agency_id" else None, pl.String).alias(f)
+                for f in FIELDS
+                if f not in present
+            ],
             pl.col(LINE),
-        )
-        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
+        ).select(*FIELDS, LINE)
+        facts = raw.facts(present.values())
+        if agency:
+            facts["layout"] = agency
+        return Parsed(table=table, problems=raw.problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         from formats.pledges_rules import validate_pledges
 
-        return validate_pledges(parsed, self.options, ctx)
+        return validate_pledges(parsed, self.options.layout_for(ctx.file), ctx)
 
     def write(self, table: pl.DataFrame) -> bytes:
         """Rows (string or typed) as a CSV with our default header, dates as ISO."""

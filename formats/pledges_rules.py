@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from formats.base import Parsed, ReadContext, Validated
-from formats.pledges import REQUIRED_FIELDS, PledgesOptions
+from formats.pledges import REQUIRED_FIELDS, Layout
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 
@@ -35,7 +35,7 @@ def _cents(raw: pl.Expr) -> pl.Expr:
     return dollars * 100 + frac.fill_null(0)
 
 
-def typed(raw: pl.DataFrame, opts: PledgesOptions) -> pl.DataFrame:
+def typed(raw: pl.DataFrame, opts: Layout) -> pl.DataFrame:
     """Every row typed; a value that does not convert is null (``problems`` says why)."""
     ok = pl.col("amount").str.contains(AMOUNT) & (
         pl.col("amount").str.replace_all(r"[$,]", "").str.extract(r"^(\d+)").str.len_chars()
@@ -52,7 +52,7 @@ def _shown(field: str, value: str | None) -> str | None:
     return mask(value) if field in PERSONAL else value
 
 
-def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: PledgesOptions, today: date) -> list[Problem]:
+def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: Layout, today: date) -> list[Problem]:
     """Every failing (line, field, rule), at most one per line and field."""
     given = {f: pl.col(f).is_not_null() for f in REQUIRED_FIELDS}
     formats = ", ".join(opts.date_formats)
@@ -104,7 +104,7 @@ def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: PledgesOptions, today: da
     return found
 
 
-def validate_pledges(parsed: Parsed, opts: PledgesOptions, ctx: ReadContext) -> Validated:
+def validate_pledges(parsed: Parsed, opts: Layout, ctx: ReadContext) -> Validated:
     from zoneinfo import ZoneInfo
 
     raw = parsed.table

@@ -379,10 +379,18 @@ exchanges:
     # A bad pledge goes back to its agency alone; the good ones post.
     row_policy: accept-valid-rows
     format_options:
-      # Per agency (an exchange each when their layouts differ): header names, date formats, sheet
+      # The default layout: header names, date formats, delimiter, an .xlsx workbook's sheet
       # columns: {pledge_id: "Pledge #", account: "Acct No", customer_name: Client, amount: Amount}
       # sheet: Pledges              # an .xlsx workbook's sheet; default: its only sheet with data
       date_formats: ["%Y-%m-%d", "%m/%d/%Y"]
+      # Agencies' own layouts, chosen by the file's name (the first pattern that matches, any case);
+      # a file without an agency_id column is the layout's agency's:
+      # layouts:
+      #   - agency: UWAY
+      #     files: "uway_*.xlsx"
+      #     sheet: Pledges
+      #     columns: {pledge_id: "Pledge #", account: "Acct No", customer_name: Client, program: Fund,
+      #               amount: Amount, pledge_date: Date, expires: "Good Thru"}
     mapping_options:
       name_threshold: 90            # a different name scoring below this (rapidfuzz, 0-100): rejected
       agencies:
