@@ -116,6 +116,12 @@ class ExchangeKind(ABC, Generic[M]):
         """Valid rows -> {transaction type: table, fact name: table}; every input row lands in
         exactly one transaction table."""
 
+    @classmethod
+    def reply_partners(cls, options: MappingOptions) -> frozenset[str]:
+        """The partners this kind's replies may be for (``ReplyFile.partner``), for the check of an
+        exchange's ``reply_destinations``; none by default."""
+        return frozenset()
+
     def reply(self, ctx: ReplyContext) -> ReplyFile | None:
         """The file to send back to the partner about a received file (an acknowledgement), built
         from what happened to each of its lines; None (the default): the kind sends none. Asked once
@@ -156,12 +162,15 @@ class ReplyContext:
 @dataclass(frozen=True)
 class ReplyFile:
     """A reply as the kind wrote it: its name, its folder (relative to the hub's working folder,
-    or absolute), its bytes and its counts (e.g. by status), shown by ``hub show``."""
+    or absolute), its bytes and its counts (e.g. by status), shown by ``hub show``, and the partner
+    it is for when the kind knows it (e.g. an agency id; one of ``reply_partners``): the exchange's
+    ``reply_destinations`` may also push it to that partner's server."""
 
     name: str
     folder: str
     data: bytes
     counts: dict[str, int] = field(default_factory=dict)
+    partner: str | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,17 @@ def ack_name(source_file: str) -> str:
     return f"{Path(source_file).stem}.ack.csv"
 
 
+def agencies_of(ctx: ReplyContext) -> list[str]:
+    """The agency ids the file names (for a file sent again: those its earlier acknowledgement
+    names), sorted."""
+    if ctx.read is not None and "agency_id" in ctx.read.columns:
+        return sorted(ctx.read.get_column("agency_id").drop_nulls().unique().to_list())
+    if ctx.earlier_reply:
+        rows = list(csv.reader(io.StringIO(ctx.earlier_reply.decode())))[1:]
+        return sorted({row[0] for row in rows if row and row[0]})
+    return []
+
+
 def _status(line: int, first: dict[int, Problem], ctx: ReplyContext, whole: str) -> tuple[str, str, str]:
     problem = first.get(line)
     if problem is not None and problem.rule == "duplicate-pledge":

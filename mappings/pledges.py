@@ -129,18 +129,18 @@ class AssistancePledgesKind(ExchangeKind[PledgeOptions]):
         """The pledges rejected here (errors: the engine rejects their lines) and the warnings."""
         return list(self._check(table, ctx).problems)
 
+    @classmethod
+    def reply_partners(cls, options: MappingOptions) -> frozenset[str]:
+        assert isinstance(options, PledgeOptions)
+        return frozenset(options.agencies)
+
     def reply(self, ctx: ReplyContext) -> ReplyFile:
-        """The agency's acknowledgement of the file (``mappings/pledge_ack.py``)."""
-        from mappings.pledge_ack import ack_name, acknowledgement
+        """The agency's acknowledgement of the file (``mappings/pledge_ack.py``), for the file's
+        agency (a file of one configured agency) or for no one in particular."""
+        from mappings.pledge_ack import ack_name, acknowledgement, agencies_of
 
         data, counts = acknowledgement(ctx)
-        return ReplyFile(ack_name(ctx.source_file), self._folder(ctx), data, counts)
-
-    def _folder(self, ctx: ReplyContext) -> str:
-        """The file's agency's own folder when it has one (a file of one agency), else ``ack_folder``."""
-        read = ctx.read
-        if read is None or "agency_id" not in read.columns:
-            return self.options.ack_folder
-        agencies = read.get_column("agency_id").drop_nulls().unique().to_list()
-        agency = self.options.agencies.get(agencies[0]) if len(agencies) == 1 else None
-        return agency.ack_folder if agency is not None and agency.ack_folder else self.options.ack_folder
+        found = agencies_of(ctx)
+        agency = found[0] if len(found) == 1 and found[0] in self.options.agencies else None
+        own = self.options.agencies[agency].ack_folder if agency is not None else None
+        return ReplyFile(ack_name(ctx.source_file), own or self.options.ack_folder, data, counts, agency)

@@ -121,7 +121,8 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
         console.print(f"report: {shown(path)}")
     for sent in o.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
-        console.print(f"reply: {shown(sent['path'])} ({counts})")
+        pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
+        console.print(f"reply: {shown(sent['path'])} ({counts}){pushed}")
     if o.reruns:
         console.print("run again after this delivery (rows held until it):")
         for r in o.reruns:
@@ -251,8 +252,9 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         )
     for sent in detail.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
-        waiting = "" if sent.get("sent", True) else ", recorded, not written yet: the next hub command does"
-        console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts}{waiting})")
+        waiting = "" if sent.get("sent", True) else ", recorded, not sent yet: the next hub command does"
+        pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
+        console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts}{waiting}){pushed}")
     if detail.problems:
         more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)

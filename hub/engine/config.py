@@ -27,10 +27,17 @@ from hub.engine.config_checks import (
     format_validation_error,
     option_errors,
     register_plugins,
+    reply_route_problems,
     take_sections,
 )
 from hub.engine.config_shared import shared_options
-from hub.engine.config_transport import CisFolderDestination, FolderSource, SftpDestination, SftpSource
+from hub.engine.config_transport import (
+    CisFolderDestination,
+    FolderSource,
+    SftpDestination,
+    SftpReplyDestination,
+    SftpSource,
+)
 from hub.engine.default_config import DEFAULT_CONFIG as DEFAULT_CONFIG  # the file `hub init` writes
 from hub.kernel.errors import ConfigError, SecretMissing, os_reason
 
@@ -121,6 +128,9 @@ class ExchangeConfig(Strict):
     schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")
     watch: bool = Field(False, description="folder sources: take files as they complete (`hub run`)")
     expected: Expected | None = Field(None, description="when the partner's file is due")
+    reply_destinations: dict[str, SftpReplyDestination] = Field(
+        default_factory=dict, description="partner -> its server: replies for it are pushed there too"
+    )
 
 
 class ServiceConfig(Strict):
@@ -303,6 +313,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             continue
         problems += [f"{where}.mapping_options: {msg}" for msg in kind.check_options(mopts, fopts)]
         problems += [f"{where}.kind: {msg}" for msg in declaration_problems(kind)]
+        problems += [f"{where}.reply_destinations: {msg}" for msg in reply_route_problems(ex, kind, mopts)]
         problems += [f"{where}.{msg}" for msg in outbound.direction_problems(ex, kind)]
         ex = outbound.with_outbound_defaults(ex, kind)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()

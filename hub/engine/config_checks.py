@@ -1,7 +1,8 @@
 """How hub.yaml's mistakes are said, and what the plug-ins an exchange names add to the checks: the
 site's own kinds and formats are registered (``kinds:``, ``formats:``), a kind's option sections are
 taken from beside ``mapping_options``, and a kind may declare only look-ups and facts the engine
-knows. Every mistake is one line with its key path."""
+knows, and a reply destination only for a partner of the kind's replies. Every mistake is one line
+with its key path."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 if TYPE_CHECKING:
-    from hub.engine.config import Exchange
+    from hub.engine.config import Exchange, ExchangeConfig
     from mappings.base import ExchangeKind, MappingOptions
 
 
@@ -149,3 +150,21 @@ def declaration_problems(kind: type[ExchangeKind[MappingOptions]]) -> list[str]:
                 f"(known: {', '.join(sorted(known))})"
             )
     return problems
+
+
+def reply_route_problems(
+    ex: ExchangeConfig, kind: type[ExchangeKind[MappingOptions]], options: MappingOptions
+) -> list[str]:
+    """Reply destinations of partners the kind's replies can be for (none for a kind without
+    replies)."""
+    routes = sorted(ex.reply_destinations)
+    if not routes:
+        return []
+    if not kind.replies:
+        return [f"kind {kind.name} sends no replies; remove reply_destinations"]
+    partners = kind.reply_partners(options)
+    unknown = [r for r in routes if r not in partners]
+    if unknown:
+        known = ", ".join(sorted(partners)) or "none"
+        return [f"{', '.join(unknown)}: not a partner of this exchange (its partners: {known})"]
+    return []

@@ -45,6 +45,15 @@ class CisFolderDestination(Strict):
     path: Path | None = Field(None, description="default: <outbox>/cis")
 
 
+class SftpReplyDestination(Strict):
+    """A partner's folder on its SFTP server where the replies for it are pushed too (hidden
+    temporary name, renamed; never overwriting), besides the kind's local folder."""
+
+    type: Literal["sftp"]
+    server: SftpServer
+    remote_dir: str = "."
+
+
 class SftpDestination(Strict):
     """Outbound files pushed to a partner's SFTP server (temporary name, renamed; never overwriting)."""
 

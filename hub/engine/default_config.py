@@ -404,4 +404,8 @@ exchanges:
           programs:
             LOCAL: {cap: "300.00", protection_days: 30}
           # ack_folder: outbox/pledges-ack/uway   # an agency's own folder for its acknowledgements
+    # An agency's acknowledgements pushed to its own SFTP server too (host key pinned):
+    # reply_destinations:
+    #   CAA01: {type: sftp, server: {host: sftp.caa01.example.org, user: utility,
+    #           key_file: keys/caa01, known_hosts: keys/known_hosts}, remote_dir: acks}
 """

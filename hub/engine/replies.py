@@ -11,7 +11,9 @@ same file sends ``<stem>.r<run>.<rest>``), keeps a copy under ``var/replies/<exc
 (with its counts, which ``hub show`` lists) and marks it published. A crash between the commit and
 the write leaves a recorded reply that the next ``hub`` command puts (``recover``), exactly once:
 a reply found already in place with the same bytes is only marked. A corrected file is a new
-received file: it gets its own reply.
+received file: it gets its own reply. A reply for a partner the exchange has a reply destination
+for (``reply_destinations``) is also pushed to that partner's SFTP server before it is marked; a
+push that fails leaves it recorded, and the next command pushes it (not again once it is there).
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def record_reply(
         path=str(path),
         data=reply.data,
         counts=reply.counts,
+        partner=reply.partner,
     )
 
 
@@ -165,14 +168,42 @@ def _put_once(path: Path, data: bytes, *, mode: int = 0o600) -> Path:
         return path
 
 
+def _push(settings: Settings, row: dict[str, Any], name: str) -> str | None:
+    """Push the reply to its partner's server when the exchange has a reply destination for it
+    (not again when it is there already: a push that finished before a crash); where it went."""
+    ex = settings.exchanges.get(row["exchange"])
+    partner = row.get("partner")
+    route = ex.config.reply_destinations.get(partner) if ex is not None and partner else None
+    if route is None:
+        return None
+    import hashlib
+    import io
+    import posixpath
+
+    from connectors.sftp import SftpDestination
+
+    data = row["data"]
+    dest = SftpDestination(route.server, remote_dir=route.remote_dir, root=settings.root)
+    try:
+        if not dest.holds(name, len(data), hashlib.sha256(data).hexdigest()):
+            dest.put(name, io.BytesIO(data))
+    finally:
+        dest.close()
+    return f"sftp://{route.server.user}@{route.server.host}/{posixpath.join(route.remote_dir, name)}"
+
+
 def _publish(ledger: Ledger, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:
-    """Put one recorded reply in its folder, keep its copy and mark it published."""
+    """Put one recorded reply in its folder (and on its partner's server when routed there), keep
+    its copy and mark it published."""
     path = Path(row["path"])
     kept_dir = settings.var / "replies" / row["exchange"] / f"f{row['file_id']}"
     try:
         kept = _put_once(kept_dir / f"r{row['run_id']}-{path.name}", row["data"], mode=0o400)
         _put_once(path, row["data"])
+        pushed = _push(settings, row, path.name)
         sent = {"run_id": row["run_id"], "path": str(path), "kept": str(kept), "counts": row["counts"]}
+        if pushed:
+            sent["pushed"] = pushed
         index = kept_dir / KEPT
         earlier = json.loads(index.read_text()) if index.is_file() else []
         earlier = [s for s in earlier if s["path"] != sent["path"]]

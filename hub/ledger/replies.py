@@ -33,6 +33,7 @@ class RecordedReplies:
         path: str,
         data: bytes,
         counts: dict[str, int],
+        partner: str | None = None,
     ) -> int:
         """Record a reply to put at ``path`` inside the caller's transaction."""
         result = conn.execute(
@@ -43,6 +44,7 @@ class RecordedReplies:
                 path=path,
                 data=data,
                 counts=json.dumps(counts),
+                partner=partner,
                 created_at=self.now(),
             )
         )

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 
 metadata = MetaData()
 
@@ -315,6 +315,7 @@ replies = Table(
     Column("counts", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
+    Column("partner", String(64)),  # also pushed to this partner's reply destination (0013)
     UniqueConstraint("path", name="uq_replies_path"),
 )
 

@@ -63,7 +63,7 @@ def test_a_crash_between_the_commit_and_the_ack_is_finished_by_the_next_command(
     assert acks(workdir) == [] and unwritten(workdir) == 1  # recorded with the batch, not written
     # hub show names it as waiting (show only reads: it writes nothing)
     shown = " ".join(workdir.hub("show", "1").stdout.split())
-    assert "week1.ack.csv (accepted 3, rejected 0, duplicate 0, recorded, not written yet" in shown
+    assert "week1.ack.csv (accepted 3, rejected 0, duplicate 0, recorded, not sent yet" in shown
     [waiting] = json.loads(workdir.hub("show", "1", "--json").stdout)["replies"]
     assert waiting["sent"] is False and waiting["counts"] == {"accepted": 3, "rejected": 0, "duplicate": 0}
     assert acks(workdir) == []

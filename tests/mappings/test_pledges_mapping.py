@@ -177,3 +177,19 @@ def test_an_agency_with_a_folder_of_its_own_gets_its_acknowledgements_there() ->
         kind.reply(ReplyContext("c.csv", caa, [], frozenset({2}), frozenset(), False)).folder
         == "outbox/pledges-ack"
     )
+
+
+def test_the_acknowledgement_is_for_the_files_one_agency_and_a_resent_files_too() -> None:
+    from mappings.base import ReplyContext
+
+    kind = AssistancePledgesKind(PledgeOptions.model_validate(OPTIONS))
+    uway = rows(("UWAY", "U1", "1001", "Ana Garcia", None, 100))
+    first = kind.reply(ReplyContext("u.csv", uway, [], frozenset({2}), frozenset(), False))
+    assert first.partner == "UWAY"
+    resent = ReplyContext("u2.csv", None, [], frozenset(), frozenset(), False, "u.csv", first.data)
+    assert kind.reply(resent).partner == "UWAY"  # named by the earlier acknowledgement
+    both = pl.concat([uway, rows(("CAA01", "P1", "1002", "Li Wei", None, 100))])
+    assert kind.reply(ReplyContext("b.csv", both, [], frozenset(), frozenset(), False)).partner is None
+    unknown = rows(("CAA99", "X1", "1001", "Ana Garcia", None, 100))
+    assert kind.reply(ReplyContext("x.csv", unknown, [], frozenset(), frozenset(), True)).partner is None
+    assert AssistancePledgesKind.reply_partners(kind.options) == frozenset({"CAA01", "UWAY"})
