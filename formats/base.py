@@ -57,11 +57,13 @@ OptionsT = TypeVar("OptionsT", bound=FormatOptions)
 @dataclass(frozen=True)
 class ReadContext:
     """What a reader needs besides the bytes: the file's name for messages, the processing time for
-    date rules, and the time zone of naive times."""
+    date rules, the time zone of naive times, and when the hub received the file (None: now; a
+    file run again later keeps its own), for rules judged as of the day the partner sent it."""
 
     file: str
     now: datetime
     timezone: str = "UTC"
+    received: datetime | None = None
 
 
 @dataclass

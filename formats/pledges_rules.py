@@ -3,8 +3,9 @@
 Rules (each named by the reason code the agency's acknowledgement carries): ``missing-field``
 (a required value is blank), ``bad-amount`` (not a positive amount in dollars and at most two
 decimals; ``$`` and thousands separators are allowed), ``bad-date`` (not a date of the configured
-formats, or ``expires`` not after ``pledge_date``), ``expired`` (``expires`` before the day the file
-is processed). The typed table adds ``amount_cents`` (Int64) and types the two dates.
+formats, or ``expires`` not after ``pledge_date``), ``expired`` (``expires`` before the day the hub
+received the file: a file run again later is judged as of the day the agency sent it). The typed
+table adds ``amount_cents`` (Int64) and types the two dates.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def _shown(field: str, value: str | None) -> str | None:
     return mask(value) if field in PERSONAL else value
 
 
-def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: Layout, today: date) -> list[Problem]:
+def problems(
+    raw: pl.DataFrame, t: pl.DataFrame, opts: Layout, today: date, day: str = "today"
+) -> list[Problem]:
+    """The rows' problems; ``today`` is the day expiry is judged on, called ``day`` in messages."""
     """Every failing (line, field, rule), at most one per line and field."""
     given = {f: pl.col(f).is_not_null() for f in REQUIRED_FIELDS}
     formats = ", ".join(opts.date_formats)
@@ -85,7 +89,7 @@ def problems(raw: pl.DataFrame, t: pl.DataFrame, opts: Layout, today: date) -> l
             pl.col("t_expires") <= pl.col("t_pledge_date"),
             "is not after the pledge date",
         ),
-        ("expires", "expired", pl.col("t_expires") < pl.lit(today), f"is before today ({today:%Y-%m-%d})"),
+        ("expires", "expired", pl.col("t_expires") < pl.lit(today), f"is before {day} ({today:%Y-%m-%d})"),
     ]
     both = pl.concat([raw, t.select(pl.exclude(LINE).name.prefix("t_"))], how="horizontal")
     flags = both.select(LINE, *[c.fill_null(False).alias(str(i)) for i, (_, _, c, _) in enumerate(checks)])
@@ -109,8 +113,10 @@ def validate_pledges(parsed: Parsed, opts: Layout, ctx: ReadContext) -> Validate
 
     raw = parsed.table
     t = typed(raw, opts)
-    today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
-    found = [*parsed.problems, *problems(raw, t, opts, today)]
+    zone = ZoneInfo(ctx.timezone)
+    today = (ctx.received or ctx.now).astimezone(zone).date()
+    day = "today" if today == ctx.now.astimezone(zone).date() else "the day the file was received"
+    found = [*parsed.problems, *problems(raw, t, opts, today, day)]
     bad = sorted({p.line for p in found if p.line is not None and p.severity == "error"})
     valid = t.filter(~pl.col(LINE).is_in(bad)) if bad else t
     found.sort(key=lambda p: p.line or 0)

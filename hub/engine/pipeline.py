@@ -75,6 +75,7 @@ def map_file(
     ex: Exchange,
     *,
     now: datetime,
+    received: datetime | None = None,
     lookup: Lookups = NO_LOOKUPS,
     reached: Callable[..., None] = _unrecorded,
     progress: Progress = _quiet,
@@ -86,7 +87,7 @@ def map_file(
 
     fmt = ex.format(ex.format_options)
     kind = ex.kind(ex.mapping_options)
-    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone)
+    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone, received=received)
     progress(name, "parsing")
     parsed = parsing.parse(fmt, data, read_ctx)
     if isinstance(parsed, Problem):
@@ -548,6 +549,7 @@ class Engine:
                 record.name,
                 ex,
                 now=self.clock(),
+                received=record.landed_at,
                 lookup=self._lookups(ex),
                 reached=lambda state, **values: self.ledger.update_file(record.id, state=state, **values),
                 progress=self.progress,

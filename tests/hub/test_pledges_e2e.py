@@ -240,3 +240,44 @@ def test_two_agencies_pledging_the_same_in_separate_files_both_post_for_review(w
         ("AP|UWAY|U1", "true"),
     ]
     assert [a["status"] for a in ack(workdir, "uway.ack.csv")] == ["accepted"]
+
+
+def test_a_file_run_again_later_is_judged_expired_as_of_the_day_it_was_received(workdir: Workdir) -> None:
+    import sqlite3
+
+    received = TODAY - timedelta(days=5)
+    expires_in_between = (TODAY - timedelta(days=2)).isoformat()  # valid when sent, expired today
+    expired_then = (TODAY - timedelta(days=7)).isoformat()
+    rows = [
+        pledge(
+            "P1",
+            "1001",
+            "Ana Garcia",
+            pledged=(TODAY - timedelta(days=30)).isoformat(),
+            expires=expires_in_between,
+        ),
+        pledge(
+            "P2",
+            "1004",
+            "Maria Lopez",
+            pledged=(TODAY - timedelta(days=30)).isoformat(),
+            expires=expired_then,
+        ),
+        pledge("P3", "1004", "Maria Lopez", "20.00"),  # valid on either day
+    ]
+    code, out = process(workdir, "late.csv", pledge_file(*rows))  # no accounts extract yet: rejected
+    assert code == 1
+    assert out["state"] == "rejected"
+    with sqlite3.connect(workdir.root / "var" / "hub.db") as db:  # as if it had arrived 5 days ago
+        db.execute("UPDATE files SET landed_at = ? WHERE id = ?", (f"{received} 09:00:00.000000", out["id"]))
+    load_accounts(workdir)
+    res = workdir.hub("reprocess", str(out["id"]), "--json")
+    assert res.json()["state"] == "delivered", res.stdout
+    assert [r["pledge_id"] for r in posted(workdir)] == ["P1", "P3"]
+    acked = ack(workdir, "late.r2.ack.csv")
+    assert [(a["pledge_id"], a["status"], a["reason"]) for a in acked] == [
+        ("P1", "accepted", ""),
+        ("P2", "rejected", "expired"),
+        ("P3", "accepted", ""),
+    ]
+    assert f"before the day the file was received ({received.isoformat()})" in acked[1]["message"]
