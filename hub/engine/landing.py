@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from hub.kernel.errors import ConnectorRetryable, os_reason
 from hub.kernel.files import CHUNK, Staged
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from hub.ledger import FileRecord, Ledger
 
 IN_MEMORY_BYTES = 256 * 1024 * 1024
@@ -106,13 +109,16 @@ def record_arrival(
     source: str,
     run_id: int,
     replaces: int | None = None,
+    on_duplicate: Callable[[Connection, int, FileRecord], None] | None = None,
 ) -> Arrival:
-    """Record a landed copy in the ledger, or recognise it as seen before."""
+    """Record a landed copy in the ledger, or recognise it as seen before: a duplicate is recorded
+    in one transaction with what ``on_duplicate`` (given the new file id and the first file)
+    records about it (the kind's reply)."""
     first = ledger.find_by_sha(exchange, landed.sha256)
     if first is not None and first.state in UNFINISHED:
         return Arrival(first, "unfinished")
 
-    def add(state: str, duplicate_of: int | None = None) -> int:
+    def add(state: str, duplicate_of: int | None = None, conn: Connection | None = None) -> int:
         return ledger.add_file(
             exchange=exchange,
             name=name,
@@ -123,10 +129,14 @@ def record_arrival(
             landed_path=str(landed.path),
             duplicate_of=duplicate_of,
             replaces=replaces,
+            conn=conn,
         )
 
     if first is not None:
-        file_id = add("duplicate", first.id)
-        ledger.update_file(file_id, last_run_id=run_id, rows=first.rows)
+        with ledger.tx() as conn:
+            file_id = add("duplicate", first.id, conn)
+            ledger.update_file(file_id, conn, last_run_id=run_id, rows=first.rows)
+            if on_duplicate is not None:
+                on_duplicate(conn, file_id, first)
         return Arrival(ledger.file(file_id), "duplicate")
     return Arrival(ledger.file(add("landed")), "new")

@@ -501,13 +501,14 @@ class Engine:
                 source=source,
                 run_id=run_id,
                 replaces=replaces,
+                on_duplicate=self._duplicate_reply(ex, name, run_id),
             )
             if arrival.status == "duplicate":
                 r = arrival.record
                 same = Outcome(
                     r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of
                 )
-                return self._replied(r, ex, run_id, Mapped(), same)
+                return self._replied(r, ex, same)
             return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
 
     def _run_file(
@@ -535,10 +536,12 @@ class Engine:
             limit = ex.config.max_file_bytes
             message = f"the file is {record.size} bytes; the exchange accepts at most {limit}"
             problem = Problem.of("max_size", message, level="file")
+            too_big = Mapped(problems=[problem], file_rejected=True)
+            reply = self._rejection_reply(record, ex, run_id, too_big)
             done = recording.rejected(
-                self.ledger, record, run_id, outcome, [problem], file_level=True, prior=prior
+                self.ledger, record, run_id, outcome, [problem], file_level=True, prior=prior, reply=reply
             )
-            return self._replied(record, ex, run_id, Mapped(problems=[problem], file_rejected=True), done)
+            return self._replied(record, ex, done)
         if mapped is not None:
             result = mapped.result()
             if result.reached != "landed":
@@ -557,10 +560,18 @@ class Engine:
         outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
         if result.file_rejected or (result.errors and policy == "reject-file"):
             whole = result.file_rejected
+            reply = self._rejection_reply(record, ex, run_id, result)
             done = recording.rejected(
-                self.ledger, record, run_id, outcome, result.problems, file_level=whole, prior=prior
+                self.ledger,
+                record,
+                run_id,
+                outcome,
+                result.problems,
+                file_level=whole,
+                prior=prior,
+                reply=reply,
             )
-            return self._replied(record, ex, run_id, result, done)
+            return self._replied(record, ex, done)
         try:
             problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
         except MappingError as exc:  # the kind refused to write its file: nothing was sent
@@ -572,35 +583,17 @@ class Engine:
             self.ledger.update_file(record.id, error=f"{rule_of(exc)}: {exc}")
             return failure(record.id, ex.name, record.name, exc)
         done = recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
-        return self._replied(record, ex, run_id, result, done, recorded=not outbound)
+        return self._replied(record, ex, done)
 
-    def _replied(
-        self,
-        record: FileRecord,
-        ex: Exchange,
-        run_id: int,
-        mapped: Mapped,
-        outcome: Outcome,
-        *,
-        recorded: bool = False,
-    ) -> Outcome:
+    def _replied(self, record: FileRecord, ex: Exchange, outcome: Outcome) -> Outcome:
         """The outcome, with the reply the kind sends the partner about this run of the file
-        (``ExchangeKind.reply``; ``hub.engine.replies``), when it sends one: recorded now unless
-        the delivery recorded it with its batch (``recorded``), then put in its folder."""
+        (``ExchangeKind.reply``; ``hub.engine.replies``), recorded with the outcome (the CIS
+        batch, the rejection, the duplicate's arrival), now put in its folder."""
         if not ex.kind.replies:
             return outcome
         from hub.engine import replies
 
         try:
-            if not recorded:
-                if outcome.state == "duplicate":
-                    reply = replies.compose_duplicate(self.ledger, self.settings, ex, record)
-                else:
-                    reply = replies.compose(
-                        self.ledger, ex, record, mapped, outcome.problems, state=outcome.state
-                    )
-                with self.ledger.tx() as conn:
-                    replies.record_reply(self.ledger, conn, self.settings, ex, record, run_id, reply)
             outcome.replies.extend(replies.publish_recorded(self.ledger, self.settings, record.id))
         except HubError as exc:  # the file's outcome stands; the next hub command puts a recorded reply
             self.ledger.update_file(record.id, error=f"reply not sent: {rule_of(exc)}: {exc}")
@@ -656,7 +649,36 @@ class Engine:
                 conn=conn,
                 delivered_now=delivered_now,
             )
-            replies.record_reply(self.ledger, conn, self.settings, ex, record, run_id, reply)
+            replies.record_reply(self.ledger, conn, self.settings, ex, record.id, run_id, reply)
+
+        return record_reply
+
+    def _rejection_reply(
+        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
+    ) -> Callable[[Connection], None] | None:
+        """What records the kind's reply about a rejected run inside the rejection's transaction."""
+        if not ex.kind.replies:
+            return None
+        from hub.engine import replies
+
+        def record_reply(conn: Connection) -> None:
+            reply = replies.compose(self.ledger, ex, record, mapped, mapped.problems, state="rejected")
+            replies.record_reply(self.ledger, conn, self.settings, ex, record.id, run_id, reply)
+
+        return record_reply
+
+    def _duplicate_reply(
+        self, ex: Exchange, name: str, run_id: int
+    ) -> Callable[[Connection, int, FileRecord], None] | None:
+        """What records the kind's reply about a file whose content arrived before, inside the
+        transaction that records its arrival."""
+        if not ex.kind.replies:
+            return None
+        from hub.engine import replies
+
+        def record_reply(conn: Connection, file_id: int, earlier: FileRecord) -> None:
+            reply = replies.compose_duplicate(self.settings, ex, name, earlier)
+            replies.record_reply(self.ledger, conn, self.settings, ex, file_id, run_id, reply)
 
         return record_reply
 

@@ -11,6 +11,7 @@ commit and the file's update): the run that finds them completes the file's acco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING
 from hub.engine.report import write_reports
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from hub.engine.delivery import DeliveryResult
     from hub.engine.outcome import Outcome
     from hub.kernel.problems import Problem
@@ -47,9 +50,11 @@ def rejected(
     *,
     file_level: bool,
     prior: Before,
+    reply: Callable[[Connection], None] | None = None,
 ) -> Outcome:
     """This run rejects the file: whole (``file_level``) or because rows failed under
-    ``reject-file``. A file that delivered before stays delivered, with what it delivered."""
+    ``reject-file``. A file that delivered before stays delivered, with what it delivered. The
+    kind's reply about it (``reply``) is recorded in the same transaction as the rejection."""
     outcome.state = "rejected"
     outcome.problems = problems
     outcome.delivered = prior.uncounted
@@ -59,16 +64,20 @@ def rejected(
         if file_level
         else f"{outcome.rejected} of {outcome.rows} rows failed validation"
     )
-    ledger.add_problems(record.id, run_id, problems)
     outcome.reports = _reports(record, run_id, outcome)
-    ledger.update_file(
-        record.id,
-        state="delivered" if prior.delivered else "rejected",
-        rows=outcome.rows,
-        delivered=prior.delivered,
-        rejected=outcome.rejected,
-        error=error,
-    )
+    with ledger.tx() as conn:
+        ledger.add_problems(record.id, run_id, problems, conn)
+        ledger.update_file(
+            record.id,
+            conn,
+            state="delivered" if prior.delivered else "rejected",
+            rows=outcome.rows,
+            delivered=prior.delivered,
+            rejected=outcome.rejected,
+            error=error,
+        )
+        if reply is not None:
+            reply(conn)
     return outcome
 
 

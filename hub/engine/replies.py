@@ -3,17 +3,18 @@ e.g. the acknowledgement an agency gets for its pledge file.
 
 When a run of a received file is recorded, the engine tells the kind, line by line, what happened:
 the rows read, the problems, the lines this file posted (in any of its runs: the ledger's keys of
-its batches) and the lines whose keys another file posted before. The kind writes the reply, and
-the ledger records it (its bytes and the path it goes to) in the same transaction as the run: for a
-delivery, the transaction that records the CIS batch. After the commit the engine puts it in the
-kind's folder atomically (hidden temporary name, renamed, never overwriting: a second run of the
-same file sends ``<stem>.r<run>.<rest>``), keeps a copy under ``var/replies/<exchange>/f<file id>/``
-(with its counts, which ``hub show`` lists) and marks it published. A crash between the commit and
-the write leaves a recorded reply that the next ``hub`` command puts (``recover``), exactly once:
-a reply found already in place with the same bytes is only marked. A corrected file is a new
-received file: it gets its own reply. A reply for a partner the exchange has a reply destination
-for (``reply_destinations``) is also pushed to that partner's SFTP server before it is marked; a
-push that fails leaves it recorded, and the next command pushes it (not again once it is there).
+its batches) and the lines whose keys another file posted before. The kind writes the reply, and the
+ledger records it (its bytes and the path it goes to) in the same transaction as the run's outcome:
+the one that records the CIS batch, the rejection, or the arrival of a duplicate. After the commit
+the engine puts it in the kind's folder atomically (hidden temporary name, renamed, never
+overwriting: a second run of the same file sends ``<stem>.r<run>.<rest>``), keeps a copy under
+``var/replies/<exchange>/f<file id>/`` (with its counts, which ``hub show`` lists) and marks it
+published. A crash between the commit and the write leaves a recorded reply that the next ``hub``
+command puts (``recover``), exactly once: a reply found already in place with the same bytes is only
+marked. A corrected file is a new received file: it gets its own reply. A reply for a partner the
+exchange has a reply destination for (``reply_destinations``) is also pushed to that partner's SFTP
+server before it is marked; a push that fails leaves it recorded, and the next command pushes it
+(not again once it is there).
 """
 
 from __future__ import annotations
@@ -85,24 +86,19 @@ def compose(
     return ex.kind(ex.mapping_options).reply(ctx)
 
 
-def compose_duplicate(
-    ledger: Ledger, settings: Settings, ex: Exchange, record: FileRecord
-) -> ReplyFile | None:
-    """The kind's reply about a file whose content arrived before (``duplicate``, not run again),
-    from the last reply sent about the earlier file."""
-    earlier_id = record.duplicate_of
-    if earlier_id is None:
-        return None
-    sent = replies_of(settings, ex.name, earlier_id)
+def compose_duplicate(settings: Settings, ex: Exchange, name: str, earlier: FileRecord) -> ReplyFile | None:
+    """The kind's reply about the file ``name`` whose content arrived before as ``earlier``
+    (``duplicate``, not run again), from the last reply sent about the earlier file."""
+    sent = replies_of(settings, ex.name, earlier.id)
     kept = Path(sent[-1]["kept"]) if sent else None
     ctx = ReplyContext(
-        source_file=record.name,
+        source_file=name,
         read=None,
         problems=[],
         posted_lines=frozenset(),
         posted_before=frozenset(),
         file_rejected=False,
-        same_as=ledger.file(earlier_id).name,
+        same_as=earlier.name,
         earlier_reply=kept.read_bytes() if kept is not None and kept.is_file() else None,
     )
     return ex.kind(ex.mapping_options).reply(ctx)
@@ -113,7 +109,7 @@ def record_reply(
     conn: Connection,
     settings: Settings,
     ex: Exchange,
-    record: FileRecord,
+    file_id: int,
     run_id: int,
     reply: ReplyFile | None,
 ) -> None:
@@ -130,7 +126,7 @@ def record_reply(
     ledger.record_reply(
         conn,
         exchange=ex.name,
-        file_id=record.id,
+        file_id=file_id,
         run_id=run_id,
         path=str(path),
         data=reply.data,

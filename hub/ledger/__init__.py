@@ -229,9 +229,11 @@ class Ledger(
         landed_path: str,
         duplicate_of: int | None = None,
         replaces: int | None = None,
+        conn: Connection | None = None,
     ) -> int:
+        """A new file row (in the caller's transaction ``conn`` when given); its id."""
         stamp = self.now()
-        with self.tx() as conn:
+        with self.reading(conn) as conn:
             result = conn.execute(
                 insert(t.files).values(
                     exchange=exchange,
@@ -263,10 +265,11 @@ class Ledger(
         self.update_file(file_id, error=reason)
         return file_id
 
-    def update_file(self, file_id: int, **values: Any) -> None:
+    def update_file(self, file_id: int, conn: Connection | None = None, **values: Any) -> None:
+        """Set a file's columns (in the caller's transaction ``conn`` when given)."""
         if "state" in values and values["state"] not in FILE_STATES:
             raise ValueError(f"unknown file state {values['state']!r}")
-        with self.tx() as conn:
+        with self.reading(conn) as conn:
             conn.execute(
                 update(t.files).where(t.files.c.id == file_id).values(updated_at=self.now(), **values)
             )
@@ -279,8 +282,8 @@ class Ledger(
             update(t.files).where(t.files.c.id == file_id).values(state=state, updated_at=self.now())
         )
 
-    def file(self, file_id: int) -> FileRecord:
-        with self.tx() as conn:
+    def file(self, file_id: int, conn: Connection | None = None) -> FileRecord:
+        with self.reading(conn) as conn:
             row = conn.execute(select(t.files).where(t.files.c.id == file_id)).first()
         if row is None:
             raise NotFound(f"no file with id {file_id} in the ledger (see `hub files`)")
@@ -368,12 +371,14 @@ class Ledger(
 
     # -- rejections -----------------------------------------------------------------------------
 
-    def add_problems(self, file_id: int, run_id: int, problems: Sequence[Problem]) -> None:
+    def add_problems(
+        self, file_id: int, run_id: int, problems: Sequence[Problem], conn: Connection | None = None
+    ) -> None:
         if not problems:
             return
         names = ("file_id", "run_id", *PROBLEM_COLUMNS)
         rows = ((file_id, run_id, *(getattr(p, c) for c in PROBLEM_COLUMNS)) for p in problems)
-        with self.tx() as conn:
+        with self.reading(conn) as conn:
             insert_rows(conn, t.rejections, names, rows)
 
     def problems(self, file_id: int, run_id: int | None = None, *, limit: int | None = None) -> list[Problem]:

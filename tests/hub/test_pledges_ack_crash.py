@@ -95,3 +95,54 @@ def test_a_crash_after_the_ack_was_written_leaves_no_second_copy(workdir: Workdi
     assert "week2.ack.csv (accepted 3, rejected 0, duplicate 0)" in workdir.hub("show", "1").stdout
     assert workdir.hub("cycle", "-x", "pledges").code == 0
     assert acks(workdir) == ["week2.ack.csv"] and len(posted(workdir)) == 3
+
+
+def file_state(workdir: Workdir, file_id: int) -> str:
+    with sqlite3.connect(workdir.root / "var" / "hub.db") as db:
+        return str(db.execute("SELECT state FROM files WHERE id = ?", (file_id,)).fetchone()[0])
+
+
+def test_a_rejected_files_ack_commits_with_the_rejection_and_a_crash_before_the_commit_records_neither(
+    workdir: Workdir,
+) -> None:
+    early = workdir.write("early.csv", pledge_file(*GOOD))  # no accounts extract: rejected whole
+    target = "hub.engine.replies:record_reply"  # dies inside the rejection's transaction
+    assert hub_dying_at(workdir, target, "process", early, "-x", "pledges") == KILLED
+    assert file_state(workdir, 1) != "rejected" and unwritten(workdir) == 0  # rolled back together
+    # a crash after the commit: the rejection and its ack are both recorded; the next command writes it
+    again = workdir.write("early2.csv", pledge_file(*GOOD[:2]))
+    assert (
+        hub_dying_at(workdir, "hub.engine.replies:publish_recorded", "process", again, "-x", "pledges")
+        == KILLED
+    )
+    assert file_state(workdir, 2) == "rejected" and unwritten(workdir) == 1 and acks(workdir) == []
+    # the next command writes the recorded ack, and finishes the interrupted run of the first file
+    # (rejected again: exit 1), its ack recorded with its rejection and written
+    assert workdir.hub("cycle", "-x", "pledges").code == 1
+    assert file_state(workdir, 1) == "rejected" and unwritten(workdir) == 0
+    assert acks(workdir) == ["early.ack.csv", "early2.ack.csv"]
+    assert [(a["pledge_id"], a["status"], a["reason"]) for a in ack(workdir, "early2.ack.csv")] == [
+        ("P1", "rejected", "file-rejected"),
+        ("P2", "rejected", "file-rejected"),
+    ]
+    assert [a["status"] for a in ack(workdir, "early.ack.csv")] == ["rejected"] * 3
+    assert workdir.hub("cycle", "-x", "pledges").code == 0  # nothing left to do, nothing sent again
+    assert acks(workdir) == ["early.ack.csv", "early2.ack.csv"]
+
+
+def test_a_duplicate_files_ack_commits_with_its_arrival(workdir: Workdir) -> None:
+    load_accounts(workdir)
+    assert workdir.hub("process", workdir.write("w1.csv", pledge_file(*GOOD)), "-x", "pledges").code == 0
+    same = workdir.write("w1-again.csv", pledge_file(*GOOD))
+    assert (
+        hub_dying_at(workdir, "hub.engine.replies:publish_recorded", "process", same, "-x", "pledges")
+        == KILLED
+    )
+    assert file_state(workdir, 2) == "duplicate" and unwritten(workdir) == 1
+    assert workdir.hub("cycle", "-x", "pledges").code == 0
+    assert [(a["pledge_id"], a["status"]) for a in ack(workdir, "w1-again.ack.csv")] == [
+        ("P1", "duplicate"),
+        ("P2", "duplicate"),
+        ("P3", "duplicate"),
+    ]
+    assert len(posted(workdir)) == 3
