@@ -26,7 +26,8 @@ from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
 if TYPE_CHECKING:
-    from hub.engine.pipeline import Engine, Progress
+    from hub.engine.file_run import Progress
+    from hub.engine.pipeline import Engine
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")

@@ -1,11 +1,9 @@
 """The pipeline: every file goes land -> parse -> validate -> map -> deliver -> record, each step a
 function in its own module (``landing``, ``parsing``, ``validation``, ``mapping``, ``delivery`` or
-``sending``, ``recording``), driven from here alone.
-
-File states: ``landed -> parsed -> validated -> mapped -> delivered`` or ``-> rejected`` (a rejected
-file replaced by a corrected one becomes ``reprocessed``), or ``duplicate`` when the same content
-already landed for the exchange. Every state is recorded before the next step begins. The command
-line and the service call the ``Engine``'s entry points; nothing below calls back into them.
+``sending``, ``recording``). The ``Engine`` here decides which files run, in which run of an
+exchange (a command's file, a source's items, files an interrupted command left, files held until
+another delivery); ``hub.engine.file_run`` runs one file. The command line and the service call
+the ``Engine``'s entry points; nothing below calls back into them.
 """
 
 from __future__ import annotations
@@ -13,115 +11,39 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import check_name
-from hub.engine import landing, mapping, parsing, recording, validation
+from hub.engine import landing, recording
 from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
+from hub.engine.file_run import FileRunner, Policy, Progress, busy, map_file, quiet, utc_now
 from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
-from hub.engine.outcome import Outcome, failure, log_outcome, rule_of
+from hub.engine.outcome import Outcome, failure, log_outcome
 from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.errors import (
     ConnectorRetryable,
     HubError,
-    MappingError,
     Rejected,
     StillChanging,
     UsageError,
     os_reason,
 )
-from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    import polars as pl
-    from sqlalchemy import Connection
-
     from connectors.base import Item, Source
     from hub.engine.config import Exchange, Settings
-    from hub.engine.delivery import DeliveryResult
     from hub.engine.landing import Landed
-    from hub.engine.lookups import LedgerLookups
-    from hub.ledger import FileRecord
 
-Policy = Literal["reject-file", "accept-valid-rows"]
 SCHEDULED = frozenset({"schedule", "catch-up"})  # the triggers of a scheduled run
-Progress = Callable[[str, str], None]  # (file name, stage)
-
-
-def _quiet(name: str, stage: str) -> None:
-    """No progress shown."""
-
-
-def _unrecorded(state: str, **values: Any) -> None:
-    """States reached before the file has a ledger record (mapped ahead of the ledger)."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def map_file(
-    data: bytes,
-    name: str,
-    ex: Exchange,
-    *,
-    now: datetime,
-    received: datetime | None = None,
-    lookup: Lookups = NO_LOOKUPS,
-    reached: Callable[..., None] = _unrecorded,
-    progress: Progress = _quiet,
-) -> Mapped:
-    """Parse, validate and map one file's bytes (nothing is delivered). ``reached(state, **values)``
-    records each state reached (parsed, validated, mapped); ``progress(name, stage)`` shows it."""
-    from formats.base import ReadContext
-    from mappings.base import MapContext
-
-    fmt = ex.format(ex.format_options)
-    kind = ex.kind(ex.mapping_options)
-    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone, received=received)
-    progress(name, "parsing")
-    parsed = parsing.parse(fmt, data, read_ctx)
-    if isinstance(parsed, Problem):
-        return Mapped(problems=[parsed], file_rejected=True)
-    reached("parsed", rows=parsed.rows)
-    progress(name, "validating")
-    pending = validation.validate(fmt, parsed, read_ctx)
-    ctx = MapContext(source_file=name, lookup=lookup)
-    ahead = mapping.map_ahead(kind, pending.typed, ctx)  # while the format's rules run
-    validated = pending.result()
-    reached("validated")
-    mapped = Mapped(
-        validated.rows, validated.rejected_lines, problems=validated.problems, reached="validated"
-    )
-    if kind.replies:
-        mapped.read = parsed.table
-    if validation.rejects_file(validated):
-        mapped.file_rejected = True
-        return mapped
-    progress(name, "mapping")
-    try:
-        bad = validation.rejected_lines(validated.problems)
-        mapped.tables, mapped.facts = mapping.map_rows(kind, validated.table, ahead, bad, ctx)
-        notes = kind.notes(validated.table, ctx)
-    except Rejected as exc:
-        mapped.problems = [*validated.problems, Problem.of("mapping", str(exc), level="file")]
-        mapped.file_rejected = True
-        return mapped
-    mapping.reject_noted(mapped, notes)  # a kind's error notes reject their rows
-    reached("mapped")
-    mapped.reached = "mapped"
-    if notes:
-        mapped.problems = sorted([*validated.problems, *notes], key=lambda p: p.line or 0)
-    return mapped
 
 
 @dataclass(frozen=True)
@@ -152,10 +74,11 @@ class Engine:
         from hub.ledger import Ledger
 
         self.settings = settings
-        self._show = progress or _quiet
+        self._show = progress or quiet
         self.clock = clock
         self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
         self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
+        self.runner = FileRunner(self.ledger, settings, self.claims, clock, self.progress)
         exchanges = settings.exchanges.items()
         if recover:
             inbound = {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
@@ -193,8 +116,8 @@ class Engine:
                 )
                 mapped = ahead.mapping if ahead else None
                 where = str(path.resolve())
-                taken = self._take(landed, path.name, where, ex, run_id, policy=policy, mapped=mapped)
-                outcome = taken or _busy(ex, path.name)
+                taken = self.runner.take(landed, path.name, where, ex, run_id, policy=policy, mapped=mapped)
+                outcome = taken or busy(ex, path.name)
             except HubError as exc:
                 outcome = failure(0, ex.name, path.name, exc)
             log_outcome(outcome)
@@ -222,13 +145,13 @@ class Engine:
             try:
                 if corrected is None:
                     with self.claims.holding(content_key(ex.name, record.sha256)) as mine:
-                        ran = self._run_file(record, ex, run_id, policy=policy) if mine else None
-                    outcome = ran or _busy(ex, record.name)
+                        ran = self.runner.run(record, ex, run_id, policy=policy) if mine else None
+                    outcome = ran or busy(ex, record.name)
                 else:
                     landed = landing.land_path(corrected, self.settings.landed_dir)
                     name, source = corrected.name, str(corrected.resolve())
-                    ran = self._take(landed, name, source, ex, run_id, replaces=file_id, policy=policy)
-                    outcome = ran or _busy(ex, name)
+                    ran = self.runner.take(landed, name, source, ex, run_id, replaces=file_id, policy=policy)
+                    outcome = ran or busy(ex, name)
                     if outcome.state == "delivered" and outcome.file_id != file_id:
                         self.ledger.update_file(file_id, state="reprocessed")  # only once it is accepted
             except HubError as exc:
@@ -252,7 +175,7 @@ class Engine:
             check_name(name)
             self.progress(name, "landing")
             landed = landing.land(io.BytesIO(data), self.settings.landed_dir, size=len(data), what=name)
-            outcome = self._take(landed, name, f"hub:{trigger}", ex, run_id) or _busy(ex, name)
+            outcome = self.runner.take(landed, name, f"hub:{trigger}", ex, run_id) or busy(ex, name)
         except HubError as exc:
             outcome = failure(0, ex.name, name, exc)
         log_outcome(outcome)
@@ -266,7 +189,7 @@ class Engine:
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
         mapped = map_file(
-            data, path.name, ex, now=self.clock(), lookup=self._lookups(ex), progress=self.progress
+            data, path.name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
         )
         outcome = Outcome(0, ex.name, path.name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems
@@ -300,7 +223,7 @@ class Engine:
         if rows is None or rows.is_empty():
             return None
         try:
-            return refusal(self.ledger, ex, rows, created=self.clock(), lookups=self._lookups(ex))
+            return refusal(self.ledger, ex, rows, created=self.clock(), lookups=self.runner.lookups(ex))
         except Rejected as exc:
             return str(exc)
 
@@ -396,10 +319,10 @@ class Engine:
                 with self._running(ex.name, "pending") as (run_id, outcomes):
                     with self.claims.holding(content_key(ex.name, record.sha256)) as mine:
                         try:
-                            ran = self._run_file(record, ex, run_id, policy=None) if mine else None
+                            ran = self.runner.run(record, ex, run_id, policy=None) if mine else None
                         except HubError as exc:
                             ran = failure(record.id, ex.name, record.name, exc)
-                    outcome = ran or _busy(ex, record.name)
+                    outcome = ran or busy(ex, record.name)
                     outcome.trigger = "pending"
                     log_outcome(outcome)
                     outcomes.append(outcome)
@@ -441,7 +364,7 @@ class Engine:
                 return None
             self.progress(item.name, "landing")
             landed = with_retries(where, source.retry, partial(self._land_item, source, item))
-            outcome = self._take(landed, item.name, where, ex, run_id)
+            outcome = self.runner.take(landed, item.name, where, ex, run_id)
             if outcome is None:
                 raise StillChanging(f"{item.name}: its content is in another hub process's hands")
             if outcome.state != "failed":
@@ -466,7 +389,7 @@ class Engine:
                 if not taken:
                     continue
                 try:
-                    outcome = self._run_file(record, ex, run_id, policy=None)
+                    outcome = self.runner.run(record, ex, run_id, policy=None)
                 except HubError as exc:
                     outcome = failure(record.id, ex.name, record.name, exc)
             log_outcome(outcome)
@@ -476,275 +399,12 @@ class Engine:
         with source.open(item) as stream:
             return landing.land(stream, self.settings.landed_dir, size=item.size, what=source.describe(item))
 
-    def _take(
-        self,
-        landed: Landed,
-        name: str,
-        source: str,
-        ex: Exchange,
-        run_id: int,
-        *,
-        replaces: int | None = None,
-        policy: Policy | None = None,
-        mapped: Future[Mapped] | None = None,
-    ) -> Outcome | None:
-        """Record a landed copy (or note it as a duplicate), then run it; None when the same content
-        is in another hub process's hands right now (nothing recorded: try again later)."""
-        with self.claims.holding(content_key(ex.name, landed.sha256)) as taken:
-            if not taken:
-                return None
-            arrival = landing.record_arrival(
-                self.ledger,
-                landed,
-                exchange=ex.name,
-                name=name,
-                source=source,
-                run_id=run_id,
-                replaces=replaces,
-                on_duplicate=self._duplicate_reply(ex, name, run_id),
-            )
-            if arrival.status == "duplicate":
-                r = arrival.record
-                same = Outcome(
-                    r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of
-                )
-                return self._replied(r, ex, same)
-            return self._run_file(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
-
-    def _run_file(
-        self,
-        record: FileRecord,
-        ex: Exchange,
-        run_id: int,
-        *,
-        policy: Policy | None,
-        data: bytes | None = None,
-        mapped: Future[Mapped] | None = None,
-    ) -> Outcome:
-        """Parse, validate, map, deliver and record a recorded file. ``data`` is its landed content
-        when landing kept it in memory, ``mapped`` its mapping when that started ahead."""
-        from hub.engine import sending
-
-        policy = policy or ex.config.row_policy
-        self.ledger.update_file(record.id, last_run_id=run_id, error=None)
-        prior = recording.before(self.ledger, record)
-        outbound = is_outbound(ex.kind)
-        outcome = Outcome(record.id, ex.name, record.name, "rejected", outbound=outbound)
-        if outbound and (unsent := sending.unsent(self.ledger, record.id)) is not None:
-            return self._send_again(record, ex, run_id, outcome, unsent, prior)
-        if record.size > ex.config.max_file_bytes:
-            limit = ex.config.max_file_bytes
-            message = f"the file is {record.size} bytes; the exchange accepts at most {limit}"
-            problem = Problem.of("max_size", message, level="file")
-            too_big = Mapped(problems=[problem], file_rejected=True)
-            reply = self._rejection_reply(record, ex, run_id, too_big)
-            done = recording.rejected(
-                self.ledger, record, run_id, outcome, [problem], file_level=True, prior=prior, reply=reply
-            )
-            return self._replied(record, ex, done)
-        if mapped is not None:
-            result = mapped.result()
-            if result.reached != "landed":
-                self.ledger.update_file(record.id, state=result.reached, rows=result.rows)
-        else:
-            result = map_file(
-                data if data is not None else Path(record.landed_path).read_bytes(),
-                record.name,
-                ex,
-                now=self.clock(),
-                received=record.landed_at,
-                lookup=self._lookups(ex),
-                reached=lambda state, **values: self.ledger.update_file(record.id, state=state, **values),
-                progress=self.progress,
-            )
-        outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
-        if result.file_rejected or (result.errors and policy == "reject-file"):
-            whole = result.file_rejected
-            reply = self._rejection_reply(record, ex, run_id, result)
-            done = recording.rejected(
-                self.ledger,
-                record,
-                run_id,
-                outcome,
-                result.problems,
-                file_level=whole,
-                prior=prior,
-                reply=reply,
-            )
-            return self._replied(record, ex, done)
-        try:
-            problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
-        except MappingError as exc:  # the kind refused to write its file: nothing was sent
-            refused = [*result.problems, Problem.of("partner_file", str(exc), level="file")]
-            return recording.rejected(
-                self.ledger, record, run_id, outcome, refused, file_level=True, prior=prior
-            )
-        except HubError as exc:  # could not deliver (disk full, destination down): the next run will
-            self.ledger.update_file(record.id, error=f"{rule_of(exc)}: {exc}")
-            return failure(record.id, ex.name, record.name, exc)
-        done = recording.delivered(self.ledger, record, run_id, outcome, sent, problems, prior=prior)
-        return self._replied(record, ex, done)
-
-    def _replied(self, record: FileRecord, ex: Exchange, outcome: Outcome) -> Outcome:
-        """The outcome, with the reply the kind sends the partner about this run of the file
-        (``ExchangeKind.reply``; ``hub.engine.replies``), recorded with the outcome (the CIS
-        batch, the rejection, the duplicate's arrival), now put in its folder."""
-        if not ex.kind.replies:
-            return outcome
-        from hub.engine import replies
-
-        try:
-            outcome.replies.extend(replies.publish_recorded(self.ledger, self.settings, record.id))
-        except HubError as exc:  # the file's outcome stands; the next hub command puts a recorded reply
-            self.ledger.update_file(record.id, error=f"reply not sent: {rule_of(exc)}: {exc}")
-            outcome.problems = [
-                *outcome.problems,
-                Problem.of("reply", f"reply not sent: {exc}", level="file"),
-            ]
-        return outcome
-
-    def _deliver(
-        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
-    ) -> tuple[list[Problem], DeliveryResult]:
-        """Inbound: the transactions not delivered before, into a CIS batch."""
-        from hub.engine.delivery import deliver
-
-        self.progress(record.name, "delivering")
-        result = deliver(
-            self.ledger,
-            exchange=ex.name,
-            folder=ex.destination_path,
-            file_id=record.id,
-            run_id=run_id,
-            tables=mapped.tables,
-            models={m.txn_type: m for m in ex.kind.produces},
-            key_date_at=ex.kind.key_date_at,
-            facts=mapped.facts,
-            meta={
-                "exchange": ex.name,
-                "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
-            },
-            stamp=self.clock(),
-            reply=self._reply_hook(record, ex, run_id, mapped),
-        )
-        return mapped.problems, result
-
-    def _reply_hook(
-        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
-    ) -> Callable[[Connection, pl.Series], None] | None:
-        """What records the kind's reply inside the delivery's transaction (given the keys it
-        delivers now), for a kind that replies."""
-        if not ex.kind.replies:
-            return None
-        from hub.engine import replies
-
-        def record_reply(conn: Connection, delivered_now: pl.Series) -> None:
-            reply = replies.compose(
-                self.ledger,
-                ex,
-                record,
-                mapped,
-                mapped.problems,
-                state="delivered",
-                conn=conn,
-                delivered_now=delivered_now,
-            )
-            replies.record_reply(self.ledger, conn, self.settings, ex, record.id, run_id, reply)
-
-        return record_reply
-
-    def _rejection_reply(
-        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
-    ) -> Callable[[Connection], None] | None:
-        """What records the kind's reply about a rejected run inside the rejection's transaction."""
-        if not ex.kind.replies:
-            return None
-        from hub.engine import replies
-
-        def record_reply(conn: Connection) -> None:
-            reply = replies.compose(self.ledger, ex, record, mapped, mapped.problems, state="rejected")
-            replies.record_reply(self.ledger, conn, self.settings, ex, record.id, run_id, reply)
-
-        return record_reply
-
-    def _duplicate_reply(
-        self, ex: Exchange, name: str, run_id: int
-    ) -> Callable[[Connection, int, FileRecord], None] | None:
-        """What records the kind's reply about a file whose content arrived before, inside the
-        transaction that records its arrival."""
-        if not ex.kind.replies:
-            return None
-        from hub.engine import replies
-
-        def record_reply(conn: Connection, file_id: int, earlier: FileRecord) -> None:
-            reply = replies.compose_duplicate(self.settings, ex, name, earlier)
-            replies.record_reply(self.ledger, conn, self.settings, ex, file_id, run_id, reply)
-
-        return record_reply
-
-    def _send(
-        self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
-    ) -> tuple[list[Problem], DeliveryResult]:
-        """Outbound: the partner's file of the rows not sent before, recorded, then sent."""
-        from hub.engine.sending import send_new
-
-        self.progress(record.name, "writing")
-        return send_new(
-            self.ledger,
-            ex,
-            self.settings,
-            mapped,
-            file_id=record.id,
-            run_id=run_id,
-            created=self.clock(),
-            lookups=self._lookups(ex),
-            progress=lambda stage: self.progress(record.name, stage),
-        )
-
-    def _send_again(
-        self,
-        record: FileRecord,
-        ex: Exchange,
-        run_id: int,
-        outcome: Outcome,
-        batch: dict[str, Any],
-        prior: recording.Before,
-    ) -> Outcome:
-        """An extract whose file was recorded but whose sending did not finish: the kept copy (the
-        same bytes, the same entries) goes out now, never a second file."""
-        from hub.engine.sending import send_kept
-
-        outcome.rows = record.rows or batch["transactions"]
-        self.progress(record.name, "sending")
-        try:
-            sent = send_kept(self.ledger, ex, self.settings, batch, file_id=record.id)
-        except HubError as exc:
-            return failure(record.id, ex.name, record.name, exc)
-        # the file's entries were counted as its own batch; nothing was "already delivered" by others
-        done = recording.Before(prior.delivered - batch["transactions"], 0)
-        return recording.delivered(self.ledger, record, run_id, outcome, sent, [], prior=done)
-
-    def _lookups(self, ex: Exchange) -> LedgerLookups:
-        from hub.engine.lookups import LedgerLookups
-
-        kind = ex.kind
-        return LedgerLookups(
-            self.ledger, exchange=ex.name, kind=kind.name, declared=kind.lookups, timezone=ex.timezone
-        )
-
 
 def _with_reruns(outcome: Outcome, run: list[Outcome]) -> Outcome:
     """The outcome of a command's one file, with the files its delivery ran again (the rest of
     its run's outcomes: ``Engine._retry_pending``)."""
     outcome.reruns = [o for o in run if o is not outcome]
     return outcome
-
-
-def _busy(ex: Exchange, name: str) -> Outcome:
-    """The content is in another hub process's hands: nothing done here, try again later."""
-    return failure(
-        0, ex.name, name, StillChanging(f"{name}: another hub process is working on the same content")
-    )
 
 
 def _require_file(path: Path) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from hub.engine.file_run import map_file, utc_now
 from hub.engine.landing import land_in_background
-from hub.engine.pipeline import Ahead, Engine, map_file, utc_now
+from hub.engine.pipeline import Ahead, Engine
 from hub.kernel.background import in_background
 
 if TYPE_CHECKING:
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hub.engine.config import Exchange, Settings
+    from hub.engine.file_run import Progress
     from hub.engine.landing import Landed
     from hub.engine.mapping import Mapped
     from hub.engine.outcome import Outcome
-    from hub.engine.pipeline import Progress
 
 
 def process_path(
