@@ -18,6 +18,7 @@ _BUILTIN = {
     "winter-average-request": "formats.winter_average_request:WinterAverageRequestFormat",
     "greenbutton": "formats.greenbutton:GreenButtonFormat",
     "pledges": "formats.pledges:PledgesFormat",
+    "placement-extract": "formats.placement_extract:PlacementExtractFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

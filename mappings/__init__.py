@@ -18,6 +18,7 @@ _BUILTIN = {
     "winter-average": "mappings.winter_average_kind:WinterAverageKind",
     "green-button": "mappings.green_button:GreenButtonMapping",
     "assistance-pledges": "mappings.pledges:AssistancePledgesKind",
+    "collection-placements": "mappings.collection_placements:CollectionPlacementsKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

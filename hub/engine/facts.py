@@ -16,6 +16,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          the ``winter_averages`` look-up: a recompute delivers only what changed)
 ``pledges``              agency, pledge_id, account, program, amount_cents, pledge_date, expires
                          (for the ``pledges`` look-up)
+``placements``           account, agency, amount_cents, placed_on: accounts placed with a
+                         collection agency, kept open (for the ``placements`` look-up)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -63,6 +65,10 @@ def _pledges(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: st
     ledger.record_pledges(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _placements(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_placements(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -89,6 +95,7 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
         ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires"),
         _pledges,
     ),
+    "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
 }
 
 

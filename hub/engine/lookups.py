@@ -34,6 +34,9 @@ Each name is one question to the ledger, answered as a table (None: what it look
 - ``pledges``: keys are CIS account numbers; the energy-assistance pledges delivered for them, in
   delivery order. Columns: idempotency_key, agency, pledge_id, account, program (str),
   amount_cents (Int64), pledge_date, expires (Date).
+- ``placements``: keys are CIS account numbers; their placements with collection agencies, oldest
+  first, open or closed. Columns: idempotency_key, account, agency, amount_cents, placed_on, status
+  (open, closed), closed_on, closed_reason, exchange, file_id.
 - ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
   columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
   writes its file, under its lock.
@@ -252,6 +255,18 @@ def _pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> p
     return _frame(found, schema)
 
 
+def _placements(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "account": pl.String, "agency": pl.String}
+    schema |= {"amount_cents": pl.Int64, "placed_on": pl.Date, "status": pl.String, "closed_on": pl.Date}
+    schema |= {"closed_reason": pl.String, "exchange": pl.String, "file_id": pl.Int64}
+    found = lk.ledger.placements_of(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
 ANSWERS: dict[str, Answer] = {
     "accounts": _reference("accounts", "number", ("name", "service_address", "status")),
     "meters": _reference("meters", "meter", ("account", "service_address", "status")),
@@ -265,4 +280,5 @@ ANSWERS: dict[str, Answer] = {
     "winter_averages": _winter_averages,
     "cis_accounts": _cis_accounts,
     "pledges": _pledges,
+    "placements": _placements,
 }

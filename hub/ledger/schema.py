@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 metadata = MetaData()
 
@@ -298,6 +298,27 @@ pledges = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_pledges_account", "account", "pledge_date"),
+)
+
+# Accounts placed with collection agencies (the fact ``placements`` of an outbound kind), one row per
+# placement sent, for the ``placements`` look-up (hub/ledger/placements.py): an open placement keeps
+# the account from being placed again. No personal data: account, agency, amount, date.
+placements = Table(
+    "placements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("account", String(64), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("placed_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("closed_on", Date),
+    Column("closed_reason", String(64)),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_placements_account", "account", "status"),
 )
 
 # Replies to partners (``ExchangeKind.reply``, hub/ledger/replies.py): recorded with the run of the

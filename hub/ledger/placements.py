@@ -1,0 +1,61 @@
+"""The ledger's record of accounts placed with collection agencies.
+
+Written in the same transaction as the placement file that carries them is recorded (the fact
+``placements`` of an outbound kind); read by the ``placements`` look-up: an account with an open
+placement is never placed again, with the same agency or another, until that placement is closed
+(recalled, returned). No personal data is kept here: account, agency, amount and date only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from hub.ledger import schema as t
+from hub.ledger.bulk import insert_rows
+
+if TYPE_CHECKING:
+    import polars as pl
+
+COLUMNS = ("account", "agency", "amount_cents", "placed_on")
+SHOWN = (*COLUMNS, "status", "closed_on", "closed_reason", "exchange", "file_id")
+CHUNK = 500
+
+
+class Placements:
+    """The placement methods of ``hub.ledger.Ledger`` (which supplies ``reading`` and ``now``)."""
+
+    if TYPE_CHECKING:
+        now: Callable[[], datetime]
+
+        def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
+
+    def record_placements(self, conn: Connection, *, exchange: str, file_id: int, table: pl.DataFrame) -> int:
+        """Record placements sent (idempotency_key and ``COLUMNS``), each open."""
+        if table.height == 0:
+            return 0
+        recorded = self.now()
+        columns = [table.get_column(n).to_list() for n in ("idempotency_key", *COLUMNS)]
+        rows = ((*values, "open", exchange, file_id, recorded) for values in zip(*columns, strict=True))
+        names = ("key", *COLUMNS, "status", "exchange", "file_id", "recorded_at")
+        insert_rows(conn, t.placements, names, rows)
+        return table.height
+
+    def placements_of(self, accounts: Sequence[str], conn: Connection | None = None) -> list[dict[str, Any]]:
+        """Every placement of these accounts, open or closed, oldest first."""
+        c = t.placements.c
+        found: list[dict[str, Any]] = []
+        wanted = sorted(set(accounts))
+        with self.reading(conn) as db:
+            for start in range(0, len(wanted), CHUNK):
+                query = (
+                    select(c.key, *(c[n] for n in SHOWN))
+                    .where(c.account.in_(wanted[start : start + CHUNK]))
+                    .order_by(c.id)
+                )
+                found += [dict(r._mapping) for r in db.execute(query)]
+        return found
