@@ -31,6 +31,7 @@ from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions
 from mappings.payments import Payment
+from mappings.pledge_payments import LockboxPayer, PledgePayment
 
 if TYPE_CHECKING:
     import polars as pl
@@ -71,15 +72,18 @@ class LockboxPaymentsMappingOptions(MappingOptions):
     candidate_min_digits: int = Field(6, ge=2, le=30)
     # No accounts extract ever loaded: reject the file (default) or deliver every check to suspense.
     without_accounts: Literal["reject", "suspense"] = "reject"
+    # Agencies whose checks pay energy-assistance pledges (mappings/lockbox_agency.py): agency id ->
+    # the remitter accounts and names its checks carry.
+    agency_payers: dict[str, LockboxPayer] = Field(default_factory=dict)
 
 
 class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
     name = "lockbox-payments"
     default_format = "lockbox"
     options_model = LockboxPaymentsMappingOptions
-    produces = (Payment, DepositControl)
-    lookups = frozenset({"accounts"})
-    persists = frozenset({"deposits"})
+    produces = (Payment, DepositControl, PledgePayment)
+    lookups = frozenset({"accounts", "open_pledges", "pledge_payments"})
+    persists = frozenset({"deposits", "pledge_payments"})
 
     @classmethod
     def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
@@ -107,6 +111,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             pl.col("amount_cents").cast(pl.Int64),
             "check_number",
             "remitter_name",
+            "remitter_account",
             pl.col("remittance_data").fill_null(""),
             "account_number",
             "account_check_digit_ok",
@@ -122,10 +127,45 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             )
         _refuse_repeats(rows)
         payments = self._payments(self._join_accounts(rows, known))
+        if not self.options.agency_payers:
+            return {
+                Payment.txn_type: payments,
+                DepositControl.txn_type: self._controls(payments),
+                "deposits": _deposits(payments),
+            }
+        return self._with_agencies(rows, payments, ctx)
+
+    def _with_agencies(
+        self, rows: pl.DataFrame, payments: pl.DataFrame, ctx: MapContext
+    ) -> dict[str, pl.DataFrame]:
+        """Agency checks pay pledges (``mappings/lockbox_agency.py``); the rest as before."""
+        import polars as pl
+
+        from mappings.lockbox_agency import agency_checks, agency_column
+
+        checks = rows.select(
+            LINE, "remittance_data", agency_column(rows, self.options.agency_payers).alias("_agency")
+        )
+        checks = checks.filter(pl.col("_agency").is_not_null())
+        kept, pledged, fact, items = agency_checks(payments, checks, ctx)
+        customers = _deposits(kept).join(items, on="idempotency_key", how="left", suffix="_of")
+        customers = customers.with_columns(pl.coalesce("items_of", "items").alias("items")).drop("items_of")
+        agencies = pledged.join(items, on="idempotency_key", how="left").select(
+            "idempotency_key",
+            pl.lit("lockbox").alias("side"),
+            "deposit_date",
+            "lockbox",
+            "amount_cents",
+            "items",
+            "reference",
+        )
+        deposits = pl.concat([customers, agencies], how="vertical_relaxed")
         return {
-            Payment.txn_type: payments,
-            DepositControl.txn_type: self._controls(payments),
-            "deposits": _deposits(payments),
+            Payment.txn_type: kept,
+            DepositControl.txn_type: self._controls(kept),
+            PledgePayment.txn_type: pledged.drop("lockbox", "deposit_date"),
+            "deposits": deposits,
+            "pledge_payments": fact,
         }
 
     def _join_accounts(self, rows: pl.DataFrame, known: pl.DataFrame | None) -> pl.DataFrame:

@@ -16,6 +16,9 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          the ``winter_averages`` look-up: a recompute delivers only what changed)
 ``pledges``              agency, pledge_id, account, program, amount_cents, pledge_date, expires
                          (for the ``pledges`` look-up)
+``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
+                         amount_cents, source, reference, paid_on (for the ``open_pledges`` and
+                         ``pledge_payments`` look-ups and ``hub pledges``)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -63,6 +66,12 @@ def _pledges(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: st
     ledger.record_pledges(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _pledge_payments(
+    ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
+) -> None:
+    ledger.record_pledge_payments(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -88,6 +97,10 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "pledges": (
         ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires"),
         _pledges,
+    ),
+    "pledge_payments": (
+        ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
+        _pledge_payments,
     ),
 }
 

@@ -32,6 +32,7 @@ from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.pending import PendingFiles
+from hub.ledger.pledge_payments import PledgePayments
 from hub.ledger.pledges import Pledges
 from hub.ledger.reference import ReferenceData
 from hub.ledger.replies import RecordedReplies
@@ -116,6 +117,7 @@ class Ledger(
     PendingFiles,
     RecordedReplies,
     Pledges,
+    PledgePayments,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 
