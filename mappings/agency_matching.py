@@ -89,6 +89,8 @@ def match(
         known = [p["pledge_id"] for p in open_by.get(item.agency, [])]
         known += [pid for (agency, pid) in paid_before if agency == item.agency]
         listed = listed_ids(item.remittance, known)
+        if listed and not any(pid in known or not pid.isdigit() for pid, _ in listed):
+            listed = []  # only numbers that name no pledge: not a list (a reference, a company id)
         if listed:
             m = _by_list(item, listed, pledges, paid_before, used)
         elif pledges:

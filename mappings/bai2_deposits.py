@@ -33,6 +33,7 @@ from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions
 from mappings.payments import PaymentReversal
+from mappings.pledge_payments import Bai2Payer, PledgePayment
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,6 +69,9 @@ class Bai2DepositsMappingOptions(MappingOptions):
     returned_item_fee_cents: int = Field(0, ge=0)
     count_toward_limit: bool = True
     letter: str | None = "returned-payment"
+    # Agencies whose credits pay energy-assistance pledges (mappings/bai2_agency.py): agency id ->
+    # the texts its credits carry (any account of the report, credit type codes 100-399).
+    agency_payers: dict[str, Bai2Payer] = Field(default_factory=dict)
 
     @field_validator("deposit_codes", "item_codes", "return_codes")
     @classmethod
@@ -120,15 +124,15 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
     name = "bai2-deposits"
     default_format = "bai2"
     options_model = Bai2DepositsMappingOptions
-    produces = (BankDeposit, PaymentReversal)
-    lookups = frozenset({"delivered_payments"})
-    persists = frozenset({"deposits"})
+    produces = (BankDeposit, PaymentReversal, PledgePayment)
+    lookups = frozenset({"delivered_payments", "open_pledges", "pledge_payments"})
+    persists = frozenset({"deposits", "pledge_payments"})
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
         o = self.options
-        if not o.lockbox_accounts:
+        if not o.lockbox_accounts and not o.agency_payers:
             raise MappingError(
                 "mapping_options.lockbox_accounts names no lockbox account: nothing in the report could be "
                 "posted (set {bank account number: lockbox number} for this exchange)"
@@ -141,11 +145,45 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
         _keyed(deposits, "B")
         _keyed(returns, "BR")
         bank = self._deposits(deposits, mine)
-        return {
+        out = {
             BankDeposit.txn_type: bank,
             PaymentReversal.txn_type: self._reversals(returns, ctx),
             "deposits": _bank_side(bank),
         }
+        if o.agency_payers:
+            out[PledgePayment.txn_type], out["pledge_payments"] = self._agencies(live, ctx)
+        return out
+
+    def _lockbox_codes(self, row: dict[str, Any]) -> set[str]:
+        """The codes of the lockbox deposits on the row's account (none on another account)."""
+        o = self.options
+        if row["account_number"] not in o.lockbox_accounts:
+            return set()
+        return {*o.deposit_codes, *o.item_codes, *o.return_codes}
+
+    def _agency_rows(self, live: pl.DataFrame) -> list[dict[str, Any]]:
+        """The live credit details that are an agency's payment, each with ``_agency``."""
+        from mappings.bai2_agency import agency_of
+
+        found = []
+        for r in live.to_dicts():
+            agency = agency_of(r, self.options.agency_payers, self._lockbox_codes(r))
+            if agency is not None:
+                found.append(r | {"_agency": agency})
+        return found
+
+    def _agencies(self, live: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+        from mappings.bai2_agency import agency_credits
+
+        rows = self._agency_rows(live)
+        _keyed(rows, "BA")
+        return agency_credits(rows, [self._day(r) for r in rows], ctx)
+
+    def _day(self, r: dict[str, Any]) -> date:
+        o = self.options
+        if o.deposit_date == "value_date" and r["funds_type"] == "V" and r["value_date"]:
+            return r["value_date"]  # type: ignore[no-any-return]
+        return r["as_of_date"]  # type: ignore[no-any-return]
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """One warning per detail this exchange does not post: another account, or a type code that
@@ -157,6 +195,9 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
         ours = pl.col("account_number").is_in(list(o.lockbox_accounts))
         live = pl.col("group_status").is_null() | (pl.col("group_status") == "1")
         left = table.filter(~ours | ~pl.col("type_code").is_in(sorted(posted)) | ~live)
+        if o.agency_payers:  # an agency's credit posts as PledgePayment rows
+            agency = {r[LINE] for r in self._agency_rows(table.filter(live))}
+            left = left.filter(~pl.col(LINE).is_in(sorted(agency)))
         notes = []
         columns = (LINE, "account_number", "type_code", "meaning", "amount_cents", "group_status")
         for line, account, code, meaning, cents, status in left.select(columns).iter_rows():
