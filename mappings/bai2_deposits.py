@@ -10,6 +10,8 @@ Only the accounts named in ``lockbox_accounts`` count; on them:
   report, same amount, and the 16 record's customer reference equal to the payment's check number
   (the ``reference`` the lockbox mapping records, leading zeros ignored) or to its key. Anything else
   (no reference, no payment, several) is delivered flagged for review with the reason.
+- a credit detail naming an energy-assistance agency (``agency_payers``, any account) pays the
+  agency's open pledges as ``PledgePayment`` rows (``mappings/bai2_agency.py``).
 Every other detail (other codes, other accounts) is not posted; ``notes`` reports each as a
 ``not-posted`` warning, and ``hub inspect --format bai2`` lists the whole report.
 

@@ -13,6 +13,9 @@ with the first reason that applies, never dropped and never applied to a guessed
   the one at the account position (e.g. a customer paying two bills with one check);
 - the CIS does not know it, or it is not active (closed, final ...).
 
+An agency's check (``agency_payers``: its remitter account or name) is no customer's: it pays the
+agency's open pledges as ``PledgePayment`` rows, its rest to suspense (``mappings/lockbox_agency.py``).
+
 Keys: ``L|<bank>|<lockbox>|<deposit date>|<batch>|<item>`` and ``D|<bank>|<lockbox>|<deposit date>|
 <batch>``, so the same checks resent in another file post nothing twice. ``record`` keeps the lockbox
 side of each delivered payment in the ledger for ``hub reconcile``.
