@@ -15,14 +15,15 @@ from hub.kernel.rows import LINE
 from mappings.agency_matching import AgencyItem, Matched, match
 from mappings.agency_rows import fact_rows, payment_rows
 from mappings.base import MapContext
-from mappings.pledge_payments import LockboxPayer, normalised_name
+from mappings.pledge_payments import LockboxPayer
 
 if TYPE_CHECKING:
     import polars as pl
 
 
 def agency_column(rows: pl.DataFrame, payers: dict[str, LockboxPayer]) -> pl.Expr:
-    """The agency whose check each row is (null: a customer's)."""
+    """The agency whose check each row is (null: a customer's); names are compared as
+    ``normalised_name`` spells them (the configured ones are, by ``LockboxPayer``)."""
     import polars as pl
 
     accounts = {a: agency for agency, p in payers.items() for a in p.remitter_accounts}
@@ -35,7 +36,6 @@ def agency_column(rows: pl.DataFrame, payers: dict[str, LockboxPayer]) -> pl.Exp
         .str.replace_all(r" +", " ")
         .str.strip_chars()
     )
-    assert all(normalised_name(n) == n for n in names)  # configured names are normalised alike
     return pl.coalesce(
         account.replace_strict(accounts, default=None, return_dtype=pl.String),
         name.replace_strict(names, default=None, return_dtype=pl.String),
