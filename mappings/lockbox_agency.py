@@ -65,12 +65,13 @@ def agency_checks(
     ]
     agencies = sorted({i.agency for i in items})
     open_pledges = ctx.lookup.find("open_pledges", agencies)
-    earlier = ctx.lookup.find("pledge_payments", agencies)
-    matched = match(
-        items,
-        [] if open_pledges is None else open_pledges.to_dicts(),
-        [] if earlier is None else earlier.to_dicts(),
-    )
+    found = ctx.lookup.find("pledge_payments", agencies)
+    earlier = [] if found is None else found.to_dicts()
+    before = _customers_before(by_line, ctx) - {r["payment_key"] for r in earlier}
+    if before:  # posted as a customer's payment before (no agency_payers then): never paid twice
+        items = [i for i in items if i.payment_key not in before]
+        checks = checks.filter(pl.col(LINE).is_in([i.line for i in items]))
+    matched = match(items, [] if open_pledges is None else open_pledges.to_dicts(), earlier)
     where = {r[LINE]: (r["lockbox"], r["deposit_date"]) for r in by_line.iter_rows(named=True)}
     pledged = payment_rows(
         matched,
@@ -89,6 +90,21 @@ def agency_checks(
     )
     items_of = pl.concat([first, rest_items.cast({"items": pl.Int64})])
     return kept, pledged.drop("payment_key"), fact, items_of
+
+
+def _customers_before(by_line: pl.DataFrame, ctx: MapContext) -> set[str]:
+    """The keys of these checks that were delivered before as payments (the ``deposits`` fact)."""
+    if by_line.height == 0:
+        return set()
+    days = by_line.get_column("deposit_date")
+    found = ctx.lookup.find(
+        "delivered_payments",
+        by_line.get_column("lockbox").unique().sort().to_list(),
+        since=days.min(),
+        until=days.max(),
+    )
+    keys = set(by_line.get_column("idempotency_key").to_list())
+    return set() if found is None else keys & set(found.get_column("key").to_list())
 
 
 def _rests(payments: pl.DataFrame, matched: list[Matched]) -> pl.DataFrame:

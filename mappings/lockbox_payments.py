@@ -85,7 +85,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
     default_format = "lockbox"
     options_model = LockboxPaymentsMappingOptions
     produces = (Payment, DepositControl, PledgePayment)
-    lookups = frozenset({"accounts", "open_pledges", "pledge_payments"})
+    lookups = frozenset({"accounts", "delivered_payments", "open_pledges", "pledge_payments"})
     persists = frozenset({"deposits", "pledge_payments"})
 
     @classmethod

@@ -40,7 +40,7 @@ OPEN = [
 
 
 def answers(open_pledges: list[dict[str, Any]]) -> Answers:
-    return Answers(accounts=[], open_pledges=open_pledges, pledge_payments=[])
+    return Answers(accounts=[], open_pledges=open_pledges, pledge_payments=[], delivered_payments=[])
 
 
 def lockbox(*items: Item) -> dict[str, pl.DataFrame]:
@@ -141,3 +141,29 @@ def test_a_bai2_credit_with_no_open_pledge_is_held_unapplied_and_a_debit_is_no_p
     assert out["pledge_payments"].select("idempotency_key", "amount_cents").rows() == [
         (held["idempotency_key"], 4_000)
     ]
+
+
+def test_a_check_posted_before_as_a_customers_payment_pays_no_pledge_now() -> None:
+    """Configured as an agency's after the check went to the CIS as a payment: matching it now would
+    post its money twice, so it stays the payment it was (its key posts nothing again)."""
+    data = write_file(
+        LockboxSpec(
+            created=datetime(2026, 11, 20, 6),
+            lockboxes=[
+                Lockbox("0022222", DAY, [Batch([Item(25_000, remitter_name="COUNTY COMMUNITY ACTION")])])
+            ],
+        ),
+        OPTIONS,
+    )
+    table = read_lockbox(data, "lockbox.dat", OPTIONS).details
+    options = LockboxPaymentsMappingOptions.model_validate(
+        {"bank": "B1", "agency_payers": {"CAA01": {"remitter_names": ["COUNTY COMMUNITY ACTION"]}}}
+    )
+    key = "L|B1|0022222|2026-11-20|001|001"
+    delivered = [
+        {"key": key, "deposit_date": DAY, "lockbox": "0022222", "amount_cents": 25_000, "reference": ""}
+    ]
+    lookups = Answers(accounts=[], open_pledges=OPEN, pledge_payments=[], delivered_payments=delivered)
+    out = LockboxPaymentsMapping(options).map(table, MapContext("lockbox.dat", lookups))
+    assert out[PledgePayment.txn_type].height == 0
+    assert out[Payment.txn_type].select("idempotency_key", "amount_cents").rows() == [(key, 25_000)]
