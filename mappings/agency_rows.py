@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import columns_of
-from mappings.agency_matching import Matched
+from mappings.agency_matching import Matched, dollars
 from mappings.pledge_payments import FACT_COLUMNS, PledgePayment
 
 if TYPE_CHECKING:
@@ -89,3 +90,26 @@ def fact_rows(
     if not rests:
         return paid
     return pl.concat([paid, pl.DataFrame(rests, schema=paid.schema, orient="row")], how="vertical")
+
+
+def review_notes(matched: list[Matched], what: str, rest_to: str) -> list[Problem]:
+    """A warning for each agency payment that needs a look (a difference, a listed pledge unknown or
+    paid already, no open pledges): what it paid, where its rest went and why."""
+    notes = []
+    for m in matched:
+        if m.before or m.reason is None:
+            continue
+        paid = ", ".join(f"{p.pledge_id} {dollars(p.amount_cents)}" for p in m.paid) or "no pledge"
+        rest = f"; {dollars(m.rest_cents)} {rest_to}" if m.rest_cents else ""
+        notes.append(
+            Problem.of(
+                "agency-payment",
+                f"{what} of agency {m.item.agency} for {dollars(m.item.amount_cents)} pays {paid}{rest}: "
+                f"{m.reason}",
+                line=m.item.line,
+                field="amount",
+                value=m.item.amount_cents,
+                severity="warning",
+            )
+        )
+    return notes

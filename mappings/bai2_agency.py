@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 from mappings.agency_matching import AgencyItem, Matched, match
-from mappings.agency_rows import fact_rows, payment_rows
+from mappings.agency_rows import fact_rows, payment_rows, review_notes
 from mappings.base import MapContext
 from mappings.pledge_payments import Bai2Payer, bai2_payer
 
@@ -34,9 +35,9 @@ def unapplied_key(m: Matched) -> str:
 
 def agency_credits(
     rows: list[dict[str, Any]], paid_on: list[date], ctx: MapContext
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(PledgePayment rows, the ``pledge_payments`` fact) of the agency credits ``rows`` (keyed,
-    each with ``_agency``); ``paid_on``: each credit's date."""
+) -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+    """(PledgePayment rows, the ``pledge_payments`` fact, warnings about credits that need a look)
+    of the agency credits ``rows`` (keyed, each with ``_agency``); ``paid_on``: each credit's date."""
     import polars as pl
 
     items = [
@@ -81,4 +82,5 @@ def agency_credits(
     table = paid
     if unapplied:
         table = pl.concat([paid, pl.DataFrame(unapplied, schema=paid.schema, orient="row")])
-    return table.sort(LINE, maintain_order=True).drop("payment_key"), fact
+    notes = review_notes(matched, "credit", "held unapplied for review")
+    return table.sort(LINE, maintain_order=True).drop("payment_key"), fact, notes

@@ -33,7 +33,7 @@ from hub.kernel.errors import MappingError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
 from mappings.payments import PaymentReversal
 from mappings.pledge_payments import Bai2Payer, PledgePayment
 
@@ -130,6 +130,10 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
     lookups = frozenset({"delivered_payments", "open_pledges", "pledge_payments"})
     persists = frozenset({"deposits", "pledge_payments"})
 
+    def __init__(self, options: Bai2DepositsMappingOptions) -> None:
+        super().__init__(options)
+        self._matched: PerTable[tuple[pl.DataFrame, pl.DataFrame, list[Problem]]] = PerTable()
+
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
@@ -153,7 +157,7 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
             "deposits": _bank_side(bank),
         }
         if o.agency_payers:
-            out[PledgePayment.txn_type], out["pledge_payments"] = self._agencies(live, ctx)
+            out[PledgePayment.txn_type], out["pledge_payments"], _ = self._agencies(table, ctx)
         return out
 
     def _lockbox_codes(self, row: dict[str, Any]) -> set[str]:
@@ -174,12 +178,21 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
                 found.append(r | {"_agency": agency})
         return found
 
-    def _agencies(self, live: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def _agencies(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+        """The agency credits of the report, matched once per table (``map`` and ``notes``)."""
+        import polars as pl
+
         from mappings.bai2_agency import agency_credits
 
-        rows = self._agency_rows(live)
-        _keyed(rows, "BA")
-        return agency_credits(rows, [self._day(r) for r in rows], ctx)
+        def matched() -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+            live = table.filter(pl.col("group_status").is_null() | (pl.col("group_status") == "1"))
+            rows = self._agency_rows(live)
+            _keyed(rows, "BA")
+            return agency_credits(rows, [self._day(r) for r in rows], ctx)
+
+        return self._matched.get(table, matched)
 
     def _day(self, r: dict[str, Any]) -> date:
         o = self.options
@@ -220,6 +233,8 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
                     severity="warning",
                 )
             )
+        if o.agency_payers:
+            notes = sorted([*notes, *self._agencies(table, ctx)[2]], key=lambda p: p.line or 0)
         return notes
 
     def _deposits(self, rows: list[dict[str, Any]], mine: list[dict[str, Any]]) -> pl.DataFrame:

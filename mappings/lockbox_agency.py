@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
-from mappings.agency_matching import AgencyItem, Matched, match
-from mappings.agency_rows import fact_rows, payment_rows
+from mappings.agency_matching import AgencyItem, Matched, dollars, match
+from mappings.agency_rows import fact_rows, payment_rows, review_notes
 from mappings.base import MapContext
 from mappings.pledge_payments import LockboxPayer
 
@@ -44,10 +45,11 @@ def agency_column(rows: pl.DataFrame, payers: dict[str, LockboxPayer]) -> pl.Exp
 
 def agency_checks(
     payments: pl.DataFrame, checks: pl.DataFrame, ctx: MapContext
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, list[Problem]]:
     """Split the agency checks (``checks``: LINE, _agency, remittance_data) out of ``payments``
     (the kind's Payment rows of every check): (customer payments and rests to suspense, the
-    PledgePayment rows, the ``pledge_payments`` fact, the ``deposits`` items of each row)."""
+    PledgePayment rows, the ``pledge_payments`` fact, the ``deposits`` items of each row, the
+    warnings about checks that need a look)."""
     import polars as pl
 
     by_line = payments.join(checks.select(LINE, "_agency", "remittance_data"), on=LINE, how="inner")
@@ -68,6 +70,20 @@ def agency_checks(
     found = ctx.lookup.find("pledge_payments", agencies)
     earlier = [] if found is None else found.to_dicts()
     before = _customers_before(by_line, ctx) - {r["payment_key"] for r in earlier}
+    notes = [
+        Problem.of(
+            "agency-payment",
+            f"check of agency {i.agency} for {dollars(i.amount_cents)} went to the CIS before as a "
+            "customer's payment (before agency_payers named the agency): it pays no pledge now; apply it "
+            "in the CIS",
+            line=i.line,
+            field="amount",
+            value=i.amount_cents,
+            severity="warning",
+        )
+        for i in items
+        if i.payment_key in before
+    ]
     if before:  # posted as a customer's payment before (no agency_payers then): never paid twice
         items = [i for i in items if i.payment_key not in before]
         checks = checks.filter(pl.col(LINE).is_in([i.line for i in items]))
@@ -89,7 +105,8 @@ def agency_checks(
         "idempotency_key", pl.when(pl.col(LINE).is_in(with_pledges)).then(0).otherwise(1).alias("items")
     )
     items_of = pl.concat([first, rest_items.cast({"items": pl.Int64})])
-    return kept, pledged.drop("payment_key"), fact, items_of
+    notes += review_notes(matched, "check", "to suspense")
+    return kept, pledged.drop("payment_key"), fact, items_of, sorted(notes, key=lambda p: p.line or 0)
 
 
 def _customers_before(by_line: pl.DataFrame, ctx: MapContext) -> set[str]:

@@ -32,12 +32,14 @@ from pydantic import BaseModel, Field
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
 from mappings.payments import Payment
 from mappings.pledge_payments import LockboxPayer, PledgePayment
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from hub.kernel.problems import Problem
 
 
 NO_ACCOUNTS = "no CIS accounts loaded"
@@ -101,7 +103,20 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             ]
         return []
 
+    def __init__(self, options: LockboxPaymentsMappingOptions) -> None:
+        super().__init__(options)
+        self._mapped: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
+
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        return self._mapped.get(table, lambda: self._map(table, ctx))[0]
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """The agency checks that need a look (``mappings/lockbox_agency.py``), as warnings."""
+        if not self.options.agency_payers:
+            return []
+        return self._mapped.get(table, lambda: self._map(table, ctx))[1]
+
+    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         import polars as pl
 
         pattern = f"[0-9]{{{self.options.candidate_min_digits},}}"
@@ -135,12 +150,12 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
                 Payment.txn_type: payments,
                 DepositControl.txn_type: self._controls(payments),
                 "deposits": _deposits(payments),
-            }
+            }, []
         return self._with_agencies(rows, payments, ctx)
 
     def _with_agencies(
         self, rows: pl.DataFrame, payments: pl.DataFrame, ctx: MapContext
-    ) -> dict[str, pl.DataFrame]:
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         """Agency checks pay pledges (``mappings/lockbox_agency.py``); the rest as before."""
         import polars as pl
 
@@ -150,7 +165,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             LINE, "remittance_data", agency_column(rows, self.options.agency_payers).alias("_agency")
         )
         checks = checks.filter(pl.col("_agency").is_not_null())
-        kept, pledged, fact, items = agency_checks(payments, checks, ctx)
+        kept, pledged, fact, items, notes = agency_checks(payments, checks, ctx)
         customers = _deposits(kept).join(items, on="idempotency_key", how="left", suffix="_of")
         customers = customers.with_columns(pl.coalesce("items_of", "items").alias("items")).drop("items_of")
         agencies = pledged.join(items, on="idempotency_key", how="left").select(
@@ -169,7 +184,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             PledgePayment.txn_type: pledged.drop("lockbox", "deposit_date"),
             "deposits": deposits,
             "pledge_payments": fact,
-        }
+        }, notes
 
     def _join_accounts(self, rows: pl.DataFrame, known: pl.DataFrame | None) -> pl.DataFrame:
         """Join each check's account (status, active) and count the other CIS accounts its remittance

@@ -134,6 +134,7 @@ def test_agency_checks_and_credits_pay_pledges_once_and_the_deposit_reconciles(w
         workdir, "process", str(workdir.write("LBX1.dat", lockbox_file(CHECKS))), "-x", "lockbox"
     )
     assert code == 0, out
+    assert not [p for p in out["problems"] if p["rule"] == "agency-payment"]  # nothing to look at
     assert out["transactions"] == {"Payment": 1, "DepositControl": 1, "PledgePayment": 3}, out
     [customer] = rows(workdir, "Payment")
     assert (customer["account"], customer["amount_cents"]) == (
@@ -216,6 +217,11 @@ def test_agency_checks_and_credits_pay_pledges_once_and_the_deposit_reconciles(w
     assert "pledge P-101 was paid already (lockbox 0000009001 of 2026-11-20)" in suspense["suspense_reason"]
     assert "payment $250.00, pledges $0.00, difference $250.00" in suspense["suspense_reason"]
     assert len(rows(workdir, "PledgePayment")) == 4
+    [note] = [p for p in out["problems"] if p["rule"] == "agency-payment"]
+    assert (note["line"], note["severity"]) == (4, "warning")
+    assert note["message"].startswith(
+        "check of agency CAA01 for $250.00 pays no pledge; $250.00 to suspense: "
+    )
 
 
 def test_an_unknown_agency_is_a_clear_error(workdir: Workdir) -> None:

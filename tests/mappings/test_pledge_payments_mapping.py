@@ -17,6 +17,7 @@ from formats.bai2_writer import write_file as write_bai2
 from formats.lockbox import LockboxOptions, read_lockbox
 from formats.lockbox_layout import AccountLocation
 from formats.lockbox_writer import Batch, Item, Lockbox, LockboxSpec, write_file
+from hub.kernel.problems import Problem
 from mappings.agency_matching import NO_OPEN
 from mappings.bai2_deposits import Bai2DepositsMapping, Bai2DepositsMappingOptions
 from mappings.base import MapContext
@@ -43,17 +44,24 @@ def answers(open_pledges: list[dict[str, Any]]) -> Answers:
     return Answers(accounts=[], open_pledges=open_pledges, pledge_payments=[], delivered_payments=[])
 
 
-def lockbox(*items: Item) -> dict[str, pl.DataFrame]:
-    data = write_file(
-        LockboxSpec(
-            created=datetime(2026, 11, 20, 6), lockboxes=[Lockbox("0022222", DAY, [Batch(list(items))])]
-        ),
-        OPTIONS,
+def kind_and_table(*items: Item) -> tuple[LockboxPaymentsMapping, pl.DataFrame]:
+    spec = LockboxSpec(
+        created=datetime(2026, 11, 20, 6), lockboxes=[Lockbox("0022222", DAY, [Batch(list(items))])]
     )
-    table = read_lockbox(data, "lockbox.dat", OPTIONS).details
+    table = read_lockbox(write_file(spec, OPTIONS), "lockbox.dat", OPTIONS).details
     payers = {"CAA01": {"remitter_names": ["County Community Action"]}}
     options = LockboxPaymentsMappingOptions.model_validate({"bank": "B1", "agency_payers": payers})
-    return LockboxPaymentsMapping(options).map(table, MapContext("lockbox.dat", answers(OPEN)))
+    return LockboxPaymentsMapping(options), table
+
+
+def lockbox(*items: Item) -> dict[str, pl.DataFrame]:
+    kind, table = kind_and_table(*items)
+    return kind.map(table, MapContext("lockbox.dat", answers(OPEN)))
+
+
+def notes_of(*items: Item) -> list[Problem]:
+    kind, table = kind_and_table(*items)
+    return kind.notes(table, MapContext("lockbox.dat", answers(OPEN)))
 
 
 def test_a_check_paying_more_than_its_pledges_leaves_the_rest_in_suspense_with_the_amounts() -> None:
@@ -79,6 +87,9 @@ def test_a_check_paying_more_than_its_pledges_leaves_the_rest_in_suspense_with_t
     )
     assert rest["idempotency_key"] == "L|B1|0022222|2026-11-20|001|001"
     deposits = out["deposits"]
+    [note] = notes_of(Item(30_000, check_number="9001", remitter_name="county community action"))
+    assert (note.rule, note.severity, note.line) == ("agency-payment", "warning", 4)
+    assert note.message == f"check of agency CAA01 for $300.00 pays P-1 $250.00; $50.00 to suspense: {reason}"
     assert deposits.get_column("amount_cents").sum() == 30_000 and deposits.get_column("items").sum() == 1
     fact = out["pledge_payments"].sort("pledge_id")
     assert fact.select("idempotency_key", "pledge_id", "amount_cents", "payment_key").rows() == [
@@ -119,9 +130,16 @@ def bai2(*transactions: Transaction) -> dict[str, pl.DataFrame]:
     )
     table = read_bai2(data, "r.bai").details
     options = Bai2DepositsMappingOptions.model_validate({"agency_payers": {"CAA01": {"texts": ["CAA01"]}}})
-    return Bai2DepositsMapping(options).map(
-        table, MapContext("r.bai", Answers(open_pledges=[], pledge_payments=[]))
+    kind, ctx = (
+        Bai2DepositsMapping(options),
+        MapContext("r.bai", Answers(open_pledges=[], pledge_payments=[])),
     )
+    out = kind.map(table, ctx)
+    notes = kind.notes(table, ctx)
+    assert [n.rule for n in notes] == ["agency-payment", "not-posted"]  # the credit to review; the debit
+    held = "credit of agency CAA01 for $40.00 pays no pledge; $40.00 held unapplied for review"
+    assert notes[0].message == f"{held}: {NO_OPEN}"
+    return out
 
 
 def test_a_bai2_credit_with_no_open_pledge_is_held_unapplied_and_a_debit_is_no_payment() -> None:
