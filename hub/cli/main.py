@@ -20,6 +20,7 @@ from typer.exceptions import TyperException
 
 from hub.cli.inspect import inspect_command
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
@@ -43,6 +44,7 @@ app = typer.Typer(
 
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
+app.command("pledges")(pledges_command)
 app.add_typer(reference_app, name="reference")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]

@@ -18,6 +18,9 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          (for the ``pledges`` look-up)
 ``placements``           account, agency, amount_cents, placed_on: accounts placed with a
                          collection agency, kept open (for the ``placements`` look-up)
+``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
+                         amount_cents, source, reference, paid_on (for the ``open_pledges`` and
+                         ``pledge_payments`` look-ups and ``hub pledges``)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -69,6 +72,12 @@ def _placements(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange:
     ledger.record_placements(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _pledge_payments(
+    ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
+) -> None:
+    ledger.record_pledge_payments(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -96,6 +105,10 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
         _pledges,
     ),
     "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
+    "pledge_payments": (
+        ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
+        _pledge_payments,
+    ),
 }
 
 

@@ -33,6 +33,7 @@ from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.pending import PendingFiles
 from hub.ledger.placements import Placements
+from hub.ledger.pledge_payments import PledgePayments
 from hub.ledger.pledges import Pledges
 from hub.ledger.reference import ReferenceData
 from hub.ledger.replies import RecordedReplies
@@ -118,6 +119,7 @@ class Ledger(
     RecordedReplies,
     Pledges,
     Placements,
+    PledgePayments,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

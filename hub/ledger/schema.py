@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 
 metadata = MetaData()
 
@@ -319,6 +319,29 @@ placements = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_placements_account", "account", "status"),
+)
+
+# Agency payments of pledges (the fact ``pledge_payments``), one row per ``PledgePayment`` delivered and
+# per rest of an agency payment that paid no pledge (``pledge_id`` empty), for the ``open_pledges``
+# and ``pledge_payments`` look-ups (hub/ledger/pledge_payments.py): a pledge is paid once.
+pledge_payments = Table(
+    "pledge_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("payment_key", String(255), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("pledge_id", String(128), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pledge_payments_pledge", "agency", "pledge_id"),
+    Index("ix_pledge_payments_payment", "payment_key"),
 )
 
 # Replies to partners (``ExchangeKind.reply``, hub/ledger/replies.py): recorded with the run of the
