@@ -3,7 +3,6 @@ and a total (``hub.engine.pledge_status``); an unknown agency exits 2."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ def pledges_command(
     from hub.engine import operator
     from hub.engine.config import load_config
 
-    result = operator.agency_pledges(load_config(config), agency, open_only=open_only, today=date.today())
+    result = operator.agency_pledges(load_config(config), agency, open_only=open_only)
     if json_out:
         emit(result)
     else:
