@@ -300,21 +300,24 @@ def sample(
     kind: Annotated[
         str,
         typer.Option(
-            help="meter-reads (a route upload), consumption (a district's histories) or pledges "
-            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`)"
+            help="meter-reads (a route upload), consumption (a district's histories), pledges "
+            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`) "
+            "or placements (a CIS extract of closed accounts to place with a collection agency)"
         ),
     ] = "meter-reads",
 ) -> None:
-    """Write a generated meter-reader upload, district consumption file or agency pledge file (for
-    trying the hub and for benchmarks)."""
+    """Write a generated meter-reader upload, district consumption file, agency pledge file or
+    placement extract (for trying the hub and for benchmarks)."""
     from hub.engine.sample import meter_reads_csv
     from hub.engine.sample_consumption import consumption_csv
+    from hub.engine.sample_placements import placement_extract_csv
     from hub.engine.sample_pledges import pledges_csv
 
     makers: dict[str, Callable[..., bytes]] = {
         "meter-reads": meter_reads_csv,
         "consumption": consumption_csv,
         "pledges": pledges_csv,
+        "placements": placement_extract_csv,
     }
     if kind not in makers:
         raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")

@@ -161,3 +161,22 @@ def test_no_ssn_or_date_of_birth_reaches_the_ledger_reports_or_output(workdir: W
     assert not any(s.decode() in shown for s in secrets)
     assert "****6789" not in shown  # the refused SSN shows its last four only
     assert "*******7890" in shown or "*****7890" in shown
+
+
+def test_the_sample_extract_places_all_but_its_bad_and_flagged_rows(workdir: Workdir) -> None:
+    configure(workdir)
+    path = workdir.root / "closed-sample.csv"
+    assert workdir.hub("sample", path, "--kind", "placements", "--rows", "60", "--bad", "6").code == 0
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    res = workdir.hub("originate", path, "-x", "placements", "--json")
+    out = res.json()
+    rules = sorted(p["rule"] for p in out["problems"] if p["severity"] == "error")
+    assert rules == sorted(["ssn-impossible", "date", "bad-amount", "state", "zip", "duplicate-account"])
+    flagged = [r for r in rows if r["flags"]]
+    assert flagged and sum(p["rule"] == "not-placed" for p in out["problems"]) == len(flagged)
+    assert out["delivered"] == 60 - 6 - len(flagged)
+    [placement] = sent(workdir)
+    body, trailer = placement[1:-1], placement[-1]
+    assert len(body) == out["delivered"] and trailer[1] == str(len(body))
+    total = sum(int(r[9].replace(".", "")) for r in body)
+    assert trailer[2] == f"{total // 100}.{total % 100:02d}"
