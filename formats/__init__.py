@@ -19,6 +19,7 @@ _BUILTIN = {
     "greenbutton": "formats.greenbutton:GreenButtonFormat",
     "pledges": "formats.pledges:PledgesFormat",
     "placement-extract": "formats.placement_extract:PlacementExtractFormat",
+    "collection-remittance": "formats.collection_remittance:RemittanceFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

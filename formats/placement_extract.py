@@ -70,7 +70,6 @@ STATES = frozenset(
 )
 PERSONAL = frozenset({"name", "address", "phone"})  # masked as names are
 HIDDEN = frozenset({"date_of_birth"})  # never shown at all
-MONEY = r"^\$?[0-9]{1,3}(,?[0-9]{3})*(\.[0-9]{1,2})?$"
 
 
 class PlacementExtractOptions(FormatOptions):
@@ -99,27 +98,18 @@ def shown(field: str, value: object) -> str | None:
     return mask(str(value)) if field in (*PERSONAL, "ssn", "account") else str(value)
 
 
-def _date(raw: pl.Expr, formats: list[str]) -> pl.Expr:
-    import polars as pl
-
-    return pl.coalesce([raw.str.strptime(pl.Date, f, strict=False) for f in formats])
-
-
 def typed(raw: pl.DataFrame, opts: PlacementExtractOptions) -> pl.DataFrame:
     """Every row typed (a value that does not convert is null; the checks say why): the dates,
     ``balance_cents`` (Int64, exact), ``ssn`` as 9 digits, ``zip`` and ``phone`` as digits, ``state``
     upper case, ``flags`` as a sorted ``;``-joined list."""
     import polars as pl
 
-    money = pl.col("balance").str.replace_all(r"[$,]", "")
-    whole = money.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False)
-    cents = money.str.extract(r"\.([0-9]{1,2})$", 1).str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    from formats.row_rules import cents, dates
+
     words = pl.col("flags").str.to_lowercase().str.extract_all(r"[a-z]+")
     return raw.with_columns(
-        *[_date(pl.col(f), opts.date_formats).alias(f) for f in DATES],
-        pl.when(pl.col("balance").str.contains(MONEY))
-        .then(whole * 100 + cents.fill_null(0))
-        .alias("balance_cents"),
+        *[dates(pl.col(f), opts.date_formats).alias(f) for f in DATES],
+        cents(pl.col("balance")).alias("balance_cents"),
         pl.col("ssn").str.replace_all("-", "").alias("ssn"),
         pl.col("zip").str.replace_all("-", "").alias("zip"),
         pl.col("phone").str.replace_all(r"[^0-9]", "").alias("phone"),

@@ -14,6 +14,24 @@ if TYPE_CHECKING:
 
 # field, rule, failed (true where the row breaks the rule), message ({value} filled in as shown)
 Check = tuple[str, str, "pl.Expr", str]
+MONEY = r"^\$?[0-9]{1,3}(,?[0-9]{3})*(\.[0-9]{1,2})?$"  # dollars: $1,234.5 or 1234.50, no sign
+
+
+def cents(text: pl.Expr) -> pl.Expr:
+    """Dollars as written (``MONEY``) -> exact integer cents (Int64); null when not such an amount."""
+    import polars as pl
+
+    money = text.str.replace_all(r"[$,]", "")
+    whole = money.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False)
+    part = money.str.extract(r"\.([0-9]{1,2})$", 1).str.pad_end(2, "0").cast(pl.Int64, strict=False)
+    return pl.when(text.str.contains(MONEY)).then(whole * 100 + part.fill_null(0))
+
+
+def dates(text: pl.Expr, formats: Sequence[str]) -> pl.Expr:
+    """A date in the first of ``formats`` it is written in; null when none."""
+    import polars as pl
+
+    return pl.coalesce([text.str.strptime(pl.Date, f, strict=False) for f in formats])
 
 
 def broken(

@@ -19,6 +19,7 @@ _BUILTIN = {
     "green-button": "mappings.green_button:GreenButtonMapping",
     "assistance-pledges": "mappings.pledges:AssistancePledgesKind",
     "collection-placements": "mappings.collection_placements:CollectionPlacementsKind",
+    "collection-remittances": "mappings.collection_remittances:CollectionRemittancesKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

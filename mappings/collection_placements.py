@@ -144,7 +144,7 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
                 return f"flagged {flag} (reported, never placed)"
         balance = int(str(row["balance_cents"]))
         if balance < minimum:
-            return f"balance ${_dollars(balance)} is below the minimum ${self.options.min_balance}"
+            return f"balance ${dollars(balance)} is below the minimum ${self.options.min_balance}"
         if held is not None:
             return (
                 f"placed with {held['agency']} on {held['placed_on']} (file {held['file_id']}) and not "
@@ -176,7 +176,7 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
         return PartnerFile(data, rows.height, facts={"placements": facts})
 
 
-def _dollars(cents: int) -> str:
+def dollars(cents: int) -> str:
     return f"{Decimal(cents) / 100:.2f}"
 
 
@@ -188,9 +188,9 @@ def _csv(rows: pl.DataFrame) -> bytes:
     total = 0
     for r in rows.iter_rows(named=True):
         total += r["balance_cents"]
-        values = {**r, "balance": _dollars(r["balance_cents"])}
+        values = {**r, "balance": dollars(r["balance_cents"])}
         writer.writerow(["" if values.get(f) is None else str(values[f]) for f in FILE_FIELDS])
-    writer.writerow(["TRAILER", rows.height, _dollars(total), *[""] * (len(FILE_FIELDS) - 3)])
+    writer.writerow(["TRAILER", rows.height, dollars(total), *[""] * (len(FILE_FIELDS) - 3)])
     return out.getvalue().encode()
 
 

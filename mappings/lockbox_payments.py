@@ -255,6 +255,10 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
                 .otherwise(pl.lit(""))
                 .alias("account"),
                 account.fill_null("").alias("remitted_account"),
+                pl.lit(None, pl.String).alias("agency"),
+                pl.lit(None, pl.String).alias("agency_reference"),
+                pl.lit(False).alias("review"),
+                pl.lit(None, pl.String).alias("review_reason"),
                 pl.col(LINE).alias("source_line"),
             )
             .select(*columns_of(Payment), LINE)

@@ -18,6 +18,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          (for the ``pledges`` look-up)
 ``placements``           account, agency, amount_cents, placed_on: accounts placed with a
                          collection agency, kept open (for the ``placements`` look-up)
+``collection_payments``  agency, account, gross_cents, paid_on: what an agency remitted (for the
+                         ``collection_payments`` look-up)
 ``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
                          amount_cents, source, reference, paid_on (for the ``open_pledges`` and
                          ``pledge_payments`` look-ups and ``hub pledges``)
@@ -72,6 +74,10 @@ def _placements(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange:
     ledger.record_placements(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _collected(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_collection_payments(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 def _pledge_payments(
     ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
 ) -> None:
@@ -105,6 +111,7 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
         _pledges,
     ),
     "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
+    "collection_payments": (("agency", "account", "gross_cents", "paid_on"), _collected),
     "pledge_payments": (
         ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
         _pledge_payments,

@@ -37,6 +37,8 @@ Each name is one question to the ledger, answered as a table (None: what it look
 - ``placements``: keys are CIS account numbers; their placements with collection agencies, oldest
   first, open or closed. Columns: idempotency_key, account, agency, amount_cents, placed_on, status
   (open, closed), closed_on, closed_reason, exchange, file_id.
+- ``collection_payments``: keys are CIS account numbers; what collection agencies remitted on them,
+  oldest first. Columns: idempotency_key, agency, account, gross_cents (Int64), paid_on (Date).
 - ``open_pledges``: keys are agency ids; the delivered pledges of those agencies that no delivered
   ``PledgePayment`` covers, by pledge date then pledge id. Columns: idempotency_key (the pledge's),
   agency, pledge_id, account, program (str), amount_cents (Int64), pledge_date, expires (Date).
@@ -274,6 +276,17 @@ def _placements(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -
     return _frame(found, schema)
 
 
+def _collection_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "account": pl.String}
+    schema |= {"gross_cents": pl.Int64, "paid_on": pl.Date}
+    found = lk.ledger.collection_payments_of(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
 def _open_pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     import polars as pl
 
@@ -313,6 +326,7 @@ ANSWERS: dict[str, Answer] = {
     "cis_accounts": _cis_accounts,
     "pledges": _pledges,
     "placements": _placements,
+    "collection_payments": _collection_payments,
     "open_pledges": _open_pledges,
     "pledge_payments": _pledge_payments,
 }

@@ -3,7 +3,10 @@
 Written in the same transaction as the placement file that carries them is recorded (the fact
 ``placements`` of an outbound kind); read by the ``placements`` look-up: an account with an open
 placement is never placed again, with the same agency or another, until that placement is closed
-(recalled, returned). No personal data is kept here: account, agency, amount and date only.
+(recalled, returned). Beside them, what the agencies remitted on each account (the fact
+``collection_payments``), for the ``collection_payments`` look-up: a payment that takes the total
+above the placed balance is flagged. No personal data is kept here: accounts, agencies, amounts and
+dates only.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ("account", "agency", "amount_cents", "placed_on")
 SHOWN = (*COLUMNS, "status", "closed_on", "closed_reason", "exchange", "file_id")
+PAID = ("agency", "account", "gross_cents", "paid_on")
 CHUNK = 500
 
 
@@ -54,6 +58,35 @@ class Placements:
             for start in range(0, len(wanted), CHUNK):
                 query = (
                     select(c.key, *(c[n] for n in SHOWN))
+                    .where(c.account.in_(wanted[start : start + CHUNK]))
+                    .order_by(c.id)
+                )
+                found += [dict(r._mapping) for r in db.execute(query)]
+        return found
+
+    def record_collection_payments(
+        self, conn: Connection, *, exchange: str, file_id: int, table: pl.DataFrame
+    ) -> int:
+        """Record what an agency remitted (idempotency_key and ``PAID``)."""
+        if table.height == 0:
+            return 0
+        recorded = self.now()
+        columns = [table.get_column(n).to_list() for n in ("idempotency_key", *PAID)]
+        rows = ((*values, exchange, file_id, recorded) for values in zip(*columns, strict=True))
+        insert_rows(conn, t.collection_payments, ("key", *PAID, "exchange", "file_id", "recorded_at"), rows)
+        return table.height
+
+    def collection_payments_of(
+        self, accounts: Sequence[str], conn: Connection | None = None
+    ) -> list[dict[str, Any]]:
+        """What agencies remitted on these accounts, oldest first."""
+        c = t.collection_payments.c
+        found: list[dict[str, Any]] = []
+        wanted = sorted(set(accounts))
+        with self.reading(conn) as db:
+            for start in range(0, len(wanted), CHUNK):
+                query = (
+                    select(c.key, *(c[n] for n in PAID))
                     .where(c.account.in_(wanted[start : start + CHUNK]))
                     .order_by(c.id)
                 )

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 
 metadata = MetaData()
 
@@ -319,6 +319,23 @@ placements = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_placements_account", "account", "status"),
+)
+
+# What collection agencies remitted on placed accounts (the fact ``collection_payments``), for the
+# ``collection_payments`` look-up (hub/ledger/placements.py): the gross of each payment collected.
+collection_payments = Table(
+    "collection_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("agency", String(64), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("gross_cents", BigInteger, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_collection_payments_account", "account"),
 )
 
 # Agency payments of pledges (the fact ``pledge_payments``), one row per ``PledgePayment`` delivered and

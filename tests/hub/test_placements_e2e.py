@@ -52,7 +52,8 @@ def extract(*rows: dict[str, str]) -> bytes:
 
 
 def configure(workdir: Workdir) -> None:
-    """Two agencies' placement exchanges (unencrypted in this test: OpenPGP is tested on its own)."""
+    """Two agencies' placement exchanges (unencrypted in this test: OpenPGP is tested on its own) and
+    the first one's remittances."""
     config = yaml.safe_load(DEFAULT_CONFIG)
     for name, agency in (("placements", "ACME"), ("placements-b", "BETA")):
         config["exchanges"][name] = {
@@ -65,6 +66,12 @@ def configure(workdir: Workdir) -> None:
                 "min_balance": "25.00",
             },
         }
+    config["exchanges"]["remittances"] = {
+        "kind": "collection-remittances",
+        "source": {"type": "folder", "path": "inbox/collections/remittances"},
+        "row_policy": "accept-valid-rows",
+        "mapping_options": {"agency": {"id": "ACME", "name": "ACME Recovery"}},
+    }
     workdir.set_config(yaml.safe_dump(config))
 
 
