@@ -61,20 +61,20 @@ class RemittanceFormat(Format[RemittanceOptions]):
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
 
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        import polars as pl
+        from formats.csv_table import read_fields
 
-        from formats.csv_table import decode, present_columns, read_delimited
-
-        opts = self.options
-        text = decode(data, opts.encoding, ctx.file)
-        header_of = {f: opts.columns.get(f, f) for f in FIELDS}
-        raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=[header_of["account"]])
-        present = present_columns(raw, header_of, FIELDS, ctx.file)
-        table = raw.table.select(
-            *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
-            pl.col(LINE),
+        o = self.options
+        table, problems, facts = read_fields(
+            data,
+            file=ctx.file,
+            fields=FIELDS,
+            required=FIELDS,
+            columns=o.columns,
+            delimiter=o.delimiter,
+            encoding=o.encoding,
+            sensitive=self.sensitive_fields,
         )
-        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
+        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """The payment rows typed (``gross_cents``, ``commission_cents``, ``net_cents``, ``paid_on``)

@@ -220,22 +220,20 @@ class PlacementExtractFormat(Format[PlacementExtractOptions]):
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account", "ssn", "date_of_birth", *PERSONAL})
 
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        import polars as pl
+        from formats.csv_table import read_fields
 
-        from formats.csv_table import decode, present_columns, read_delimited
-
-        opts = self.options
-        text = decode(data, opts.encoding, ctx.file)
-        header_of = {f: opts.columns.get(f, f) for f in FIELDS}
-        sensitive = [header_of[f] for f in self.sensitive_fields]
-        raw = read_delimited(text, file=ctx.file, delimiter=opts.delimiter, sensitive=sensitive)
-        present = present_columns(raw, header_of, REQUIRED, ctx.file)
-        table = raw.table.select(
-            *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
-            *[pl.lit(None, pl.String).alias(f) for f in FIELDS if f not in present],
-            pl.col(LINE),
-        ).select(*FIELDS, LINE)
-        return Parsed(table=table, problems=raw.problems, facts=raw.facts(present.values()))
+        o = self.options
+        table, problems, facts = read_fields(
+            data,
+            file=ctx.file,
+            fields=FIELDS,
+            required=REQUIRED,
+            columns=o.columns,
+            delimiter=o.delimiter,
+            encoding=o.encoding,
+            sensitive=self.sensitive_fields,
+        )
+        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Typed valid rows and one problem per broken field of each row, plus repeated accounts."""
