@@ -20,6 +20,7 @@ _BUILTIN = {
     "pledges": "formats.pledges:PledgesFormat",
     "placement-extract": "formats.placement_extract:PlacementExtractFormat",
     "collection-remittance": "formats.collection_remittance:RemittanceFormat",
+    "collection-status": "formats.collection_status:StatusFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

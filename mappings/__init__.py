@@ -20,6 +20,7 @@ _BUILTIN = {
     "assistance-pledges": "mappings.pledges:AssistancePledgesKind",
     "collection-placements": "mappings.collection_placements:CollectionPlacementsKind",
     "collection-remittances": "mappings.collection_remittances:CollectionRemittancesKind",
+    "collection-status": "mappings.collection_status:CollectionStatusKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

@@ -20,6 +20,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          collection agency, kept open (for the ``placements`` look-up)
 ``collection_payments``  agency, account, gross_cents, paid_on: what an agency remitted (for the
                          ``collection_payments`` look-up)
+``placement_closures``   account, agency, closed_on, reason: closes the account's open placement
+                         with the agency (a return, paid in full, settled, a recall acknowledged)
 ``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
                          amount_cents, source, reference, paid_on (for the ``open_pledges`` and
                          ``pledge_payments`` look-ups and ``hub pledges``)
@@ -78,6 +80,10 @@ def _collected(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: 
     ledger.record_collection_payments(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _closures(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.close_placements(conn, table=table)
+
+
 def _pledge_payments(
     ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
 ) -> None:
@@ -112,6 +118,7 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     ),
     "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
     "collection_payments": (("agency", "account", "gross_cents", "paid_on"), _collected),
+    "placement_closures": (("account", "agency", "closed_on", "reason"), _closures),
     "pledge_payments": (
         ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
         _pledge_payments,

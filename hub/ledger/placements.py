@@ -64,6 +64,21 @@ class Placements:
                 found += [dict(r._mapping) for r in db.execute(query)]
         return found
 
+    def close_placements(self, conn: Connection, *, table: pl.DataFrame) -> int:
+        """Close the open placements of these (account, agency) rows: ``closed_on``, ``reason``."""
+        from sqlalchemy import update
+
+        c = t.placements.c
+        closed = 0
+        for r in table.select("account", "agency", "closed_on", "reason").iter_rows(named=True):
+            done = conn.execute(
+                update(t.placements)
+                .where(c.account == r["account"], c.agency == r["agency"], c.status == "open")
+                .values(status="closed", closed_on=r["closed_on"], closed_reason=r["reason"])
+            )
+            closed += done.rowcount
+        return closed
+
     def record_collection_payments(
         self, conn: Connection, *, exchange: str, file_id: int, table: pl.DataFrame
     ) -> int:
