@@ -21,6 +21,7 @@ _BUILTIN = {
     "placement-extract": "formats.placement_extract:PlacementExtractFormat",
     "collection-remittance": "formats.collection_remittance:RemittanceFormat",
     "collection-status": "formats.collection_status:StatusFormat",
+    "recall-extract": "formats.recall_extract:RecallFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

@@ -3,9 +3,9 @@
 Header ``agency_id,account,status,effective_date,case_number,chapter,note`` (other names through
 ``columns``). ``status`` one of ``bankruptcy`` (its ``case_number`` and ``chapter``, 7, 11, 12 or
 13, required), ``deceased``, ``disputed``, ``paid-in-full``, ``settled``, ``returned`` (given back
-uncollectable; spellings with blanks or underscores are read the same); ``effective_date`` a date
-not after today. An update for the same account and status twice in a file is refused on its later
-line.
+uncollectable), ``recalled`` (the agency confirms a recall; spellings with blanks or underscores are
+read the same); ``effective_date`` a date not after today. An update for the same account and status
+twice in a file is refused on its later line.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 FIELDS = ("agency_id", "account", "status", "effective_date", "case_number", "chapter", "note")
 REQUIRED = ("agency_id", "account", "status", "effective_date")
-STATUSES = ("bankruptcy", "deceased", "disputed", "paid-in-full", "settled", "returned")
+STATUSES = ("bankruptcy", "deceased", "disputed", "paid-in-full", "settled", "returned", "recalled")
 CHAPTERS = ("7", "11", "12", "13")
 
 

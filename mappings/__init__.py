@@ -21,6 +21,7 @@ _BUILTIN = {
     "collection-placements": "mappings.collection_placements:CollectionPlacementsKind",
     "collection-remittances": "mappings.collection_remittances:CollectionRemittancesKind",
     "collection-status": "mappings.collection_status:CollectionStatusKind",
+    "collection-recalls": "mappings.collection_recalls:CollectionRecallsKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

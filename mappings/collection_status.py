@@ -3,10 +3,10 @@
 
 Each update is matched to the account's open placement with this exchange's agency (the
 ``placements`` look-up); an update for an account without one is delivered flagged for review. An
-account the agency is done with -- ``returned`` (uncollectable), ``paid-in-full`` or ``settled`` --
-closes its placement (the fact ``placement_closures``), so the account may be placed again later.
-A row of another agency is rejected (``unknown-agency``). Key ``CS|<agency>|<account>|<status>|
-<effective date>``: an update sent again posts nothing twice.
+account the agency is done with -- ``returned`` (uncollectable), ``paid-in-full``, ``settled`` or
+``recalled`` (a recall confirmed) -- closes its placement (the fact ``placement_closures``), so the
+account may be placed again later. A row of another agency is rejected (``unknown-agency``). Key
+``CS|<agency>|<account>|<status>| <effective date>``: an update sent again posts nothing twice.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from mappings.collection_placements import Agency
 if TYPE_CHECKING:
     import polars as pl
 
-CLOSING = ("returned", "paid-in-full", "settled")
+CLOSING = ("returned", "paid-in-full", "settled", "recalled")
 
 
 class CollectionStatus(CisTransaction):

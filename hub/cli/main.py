@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
-ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo", "originate", "winter-average"})
+ONE_SHOT = frozenset(
+    {"process", "validate", "reprocess", "cycle", "demo", "originate", "winter-average", "recall"}
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -137,6 +139,28 @@ def originate(
     if not is_outbound(settings.exchange(exchange).kind):
         raise UsageError(f"exchange {exchange!r} takes partner files in; use `hub process`")
     outcome = _with_engine(settings, json_out, lambda engine: engine.process_path(path, exchange))
+    show_outcome(outcome, json_out)
+    exit_for([outcome])
+
+
+@app.command()
+def recall(
+    account: Annotated[str, typer.Argument(help="the CIS account to recall")],
+    agency: Annotated[str, typer.Option("--agency", "-a", help="the agency it is placed with")],
+    reason: Annotated[
+        str,
+        typer.Option(help="paid-at-office, bankruptcy, deceased, dispute, billing-error or other"),
+    ],
+    note: Annotated[str | None, typer.Option(help="a note for the agency")] = None,
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Recall an account from the collection agency it is placed with: a recall file to the agency."""
+    from hub.engine.recalls import request_recall
+
+    outcome = _with_engine(
+        config, json_out, lambda engine: request_recall(engine, account, agency, reason, note)
+    )
     show_outcome(outcome, json_out)
     exit_for([outcome])
 
