@@ -22,6 +22,7 @@ _BUILTIN = {
     "collection-remittance": "formats.collection_remittance:RemittanceFormat",
     "collection-status": "formats.collection_status:StatusFormat",
     "recall-extract": "formats.recall_extract:RecallFormat",
+    "collection-ack": "formats.collection_ack:AckFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

@@ -22,6 +22,7 @@ _BUILTIN = {
     "collection-remittances": "mappings.collection_remittances:CollectionRemittancesKind",
     "collection-status": "mappings.collection_status:CollectionStatusKind",
     "collection-recalls": "mappings.collection_recalls:CollectionRecallsKind",
+    "collection-acks": "mappings.collection_acks:CollectionAcksKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

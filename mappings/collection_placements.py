@@ -69,6 +69,9 @@ class PlacementOptions(MappingOptions):
     min_balance: Decimal = Field(
         Decimal("25.00"), ge=0, decimal_places=2, description="dollars; a smaller balance is not placed"
     )
+    acknowledge_within_days: int = Field(
+        7, ge=1, le=90, description="a placement file not acknowledged by then is an alert in hub status"
+    )
 
 
 class CollectionPlacementsKind(OutboundKind[PlacementOptions]):

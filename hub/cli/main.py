@@ -229,7 +229,8 @@ def run(
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue, whether
-    its source folder is missing and whether a recent deposit date does not reconcile (any: exit 1)."""
+    its source folder is missing, whether a recent deposit date does not reconcile and whether an
+    agency has not acknowledged a placement file in time (any: exit 1)."""
     from hub.engine import operator
 
     rows = operator.status(_settings(config))
@@ -237,7 +238,10 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
         emit(rows)
     else:
         render().status_table(out, rows)
-    if any(r["overdue"] or r.get("unreconciled") or r.get("source_missing") for r in rows):
+    if any(
+        r["overdue"] or r.get("unreconciled") or r.get("source_missing") or r.get("unacknowledged")
+        for r in rows
+    ):
         raise typer.Exit(1)
 
 

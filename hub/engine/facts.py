@@ -22,6 +22,8 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          ``collection_payments`` look-up)
 ``placement_closures``   account, agency, closed_on, reason: closes the account's open placement
                          with the agency (a return, paid in full, settled, a recall acknowledged)
+``placement_acks``       agency, placement_file: a placement file the agency acknowledged (for
+                         ``hub status``: files not acknowledged in time)
 ``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
                          amount_cents, source, reference, paid_on (for the ``open_pledges`` and
                          ``pledge_payments`` look-ups and ``hub pledges``)
@@ -84,6 +86,10 @@ def _closures(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: s
     ledger.close_placements(conn, table=table)
 
 
+def _acks(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_placement_acks(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 def _pledge_payments(
     ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
 ) -> None:
@@ -119,6 +125,7 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
     "collection_payments": (("agency", "account", "gross_cents", "paid_on"), _collected),
     "placement_closures": (("account", "agency", "closed_on", "reason"), _closures),
+    "placement_acks": (("agency", "placement_file"), _acks),
     "pledge_payments": (
         ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
         _pledge_payments,

@@ -39,6 +39,9 @@ Each name is one question to the ledger, answered as a table (None: what it look
   (open, closed), closed_on, closed_reason, exchange, file_id.
 - ``collection_payments``: keys are CIS account numbers; what collection agencies remitted on them,
   oldest first. Columns: idempotency_key, agency, account, gross_cents (Int64), paid_on (Date).
+- ``placement_files``: keys are names of placement files as an agency names them (an OpenPGP suffix
+  ignored); the placements each carried, one row per account. Columns: placement_file (the name
+  asked for), agency, account, amount_cents (Int64), sent_at (UTC).
 - ``open_pledges``: keys are agency ids; the delivered pledges of those agencies that no delivered
   ``PledgePayment`` covers, by pledge date then pledge id. Columns: idempotency_key (the pledge's),
   agency, pledge_id, account, program (str), amount_cents (Int64), pledge_date, expires (Date).
@@ -287,6 +290,14 @@ def _collection_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str
     return _frame(found, schema)
 
 
+def _placement_files(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"placement_file": pl.String, "agency": pl.String, "account": pl.String}
+    schema |= {"amount_cents": pl.Int64, "sent_at": pl.Datetime(time_zone="UTC")}
+    return _frame(lk.ledger.placement_files(list(keys), lk.conn), schema)
+
+
 def _open_pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
     import polars as pl
 
@@ -327,6 +338,7 @@ ANSWERS: dict[str, Answer] = {
     "pledges": _pledges,
     "placements": _placements,
     "collection_payments": _collection_payments,
+    "placement_files": _placement_files,
     "open_pledges": _open_pledges,
     "pledge_payments": _pledge_payments,
 }

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0016"
+HEAD_REVISION = "0017"
 
 metadata = MetaData()
 
@@ -336,6 +336,21 @@ collection_payments = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_collection_payments_account", "account"),
+)
+
+# Placement files a collection agency acknowledged (the fact ``placement_acks``): ``hub status`` names
+# the files not acknowledged within the placement exchange's ``acknowledge_within_days``.
+placement_acks = Table(
+    "placement_acks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("agency", String(64), nullable=False),
+    Column("placement_file", String(255), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_placement_acks_agency", "agency"),
 )
 
 # Agency payments of pledges (the fact ``pledge_payments``), one row per ``PledgePayment`` delivered and

@@ -53,7 +53,7 @@ def extract(*rows: dict[str, str]) -> bytes:
 
 def configure(workdir: Workdir) -> None:
     """Two agencies' placement exchanges (unencrypted in this test: OpenPGP is tested on its own) and
-    the first one's remittances, status updates and recalls."""
+    the first one's acknowledgements, remittances, status updates and recalls."""
     config = yaml.safe_load(DEFAULT_CONFIG)
     for name, agency in (("placements", "ACME"), ("placements-b", "BETA")):
         config["exchanges"][name] = {
@@ -76,6 +76,12 @@ def configure(workdir: Workdir) -> None:
         "kind": "collection-recalls",
         "source": {"type": "folder", "path": "inbox/recalls", "pattern": "*.csv"},
         "destination": {"type": "folder", "path": "outbox/recalls"},
+        "row_policy": "accept-valid-rows",
+        "mapping_options": {"agency": {"id": "ACME", "name": "ACME Recovery"}},
+    }
+    config["exchanges"]["placement-acks"] = {
+        "kind": "collection-acks",
+        "source": {"type": "folder", "path": "inbox/collections/acks"},
         "row_policy": "accept-valid-rows",
         "mapping_options": {"agency": {"id": "ACME", "name": "ACME Recovery"}},
     }
