@@ -52,9 +52,10 @@ class WinterAverageRequestFormat(Format[WinterAverageRequestOptions]):
         low, high = SEASONS
         typed = parsed.table.with_columns(
             pl.col("season").cast(pl.Int64, strict=False).alias("_season"),
-            pl.col("requested_at")
-            .str.to_datetime("%Y-%m-%dT%H:%M:%S%z", time_zone="UTC", strict=False)
-            .alias("_at"),
+            pl.coalesce(
+                pl.col("requested_at").str.to_datetime(f, time_zone="UTC", strict=False)
+                for f in ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%z")
+            ).alias("_at"),
         )
         bad_season = pl.col("season").is_not_null() & ~pl.col("_season").is_between(low, high).fill_null(
             False

@@ -39,7 +39,7 @@ def request_name(engine: Engine, season: int | None) -> tuple[str, bytes]:
     """The request document's file name and bytes, stamped with the engine's clock."""
     now = engine.clock()
     stamp = now.strftime("%Y%m%dT%H%M%S%f")
-    document = request_document(season, now.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    document = request_document(season, now.strftime("%Y-%m-%dT%H:%M:%S.%f%z"))  # two a second differ
     label = "closed" if season is None else str(season)
     return f"winter-average-{label}-{stamp}.csv", document
 

@@ -45,3 +45,14 @@ def test_what_the_format_writes_it_reads_back() -> None:
 
     again = fmt.read(fmt.write(pl.DataFrame(rows)), CTX)
     assert again.table.select("season", "requested_at").rows() == [("2025", "2026-12-06T05:30:00+0000")]
+
+
+def test_requests_a_moment_apart_are_told_apart_by_their_fraction_of_a_second() -> None:
+    rows, problems = validated(
+        "season,requested_at\n2026,2026-04-01T06:00:00.000001+0000\n2026,2026-04-01T06:00:00.250000+0000\n"
+    )
+    assert problems == []
+    assert [r["requested_at"] for r in rows] == [
+        datetime(2026, 4, 1, 6, 0, 0, 1, tzinfo=UTC),
+        datetime(2026, 4, 1, 6, 0, 0, 250_000, tzinfo=UTC),
+    ]
