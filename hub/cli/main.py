@@ -19,6 +19,7 @@ import typer
 from typer.exceptions import TyperException
 
 from hub.cli.inspect import inspect_command
+from hub.cli.keys import keys_app
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
@@ -44,6 +45,7 @@ app = typer.Typer(
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
 app.add_typer(reference_app, name="reference")
+app.add_typer(keys_app, name="keys")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -203,7 +205,8 @@ def run(
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue, whether
-    its source folder is missing and whether a recent deposit date does not reconcile (any: exit 1)."""
+    its source folder is missing, whether a recent deposit date does not reconcile and whether an
+    OpenPGP key it pins is missing, expired, revoked or expires soon (any: exit 1)."""
     from hub.engine import operator
 
     rows = operator.status(_settings(config))
@@ -211,7 +214,7 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
         emit(rows)
     else:
         render().status_table(out, rows)
-    if any(r["overdue"] or r.get("unreconciled") or r.get("source_missing") for r in rows):
+    if any(r["overdue"] or r.get("unreconciled") or r.get("source_missing") or r["key_alerts"] for r in rows):
         raise typer.Exit(1)
 
 

@@ -284,5 +284,8 @@ def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
         if r.get("source_missing"):
             folder = shown(r["source_missing"])
             console.print(f"[bold red]ALERT[/] {r['exchange']}: the source folder {folder} does not exist")
+    for r in rows:
+        for alert in r.get("key_alerts", []):
+            console.print(f"[bold red]ALERT[/] {r['exchange']}: {alert['message']}", highlight=False)
     for day in sorted({d for r in rows for d in r.get("unreconciled", [])}):
         console.print(f"[bold red]ALERT[/] deposits of {day} do not reconcile: hub reconcile --date {day}")
