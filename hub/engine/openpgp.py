@@ -27,6 +27,15 @@ if TYPE_CHECKING:
 ARMOR_STARTS = (b"-----BEGIN PGP MESSAGE-----", b"-----BEGIN PGP SIGNED MESSAGE-----")
 MESSAGE_TAGS = frozenset({1, 3, 4, 8, 11, 18})  # packets an OpenPGP message may start with
 SUFFIX = ".pgp"
+# gpg's status words that say the message carries a signature, and what each means
+SIGNATURE_WORDS = {
+    "GOODSIG": "good",
+    "BADSIG": "bad signature: the content is not what was signed",
+    "EXPSIG": "the signature has expired",
+    "EXPKEYSIG": "the signing key has expired",
+    "REVKEYSIG": "the signing key is revoked",
+    "ERRSIG": "the signature cannot be checked",
+}
 # The agent of the hub's keyring never keeps a passphrase: each use gives it again (a wrong one fails).
 AGENT_CONF = "default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\n"
 
@@ -114,8 +123,8 @@ class Opened:
     data: bytes | None
     encrypted: bool
     signed_by: str | None
-    signature: str | None  # python-gnupg's status: 'signature valid', 'no public key', ...
-    key_id: str | None
+    signature: str | None  # None: unsigned; else python-gnupg's status ('no public key', ...)
+    key_id: str | None  # the signature's key id
 
 
 class Keyring:
@@ -182,8 +191,9 @@ class Keyring:
             if why := _passphrase_refused(result.stderr):
                 raise KeyUnusable(f"the utility's key could not decrypt: {why}")
             return Opened(None, True, None, result.status, None)
-        signed_by = result.pubkey_fingerprint if result.valid else None
-        return Opened(bytes(result.data), encrypted, signed_by, result.status, result.key_id)
+        status, key_id = _signature(result.stderr)
+        signed_by = result.pubkey_fingerprint if result.valid and status == "good" else None
+        return Opened(bytes(result.data), encrypted, signed_by, status, key_id)
 
     def _failure(self, doing: str, result: gnupg.Crypt, signer: str | None) -> Exception:
         """GnuPG's failure as the hub's error; gpg's last words, never the data."""
@@ -192,6 +202,19 @@ class Keyring:
             return KeyUnusable(f"signing key {signer}: {why}")
         last = [ln for ln in result.stderr.splitlines() if ln.startswith("gpg:")][-1:]
         return OpenPgpFailed(f"GnuPG failed {doing}: {status}{'; ' + last[0] if last else ''}")
+
+
+def _signature(stderr: str) -> tuple[str | None, str | None]:
+    """The first signature's verdict from gpg's status lines and its key id; (None, None) when
+    the message is not signed. A key the keyring lacks is ``no public key``."""
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) > 2 and parts[0] == "[GNUPG:]" and parts[1] in SIGNATURE_WORDS:
+            word, key_id = parts[1], parts[2]
+            if word == "ERRSIG" and ("[GNUPG:] NO_PUBKEY" in stderr or parts[7:8] == ["9"]):
+                return "no public key", key_id
+            return SIGNATURE_WORDS[word], key_id
+    return None, None
 
 
 def _passphrase_refused(stderr: str) -> str | None:
@@ -279,14 +302,14 @@ def open_inbound(plan: PgpPlan, data: bytes, now: datetime) -> tuple[bytes, None
 
 def _unsigned(opened: Opened, signer: str) -> str:
     status = opened.signature
-    if status is None or status == "signature expected but not found" or not opened.key_id:
+    if status is None:
         return f"the file is not signed; the exchange requires the signature of key {signer}"
     if status == "no public key":
         return (
             f"signed by an unknown key (id {opened.key_id}), not the pinned signer {signer}; "
             "the signature cannot be verified"
         )
-    return f"the signature does not verify ({status}, key id {opened.key_id}); expected key {signer}"
+    return f"the signature does not verify ({status}; key id {opened.key_id}); expected key {signer}"
 
 
 def key_alerts(plan: PgpPlan, ring: Keyring, now: datetime) -> list[dict[str, Any]]:
