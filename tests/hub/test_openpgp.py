@@ -157,6 +157,8 @@ def test_an_expired_recipient_key_refuses_the_file_until_a_renewed_key_is_import
     assert "expired on 2020-12-3" in problem["message"] and "hub keys import" in problem["message"]
     assert every_file(workdir.root / "outbox" / "ach", workdir.root / "var" / "outbound") == []
     assert originated_rows(workdir.root) == []
+    dry = workdir.hub("validate", workdir.root / "autopay.csv", "-x", "ach-debits", "--json", env=ENV)
+    assert dry.code == 1 and agency.fingerprint in dry.stdout and "expired on" in dry.stdout, dry.stdout
 
     # the agency renews its key; imported, the extract goes out once
     agency.gpg("--quick-set-expire", agency.fingerprint, "2y")
