@@ -429,6 +429,17 @@ class PgpParty:
         args += ["--local-user", self.fingerprint, "--sign"] if sign else []
         return self.gpg(*args, *(["--armor"] if armor else []), data=data).stdout
 
+    def revoke(self) -> None:
+        """Revoke the key with the certificate gpg made with it."""
+        cert = (self.home / "openpgp-revocs.d" / f"{self.fingerprint}.rev").read_bytes()
+        self.gpg("--import", data=cert.replace(b":-----BEGIN", b"-----BEGIN"))
+
+    def sign(self, data: bytes) -> bytes:
+        """``data`` signed (not encrypted, not compressed: the content is visible in it)."""
+        return self.gpg(
+            "--compress-algo", "none", "--local-user", self.fingerprint, "--sign", data=data
+        ).stdout
+
     def open(self, data: bytes) -> tuple[bytes, str | None]:
         """Decrypt with this party's key: the content and the primary fingerprint of a good
         signature (None when unsigned or not verifiable)."""

@@ -12,6 +12,7 @@ Plug-ins never import this module: the engine seals and opens files around them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,7 @@ class Keyring:
         import gnupg
 
         self.home = home
+        logging.getLogger("gnupg").setLevel(logging.ERROR)  # its failures are translated here
         try:
             home.mkdir(parents=True, exist_ok=True)
             home.chmod(0o700)

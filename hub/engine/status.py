@@ -127,6 +127,17 @@ def _key_alerts(settings: Settings, now: datetime) -> dict[str, list[dict[str, A
     if not plans:
         return {}
     from hub.engine.openpgp import Keyring, key_alerts
+    from hub.kernel.errors import HubError
 
-    ring = Keyring(settings.var / "gnupg")
-    return {name: key_alerts(plan, ring, now) for name, plan in plans.items()}
+    try:
+        ring = Keyring(settings.var / "gnupg")
+        return {name: key_alerts(plan, ring, now) for name, plan in plans.items()}
+    except HubError as exc:  # no gpg, an unreadable keyring: every pinned key is in doubt
+        alert = {
+            "role": "keyring",
+            "fingerprint": "",
+            "expires": None,
+            "days_left": None,
+            "message": str(exc),
+        }
+        return {name: [alert] for name in plans}

@@ -196,6 +196,29 @@ def test_a_missing_key_or_passphrase_refuses_the_file_with_what_to_do(workdir: W
     assert len(every_file(workdir.root / "outbox" / "ach")) == 1
 
 
+def test_a_revoked_recipient_key_refuses_the_file(workdir: Workdir, pgp: PgpKeys) -> None:
+    agency, utility = setup_parties(workdir, pgp)
+    agency.revoke()
+    import_key(workdir, agency)
+    configure(workdir, utility, **{"ach-debits": {"encryption": {"recipient": agency.fingerprint}}})
+
+    code, out = originate(workdir, "autopay.csv", extract([row(1)]))
+    assert (code, out["state"]) == (1, "rejected"), out
+    assert (
+        f"recipient key {agency.fingerprint} (agency <agency@example.net>) is revoked"
+        in out["problems"][0]["message"]
+    )
+    assert every_file(workdir.root / "outbox" / "ach") == []
+    listed = {k["fingerprint"]: k for k in workdir.hub("keys", "list", "--json").json()}
+    assert listed[agency.fingerprint]["revoked"] is True
+    status = workdir.hub("status")
+    assert (
+        status.code == 1
+        and "ALERT ach-debits: recipient key" in status.stdout
+        and "is revoked" in status.stdout
+    )
+
+
 def test_hub_status_alerts_a_key_expiring_soon(workdir: Workdir, pgp: PgpKeys) -> None:
     agency, utility = setup_parties(workdir, pgp)
     soon = pgp.party("soon", expire="10d")
@@ -249,6 +272,14 @@ def test_inbound_files_are_decrypted_and_their_signer_verified_before_they_are_r
         [problem] = out["problems"]
         assert problem["rule"] == "openpgp" and why in problem["message"], problem
         assert agency.fingerprint in problem["message"]
+
+    # a signed (not encrypted) file whose content was changed after signing
+    signed = agency.sign(upload(5, seed=13))
+    at = signed.index(b"\n") + 1  # the first character of the second line of the upload
+    tampered = signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1 :]
+    code, out = process("tampered.csv", tampered)
+    assert (code, out["state"]) == (1, "rejected"), out
+    assert "bad signature" in out["problems"][0]["message"]
 
     # a binary, signed file is read too
     code, out = process("route-2.csv.pgp", agency.seal(upload(7, seed=12), utility.fingerprint))
