@@ -135,6 +135,7 @@ class Keyring:
         import gnupg
 
         self.home = home
+        self._listed: list[KeyInfo] | None = None
         logging.getLogger("gnupg").setLevel(logging.ERROR)  # its failures are translated here
         try:
             home.mkdir(parents=True, exist_ok=True)
@@ -152,9 +153,11 @@ class Keyring:
             ) from None
 
     def listing(self) -> list[KeyInfo]:
-        """Every key, public ones and those the utility holds the secret of."""
-        secret = {k["fingerprint"] for k in self._gpg.list_keys(secret=True)}
-        return [_key_info(k, secret) for k in self._gpg.list_keys()]
+        """Every key, public ones and those the utility holds the secret of (read once)."""
+        if self._listed is None:
+            secret = {k["fingerprint"] for k in self._gpg.list_keys(secret=True)}
+            self._listed = [_key_info(k, secret) for k in self._gpg.list_keys()]
+        return self._listed
 
     def key(self, fingerprint: str, role: str) -> KeyInfo:
         """The key with exactly ``fingerprint``; ``KeyUnusable`` naming ``hub keys import`` if none."""
@@ -169,6 +172,7 @@ class Keyring:
     def import_keys(self, data: bytes) -> list[str]:
         """Import public or secret keys; the fingerprints imported or updated."""
         result = self._gpg.import_keys(data)
+        self._listed = None
         return sorted({r["fingerprint"] for r in result.results if r.get("fingerprint") and r.get("ok")})
 
     def encrypt(self, data: bytes, recipient: str, signer: str | None, passphrase: str) -> bytes:
