@@ -18,6 +18,11 @@ _BUILTIN = {
     "winter-average-request": "formats.winter_average_request:WinterAverageRequestFormat",
     "greenbutton": "formats.greenbutton:GreenButtonFormat",
     "pledges": "formats.pledges:PledgesFormat",
+    "placement-extract": "formats.placement_extract:PlacementExtractFormat",
+    "collection-remittance": "formats.collection_remittance:RemittanceFormat",
+    "collection-status": "formats.collection_status:StatusFormat",
+    "recall-extract": "formats.recall_extract:RecallFormat",
+    "collection-ack": "formats.collection_ack:AckFormat",
 }
 REGISTRY: Registry[Format[FormatOptions]] = Registry("format", _BUILTIN)
 register = REGISTRY.register

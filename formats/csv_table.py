@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -112,6 +112,33 @@ def present_columns(
             rule="missing_column",
         )
     return {f: h for f, h in header_of.items() if h in raw.header}
+
+
+def read_fields(
+    data: bytes,
+    *,
+    file: str,
+    fields: Sequence[str],
+    required: Collection[str],
+    columns: Mapping[str, str],
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    sensitive: Collection[str] = (),
+) -> tuple[pl.DataFrame, list[Problem], dict[str, object]]:
+    """A delimited file of our ``fields`` (the partner's header names through ``columns``): one
+    string column per field in that order (blank or absent: null; values stripped) and ``LINE``,
+    the rows that could not be read, and the header's facts. A missing required column is a
+    ParseError naming it."""
+    text = decode(data, encoding, file)
+    header_of = {f: columns.get(f, f) for f in fields}
+    raw = read_delimited(text, file=file, delimiter=delimiter, sensitive=[header_of[f] for f in sensitive])
+    present = present_columns(raw, header_of, required, file)
+    table = raw.table.select(
+        *[pl.col(h).str.strip_chars().replace("", None).alias(f) for f, h in present.items()],
+        *[pl.lit(None, pl.String).alias(f) for f in fields if f not in present],
+        pl.col(LINE),
+    ).select(*fields, LINE)
+    return table, raw.problems, raw.facts(present.values())
 
 
 def _header(line: str, delimiter: str, file: str) -> list[str]:

@@ -18,6 +18,11 @@ _BUILTIN = {
     "winter-average": "mappings.winter_average_kind:WinterAverageKind",
     "green-button": "mappings.green_button:GreenButtonMapping",
     "assistance-pledges": "mappings.pledges:AssistancePledgesKind",
+    "collection-placements": "mappings.collection_placements:CollectionPlacementsKind",
+    "collection-remittances": "mappings.collection_remittances:CollectionRemittancesKind",
+    "collection-status": "mappings.collection_status:CollectionStatusKind",
+    "collection-recalls": "mappings.collection_recalls:CollectionRecallsKind",
+    "collection-acks": "mappings.collection_acks:CollectionAcksKind",
 }
 REGISTRY: Registry[ExchangeKind[MappingOptions]] = Registry("exchange kind", _BUILTIN)
 register = REGISTRY.register

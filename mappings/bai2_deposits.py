@@ -10,6 +10,8 @@ Only the accounts named in ``lockbox_accounts`` count; on them:
   report, same amount, and the 16 record's customer reference equal to the payment's check number
   (the ``reference`` the lockbox mapping records, leading zeros ignored) or to its key. Anything else
   (no reference, no payment, several) is delivered flagged for review with the reason.
+- a credit detail naming an energy-assistance agency (``agency_payers``, any account) pays the
+  agency's open pledges as ``PledgePayment`` rows (``mappings/bai2_agency.py``).
 Every other detail (other codes, other accounts) is not posted; ``notes`` reports each as a
 ``not-posted`` warning, and ``hub inspect --format bai2`` lists the whole report.
 
@@ -31,8 +33,9 @@ from hub.kernel.errors import MappingError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
 from mappings.payments import PaymentReversal
+from mappings.pledge_payments import Bai2Payer, PledgePayment
 
 if TYPE_CHECKING:
     import polars as pl
@@ -68,6 +71,9 @@ class Bai2DepositsMappingOptions(MappingOptions):
     returned_item_fee_cents: int = Field(0, ge=0)
     count_toward_limit: bool = True
     letter: str | None = "returned-payment"
+    # Agencies whose credits pay energy-assistance pledges (mappings/bai2_agency.py): agency id ->
+    # the texts its credits carry (any account of the report, credit type codes 100-399).
+    agency_payers: dict[str, Bai2Payer] = Field(default_factory=dict)
 
     @field_validator("deposit_codes", "item_codes", "return_codes")
     @classmethod
@@ -120,15 +126,19 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
     name = "bai2-deposits"
     default_format = "bai2"
     options_model = Bai2DepositsMappingOptions
-    produces = (BankDeposit, PaymentReversal)
-    lookups = frozenset({"delivered_payments"})
-    persists = frozenset({"deposits"})
+    produces = (BankDeposit, PaymentReversal, PledgePayment)
+    lookups = frozenset({"delivered_payments", "open_pledges", "pledge_payments"})
+    persists = frozenset({"deposits", "pledge_payments"})
+
+    def __init__(self, options: Bai2DepositsMappingOptions) -> None:
+        super().__init__(options)
+        self._matched: PerTable[tuple[pl.DataFrame, pl.DataFrame, list[Problem]]] = PerTable()
 
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
         import polars as pl
 
         o = self.options
-        if not o.lockbox_accounts:
+        if not o.lockbox_accounts and not o.agency_payers:
             raise MappingError(
                 "mapping_options.lockbox_accounts names no lockbox account: nothing in the report could be "
                 "posted (set {bank account number: lockbox number} for this exchange)"
@@ -141,11 +151,54 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
         _keyed(deposits, "B")
         _keyed(returns, "BR")
         bank = self._deposits(deposits, mine)
-        return {
+        out = {
             BankDeposit.txn_type: bank,
             PaymentReversal.txn_type: self._reversals(returns, ctx),
             "deposits": _bank_side(bank),
         }
+        if o.agency_payers:
+            out[PledgePayment.txn_type], out["pledge_payments"], _ = self._agencies(table, ctx)
+        return out
+
+    def _lockbox_codes(self, row: dict[str, Any]) -> set[str]:
+        """The codes of the lockbox deposits on the row's account (none on another account)."""
+        o = self.options
+        if row["account_number"] not in o.lockbox_accounts:
+            return set()
+        return {*o.deposit_codes, *o.item_codes, *o.return_codes}
+
+    def _agency_rows(self, live: pl.DataFrame) -> list[dict[str, Any]]:
+        """The live credit details that are an agency's payment, each with ``_agency``."""
+        from mappings.bai2_agency import agency_of
+
+        found = []
+        for r in live.to_dicts():
+            agency = agency_of(r, self.options.agency_payers, self._lockbox_codes(r))
+            if agency is not None:
+                found.append(r | {"_agency": agency})
+        return found
+
+    def _agencies(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+        """The agency credits of the report, matched once per table (``map`` and ``notes``)."""
+        import polars as pl
+
+        from mappings.bai2_agency import agency_credits
+
+        def matched() -> tuple[pl.DataFrame, pl.DataFrame, list[Problem]]:
+            live = table.filter(pl.col("group_status").is_null() | (pl.col("group_status") == "1"))
+            rows = self._agency_rows(live)
+            _keyed(rows, "BA")
+            return agency_credits(rows, [self._day(r) for r in rows], ctx)
+
+        return self._matched.get(table, matched)
+
+    def _day(self, r: dict[str, Any]) -> date:
+        o = self.options
+        if o.deposit_date == "value_date" and r["funds_type"] == "V" and r["value_date"]:
+            return r["value_date"]  # type: ignore[no-any-return]
+        return r["as_of_date"]  # type: ignore[no-any-return]
 
     def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
         """One warning per detail this exchange does not post: another account, or a type code that
@@ -157,6 +210,9 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
         ours = pl.col("account_number").is_in(list(o.lockbox_accounts))
         live = pl.col("group_status").is_null() | (pl.col("group_status") == "1")
         left = table.filter(~ours | ~pl.col("type_code").is_in(sorted(posted)) | ~live)
+        if o.agency_payers:  # an agency's credit posts as PledgePayment rows
+            agency = {r[LINE] for r in self._agency_rows(table.filter(live))}
+            left = left.filter(~pl.col(LINE).is_in(sorted(agency)))
         notes = []
         columns = (LINE, "account_number", "type_code", "meaning", "amount_cents", "group_status")
         for line, account, code, meaning, cents, status in left.select(columns).iter_rows():
@@ -177,6 +233,8 @@ class Bai2DepositsMapping(ExchangeKind[Bai2DepositsMappingOptions]):
                     severity="warning",
                 )
             )
+        if o.agency_payers:
+            notes = sorted([*notes, *self._agencies(table, ctx)[2]], key=lambda p: p.line or 0)
         return notes
 
     def _deposits(self, rows: list[dict[str, Any]], mine: list[dict[str, Any]]) -> pl.DataFrame:

@@ -13,6 +13,9 @@ with the first reason that applies, never dropped and never applied to a guessed
   the one at the account position (e.g. a customer paying two bills with one check);
 - the CIS does not know it, or it is not active (closed, final ...).
 
+An agency's check (``agency_payers``: its remitter account or name) is no customer's: it pays the
+agency's open pledges as ``PledgePayment`` rows, its rest to suspense (``mappings/lockbox_agency.py``).
+
 Keys: ``L|<bank>|<lockbox>|<deposit date>|<batch>|<item>`` and ``D|<bank>|<lockbox>|<deposit date>|
 <batch>``, so the same checks resent in another file post nothing twice. ``record`` keeps the lockbox
 side of each delivered payment in the ledger for ``hub reconcile``.
@@ -29,11 +32,14 @@ from pydantic import BaseModel, Field
 from hub.kernel.errors import MappingError
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
 from mappings.payments import Payment
+from mappings.pledge_payments import LockboxPayer, PledgePayment
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from hub.kernel.problems import Problem
 
 
 NO_ACCOUNTS = "no CIS accounts loaded"
@@ -71,15 +77,18 @@ class LockboxPaymentsMappingOptions(MappingOptions):
     candidate_min_digits: int = Field(6, ge=2, le=30)
     # No accounts extract ever loaded: reject the file (default) or deliver every check to suspense.
     without_accounts: Literal["reject", "suspense"] = "reject"
+    # Agencies whose checks pay energy-assistance pledges (mappings/lockbox_agency.py): agency id ->
+    # the remitter accounts and names its checks carry.
+    agency_payers: dict[str, LockboxPayer] = Field(default_factory=dict)
 
 
 class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
     name = "lockbox-payments"
     default_format = "lockbox"
     options_model = LockboxPaymentsMappingOptions
-    produces = (Payment, DepositControl)
-    lookups = frozenset({"accounts"})
-    persists = frozenset({"deposits"})
+    produces = (Payment, DepositControl, PledgePayment)
+    lookups = frozenset({"accounts", "delivered_payments", "open_pledges", "pledge_payments"})
+    persists = frozenset({"deposits", "pledge_payments"})
 
     @classmethod
     def check_options(cls, options: MappingOptions, format_options: BaseModel) -> list[str]:
@@ -94,7 +103,20 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             ]
         return []
 
+    def __init__(self, options: LockboxPaymentsMappingOptions) -> None:
+        super().__init__(options)
+        self._mapped: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
+
     def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        return self._mapped.get(table, lambda: self._map(table, ctx))[0]
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """The agency checks that need a look (``mappings/lockbox_agency.py``), as warnings."""
+        if not self.options.agency_payers:
+            return []
+        return self._mapped.get(table, lambda: self._map(table, ctx))[1]
+
+    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         import polars as pl
 
         pattern = f"[0-9]{{{self.options.candidate_min_digits},}}"
@@ -107,6 +129,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             pl.col("amount_cents").cast(pl.Int64),
             "check_number",
             "remitter_name",
+            "remitter_account",
             pl.col("remittance_data").fill_null(""),
             "account_number",
             "account_check_digit_ok",
@@ -122,11 +145,46 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             )
         _refuse_repeats(rows)
         payments = self._payments(self._join_accounts(rows, known))
+        if not self.options.agency_payers:
+            return {
+                Payment.txn_type: payments,
+                DepositControl.txn_type: self._controls(payments),
+                "deposits": _deposits(payments),
+            }, []
+        return self._with_agencies(rows, payments, ctx)
+
+    def _with_agencies(
+        self, rows: pl.DataFrame, payments: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+        """Agency checks pay pledges (``mappings/lockbox_agency.py``); the rest as before."""
+        import polars as pl
+
+        from mappings.lockbox_agency import agency_checks, agency_column
+
+        checks = rows.select(
+            LINE, "remittance_data", agency_column(rows, self.options.agency_payers).alias("_agency")
+        )
+        checks = checks.filter(pl.col("_agency").is_not_null())
+        kept, pledged, fact, items, notes = agency_checks(payments, checks, ctx)
+        customers = _deposits(kept).join(items, on="idempotency_key", how="left", suffix="_of")
+        customers = customers.with_columns(pl.coalesce("items_of", "items").alias("items")).drop("items_of")
+        agencies = pledged.join(items, on="idempotency_key", how="left").select(
+            "idempotency_key",
+            pl.lit("lockbox").alias("side"),
+            "deposit_date",
+            "lockbox",
+            "amount_cents",
+            "items",
+            "reference",
+        )
+        deposits = pl.concat([customers, agencies], how="vertical_relaxed")
         return {
-            Payment.txn_type: payments,
-            DepositControl.txn_type: self._controls(payments),
-            "deposits": _deposits(payments),
-        }
+            Payment.txn_type: kept,
+            DepositControl.txn_type: self._controls(kept),
+            PledgePayment.txn_type: pledged.drop("lockbox", "deposit_date"),
+            "deposits": deposits,
+            "pledge_payments": fact,
+        }, notes
 
     def _join_accounts(self, rows: pl.DataFrame, known: pl.DataFrame | None) -> pl.DataFrame:
         """Join each check's account (status, active) and count the other CIS accounts its remittance
@@ -197,6 +255,10 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
                 .otherwise(pl.lit(""))
                 .alias("account"),
                 account.fill_null("").alias("remitted_account"),
+                pl.lit(None, pl.String).alias("agency"),
+                pl.lit(None, pl.String).alias("agency_reference"),
+                pl.lit(False).alias("review"),
+                pl.lit(None, pl.String).alias("review_reason"),
                 pl.col(LINE).alias("source_line"),
             )
             .select(*columns_of(Payment), LINE)

@@ -1,5 +1,6 @@
 """The CIS's payment transactions, which several exchange kinds produce: ``Payment`` (a lockbox
-check; agency remittances to come) and ``PaymentReversal`` (an ACH return, a BAI2 returned check)."""
+check, a collection agency's remittance) and ``PaymentReversal`` (an ACH return, a BAI2 returned
+check)."""
 
 from __future__ import annotations
 
@@ -43,15 +44,19 @@ class PaymentReversal(CisTransaction):
 
 
 class Payment(CisTransaction):
-    """A customer's check from the bank's lockbox. ``suspense`` holds it in the CIS's suspense
-    account with a ``suspense_reason`` (account missing, mistyped, unknown, not active or ambiguous):
-    never dropped, never applied to a guessed account. ``account`` is blank for suspense;
-    ``remitted_account`` is the number as the remittance data carried it, for the clerk."""
+    """A customer's payment: a check from the bank's lockbox (tender ``check``), or what a collection
+    agency collected on a placed account (tender ``collection-agency``: the gross; the agency's
+    commission is its own ``CollectionCommission``). ``suspense`` holds a check in the CIS's
+    suspense account with a ``suspense_reason`` (account missing, mistyped, unknown, not active or
+    ambiguous): never dropped, never applied to a guessed account. ``account`` is blank for
+    suspense; ``remitted_account`` is the number as the remittance data carried it, for the clerk.
+    An agency's payment has ``deposit_date`` the day it was collected, blank ``lockbox``, ``batch``
+    and ``item``, the agency and its reference, and ``review`` when it does not fit its placement."""
 
     txn_type: ClassVar[str] = "Payment"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    tender: Literal["check"] = "check"
+    tender: Literal["check", "collection-agency"] = "check"
     amount_cents: int = Field(ge=0)
     check_number: str | None = None
     remitter_name: str | None = None
@@ -63,3 +68,7 @@ class Payment(CisTransaction):
     remitted_account: str  # the account number in the remittance data (blank when none)
     suspense: bool = False
     suspense_reason: str | None = None
+    agency: str | None = None  # a collection agency's remittance: the agency and its reference
+    agency_reference: str | None = None
+    review: bool = False
+    review_reason: str | None = None

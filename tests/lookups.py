@@ -20,6 +20,8 @@ KEYS = {
     "consumption_histories": "account",
     "billing_periods": "account",
     "pledges": "account",
+    "open_pledges": "agency",
+    "pledge_payments": "agency",
 }
 SCHEMAS: dict[str, dict[str, Any]] = {
     "accounts": {"number": pl.String, "name": pl.String, "service_address": pl.String}
@@ -36,6 +38,18 @@ SCHEMAS["pledges"] = {"idempotency_key": pl.String, "agency": pl.String, "pledge
     "amount_cents": pl.Int64,
     "pledge_date": pl.Date,
     "expires": pl.Date,
+}
+SCHEMAS["open_pledges"] = SCHEMAS["pledges"]
+SCHEMAS["pledge_payments"] = {
+    "key": pl.String,
+    "payment_key": pl.String,
+    "agency": pl.String,
+    "pledge_id": pl.String,
+    "account": pl.String,
+    "amount_cents": pl.Int64,
+    "source": pl.String,
+    "reference": pl.String,
+    "paid_on": pl.Date,
 }
 SCHEMAS["billing_periods"] = {"account": pl.String, "period_start": pl.Date, "period_end": pl.Date}
 SCHEMAS["consumption_histories"] = {

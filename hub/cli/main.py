@@ -21,6 +21,7 @@ from typer.exceptions import TyperException
 from hub.cli.inspect import inspect_command
 from hub.cli.keys import keys_app
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROBLEM_KEYS = ("line", "field", "value", "rule", "message", "level", "positions", "severity")
-ONE_SHOT = frozenset({"process", "validate", "reprocess", "cycle", "demo", "originate", "winter-average"})
+ONE_SHOT = frozenset(
+    {"process", "validate", "reprocess", "cycle", "demo", "originate", "winter-average", "recall"}
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -44,6 +47,7 @@ app = typer.Typer(
 
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
+app.command("pledges")(pledges_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(keys_app, name="keys")
 
@@ -142,6 +146,28 @@ def originate(
 
 
 @app.command()
+def recall(
+    account: Annotated[str, typer.Argument(help="the CIS account to recall")],
+    agency: Annotated[str, typer.Option("--agency", "-a", help="the agency it is placed with")],
+    reason: Annotated[
+        str,
+        typer.Option(help="paid-at-office, bankruptcy, deceased, dispute, billing-error or other"),
+    ],
+    note: Annotated[str | None, typer.Option(help="a note for the agency")] = None,
+    config: ConfigOpt = Path("hub.yaml"),
+    json_out: JsonOpt = False,
+) -> None:
+    """Recall an account from the collection agency it is placed with: a recall file to the agency."""
+    from hub.engine.recalls import request_recall
+
+    outcome = _with_engine(
+        config, json_out, lambda engine: request_recall(engine, account, agency, reason, note)
+    )
+    show_outcome(outcome, json_out)
+    exit_for([outcome])
+
+
+@app.command()
 def cycle(
     config: ConfigOpt = Path("hub.yaml"),
     json_out: JsonOpt = False,
@@ -205,8 +231,9 @@ def run(
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue, whether
-    its source folder is missing, whether a recent deposit date does not reconcile and whether an
-    OpenPGP key it pins is missing, expired, revoked or expires soon (any: exit 1)."""
+    its source folder is missing, whether a recent deposit date does not reconcile, whether an
+    agency has not acknowledged a placement file in time and whether an OpenPGP key it pins is
+    missing, expired, revoked or expires soon (any: exit 1)."""
     from hub.engine import operator
 
     rows = operator.status(_settings(config))
@@ -214,7 +241,14 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
         emit(rows)
     else:
         render().status_table(out, rows)
-    if any(r["overdue"] or r.get("unreconciled") or r.get("source_missing") or r["key_alerts"] for r in rows):
+    if any(
+        r["overdue"]
+        or r.get("unreconciled")
+        or r.get("source_missing")
+        or r.get("unacknowledged")
+        or r.get("key_alerts")
+        for r in rows
+    ):
         raise typer.Exit(1)
 
 
@@ -301,21 +335,24 @@ def sample(
     kind: Annotated[
         str,
         typer.Option(
-            help="meter-reads (a route upload), consumption (a district's histories) or pledges "
-            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`)"
+            help="meter-reads (a route upload), consumption (a district's histories), pledges "
+            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`) "
+            "or placements (a CIS extract of closed accounts to place with a collection agency)"
         ),
     ] = "meter-reads",
 ) -> None:
-    """Write a generated meter-reader upload, district consumption file or agency pledge file (for
-    trying the hub and for benchmarks)."""
+    """Write a generated meter-reader upload, district consumption file, agency pledge file or
+    placement extract (for trying the hub and for benchmarks)."""
     from hub.engine.sample import meter_reads_csv
     from hub.engine.sample_consumption import consumption_csv
+    from hub.engine.sample_placements import placement_extract_csv
     from hub.engine.sample_pledges import pledges_csv
 
     makers: dict[str, Callable[..., bytes]] = {
         "meter-reads": meter_reads_csv,
         "consumption": consumption_csv,
         "pledges": pledges_csv,
+        "placements": placement_extract_csv,
     }
     if kind not in makers:
         raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")

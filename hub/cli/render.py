@@ -285,6 +285,10 @@ def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
             folder = shown(r["source_missing"])
             console.print(f"[bold red]ALERT[/] {r['exchange']}: the source folder {folder} does not exist")
     for r in rows:
+        for name in r.get("unacknowledged", []):
+            console.print(
+                f"[bold red]ALERT[/] {r['exchange']}: placement file {name} not acknowledged by the agency"
+            )
         for alert in r.get("key_alerts", []):
             console.print(f"[bold red]ALERT[/] {r['exchange']}: {alert['message']}", highlight=False)
     for day in sorted({d for r in rows for d in r.get("unreconciled", [])}):

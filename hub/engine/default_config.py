@@ -236,6 +236,10 @@ exchanges:
       # No CIS accounts extract ever loaded (hub reference load accounts): reject the file, or
       # deliver every check to suspense ("no CIS accounts loaded"):
       without_accounts: reject
+      # Energy-assistance agencies whose checks pay their pledges (PledgePayment, not a customer
+      # Payment), told by the account the check is drawn on or the remitter name:
+      # agency_payers:
+      #   CAA01: {remitter_accounts: ["770012345"], remitter_names: ["COUNTY COMMUNITY ACTION"]}
 
   # Inbound: the bank's BAI2 balance and transaction report -> BankDeposit (lockbox deposit credits,
   # the bank's side of the deposit reconciliation, recorded in the ledger) and PaymentReversal
@@ -267,6 +271,10 @@ exchanges:
       deposit_date: as_of            # as_of (the report's date) | value_date (funds type V)
       match_days: 90                 # how far back a returned check's payment is looked for
       returned_item_fee_cents: 0
+      # Energy-assistance agencies whose ACH/CCD credits pay their pledges (PledgePayment), told by
+      # a text the credit detail carries (case ignored; credit type codes 100-399):
+      # agency_payers:
+      #   CAA01: {texts: ["CAA01 LIHEAP"]}
 
   # Inbound: a partner water district's consumption histories (CSV, one row per account and period)
   # -> ConsumptionHistory, usage converted exactly to the CIS unit; each delivered period is kept for
@@ -382,7 +390,9 @@ exchanges:
   # Inbound: energy-assistance pledges from community action agencies and state programs (CSV or an
   # Excel .xlsx workbook) -> AssistancePledge, each matched to its CIS account (the accounts extract:
   # `hub reference load accounts`) and customer name; a pledge protects the account until its pledge
-  # date + the program's protection days. Every pledge line is acknowledged to the agency.
+  # date + the program's protection days. Every pledge line is acknowledged to the agency. The
+  # agencies' payments (checks, ACH credits) are recognised by the lockbox and bai2 exchanges'
+  # agency_payers and pay these pledges (PledgePayment; `hub pledges --agency A --open`).
   pledges:
     kind: assistance-pledges
     source:

@@ -16,6 +16,17 @@ name                     columns (each row also carries the ``idempotency_key`` 
                          the ``winter_averages`` look-up: a recompute delivers only what changed)
 ``pledges``              agency, pledge_id, account, program, amount_cents, pledge_date, expires
                          (for the ``pledges`` look-up)
+``placements``           account, agency, amount_cents, placed_on: accounts placed with a
+                         collection agency, kept open (for the ``placements`` look-up)
+``collection_payments``  agency, account, gross_cents, paid_on: what an agency remitted (for the
+                         ``collection_payments`` look-up)
+``placement_closures``   account, agency, closed_on, reason: closes the account's open placement
+                         with the agency (a return, paid in full, settled, a recall acknowledged)
+``placement_acks``       agency, placement_file: a placement file the agency acknowledged (for
+                         ``hub status``: files not acknowledged in time)
+``pledge_payments``      payment_key, agency, pledge_id (empty: a rest that paid no pledge), account,
+                         amount_cents, source, reference, paid_on (for the ``open_pledges`` and
+                         ``pledge_payments`` look-ups and ``hub pledges``)
 =======================  ==========================================================================
 
 A new fact is a table in ``hub.ledger.schema`` with its migration, and a line here: the engine owns
@@ -63,6 +74,28 @@ def _pledges(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: st
     ledger.record_pledges(conn, exchange=exchange, file_id=file_id, table=table)
 
 
+def _placements(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_placements(conn, exchange=exchange, file_id=file_id, table=table)
+
+
+def _collected(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_collection_payments(conn, exchange=exchange, file_id=file_id, table=table)
+
+
+def _closures(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.close_placements(conn, table=table)
+
+
+def _acks(ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int) -> None:
+    ledger.record_placement_acks(conn, exchange=exchange, file_id=file_id, table=table)
+
+
+def _pledge_payments(
+    ledger: Ledger, conn: Connection, table: pl.DataFrame, exchange: str, file_id: int
+) -> None:
+    ledger.record_pledge_payments(conn, exchange=exchange, file_id=file_id, table=table)
+
+
 FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "deposits": (("side", "deposit_date", "lockbox", "amount_cents", "items", "reference"), _deposits),
     "originated_entries": (
@@ -88,6 +121,14 @@ FACTS: dict[str, tuple[tuple[str, ...], Keep]] = {
     "pledges": (
         ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires"),
         _pledges,
+    ),
+    "placements": (("account", "agency", "amount_cents", "placed_on"), _placements),
+    "collection_payments": (("agency", "account", "gross_cents", "paid_on"), _collected),
+    "placement_closures": (("account", "agency", "closed_on", "reason"), _closures),
+    "placement_acks": (("agency", "placement_file"), _acks),
+    "pledge_payments": (
+        ("payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference", "paid_on"),
+        _pledge_payments,
     ),
 }
 

@@ -34,6 +34,21 @@ Each name is one question to the ledger, answered as a table (None: what it look
 - ``pledges``: keys are CIS account numbers; the energy-assistance pledges delivered for them, in
   delivery order. Columns: idempotency_key, agency, pledge_id, account, program (str),
   amount_cents (Int64), pledge_date, expires (Date).
+- ``placements``: keys are CIS account numbers; their placements with collection agencies, oldest
+  first, open or closed. Columns: idempotency_key, account, agency, amount_cents, placed_on, status
+  (open, closed), closed_on, closed_reason, exchange, file_id.
+- ``collection_payments``: keys are CIS account numbers; what collection agencies remitted on them,
+  oldest first. Columns: idempotency_key, agency, account, gross_cents (Int64), paid_on (Date).
+- ``placement_files``: keys are names of placement files as an agency names them (an OpenPGP suffix
+  ignored); the placements each carried, one row per account. Columns: placement_file (the name
+  asked for), agency, account, amount_cents (Int64), sent_at (UTC).
+- ``open_pledges``: keys are agency ids; the delivered pledges of those agencies that no delivered
+  ``PledgePayment`` covers, by pledge date then pledge id. Columns: idempotency_key (the pledge's),
+  agency, pledge_id, account, program (str), amount_cents (Int64), pledge_date, expires (Date).
+- ``pledge_payments``: keys are agency ids; the delivered pledge payments of those agencies, in
+  delivery order (a rest of a payment that paid no pledge has an empty pledge_id). Columns: key
+  (the transaction's idempotency key), payment_key (the payment's own key), agency, pledge_id,
+  account, amount_cents (Int64), source, reference (str), paid_on (Date).
 - ``odfi_usage``: keys are ODFIs, ``where`` gives ``day`` (a date in the exchange's time zone);
   columns odfi, last_sequence (0: none yet), files_on_day. Answered only while an outbound kind
   writes its file, under its lock.
@@ -252,6 +267,62 @@ def _pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> p
     return _frame(found, schema)
 
 
+def _placements(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "account": pl.String, "agency": pl.String}
+    schema |= {"amount_cents": pl.Int64, "placed_on": pl.Date, "status": pl.String, "closed_on": pl.Date}
+    schema |= {"closed_reason": pl.String, "exchange": pl.String, "file_id": pl.Int64}
+    found = lk.ledger.placements_of(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
+def _collection_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "account": pl.String}
+    schema |= {"gross_cents": pl.Int64, "paid_on": pl.Date}
+    found = lk.ledger.collection_payments_of(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
+def _placement_files(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"placement_file": pl.String, "agency": pl.String, "account": pl.String}
+    schema |= {"amount_cents": pl.Int64, "sent_at": pl.Datetime(time_zone="UTC")}
+    return _frame(lk.ledger.placement_files(list(keys), lk.conn), schema)
+
+
+def _open_pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
+    schema |= {"account": pl.String, "program": pl.String, "amount_cents": pl.Int64}
+    schema |= {"pledge_date": pl.Date, "expires": pl.Date}
+    found = lk.ledger.open_pledges(list(keys), lk.conn)
+    for row in found:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(found, schema)
+
+
+def pledge_payments_schema() -> dict[str, Any]:
+    """The columns of the ``pledge_payments`` answer."""
+    import polars as pl
+
+    names = ("key", "payment_key", "agency", "pledge_id", "account", "amount_cents", "source", "reference")
+    schema: dict[str, Any] = {n: pl.String for n in names}
+    return schema | {"amount_cents": pl.Int64, "paid_on": pl.Date}
+
+
+def _pledge_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
+    return _frame(lk.ledger.pledge_payments_of(list(keys), lk.conn), pledge_payments_schema())
+
+
 ANSWERS: dict[str, Answer] = {
     "accounts": _reference("accounts", "number", ("name", "service_address", "status")),
     "meters": _reference("meters", "meter", ("account", "service_address", "status")),
@@ -265,4 +336,9 @@ ANSWERS: dict[str, Answer] = {
     "winter_averages": _winter_averages,
     "cis_accounts": _cis_accounts,
     "pledges": _pledges,
+    "placements": _placements,
+    "collection_payments": _collection_payments,
+    "placement_files": _placement_files,
+    "open_pledges": _open_pledges,
+    "pledge_payments": _pledge_payments,
 }

@@ -82,6 +82,22 @@ def reconcile(settings: Settings, day: date) -> dict[str, Any]:
         return reconciled(ledger, day)
 
 
+def agency_pledges(
+    settings: Settings, agency: str, *, open_only: bool, today: date | None = None
+) -> dict[str, Any]:
+    """An agency's pledges, paid and open, with their age (``hub pledges``) as of ``today``
+    (default: today in the hub's time zone)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hub.engine.pledge_status import agency_pledges as listed
+
+    if today is None:
+        today = datetime.now(ZoneInfo(settings.config.timezone)).date()
+    with _opened(settings) as ledger:
+        return listed(settings, ledger, agency, open_only=open_only, today=today)
+
+
 def load_reference(settings: Settings, extract: Extract) -> dict[str, Any]:
     """Load a checked CIS extract as the current reference data (``hub reference load``)."""
     from hub.engine.reference import load_extract

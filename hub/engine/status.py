@@ -1,8 +1,10 @@
 """What ``hub status`` shows for each exchange: its last run, its next run, its last file, and
 whether the partner's file is overdue by the exchange's expected-file calendar, and the recent deposit
 dates whose lockbox and bank sides do not reconcile (``unreconciled``, on the exchanges that recorded
-them; ``hub reconcile --date D`` tells why), and the OpenPGP keys it pins that are missing,
-expired, revoked or expire within ``openpgp.expiry_warning_days`` (``key_alerts``).
+them; ``hub reconcile --date D`` tells why), the placement files a collection agency has not
+acknowledged within the exchange's ``acknowledge_within_days`` (``unacknowledged``), and the
+OpenPGP keys it pins that are missing, expired, revoked or expire within
+``openpgp.expiry_warning_days`` (``key_alerts``).
 
 The calendar: a file is due by ``expected.by`` (local time) on ``expected.days`` except holidays; a
 due day past its time with no file landed that (local) day is overdue.
@@ -78,6 +80,23 @@ def _missing_folder(ex: Exchange) -> str | None:
     return str(ex.source_path) if missing else None
 
 
+def unacknowledged(ex: Exchange, ledger: Ledger, now: datetime) -> list[str]:
+    """A placement exchange's files the agency has not acknowledged within its days (none for
+    other exchanges)."""
+    from mappings.collection_placements import PlacementOptions
+
+    opts = ex.mapping_options
+    if not isinstance(opts, PlacementOptions):
+        return []
+    done = ledger.acknowledged_files(opts.agency.id)
+    late = now - timedelta(days=opts.acknowledge_within_days)
+    return [
+        f["name"]
+        for f in ledger.sent_placement_files(ex.name)
+        if f["name"] not in done and f["sent_at"] <= late
+    ]
+
+
 def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = None) -> list[dict[str, Any]]:
     """One entry per exchange, for ``hub status`` (``--json``) and the service's overdue alerts."""
     now = now or datetime.now(UTC)
@@ -115,6 +134,7 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
                 "overdue": due.overdue,
                 "unreconciled": [r["deposit_date"] for r in unmatched if name in r["exchanges"]],
                 "source_missing": _missing_folder(ex),
+                "unacknowledged": unacknowledged(ex, ledger, now),
                 "key_alerts": keys.get(name, []),
             }
         )

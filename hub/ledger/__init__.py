@@ -32,6 +32,8 @@ from hub.ledger.keys import pack_entries as pack_entries
 from hub.ledger.originated import OriginatedEntries
 from hub.ledger.payments_lookup import PaymentsLookup
 from hub.ledger.pending import PendingFiles
+from hub.ledger.placements import Placements
+from hub.ledger.pledge_payments import PledgePayments
 from hub.ledger.pledges import Pledges
 from hub.ledger.reference import ReferenceData
 from hub.ledger.replies import RecordedReplies
@@ -116,6 +118,8 @@ class Ledger(
     PendingFiles,
     RecordedReplies,
     Pledges,
+    Placements,
+    PledgePayments,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

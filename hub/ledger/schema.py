@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0017"
 
 metadata = MetaData()
 
@@ -298,6 +298,82 @@ pledges = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_pledges_account", "account", "pledge_date"),
+)
+
+# Accounts placed with collection agencies (the fact ``placements`` of an outbound kind), one row per
+# placement sent, for the ``placements`` look-up (hub/ledger/placements.py): an open placement keeps
+# the account from being placed again. No personal data: account, agency, amount, date.
+placements = Table(
+    "placements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("account", String(64), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("placed_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("closed_on", Date),
+    Column("closed_reason", String(64)),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_placements_account", "account", "status"),
+)
+
+# What collection agencies remitted on placed accounts (the fact ``collection_payments``), for the
+# ``collection_payments`` look-up (hub/ledger/placements.py): the gross of each payment collected.
+collection_payments = Table(
+    "collection_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("agency", String(64), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("gross_cents", BigInteger, nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_collection_payments_account", "account"),
+)
+
+# Placement files a collection agency acknowledged (the fact ``placement_acks``): ``hub status`` names
+# the files not acknowledged within the placement exchange's ``acknowledge_within_days``.
+placement_acks = Table(
+    "placement_acks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("agency", String(64), nullable=False),
+    Column("placement_file", String(255), nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_placement_acks_agency", "agency"),
+)
+
+# Agency payments of pledges (the fact ``pledge_payments``), one row per ``PledgePayment`` delivered and
+# per rest of an agency payment that paid no pledge (``pledge_id`` empty), for the ``open_pledges``
+# and ``pledge_payments`` look-ups (hub/ledger/pledge_payments.py): a pledge is paid once.
+pledge_payments = Table(
+    "pledge_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("payment_key", String(255), nullable=False),
+    Column("agency", String(64), nullable=False),
+    Column("pledge_id", String(128), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("exchange", String(64), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pledge_payments_pledge", "agency", "pledge_id"),
+    Index("ix_pledge_payments_payment", "payment_key"),
 )
 
 # Replies to partners (``ExchangeKind.reply``, hub/ledger/replies.py): recorded with the run of the

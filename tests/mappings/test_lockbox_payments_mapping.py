@@ -164,4 +164,4 @@ def test_the_lockbox_side_of_the_deposits_is_a_fact_of_every_payment() -> None:
         == payments.select("idempotency_key", "amount_cents", "check_number").rows()
     )
     assert set(deposits.get_column("side")) == {"lockbox"} and set(deposits.get_column("items")) == {1}
-    assert LockboxPaymentsMapping.persists == {"deposits"}
+    assert LockboxPaymentsMapping.persists == {"deposits", "pledge_payments"}

@@ -1,0 +1,71 @@
+"""Sample CIS extracts of closed accounts to place with a collection agency (``placements``
+exchange), for trying the hub and for tests.
+
+Accounts of ``hub reference sample accounts`` of the same seed, each with a made-up guarantor: a
+name, an SSN that can exist (area 100-665, never 666 or 9xx; group and serial never zero), a date
+of birth 25-80 years back, the account's service address in Springfield, IL, and a final bill of
+$30.00 to $1,999.99 closed 60-120 days ago. About one account in 17 is flagged ``bankruptcy`` and
+one in 23 ``deceased``: reported, never placed. Optional bad rows (never flagged) break one rule
+each, in turn.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from formats.placement_extract import FIELDS
+from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_account
+
+BAD_PLACEMENTS = ("ssn-impossible", "date", "bad-amount", "state", "zip", "duplicate-account")
+
+
+def placement_extract_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date | None = None) -> bytes:
+    """A CIS placement extract of ``rows`` accounts of which ``bad`` (spread evenly) break a rule."""
+    day = today or date.today()
+    step = max(rows // bad, 1) if bad else 0
+    broken = {n * step: BAD_PLACEMENTS[n % len(BAD_PLACEMENTS)] for n in range(min(bad, rows))}
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for n in range(rows):
+        closed = day - timedelta(days=60 + _pick(n, seed + 31, 61))
+        cents = 3000 + _pick(n, seed + 32, 197_000)
+        row = {
+            "account": sample_account(n, seed),
+            "name": f"{GIVEN_NAMES[_pick(n, seed, len(GIVEN_NAMES))].title()} "
+            f"{SURNAMES[_pick(n, seed + 12, len(SURNAMES))].title()}",
+            "ssn": f"{100 + _pick(n, seed + 33, 566):03d}-{1 + _pick(n, seed + 34, 99):02d}-"
+            f"{1 + _pick(n, seed + 35, 9999):04d}",
+            "date_of_birth": (day - timedelta(days=365 * 25 + _pick(n, seed + 36, 365 * 55))).isoformat(),
+            "address": _address(n, seed).title(),
+            "city": "Springfield",
+            "state": "IL",
+            "zip": f"627{_pick(n, seed + 37, 100):02d}",
+            "phone": f"217555{_pick(n, seed + 38, 10000):04d}",
+            "balance": f"{cents // 100}.{cents % 100:02d}",
+            "service_from": (closed - timedelta(days=400 + _pick(n, seed + 39, 2000))).isoformat(),
+            "service_to": (closed - timedelta(days=1)).isoformat(),
+            "last_payment_date": (closed - timedelta(days=90)).isoformat(),
+            "first_delinquency_date": (closed - timedelta(days=45)).isoformat(),
+            "close_date": closed.isoformat(),
+            "flags": "bankruptcy" if n % 17 == 5 else "deceased" if n % 23 == 7 else "",
+        }
+        rule = broken.get(n)
+        if rule:
+            row["flags"] = ""  # a bad row is bad for its one rule only
+        if rule == "ssn-impossible":
+            row["ssn"] = "666" + row["ssn"][3:]
+        elif rule == "date":
+            row["close_date"] = "2026-02-30"
+        elif rule == "bad-amount":
+            row["balance"] = "12.345"
+        elif rule == "state":
+            row["state"] = "XX"
+        elif rule == "zip":
+            row["zip"] = "627"
+        elif rule == "duplicate-account" and n:
+            row["account"] = sample_account(n - 1, seed)
+        writer.writerow(row)
+    return buf.getvalue().encode()

@@ -1,0 +1,211 @@
+"""Closed accounts' unpaid final bills -> the collection agency's placement file (kind
+``collection-placements``, outbound; the CIS extract is read by ``formats/placement_extract.py``).
+
+``map``: an account is placed unless it is flagged ``deceased`` or ``bankruptcy``, its balance is
+below the configured minimum, or it has an open placement (with this agency or another: the
+``placements`` look-up); each of those is reported as a warning (``not-placed``, with the reason)
+and left out. Key ``CP|<account>|<n>``, ``n`` the account's placements so far + 1: the same extract
+twice places nothing twice, and an account recalled or returned may be placed again.
+
+``write`` (inside the ledger transaction, the ``placements`` lock held by every placement exchange,
+so two agencies' files never take the same account): the placement file, default layout CSV with
+our header and a trailer row ``TRAILER,<count>,<total dollars>``, read back and refused unless its
+count and total agree with the rows; each placement kept as the fact ``placements`` (account,
+agency, amount, date: never the SSN or the date of birth).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.kernel.errors import MappingError
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
+from mappings.base import MapContext, MappingOptions, OutboundKind, PartnerFile, PerTable, WriteContext
+
+if TYPE_CHECKING:
+    import polars as pl
+
+OUTPUT = "Placement"
+FILE_FIELDS = (
+    "account",
+    "name",
+    "ssn",
+    "date_of_birth",
+    "address",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "balance",
+    "service_from",
+    "service_to",
+    "last_payment_date",
+    "first_delinquency_date",
+    "close_date",
+    "flags",
+)
+NOT_PLACED_FLAGS = ("deceased", "bankruptcy")
+
+
+class Agency(BaseModel):
+    """The agency this exchange places with: its id (in the ledger and the keys of the hub) and name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = ""
+
+
+class PlacementOptions(MappingOptions):
+    """Options of the ``collection-placements`` kind (``mapping_options`` in hub.yaml)."""
+
+    agency: Agency
+    min_balance: Decimal = Field(
+        Decimal("25.00"), ge=0, decimal_places=2, description="dollars; a smaller balance is not placed"
+    )
+    acknowledge_within_days: int = Field(
+        7, ge=1, le=90, description="a placement file not acknowledged by then is an alert in hub status"
+    )
+
+
+class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
+    name: ClassVar[str] = "collection-placements"
+    default_format: ClassVar[str] = "placement-extract"
+    options_model: ClassVar[type[MappingOptions]] = PlacementOptions
+    lookups: ClassVar[frozenset[str]] = frozenset({"placements"})
+    persists: ClassVar[frozenset[str]] = frozenset({"placements"})
+    output: ClassVar[str] = OUTPUT
+    describes: ClassVar[str] = "a placement file"
+    default_folder: ClassVar[str] = "placements"
+    default_file_name: ClassVar[str] = "{exchange}-{created:%Y%m%d}-f{file_id}.csv"
+
+    def __init__(self, options: PlacementOptions) -> None:
+        super().__init__(options)
+        self._sorted: PerTable[tuple[pl.DataFrame, list[Problem]]] = PerTable()
+
+    def lock(self) -> str:
+        """One writer of placements across every agency's exchange: an account is placed once."""
+        return "placements"
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        return {OUTPUT: self._sort(table, ctx)[0]}
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """Each account not placed, with the reason (warnings: the rest of the extract is placed)."""
+        return self._sort(table, ctx)[1]
+
+    def _sort(self, table: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, list[Problem]]:
+        return self._sorted.get(table, lambda: self._placeable(table, ctx))
+
+    def _placeable(self, table: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, list[Problem]]:
+        """The rows to place, keyed, and a warning for each one left out."""
+        import polars as pl
+
+        accounts = table.get_column("account").unique().sort().to_list()
+        placed = ctx.lookup.find("placements", accounts) if accounts else None
+        held: dict[str, dict[str, object]] = {}
+        earlier: dict[str, int] = {}
+        if placed is not None:
+            for r in placed.iter_rows(named=True):
+                earlier[r["account"]] = earlier.get(r["account"], 0) + 1
+                if r["status"] == "open":
+                    held.setdefault(r["account"], r)
+        minimum = int(self.options.min_balance * 100)
+        warnings: list[Problem] = []
+        keep: list[int] = []
+        for r in table.select(LINE, "account", "flags", "balance_cents").iter_rows(named=True):
+            why = self._why_not(r, held.get(r["account"]), minimum)
+            if why is None:
+                keep.append(r[LINE])
+                continue
+            warnings.append(
+                Problem.of(
+                    "not-placed",
+                    f"account {mask(r['account'])} not placed: {why}",
+                    line=r[LINE],
+                    field="account",
+                    value=r["account"],
+                    severity="warning",
+                )
+            )
+        count = pl.col("account").replace_strict(earlier, default=0, return_dtype=pl.Int64) + 1
+        rows = table.filter(pl.col(LINE).is_in(keep)).with_columns(
+            (pl.lit("CP|") + pl.col("account") + pl.lit("|") + count.cast(pl.String)).alias("idempotency_key")
+        )
+        return rows, warnings
+
+    def _why_not(self, row: dict[str, object], held: dict[str, object] | None, minimum: int) -> str | None:
+        flags = str(row["flags"] or "").split(";")
+        for flag in NOT_PLACED_FLAGS:
+            if flag in flags:
+                return f"flagged {flag} (reported, never placed)"
+        balance = int(str(row["balance_cents"]))
+        if balance < minimum:
+            return f"balance ${dollars(balance)} is below the minimum ${self.options.min_balance}"
+        if held is not None:
+            return (
+                f"placed with {held['agency']} on {held['placed_on']} (file {held['file_id']}) and not "
+                "recalled or returned"
+            )
+        return None
+
+    def write(self, rows: pl.DataFrame, ctx: WriteContext) -> PartnerFile:
+        import polars as pl
+
+        accounts = rows.get_column("account").to_list()
+        now = ctx.lookup.find("placements", accounts)
+        if now is not None and now.filter(pl.col("status") == "open").height:
+            taken = now.filter(pl.col("status") == "open").get_column("account").head(3).to_list()
+            raise MappingError(
+                f"account(s) {', '.join(str(mask(a)) for a in taken)} were placed by another exchange "
+                "while this extract was read; run it again (they will be reported as placed)"
+            )
+        data = _csv(rows)
+        _check(data, rows)
+        agency = self.options.agency.id
+        facts = rows.select(
+            "idempotency_key",
+            "account",
+            pl.lit(agency).alias("agency"),
+            pl.col("balance_cents").alias("amount_cents"),
+            pl.lit(ctx.created.date()).alias("placed_on"),
+        )
+        return PartnerFile(data, rows.height, facts={"placements": facts})
+
+
+def dollars(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def _csv(rows: pl.DataFrame) -> bytes:
+    """Our default layout: the header, one row per placement, ``TRAILER,<count>,<total dollars>``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FILE_FIELDS)
+    total = 0
+    for r in rows.iter_rows(named=True):
+        total += r["balance_cents"]
+        values = {**r, "balance": dollars(r["balance_cents"])}
+        writer.writerow(["" if values.get(f) is None else str(values[f]) for f in FILE_FIELDS])
+    writer.writerow(["TRAILER", rows.height, dollars(total), *[""] * (len(FILE_FIELDS) - 3)])
+    return out.getvalue().encode()
+
+
+def _check(data: bytes, rows: pl.DataFrame) -> None:
+    """The file read back: its rows, count and total agree with the placements, or it is refused."""
+    lines = list(csv.reader(io.StringIO(data.decode())))
+    body, trailer = lines[1:-1], lines[-1]
+    total = sum(Decimal(r[FILE_FIELDS.index("balance")]) for r in body)
+    expected = Decimal(int(rows.get_column("balance_cents").sum())) / 100
+    if trailer[0] != "TRAILER" or int(trailer[1]) != len(body) != rows.height or Decimal(trailer[2]) != total:
+        raise MappingError("the placement file read back does not agree with its trailer")
+    if len(body) != rows.height or total != expected:
+        raise MappingError(
+            f"the placement file holds {len(body)} rows, ${total}; expected {rows.height}, ${expected}"
+        )

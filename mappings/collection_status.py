@@ -1,0 +1,134 @@
+"""A collection agency's status updates and returns -> CIS ``CollectionStatus`` (kind
+``collection-status``; the file is read by ``formats/collection_status.py``).
+
+Each update is matched to the account's open placement with this exchange's agency (the
+``placements`` look-up); an update for an account without one is delivered flagged for review. An
+account the agency is done with -- ``returned`` (uncollectable), ``paid-in-full``, ``settled`` or
+``recalled`` (a recall confirmed) -- closes its placement (the fact ``placement_closures``), so the
+account may be placed again later. A row of another agency is rejected (``unknown-agency``). Key
+``CS|<agency>|<account>|<status>| <effective date>``: an update sent again posts nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from hub.kernel.problems import Problem, mask
+from hub.kernel.rows import LINE
+from hub.kernel.transactions import CisTransaction, columns_of
+from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
+from mappings.collection_placements import Agency
+
+if TYPE_CHECKING:
+    import polars as pl
+
+CLOSING = ("returned", "paid-in-full", "settled", "recalled")
+
+
+class CollectionStatus(CisTransaction):
+    """What became of a placed account at the agency: bankruptcy (case number, chapter), deceased,
+    disputed, paid in full, settled, returned; ``closes_placement`` when the agency is done with it."""
+
+    txn_type: ClassVar[str] = "CollectionStatus"
+
+    account: str
+    agency: str
+    status: str
+    effective_date: date
+    case_number: str | None = None
+    chapter: int | None = None
+    note: str | None = None
+    closes_placement: bool = False
+    review: bool = False
+    review_reason: str | None = None
+
+
+class StatusOptions(MappingOptions):
+    """Options of the ``collection-status`` kind (``mapping_options`` in hub.yaml)."""
+
+    agency: Agency
+
+
+class CollectionStatusKind(ExchangeKind[StatusOptions]):
+    name: ClassVar[str] = "collection-status"
+    default_format: ClassVar[str] = "collection-status"
+    options_model: ClassVar[type[MappingOptions]] = StatusOptions
+    produces: ClassVar[tuple[type[CisTransaction], ...]] = (CollectionStatus,)
+    lookups: ClassVar[frozenset[str]] = frozenset({"placements"})
+    persists: ClassVar[frozenset[str]] = frozenset({"placement_closures"})
+
+    def __init__(self, options: StatusOptions) -> None:
+        super().__init__(options)
+        self._done: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        return self._done.get(table, lambda: self._map(table, ctx))[0]
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        """Rows of another agency (errors) and updates of accounts not placed with it (warnings)."""
+        return self._done.get(table, lambda: self._map(table, ctx))[1]
+
+    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+        import polars as pl
+
+        agency = self.options.agency.id
+        notes = [
+            Problem.of(
+                "unknown-agency",
+                f"agency {other!r} is not this exchange's agency ({agency})",
+                line=line,
+                field="agency_id",
+                value=other,
+            )
+            for line, other in table.filter(pl.col("agency_id") != agency)
+            .select(LINE, "agency_id")
+            .iter_rows()
+        ]
+        rows = table.filter(pl.col("agency_id") == agency)
+        accounts = rows.get_column("account").unique().sort().to_list()
+        placed = ctx.lookup.find("placements", accounts) if accounts else None
+        held = set()
+        if placed is not None:
+            held = set(
+                placed.filter((pl.col("status") == "open") & (pl.col("agency") == agency)).get_column(
+                    "account"
+                )
+            )
+        why = f"the account has no open placement with {agency}"
+        for line, account in (
+            rows.filter(~pl.col("account").is_in(sorted(held))).select(LINE, "account").iter_rows()
+        ):
+            notes.append(
+                Problem.of(
+                    "collection-review",
+                    f"account {mask(account)}: {why}; delivered for review",
+                    line=line,
+                    field="account",
+                    value=account,
+                    severity="warning",
+                )
+            )
+        day = pl.col("effective_date").dt.strftime("%Y-%m-%d")
+        out = rows.with_columns(
+            pl.concat_str([pl.lit("CS"), pl.lit(agency), "account", "status", day], separator="|").alias(
+                "idempotency_key"
+            ),
+            pl.lit(agency).alias("agency"),
+            pl.col("status").is_in(CLOSING).alias("closes_placement"),
+            (~pl.col("account").is_in(sorted(held))).alias("review"),
+            pl.when(~pl.col("account").is_in(sorted(held))).then(pl.lit(why)).alias("review_reason"),
+            pl.col(LINE).alias("source_line"),
+        )
+        closures = out.filter(pl.col("closes_placement") & ~pl.col("review")).select(
+            "idempotency_key",
+            "account",
+            "agency",
+            pl.col("effective_date").alias("closed_on"),
+            pl.col("status").alias("reason"),
+            LINE,
+        )
+        return {
+            CollectionStatus.txn_type: out.select(*columns_of(CollectionStatus), LINE),
+            "placement_closures": closures,
+        }, notes
