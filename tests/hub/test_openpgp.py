@@ -284,3 +284,28 @@ def test_inbound_files_are_decrypted_and_their_signer_verified_before_they_are_r
     # a binary, signed file is read too
     code, out = process("route-2.csv.pgp", agency.seal(upload(7, seed=12), utility.fingerprint))
     assert (code, out["state"], out["delivered"]) == (0, "delivered", 7), out
+
+
+def test_without_require_signature_plain_and_unsigned_files_are_read(
+    workdir: Workdir, pgp: PgpKeys, upload: Any
+) -> None:
+    agency, utility = setup_parties(workdir, pgp)
+    decryption = {"signer": agency.fingerprint, "require_signature": False}
+    configure(workdir, utility, **{"meter-reads": {"decryption": decryption}})
+    for name, data in (
+        ("plain.csv", upload(6, seed=21)),
+        ("unsigned.csv.pgp", agency.seal(upload(4, seed=22), utility.fingerprint, sign=False)),
+    ):
+        res = workdir.hub("process", workdir.write(name, data), "-x", "meter-reads", "--json", env=ENV)
+        assert (res.code, res.json()["state"]) == (0, "delivered"), res.stdout
+    assert len(workdir.delivered_rows("MeterRead")) + len(workdir.delivered_rows("ReadException")) == 10
+
+
+def test_without_the_gpg_program_the_keyring_is_a_configuration_error(
+    workdir: Workdir, tmp_path: Path
+) -> None:
+    empty = tmp_path / "no-gpg-here"
+    empty.mkdir()
+    res = workdir.hub("keys", "list", env={"PATH": str(empty)})
+    assert res.code == 2, res.stdout + res.stderr
+    assert "install the gpg program" in res.stderr and "Traceback" not in res.stderr
