@@ -124,7 +124,7 @@ class Opened:
     data: bytes | None
     encrypted: bool
     signed_by: str | None
-    signature: str | None  # None: unsigned; else python-gnupg's status ('no public key', ...)
+    signature: str | None  # None: unsigned; else the verdict ('good', 'no public key', ...)
     key_id: str | None  # the signature's key id
 
 
@@ -196,6 +196,13 @@ class Keyring:
         if encrypted and not result.ok:
             if why := _passphrase_refused(result.stderr):
                 raise KeyUnusable(f"the utility's key could not decrypt: {why}")
+            missing = [
+                ln.split()[2] for ln in result.stderr.splitlines() if ln.startswith("[GNUPG:] NO_SECKEY ")
+            ]
+            if missing:
+                return Opened(
+                    None, True, None, "encrypted to a key the hub does not hold", ", ".join(missing)
+                )
             return Opened(None, True, None, result.status, None)
         status, key_id = _signature(result.stderr)
         signed_by = result.pubkey_fingerprint if result.valid and status == "good" else None
@@ -293,7 +300,8 @@ def open_inbound(plan: PgpPlan, data: bytes, now: datetime) -> tuple[bytes, None
     ring = Keyring(plan.home)
     opened = ring.decrypt(data, plan.passphrase())
     if opened.data is None:
-        return None, f"the file could not be decrypted with the utility's key ({opened.signature})"
+        to = "" if opened.key_id is None else f"; key id {opened.key_id}"
+        return None, f"the file could not be decrypted with the utility's key ({opened.signature}{to})"
     if opened.signed_by is None:
         if not dec.require_signature and opened.signature is None:
             return opened.data, None

@@ -245,6 +245,7 @@ def test_inbound_files_are_decrypted_and_their_signer_verified_before_they_are_r
     other = pgp.party("other")  # a key the hub knows, but not the pinned signer
     for party in (stranger, other):
         party.learn(utility)
+    agency.learn(other)
     import_key(workdir, other)
     configure(workdir, utility, **{"meter-reads": {"decryption": {"signer": agency.fingerprint}}})
 
@@ -265,13 +266,14 @@ def test_inbound_files_are_decrypted_and_their_signer_verified_before_they_are_r
         "stranger": (stranger.seal(upload(5, seed=9), utility.fingerprint), "signed by an unknown key"),
         "other": (other.seal(upload(5, seed=10), utility.fingerprint), "not by the pinned signer"),
         "plain": (upload(5, seed=11), "not OpenPGP-signed"),
+        "not-to-us": (agency.seal(upload(5, seed=14), other.fingerprint), "a key the hub does not hold"),
     }
     for name, (data, why) in cases.items():
         code, out = process(f"{name}.csv", data)
         assert (code, out["state"], out["delivered"]) == (1, "rejected", 0), out
         [problem] = out["problems"]
         assert problem["rule"] == "openpgp" and why in problem["message"], problem
-        assert agency.fingerprint in problem["message"]
+        assert agency.fingerprint in problem["message"] or name == "not-to-us"
 
     # a signed (not encrypted) file whose content was changed after signing
     signed = agency.sign(upload(5, seed=13))
