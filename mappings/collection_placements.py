@@ -8,16 +8,15 @@ and left out. Key ``CP|<account>|<n>``, ``n`` the account's placements so far + 
 twice places nothing twice, and an account recalled or returned may be placed again.
 
 ``write`` (inside the ledger transaction, the ``placements`` lock held by every placement exchange,
-so two agencies' files never take the same account): the placement file, default layout CSV with
-our header and a trailer row ``TRAILER,<count>,<total dollars>``, read back and refused unless its
-count and total agree with the rows; each placement kept as the fact ``placements`` (account,
-agency, amount, date: never the SSN or the date of birth).
+so two agencies' files never take the same account): the placement file in the agency's ``layout``
+(``mappings/placement_layouts.py``: CSV with a trailer row ``TRAILER,<count>,<total dollars>`` by
+default, or fixed width), read back and refused unless its count and total agree with the rows; each
+placement kept as the fact ``placements`` (account, agency, amount, date: never the SSN or the date
+of birth).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,29 +26,12 @@ from hub.kernel.errors import MappingError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from mappings.base import MapContext, MappingOptions, OutboundKind, PartnerFile, PerTable, WriteContext
+from mappings.placement_layouts import CsvLayout, Layout, dollars, write_placements
 
 if TYPE_CHECKING:
     import polars as pl
 
 OUTPUT = "Placement"
-FILE_FIELDS = (
-    "account",
-    "name",
-    "ssn",
-    "date_of_birth",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "balance",
-    "service_from",
-    "service_to",
-    "last_payment_date",
-    "first_delinquency_date",
-    "close_date",
-    "flags",
-)
 NOT_PLACED_FLAGS = ("deceased", "bankruptcy")
 
 
@@ -69,6 +51,7 @@ class PlacementOptions(MappingOptions):
     min_balance: Decimal = Field(
         Decimal("25.00"), ge=0, decimal_places=2, description="dollars; a smaller balance is not placed"
     )
+    layout: Layout = Field(default_factory=CsvLayout, description="the agency's file: csv or fixed-width")
     acknowledge_within_days: int = Field(
         7, ge=1, le=90, description="a placement file not acknowledged by then is an alert in hub status"
     )
@@ -166,8 +149,7 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
                 f"account(s) {', '.join(str(mask(a)) for a in taken)} were placed by another exchange "
                 "while this extract was read; run it again (they will be reported as placed)"
             )
-        data = _csv(rows)
-        _check(data, rows)
+        data = write_placements(rows, self.options.layout)
         agency = self.options.agency.id
         facts = rows.select(
             "idempotency_key",
@@ -177,35 +159,3 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
             pl.lit(ctx.created.date()).alias("placed_on"),
         )
         return PartnerFile(data, rows.height, facts={"placements": facts})
-
-
-def dollars(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
-
-
-def _csv(rows: pl.DataFrame) -> bytes:
-    """Our default layout: the header, one row per placement, ``TRAILER,<count>,<total dollars>``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FILE_FIELDS)
-    total = 0
-    for r in rows.iter_rows(named=True):
-        total += r["balance_cents"]
-        values = {**r, "balance": dollars(r["balance_cents"])}
-        writer.writerow(["" if values.get(f) is None else str(values[f]) for f in FILE_FIELDS])
-    writer.writerow(["TRAILER", rows.height, dollars(total), *[""] * (len(FILE_FIELDS) - 3)])
-    return out.getvalue().encode()
-
-
-def _check(data: bytes, rows: pl.DataFrame) -> None:
-    """The file read back: its rows, count and total agree with the placements, or it is refused."""
-    lines = list(csv.reader(io.StringIO(data.decode())))
-    body, trailer = lines[1:-1], lines[-1]
-    total = sum(Decimal(r[FILE_FIELDS.index("balance")]) for r in body)
-    expected = Decimal(int(rows.get_column("balance_cents").sum())) / 100
-    if trailer[0] != "TRAILER" or int(trailer[1]) != len(body) != rows.height or Decimal(trailer[2]) != total:
-        raise MappingError("the placement file read back does not agree with its trailer")
-    if len(body) != rows.height or total != expected:
-        raise MappingError(
-            f"the placement file holds {len(body)} rows, ${total}; expected {rows.height}, ${expected}"
-        )

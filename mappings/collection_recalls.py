@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, ClassVar
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from mappings.base import MapContext, MappingOptions, OutboundKind, PartnerFile, PerTable, WriteContext
-from mappings.collection_placements import Agency, dollars
+from mappings.collection_placements import Agency
+from mappings.placement_layouts import dollars
 
 if TYPE_CHECKING:
     import polars as pl

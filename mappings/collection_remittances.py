@@ -21,8 +21,9 @@ from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
-from mappings.collection_placements import Agency, dollars
+from mappings.collection_placements import Agency
 from mappings.payments import Payment
+from mappings.placement_layouts import dollars
 
 if TYPE_CHECKING:
     import polars as pl

@@ -337,7 +337,8 @@ def sample(
         typer.Option(
             help="meter-reads (a route upload), consumption (a district's histories), pledges "
             "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`) "
-            "or placements (a CIS extract of closed accounts to place with a collection agency)"
+            "placements (a CIS extract of closed accounts to place with a collection agency) or remittance "
+            "(an agency's remittance for the accounts of a placements sample of the same seed)"
         ),
     ] = "meter-reads",
 ) -> None:
@@ -345,7 +346,7 @@ def sample(
     placement extract (for trying the hub and for benchmarks)."""
     from hub.engine.sample import meter_reads_csv
     from hub.engine.sample_consumption import consumption_csv
-    from hub.engine.sample_placements import placement_extract_csv
+    from hub.engine.sample_placements import placement_extract_csv, remittance_csv
     from hub.engine.sample_pledges import pledges_csv
 
     makers: dict[str, Callable[..., bytes]] = {
@@ -353,6 +354,7 @@ def sample(
         "consumption": consumption_csv,
         "pledges": pledges_csv,
         "placements": placement_extract_csv,
+        "remittance": remittance_csv,
     }
     if kind not in makers:
         raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")

@@ -69,3 +69,44 @@ def placement_extract_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date
             row["account"] = sample_account(n - 1, seed)
         writer.writerow(row)
     return buf.getvalue().encode()
+
+
+def _placeable(rows: int, seed: int, today: date) -> list[tuple[str, int]]:
+    """(account, balance cents) of the sample extract's rows a placement takes (no flag, no bad row)."""
+    found = []
+    for row in csv.DictReader(io.StringIO(placement_extract_csv(rows, seed=seed, today=today).decode())):
+        if not row["flags"]:
+            whole, cents = row["balance"].split(".")
+            found.append((row["account"], int(whole) * 100 + int(cents)))
+    return found
+
+
+def remittance_csv(
+    rows: int, *, bad: int = 0, seed: int = 1, today: date | None = None, agency: str = "ACME"
+) -> bytes:
+    """An agency's remittance for accounts of ``placement_extract_csv(..., seed=seed)`` as placed:
+    ``rows`` payments of part of each balance, commission 25 %, and the trailer; ``bad`` rows (spread
+    evenly) have a net that is not gross - commission."""
+    day = today or date.today()
+    accounts = _placeable(max(rows * 2, 20), seed, day)[:rows]
+    step = max(len(accounts) // bad, 1) if bad else 0
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("agency_id", "reference", "account", "gross", "commission", "net", "paid_on"))
+    totals = [0, 0, 0]
+    for n, (account, balance) in enumerate(accounts):
+        gross = max(balance * (10 + _pick(n, seed + 41, 90)) // 100, 100)
+        commission = gross // 4
+        net = gross - commission - (1 if bad and n % step == 0 and n // step < bad else 0)
+        for i, v in enumerate((gross, commission, net)):
+            totals[i] += v
+        paid = (day - timedelta(days=1 + _pick(n, seed + 42, 20))).isoformat()
+        writer.writerow(
+            (agency, f"{agency}-{seed}-{n + 1:06d}", account, *map(_money, (gross, commission, net)), paid)
+        )
+    writer.writerow(("TRAILER", len(accounts), "", *map(_money, totals), ""))
+    return out.getvalue().encode()
+
+
+def _money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"

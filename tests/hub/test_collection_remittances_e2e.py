@@ -114,3 +114,16 @@ def test_a_row_of_another_agency_or_with_bad_amounts_is_rejected_alone(workdir: 
         (4, "net-mismatch"),
     ]
     assert [p["idempotency_key"] for p in cis(workdir, "Payment")] == ["CR|ACME|R-1"]
+
+
+def test_the_sample_remittance_pays_the_sample_placements(workdir: Workdir) -> None:
+    configure(workdir)
+    extract_path, remit_path = workdir.root / "closed.csv", workdir.root / "remit.csv"
+    assert workdir.hub("sample", extract_path, "--kind", "placements", "--rows", "40").code == 0
+    assert workdir.hub("sample", remit_path, "--kind", "remittance", "--rows", "10", "--bad", "2").code == 0
+    assert workdir.hub("originate", extract_path, "-x", "placements").code == 0
+    res = workdir.hub("process", remit_path, "-x", "remittances", "--json")
+    out = res.json()
+    assert (out["state"], out["rows"], out["rejected"], out["delivered"]) == ("delivered", 10, 2, 16), out
+    assert {p["rule"] for p in out["problems"]} == {"net-mismatch"}  # no review: all placed, within balance
+    assert all(p["review"] == "false" for p in cis(workdir, "Payment"))

@@ -206,3 +206,33 @@ def test_the_sample_extract_places_all_but_its_bad_and_flagged_rows(workdir: Wor
     assert len(body) == out["delivered"] and trailer[1] == str(len(body))
     total = sum(int(r[9].replace(".", "")) for r in body)
     assert trailer[2] == f"{total // 100}.{total % 100:02d}"
+
+
+def test_an_agency_with_a_fixed_width_layout_gets_its_records(workdir: Workdir) -> None:
+    configure(workdir)
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    layout = {
+        "type": "fixed-width",
+        "record_length": 50,
+        "fields": {"account": [2, 11], "ssn": [12, 20], "balance": [21, 30], "close_date": [31, 38]},
+        "trailer": {"count": [2, 7], "total": [8, 19]},
+    }
+    config["exchanges"]["placements-b"]["mapping_options"]["layout"] = layout
+    workdir.set_config(yaml.safe_dump(config))
+    code, out = originate(workdir, "beta.csv", extract(person("1001"), person("1002")), "placements-b")
+    assert code == 0, out
+    [path] = (workdir.root / "outbox" / "placements-b").glob("*")
+    assert path.read_text().splitlines() == [
+        "D1001      1234567890000025010" + "20260601" + " " * 12,
+        "D1002      2345678900000025010" + "20260601" + " " * 12,
+        "T000002000000050020" + " " * 31,
+    ]
+    # a layout that cannot work: a configuration error naming the key
+    layout["fields"]["ssn"] = [10, 20]
+    workdir.set_config(yaml.safe_dump(config))
+    res = workdir.hub("status")
+    assert (
+        res.code == 2
+        and "exchanges.placements-b.mapping_options.layout" in res.stderr
+        and "overlaps" in res.stderr
+    )
