@@ -61,6 +61,7 @@ class Service:
     stopping: threading.Event = field(default_factory=threading.Event)
     _signals: int = 0
     _alerted: set[tuple[str, date]] = field(default_factory=set)
+    _alerted_keys: set[tuple[str, str, date]] = field(default_factory=set)
     _scheduler: Any = None
     _observer: Any = None
 
@@ -86,7 +87,9 @@ class Service:
 
     def check_expected(self, now: datetime | None = None) -> list[str]:
         """Log an alert (once a day per exchange) for every overdue file; return the overdue ones."""
-        overdue = [row for row in self.engine.status(now) if row["overdue"]]
+        rows = self.engine.status(now)
+        self._key_alerts(rows, now or datetime.now(UTC))
+        overdue = [row for row in rows if row["overdue"]]
         for row in overdue:
             key = (row["exchange"], datetime.fromisoformat(row["due_at"]).date())
             if key not in self._alerted:
@@ -99,6 +102,20 @@ class Service:
                         extra={"event": "overdue", "alert": True},
                     )
         return [row["exchange"] for row in overdue]
+
+    def _key_alerts(self, rows: list[dict[str, Any]], now: datetime) -> None:
+        """Log an alert (once a day per exchange and key) for each pinned OpenPGP key that is
+        missing, expired, revoked or expires soon (``hub status`` shows the same)."""
+        for row in rows:
+            for alert in row.get("key_alerts", []):
+                key = (row["exchange"], alert["fingerprint"], now.date())
+                if key in self._alerted_keys:
+                    continue
+                self._alerted_keys.add(key)
+                with tagged(exchange=row["exchange"]):
+                    log.warning(
+                        "%s: %s", row["exchange"], alert["message"], extra={"event": "key", "alert": True}
+                    )
 
     # -- the service ----------------------------------------------------------------------------
 

@@ -102,6 +102,9 @@ class ExchangeKind(ABC, Generic[M]):
     # True when the kind sends the partner a reply about every received file (``reply``): the
     # engine then keeps the rows the format read for it.
     replies: ClassVar[bool] = False
+    # The partner's files carry personal data: an exchange of the kind must configure ``encryption``
+    # (OpenPGP) unless it says ``encrypt: false`` explicitly.
+    requires_encryption: ClassVar[bool] = False
 
     def __init__(self, options: M) -> None:
         self.options = options

@@ -396,3 +396,94 @@ def sftp_cycle(workdir: Workdir) -> tuple[int, list[dict[str, Any]]]:
     result = workdir.hub("cycle", "--json")
     assert result.stdout, result.stderr
     return result.code, result.json()
+
+
+# -- OpenPGP: throwaway GnuPG homes and keys, made with the real gpg -------------------------------
+
+
+@dataclass
+class PgpParty:
+    """One key holder: its own GnuPG home and key (ed25519 signing, cv25519 encryption)."""
+
+    home: Path
+    fingerprint: str
+    passphrase: str = ""
+
+    def gpg(
+        self, *args: str, data: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
+        loopback = ["--pinentry-mode", "loopback", "--passphrase", self.passphrase]
+        cmd = ["gpg", "--homedir", str(self.home), "--batch", "--yes", *loopback, "--status-fd", "2", *args]
+        return subprocess.run(cmd, input=data, capture_output=True, check=check, timeout=60)
+
+    def export(self, *, secret: bool = False) -> bytes:
+        return self.gpg("--export-secret-keys" if secret else "--export", self.fingerprint).stdout
+
+    def learn(self, other: PgpParty) -> None:
+        """Import another party's public key (to encrypt to it or verify its signatures)."""
+        self.gpg("--import", data=other.export())
+
+    def seal(self, data: bytes, to: str, *, sign: bool = True, armor: bool = False) -> bytes:
+        """``data`` encrypted to key ``to``, signed by this party unless ``sign`` is False."""
+        args = ["--trust-model", "always", "--encrypt", "--recipient", to]
+        args += ["--local-user", self.fingerprint, "--sign"] if sign else []
+        return self.gpg(*args, *(["--armor"] if armor else []), data=data).stdout
+
+    def revoke(self) -> None:
+        """Revoke the key with the certificate gpg made with it."""
+        cert = (self.home / "openpgp-revocs.d" / f"{self.fingerprint}.rev").read_bytes()
+        self.gpg("--import", data=cert.replace(b":-----BEGIN", b"-----BEGIN"))
+
+    def sign(self, data: bytes) -> bytes:
+        """``data`` signed (not encrypted, not compressed: the content is visible in it)."""
+        return self.gpg(
+            "--compress-algo", "none", "--local-user", self.fingerprint, "--sign", data=data
+        ).stdout
+
+    def open(self, data: bytes) -> tuple[bytes, str | None]:
+        """Decrypt with this party's key: the content and the primary fingerprint of a good
+        signature (None when unsigned or not verifiable)."""
+        done = self.gpg("--trust-model", "always", "--decrypt", data=data)
+        valid = [ln.split() for ln in done.stderr.decode().splitlines() if ln.startswith("[GNUPG:] VALIDSIG")]
+        return done.stdout, (valid[0][11] if valid else None)
+
+
+class PgpKeys:
+    """Key holders made on demand under ``tmp_path``; their gpg-agents are stopped afterwards."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.homes: list[Path] = []
+
+    def party(
+        self, name: str, *, expire: str = "0", passphrase: str = "", since: str | None = None
+    ) -> PgpParty:
+        """A new key holder. ``expire``: gpg's expiry (0 never, 10d, 1y); ``since``: the key is
+        made as of that time (gpg's --faked-system-time, e.g. 20200101T000000) so that a short
+        expiry is already past."""
+        home = self.root / "pgp" / name
+        home.mkdir(parents=True, mode=0o700)
+        self.homes.append(home)
+        party = PgpParty(home, "", passphrase)
+        faked = ["--faked-system-time", since] if since else []
+        uid = f"{name} <{name}@example.net>"
+        party.gpg(*faked, "--quick-gen-key", uid, "future-default", "default", expire)
+        listing = party.gpg("--with-colons", "--list-keys", uid).stdout.decode()
+        party.fingerprint = next(ln.split(":")[9] for ln in listing.splitlines() if ln.startswith("fpr"))
+        return party
+
+    def close(self) -> None:
+        for home in [*self.homes, self.root / "var" / "gnupg"]:
+            if home.is_dir():
+                subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True)
+
+
+@pytest.fixture
+def pgp(tmp_path: Path) -> Iterator[PgpKeys]:
+    """Throwaway GnuPG homes under tmp_path (the agents of the hub's own var/gnupg there too are
+    stopped at the end)."""
+    if shutil.which("gpg") is None:
+        pytest.skip("the gpg program is not installed (.ci/run installs gnupg)")
+    keys = PgpKeys(tmp_path)
+    yield keys
+    keys.close()

@@ -19,6 +19,7 @@ import typer
 from typer.exceptions import TyperException
 
 from hub.cli.inspect import inspect_command
+from hub.cli.keys import keys_app
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
@@ -48,6 +49,7 @@ app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
 app.command("pledges")(pledges_command)
 app.add_typer(reference_app, name="reference")
+app.add_typer(keys_app, name="keys")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -229,8 +231,9 @@ def run(
 @app.command()
 def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every exchange: last run, next run, last file, whether its expected file is overdue, whether
-    its source folder is missing, whether a recent deposit date does not reconcile and whether an
-    agency has not acknowledged a placement file in time (any: exit 1)."""
+    its source folder is missing, whether a recent deposit date does not reconcile, whether an
+    agency has not acknowledged a placement file in time and whether an OpenPGP key it pins is
+    missing, expired, revoked or expires soon (any: exit 1)."""
     from hub.engine import operator
 
     rows = operator.status(_settings(config))
@@ -239,7 +242,11 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
     else:
         render().status_table(out, rows)
     if any(
-        r["overdue"] or r.get("unreconciled") or r.get("source_missing") or r.get("unacknowledged")
+        r["overdue"]
+        or r.get("unreconciled")
+        or r.get("source_missing")
+        or r.get("unacknowledged")
+        or r.get("key_alerts")
         for r in rows
     ):
         raise typer.Exit(1)

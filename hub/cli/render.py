@@ -289,5 +289,7 @@ def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:
             console.print(
                 f"[bold red]ALERT[/] {r['exchange']}: placement file {name} not acknowledged by the agency"
             )
+        for alert in r.get("key_alerts", []):
+            console.print(f"[bold red]ALERT[/] {r['exchange']}: {alert['message']}", highlight=False)
     for day in sorted({d for r in rows for d in r.get("unreconciled", [])}):
         console.print(f"[bold red]ALERT[/] deposits of {day} do not reconcile: hub reconcile --date {day}")

@@ -30,6 +30,7 @@ from hub.engine.config_checks import (
     reply_route_problems,
     take_sections,
 )
+from hub.engine.config_openpgp import Decryption, Encryption, OpenPgpConfig, PgpPlan, pgp_problems, plan_of
 from hub.engine.config_shared import shared_options
 from hub.engine.config_transport import (
     CisFolderDestination,
@@ -131,6 +132,9 @@ class ExchangeConfig(Strict):
     reply_destinations: dict[str, SftpReplyDestination] = Field(
         default_factory=dict, description="partner -> its server: replies for it are pushed there too"
     )
+    encryption: Encryption | None = Field(None, description="outbound: OpenPGP-encrypt (and sign) the file")
+    encrypt: bool | None = Field(None, description="false: a kind that requires encryption goes without")
+    decryption: Decryption | None = Field(None, description="inbound: decrypt and verify OpenPGP files")
 
 
 class ServiceConfig(Strict):
@@ -152,6 +156,7 @@ class HubConfig(Strict):
     ledger: LedgerConfig = LedgerConfig()
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
+    openpgp: OpenPgpConfig = OpenPgpConfig()
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(default_factory=dict)
@@ -202,6 +207,7 @@ class Exchange:
     source_path: Path
     archive_path: Path
     destination_path: Path
+    pgp: PgpPlan | None = None  # OpenPGP: encrypt/sign outbound files, decrypt/verify inbound ones
 
     @property
     def file_name(self) -> str:
@@ -315,6 +321,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         problems += [f"{where}.kind: {msg}" for msg in declaration_problems(kind)]
         problems += [f"{where}.reply_destinations: {msg}" for msg in reply_route_problems(ex, kind, mopts)]
         problems += [f"{where}.{msg}" for msg in outbound.direction_problems(ex, kind)]
+        problems += [f"{where}.{msg}" for msg in pgp_problems(ex, kind, cfg.openpgp)]
         ex = outbound.with_outbound_defaults(ex, kind)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
         src = root / (folder.path or cfg.paths.inbox / name)
@@ -331,6 +338,7 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
             source_path=src,
             archive_path=root / folder.archive_dir if folder.archive_dir else src / "archive",
             destination_path=root / outbound.destination_folder(ex, name, cfg.paths, kind),
+            pgp=plan_of(ex, cfg.openpgp, var=root / cfg.paths.var, root=root),
         )
     if not cfg.exchanges:
         problems.append(f"{source}: exchanges: none configured; the hub needs at least one (see `hub init`)")

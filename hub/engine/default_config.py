@@ -27,6 +27,15 @@ service:            # `hub run`
   settle_seconds: 1   # after a folder event, wait this long before looking
   log_format: text    # text | json (one object per line, for log shippers)
 
+# OpenPGP (encrypted partner files): keys live in the hub's own keyring, var/gnupg
+# (`hub keys import FILE`, `hub keys list`), pinned below and in each exchange by their full
+# 40-hex fingerprint. The utility's key signs outbound files and decrypts inbound ones; its
+# passphrase comes from an environment variable or a file, never from this file.
+# openpgp:
+#   signing_key: 0123456789ABCDEF0123456789ABCDEF01234567
+#   passphrase_env: HUB_PGP_PASSPHRASE      # or passphrase_file: /etc/hub/pgp-passphrase
+#   expiry_warning_days: 30                 # a pinned key expiring sooner is an alert in `hub status`
+
 # Exchange kinds and formats of your own (docs/adding-an-exchange.md): name -> module:Class, importable
 # by the hub (installed, or on PYTHONPATH). The kinds shipped with the hub need no line here.
 # kinds:
@@ -57,6 +66,11 @@ exchanges:
     # reject-file: one bad row rejects the whole file (nothing delivered).
     # accept-valid-rows: deliver the good rows, report the bad ones for correction.
     row_policy: reject-file
+    # Partner files that come OpenPGP-encrypted and/or signed (binary or armored): decrypted in
+    # memory with openpgp.signing_key before they are read; one not signed by the pinned signer
+    # (or, with require_signature, not signed at all) is rejected unread. The landed copy stays
+    # as received.
+    # decryption: {signer: FEDCBA9876543210FEDCBA9876543210FEDCBA98, require_signature: true}
     format_options:
       delimiter: ","
       encoding: utf-8
@@ -157,6 +171,11 @@ exchanges:
     #   server: {host: sftp.bank.example, user: cityutility, key_file: /etc/hub/keys/bank_ed25519,
     #            known_hosts: /etc/hub/known_hosts}
     #   remote_dir: /inbound
+    # Encrypt the file to the partner's OpenPGP key (and sign it with openpgp.signing_key), in
+    # memory: what is kept under var/outbound and sent is ciphertext, named <name>.pgp. An expired
+    # or revoked key refuses the file (nothing sent; `hub reprocess ID` once a renewed key is
+    # imported). Kinds whose files carry personal data require it unless `encrypt: false`.
+    # encryption: {recipient: FEDCBA9876543210FEDCBA9876543210FEDCBA98, sign: true}
     row_policy: reject-file       # money: one bad row rejects the extract (nothing is sent)
     originator:                   # as agreed with the bank; names never cut to fit their fields
       company_name: CITY UTILITY  # up to 16 characters

@@ -21,7 +21,7 @@ from hub.engine.claims import content_key
 from hub.engine.config_outbound import is_outbound
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, rule_of
-from hub.kernel.errors import HubError, MappingError, Rejected, StillChanging
+from hub.kernel.errors import HubError, KeyUnusable, MappingError, Rejected, SecretMissing, StillChanging
 from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
 
@@ -73,6 +73,12 @@ def map_file(
     fmt = ex.format(ex.format_options)
     kind = ex.kind(ex.mapping_options)
     read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone, received=received)
+    if ex.pgp is not None and ex.pgp.decryption is not None:
+        progress(name, "decrypting")
+        opened = _opened(data, ex, now)
+        if isinstance(opened, Problem):
+            return Mapped(problems=[opened], file_rejected=True)
+        data = opened
     progress(name, "parsing")
     parsed = parsing.parse(fmt, data, read_ctx)
     if isinstance(parsed, Problem):
@@ -107,6 +113,21 @@ def map_file(
     if notes:
         mapped.problems = sorted([*validated.problems, *notes], key=lambda p: p.line or 0)
     return mapped
+
+
+def _opened(data: bytes, ex: Exchange, now: datetime) -> bytes | Problem:
+    """An OpenPGP file's content (decrypted in memory, its signature verified against the pinned
+    signer), or the file-level problem that rejects it unread. The landed copy stays as received."""
+    from hub.engine import openpgp
+
+    assert ex.pgp is not None
+    try:
+        content, why = openpgp.open_inbound(ex.pgp, data, now)
+    except (KeyUnusable, SecretMissing) as exc:  # the utility's key: fix, then reprocess
+        content, why = None, str(exc)
+    if content is None:
+        return Problem.of("openpgp", str(why), level="file")
+    return content
 
 
 @dataclass
@@ -217,8 +238,9 @@ class FileRunner:
             return self._replied(record, ex, done)
         try:
             problems, sent = (self._send if outbound else self._deliver)(record, ex, run_id, result)
-        except MappingError as exc:  # the kind refused to write its file: nothing was sent
-            refused = [*result.problems, Problem.of("partner_file", str(exc), level="file")]
+        except (MappingError, KeyUnusable, SecretMissing) as exc:  # refused: nothing was sent
+            rule = "partner_file" if isinstance(exc, MappingError) else "openpgp"
+            refused = [*result.problems, Problem.of(rule, str(exc), level="file")]
             return recording.rejected(
                 self.ledger, record, run_id, outcome, refused, file_level=True, prior=prior
             )

@@ -8,6 +8,11 @@ keys, the kind's facts are kept, and the extract is marked ``mapped``. Only afte
 file sent (``Destination.put``: hidden temporary name, renamed, never overwriting) and the batch
 marked published. A send that fails leaves the extract ``mapped`` with its batch unpublished: its
 next run sends the kept copy (the same bytes), never a second file.
+
+With OpenPGP ``encryption`` the file is encrypted to the partner's key (and signed) in memory,
+through gpg's pipes, before it is kept: the kept copy and what is sent are ciphertext, named with
+``.pgp`` added; the plaintext never touches the disk. A pinned key that is missing, expired or
+revoked refuses the file before anything is recorded (``KeyUnusable``).
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from connectors.base import check_name
+from hub.engine import openpgp
 from hub.engine.delivery import DeliveryResult, key_lines, not_delivered
 from hub.engine.facts import keep_facts
-from hub.kernel.errors import DeliveryError, HubError, MappingError
+from hub.engine.openpgp import SUFFIX
+from hub.kernel.errors import DeliveryError, HubError, KeyUnusable, MappingError, SecretMissing
 from hub.kernel.files import publish_bytes
 from mappings.base import OutboundKind, WriteContext
 
@@ -65,8 +72,10 @@ def write_and_record(
     created: datetime,
     kept_folder: Path,
     lookups: LedgerLookups,
+    seal: Callable[[bytes], bytes] | None = None,
 ) -> Written:
-    """Write the partner's file of the rows not sent before and record it, in one transaction."""
+    """Write the partner's file of the rows not sent before and record it, in one transaction;
+    ``seal`` (OpenPGP) turns the file's bytes into what is kept and sent, named ``<name>.pgp``."""
     from hub.ledger import pack_entries, pack_keys
 
     with ledger.tx() as conn:
@@ -84,7 +93,10 @@ def write_and_record(
         name = check_name(
             file_name.format(exchange=exchange, created=created, file_id=file_id, **partner.name_fields)
         )
-        path = _keep(kept_folder, name, partner.data)
+        data = partner.data
+        if seal is not None:
+            data, name = seal(data), name + SUFFIX
+        path = _keep(kept_folder, name, data)
         try:
             batch_pk = ledger.record_batch(
                 conn,
@@ -93,7 +105,7 @@ def write_and_record(
                 file_id=file_id,
                 run_id=run_id,
                 path=str(path),
-                control_sha256=hashlib.sha256(partner.data).hexdigest(),
+                control_sha256=hashlib.sha256(data).hexdigest(),
                 keys={kind.output: pack_keys(key_lines(todo))},
                 entries=pack_entries(fresh.store, fresh.entries),
             )
@@ -126,6 +138,11 @@ def refusal(
         try:
             kind.write(todo, WriteContext(ex.name, at, lookups.inside(conn)))
         except MappingError as exc:
+            return str(exc)
+    if ex.pgp is not None and ex.pgp.encryption is not None:
+        try:
+            openpgp.check_outbound(ex.pgp, created)
+        except (KeyUnusable, SecretMissing) as exc:
             return str(exc)
     return None
 
@@ -174,6 +191,7 @@ def send_new(
         created=created.astimezone(ZoneInfo(ex.timezone)).replace(second=0, microsecond=0),
         kept_folder=settings.var / "outbound" / ex.name / f"f{file_id}",
         lookups=lookups,
+        seal=_sealer(ex, created),
     )
     if written.path is not None:
         progress("sending")
@@ -182,6 +200,16 @@ def send_new(
     problems = sorted([*mapped.problems, *written.problems], key=lambda p: p.line or 0)
     name = None if written.path is None else written.path.name
     return problems, DeliveryResult(name, {kind.output: written.count}, written.already)
+
+
+def _sealer(ex: Exchange, now: datetime) -> Callable[[bytes], bytes] | None:
+    """What encrypts the exchange's files, once its keys are usable now (else ``KeyUnusable``:
+    nothing is written or recorded), or None when it does not encrypt."""
+    plan = ex.pgp
+    if plan is None or plan.encryption is None:
+        return None
+    ring = openpgp.check_outbound(plan, now)
+    return lambda data: openpgp.seal(plan, ring, data)
 
 
 def send_kept(

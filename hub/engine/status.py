@@ -1,8 +1,10 @@
 """What ``hub status`` shows for each exchange: its last run, its next run, its last file, and
 whether the partner's file is overdue by the exchange's expected-file calendar, and the recent deposit
 dates whose lockbox and bank sides do not reconcile (``unreconciled``, on the exchanges that recorded
-them; ``hub reconcile --date D`` tells why), and the placement files a collection agency has not
-acknowledged within the exchange's ``acknowledge_within_days`` (``unacknowledged``).
+them; ``hub reconcile --date D`` tells why), the placement files a collection agency has not
+acknowledged within the exchange's ``acknowledge_within_days`` (``unacknowledged``), and the
+OpenPGP keys it pins that are missing, expired, revoked or expire within
+``openpgp.expiry_warning_days`` (``key_alerts``).
 
 The calendar: a file is due by ``expected.by`` (local time) on ``expected.days`` except holidays; a
 due day past its time with no file landed that (local) day is overdue.
@@ -100,6 +102,7 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
     now = now or datetime.now(UTC)
     zone = settings.config.timezone
     unmatched = recent_differences(ledger)  # deposit dates whose lockbox and bank sides differ
+    keys = _key_alerts(settings, now)
     rows = []
     for name, ex in settings.exchanges.items():
         run = ledger.last_run(name)
@@ -132,6 +135,29 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
                 "unreconciled": [r["deposit_date"] for r in unmatched if name in r["exchanges"]],
                 "source_missing": _missing_folder(ex),
                 "unacknowledged": unacknowledged(ex, ledger, now),
+                "key_alerts": keys.get(name, []),
             }
         )
     return rows
+
+
+def _key_alerts(settings: Settings, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Each exchange's OpenPGP key alerts (the keyring is read once, only when a key is pinned)."""
+    plans = {name: ex.pgp for name, ex in settings.exchanges.items() if ex.pgp is not None}
+    if not plans:
+        return {}
+    from hub.engine.openpgp import Keyring, key_alerts
+    from hub.kernel.errors import HubError
+
+    try:
+        ring = Keyring(settings.var / "gnupg")
+        return {name: key_alerts(plan, ring, now) for name, plan in plans.items()}
+    except HubError as exc:  # no gpg, an unreadable keyring: every pinned key is in doubt
+        alert = {
+            "role": "keyring",
+            "fingerprint": "",
+            "expires": None,
+            "days_left": None,
+            "message": str(exc),
+        }
+        return {name: [alert] for name in plans}

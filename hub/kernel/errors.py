@@ -143,6 +143,18 @@ class AlreadyDelivered(DeliveryError, Rejected):
     """An idempotency key the ledger already holds was about to be delivered again."""
 
 
+# -- OpenPGP ------------------------------------------------------------------------------------
+
+
+class KeyUnusable(DeliveryError, Rejected):
+    """A pinned OpenPGP key is not in the hub's keyring, or is expired or revoked: the partner's
+    file is refused (nothing kept or sent); import a good key and reprocess."""
+
+
+class OpenPgpFailed(DeliveryRetryable):
+    """GnuPG could not finish (agent not answering, process killed): nothing was kept; retry."""
+
+
 # -- operator commands --------------------------------------------------------------------------
 
 

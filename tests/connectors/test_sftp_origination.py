@@ -14,7 +14,7 @@ import yaml
 
 from formats.nacha import read_nacha
 from hub.engine.config import DEFAULT_CONFIG
-from tests.conftest import SshServer, Workdir
+from tests.conftest import PgpKeys, SshServer, Workdir
 from tests.hub.debit_extracts import extract, originated_rows, row
 
 
@@ -100,3 +100,37 @@ def test_an_unpinned_host_key_sends_nothing_and_the_same_file_goes_once_pinned(
     [pushed] = incoming.iterdir()
     kept = workdir.root / "var" / "outbound" / "ach-debits" / "f1" / pushed.name
     assert pushed.read_bytes() == kept.read_bytes()
+
+
+def test_an_encrypted_debit_file_reaches_the_bank_as_ciphertext_only(
+    workdir: Workdir, ssh_server: SshServer, tmp_path: Path, pgp: PgpKeys
+) -> None:
+    bank, utility = pgp.party("bank"), pgp.party("utility")
+    bank.learn(utility)
+    for party, secret in ((bank, False), (utility, True)):
+        key = workdir.write(f"{party.home.name}.key", party.export(secret=secret))
+        assert workdir.hub("keys", "import", key).code == 0
+    incoming = ssh_server.folder(f"ach-pgp-{tmp_path.name}")
+    push_to(workdir, ssh_server, incoming)
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["openpgp"] = {"signing_key": utility.fingerprint}
+    config["exchanges"]["ach-debits"]["encryption"] = {"recipient": bank.fingerprint}
+    workdir.set_config(yaml.safe_dump(config))
+    rows = [row(n) for n in range(1, 6)]
+
+    res = workdir.hub("originate", workdir.write("autopay.csv", extract(rows)), "-x", "ach-debits", "--json")
+
+    assert res.code == 0, res.stdout + res.stderr
+    name = res.json()["batch_id"]
+    assert name.endswith(".ach.pgp")
+    got = tmp_path / "from-the-bank" / name
+    got.parent.mkdir()
+    ssh_server.partner(f"get {incoming}/{name} {got}")
+    kept = workdir.root / "var" / "outbound" / "ach-debits" / "f1" / name
+    assert got.read_bytes() == kept.read_bytes()
+    plain, signer = bank.open(got.read_bytes())
+    assert signer == utility.fingerprint
+    summary = read_nacha(plain, name.removesuffix(".pgp")).summary()
+    assert summary["problems"] == [] and summary["entries"] == len(rows)
+    assert summary["debit_cents"] == sum(r["amount_cents"] for r in rows)
+    assert plain[:94] not in got.read_bytes()
