@@ -67,6 +67,7 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
     describes: ClassVar[str] = "a placement file"
     default_folder: ClassVar[str] = "placements"
     default_file_name: ClassVar[str] = "{exchange}-{created:%Y%m%d}-f{file_id}.csv"
+    requires_encryption: ClassVar[bool] = True  # SSNs and dates of birth travel encrypted only
 
     def __init__(self, options: PlacementOptions) -> None:
         super().__init__(options)

@@ -31,10 +31,11 @@ service:            # `hub run`
 # (`hub keys import FILE`, `hub keys list`), pinned below and in each exchange by their full
 # 40-hex fingerprint. The utility's key signs outbound files and decrypts inbound ones; its
 # passphrase comes from an environment variable or a file, never from this file.
-# openpgp:
-#   signing_key: 0123456789ABCDEF0123456789ABCDEF01234567
-#   passphrase_env: HUB_PGP_PASSPHRASE      # or passphrase_file: /etc/hub/pgp-passphrase
-#   expiry_warning_days: 30                 # a pinned key expiring sooner is an alert in `hub status`
+openpgp:
+  # The utility's own key (import its secret key, then pin its fingerprint here): replace the zeros.
+  signing_key: "0000000000000000000000000000000000000000"
+  passphrase_env: HUB_PGP_PASSPHRASE      # or passphrase_file: /etc/hub/pgp-passphrase
+  expiry_warning_days: 30                 # a pinned key expiring sooner is an alert in `hub status`
 
 # Exchange kinds and formats of your own (docs/adding-an-exchange.md): name -> module:Class, importable
 # by the hub (installed, or on PYTHONPATH). The kinds shipped with the hub need no line here.
@@ -437,4 +438,56 @@ exchanges:
     # reply_destinations:
     #   CAA01: {type: sftp, server: {host: sftp.caa01.example.org, user: utility,
     #           key_file: keys/caa01, known_hosts: keys/known_hosts}, remote_dir: acks}
+
+  # Collection agencies: closed accounts' unpaid final bills placed with an agency, and what comes
+  # back. Set up an agency before enabling its exchanges: import its public key (`hub keys import`)
+  # and pin its fingerprint in placements.encryption, set the utility's signing_key above, name its
+  # destination (a folder or its SFTP server), then `enabled: true` on each.
+  placements:                     # CIS extract -> the agency's placement file (SSNs: encrypted)
+    kind: collection-placements
+    enabled: false
+    source: {type: folder, path: inbox/placements, pattern: "*.csv", post_action: archive}
+    destination:
+      type: folder
+      path: outbox/placements
+    # destination: {type: sftp, server: {host: sftp.acme.example, user: cityutility,
+    #               key_file: /etc/hub/keys/acme_ed25519, known_hosts: /etc/hub/known_hosts},
+    #               remote_dir: /placements}
+    encryption: {recipient: "0000000000000000000000000000000000000000", sign: true}  # the agency's key
+    row_policy: accept-valid-rows   # a bad account is refused alone; the others are placed
+    mapping_options:
+      agency: {id: ACME, name: ACME Recovery}
+      min_balance: "25.00"          # smaller balances are reported, never placed
+      acknowledge_within_days: 7    # a file not acknowledged by then is an alert in `hub status`
+      # The agency's layout (default: our CSV with a TRAILER row), or fixed width at its positions:
+      # layout: {type: fixed-width, record_length: 300, date_format: "%Y%m%d",
+      #          fields: {account: [2, 21], name: [22, 61], ssn: [62, 70], balance: [71, 82]},
+      #          trailer: {count: [2, 10], total: [11, 25]}}
+  recalls:                        # `hub recall ACCOUNT --agency ACME --reason R`, or a CIS extract
+    kind: collection-recalls
+    enabled: false
+    source: {type: folder, path: inbox/recalls, pattern: "*.csv", post_action: archive}
+    destination: {type: folder, path: outbox/recalls}
+    row_policy: accept-valid-rows
+    mapping_options: {agency: {id: ACME, name: ACME Recovery}}
+  placement-acks:                 # the agency's acknowledgement of each placement file
+    kind: collection-acks
+    enabled: false
+    source: {type: folder, path: inbox/collections/acks, post_action: archive}
+    row_policy: accept-valid-rows
+    mapping_options: {agency: {id: ACME, name: ACME Recovery}}
+    # Files the agency encrypts and signs: decrypted and its signature checked before they are read
+    # decryption: {signer: "<the agency key's fingerprint>", require_signature: true}
+  remittances:                    # what the agency collected -> Payment + CollectionCommission
+    kind: collection-remittances
+    enabled: false
+    source: {type: folder, path: inbox/collections/remittances, post_action: archive}
+    row_policy: accept-valid-rows
+    mapping_options: {agency: {id: ACME, name: ACME Recovery}}
+  collection-status:              # bankruptcy, deceased, disputed, paid in full, returned, recalled
+    kind: collection-status
+    enabled: false
+    source: {type: folder, path: inbox/collections/status, post_action: archive}
+    row_policy: accept-valid-rows
+    mapping_options: {agency: {id: ACME, name: ACME Recovery}}
 """

@@ -142,8 +142,11 @@ def exchange_status(settings: Settings, ledger: Ledger, now: datetime | None = N
 
 
 def _key_alerts(settings: Settings, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Each exchange's OpenPGP key alerts (the keyring is read once, only when a key is pinned)."""
-    plans = {name: ex.pgp for name, ex in settings.exchanges.items() if ex.pgp is not None}
+    """Each enabled exchange's OpenPGP key alerts (the keyring is read once, only when a key is
+    pinned; a disabled exchange, e.g. a collection agency not set up yet, alerts nothing)."""
+    plans = {
+        name: ex.pgp for name, ex in settings.exchanges.items() if ex.pgp is not None and ex.config.enabled
+    }
     if not plans:
         return {}
     from hub.engine.openpgp import Keyring, key_alerts

@@ -24,6 +24,9 @@ def settings(tmp_path: Path, openpgp: dict[str, Any] | None = None, **exchanges:
     config = yaml.safe_load(DEFAULT_CONFIG)
     if openpgp is not None:
         config["openpgp"] = openpgp
+    else:  # the default without the utility's key, and without placements, which need it
+        config.pop("openpgp")
+        config["exchanges"].pop("placements")
     for name, changes in exchanges.items():
         config["exchanges"][name].update(changes)
     return parse_config(config, root=tmp_path)

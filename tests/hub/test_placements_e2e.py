@@ -60,6 +60,7 @@ def configure(workdir: Workdir) -> None:
             "kind": "collection-placements",
             "source": {"type": "folder", "path": f"inbox/{name}", "pattern": "*.csv"},
             "destination": {"type": "folder", "path": f"outbox/{name}"},
+            "encrypt": False,  # said explicitly: the kind encrypts by default
             "row_policy": "accept-valid-rows",
             "mapping_options": {
                 "agency": {"id": agency, "name": f"{agency} Recovery"},
