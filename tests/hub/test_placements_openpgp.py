@@ -107,3 +107,35 @@ def test_an_expired_agency_key_refuses_the_placement_and_a_soon_expiring_one_is_
     status = workdir.hub("status", "--json", env=ENV)
     alerts = [a for r in status.json() for a in r.get("key_alerts", [])]
     assert status.code == 1 and any(soon.fingerprint in str(a) for a in alerts)
+
+
+def test_the_agencys_encrypted_signed_remittance_is_read_and_an_unsigned_one_refused(
+    workdir: Workdir, pgp: PgpKeys
+) -> None:
+    configure(workdir)
+    agency, utility = pgp.party("agency"), pgp.party("utility", passphrase=PASSPHRASE)
+    agency.learn(utility)
+    import_key(workdir, agency)
+    import_key(workdir, utility, secret=True)
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["openpgp"] = {"signing_key": utility.fingerprint, "passphrase_env": "HUB_PGP_PASSPHRASE"}
+    config["exchanges"]["remittances"]["decryption"] = {"signer": agency.fingerprint}
+    workdir.set_config(yaml.safe_dump(config))
+    assert (
+        workdir.hub("originate", workdir.write("c.csv", extract(person("1001"))), "-x", "placements").code
+        == 0
+    )
+    plain = (
+        b"agency_id,reference,account,gross,commission,net,paid_on\n"
+        b"ACME,R1,1001,50.00,10.00,40.00,2026-11-20\nTRAILER,1,,50.00,10.00,40.00,\n"
+    )
+    sealed = agency.seal(plain, utility.fingerprint)
+    res = workdir.hub("process", workdir.write("rem.csv.pgp", sealed), "-x", "remittances", "--json", env=ENV)
+    assert res.json()["delivered"] == 2, res.stdout
+    unsigned = agency.seal(plain.replace(b"R1", b"R2"), utility.fingerprint, sign=False)
+    res = workdir.hub(
+        "process", workdir.write("rem2.csv.pgp", unsigned), "-x", "remittances", "--json", env=ENV
+    )
+    out = res.json()
+    assert res.code == 1 and out["state"] == "rejected" and out["delivered"] == 0
+    assert "sign" in out["problems"][0]["message"]
