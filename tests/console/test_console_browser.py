@@ -19,7 +19,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="needs the system's Chromium (.ci/run installs it: apt-get install chromium)"
+    not Path(CHROMIUM).exists(),
+    reason="needs the system's Chromium (.ci/run installs it: apt-get install chromium)",
 )
 
 
@@ -48,7 +49,8 @@ def served(tmp_path: Path) -> Iterator[tuple[Hub, str]]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"hub console did not start: {proc.stdout and proc.stdout.read()}")
+                    output = proc.stdout.read() if proc.stdout else ""
+                    raise RuntimeError(f"hub console did not start: {output}") from None
                 time.sleep(0.1)
         yield hub, f"http://127.0.0.1:{port}"
     finally:

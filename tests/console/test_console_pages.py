@@ -50,7 +50,7 @@ def test_the_rejected_files_page_shows_each_problem_with_its_line(hub: Hub, clie
     page = client.get(f"/files/{hub.rejected_id}").text
     first = hub.first_problem
     assert "<h1>File " in page and "route-south.csv" in page
-    assert f"<tr class=\"sev-error\"><td>{first['line']}</td><td>{first['field']}" in page
+    assert f'<tr class="sev-error"><td>{first["line"]}</td><td>{first["field"]}' in page
     assert f"<td>{first['rule']}</td>" in page
     assert "5 problems in the last run" in page
     assert "No batch: nothing of this file was delivered." in page
@@ -61,7 +61,7 @@ def test_a_delivered_files_page_shows_its_batch_with_counts_by_type(hub: Hub, cl
     shown = hub.work.hub("show", str(hub.delivered_id), "--json").json()
     [batch] = shown["batches"]
     page = client.get(f"/files/{hub.delivered_id}").text
-    assert f"<th scope=\"row\">{batch['batch_id']}</th><td>120</td>" in page
+    assert f'<th scope="row">{batch["batch_id"]}</th><td>120</td>' in page
     counts = re.search(r"<td>(MeterRead \d+(?:, ReadException \d+)?)</td>", page)
     assert counts is not None
     assert sum(int(n) for n in re.findall(r"\d+", counts.group(1))) == 120
@@ -73,8 +73,9 @@ def test_personal_values_are_masked_on_the_page(hub: Hub, client: TestClient) ->
     try:
         run_id = ledger.file(hub.rejected_id).last_run_id
         assert run_id is not None
-        raw = Problem(rule="unknown_account", message="no such account", line=9999, field="account",
-                      value="0001234567")
+        raw = Problem(
+            rule="unknown_account", message="no such account", line=9999, field="account", value="0001234567"
+        )
         ledger.add_problems(hub.rejected_id, run_id, [raw])
         page = client.get(f"/files/{hub.rejected_id}?q=unknown_account").text
     finally:
