@@ -113,12 +113,13 @@ def main() -> None:
         assert token
         client.post("/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token.group(1)})
         last = -(-(args.files + 1) // 50)
+        month_ago = datetime.now(UTC).date() - timedelta(days=30)
         pages = {
             "Today": "/",
             "files, first page": "/files",
             f"files, last page ({last})": f"/files?page={last}",
             "files, state=rejected": "/files?state=rejected",
-            "files, exchange+state+day": f"/files?exchange=lockbox&state=delivered&day={datetime.now(UTC).date() - timedelta(days=30)}",
+            "files, exchange+state+day": f"/files?exchange=lockbox&state=delivered&day={month_ago}",
             "files, name contains": "/files?name=0099",
             "file page, first 100 problems": f"/files/{big}",
             "file page, problems page 500": f"/files/{big}?page=500",
