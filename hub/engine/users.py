@@ -118,9 +118,9 @@ def log_in(
         if found.locked_until is not None and found.locked_until > now:
             return LogIn("locked", locked_until=found.locked_until)
         if not _matches(found.password_hash, password):
-            failed = found.failed_logins + 1
-            until = now + timedelta(minutes=lock_minutes) if failed >= lock_after else None
-            ledger.update_user(name, failed_logins=0 if until else failed, locked_until=until)
+            until = ledger.count_failed_login(
+                name, lock_after=lock_after, lock_for=timedelta(minutes=lock_minutes)
+            )
             return LogIn("locked", locked_until=until) if until else LogIn("wrong")
         if found.disabled:
             return LogIn("disabled")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -81,6 +81,20 @@ class Users:
     def users(self) -> list[UserRecord]:
         with self.reading(None) as db:
             return [_user(r) for r in db.execute(select(t.users).order_by(t.users.c.name))]
+
+    def count_failed_login(self, name: str, *, lock_after: int, lock_for: timedelta) -> datetime | None:
+        """One more wrong password for ``name``, counted in one transaction (two at once both
+        count); at ``lock_after`` in a row the user is locked for ``lock_for`` and the count starts
+        again. When the user is locked until, or None."""
+        u = t.users.c
+        with self.reading(None) as db:
+            db.execute(update(t.users).where(u.name == name).values(failed_logins=u.failed_logins + 1))
+            failed = db.execute(select(u.failed_logins).where(u.name == name)).scalar_one()
+            if failed < lock_after:
+                return None
+            until = self.now() + lock_for
+            db.execute(update(t.users).where(u.name == name).values(failed_logins=0, locked_until=until))
+            return until
 
     def update_user(self, name: str, **values: Any) -> None:
         """Set a user's columns (disabled, failed_logins, locked_until, last_login_at, ...)."""
