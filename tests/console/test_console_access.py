@@ -163,3 +163,17 @@ def test_hub_user_takes_no_password_argument_and_checks_role_and_length(hub: Hub
         "vic": "viewer",
     }
     assert all("hash" not in key for u in listed for key in u)
+
+
+def test_every_post_route_refuses_a_form_without_the_sessions_token(hub: Hub) -> None:
+    from starlette.routing import Route
+
+    client = hub.client()
+    assert log_in(client, "ada").status_code == 303
+    app = client.app
+    posts = [r.path for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+    assert set(posts) >= {"/login", "/logout"}
+    for path in posts:
+        assert client.post(path, data={"name": "ada", "password": PASSWORD}).status_code == 403, path
+        assert client.post(path, data={"csrf_token": "x" * 43}).status_code == 403, path
+    assert client.get("/", follow_redirects=False).status_code == 200, "nothing happened: still logged in"
