@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from console_setup import Hub, log_in, make_hub
@@ -162,3 +163,30 @@ def test_the_files_list_filters_by_exchange_state_day_and_name(crowded: Hub) -> 
     assert 'href="?name=bulk&amp;page=3" rel="next"' in paged
     assert client.get("/files?state=nonsense").status_code == 400
     assert client.get("/files?day=yesterday").status_code == 400
+
+
+class _Form(HTMLParser):
+    """The inputs of a page (their ids), the ids its labels name, and its h1 headings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[str | None] = []
+        self.labelled: set[str] = set()
+        self.h1 = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("input", "select", "textarea") and a.get("type") != "hidden":
+            self.inputs.append(a.get("id"))
+        elif tag == "label" and a.get("for"):
+            self.labelled.add(str(a["for"]))
+        elif tag == "h1":
+            self.h1 += 1
+
+
+@pytest.mark.parametrize("path", ["/login", "/", "/files", "/files/1"])
+def test_every_input_has_a_label_and_every_page_one_main_heading(client: TestClient, path: str) -> None:
+    page = _Form()
+    page.feed(client.get(path).text)
+    assert page.h1 == 1
+    assert all(i is not None and i in page.labelled for i in page.inputs), page.inputs
