@@ -48,9 +48,12 @@ class Workdir:
 
     root: Path
 
-    def hub(self, *args: str | Path, env: dict[str, str] | None = None) -> Result:
+    def hub(
+        self, *args: str | Path, env: dict[str, str] | None = None, input_text: str | None = None
+    ) -> Result:
         proc = subprocess.run(
             [str(HUB), *map(str, args)],
+            input=input_text,
             cwd=self.root,
             capture_output=True,
             text=True,

@@ -24,6 +24,7 @@ from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
+from hub.cli.users import console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
@@ -50,6 +51,8 @@ app.command("reconcile")(reconcile_command)
 app.command("pledges")(pledges_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(keys_app, name="keys")
+app.add_typer(user_app, name="user")
+app.command("console")(console_command)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]

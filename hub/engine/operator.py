@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _opened(settings: Settings) -> Iterator[Ledger]:
+def opened(settings: Settings) -> Iterator[Ledger]:
+    """The ledger, open for the ``with`` block (the engine's other operator modules use it too)."""
     ledger = Ledger.open(settings.ledger_url())
     try:
         yield ledger
@@ -31,7 +32,7 @@ def _opened(settings: Settings) -> Iterator[Ledger]:
 
 def files(settings: Settings, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
     """The files in the ledger, oldest first (of one state or exchange, when given)."""
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return ledger.files(state=state, exchange=exchange)
 
 
@@ -55,7 +56,7 @@ def file_detail(settings: Settings, file_id: int, *, problems: int | None = None
     """The file's detail with its first ``problems`` problems (default: every one)."""
     from hub.engine.replies import replies_of
 
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         record = ledger.file(file_id)
         return FileDetail(
             record,
@@ -70,7 +71,7 @@ def status(settings: Settings) -> list[dict[str, Any]]:
     """Every exchange: last run, next run, last file, overdue, unreconciled deposit dates."""
     from hub.engine.status import exchange_status
 
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return exchange_status(settings, ledger)
 
 
@@ -78,7 +79,7 @@ def reconcile(settings: Settings, day: date) -> dict[str, Any]:
     """A deposit date's lockboxes, both sides and the difference (``hub reconcile``)."""
     from hub.engine.reconcile import reconcile as reconciled
 
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return reconciled(ledger, day)
 
 
@@ -94,7 +95,7 @@ def agency_pledges(
 
     if today is None:
         today = datetime.now(ZoneInfo(settings.config.timezone)).date()
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return listed(settings, ledger, agency, open_only=open_only, today=today)
 
 
@@ -102,11 +103,11 @@ def load_reference(settings: Settings, extract: Extract) -> dict[str, Any]:
     """Load a checked CIS extract as the current reference data (``hub reference load``)."""
     from hub.engine.reference import load_extract
 
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return load_extract(ledger, extract)
 
 
 def reference_status(settings: Settings) -> list[dict[str, Any]]:
     """Each reference kind's current load (``hub reference status``)."""
-    with _opened(settings) as ledger:
+    with opened(settings) as ledger:
         return ledger.reference_status()

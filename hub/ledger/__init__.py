@@ -23,6 +23,8 @@ from hub.ledger import schema as t
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
+from hub.ledger.browse import Browse
+from hub.ledger.browse import FileFilter as FileFilter
 from hub.ledger.bulk import insert_rows
 from hub.ledger.claims import Claims
 from hub.ledger.consumption import ConsumptionHistories
@@ -37,6 +39,8 @@ from hub.ledger.pledge_payments import PledgePayments
 from hub.ledger.pledges import Pledges
 from hub.ledger.reference import ReferenceData
 from hub.ledger.replies import RecordedReplies
+from hub.ledger.users import UserRecord as UserRecord
+from hub.ledger.users import Users
 from hub.ledger.winter_averages import WinterAverages
 
 FILE_STATES = (
@@ -120,6 +124,8 @@ class Ledger(
     Pledges,
     Placements,
     PledgePayments,
+    Users,
+    Browse,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0017"
+HEAD_REVISION = "0018"
 
 metadata = MetaData()
 
@@ -393,6 +393,22 @@ replies = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("partner", String(64)),  # also pushed to this partner's reply destination (0013)
     UniqueConstraint("path", name="uq_replies_path"),
+)
+
+# The operator console's users (hub/ledger/users.py): a role, an Argon2 hash (never the password),
+# whether disabled, and the failed log-ins since the last good one with the lock-out they caused.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # viewer | operator | admin
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

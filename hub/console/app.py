@@ -1,0 +1,114 @@
+"""The console's ASGI application: routes, session cookie, security headers, templates."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.console import pages
+from hub.console.secret import session_secret
+from hub.engine.users import LOCK_AFTER, LOCK_MINUTES
+
+if TYPE_CHECKING:
+    from hub.engine.config import Settings
+
+HERE = Path(__file__).parent
+SESSION_HOURS = 8
+HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    """How the console is served: over TLS (the cookie is then Secure) and the lock-out rule."""
+
+    tls: bool = False
+    lock_after: int = LOCK_AFTER
+    lock_minutes: float = LOCK_MINUTES
+
+
+class SecurityHeaders:
+    """Every response: no framing, no sniffing, no caching of pages, scripts from the console only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _error_page(templates: Jinja2Templates) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def shown(request: Request, exc: Exception) -> Response:
+        code = exc.status_code if isinstance(exc, HTTPException) else 500
+        detail = exc.detail if isinstance(exc, HTTPException) else "Something went wrong."
+        context = {"code": code, "detail": detail, "user": getattr(request.state, "user", None)}
+        return templates.TemplateResponse(request, "error.html", context, status_code=code)
+
+    return shown
+
+
+def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Starlette:
+    """The console for the hub of ``settings`` (its session secret made under ``var/`` if missing)."""
+    options = options or ConsoleOptions()
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    templates = Jinja2Templates(env=env)
+    templates.env.globals["csrf_field"] = pages.CSRF_FIELD
+    routes = [
+        Route("/login", pages.login_form, methods=["GET"]),
+        Route("/login", pages.login, methods=["POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/", pages.today, methods=["GET"]),
+        Route("/files", pages.files, methods=["GET"]),
+        Route("/files/{file_id:int}", pages.file, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=session_secret(settings.var),
+            session_cookie="hub_console",
+            max_age=SESSION_HOURS * 3600,
+            same_site="lax",
+            https_only=options.tls,
+        ),
+    ]
+    handler = _error_page(templates)
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: handler, 500: handler}
+    )
+    app.state.settings = settings
+    app.state.options = options
+    app.state.templates = templates
+    return app

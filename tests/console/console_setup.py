@@ -1,0 +1,71 @@
+"""A hub working folder with files run through the real ``hub`` command, users made by ``hub user
+add``, and a logged-in client of the console (Starlette's TestClient) over its real SQLite ledger."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conftest import Workdir
+from starlette.testclient import TestClient
+
+from hub.console.app import ConsoleOptions, create_app
+from hub.engine.config import DEFAULT_CONFIG, load_config
+from hub.engine.sample import meter_reads_csv
+
+PASSWORD = "correct horse battery staple"
+USERS = {"ada": "admin", "otto": "operator", "vic": "viewer"}
+
+
+@dataclass
+class Hub:
+    """The folder, the rejected and delivered files' ids and the first line of the rejected file
+    with a problem (and its rule)."""
+
+    work: Workdir
+    rejected_id: int
+    delivered_id: int
+    first_problem: dict[str, Any]
+
+    def add_user(self, name: str, role: str = "viewer", password: str = PASSWORD) -> None:
+        res = self.work.hub("user", "add", name, "--role", role, input_text=password + "\n")
+        assert res.code == 0, res.stderr
+
+    def client(self, **options: Any) -> TestClient:
+        app = create_app(load_config(self.work.root / "hub.yaml"), ConsoleOptions(**options))
+        scheme = "https" if options.get("tls") else "http"
+        return TestClient(app, base_url=f"{scheme}://testserver")
+
+
+def make_hub(root: Path) -> Hub:
+    (root / "hub.yaml").write_text(DEFAULT_CONFIG, encoding="utf-8")
+    work = Workdir(root)
+    bad = work.write("route-south.csv", meter_reads_csv(200, bad=5, seed=3))
+    res = work.hub("process", bad, "--exchange", "meter-reads", "--json")
+    assert res.code == 1, res.stderr
+    rejected = res.json()
+    good = work.write("route-north.csv", meter_reads_csv(120, seed=4))
+    res = work.hub("process", good, "--exchange", "meter-reads", "--json")
+    assert res.code == 0, res.stderr
+    first = min(rejected["problems"], key=lambda p: p["line"])
+    hub = Hub(work, rejected["id"], res.json()["id"], first)
+    for name, role in USERS.items():
+        hub.add_user(name, role)
+    return hub
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "every form carries a CSRF token"
+    return found.group(1)
+
+
+def log_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login",
+        data={"name": name, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )

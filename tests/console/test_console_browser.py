@@ -1,0 +1,109 @@
+"""The console in a real browser: the system's Chromium driven by Playwright against ``hub console``
+serving a real ledger. Log in by keyboard, see the rejected file on Today, open it, find its problem
+on line N. Takes the README's screenshots (docs/console-today.png, docs/console-rejected-file.png)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import HUB
+from console_setup import PASSWORD, Hub, make_hub
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# The README's screenshots are refreshed with HUB_SCREENSHOTS=docs; otherwise they go to a temporary folder.
+DOCS = Path(os.environ.get("HUB_SCREENSHOTS") or tempfile.mkdtemp(prefix="console-shots-"))
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),  # in CI a missing Chromium fails
+    reason="needs the system's Chromium (.ci/run installs it: apt-get install chromium)",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Hub, str]]:
+    hub = make_hub(tmp_path)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(HUB), "console", "--port", str(port)],
+        cwd=hub.work.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    output = proc.stdout.read() if proc.stdout else ""
+                    raise RuntimeError(f"hub console did not start: {output}") from None
+                time.sleep(0.1)
+        yield hub, f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_log_in_see_the_rejected_file_open_it_and_find_its_problem(served: tuple[Hub, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    hub, url = served
+    line, rule = hub.first_problem["line"], hub.first_problem["rule"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + "/")
+            expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+            # by keyboard only: the name field has the focus, Tab to the password, Enter sends
+            expect(page.get_by_label("User name")).to_be_focused()
+            page.keyboard.type("vic")
+            page.keyboard.press("Tab")
+            expect(page.get_by_label("Password")).to_be_focused()
+            page.keyboard.type(PASSWORD)
+            page.keyboard.press("Enter")
+
+            expect(page.get_by_role("heading", name="Today", exact=False).first).to_be_visible()
+            expect(page.get_by_role("link", name="1 rejected").first).to_be_visible()
+            DOCS.mkdir(exist_ok=True)
+            page.screenshot(path=str(DOCS / "console-today.png"), full_page=True)
+
+            page.get_by_role("link", name="1 rejected").first.click()
+            expect(page.get_by_role("heading", name="Files")).to_be_visible()
+            page.get_by_role("link", name="route-south.csv").click()
+
+            expect(page.get_by_role("heading", name="route-south.csv", exact=False)).to_be_visible()
+            row = page.locator("table.problems tbody tr").filter(
+                has=page.locator("td:first-child", has_text=str(line))
+            )
+            expect(row).to_have_count(1)
+            expect(row.locator("td").nth(3)).to_have_text(rule)
+            page.screenshot(path=str(DOCS / "console-rejected-file.png"), full_page=True)
+
+            page.get_by_label("Search the problems").fill(rule)
+            page.get_by_label("Search the problems").press("Enter")
+            expect(page.locator("table.problems tbody tr")).to_have_count(1)  # each rule broken once
+
+            page.get_by_role("button", name="Log out").click()
+            expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+            page.goto(url + "/files")
+            expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        finally:
+            browser.close()
