@@ -7,12 +7,15 @@ break a rule. A field's text is None when the element is absent, "" when it is e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from formats.greenbutton_blocks import Block
 
 _E = "{http://naesb.org/espi}"
 _PERIOD, _START, _DURATION = _E + "timePeriod", _E + "start", _E + "duration"
@@ -43,6 +46,28 @@ class Readings:
     count: int = 0
     summary_only: bool = False  # keep per-entry figures and duplicate keys, not every reading
     keys: list[pl.DataFrame] = field(default_factory=list)
+    fast: list[tuple[int, int]] = field(default_factory=list)  # rows of the chunk added by ``add_block``
+
+    def add_block(self, block: Block, entry: int) -> None:
+        """The readings of a block read by the fast path (``greenbutton_blocks``): its columns, where
+        "" is an absent element, appended whole; turned into ``add``'s texts by ``flush``. The
+        chunks are cut where ``add`` would cut them."""
+        done, total = 0, len(block.lines)
+        fields = {"period": block.period, "start": block.start, "duration": block.duration}
+        fields |= {"value": block.value, "cost": block.cost, "quality": block.quality}
+        while done < total:
+            c = self.cols
+            have = len(c["_line"])
+            take = min(total - done, CHUNK - have)
+            for name, col in fields.items():
+                c[name].extend(col[done : done + take])
+            c["_entry"].extend(repeat(entry, take))
+            c["_line"].extend(block.lines[done : done + take])
+            self.fast.append((have, have + take))
+            self.count += take
+            done += take
+            if have + take >= CHUNK:
+                self.flush()
 
     def add(self, elem: Any, entry: int) -> None:
         """The texts of one ended IntervalReading (the hot path: keep it lean)."""
@@ -84,6 +109,9 @@ class Readings:
             return
         schema = {f: pl.String for f in _FIELDS} | {"_entry": pl.Int32, "_line": pl.Int64}
         raw = pl.DataFrame(self.cols, schema=schema)
+        if self.fast:
+            raw = _from_fast(raw, self.fast)
+            self.fast = []
         table, problems = check(raw)
         if self.summary_only:
             self.chunks.append(per_entry(table))
@@ -92,6 +120,28 @@ class Readings:
             self.chunks.append(table)
         self.problems += problems
         self.cols = {k: [] for k in self.cols}
+
+
+def _from_fast(raw: pl.DataFrame, rows: list[tuple[int, int]]) -> pl.DataFrame:
+    """The fast path's texts as ``add``'s: "" (absent) is None, a present timePeriod is ""."""
+    import polars as pl
+
+    if rows == [(0, raw.height)]:
+        is_fast = pl.lit(True)
+    else:
+        mask = [False] * raw.height
+        for a, b in rows:
+            mask[a:b] = repeat(True, b - a)
+        is_fast = pl.lit(pl.Series(mask, dtype=pl.Boolean))
+    period = pl.when(pl.col("period") == "").then(None).otherwise(pl.lit(""))
+    return raw.with_columns(
+        pl.when(is_fast).then(period).otherwise(pl.col("period")).alias("period"),
+        *[
+            pl.when(is_fast & (pl.col(f) == "")).then(None).otherwise(pl.col(f)).alias(f)
+            for f in _FIELDS
+            if f != "period"
+        ],
+    )
 
 
 def per_entry(table: pl.DataFrame) -> pl.DataFrame:
