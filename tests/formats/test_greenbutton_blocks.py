@@ -97,13 +97,15 @@ def block(draw: st.DrawFn, index: int) -> str:
     readings = [draw(reading(p, noisy)) for _ in range(draw(st.integers(0, 4)))]
     interval = ""
     if draw(st.booleans()):
-        interval = f"<{p}interval><{p}duration>86400</{p}duration><{p}start>1700000000</{p}start></{p}interval>"
+        times = f"<{p}duration>86400</{p}duration><{p}start>1700000000</{p}start>"
+        interval = f"<{p}interval>{times}</{p}interval>"
     between = draw(st.sampled_from(["ws"] * 8 + (["comment", "cdata", "pi"] if noisy else [])))
     event(f"between readings {between}")
     sep = {"ws": "", "comment": "<!-- a comment -->", "cdata": "<![CDATA[ ]]>", "pi": "<?pi x?>"}[between]
     body = ws.join([interval, *readings]) if not sep else sep.join([interval, *readings])
     attrs = draw(st.sampled_from(["", ' id="b"', " a='x>y'\n  b=\"2\"", "\n"]))
-    text = f"<{p}IntervalBlock{xmlns}{attrs}>{ws}{body}{ws}</{p}IntervalBlock{draw(st.sampled_from(['', ' ', chr(10)]))}>"
+    end_space = draw(st.sampled_from(["", " ", "\n"]))
+    text = f"<{p}IntervalBlock{xmlns}{attrs}>{ws}{body}{ws}</{p}IntervalBlock{end_space}>"
     where = draw(st.sampled_from(["entry"] * 6 + ["bare", "in-usage-point"]))
     event(f"block {where}")
     if where == "bare":
@@ -174,7 +176,8 @@ def test_the_fast_path_reads_exactly_what_the_reader_reads(data: bytes, buffer: 
 @given(feeds(), BUFFERS)
 @SETTINGS
 def test_the_fast_path_gives_the_same_summary(data: bytes, buffer: int) -> None:
-    assert read(data, fast=True, buffer=buffer, summary_only=True) == read(data, fast=False, summary_only=True)
+    slow = read(data, fast=False, summary_only=True)
+    assert read(data, fast=True, buffer=buffer, summary_only=True) == slow
 
 
 @given(mutated(), BUFFERS)
