@@ -294,7 +294,9 @@ def _join(scans: list[Scan]) -> Scan:
         problems += found.problems
         readings += found.readings
     problems.sort(key=lambda p: p.line or 0)
-    return Scan(entries, chunks, problems, readings, keys, scans[-1].open_entry, len(scans))
+    found = Scan(entries, chunks, problems, readings, keys, scans[-1].open_entry, len(scans))
+    found.fast_blocks = sum(part.fast_blocks for part in scans)
+    return found
 
 
 def _shift(table: pl.DataFrame, offset: int) -> pl.DataFrame:

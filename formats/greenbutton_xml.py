@@ -173,7 +173,9 @@ def _scan(
     tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
     replay = _Replay(head, source)
     blocks = BlockFilter(replay, buffer=buffer) if buffer is not None and ascii_compatible(head) else None
-    filters += [blocks] if blocks is not None else []
+    if blocks is not None:
+        filters.append(blocks)
+        tags.append("{*}IntervalBlock")  # a fast block in another namespace: its readings are dropped
     parser = etree.iterparse(
         blocks or replay,
         events=("end",),
@@ -197,6 +199,11 @@ def _scan(
                 entry.readings += 1
                 elem.clear()
                 _drop_previous(elem)
+                continue
+            if blocks is not None and tag != BLOCK and tag.endswith("IntervalBlock"):
+                mark = elem.get(MARKER)
+                if mark is not None:
+                    blocks.take(mark)  # not ESPI: nothing of it is read (its readings share its prefix)
                 continue
             if first:
                 first = False

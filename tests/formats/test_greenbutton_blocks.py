@@ -17,7 +17,7 @@ from formats.greenbutton_blocks import BlockFilter
 from formats.greenbutton_inspect import summary
 from formats.greenbutton_xml import Scan, scan
 from hub.kernel.errors import ParseError
-from tests.formats.greenbutton_cases import BASE, ESPI, METER_READING, Feed, build
+from tests.formats.greenbutton_cases import BASE, ESPI, METER_READING, Feed, Reading, build, hourly
 from tests.formats.test_greenbutton_properties import mutated
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -148,7 +148,8 @@ def compared(found: Scan) -> dict[str, Any]:
         (e.index, e.line, e.resource, e.self_href, e.up_href, e.related, dict(e.fields), e.blocks, e.readings)
         for e in found.entries
     ]
-    chunks = [c.to_dicts() for c in found.chunks]
+    # summary chunks (per-entry figures) come from an unordered group_by: compared in entry order
+    chunks = [(c.sort("_entry") if "readings" in c.columns else c).to_dicts() for c in found.chunks]
     keys = pl.concat(found.keys).to_dicts() if found.keys else []
     return {
         "entries": entries,
@@ -219,6 +220,20 @@ def test_plain_blocks_take_the_fast_path_and_a_block_with_a_comment_does_not() -
     lines = pl.concat(found.chunks).get_column("_line").to_list()
     first = data.decode().splitlines().index(PLAIN.format(start=1_700_000_000).rstrip("\n")) + 1
     assert lines[:3] == [first, first + 1, first + 2]  # each reading on its own line of the file
+
+
+def test_a_large_file_of_fast_and_other_blocks_is_cut_into_the_same_chunks() -> None:
+    """Readings are checked in chunks; the fast path's blocks, added whole, are cut where the reader
+    cuts them, whichever path the blocks around the cut took."""
+    blocks = [hourly(24, start=1_700_000_000 + 86_400 * d) for d in range(1_100)]
+    for d in range(0, 1_100, 37):
+        blocks[d][3] = Reading(value="x")  # read by lxml
+    data = build(Feed(blocks=blocks))
+    for summary_only in (False, True):
+        fast = scan(io.BytesIO(data), "feed.xml", summary_only=summary_only)
+        slow = scan(io.BytesIO(data), "feed.xml", summary_only=summary_only, fast=False)
+        assert len(fast.chunks) == 2 and fast.fast_blocks == 1_100 - 30
+        assert compared(fast) == compared(slow)
 
 
 def test_a_block_larger_than_the_cap_is_passed_on_unchanged() -> None:
