@@ -68,14 +68,14 @@ class Grammar:
 
     def __init__(self, prefix: str) -> None:
         p = re.escape(prefix)
-        ws, num = r"[ \t\r\n]*", r"[+-]?[0-9]+"
+        ws, num = r"[ \t\r\n]*+", r"[+-]?[0-9]++"  # possessive: each element begins with its own tag
 
         def leaf(name: str, group: bool = True) -> str:
             body = f"({num})" if group else num
             return f"<{p}{name}>{body}</{p}{name}>{ws}"
 
         def opt(pattern: str) -> str:
-            return f"(?:{pattern})?"
+            return f"(?:{pattern})?+"
 
         period = f"(<{p}timePeriod>){ws}{opt(leaf('duration'))}{opt(leaf('start'))}</{p}timePeriod>{ws}"
         quality = f"<{p}ReadingQuality>{ws}{leaf('quality')}</{p}ReadingQuality>{ws}"
