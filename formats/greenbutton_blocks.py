@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import deque
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, repeat
@@ -124,30 +125,35 @@ class BlockFilter:
         self.until: bytes | None = None  # inside a comment, CDATA section or PI: its end
         self.line = 1  # the line at self.pos
         self.token = secrets.token_hex(6)
-        self.blocks: dict[int, Block] = {}
+        self.blocks: deque[tuple[int, Block]] = deque()
         self.next_id = 0
         self.used = 0  # blocks read by the fast path
 
     def take(self, mark: str) -> Block | None:
         """The readings of the marked block (None when the mark is not one of this filter's);
-        blocks before it that were never taken (not in the ESPI namespace) are dropped."""
+        blocks before it that were never taken are dropped (blocks end in the order they begin)."""
         token, _, number = mark.partition("-")
         if token != self.token or not number.isdigit():
             return None
-        wanted = int(number)
-        for key in [k for k in self.blocks if k < wanted]:
-            del self.blocks[key]
-        return self.blocks.pop(wanted, None)
+        wanted, blocks = int(number), self.blocks
+        while blocks and blocks[0][0] < wanted:
+            blocks.popleft()
+        return blocks.popleft()[1] if blocks and blocks[0][0] == wanted else None
 
     def read(self, size: int = -1) -> bytes:
+        """At least ``size`` bytes (64 KB when -1) unless the file ends first: fewer, larger reads."""
+        want = size if size > 0 else 1 << 16
         out: list[bytes] = []
-        while not out:
+        got = 0
+        while got < want:
             if self.pos >= len(self.buf):
                 if self.eof:
-                    return b""
+                    break
                 self._more()
                 continue
+            done = len(out)
             self._step(out)
+            got += sum(map(len, out[done:]))
         return b"".join(out)
 
     def _more(self) -> None:
@@ -214,7 +220,7 @@ class BlockFilter:
             self._emit(out, tag.end())
             return
         self._emit(out, at)
-        self.blocks[self.next_id] = block
+        self.blocks.append((self.next_id, block))
         mark = f' {MARKER}="{self.token}-{self.next_id}">'.encode()
         newlines = content.count(b"\n")
         out += (buf[at : tag.end() - 1], mark, b"\n" * newlines, buf[end : rest.end()])

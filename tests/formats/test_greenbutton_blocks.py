@@ -222,6 +222,24 @@ def test_plain_blocks_take_the_fast_path_and_a_block_with_a_comment_does_not() -
     assert lines[:3] == [first, first + 1, first + 2]  # each reading on its own line of the file
 
 
+def test_digit_strings_the_checks_refuse_are_named_the_same_from_the_fast_path() -> None:
+    """A fast block holds digit strings only, yet a value too large, a start before 1970 or a zero
+    duration is still an error, on the reading's line."""
+    odd = PLAIN.format(start=-5).replace(">5<", ">99999999999999999999<", 1)
+    odd += PLAIN.format(start=1_700_000_000).replace(">3600<", ">0<", 1)
+    data = feed_of(entry_of(odd, 0))
+    found = scan(io.BytesIO(data), "feed.xml")
+    assert found.fast_blocks == 1
+    rules = [(p.rule, p.field, p.line) for p in found.problems]
+    line = data.decode().splitlines().index(odd.splitlines()[0]) + 1
+    assert sorted(rules) == [
+        ("odd-timestamp", "duration", line + 1),
+        ("odd-timestamp", "start", line),
+        ("value-not-integer", "value", line),
+    ]
+    assert compared(found) == compared(scan(io.BytesIO(data), "feed.xml", fast=False))
+
+
 def test_a_large_file_of_fast_and_other_blocks_is_cut_into_the_same_chunks() -> None:
     """Readings are checked in chunks; the fast path's blocks, added whole, are cut where the reader
     cuts them, whichever path the blocks around the cut took."""
