@@ -82,7 +82,7 @@ class Grammar:
         quality = f"<{p}ReadingQuality>{ws}{leaf('quality')}</{p}ReadingQuality>{ws}"
         reading = (
             f"(<{p}IntervalReading>{ws}{opt(leaf('cost'))}{opt(quality)}{opt(period)}{opt(leaf('value'))}"
-            f"</{p}IntervalReading>{ws})"
+            f"</{p}IntervalReading>({ws}))"
         )
         times = opt(leaf("duration", False)) + opt(leaf("start", False))
         interval = f"<{p}interval>{ws}{times}</{p}interval>"
@@ -98,12 +98,23 @@ class Grammar:
         rows = self.reading.findall(content, head.end())
         if not rows:
             return None
-        whole, cost, quality, period, duration, start, value = zip(*rows, strict=True)
+        whole, cost, quality, period, duration, start, value, after = zip(*rows, strict=True)
         if sum(map(len, whole)) != len(content) - head.end():
             return None  # the readings found, one after another, are not the whole content
         first = line + content.count("\n", 0, head.end())
-        lines = list(accumulate(map(str.count, whole[:-1], repeat("\n")), initial=first))
-        return Block(cost, quality, period, duration, start, value, lines)
+        return Block(
+            cost, quality, period, duration, start, value, _lines(content, head.end(), whole, after, first)
+        )
+
+
+def _lines(content: str, body: int, whole: tuple[str, ...], after: tuple[str, ...], first: int) -> list[int]:
+    """Each reading's line: ``first``, then the newlines of the readings before it. When every reading
+    is followed by the same whitespace and holds no newline (one reading a line), a range."""
+    n = len(whole)
+    step = after[0].count("\n")
+    if after.count(after[0]) == n and content.count("\n", body) == step * n:
+        return list(range(first, first + step * n, step)) if step else [first] * n
+    return list(accumulate(map(str.count, whole[:-1], repeat("\n")), initial=first))
 
 
 @cache
