@@ -55,8 +55,8 @@ class Block:
 
 def ascii_compatible(head: bytes) -> bool:
     """Whether the file's encoding writes markup and digits as ASCII bytes (else no fast path)."""
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:4] in (b"\x00\x00\xfe\xff", b"\x00\x00\x00<"):
-        return False
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00") or head[:4] == b"\x00\x00\xfe\xff":
+        return False  # UTF-16 or UTF-32, with or without a byte order mark
     found = _ENCODING.match(head)
     return found is None or found.group(1).decode().lower() in _ASCII_SUPERSETS
 

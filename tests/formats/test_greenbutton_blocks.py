@@ -275,3 +275,13 @@ def test_a_block_inside_another_resource_is_read_again_by_lxml() -> None:
     found = scan(io.BytesIO(data), "feed.xml")
     assert found.fast_blocks == 0
     assert compared(found) == compared(scan(io.BytesIO(data), "feed.xml", fast=False))
+
+
+def test_the_fast_path_is_kept_to_encodings_that_write_markup_in_ascii() -> None:
+    plain = "".join(PLAIN.format(start=1_700_000_000 + 3600 * i) for i in range(3))
+    text = feed_of(entry_of(plain, 0)).decode()
+    for encoding, used in (("UTF-16", 0), ("ISO-8859-1", 1), ("UTF-8", 1)):
+        data = text.replace('encoding="UTF-8"', f'encoding="{encoding}"').encode(encoding.lower())
+        found = scan(io.BytesIO(data), "feed.xml")
+        assert found.fast_blocks == used and found.readings == 3
+        assert compared(found) == compared(scan(io.BytesIO(data), "feed.xml", fast=False))
