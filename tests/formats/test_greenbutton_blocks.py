@@ -7,6 +7,7 @@ of any size (blocks straddling them); and it is used for plain blocks only."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -15,10 +16,12 @@ from hypothesis import strategies as st
 
 from formats.greenbutton_blocks import BlockFilter
 from formats.greenbutton_inspect import summary
+from formats.greenbutton_split import scan_parts
 from formats.greenbutton_xml import Scan, scan
 from hub.kernel.errors import ParseError
 from tests.formats.greenbutton_cases import BASE, ESPI, METER_READING, Feed, Reading, build, hourly
 from tests.formats.test_greenbutton_properties import mutated
+from tests.formats.test_greenbutton_split import assert_same
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OTHER = "urn:example:not-espi"
@@ -285,3 +288,15 @@ def test_the_fast_path_is_kept_to_encodings_that_write_markup_in_ascii() -> None
         found = scan(io.BytesIO(data), "feed.xml")
         assert found.fast_blocks == used and found.readings == 3
         assert compared(found) == compared(scan(io.BytesIO(data), "feed.xml", fast=False))
+
+
+def test_parts_read_on_several_processes_take_the_fast_path_too(tmp_path: Path) -> None:
+    blocks = [hourly(24, start=1_700_000_000 + 86_400 * d) for d in range(60)]
+    blocks[50][2] = Reading(value="")  # read by lxml, in the second part
+    data = build(Feed(blocks=blocks))
+    path = tmp_path / "usage.xml"
+    path.write_bytes(data)
+    with path.open("rb") as source:
+        found = scan_parts(source, "feed.xml", parts=2)
+    assert found.parts == 2 and found.fast_blocks == 59
+    assert_same(found, scan(io.BytesIO(data), "feed.xml", fast=False))  # parts cut their own chunks
