@@ -7,12 +7,15 @@ break a rule. A field's text is None when the element is absent, "" when it is e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from formats.greenbutton_blocks import Block
 
 _E = "{http://naesb.org/espi}"
 _PERIOD, _START, _DURATION = _E + "timePeriod", _E + "start", _E + "duration"
@@ -43,6 +46,31 @@ class Readings:
     count: int = 0
     summary_only: bool = False  # keep per-entry figures and duplicate keys, not every reading
     keys: list[pl.DataFrame] = field(default_factory=list)
+    fast: list[tuple[int, int]] = field(default_factory=list)  # rows of the chunk added by ``add_block``
+
+    def add_block(self, block: Block, entry: int) -> None:
+        """The readings of a block read by the fast path (``greenbutton_blocks``): its columns, where
+        "" is an absent element, appended whole; turned into ``add``'s texts by ``flush``. The
+        chunks are cut where ``add`` would cut them."""
+        done, total = 0, len(block.lines)
+        fields = {"period": block.period, "start": block.start, "duration": block.duration}
+        fields |= {"value": block.value, "cost": block.cost, "quality": block.quality}
+        while done < total:
+            c = self.cols
+            have = len(c["_line"])
+            take = min(total - done, CHUNK - have)
+            for name, col in fields.items():
+                c[name].extend(col[done : done + take])
+            c["_entry"].extend(repeat(entry, take))
+            c["_line"].extend(block.lines[done : done + take])
+            if self.fast and self.fast[-1][1] == have:  # one range for readings added one after another
+                self.fast[-1] = (self.fast[-1][0], have + take)
+            else:
+                self.fast.append((have, have + take))
+            self.count += take
+            done += take
+            if have + take >= CHUNK:
+                self.flush()
 
     def add(self, elem: Any, entry: int) -> None:
         """The texts of one ended IntervalReading (the hot path: keep it lean)."""
@@ -84,7 +112,11 @@ class Readings:
             return
         schema = {f: pl.String for f in _FIELDS} | {"_entry": pl.Int32, "_line": pl.Int64}
         raw = pl.DataFrame(self.cols, schema=schema)
-        table, problems = check(raw)
+        plain = self.fast == [(0, raw.height)]  # every reading of the chunk from the fast path
+        if self.fast:
+            raw = _from_fast(raw, self.fast)
+            self.fast = []
+        table, problems = check(raw, plain)
         if self.summary_only:
             self.chunks.append(per_entry(table))
             self.keys.append(runs(table))
@@ -92,6 +124,28 @@ class Readings:
             self.chunks.append(table)
         self.problems += problems
         self.cols = {k: [] for k in self.cols}
+
+
+def _from_fast(raw: pl.DataFrame, rows: list[tuple[int, int]]) -> pl.DataFrame:
+    """The fast path's texts as ``add``'s: "" (absent) is None, a present timePeriod is ""."""
+    import polars as pl
+
+    if rows == [(0, raw.height)]:
+        is_fast = pl.lit(True)
+    else:
+        mask = [False] * raw.height
+        for a, b in rows:
+            mask[a:b] = repeat(True, b - a)
+        is_fast = pl.lit(pl.Series(mask, dtype=pl.Boolean))
+    period = pl.when(pl.col("period") == "").then(None).otherwise(pl.lit(""))
+    return raw.with_columns(
+        pl.when(is_fast).then(period).otherwise(pl.col("period")).alias("period"),
+        *[
+            pl.when(is_fast & (pl.col(f) == "")).then(None).otherwise(pl.col(f)).alias(f)
+            for f in _FIELDS
+            if f != "period"
+        ],
+    )
 
 
 def per_entry(table: pl.DataFrame) -> pl.DataFrame:
@@ -150,20 +204,27 @@ def runs(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _integer(name: str) -> pl.Expr:
+def _integer(name: str, plain: bool = False) -> pl.Expr:
     import polars as pl
 
     text = pl.col(f"t_{name}")
+    if plain:  # every text is a signed digit string or "": the pattern below holds for all but ""
+        return text.cast(pl.Int64, strict=False)
     return pl.when(text.str.contains(r"^[+-]?[0-9]+$")).then(text.cast(pl.Int64, strict=False))
 
 
-def check(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
-    """Every reading typed, each broken rule named with its line; ``_ok`` when no error."""
+def check(raw: pl.DataFrame, plain: bool = False) -> tuple[pl.DataFrame, list[Problem]]:
+    """Every reading typed, each broken rule named with its line; ``_ok`` when no error. ``plain``:
+    every text is a signed digit string or None (the fast path's), so none is stripped or matched."""
     import polars as pl
+
+    def trimmed(f: str) -> pl.Expr:
+        filled = pl.col(f).fill_null("")
+        return filled if plain else filled.str.strip_chars()
 
     raw = raw.with_columns(
         *[pl.col(f).is_not_null().alias(f"n_{f}") for f in _FIELDS],
-        *[pl.col(f).fill_null("").str.strip_chars().alias(f"t_{f}") for f in _FIELDS],
+        *[trimmed(f).alias(f"t_{f}") for f in _FIELDS],
     )
     n = {f: pl.col(f"n_{f}") for f in _FIELDS}
     t = {f: pl.col(f"t_{f}") for f in _FIELDS}
@@ -176,12 +237,12 @@ def check(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         absent = ~n[f] if f == "value" else n["period"] & ~n[f]
         rules.append(("missing-element", f, "error", absent))
         rules.append(("empty-element", f, "error", present & (t[f] == "")))
-        rules.append((_RULES[f], f, "error", present & (t[f] != "") & _integer(f).is_null()))
+        rules.append((_RULES[f], f, "error", present & (t[f] != "") & _integer(f, plain).is_null()))
     for f in ("cost", "quality"):
         rules.append(("empty-element", f, "warning", n[f] & (t[f] == "")))
-        rules.append((_RULES[f], f, "error", n[f] & (t[f] != "") & _integer(f).is_null()))
-    rules.append(("odd-timestamp", "start", "error", _integer("start") < 0))
-    rules.append(("odd-timestamp", "duration", "error", _integer("duration") <= 0))
+        rules.append((_RULES[f], f, "error", n[f] & (t[f] != "") & _integer(f, plain).is_null()))
+    rules.append(("odd-timestamp", "start", "error", _integer("start", plain) < 0))
+    rules.append(("odd-timestamp", "duration", "error", _integer("duration", plain) <= 0))
     flags = raw.select(
         *[cond.fill_null(False).alias(f"r{i}") for i, (_, _, _, cond) in enumerate(rules)],
         pl.col("_line"),
@@ -200,14 +261,14 @@ def check(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
                 problems.append(
                     Problem.of(rule, message, line=line, field=fld, value=text or None, severity=level)
                 )
-    start, duration = _integer("start"), _integer("duration")
+    start, duration = _integer("start", plain), _integer("duration", plain)
     table = raw.select(
         pl.col("_entry"),
         pl.when(start >= 0).then(start).alias("start"),
         pl.when(duration > 0).then(duration).alias("duration"),
-        _integer("value").alias("value"),
-        _integer("cost").alias("cost"),
-        _integer("quality").alias("quality"),
+        _integer("value", plain).alias("value"),
+        _integer("cost", plain).alias("cost"),
+        _integer("quality", plain).alias("quality"),
         pl.col("_line"),
         ~pl.any_horizontal(*[flags.get_column(c) for c in errors]).alias("_ok"),
     )

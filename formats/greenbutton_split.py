@@ -220,16 +220,33 @@ class _PartReader:
     """A file-like ``read`` over a part: the bytes before it, its bytes of the file, the bytes after."""
 
     def __init__(self, job: _Job, blob: bytes | None) -> None:
+        self.job = job
+        self.blob = blob
+        self.file = None if blob is not None else open(job.path or "", "rb")  # noqa: SIM115
+        self.seek(0)
+
+    def tell(self) -> int:
+        """0 before the first read (``scan`` rewinds to it), else an OSError (no other position)."""
+        if self.began:
+            raise OSError("a part is read from its start only")
+        return 0
+
+    def seek(self, offset: int) -> int:
+        """Back to the part's start (the only position)."""
+        if offset:
+            raise OSError("a part is read from its start only")
+        job = self.job
         self.pending = [b for b in job.before if b]
         self.after = job.after
-        self.blob = blob
-        self.pos = 0 if blob is not None else job.part.start
-        self.end = len(blob) if blob is not None else job.part.end
-        self.file = None if blob is not None else open(job.path or "", "rb")  # noqa: SIM115
+        self.pos = 0 if self.blob is not None else job.part.start
+        self.end = len(self.blob) if self.blob is not None else job.part.end
         if self.file is not None:
             self.file.seek(job.part.start)
+        self.began = False
+        return 0
 
     def read(self, size: int = -1) -> bytes:
+        self.began = True
         if self.pending:
             return self.pending.pop(0)
         want = self.end - self.pos if size < 0 else min(size, self.end - self.pos)
@@ -277,7 +294,9 @@ def _join(scans: list[Scan]) -> Scan:
         problems += found.problems
         readings += found.readings
     problems.sort(key=lambda p: p.line or 0)
-    return Scan(entries, chunks, problems, readings, keys, scans[-1].open_entry, len(scans))
+    found = Scan(entries, chunks, problems, readings, keys, scans[-1].open_entry, len(scans))
+    found.fast_blocks = sum(part.fast_blocks for part in scans)
+    return found
 
 
 def _shift(table: pl.DataFrame, offset: int) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any
 
+from formats.greenbutton_blocks import BUFFER, MARKER, BlockFilter, ascii_compatible
 from formats.greenbutton_readings import Readings
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem
@@ -63,6 +64,7 @@ class Scan:
     )  # summary only: (_entry, start, _line) of good readings
     open_entry: bool = False  # the file ended inside an entry begun by a bare resource or reading
     parts: int = 1  # how many parts (processes) read it (``greenbutton_split``)
+    fast_blocks: int = 0  # IntervalBlocks read by the fast path (``greenbutton_blocks``)
 
 
 def refuse_doctype(head: bytes, file: str) -> None:
@@ -124,9 +126,43 @@ class _Reader:
             entry.related += (href,)
 
 
-def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
+class _Inexact(Exception):
+    """A block read by the fast path sits where the old reader would see more of it (inside another
+    resource, or deep enough for libxml2's depth limit): the file is read again without it."""
+
+
+_MAX_DEPTH = 200  # a fast block this deep is read again by lxml (libxml2 refuses depth > 256)
+
+
+def scan(
+    source: IO[bytes], file: str, *, summary_only: bool = False, fast: bool = True, buffer: int = BUFFER
+) -> Scan:
     """Read every entry and reading of a Green Button file, streaming; ParseError when it is not XML
-    (or declares a DOCTYPE). ``summary_only``: chunks of per-entry figures instead of readings."""
+    (or declares a DOCTYPE). ``summary_only``: chunks of per-entry figures instead of readings.
+    ``fast``: plain IntervalBlocks read from the raw bytes (``greenbutton_blocks``), read in
+    ``buffer`` bytes at a time; the file is read again without them if they could make any
+    difference (a seekable ``source`` only)."""
+    try:
+        origin: int | None = source.tell()
+    except (AttributeError, OSError):
+        origin = None
+    if not fast or origin is None:
+        return _scan(source, file, summary_only, None, [])
+    filters: list[BlockFilter] = []
+    try:
+        return _scan(source, file, summary_only, buffer, filters)
+    except _Inexact:
+        pass
+    except ParseError:  # a malformed file's finding is the one lxml gives for the file unchanged
+        if not any(f.used for f in filters):
+            raise
+    source.seek(origin)
+    return _scan(source, file, summary_only, None, [])
+
+
+def _scan(
+    source: IO[bytes], file: str, summary_only: bool, buffer: int | None, filters: list[BlockFilter]
+) -> Scan:
     from lxml import etree
 
     head = source.read(PROLOG_BYTES)
@@ -135,8 +171,13 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
     reader.readings.summary_only = summary_only
     readings = reader.readings
     tags = [ATOM + "entry", ATOM + "link", READING, *RESOURCE_TAGS]
+    replay = _Replay(head, source)
+    blocks = BlockFilter(replay, buffer=buffer) if buffer is not None and ascii_compatible(head) else None
+    if blocks is not None:
+        filters.append(blocks)
+        tags.append("{*}IntervalBlock")  # a fast block in another namespace: its readings are dropped
     parser = etree.iterparse(
-        _Replay(head, source),
+        blocks or replay,
         events=("end",),
         tag=tags,
         resolve_entities=False,
@@ -159,6 +200,11 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
                 elem.clear()
                 _drop_previous(elem)
                 continue
+            if blocks is not None and tag != BLOCK and tag.endswith("IntervalBlock"):
+                mark = elem.get(MARKER)
+                if mark is not None:
+                    blocks.take(mark)  # not ESPI: nothing of it is read (its readings share its prefix)
+                continue
             if first:
                 first = False
                 if elem.getroottree().docinfo.internalDTD is not None:
@@ -175,6 +221,15 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
                     entry = _begin(reader, elem)
                 reader.link(elem, entry)
                 continue
+            if tag == BLOCK and blocks is not None:
+                mark = elem.get(MARKER)
+                block = None if mark is None else blocks.take(mark)
+                if block is not None:
+                    _check_place(elem)
+                    if entry is None:
+                        entry = _begin(reader, elem, block.lines[0])
+                    readings.add_block(block, entry.index)
+                    entry.readings += len(block.lines)
             if entry is None:
                 entry = _begin(reader, elem)
             reader.resource(elem, tag[len(ESPI) :], entry)
@@ -187,7 +242,23 @@ def scan(source: IO[bytes], file: str, *, summary_only: bool = False) -> Scan:
         ) from None
     readings.flush()
     problems = sorted(readings.problems, key=lambda p: p.line or 0)
-    return Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys, entry is not None)
+    found = Scan(reader.entries, readings.chunks, problems, readings.count, readings.keys, entry is not None)
+    found.fast_blocks = 0 if blocks is None else blocks.used
+    return found
+
+
+def _check_place(block: Any) -> None:
+    """A fast block must be where the old reader sees nothing of its content but its readings: in
+    no other resource (whose fields are read from all its descendants), not deep in the tree."""
+    depth = 0
+    node = block.getparent()
+    while node is not None:
+        if node.tag in RESOURCE_TAGS:
+            raise _Inexact
+        depth += 1
+        node = node.getparent()
+    if depth > _MAX_DEPTH:
+        raise _Inexact
 
 
 class _Replay:
@@ -213,11 +284,13 @@ def _entry_of(elem: Any) -> Any:
     return node
 
 
-def _begin(reader: _Reader, elem: Any) -> Entry:
+def _begin(reader: _Reader, elem: Any, bare_line: int | None = None) -> Entry:
     """A new entry at the first element read in it: the Atom entry holding ``elem``, else (a resource
-    or reading outside any entry) a bare one."""
+    or reading outside any entry) a bare one, on ``elem``'s line (``bare_line`` when given: a fast
+    block's first reading)."""
     holder = _entry_of(elem)
-    line = (holder if holder is not None else elem).sourceline or 0
+    line = holder.sourceline if holder is not None else bare_line or elem.sourceline
+    line = line or 0
     entry = Entry(index=len(reader.entries), line=line, bare=holder is None)
     reader.entries.append(entry)
     return entry
