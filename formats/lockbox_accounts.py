@@ -147,7 +147,8 @@ def account_problems(table: pl.DataFrame, options: LockboxOptions) -> list[Probl
         p.append(
             Problem.of(
                 "account-number",
-                f"no utility account number at {where(a)}; the check is kept for suspense",
+                f"no utility account number at {where(a)}; a customer's check goes to suspense "
+                "(an agency's payment of pledges is matched to its pledges instead)",
                 line=at if at is not None else line,
                 field="account_number",
                 positions=a.positions if at is not None else None,
@@ -161,7 +162,7 @@ def account_problems(table: pl.DataFrame, options: LockboxOptions) -> list[Probl
         p.append(
             Problem.of(
                 "account-check-digit",
-                _check_message(a.check_digit, account) + "; the check is kept for suspense",
+                _check_message(a.check_digit, account) + "; a customer's check goes to suspense",
                 line=at,
                 field="account_number",
                 value=account,
