@@ -302,6 +302,10 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                 ],
                 "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
                 "replies": detail.replies,
+                "resolved": None
+                if record.resolved_by is None
+                else {"by": record.resolved_by, "at": record.resolved_at, "comment": record.resolution},
+                "audit": detail.audit,
             }
         )
     else:
