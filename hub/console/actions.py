@@ -85,12 +85,10 @@ async def preview(request: Request) -> Response:
                 settings, file_id, action, upload=staged, accept_valid_rows=accept, comment=comment
             )
         )
-    except NotFound:
-        actions.discard_upload(staged)
-        raise HTTPException(404, f"There is no file {file_id} in the ledger.") from None
     except HubError as exc:
         actions.discard_upload(staged)
-        raise HTTPException(400, str(exc)) from None
+        unknown = isinstance(exc, NotFound) and not isinstance(exc, UsageError)
+        raise HTTPException(404 if unknown else 400, str(exc)) from None
     user = request.state.user
     pending = Pending(user.name, csrf_token(request), file_id, action, shown.seen, staged, accept, comment)
     token = _pending(request).add(pending)
