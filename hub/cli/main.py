@@ -24,7 +24,7 @@ from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
-from hub.cli.users import console_command, user_app
+from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
@@ -208,8 +208,15 @@ def run(
     log_format: Annotated[
         str | None, typer.Option("--log-format", help="text | json (default: service.log_format)")
     ] = None,
+    console: Annotated[bool, typer.Option("--console", help="serve the operator console beside it")] = False,
+    console_host: Annotated[str, typer.Option(help="the console's address (default: this machine)")] = (
+        "127.0.0.1"
+    ),
+    console_port: Annotated[int, typer.Option(min=1, max=65535, help="the console's port")] = 8470,
+    upload_limit_mb: UploadLimitOpt = 50,
 ) -> None:
-    """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT."""
+    """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT
+    (with --console, the operator console beside it, stopped with it)."""
     from hub.engine import logs
     from hub.engine.pipeline import Engine
     from scheduler import Service
@@ -218,15 +225,25 @@ def run(
     fmt = log_format or settings.config.service.log_format
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--log-format must be text or json")
+    if console and once:
+        raise typer.BadParameter("--console serves beside the service, not with --once")
     logs.setup("json" if fmt == "json" else "text")
     engine = Engine(settings)
+    served: ConsoleThread | None = None
     try:
         service = Service(settings, engine)
         if not once:
+            if console:
+                app = console_app(settings, upload_limit_mb=upload_limit_mb)
+                served = ConsoleThread(app, console_host, console_port)
+                served.start()
+                logs.log.info("operator console on %s", served.where, extra={"event": "console"})
             code = service.serve()
             raise typer.Exit(code)
         outcomes = service.run_once()
     finally:
+        if served is not None:
+            served.stop()
         engine.close()
     show_outcomes(outcomes, json_out)
 
