@@ -322,7 +322,7 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                 "resolved": None
                 if record.resolved_by is None
                 else {"by": record.resolved_by, "at": record.resolved_at, "comment": record.resolution},
-                "audit": detail.audit,
+                "audit": [{**a, "at": a["at"].isoformat()} for a in detail.audit],
             }
         )
     else:

@@ -75,7 +75,8 @@ def _error_page(templates: Jinja2Templates) -> Callable[[Request, Exception], Aw
     async def shown(request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "Something went wrong."
-        context = {"code": code, "detail": detail, "user": getattr(request.state, "user", None)}
+        csrf = request.session.get("csrf", "") if "session" in request.scope else ""
+        context = {"code": code, "detail": detail, "user": getattr(request.state, "user", None), "csrf": csrf}
         return templates.TemplateResponse(request, "error.html", context, status_code=code)
 
     return shown

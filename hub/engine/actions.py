@@ -33,6 +33,7 @@ ACTIONS = {
 }
 UPLOADS = "console-uploads"  # under var/: a corrected file between its preview and its confirmation
 SHOWN_PROBLEMS = 20
+MAX_COMMENT = 2000  # characters
 
 
 class TooLarge(Rejected):
@@ -120,6 +121,7 @@ def preview(
         raise UsageError(f"unknown action {action!r}")
     if action == "resolve":
         return _preview_resolve(settings, file_id, comment)
+    _comment(comment)
     if (action == "corrected") != (upload is not None):
         raise UsageError("a corrected file is uploaded with that action, and only with it")
     engine = Engine(settings, recover=False)
@@ -190,10 +192,18 @@ def _preview_resolve(settings: Settings, file_id: int, comment: str | None) -> P
 
 
 def _required(comment: str | None) -> str:
-    text = (comment or "").strip()
+    text = _comment(comment)
     if not text:
         raise UsageError("a comment is required: say where and how the file was resolved")
     return text
+
+
+def _comment(comment: str | None) -> str | None:
+    """The comment, trimmed (None when blank); more than ``MAX_COMMENT`` characters is refused."""
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise UsageError(f"the comment is longer than {MAX_COMMENT} characters")
+    return text or None
 
 
 def perform(
@@ -213,9 +223,7 @@ def perform(
 
     if action not in ACTIONS:
         raise UsageError(f"unknown action {action!r}")
-    comment = (comment or "").strip() or None
-    if action == "resolve":
-        comment = _required(comment)
+    comment = _required(comment) if action == "resolve" else _comment(comment)
     engine = Engine(settings)
     try:
         ledger = engine.ledger

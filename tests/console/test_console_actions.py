@@ -5,6 +5,7 @@ file's page and ``hub show`` show it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,8 @@ def test_preview_then_confirm_accepting_valid_rows_runs_once(fresh: Hub) -> None
     [entry] = detail["audit"]  # type: ignore[misc]
     assert entry["user"] == "otto" and entry["action"] == "accept-valid-rows"
     assert entry["comment"] == "bad reads keyed by hand" and entry["outcome_state"] == "delivered"
-    assert entry["outcome_file_id"] == fresh.rejected_id and entry["at"]
+    assert entry["outcome_file_id"] == fresh.rejected_id
+    assert datetime.fromisoformat(entry["at"]).tzinfo is not None
 
     again = confirm(client, text)
     assert again.status_code == 409 and "confirmed already" in again.text
@@ -222,6 +224,8 @@ def test_resolved_elsewhere_needs_a_comment_and_stays_rejected(fresh: Hub) -> No
     assert listed[fresh.rejected_id]["resolved_by"] == "otto"
     assert listed[fresh.delivered_id]["resolved_by"] is None
     assert "rejected (resolved by otto)" in fresh.work.hub("files").stdout
+    shown_text = fresh.work.hub("show", str(fresh.rejected_id)).stdout
+    assert "resolved elsewhere by otto" in shown_text and "ticket 4711" in shown_text
     page = client.get(f"/files/{fresh.rejected_id}").text
     assert "resolved elsewhere by otto" in page and "ticket 4711" in page
     assert "Mark as resolved elsewhere…" not in page
@@ -240,6 +244,11 @@ def test_the_upload_size_limit_and_hostile_names(fresh: Hub) -> None:
         assert res.status_code == 400 and "refused file name" in res.text, name
     empty = preview(client, fresh.rejected_id, "corrected", upload=("route-south.csv", b""))
     assert empty.status_code == 400
+    long = preview(client, fresh.rejected_id, "resolve", comment="x" * 2001)
+    assert long.status_code == 400 and "longer than 2000 characters" in long.text
+    token = csrf_of(client.get("/files/999").text)  # the error page's log-out form carries it too
+    data = {"csrf_token": token, "file_id": "999", "action": "reprocess"}
+    assert client.post("/actions/preview", data=data).status_code == 404
     assert _uploads(fresh) == []
     assert len(fresh.work.hub("files", "--json").json()) == 2, "nothing landed"
     assert _show(fresh, fresh.rejected_id)["audit"] == []
