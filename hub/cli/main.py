@@ -340,14 +340,36 @@ def reprocess(
     ] = False,
 ) -> None:
     """Reprocess a file: as landed (after a config fix), or with a corrected file in its place.
-    Transactions delivered before are never delivered again."""
+    Transactions delivered before are never delivered again. Recorded in the file's audit trail
+    (who: the system user, "(command line)")."""
+    from hub.engine.actions import reprocess_recorded
+
+    action = "corrected" if with_path else "accept-valid-rows" if accept_valid_rows else "reprocess"
     outcome = _with_engine(
         config,
         json_out,
-        lambda engine: engine.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
+        lambda engine: reprocess_recorded(
+            engine,
+            _system_user(),
+            file_id,
+            action=action,
+            corrected=with_path,
+            accept_valid_rows=accept_valid_rows,
+        )[0],
     )
     show_outcome(outcome, json_out)
     exit_for([outcome])
+
+
+def _system_user() -> str:
+    """Who ran ``hub reprocess``, for the audit trail: the system user's name."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = f"uid {os.getuid()}"
+    return f"{name[:40]} (command line)"
 
 
 @app.command()

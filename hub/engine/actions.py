@@ -24,6 +24,7 @@ from hub.kernel.errors import HubError, Rejected, UsageError
 if TYPE_CHECKING:
     from hub.engine.config import Settings
     from hub.engine.outcome import Outcome
+    from hub.engine.pipeline import Engine
 
 ACTIONS = {
     "reprocess": "Reprocess as it is",
@@ -235,34 +236,57 @@ def perform(
             audit_id = ledger.resolve_file(file_id, user=user, comment=comment)
             return Done(audit_id, file_id, None, "resolved", "marked resolved elsewhere")
         accept = accept_valid_rows or action == "accept-valid-rows"
-        name = upload.name if upload is not None else None
-        try:
-            outcome = engine.reprocess(file_id, corrected=upload, accept_valid_rows=accept)
-        except HubError as exc:
-            ledger.add_audit(
-                user=user,
-                action=action,
-                file_id=file_id,
-                comment=comment,
-                upload=name,
-                outcome_state="failed",
-                detail=str(exc),
-            )
-            raise
+        outcome, audit_id = reprocess_recorded(
+            engine, user, file_id, action=action, corrected=upload, accept_valid_rows=accept, comment=comment
+        )
         says = _outcome_says(outcome)
-        audit_id = ledger.add_audit(
+        return Done(audit_id, file_id, outcome.file_id or None, outcome.state, says)
+    finally:
+        engine.close()
+
+
+def reprocess_recorded(
+    engine: Engine,
+    user: str,
+    file_id: int,
+    *,
+    action: str,
+    corrected: Path | None = None,
+    accept_valid_rows: bool = False,
+    comment: str | None = None,
+) -> tuple[Outcome, int]:
+    """``Engine.reprocess`` recorded in the audit trail (the console's actions and ``hub
+    reprocess``): the outcome and the audit row's id. An action that could not start (a usage
+    error: no such file, a duplicate) records nothing; one that failed records why."""
+    ledger = engine.ledger
+    ledger.file(file_id)
+    name = corrected.name if corrected is not None else None
+    try:
+        outcome = engine.reprocess(file_id, corrected=corrected, accept_valid_rows=accept_valid_rows)
+    except UsageError:
+        raise
+    except HubError as exc:
+        ledger.add_audit(
             user=user,
             action=action,
             file_id=file_id,
             comment=comment,
             upload=name,
-            outcome_file_id=outcome.file_id or None,
-            outcome_state=outcome.state,
-            detail=says,
+            outcome_state="failed",
+            detail=str(exc),
         )
-        return Done(audit_id, file_id, outcome.file_id or None, outcome.state, says)
-    finally:
-        engine.close()
+        raise
+    audit_id = ledger.add_audit(
+        user=user,
+        action=action,
+        file_id=file_id,
+        comment=comment,
+        upload=name,
+        outcome_file_id=outcome.file_id or None,
+        outcome_state=outcome.state,
+        detail=_outcome_says(outcome),
+    )
+    return outcome, audit_id
 
 
 def _outcome_says(o: Outcome) -> str:

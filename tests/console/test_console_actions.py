@@ -268,3 +268,15 @@ def test_a_preview_is_confirmed_only_by_its_session_and_only_while_the_file_is_u
     assert late.status_code == 409 and "changed since the preview" in late.text
     detail = _show(fresh, fresh.rejected_id)
     assert detail["delivered"] == 0 and [a["action"] for a in detail["audit"]] == ["resolve"]  # type: ignore[union-attr]
+
+
+def test_hub_reprocess_is_recorded_in_the_audit_trail_too(fresh: Hub) -> None:
+    res = fresh.work.hub("reprocess", str(fresh.rejected_id), "--accept-valid-rows", "--json")
+    assert res.code == 1 and res.json()["delivered"] == 195  # 5 rows still rejected: exit 1
+    [entry] = _show(fresh, fresh.rejected_id)["audit"]  # type: ignore[misc]
+    assert entry["user"].endswith("(command line)") and entry["action"] == "accept-valid-rows"
+    assert entry["outcome_state"] == "delivered" and "195 delivered" in entry["detail"]
+    assert fresh.work.hub("reprocess", "999").code == 2
+    assert len(_show(fresh, fresh.rejected_id)["audit"]) == 1  # type: ignore[arg-type]
+    page = _client(fresh, "vic").get(f"/files/{fresh.rejected_id}").text
+    assert "(command line)</td>" in page
