@@ -169,9 +169,9 @@ def file_page(
 
 
 def _report_path(record: FileRecord) -> Path | None:
-    if record.last_run_id is None:
-        return None
     landed = Path(record.landed_path)
+    if record.last_run_id is None or not landed.name:  # a refused file landed nothing
+        return None
     return landed.with_name(f"{landed.name}.run-{record.last_run_id}.errors.csv")
 
 
