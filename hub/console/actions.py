@@ -17,7 +17,7 @@ from hub.console.auth import check_csrf, csrf_token, login_required, require_rol
 from hub.console.pages import render
 from hub.console.pending import Pending, PendingActions
 from hub.engine import actions, browse
-from hub.kernel.errors import HubError, NotFound, RefusedName, UsageError
+from hub.kernel.errors import HubError, NotFound, UsageError
 
 CHUNK = 1 << 20
 FORM_SLACK = 1 << 20  # the form's other fields and the multipart framing around the upload
@@ -77,7 +77,7 @@ async def preview(request: Request) -> Response:
             )
         except actions.TooLarge as exc:
             raise HTTPException(413, str(exc)) from None
-        except (RefusedName, HubError) as exc:
+        except HubError as exc:  # a refused name (as the connectors refuse it), an empty file
             raise HTTPException(400, str(exc)) from None
     try:
         shown = await run_in_threadpool(
