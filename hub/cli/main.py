@@ -24,7 +24,7 @@ from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
-from hub.cli.users import console_command, user_app
+from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
@@ -208,8 +208,15 @@ def run(
     log_format: Annotated[
         str | None, typer.Option("--log-format", help="text | json (default: service.log_format)")
     ] = None,
+    console: Annotated[bool, typer.Option("--console", help="serve the operator console beside it")] = False,
+    console_host: Annotated[str, typer.Option(help="the console's address (default: this machine)")] = (
+        "127.0.0.1"
+    ),
+    console_port: Annotated[int, typer.Option(min=1, max=65535, help="the console's port")] = 8470,
+    upload_limit_mb: UploadLimitOpt = 50,
 ) -> None:
-    """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT."""
+    """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT
+    (with --console, the operator console beside it, stopped with it)."""
     from hub.engine import logs
     from hub.engine.pipeline import Engine
     from scheduler import Service
@@ -218,15 +225,25 @@ def run(
     fmt = log_format or settings.config.service.log_format
     if fmt not in ("text", "json"):
         raise typer.BadParameter("--log-format must be text or json")
+    if console and once:
+        raise typer.BadParameter("--console serves beside the service, not with --once")
     logs.setup("json" if fmt == "json" else "text")
     engine = Engine(settings)
+    served: ConsoleThread | None = None
     try:
         service = Service(settings, engine)
         if not once:
+            if console:
+                app = console_app(settings, upload_limit_mb=upload_limit_mb)
+                served = ConsoleThread(app, console_host, console_port)
+                served.start()
+                logs.log.info("operator console on %s", served.where, extra={"event": "console"})
             code = service.serve()
             raise typer.Exit(code)
         outcomes = service.run_once()
     finally:
+        if served is not None:
+            served.stop()
         engine.close()
     show_outcomes(outcomes, json_out)
 
@@ -302,6 +319,10 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                 ],
                 "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
                 "replies": detail.replies,
+                "resolved": None
+                if record.resolved_by is None
+                else {"by": record.resolved_by, "at": record.resolved_at, "comment": record.resolution},
+                "audit": [{**a, "at": a["at"].isoformat()} for a in detail.audit],
             }
         )
     else:
@@ -319,14 +340,36 @@ def reprocess(
     ] = False,
 ) -> None:
     """Reprocess a file: as landed (after a config fix), or with a corrected file in its place.
-    Transactions delivered before are never delivered again."""
+    Transactions delivered before are never delivered again. Recorded in the file's audit trail
+    (who: the system user, "(command line)")."""
+    from hub.engine.actions import reprocess_recorded
+
+    action = "corrected" if with_path else "accept-valid-rows" if accept_valid_rows else "reprocess"
     outcome = _with_engine(
         config,
         json_out,
-        lambda engine: engine.reprocess(file_id, corrected=with_path, accept_valid_rows=accept_valid_rows),
+        lambda engine: reprocess_recorded(
+            engine,
+            _system_user(),
+            file_id,
+            action=action,
+            corrected=with_path,
+            accept_valid_rows=accept_valid_rows,
+        )[0],
     )
     show_outcome(outcome, json_out)
     exit_for([outcome])
+
+
+def _system_user() -> str:
+    """Who ran ``hub reprocess``, for the audit trail: the system user's name."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):
+        name = f"uid {os.getuid()}"
+    return f"{name[:40]} (command line)"
 
 
 @app.command()

@@ -217,7 +217,7 @@ def files_table(console: Console, records: Sequence[FileRecord]) -> None:
             str(r.id),
             shown(r.exchange),
             shown(r.name),
-            _state(r.state),
+            _state(r.state) + (f" (resolved by {shown(r.resolved_by)})" if r.resolved_by else ""),
             "" if r.rows is None else str(r.rows),
             str(r.delivered),
             str(r.rejected),
@@ -245,6 +245,11 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         console.print(f"corrected file replacing file {r.replaces}")
     if r.error:
         console.print(f"reason: {shown(r.error)}")
+    if r.resolved_by:
+        when = f"{r.resolved_at:%Y-%m-%d %H:%M} UTC" if r.resolved_at else ""
+        console.print(f"resolved elsewhere by {shown(r.resolved_by)} {when}: {shown(r.resolution or '')}")
+    for a in detail.audit:
+        console.print(audit_line(a))
     for b in detail.batches:
         what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
         console.print(
@@ -258,6 +263,18 @@ def file_detail(console: Console, detail: FileDetail) -> None:
     if detail.problems:
         more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)
+
+
+def audit_line(a: dict[str, Any]) -> str:
+    """One action of the audit trail: when, who, what, on which file, the comment, the outcome."""
+    what = a["action"] + (f" with {a['upload']}" if a.get("upload") else "")
+    result = a["outcome_state"]
+    if a.get("outcome_file_id") and a["outcome_file_id"] != a["file_id"]:
+        result += f" (file {a['outcome_file_id']})"
+    comment = f' "{a["comment"]}"' if a.get("comment") else ""
+    return shown(
+        f"audit {a['at']:%Y-%m-%d %H:%M:%S} UTC {a['user']}: {what} file {a['file_id']}{comment} -> {result}"
+    )
 
 
 def status_table(console: Console, rows: Sequence[dict[str, Any]]) -> None:

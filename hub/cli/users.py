@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import getpass
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hub.cli.output import emit, out
 from hub.engine.config import load_config
+from hub.kernel.errors import UsageError
+
+if TYPE_CHECKING:
+    from hub.engine.config import Settings
 
 user_app = typer.Typer(no_args_is_help=True, help="The operator console's users and their roles.")
 
@@ -81,6 +87,43 @@ def list_(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> No
     out.print(table)
 
 
+class ConsoleThread:
+    """The console served by uvicorn in a thread beside ``hub run`` (its signals stay the service's:
+    uvicorn installs none outside the main thread). ``start`` waits until it listens."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="console", daemon=True)
+        self.where = f"http://{host}:{port}/"
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise UsageError(f"the operator console could not listen on {self.where} (port in use?)")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def console_app(settings: Settings, *, upload_limit_mb: int = 50, **options: Any) -> Any:
+    """The console's application for ``settings`` (``hub console`` and ``hub run --console``)."""
+    from hub.console.app import ConsoleOptions, create_app
+
+    return create_app(settings, ConsoleOptions(upload_limit=upload_limit_mb * 10**6, **options))
+
+
+UploadLimitOpt = Annotated[
+    int, typer.Option(min=1, help="the largest corrected file the console takes, in MB")
+]
+
+
 def console_command(
     config: ConfigOpt = Path("hub.yaml"),
     host: Annotated[str, typer.Option(help="the address to listen on (default: this machine only)")] = (
@@ -91,17 +134,22 @@ def console_command(
     tls_key: Annotated[Path | None, typer.Option(help="the certificate's private key (PEM)")] = None,
     lock_after: Annotated[int, typer.Option(min=1, help="failed log-ins that lock a user")] = 5,
     lock_minutes: Annotated[float, typer.Option(min=0.0, help="how long a user stays locked")] = 15.0,
+    upload_limit_mb: UploadLimitOpt = 50,
 ) -> None:
-    """Serve the operator console (a web page: Today, files, a file's problems) until Ctrl-C."""
+    """Serve the operator console (a web page: Today, files, a file's problems and actions on it)
+    until Ctrl-C."""
     import uvicorn
-
-    from hub.console.app import ConsoleOptions, create_app
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     settings = load_config(config)
-    options = ConsoleOptions(tls=tls_cert is not None, lock_after=lock_after, lock_minutes=lock_minutes)
-    app = create_app(settings, options)
+    app = console_app(
+        settings,
+        upload_limit_mb=upload_limit_mb,
+        tls=tls_cert is not None,
+        lock_after=lock_after,
+        lock_minutes=lock_minutes,
+    )
     scheme = "https" if tls_cert else "http"
     out.print(f"operator console on {scheme}://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(

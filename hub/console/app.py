@@ -19,14 +19,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.console import pages
+from hub.console import actions, pages
+from hub.console.auth import may
+from hub.console.pending import PendingActions
 from hub.console.secret import session_secret
+from hub.engine.actions import ACTIONS
 from hub.engine.users import LOCK_AFTER, LOCK_MINUTES
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
 
 HERE = Path(__file__).parent
+UPLOAD_LIMIT = 50 * 10**6  # bytes: a corrected file uploaded through the page
 SESSION_HOURS = 8
 HEADERS = [
     (b"content-security-policy", b"default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
@@ -39,11 +43,13 @@ HEADERS = [
 
 @dataclass(frozen=True)
 class ConsoleOptions:
-    """How the console is served: over TLS (the cookie is then Secure) and the lock-out rule."""
+    """How the console is served: over TLS (the cookie is then Secure), the lock-out rule and the
+    largest corrected file it takes (bytes)."""
 
     tls: bool = False
     lock_after: int = LOCK_AFTER
     lock_minutes: float = LOCK_MINUTES
+    upload_limit: int = UPLOAD_LIMIT
 
 
 class SecurityHeaders:
@@ -69,7 +75,8 @@ def _error_page(templates: Jinja2Templates) -> Callable[[Request, Exception], Aw
     async def shown(request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, HTTPException) else 500
         detail = exc.detail if isinstance(exc, HTTPException) else "Something went wrong."
-        context = {"code": code, "detail": detail, "user": getattr(request.state, "user", None)}
+        csrf = request.session.get("csrf", "") if "session" in request.scope else ""
+        context = {"code": code, "detail": detail, "user": getattr(request.state, "user", None), "csrf": csrf}
         return templates.TemplateResponse(request, "error.html", context, status_code=code)
 
     return shown
@@ -84,6 +91,8 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
     )
     templates = Jinja2Templates(env=env)
     templates.env.globals["csrf_field"] = pages.CSRF_FIELD
+    templates.env.globals["may"] = may
+    templates.env.globals["action_labels"] = dict(ACTIONS)
     routes = [
         Route("/login", pages.login_form, methods=["GET"]),
         Route("/login", pages.login, methods=["POST"]),
@@ -91,6 +100,10 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
         Route("/", pages.today, methods=["GET"]),
         Route("/files", pages.files, methods=["GET"]),
         Route("/files/{file_id:int}", pages.file, methods=["GET"]),
+        Route("/files/{file_id:int}/errors.csv", actions.error_report, methods=["GET"]),
+        Route("/files/{file_id:int}/landed", actions.landed, methods=["GET"]),
+        Route("/actions/preview", actions.preview, methods=["POST"]),
+        Route("/actions/confirm", actions.confirm, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [
@@ -111,4 +124,5 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
     app.state.settings = settings
     app.state.options = options
     app.state.templates = templates
+    app.state.pending = PendingActions()
     return app

@@ -78,6 +78,22 @@ def login_required(handler: Handler) -> Handler:
     return guarded
 
 
+RANK = {"viewer": 0, "operator": 1, "admin": 2}
+
+
+def require_role(request: Request, role: str) -> None:
+    """Refuse (403) a user whose role is below ``role`` (viewers read; operators act; admins also
+    download landed files)."""
+    user: User = request.state.user
+    if RANK.get(user.role, -1) < RANK[role]:
+        raise HTTPException(403, f"Your role ({user.role}) does not allow this; it needs {role} or admin.")
+
+
+def may(user: User | None, role: str) -> bool:
+    """Whether ``user`` has ``role`` or a higher one (for the templates: which buttons to show)."""
+    return user is not None and RANK.get(user.role, -1) >= RANK[role]
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after log-in: a path of this site only (never another site)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -1,5 +1,6 @@
-"""The console's pages: log-in and log-out, Today, the files list and a file's page. Read-only in
-this slice; each page asks the engine (``hub.engine.browse``) in a worker thread."""
+"""The console's pages: log-in and log-out, Today, the files list and a file's page (read-only:
+the actions are in ``hub.console.actions``). Each page asks the engine (``hub.engine.browse``) in
+a worker thread."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from hub.engine import browse
 from hub.engine.users import log_in
 from hub.kernel.errors import NotFound
 
-__all__ = ["CSRF_FIELD", "file", "files", "login", "login_form", "logout", "today"]
+__all__ = ["CSRF_FIELD", "file", "files", "login", "login_form", "logout", "render", "today"]
 FILES_PER_PAGE = 50
 PROBLEMS_PER_PAGE = 100
 STATES = (*browse.FILE_STATES, "failed")
 
 
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     context.setdefault("user", getattr(request.state, "user", None))
     context["csrf"] = csrf_token(request)
     response: Response = request.app.state.templates.TemplateResponse(
@@ -48,7 +49,7 @@ def _int(value: str | None, default: int = 1) -> int:
 
 
 async def login_form(request: Request) -> Response:
-    return _render(request, "login.html", next=safe_next(request.query_params.get("next")))
+    return render(request, "login.html", next=safe_next(request.query_params.get("next")))
 
 
 async def login(request: Request) -> Response:
@@ -74,7 +75,7 @@ async def login(request: Request) -> Response:
         error = "This user is locked after too many failed log-ins. Try again later or ask an admin."
     else:
         error = "Log-in failed: wrong user name or password, or the user is disabled."
-    return _render(
+    return render(
         request,
         "login.html",
         status=401 if result.verdict != "locked" else 423,
@@ -93,7 +94,7 @@ async def logout(request: Request) -> Response:
 @login_required
 async def today(request: Request) -> Response:
     summary = await run_in_threadpool(browse.today, request.app.state.settings)
-    return _render(request, "today.html", today=summary)
+    return render(request, "today.html", today=summary)
 
 
 @login_required
@@ -121,7 +122,7 @@ async def files(request: Request) -> Response:
         )
     )
     kept = {k: v for k, v in q.items() if k != "page" and v}
-    return _render(
+    return render(
         request,
         "files.html",
         page=page,
@@ -150,7 +151,7 @@ async def file(request: Request) -> Response:
     except NotFound:
         raise HTTPException(404, f"There is no file {file_id} in the ledger.") from None
     kept = {"q": search} if search else {}
-    return _render(
+    return render(
         request,
         "file.html",
         f=detail,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hub.engine.operator import opened
+from hub.kernel.errors import NotFound
 from hub.kernel.problems import SENSITIVE_FIELDS, mask
 from hub.ledger import FILE_STATES as FILE_STATES
 from hub.ledger import FileFilter, FileRecord
@@ -70,7 +72,8 @@ def today(settings: Settings, now: datetime | None = None) -> Today:
     with opened(settings) as ledger:
         rows = exchange_status(settings, ledger, now)
         received = ledger.count_by_state(FileFilter(landed_from=start, landed_to=end))
-        rejected = sum(ledger.count_by_state(FileFilter(states=WAITING)).values())
+        waiting = FileFilter(states=WAITING, unresolved=True)
+        rejected = sum(ledger.count_by_state(waiting).values())
         failed = ledger.count_stuck(UNFINISHED)
     unreconciled = sorted({str(d) for r in rows for d in r["unreconciled"]})
     return Today(
@@ -128,12 +131,18 @@ class FilePage:
     batches: list[dict[str, Any]]
     problems: Page
     tally: dict[str, int]
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    error_report: bool = False  # the last run's error report is there to download
 
 
 def shown_problem(row: Any) -> dict[str, Any]:
     """A problem as the console shows it: a personal field's value masked as the reports mask it
     (already masked when recorded; masked again here so an older ledger shows no more)."""
-    p = dict(row._mapping)
+    return shown_problem_dict(dict(row._mapping))
+
+
+def shown_problem_dict(p: dict[str, Any]) -> dict[str, Any]:
+    """A problem's dict with a personal field's value masked."""
     if p.get("field") in SENSITIVE_FIELDS:
         p["value"] = mask(p["value"])
     return p
@@ -153,5 +162,42 @@ def file_page(
             file_id, record.last_run_id, search=search or None, offset=(page - 1) * per_page, limit=per_page
         )
         tally = ledger.problem_tally(file_id, record.last_run_id)
+        audit = ledger.audit_of(file_id)
     problems = Page([shown_problem(r) for r in rows], total, page, per_page)
-    return FilePage(record, runs, batches, problems, tally)
+    report = _report_path(record)
+    return FilePage(record, runs, batches, problems, tally, audit, report is not None and report.is_file())
+
+
+def _report_path(record: FileRecord) -> Path | None:
+    landed = Path(record.landed_path)
+    if record.last_run_id is None or not landed.name:  # a refused file landed nothing
+        return None
+    return landed.with_name(f"{landed.name}.run-{record.last_run_id}.errors.csv")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file to send: where it is and the name to offer."""
+
+    path: Path
+    name: str
+
+
+def error_report(settings: Settings, file_id: int) -> Download:
+    """The error report (CSV, values masked) of the file's last run (``NotFound`` when none)."""
+    with opened(settings) as ledger:
+        record = ledger.file(file_id)
+    path = _report_path(record)
+    if path is None or not path.is_file():
+        raise NotFound(f"file {file_id} has no error report for its last run")
+    return Download(path, f"{Path(record.name).stem}.file-{file_id}.run-{record.last_run_id}.errors.csv")
+
+
+def landed_file(settings: Settings, file_id: int) -> Download:
+    """The file's landed copy, as received, under its own name (``NotFound`` when gone)."""
+    with opened(settings) as ledger:
+        record = ledger.file(file_id)
+    path = Path(record.landed_path)
+    if record.state == "refused" or not path.is_file():
+        raise NotFound(f"file {file_id} has no landed copy")
+    return Download(path, record.name)

@@ -46,6 +46,7 @@ class FileDetail:
     batches: list[dict[str, Any]]
     tally: dict[str, int]  # rule -> problems of the last run, all of them
     replies: list[dict[str, Any]] = field(default_factory=list)  # to the partner (path, counts, sent)
+    audit: list[dict[str, Any]] = field(default_factory=list)  # what operators did (the console)
 
     @property
     def problem_count(self) -> int:
@@ -64,6 +65,7 @@ def file_detail(settings: Settings, file_id: int, *, problems: int | None = None
             ledger.batches_of(file_id),
             ledger.problem_tally(file_id, record.last_run_id),
             replies_of(settings, record.exchange, file_id, ledger),
+            ledger.audit_of(file_id),
         )
 
 

@@ -181,19 +181,25 @@ class Engine:
         log_outcome(outcome)
         return outcome
 
-    def dry_run(self, path: Path, exchange: str) -> Outcome:
-        """Parse, validate and map without landing or delivering; count the keys the ledger holds."""
+    def dry_run(
+        self, path: Path, exchange: str, *, name: str | None = None, accept_valid_rows: bool = False
+    ) -> Outcome:
+        """Parse, validate and map without landing or delivering; count the keys the ledger holds.
+        ``name``: the file's name when ``path`` is a landed copy; ``accept_valid_rows``: as
+        ``hub reprocess --accept-valid-rows`` would take it."""
         ex = self.settings.exchange(exchange)
+        name = name or path.name
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
         mapped = map_file(
-            data, path.name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
+            data, name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
         )
-        outcome = Outcome(0, ex.name, path.name, "validated", mapped.rows, rejected=mapped.rejected)
+        outcome = Outcome(0, ex.name, name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems
-        if mapped.file_rejected or (mapped.errors and ex.config.row_policy == "reject-file"):
+        rejects_file = ex.config.row_policy == "reject-file" and not accept_valid_rows
+        if mapped.file_rejected or (mapped.errors and rejects_file):
             outcome.state = "rejected"  # what `hub process` would do: deliver nothing
             return outcome
         if mapped.tables:

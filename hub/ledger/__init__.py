@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from hub.kernel.errors import LedgerBusy, LedgerError, NotFound
 from hub.kernel.problems import Problem
 from hub.ledger import schema as t
+from hub.ledger.audit import Audit
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
 from hub.ledger.batches import pack_keys as pack_keys
@@ -88,6 +89,9 @@ class FileRecord:
     error: str | None
     landed_at: datetime
     updated_at: datetime
+    resolved_by: str | None = None  # a rejected file marked resolved elsewhere: by whom, when, why
+    resolved_at: datetime | None = None
+    resolution: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -99,6 +103,7 @@ class FileRecord:
             "rows": self.rows,
             "delivered": self.delivered,
             "rejected": self.rejected,
+            "resolved_by": self.resolved_by,
         }
 
 
@@ -106,6 +111,7 @@ def _file(row: Any) -> FileRecord:
     data = dict(row._mapping)
     data["landed_at"] = _aware(data["landed_at"])
     data["updated_at"] = _aware(data["updated_at"])
+    data["resolved_at"] = _aware(data.get("resolved_at"))
     return FileRecord(**data)
 
 
@@ -126,6 +132,7 @@ class Ledger(
     PledgePayments,
     Users,
     Browse,
+    Audit,
 ):
     """One open ledger database. Use ``Ledger.open(url)``; close with ``close()``."""
 

@@ -29,6 +29,7 @@ class FileFilter:
     landed_to: datetime | None = None  # exclusive
     name: str | None = None  # a part of the name, any case
     failed: bool = False  # only files with an error recorded (left part-way)
+    unresolved: bool = False  # not marked resolved elsewhere by an operator
 
 
 def _escaped(text: str) -> str:
@@ -50,6 +51,8 @@ def _file_conditions(flt: FileFilter) -> list[ColumnElement[bool]]:
         where.append(func.lower(f.name).like(f"%{_escaped(flt.name.lower())}%", escape="\\"))
     if flt.failed:
         where.append(f.error.is_not(None))
+    if flt.unresolved:
+        where.append(f.resolved_by.is_(None))
     return where
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0018"
+HEAD_REVISION = "0019"
 
 metadata = MetaData()
 
@@ -44,6 +44,10 @@ files = Table(
     Column("error", Text),
     Column("landed_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # a rejected file an operator marked as resolved elsewhere (it stays rejected; hub/ledger/audit.py)
+    Column("resolved_by", String(64)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("resolution", Text),
     Index("ix_files_exchange_sha", "exchange", "sha256"),
     Index("ix_files_state", "state"),
 )
@@ -409,6 +413,25 @@ users = Table(
     Column("locked_until", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True)),
+)
+
+# What operators did through the console (hub/ledger/audit.py): who, when, which action on which
+# file, their comment, the corrected file's name, and the outcome (the new file's id and state).
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("comment", Text),
+    Column("upload", String(255)),
+    Column("outcome_file_id", Integer),
+    Column("outcome_state", String(16), nullable=False),
+    Column("detail", Text),
+    Index("ix_audit_file", "file_id"),
+    Index("ix_audit_outcome_file", "outcome_file_id"),
 )
 
 # Alembic's own bookkeeping table, declared so an empty database can be created at head and stamped.

@@ -69,3 +69,32 @@ def log_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
         data={"name": name, "password": password, "csrf_token": token, "next": "/"},
         follow_redirects=False,
     )
+
+
+def preview(
+    client: TestClient,
+    file_id: int,
+    action: str,
+    *,
+    comment: str = "",
+    upload: tuple[str, bytes] | None = None,
+    accept_valid_rows: bool = False,
+) -> Any:
+    """POST an action's preview from the file's page (its form's CSRF token)."""
+    token = csrf_of(client.get(f"/files/{file_id}").text)
+    data = {"csrf_token": token, "file_id": str(file_id), "action": action, "comment": comment}
+    if accept_valid_rows:
+        data["accept_valid_rows"] = "yes"
+    files = {"upload": (upload[0], upload[1], "text/csv")} if upload else None
+    return client.post("/actions/preview", data=data, files=files, follow_redirects=False)
+
+
+def confirm_token(html: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found, "a preview carries the token its confirmation sends back"
+    return found.group(1)
+
+
+def confirm(client: TestClient, preview_html: str) -> Any:
+    data = {"csrf_token": csrf_of(preview_html), "token": confirm_token(preview_html)}
+    return client.post("/actions/confirm", data=data, follow_redirects=False)

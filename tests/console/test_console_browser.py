@@ -1,6 +1,8 @@
 """The console in a real browser: the system's Chromium driven by Playwright against ``hub console``
 serving a real ledger. Log in by keyboard, see the rejected file on Today, open it, find its problem
-on line N. Takes the README's screenshots (docs/console-today.png, docs/console-rejected-file.png)."""
+on line N; a viewer is offered no action; an operator uploads a corrected file, sees the preview,
+confirms, and sees it delivered with the audit entry. Takes the README's screenshots
+(docs/console-today.png, docs/console-rejected-file.png, docs/console-preview.png)."""
 
 from __future__ import annotations
 
@@ -96,6 +98,11 @@ def test_log_in_see_the_rejected_file_open_it_and_find_its_problem(served: tuple
             expect(row).to_have_count(1)
             expect(row.locator("td").nth(3)).to_have_text(rule)
             page.screenshot(path=str(DOCS / "console-rejected-file.png"), full_page=True)
+            # a viewer reads and downloads the error report, and is offered no action
+            expect(page.get_by_role("link", name="Error report of the last run (CSV)")).to_be_visible()
+            expect(page.get_by_role("heading", name="Actions")).to_have_count(0)
+            expect(page.get_by_role("button", name="Reprocess", exact=False)).to_have_count(0)
+            expect(page.get_by_role("button", name="Mark as resolved elsewhere…")).to_have_count(0)
 
             page.get_by_label("Search the problems").fill(rule)
             page.get_by_label("Search the problems").press("Enter")
@@ -105,5 +112,57 @@ def test_log_in_see_the_rejected_file_open_it_and_find_its_problem(served: tuple
             expect(page.get_by_role("heading", name="Log in")).to_be_visible()
             page.goto(url + "/files")
             expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+        finally:
+            browser.close()
+
+
+def test_an_operator_uploads_a_corrected_file_confirms_and_sees_it_delivered(
+    served: tuple[Hub, str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from hub.engine.sample import meter_reads_csv
+
+    hub, url = served
+    corrected = tmp_path / "upload" / "route-south-fixed.csv"
+    corrected.parent.mkdir()
+    corrected.write_bytes(meter_reads_csv(200, seed=3))  # the rejected file without its bad rows
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + "/")
+            page.get_by_label("User name").fill("otto")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("link", name="1 rejected").first.click()
+            page.get_by_role("link", name="route-south.csv").click()
+            expect(page.get_by_role("heading", name="Actions")).to_be_visible()
+
+            page.get_by_label("Corrected file").set_input_files(str(corrected))
+            page.get_by_label("Comment (optional)").nth(2).fill("five reads re-keyed from the route sheet")
+            page.get_by_role("button", name="Reprocess with a corrected file…").click()
+
+            expect(
+                page.get_by_role("heading", name="Confirm: Reprocess with a corrected file")
+            ).to_be_visible()
+            expect(page.get_by_role("status")).to_have_text("200 transactions will be delivered to the CIS.")
+            expect(page.locator("dl.preview dd").nth(1)).to_have_text("0")  # rows rejected
+            page.screenshot(path=str(DOCS / "console-preview.png"), full_page=True)
+            page.get_by_role("button", name="Confirm: Reprocess with a corrected file").click()
+
+            expect(page.get_by_role("heading", name="route-south-fixed.csv", exact=False)).to_be_visible()
+            expect(page.locator("dd.state")).to_have_text("delivered")
+            audit = page.locator("table.audit tbody tr")
+            expect(audit).to_have_count(1)
+            expect(audit.locator("td").nth(1)).to_have_text("otto")
+            expect(audit.locator("td").nth(2)).to_have_text(
+                "Reprocess with a corrected file (route-south-fixed.csv)"
+            )
+            expect(audit.locator("td").nth(4)).to_have_text("five reads re-keyed from the route sheet")
+
+            page.get_by_role("link", name="file " + str(hub.rejected_id), exact=False).first.click()
+            expect(page.locator("dd.state")).to_have_text("reprocessed")
+            expect(page.locator("table.audit tbody tr")).to_have_count(1)
         finally:
             browser.close()

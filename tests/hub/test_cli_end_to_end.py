@@ -56,6 +56,7 @@ def test_good_file_is_delivered_with_a_correct_control_file(
             "rows": 300,
             "delivered": 300,
             "rejected": 0,
+            "resolved_by": None,
         }
     ]
     landed = workdir.root / "var" / "landed" / control["source"]["sha256"]
