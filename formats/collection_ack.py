@@ -13,60 +13,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field, field_validator
-
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
-from hub.kernel.problems import mask
+from formats.base import FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_fields import CsvFieldsFormat, CsvFieldsOptions
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from formats.row_rules import Check
 
 FIELDS = ("agency_id", "placement_file", "count", "total", "account", "amount")
 REQUIRED = ("agency_id", "placement_file")
 
 
-class AckOptions(FormatOptions):
+class AckOptions(CsvFieldsOptions):
     """Options of the ``collection-ack`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="our field name -> the header name in the agency's file"
-    )
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        return known_fields(columns, FIELDS)
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
 
 
-def _shown(field: str, value: object) -> str | None:
-    return None if value is None else (mask(str(value)) if field == "account" else str(value))
-
-
-class AckFormat(Format[AckOptions]):
+class AckFormat(CsvFieldsFormat[AckOptions]):
     name: ClassVar[str] = "collection-ack"
     options_model: ClassVar[type[FormatOptions]] = AckOptions
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    required: ClassVar[tuple[str, ...]] = (*REQUIRED, "count", "total")
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
-
-    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        from formats.csv_table import read_fields
-
-        o = self.options
-        table, problems, facts = read_fields(
-            data,
-            file=ctx.file,
-            fields=FIELDS,
-            required=(*REQUIRED, "count", "total"),
-            columns=o.columns,
-            delimiter=o.delimiter,
-            encoding=o.encoding,
-            sensitive=self.sensitive_fields,
-        )
-        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Typed rows: ``summary`` (bool), ``count`` (Int64), ``total_cents`` / ``amount_cents``."""
@@ -149,18 +118,9 @@ class AckFormat(Format[AckOptions]):
                 "account {value} is acknowledged twice for this placement file",
             ),
         ]
-        problems = sorted([*parsed.problems, *broken(t, checks, _shown)], key=lambda p: p.line or 0)
+        problems = sorted([*parsed.problems, *broken(t, checks, self.shown)], key=lambda p: p.line or 0)
         bad = sorted({p.line for p in problems if p.line is not None and p.severity == "error"})
         valid = (
             t.filter(~col(LINE).is_in(bad)).drop("count", "total", "amount").rename({"count_number": "count"})
         )
         return Validated(table=valid, problems=problems, rows=parsed.rows)
-
-    def write(self, table: pl.DataFrame) -> bytes:
-        import io
-
-        buf = io.BytesIO()
-        table.select([f for f in FIELDS if f in table.columns]).write_csv(
-            buf, separator=self.options.delimiter
-        )
-        return buf.getvalue()

@@ -15,10 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field, field_validator
-
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
-from hub.kernel.problems import Problem, mask
+from formats.base import FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_fields import CsvFieldsFormat, CsvFieldsOptions
+from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
@@ -31,50 +30,22 @@ AMOUNTS = ("gross", "commission", "net")
 TRAILER = "TRAILER"
 
 
-class RemittanceOptions(FormatOptions):
+class RemittanceOptions(CsvFieldsOptions):
     """Options of the ``collection-remittance`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="our field name -> the header name in the agency's file"
-    )
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"], min_length=1)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        return known_fields(columns, FIELDS)
-
-
-def _shown(field: str, value: object) -> str | None:
-    return None if value is None else (mask(str(value)) if field == "account" else str(value))
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
 
 
 def _dollars(cents: int) -> str:
     return f"${Decimal(cents) / 100:,.2f}"
 
 
-class RemittanceFormat(Format[RemittanceOptions]):
+class RemittanceFormat(CsvFieldsFormat[RemittanceOptions]):
     name: ClassVar[str] = "collection-remittance"
     options_model: ClassVar[type[FormatOptions]] = RemittanceOptions
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    required: ClassVar[tuple[str, ...]] = FIELDS
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
-
-    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        from formats.csv_table import read_fields
-
-        o = self.options
-        table, problems, facts = read_fields(
-            data,
-            file=ctx.file,
-            fields=FIELDS,
-            required=FIELDS,
-            columns=o.columns,
-            delimiter=o.delimiter,
-            encoding=o.encoding,
-            sensitive=self.sensitive_fields,
-        )
-        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """The payment rows typed (``gross_cents``, ``commission_cents``, ``net_cents``, ``paid_on``)
@@ -95,7 +66,7 @@ class RemittanceFormat(Format[RemittanceOptions]):
         today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
         problems = [
             *parsed.problems,
-            *broken(t, _checks(today, self.options.date_formats), _shown),
+            *broken(t, _checks(today, self.options.date_formats), self.shown),
             *_repeated(rows),
             *_trailer(t, trailers),
         ]
@@ -105,15 +76,6 @@ class RemittanceFormat(Format[RemittanceOptions]):
             t.filter(~pl.col(LINE).is_in(bad)).drop("paid_on", *AMOUNTS).rename({"paid_on_date": "paid_on"})
         )
         return Validated(table=valid, problems=problems, rows=parsed.rows - trailers.height)
-
-    def write(self, table: pl.DataFrame) -> bytes:
-        import io
-
-        buf = io.BytesIO()
-        table.select([f for f in FIELDS if f in table.columns]).write_csv(
-            buf, separator=self.options.delimiter
-        )
-        return buf.getvalue()
 
 
 def _checks(today: object, formats: list[str]) -> list[Check]:

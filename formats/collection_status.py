@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field, field_validator
-
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
+from formats.base import FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_fields import CsvFieldsFormat, CsvFieldsOptions
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 
@@ -29,46 +28,18 @@ STATUSES = ("bankruptcy", "deceased", "disputed", "paid-in-full", "settled", "re
 CHAPTERS = ("7", "11", "12", "13")
 
 
-class StatusOptions(FormatOptions):
+class StatusOptions(CsvFieldsOptions):
     """Options of the ``collection-status`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="our field name -> the header name in the agency's file"
-    )
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"], min_length=1)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        return known_fields(columns, FIELDS)
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
 
 
-def _shown(field: str, value: object) -> str | None:
-    return None if value is None else (mask(str(value)) if field == "account" else str(value))
-
-
-class StatusFormat(Format[StatusOptions]):
+class StatusFormat(CsvFieldsFormat[StatusOptions]):
     name: ClassVar[str] = "collection-status"
     options_model: ClassVar[type[FormatOptions]] = StatusOptions
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    required: ClassVar[tuple[str, ...]] = REQUIRED
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
-
-    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        from formats.csv_table import read_fields
-
-        o = self.options
-        table, problems, facts = read_fields(
-            data,
-            file=ctx.file,
-            fields=FIELDS,
-            required=REQUIRED,
-            columns=o.columns,
-            delimiter=o.delimiter,
-            encoding=o.encoding,
-            sensitive=self.sensitive_fields,
-        )
-        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Typed rows (``status`` spelled as ours, ``effective_date`` a date, ``chapter`` an int)."""
@@ -123,7 +94,7 @@ class StatusFormat(Format[StatusOptions]):
                 f"chapter {{value}} is not one of {', '.join(CHAPTERS)}",
             ),
         ]
-        problems = [*parsed.problems, *broken(t, checks, _shown), *_repeated(t)]
+        problems = [*parsed.problems, *broken(t, checks, self.shown), *_repeated(t)]
         problems.sort(key=lambda p: p.line or 0)
         bad = sorted({p.line for p in problems if p.line is not None and p.severity == "error"})
         valid = (
@@ -132,15 +103,6 @@ class StatusFormat(Format[StatusOptions]):
             .rename({"effective": "effective_date", "chapter_number": "chapter"})
         )
         return Validated(table=valid, problems=problems, rows=parsed.rows)
-
-    def write(self, table: pl.DataFrame) -> bytes:
-        import io
-
-        buf = io.BytesIO()
-        table.select([f for f in FIELDS if f in table.columns]).write_csv(
-            buf, separator=self.options.delimiter
-        )
-        return buf.getvalue()
 
 
 def _repeated(t: pl.DataFrame) -> list[Problem]:

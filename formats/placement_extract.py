@@ -16,13 +16,11 @@ a date of birth; names, addresses and phones are masked as the hub masks names.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field, field_validator
-
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
+from formats.base import FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_fields import CsvFieldsFormat, CsvFieldsOptions
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 
@@ -72,30 +70,10 @@ PERSONAL = frozenset({"name", "address", "phone"})  # masked as names are
 HIDDEN = frozenset({"date_of_birth"})  # never shown at all
 
 
-class PlacementExtractOptions(FormatOptions):
+class PlacementExtractOptions(CsvFieldsOptions):
     """Options of the ``placement-extract`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="our field name -> the header name in the CIS extract"
-    )
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"], min_length=1)
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        return known_fields(columns, FIELDS)
-
-
-def shown(field: str, value: object) -> str | None:
-    """A value as a report may show it: SSNs and accounts to their last four characters, dates of
-    birth not at all, names, addresses and phones masked."""
-    if value is None:
-        return None
-    if field in HIDDEN:
-        return "*" * len(str(value))
-    return mask(str(value)) if field in (*PERSONAL, "ssn", "account") else str(value)
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
 
 
 def typed(raw: pl.DataFrame, opts: PlacementExtractOptions) -> pl.DataFrame:
@@ -214,26 +192,12 @@ def _checks(opts: PlacementExtractOptions, today: date) -> list[Check]:
     return checks
 
 
-class PlacementExtractFormat(Format[PlacementExtractOptions]):
+class PlacementExtractFormat(CsvFieldsFormat[PlacementExtractOptions]):
     name: ClassVar[str] = "placement-extract"
     options_model: ClassVar[type[FormatOptions]] = PlacementExtractOptions
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    required: ClassVar[tuple[str, ...]] = REQUIRED
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account", "ssn", "date_of_birth", *PERSONAL})
-
-    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        from formats.csv_table import read_fields
-
-        o = self.options
-        table, problems, facts = read_fields(
-            data,
-            file=ctx.file,
-            fields=FIELDS,
-            required=REQUIRED,
-            columns=o.columns,
-            delimiter=o.delimiter,
-            encoding=o.encoding,
-            sensitive=self.sensitive_fields,
-        )
-        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         """Typed valid rows and one problem per broken field of each row, plus repeated accounts."""
@@ -247,19 +211,24 @@ class PlacementExtractFormat(Format[PlacementExtractOptions]):
         t = typed(raw, self.options)
         today = ctx.now.astimezone(ZoneInfo(ctx.timezone)).date()
         both = pl.concat([raw, t.select(pl.exclude(LINE).name.prefix("t_"))], how="horizontal")
-        problems = [*parsed.problems, *broken(both, _checks(self.options, today), shown), *_repeated(raw)]
+        problems = [
+            *parsed.problems,
+            *broken(both, _checks(self.options, today), self.shown),
+            *_repeated(raw),
+        ]
         problems.sort(key=lambda p: (p.line or 0, FIELDS.index(p.field) if p.field in FIELDS else 0))
         bad = sorted({p.line for p in problems if p.line is not None and p.severity == "error"})
         valid = t.filter(~pl.col(LINE).is_in(bad)).drop("balance", "_flag_words")
         return Validated(table=valid, problems=problems, rows=parsed.rows)
 
-    def write(self, table: pl.DataFrame) -> bytes:
-        """Rows (as read) as an extract with our header (a sample extract: ``hub sample``)."""
-        buf = io.BytesIO()
-        table.select([f for f in FIELDS if f in table.columns]).write_csv(
-            buf, separator=self.options.delimiter
-        )
-        return buf.getvalue()
+    def shown(self, field: str, value: object) -> str | None:
+        """A value as a report may show it: SSNs and accounts to their last four characters, dates of
+        birth not at all, names, addresses and phones masked."""
+        if value is None:
+            return None
+        if field in HIDDEN:
+            return "*" * len(str(value))
+        return mask(str(value)) if field in (*PERSONAL, "ssn", "account") else str(value)
 
 
 def _repeated(raw: pl.DataFrame) -> list[Problem]:

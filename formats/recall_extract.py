@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field, field_validator
-
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, known_fields
-from hub.kernel.problems import mask
+from formats.base import FormatOptions, Parsed, ReadContext, Validated
+from formats.csv_fields import CsvFieldsFormat, CsvFieldsOptions
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from formats.row_rules import Check
 
 FIELDS = ("account", "reason", "note")
@@ -26,45 +22,18 @@ REQUIRED = ("account", "reason")
 REASONS = ("paid-at-office", "bankruptcy", "deceased", "dispute", "billing-error", "other")
 
 
-class RecallOptions(FormatOptions):
+class RecallOptions(CsvFieldsOptions):
     """Options of the ``recall-extract`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
-    columns: dict[str, str] = Field(
-        default_factory=dict, description="our field name -> the header name in the CIS extract"
-    )
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
-        return known_fields(columns, FIELDS)
+    FIELDS: ClassVar[tuple[str, ...]] = FIELDS
 
 
-def _shown(field: str, value: object) -> str | None:
-    return None if value is None else (mask(str(value)) if field == "account" else str(value))
-
-
-class RecallFormat(Format[RecallOptions]):
+class RecallFormat(CsvFieldsFormat[RecallOptions]):
     name: ClassVar[str] = "recall-extract"
     options_model: ClassVar[type[FormatOptions]] = RecallOptions
+    fields: ClassVar[tuple[str, ...]] = FIELDS
+    required: ClassVar[tuple[str, ...]] = REQUIRED
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
-
-    def read(self, data: bytes, ctx: ReadContext) -> Parsed:
-        from formats.csv_table import read_fields
-
-        o = self.options
-        table, problems, facts = read_fields(
-            data,
-            file=ctx.file,
-            fields=FIELDS,
-            required=REQUIRED,
-            columns=o.columns,
-            delimiter=o.delimiter,
-            encoding=o.encoding,
-            sensitive=self.sensitive_fields,
-        )
-        return Parsed(table=table, problems=problems, facts=facts)
 
     def validate(self, parsed: Parsed, ctx: ReadContext) -> Validated:
         import polars as pl
@@ -93,18 +62,9 @@ class RecallFormat(Format[RecallOptions]):
                 "account {value} is in the file already",
             )
         )
-        problems = sorted([*parsed.problems, *broken(t, checks, _shown)], key=lambda p: p.line or 0)
+        problems = sorted([*parsed.problems, *broken(t, checks, self.shown)], key=lambda p: p.line or 0)
         bad = sorted({p.line for p in problems if p.line is not None and p.severity == "error"})
         return Validated(table=t.filter(~col(LINE).is_in(bad)), problems=problems, rows=parsed.rows)
-
-    def write(self, table: pl.DataFrame) -> bytes:
-        import io
-
-        buf = io.BytesIO()
-        table.select([f for f in FIELDS if f in table.columns]).write_csv(
-            buf, separator=self.options.delimiter
-        )
-        return buf.getvalue()
 
 
 def recall_request(account: str, reason: str, note: str | None = None) -> bytes:

@@ -143,6 +143,27 @@ class ExchangeKind(ABC, Generic[M]):
         return []
 
 
+class OnePass(ExchangeKind[M]):
+    """A kind whose tables and notes come from one pass over the rows (``map_and_note``), made once
+    per table: ``map`` and ``notes``, which the engine calls in turn, share it."""
+
+    def __init__(self, options: M) -> None:
+        super().__init__(options)
+        self._pass: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
+
+    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
+        return self._pass.get(table, lambda: self.map_and_note(table, ctx))[0]
+
+    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
+        return self._pass.get(table, lambda: self.map_and_note(table, ctx))[1]
+
+    @abstractmethod
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+        """The kind's tables (what ``map`` returns) and its notes (what ``notes`` returns)."""
+
+
 @dataclass(frozen=True)
 class ReplyContext:
     """What happened to a received file, line by line, for a kind's reply (``ExchangeKind.reply``):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
+from mappings.base import MapContext, MappingOptions, OnePass
 from mappings.collection_placements import Agency
 from mappings.placement_layouts import dollars
 
@@ -53,7 +53,7 @@ class AckOptions(MappingOptions):
     agency: Agency
 
 
-class CollectionAcksKind(ExchangeKind[AckOptions]):
+class CollectionAcksKind(OnePass[AckOptions]):
     name: ClassVar[str] = "collection-acks"
     default_format: ClassVar[str] = "collection-ack"
     options_model: ClassVar[type[MappingOptions]] = AckOptions
@@ -61,18 +61,9 @@ class CollectionAcksKind(ExchangeKind[AckOptions]):
     lookups: ClassVar[frozenset[str]] = frozenset({"placement_files"})
     persists: ClassVar[frozenset[str]] = frozenset({"placement_acks"})
 
-    def __init__(self, options: AckOptions) -> None:
-        super().__init__(options)
-        self._done: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
-
-    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        return self._done.get(table, lambda: self._map(table, ctx))[0]
-
-    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """Unknown files and other agencies' rows (errors); differences from what was sent (warnings)."""
-        return self._done.get(table, lambda: self._map(table, ctx))[1]
-
-    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         import polars as pl
 
         agency = self.options.agency.id

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.kernel.errors import MappingError
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
-from mappings.base import MapContext, MappingOptions, OutboundKind, PartnerFile, PerTable, WriteContext
+from mappings.base import MapContext, MappingOptions, OnePass, OutboundKind, PartnerFile, WriteContext
 from mappings.placement_layouts import CsvLayout, Layout, dollars, write_placements
 
 if TYPE_CHECKING:
@@ -36,12 +36,30 @@ NOT_PLACED_FLAGS = ("deceased", "bankruptcy")
 
 
 class Agency(BaseModel):
-    """The agency this exchange places with: its id (in the ledger and the keys of the hub) and name."""
+    """A collection agency: its id (in the ledger and in the keys of the hub) and name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     name: str = ""
+
+    def own_rows(self, table: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
+        """The rows of an agency's file that are this agency's, and an ``unknown-agency`` error for
+        each row of another (its ``agency_id``)."""
+        import polars as pl
+
+        others = table.filter(pl.col("agency_id") != self.id).select(LINE, "agency_id")
+        refused = [
+            Problem.of(
+                "unknown-agency",
+                f"agency {other!r} is not this exchange's agency ({self.id})",
+                line=line,
+                field="agency_id",
+                value=other,
+            )
+            for line, other in others.iter_rows()
+        ]
+        return table.filter(pl.col("agency_id") == self.id), refused
 
 
 class PlacementOptions(MappingOptions):
@@ -57,7 +75,7 @@ class PlacementOptions(MappingOptions):
     )
 
 
-class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
+class CollectionPlacementsKind(OnePass[PlacementOptions], OutboundKind[PlacementOptions]):
     name: ClassVar[str] = "collection-placements"
     default_format: ClassVar[str] = "placement-extract"
     options_model: ClassVar[type[MappingOptions]] = PlacementOptions
@@ -69,26 +87,14 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
     default_file_name: ClassVar[str] = "{exchange}-{created:%Y%m%d}-f{file_id}.csv"
     requires_encryption: ClassVar[bool] = True  # SSNs and dates of birth travel encrypted only
 
-    def __init__(self, options: PlacementOptions) -> None:
-        super().__init__(options)
-        self._sorted: PerTable[tuple[pl.DataFrame, list[Problem]]] = PerTable()
-
     def lock(self) -> str:
         """One writer of placements across every agency's exchange: an account is placed once."""
         return "placements"
 
-    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        return {OUTPUT: self._sort(table, ctx)[0]}
-
-    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """Each account not placed, with the reason (warnings: the rest of the extract is placed)."""
-        return self._sort(table, ctx)[1]
-
-    def _sort(self, table: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, list[Problem]]:
-        return self._sorted.get(table, lambda: self._placeable(table, ctx))
-
-    def _placeable(self, table: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, list[Problem]]:
-        """The rows to place, keyed, and a warning for each one left out."""
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+        """The rows to place, keyed, and a warning for each account left out, with the reason."""
         import polars as pl
 
         accounts = table.get_column("account").unique().sort().to_list()
@@ -122,7 +128,7 @@ class CollectionPlacementsKind(OutboundKind[PlacementOptions]):
         rows = table.filter(pl.col(LINE).is_in(keep)).with_columns(
             (pl.lit("CP|") + pl.col("account") + pl.lit("|") + count.cast(pl.String)).alias("idempotency_key")
         )
-        return rows, warnings
+        return {OUTPUT: rows}, warnings
 
     def _why_not(self, row: dict[str, object], held: dict[str, object] | None, minimum: int) -> str | None:
         flags = str(row["flags"] or "").split(";")

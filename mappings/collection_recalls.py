@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
-from mappings.base import MapContext, MappingOptions, OutboundKind, PartnerFile, PerTable, WriteContext
+from mappings.base import MapContext, MappingOptions, OnePass, OutboundKind, PartnerFile, WriteContext
 from mappings.collection_placements import Agency
 from mappings.placement_layouts import dollars
 
@@ -36,7 +36,7 @@ class RecallOptions(MappingOptions):
     agency: Agency
 
 
-class CollectionRecallsKind(OutboundKind[RecallOptions]):
+class CollectionRecallsKind(OnePass[RecallOptions], OutboundKind[RecallOptions]):
     name: ClassVar[str] = "collection-recalls"
     default_format: ClassVar[str] = "recall-extract"
     options_model: ClassVar[type[MappingOptions]] = RecallOptions
@@ -46,18 +46,11 @@ class CollectionRecallsKind(OutboundKind[RecallOptions]):
     default_folder: ClassVar[str] = "recalls"
     default_file_name: ClassVar[str] = "{exchange}-{created:%Y%m%d}-f{file_id}.csv"
 
-    def __init__(self, options: RecallOptions) -> None:
-        super().__init__(options)
-        self._done: PerTable[tuple[pl.DataFrame, list[Problem]]] = PerTable()
-
-    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        return {OUTPUT: self._done.get(table, lambda: self._match(table, ctx))[0]}
-
-    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """Accounts with no open placement with the agency: refused (errors)."""
-        return self._done.get(table, lambda: self._match(table, ctx))[1]
-
-    def _match(self, table: pl.DataFrame, ctx: MapContext) -> tuple[pl.DataFrame, list[Problem]]:
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+        """The rows to recall, keyed by their placement; an error for each account with no open
+        placement with the agency."""
         import polars as pl
 
         agency = self.options.agency.id
@@ -96,7 +89,7 @@ class CollectionRecallsKind(OutboundKind[RecallOptions]):
             orient="row",
         )
         rows = table.join(held, on="account", how="inner", maintain_order="left")
-        return rows.with_columns(pl.lit(agency).alias("agency")), notes
+        return {OUTPUT: rows.with_columns(pl.lit(agency).alias("agency"))}, notes
 
     def write(self, rows: pl.DataFrame, ctx: WriteContext) -> PartnerFile:
         out = io.StringIO()

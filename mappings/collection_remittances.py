@@ -20,7 +20,7 @@ from pydantic import Field
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
+from mappings.base import MapContext, MappingOptions, OnePass
 from mappings.collection_placements import Agency
 from mappings.payments import Payment
 from mappings.placement_layouts import dollars
@@ -50,7 +50,7 @@ class RemittanceOptions(MappingOptions):
     agency: Agency
 
 
-class CollectionRemittancesKind(ExchangeKind[RemittanceOptions]):
+class CollectionRemittancesKind(OnePass[RemittanceOptions]):
     name: ClassVar[str] = "collection-remittances"
     default_format: ClassVar[str] = "collection-remittance"
     options_model: ClassVar[type[MappingOptions]] = RemittanceOptions
@@ -58,35 +58,13 @@ class CollectionRemittancesKind(ExchangeKind[RemittanceOptions]):
     lookups: ClassVar[frozenset[str]] = frozenset({"placements", "collection_payments"})
     persists: ClassVar[frozenset[str]] = frozenset({"collection_payments"})
 
-    def __init__(self, options: RemittanceOptions) -> None:
-        super().__init__(options)
-        self._done: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
-
-    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        return self._done.get(table, lambda: self._map(table, ctx))[0]
-
-    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """Rows of another agency (errors) and payments flagged for review (warnings)."""
-        return self._done.get(table, lambda: self._map(table, ctx))[1]
-
-    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         import polars as pl
 
         agency = self.options.agency
-        notes: list[Problem] = []
-        for line, other in (
-            table.filter(pl.col("agency_id") != agency.id).select(LINE, "agency_id").iter_rows()
-        ):
-            notes.append(
-                Problem.of(
-                    "unknown-agency",
-                    f"agency {other!r} is not this exchange's agency ({agency.id})",
-                    line=line,
-                    field="agency_id",
-                    value=other,
-                )
-            )
-        rows = table.filter(pl.col("agency_id") == agency.id)
+        rows, notes = agency.own_rows(table)
         reasons = self._reviews(rows, ctx)
         for line, account, why in reasons:
             notes.append(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
-from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
+from mappings.base import MapContext, MappingOptions, OnePass
 from mappings.collection_placements import Agency
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class StatusOptions(MappingOptions):
     agency: Agency
 
 
-class CollectionStatusKind(ExchangeKind[StatusOptions]):
+class CollectionStatusKind(OnePass[StatusOptions]):
     name: ClassVar[str] = "collection-status"
     default_format: ClassVar[str] = "collection-status"
     options_model: ClassVar[type[MappingOptions]] = StatusOptions
@@ -58,34 +58,13 @@ class CollectionStatusKind(ExchangeKind[StatusOptions]):
     lookups: ClassVar[frozenset[str]] = frozenset({"placements"})
     persists: ClassVar[frozenset[str]] = frozenset({"placement_closures"})
 
-    def __init__(self, options: StatusOptions) -> None:
-        super().__init__(options)
-        self._done: PerTable[tuple[dict[str, pl.DataFrame], list[Problem]]] = PerTable()
-
-    def map(self, table: pl.DataFrame, ctx: MapContext) -> dict[str, pl.DataFrame]:
-        return self._done.get(table, lambda: self._map(table, ctx))[0]
-
-    def notes(self, table: pl.DataFrame, ctx: MapContext) -> list[Problem]:
-        """Rows of another agency (errors) and updates of accounts not placed with it (warnings)."""
-        return self._done.get(table, lambda: self._map(table, ctx))[1]
-
-    def _map(self, table: pl.DataFrame, ctx: MapContext) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    def map_and_note(
+        self, table: pl.DataFrame, ctx: MapContext
+    ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
         import polars as pl
 
         agency = self.options.agency.id
-        notes = [
-            Problem.of(
-                "unknown-agency",
-                f"agency {other!r} is not this exchange's agency ({agency})",
-                line=line,
-                field="agency_id",
-                value=other,
-            )
-            for line, other in table.filter(pl.col("agency_id") != agency)
-            .select(LINE, "agency_id")
-            .iter_rows()
-        ]
-        rows = table.filter(pl.col("agency_id") == agency)
+        rows, notes = self.options.agency.own_rows(table)
         accounts = rows.get_column("account").unique().sort().to_list()
         placed = ctx.lookup.find("placements", accounts) if accounts else None
         held = set()
