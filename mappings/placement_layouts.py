@@ -19,37 +19,13 @@ from formats.fixed_width.kinds import BLANK, DIGITS, TEXT, date_kind, kinds
 from formats.fixed_width.layout import Field as FixedField
 from formats.fixed_width.layout import Record
 from formats.fixed_width.writer import render
+from formats.placement_extract import DATES, FIELDS
 from hub.kernel.errors import MappingError
 
 if TYPE_CHECKING:
     import polars as pl
 
-FILE_FIELDS = (
-    "account",
-    "name",
-    "ssn",
-    "date_of_birth",
-    "address",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "balance",
-    "service_from",
-    "service_to",
-    "last_payment_date",
-    "first_delinquency_date",
-    "close_date",
-    "flags",
-)
-DATES = (
-    "date_of_birth",
-    "service_from",
-    "service_to",
-    "last_payment_date",
-    "first_delinquency_date",
-    "close_date",
-)
+FILE_FIELDS = FIELDS  # the placement file carries the extract's fields
 NUMBERS = ("ssn", "zip", "phone", "balance")  # digits in a fixed-width file (balance: cents)
 SENSITIVE = ("ssn", "date_of_birth", "account", "name", "address", "phone")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, insert, select
 
 from hub.kernel.errors import LedgerError
 
@@ -41,3 +41,20 @@ def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iter
         else:
             values = ", ".join([mark] * len(names))
             conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({values})", batch)
+
+
+IN_CHUNK = 500  # values in one SQL ``IN`` list (below SQLite's variable limit)
+
+
+def select_where_in(
+    db: Connection, table: Table, names: Sequence[str], column: str, values: Iterable[str]
+) -> list[dict[str, Any]]:
+    """The ``names`` of the rows of ``table`` whose ``column`` is one of ``values``, in the order they
+    were written (their ``id``), read an ``IN`` list at a time."""
+    wanted = sorted(set(values))
+    c = table.c
+    found: list[tuple[int, dict[str, Any]]] = []
+    for start in range(0, len(wanted), IN_CHUNK):
+        query = select(c.id, *(c[n] for n in names)).where(c[column].in_(wanted[start : start + IN_CHUNK]))
+        found += [(r.id, {n: r._mapping[c[n]] for n in names}) for r in db.execute(query)]
+    return [row for _, row in sorted(found, key=lambda pair: pair[0])]

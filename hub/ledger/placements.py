@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from hub.ledger import schema as t
-from hub.ledger.bulk import insert_rows
+from hub.ledger.bulk import insert_rows, select_where_in
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 COLUMNS = ("account", "agency", "amount_cents", "placed_on")
 SHOWN = (*COLUMNS, "status", "closed_on", "closed_reason", "exchange", "file_id")
 PAID = ("agency", "account", "gross_cents", "paid_on")
-CHUNK = 500
 PGP_SUFFIXES = (".pgp", ".gpg", ".asc")
 
 
@@ -66,18 +65,8 @@ class Placements:
 
     def placements_of(self, accounts: Sequence[str], conn: Connection | None = None) -> list[dict[str, Any]]:
         """Every placement of these accounts, open or closed, oldest first."""
-        c = t.placements.c
-        found: list[dict[str, Any]] = []
-        wanted = sorted(set(accounts))
         with self.reading(conn) as db:
-            for start in range(0, len(wanted), CHUNK):
-                query = (
-                    select(c.key, *(c[n] for n in SHOWN))
-                    .where(c.account.in_(wanted[start : start + CHUNK]))
-                    .order_by(c.id)
-                )
-                found += [dict(r._mapping) for r in db.execute(query)]
-        return found
+            return select_where_in(db, t.placements, ("key", *SHOWN), "account", accounts)
 
     def close_placements(self, conn: Connection, *, table: pl.DataFrame) -> int:
         """Close the open placements of these (account, agency) rows: ``closed_on``, ``reason``."""
@@ -173,15 +162,5 @@ class Placements:
         self, accounts: Sequence[str], conn: Connection | None = None
     ) -> list[dict[str, Any]]:
         """What agencies remitted on these accounts, oldest first."""
-        c = t.collection_payments.c
-        found: list[dict[str, Any]] = []
-        wanted = sorted(set(accounts))
         with self.reading(conn) as db:
-            for start in range(0, len(wanted), CHUNK):
-                query = (
-                    select(c.key, *(c[n] for n in PAID))
-                    .where(c.account.in_(wanted[start : start + CHUNK]))
-                    .order_by(c.id)
-                )
-                found += [dict(r._mapping) for r in db.execute(query)]
-        return found
+            return select_where_in(db, t.collection_payments, ("key", *PAID), "account", accounts)

@@ -12,16 +12,15 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from hub.ledger import schema as t
-from hub.ledger.bulk import insert_rows
+from hub.ledger.bulk import insert_rows, select_where_in
 
 if TYPE_CHECKING:
     import polars as pl
 
 COLUMNS = ("agency", "pledge_id", "account", "program", "amount_cents", "pledge_date", "expires")
-CHUNK = 500
 
 
 class Pledges:
@@ -44,15 +43,5 @@ class Pledges:
 
     def pledges_of(self, accounts: Sequence[str], conn: Connection | None = None) -> list[dict[str, Any]]:
         """The delivered pledges of these accounts, in delivery order."""
-        c = t.pledges.c
-        found: list[dict[str, Any]] = []
-        wanted = sorted(set(accounts))
         with self.reading(conn) as db:
-            for start in range(0, len(wanted), CHUNK):
-                query = (
-                    select(c.key, *(c[n] for n in COLUMNS))
-                    .where(c.account.in_(wanted[start : start + CHUNK]))
-                    .order_by(c.id)
-                )
-                found += [dict(r._mapping) for r in db.execute(query)]
-        return found
+            return select_where_in(db, t.pledges, ("key", *COLUMNS), "account", accounts)
