@@ -122,6 +122,13 @@ def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
+def _keyed(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    """Ledger rows whose ``key`` is the idempotency key of the transaction they belong to."""
+    for row in rows:
+        row["idempotency_key"] = row.pop("key")
+    return _frame(rows, schema)
+
+
 def _reference(kind: str, key: str, others: tuple[str, ...]) -> Answer:
     def answer(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame | None:
         import polars as pl
@@ -261,10 +268,7 @@ def _pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> p
     schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
     schema |= {"account": pl.String, "program": pl.String, "amount_cents": pl.Int64}
     schema |= {"pledge_date": pl.Date, "expires": pl.Date}
-    found = lk.ledger.pledges_of(list(keys), lk.conn)
-    for row in found:
-        row["idempotency_key"] = row.pop("key")
-    return _frame(found, schema)
+    return _keyed(lk.ledger.pledges_of(list(keys), lk.conn), schema)
 
 
 def _placements(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
@@ -273,10 +277,7 @@ def _placements(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -
     schema: dict[str, Any] = {"idempotency_key": pl.String, "account": pl.String, "agency": pl.String}
     schema |= {"amount_cents": pl.Int64, "placed_on": pl.Date, "status": pl.String, "closed_on": pl.Date}
     schema |= {"closed_reason": pl.String, "exchange": pl.String, "file_id": pl.Int64}
-    found = lk.ledger.placements_of(list(keys), lk.conn)
-    for row in found:
-        row["idempotency_key"] = row.pop("key")
-    return _frame(found, schema)
+    return _keyed(lk.ledger.placements_of(list(keys), lk.conn), schema)
 
 
 def _collection_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
@@ -284,10 +285,7 @@ def _collection_payments(lk: LedgerLookups, keys: Sequence[str], where: dict[str
 
     schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "account": pl.String}
     schema |= {"gross_cents": pl.Int64, "paid_on": pl.Date}
-    found = lk.ledger.collection_payments_of(list(keys), lk.conn)
-    for row in found:
-        row["idempotency_key"] = row.pop("key")
-    return _frame(found, schema)
+    return _keyed(lk.ledger.collection_payments_of(list(keys), lk.conn), schema)
 
 
 def _placement_files(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any]) -> pl.DataFrame:
@@ -304,10 +302,7 @@ def _open_pledges(lk: LedgerLookups, keys: Sequence[str], where: dict[str, Any])
     schema: dict[str, Any] = {"idempotency_key": pl.String, "agency": pl.String, "pledge_id": pl.String}
     schema |= {"account": pl.String, "program": pl.String, "amount_cents": pl.Int64}
     schema |= {"pledge_date": pl.Date, "expires": pl.Date}
-    found = lk.ledger.open_pledges(list(keys), lk.conn)
-    for row in found:
-        row["idempotency_key"] = row.pop("key")
-    return _frame(found, schema)
+    return _keyed(lk.ledger.open_pledges(list(keys), lk.conn), schema)
 
 
 def pledge_payments_schema() -> dict[str, Any]:
