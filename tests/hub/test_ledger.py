@@ -197,3 +197,27 @@ def test_processes_opening_a_new_postgresql_ledger_together_create_it_one_after_
         assert opened[0].files() == []  # created once, usable
     finally:
         opened[0].close()
+
+
+def test_a_new_ledger_opened_while_another_process_holds_its_file_waits_for_it(tmp_path: Path) -> None:
+    """Two hub processes opening a new ledger at once: SQLite refuses a switch to WAL that meets the
+    other's lock without waiting; the ledger tries again until the other is done, never 'locked'."""
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "hub.db"
+    other = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE scratch (x INTEGER)")
+    other.execute("BEGIN IMMEDIATE")  # still in rollback-journal mode, holding its write lock
+    other.execute("INSERT INTO scratch VALUES (1)")
+    threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+    started = time.monotonic()
+    ledger = Ledger.open(f"sqlite:///{path}")
+    try:
+        assert time.monotonic() - started >= 0.4  # it waited for the other's commit
+        with sqlite3.connect(path) as check:
+            assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        ledger.close()
+        other.close()
