@@ -1,0 +1,51 @@
+"""The console's report pages: a deposit date's reconciliation (lockbox against bank). Each page
+asks the engine (``hub.engine.operator``) in a worker thread."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub.console.auth import login_required
+from hub.console.pages import render
+from hub.engine import browse, operator
+
+STATUS_WORDS = {
+    "matched": "matched",
+    "missing-bank": "missing on the bank side",
+    "missing-lockbox": "missing on the lockbox side",
+    "different": "different amounts",
+}
+
+
+def _day(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(400, "the date must be a date like 2026-12-06") from None
+
+
+@login_required
+async def reconciliation(request: Request) -> Response:
+    """A deposit date's lockboxes, both sides, the difference and the status (``?date=D``; the
+    form asks for a date when none is given)."""
+    settings = request.app.state.settings
+    day = _day(request.query_params.get("date"))
+    result = None
+    if day is not None:
+        result = await run_in_threadpool(operator.reconcile, settings, day)
+    summary = await run_in_threadpool(browse.today, settings)
+    return render(
+        request,
+        "reconcile.html",
+        day=day.isoformat() if day else "",
+        result=result,
+        unreconciled=summary.unreconciled,
+        words=STATUS_WORDS,
+    )

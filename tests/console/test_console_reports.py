@@ -1,0 +1,81 @@
+"""The console's report pages over a real ledger holding one banking day: the reconciliation of
+a deposit date (lockbox against bank, money exact), who may read it, Today's links to it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from console_setup import USERS, Hub, log_in
+from report_setup import OTHER_CENTS, SHORT_CENTS, make_bank_day
+
+from tests.hub.test_lockbox_e2e import DEPOSIT, TOTAL
+
+PAGES = ["/reconcile", f"/reconcile?date={DEPOSIT.isoformat()}"]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Hub:
+    return make_bank_day(tmp_path_factory.mktemp("reports"))
+
+
+def _cells(html: str, lockbox: str) -> list[str]:
+    row = re.search(rf'<th scope="row">{lockbox}</th>(.*?)</tr>', html, re.S)
+    assert row, f"lockbox {lockbox} has a row"
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_without_a_session_the_report_pages_send_to_log_in(hub: Hub, path: str) -> None:
+    res = hub.client().get(path, follow_redirects=False)
+    assert res.status_code in (302, 303)
+    assert res.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize("name", sorted(USERS))
+def test_every_role_may_read_the_reconciliation(hub: Hub, name: str) -> None:
+    client = hub.client()
+    assert log_in(client, name).status_code == 303
+    for path in PAGES:
+        assert client.get(path).status_code == 200, (name, path)
+
+
+def test_a_deposit_date_shows_each_lockbox_both_sides_in_exact_dollars(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    page = client.get(f"/reconcile?date={DEPOSIT.isoformat()}").text
+    assert "Not reconciled: 2 of 2 lockboxes do not match." in page
+    # 22222: lockbox $1,244.95 in 4 items, the bank one dollar short
+    assert TOTAL == 124_495
+    assert _cells(page, "22222") == ["$1,244.95", "4", "$1,243.95", "1", "$1.00", "different amounts"]
+    assert SHORT_CENTS == 100
+    assert OTHER_CENTS == 77_001
+    assert _cells(page, "33333") == [
+        "$0.00",
+        "0",
+        "$770.01",
+        "1",
+        "-$770.01",
+        "missing on the lockbox side",
+    ]
+    assert 'href="/files?exchange=bai2"' in page and 'href="/files?exchange=lockbox"' in page
+
+
+def test_a_date_without_deposits_says_so_and_a_bad_date_is_refused(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "otto").status_code == 303
+    page = client.get("/reconcile?date=2026-01-02").text
+    assert "No deposit on 2026-01-02" in page
+    bad = client.get("/reconcile?date=20-11-2026")
+    assert bad.status_code == 400 and "a date like" in bad.text
+
+
+def test_today_links_an_unreconciled_date_to_its_reconciliation(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    day = DEPOSIT.isoformat()
+    today = client.get("/").text
+    assert f'<a href="/reconcile?date={day}">{day}</a>' in today
+    form = client.get("/reconcile").text
+    assert '<input id="date" name="date" type="date" value="" required>' in form
+    assert f'<a href="/reconcile?date={day}">{day}</a>' in form
