@@ -1,5 +1,5 @@
-"""The console's report pages: a deposit date's reconciliation (lockbox against bank). Each page
-asks the engine (``hub.engine.operator``) in a worker thread."""
+"""The console's report pages: a deposit date's reconciliation (lockbox against bank) and the
+payments delivered in suspense. Each page asks the engine in a worker thread."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.responses import Response
 from hub.console.auth import login_required
 from hub.console.pages import render
 from hub.engine import browse, operator
+from hub.engine.suspense import suspense_payments
 
 STATUS_WORDS = {
     "matched": "matched",
@@ -48,4 +49,23 @@ async def reconciliation(request: Request) -> Response:
         result=result,
         unreconciled=summary.unreconciled,
         words=STATUS_WORDS,
+    )
+
+
+@login_required
+async def suspense(request: Request) -> Response:
+    """The payments delivered in suspense with their reasons: by deposit date (``?first=&last=``),
+    or, with no date given, those delivered in the last 7 days."""
+    settings = request.app.state.settings
+    first = _day(request.query_params.get("first"))
+    last = _day(request.query_params.get("last"))
+    if first is not None and last is not None and last < first:
+        raise HTTPException(400, "the last deposit date comes before the first")
+    found = await run_in_threadpool(lambda: suspense_payments(settings, first=first, last=last))
+    return render(
+        request,
+        "suspense.html",
+        first=first.isoformat() if first else "",
+        last=last.isoformat() if last else "",
+        found=found,
     )

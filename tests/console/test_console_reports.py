@@ -1,5 +1,6 @@
 """The console's report pages over a real ledger holding one banking day: the reconciliation of
-a deposit date (lockbox against bank, money exact), who may read it, Today's links to it."""
+a deposit date (lockbox against bank, money exact), the payments in suspense (accounts masked),
+who may read them, Today's links to them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pytest
 from console_setup import USERS, Hub, log_in
 from report_setup import OTHER_CENTS, SHORT_CENTS, make_bank_day
 
-from tests.hub.test_lockbox_e2e import DEPOSIT, TOTAL
+from tests.hub.test_lockbox_e2e import DEPOSIT, TOTAL, account
 
-PAGES = ["/reconcile", f"/reconcile?date={DEPOSIT.isoformat()}"]
+PAGES = ["/reconcile", f"/reconcile?date={DEPOSIT.isoformat()}", "/suspense", "/suspense?first=2026-11-20"]
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,51 @@ def test_today_links_an_unreconciled_date_to_its_reconciliation(hub: Hub) -> Non
     form = client.get("/reconcile").text
     assert '<input id="date" name="date" type="date" value="" required>' in form
     assert f'<a href="/reconcile?date={day}">{day}</a>' in form
+
+
+def _suspense_rows(html: str) -> list[list[str]]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows
+    ]
+
+
+def test_the_suspense_page_lists_the_unknown_accounts_check_masked(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    unknown = account(99)
+    for path in ("/suspense", "/suspense?first=2026-11-20&last=2026-11-20"):
+        page = client.get(path).text
+        assert _suspense_rows(page) == [
+            [
+                "2026-11-20",
+                "$41.50",
+                "account not found in the CIS",
+                "*" * 6 + unknown[-4:],
+                "0000002003",
+                "0022222 / 001 / 003",
+                f"file {hub.delivered_id} (lockbox)",
+            ]
+        ], path
+        assert unknown not in page
+        assert "1 payment in suspense, $41.50" in page
+    assert f'<a href="/files/{hub.delivered_id}">file {hub.delivered_id}</a>' in page
+
+
+def test_the_suspense_page_filters_by_deposit_date(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "otto").status_code == 303
+    later = client.get("/suspense?first=2026-11-21").text
+    assert _suspense_rows(later) == [] and "0 payments in suspense, $0.00" in later
+    earlier = client.get("/suspense?last=2026-11-19").text
+    assert _suspense_rows(earlier) == []
+    assert client.get("/suspense?first=2026-11-21&last=2026-11-20").status_code == 400
+    assert client.get("/suspense?first=yesterday").status_code == 400
+
+
+def test_today_counts_the_recent_suspense_payments(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    today = client.get("/").text
+    assert '<a href="/suspense">1 payment in suspense</a> (delivered in the last 7 days, $41.50)' in today
