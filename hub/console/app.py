@@ -106,6 +106,7 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
         Route("/files/{file_id:int}/landed", actions.landed, methods=["GET"]),
         Route("/reconcile", reports.reconciliation, methods=["GET"]),
         Route("/suspense", reports.suspense, methods=["GET"]),
+        Route("/volumes", reports.volume, methods=["GET"]),
         Route("/actions/preview", actions.preview, methods=["POST"]),
         Route("/actions/confirm", actions.confirm, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

@@ -1,5 +1,6 @@
-"""The console's report pages: a deposit date's reconciliation (lockbox against bank) and the
-payments delivered in suspense. Each page asks the engine in a worker thread."""
+"""The console's report pages: a deposit date's reconciliation (lockbox against bank), the
+payments delivered in suspense and each exchange's daily volumes. Each page asks the engine in a worker
+thread."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.console.auth import login_required
+from hub.console.chart import volume_chart
 from hub.console.pages import render
 from hub.engine import browse, operator
 from hub.engine.suspense import suspense_payments
+from hub.engine.volumes import DAYS, volumes
 
 STATUS_WORDS = {
     "matched": "matched",
@@ -69,3 +72,14 @@ async def suspense(request: Request) -> Response:
         last=last.isoformat() if last else "",
         found=found,
     )
+
+
+@login_required
+async def volume(request: Request) -> Response:
+    """Each exchange's files, rows delivered and rows rejected per day over the last 60 days: a
+    chart and its table for every exchange with files in that time."""
+    found = await run_in_threadpool(volumes, request.app.state.settings)
+    active = [v for v in found if v.files]
+    charts = [(v, volume_chart(v), [d for d in v.days if d.files]) for v in active]
+    idle = [v.exchange for v in found if not v.files]
+    return render(request, "volumes.html", charts=charts, idle=idle, days=DAYS)

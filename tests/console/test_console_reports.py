@@ -1,6 +1,6 @@
 """The console's report pages over a real ledger holding one banking day: the reconciliation of
 a deposit date (lockbox against bank, money exact), the payments in suspense (accounts masked),
-who may read them, Today's links to them."""
+the volumes chart against its table, who may read them, Today's links to them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from report_setup import OTHER_CENTS, SHORT_CENTS, make_bank_day
 
 from tests.hub.test_lockbox_e2e import DEPOSIT, TOTAL, account
 
-PAGES = ["/reconcile", f"/reconcile?date={DEPOSIT.isoformat()}", "/suspense", "/suspense?first=2026-11-20"]
+PAGES = [
+    "/reconcile",
+    f"/reconcile?date={DEPOSIT.isoformat()}",
+    "/suspense",
+    "/suspense?first=2026-11-20",
+    "/volumes",
+]
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +134,46 @@ def test_today_counts_the_recent_suspense_payments(hub: Hub) -> None:
     assert log_in(client, "vic").status_code == 303
     today = client.get("/").text
     assert '<a href="/suspense">1 payment in suspense</a> (delivered in the last 7 days, $41.50)' in today
+
+
+def _bars(html: str, exchange: str) -> dict[str, dict[str, int]]:
+    """The chart's bars of one exchange: series -> day -> value."""
+    uid = "v-" + exchange
+    svg = re.search(rf'<svg[^>]*aria-labelledby="{uid}-t".*?</svg>', html, re.S)
+    assert svg, f"{exchange} has a chart"
+    bars: dict[str, dict[str, int]] = {}
+    for series, day, value in re.findall(
+        r'data-series="(\w+)" data-day="([\d-]+)" data-value="(\d+)"', svg.group(0)
+    ):
+        bars.setdefault(series, {})[day] = int(value)
+    return bars
+
+
+def _table(html: str, exchange: str) -> dict[str, dict[str, int]]:
+    table = re.search(rf'<table class="volume-table" data-exchange="{exchange}">.*?</table>', html, re.S)
+    assert table, f"{exchange} has a table"
+    found: dict[str, dict[str, int]] = {"files": {}, "delivered": {}, "rejected": {}}
+    for day, files, delivered, rejected in re.findall(
+        r'day=([\d-]+)">[\d-]+</a></th><td class="num">(\d+)</td><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td>',
+        table.group(0),
+    ):
+        for key, value in (("files", files), ("delivered", delivered), ("rejected", rejected)):
+            if int(value):
+                found[key][day] = int(value)
+    return {k: v for k, v in found.items() if v}
+
+
+def test_the_volumes_chart_draws_what_its_table_says(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    page = client.get("/volumes").text
+    assert "<script" not in page
+    lockbox, meter = _table(page, "lockbox"), _table(page, "meter-reads")
+    [day] = lockbox["files"]
+    assert lockbox == {"files": {day: 1}, "delivered": {day: 6}}  # 4 payments, 2 deposit controls
+    assert meter == {"files": {day: 1}, "rejected": {day: 3}}
+    for exchange in ("lockbox", "bai2", "meter-reads"):
+        assert _bars(page, exchange) == _table(page, exchange), exchange
+    assert "Rows rejected (highest 3 a day)" in page
+    assert "No files in the last 60 days: " in page and "ach-debits" in page
