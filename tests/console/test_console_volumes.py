@@ -19,7 +19,13 @@ NOW = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)  # noon in Chicago
 def _land(ledger: Ledger, exchange: str, at: datetime, delivered: int, rejected: int) -> None:
     ledger.now = lambda: at
     file_id = ledger.add_file(
-        exchange=exchange, name="f.csv", sha256="0" * 64, size=1, source="t", state="delivered", landed_path=""
+        exchange=exchange,
+        name="f.csv",
+        sha256="0" * 64,
+        size=1,
+        source="t",
+        state="delivered",
+        landed_path="",
     )
     ledger.update_file(file_id, delivered=delivered, rejected=rejected)
 
