@@ -5,6 +5,7 @@ the volumes chart against its table, who may read them, Today's links to them.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from console_setup import USERS, Hub, log_in
@@ -177,3 +178,15 @@ def test_the_volumes_chart_draws_what_its_table_says(hub: Hub) -> None:
         assert _bars(page, exchange) == _table(page, exchange), exchange
     assert "Rows rejected (highest 3 a day)" in page
     assert "No files in the last 60 days: " in page and "ach-debits" in page
+
+
+def test_a_batch_the_cis_took_away_is_named_as_not_read(tmp_path: Path) -> None:
+    hub = make_bank_day(tmp_path)
+    [payments] = list(hub.work.cis.glob("lockbox-*.Payment.csv"))
+    payments.unlink()  # the CIS picked the batch up
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    page = client.get("/suspense").text
+    assert "0 payments in suspense, $0.00" in page
+    batch = payments.name.removesuffix(".Payment.csv")
+    assert f"Not read (the batch's files are no longer in the destination folder): {batch}" in page

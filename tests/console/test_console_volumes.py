@@ -1,6 +1,6 @@
 """The volumes the console charts, from a real SQLite ledger: files counted on the hub's local
 day (not the UTC day), rows delivered and rejected summed, days without files present as zeros,
-files older than the 60 days left out."""
+files older than the 60 days left out; on SQLite and PostgreSQL (the query is the dialect's)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def _land(ledger: Ledger, exchange: str, at: datetime, delivered: int, rejected:
     ledger.update_file(file_id, delivered=delivered, rejected=rejected)
 
 
-def test_volumes_fold_files_into_the_hubs_local_days(tmp_path: Path) -> None:
+def test_volumes_fold_files_into_the_hubs_local_days(tmp_path: Path, ledger_url: str) -> None:
     config = yaml.safe_load(DEFAULT_CONFIG)
+    config["ledger"]["url"] = ledger_url
     config["timezone"] = "America/Chicago"
     (tmp_path / "hub.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     settings = load_config(tmp_path / "hub.yaml")
