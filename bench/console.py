@@ -1,6 +1,6 @@
-"""Benchmark: the operator console's files list over 100,000 files and a file's page with 50,000
-problems, answered through the real application (Starlette's TestClient, a logged-in session) on a
-SQLite ledger of that size.
+"""Benchmark: the operator console's files list, Today, the report pages (volumes, reconciliation,
+suspense) over 100,000 files and a file's page with 50,000 problems, answered through the real
+application (Starlette's TestClient, a logged-in session) on a SQLite ledger of that size.
 
     .venv/bin/python bench/console.py [--files 100000] [--problems 50000] [--repeat 5]
 
@@ -124,6 +124,9 @@ def main() -> None:
             "file page, first 100 problems": f"/files/{big}",
             "file page, problems page 500": f"/files/{big}?page=500",
             "file page, search": f"/files/{big}?q=code_list&page=50",
+            "volumes (60 days, SVG + tables)": "/volumes",
+            "reconciliation of a date": f"/reconcile?date={month_ago}",
+            "suspense, last 7 days": "/suspense",
         }
         print(f"{'page':34} {'median ms':>10} {'worst ms':>9}")
         for name, path in pages.items():

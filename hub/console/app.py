@@ -19,8 +19,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.console import actions, pages
+from hub.console import actions, pages, reports
 from hub.console.auth import may
+from hub.console.money import dollars
 from hub.console.pending import PendingActions
 from hub.console.secret import session_secret
 from hub.engine.actions import ACTIONS
@@ -93,6 +94,7 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
     templates.env.globals["csrf_field"] = pages.CSRF_FIELD
     templates.env.globals["may"] = may
     templates.env.globals["action_labels"] = dict(ACTIONS)
+    templates.env.filters["dollars"] = dollars
     routes = [
         Route("/login", pages.login_form, methods=["GET"]),
         Route("/login", pages.login, methods=["POST"]),
@@ -102,6 +104,9 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
         Route("/files/{file_id:int}", pages.file, methods=["GET"]),
         Route("/files/{file_id:int}/errors.csv", actions.error_report, methods=["GET"]),
         Route("/files/{file_id:int}/landed", actions.landed, methods=["GET"]),
+        Route("/reconcile", reports.reconciliation, methods=["GET"]),
+        Route("/suspense", reports.suspense, methods=["GET"]),
+        Route("/volumes", reports.volume, methods=["GET"]),
         Route("/actions/preview", actions.preview, methods=["POST"]),
         Route("/actions/confirm", actions.confirm, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

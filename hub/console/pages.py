@@ -23,6 +23,7 @@ from hub.console.auth import (
     start_session,
 )
 from hub.engine import browse
+from hub.engine.suspense import suspense_payments
 from hub.engine.users import log_in
 from hub.kernel.errors import NotFound
 
@@ -93,8 +94,10 @@ async def logout(request: Request) -> Response:
 
 @login_required
 async def today(request: Request) -> Response:
-    summary = await run_in_threadpool(browse.today, request.app.state.settings)
-    return render(request, "today.html", today=summary)
+    settings = request.app.state.settings
+    summary = await run_in_threadpool(browse.today, settings)
+    suspended = await run_in_threadpool(lambda: suspense_payments(settings))
+    return render(request, "today.html", today=summary, suspended=suspended)
 
 
 @login_required

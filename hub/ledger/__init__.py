@@ -42,6 +42,7 @@ from hub.ledger.reference import ReferenceData
 from hub.ledger.replies import RecordedReplies
 from hub.ledger.users import UserRecord as UserRecord
 from hub.ledger.users import Users
+from hub.ledger.volumes import FileVolumes
 from hub.ledger.winter_averages import WinterAverages
 
 FILE_STATES = (
@@ -117,6 +118,7 @@ def _file(row: Any) -> FileRecord:
 
 class Ledger(
     DeliveredBatches,
+    FileVolumes,
     KeyStore,
     OriginatedEntries,
     ReferenceData,

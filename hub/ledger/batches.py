@@ -116,3 +116,17 @@ class DeliveredBatches:
                 select(t.batches).where(t.batches.c.file_id == file_id).order_by(t.batches.c.id)
             ).all()
         return [dict(r._mapping) for r in rows]
+
+    def batches_delivering(self, txn_type: str, since: datetime) -> list[dict[str, Any]]:
+        """The published batches holding ``txn_type`` rows delivered at or after ``since``, newest
+        first: their id, exchange, source file, control file path, creation time and that type's
+        count (the rows themselves are in the batch's CSV, not the ledger)."""
+        b, d = t.batches, t.delivered_transactions
+        query = (
+            select(b.c.batch_id, b.c.exchange, b.c.file_id, b.c.path, b.c.created_at, d.c.count)
+            .join(b, b.c.id == d.c.batch_pk)
+            .where(d.c.txn_type == txn_type, d.c.created_at >= since, b.c.published_at.is_not(None))
+            .order_by(b.c.id.desc())
+        )
+        with self.tx() as conn:
+            return [dict(r._mapping) for r in conn.execute(query).all()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from hub.engine.config import DEFAULT_CONFIG, load_config
 from hub.engine.sample import meter_reads_csv
 
 PASSWORD = "correct horse battery staple"
+# The sample uploads' clock, one for every file a test makes: a corrected file's reads (and their keys)
+# are those of the file it corrects, whenever each was generated.
+SAMPLE_NOW = datetime.now(UTC).replace(microsecond=0)
 USERS = {"ada": "admin", "otto": "operator", "vic": "viewer"}
 
 
@@ -42,11 +46,11 @@ class Hub:
 def make_hub(root: Path) -> Hub:
     (root / "hub.yaml").write_text(DEFAULT_CONFIG, encoding="utf-8")
     work = Workdir(root)
-    bad = work.write("route-south.csv", meter_reads_csv(200, bad=5, seed=3))
+    bad = work.write("route-south.csv", meter_reads_csv(200, bad=5, seed=3, now=SAMPLE_NOW))
     res = work.hub("process", bad, "--exchange", "meter-reads", "--json")
     assert res.code == 1, res.stderr
     rejected = res.json()
-    good = work.write("route-north.csv", meter_reads_csv(120, seed=4))
+    good = work.write("route-north.csv", meter_reads_csv(120, seed=4, now=SAMPLE_NOW))
     res = work.hub("process", good, "--exchange", "meter-reads", "--json")
     assert res.code == 0, res.stderr
     first = min(rejected["problems"], key=lambda p: p["line"])

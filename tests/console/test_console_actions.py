@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from console_setup import Hub, confirm, confirm_token, csrf_of, log_in, make_hub, preview
+from console_setup import SAMPLE_NOW, Hub, confirm, confirm_token, csrf_of, log_in, make_hub, preview
 
 from hub.engine.sample import meter_reads_csv
 
-CORRECTED = meter_reads_csv(200, seed=3)  # route-south.csv without its five bad rows
+CORRECTED = meter_reads_csv(200, seed=3, now=SAMPLE_NOW)  # route-south.csv without its five bad rows
 
 
 @pytest.fixture(scope="module")

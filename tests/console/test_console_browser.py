@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import HUB
-from console_setup import PASSWORD, Hub, make_hub
+from console_setup import PASSWORD, SAMPLE_NOW, Hub, make_hub
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The README's screenshots are refreshed with HUB_SCREENSHOTS=docs; otherwise they go to a temporary folder.
@@ -126,7 +126,9 @@ def test_an_operator_uploads_a_corrected_file_confirms_and_sees_it_delivered(
     hub, url = served
     corrected = tmp_path / "upload" / "route-south-fixed.csv"
     corrected.parent.mkdir()
-    corrected.write_bytes(meter_reads_csv(200, seed=3))  # the rejected file without its bad rows
+    corrected.write_bytes(
+        meter_reads_csv(200, seed=3, now=SAMPLE_NOW)
+    )  # the rejected file without its bad rows
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
