@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0019"
+HEAD_REVISION = "0020"
 
 metadata = MetaData()
 
@@ -50,6 +50,7 @@ files = Table(
     Column("resolution", Text),
     Index("ix_files_exchange_sha", "exchange", "sha256"),
     Index("ix_files_state", "state"),
+    Index("ix_files_landed_at", "landed_at"),  # the console's Volumes: files a day over 60 days
 )
 
 runs = Table(
