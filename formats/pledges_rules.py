@@ -56,8 +56,8 @@ def _shown(field: str, value: str | None) -> str | None:
 def problems(
     raw: pl.DataFrame, t: pl.DataFrame, opts: Layout, today: date, day: str = "today"
 ) -> list[Problem]:
-    """The rows' problems; ``today`` is the day expiry is judged on, called ``day`` in messages."""
-    """Every failing (line, field, rule), at most one per line and field."""
+    """Every failing (line, field, rule), at most one per line and field; ``today`` is the day
+    expiry is judged on, called ``day`` in messages."""
     given = {f: pl.col(f).is_not_null() for f in REQUIRED_FIELDS}
     formats = ", ".join(opts.date_formats)
     checks: list[tuple[str, str, pl.Expr, str]] = [

@@ -20,7 +20,7 @@ from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import MapContext, MappingOptions, OnePass
-from mappings.collection_placements import Agency
+from mappings.collection_placements import AgencyOptions
 from mappings.placement_layouts import dollars
 
 if TYPE_CHECKING:
@@ -47,16 +47,10 @@ class CollectionAcknowledgement(CisTransaction):
     review_reason: str | None = None
 
 
-class AckOptions(MappingOptions):
-    """Options of the ``collection-acks`` kind (``mapping_options`` in hub.yaml)."""
-
-    agency: Agency
-
-
-class CollectionAcksKind(OnePass[AckOptions]):
+class CollectionAcksKind(OnePass[AgencyOptions]):
     name: ClassVar[str] = "collection-acks"
     default_format: ClassVar[str] = "collection-ack"
-    options_model: ClassVar[type[MappingOptions]] = AckOptions
+    options_model: ClassVar[type[MappingOptions]] = AgencyOptions
     produces: ClassVar[tuple[type[CisTransaction], ...]] = (CollectionAcknowledgement,)
     lookups: ClassVar[frozenset[str]] = frozenset({"placement_files"})
     persists: ClassVar[frozenset[str]] = frozenset({"placement_acks"})

@@ -62,10 +62,15 @@ class Agency(BaseModel):
         return table.filter(pl.col("agency_id") == self.id), refused
 
 
-class PlacementOptions(MappingOptions):
-    """Options of the ``collection-placements`` kind (``mapping_options`` in hub.yaml)."""
+class AgencyOptions(MappingOptions):
+    """Options of a collection agency's exchange (``mapping_options`` in hub.yaml): its agency."""
 
     agency: Agency
+
+
+class PlacementOptions(AgencyOptions):
+    """Options of the ``collection-placements`` kind (``mapping_options`` in hub.yaml)."""
+
     min_balance: Decimal = Field(
         Decimal("25.00"), ge=0, decimal_places=2, description="dollars; a smaller balance is not placed"
     )

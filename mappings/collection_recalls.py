@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from mappings.base import MapContext, MappingOptions, OnePass, OutboundKind, PartnerFile, WriteContext
-from mappings.collection_placements import Agency
+from mappings.collection_placements import AgencyOptions
 from mappings.placement_layouts import dollars
 
 if TYPE_CHECKING:
@@ -30,16 +30,10 @@ OUTPUT = "Recall"
 FILE_FIELDS = ("account", "agency", "reason", "note", "placed_on", "placed_amount")
 
 
-class RecallOptions(MappingOptions):
-    """Options of the ``collection-recalls`` kind (``mapping_options`` in hub.yaml)."""
-
-    agency: Agency
-
-
-class CollectionRecallsKind(OnePass[RecallOptions], OutboundKind[RecallOptions]):
+class CollectionRecallsKind(OnePass[AgencyOptions], OutboundKind[AgencyOptions]):
     name: ClassVar[str] = "collection-recalls"
     default_format: ClassVar[str] = "recall-extract"
-    options_model: ClassVar[type[MappingOptions]] = RecallOptions
+    options_model: ClassVar[type[MappingOptions]] = AgencyOptions
     lookups: ClassVar[frozenset[str]] = frozenset({"placements"})
     output: ClassVar[str] = OUTPUT
     describes: ClassVar[str] = "a recall file"

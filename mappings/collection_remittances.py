@@ -21,7 +21,7 @@ from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import MapContext, MappingOptions, OnePass
-from mappings.collection_placements import Agency
+from mappings.collection_placements import AgencyOptions
 from mappings.payments import Payment
 from mappings.placement_layouts import dollars
 
@@ -44,16 +44,10 @@ class CollectionCommission(CisTransaction):
     paid_on: date
 
 
-class RemittanceOptions(MappingOptions):
-    """Options of the ``collection-remittances`` kind (``mapping_options`` in hub.yaml)."""
-
-    agency: Agency
-
-
-class CollectionRemittancesKind(OnePass[RemittanceOptions]):
+class CollectionRemittancesKind(OnePass[AgencyOptions]):
     name: ClassVar[str] = "collection-remittances"
     default_format: ClassVar[str] = "collection-remittance"
-    options_model: ClassVar[type[MappingOptions]] = RemittanceOptions
+    options_model: ClassVar[type[MappingOptions]] = AgencyOptions
     produces: ClassVar[tuple[type[CisTransaction], ...]] = (Payment, CollectionCommission)
     lookups: ClassVar[frozenset[str]] = frozenset({"placements", "collection_payments"})
     persists: ClassVar[frozenset[str]] = frozenset({"collection_payments"})

@@ -18,7 +18,7 @@ from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import MapContext, MappingOptions, OnePass
-from mappings.collection_placements import Agency
+from mappings.collection_placements import AgencyOptions
 
 if TYPE_CHECKING:
     import polars as pl
@@ -44,16 +44,10 @@ class CollectionStatus(CisTransaction):
     review_reason: str | None = None
 
 
-class StatusOptions(MappingOptions):
-    """Options of the ``collection-status`` kind (``mapping_options`` in hub.yaml)."""
-
-    agency: Agency
-
-
-class CollectionStatusKind(OnePass[StatusOptions]):
+class CollectionStatusKind(OnePass[AgencyOptions]):
     name: ClassVar[str] = "collection-status"
     default_format: ClassVar[str] = "collection-status"
-    options_model: ClassVar[type[MappingOptions]] = StatusOptions
+    options_model: ClassVar[type[MappingOptions]] = AgencyOptions
     produces: ClassVar[tuple[type[CisTransaction], ...]] = (CollectionStatus,)
     lookups: ClassVar[frozenset[str]] = frozenset({"placements"})
     persists: ClassVar[frozenset[str]] = frozenset({"placement_closures"})

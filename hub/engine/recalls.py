@@ -18,12 +18,12 @@ KIND = "collection-recalls"
 
 def recall_exchange(settings: Settings, agency: str) -> Exchange:
     """The recall exchange of ``agency`` (a usage error naming the agencies there are)."""
-    from mappings.collection_recalls import RecallOptions
+    from mappings.collection_placements import AgencyOptions
 
     found = {
         ex.mapping_options.agency.id: ex
         for ex in settings.exchanges.values()
-        if isinstance(ex.mapping_options, RecallOptions)
+        if ex.kind.name == KIND and isinstance(ex.mapping_options, AgencyOptions)
     }
     if agency not in found:
         known = ", ".join(sorted(found)) or f"none: configure an exchange of kind {KIND}"
