@@ -21,6 +21,7 @@ from typer.exceptions import TyperException
 from hub.cli.inspect import inspect_command
 from hub.cli.keys import keys_app
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli.partners import partner_app
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
@@ -52,6 +53,7 @@ app.command("pledges")(pledges_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(keys_app, name="keys")
 app.add_typer(user_app, name="user")
+app.add_typer(partner_app, name="partner")
 app.command("console")(console_command)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]

@@ -31,6 +31,7 @@ from hub.engine.config_checks import (
     take_sections,
 )
 from hub.engine.config_openpgp import Decryption, Encryption, OpenPgpConfig, PgpPlan, pgp_problems, plan_of
+from hub.engine.config_partners import PartnersConfig, partner_source
 from hub.engine.config_shared import shared_options
 from hub.engine.config_transport import (
     CisFolderDestination,
@@ -157,6 +158,7 @@ class HubConfig(Strict):
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
     openpgp: OpenPgpConfig = OpenPgpConfig()
+    partners: PartnersConfig = PartnersConfig()  # `hub partner`: partners uploading over SFTP
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(default_factory=dict)
@@ -325,6 +327,8 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
         ex = outbound.with_outbound_defaults(ex, kind)
         folder = ex.source if isinstance(ex.source, FolderSource) else FolderSource()
         src = root / (folder.path or cfg.paths.inbox / name)
+        if isinstance(ex.source, FolderSource):
+            ex = ex.model_copy(update={"source": partner_source(ex.source, src, cfg.partners)})
         exchanges[name] = Exchange(
             in_inbox=src.resolve().is_relative_to((root / cfg.paths.inbox).resolve()),
             name=name,
