@@ -44,6 +44,17 @@ openpgp:
 # formats:
 #   simple-csv: utility_plugins.simple_csv:SimpleCsvFormat
 
+# Partners dropping files into this machine's own SFTP server (`hub partner add NAME --exchange X
+# --key NAME.pub`, as root): each is chrooted to <base>/<name> and uploads into <base>/<name>/upload,
+# which is exchange X's source path (there the completion rule is size-stable unless it names one).
+# partners:
+#   base: /srv/hub-sftp                        # root-owned, like every folder above it
+#   keys_dir: /etc/ssh/hub-partners            # <name>.keys, root-owned
+#   sshd_fragment: /etc/ssh/sshd_config.d/hub-partners.conf   # the Match blocks: Include it
+#   sshd_config: /etc/ssh/sshd_config          # the server's own file, checked with sshd -T
+#   group: hub          # the hub's group, which reads the uploads (default: hub.yaml's folder's)
+#   manage_users: true  # false: you make the partners' system users yourself
+
 exchanges:
   # Handheld meter-reader route uploads -> CIS MeterRead / ReadException transactions.
   meter-reads:

@@ -99,8 +99,18 @@ def load(settings: Settings) -> dict[str, Partner]:
 def _save(settings: Settings, partners: dict[str, Partner]) -> None:
     doc = {"partners": [p.model_dump() for p in sorted(partners.values(), key=lambda p: p.name)]}
     path = _registry(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    publish_bytes(path, (json.dumps(doc, indent=2) + "\n").encode())
+    # Run as root, but the hub's own folder stays the hub's: made (if need be) and owned like
+    # hub.yaml's folder, the registry readable by the hub's user (names and fingerprints only).
+    owner = settings.root.stat()
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)
+            os.chown(path.parent, owner.st_uid, owner.st_gid)
+        publish_bytes(path, (json.dumps(doc, indent=2) + "\n").encode(), mode=0o644)
+        var = path.parent.stat()
+        os.chown(path, var.st_uid, var.st_gid)
+    except OSError as exc:
+        raise HubError(f"{path}: cannot write the partners' registry: {os_reason(exc)}") from exc
 
 
 def get(settings: Settings, name: str) -> Partner:

@@ -96,7 +96,8 @@ def test_a_disabled_partner_cannot_log_in_and_its_files_stay(
     [row] = site.hub("partner", "list", "--json").json()
     assert row["state"] == "disabled" and row["disabled_at"]
 
-    taken = site.hub("cycle", "--json")
+    taken = site.hub("run", "--once", "--json")  # the service's pass over its watched folders
+    assert taken.code == 0, taken.stderr
     assert [(o["name"], o["state"]) for o in taken.json()] == [("route-3.csv", "delivered")]
 
 
@@ -109,6 +110,7 @@ def test_rotate_key_refuses_the_old_key_and_lets_the_new_one_in(site: PartnerSit
 
     rotated = site.hub("partner", "rotate-key", site.name, "--key", new)
     assert rotated.code == 0, rotated.stderr
+    assert f"{site.main_config()} includes it" in " ".join(rotated.stderr.split())
 
     refused = site.sftp(old, "pwd")
     assert refused.code != 0 and "Permission denied" in refused.stderr
