@@ -137,6 +137,22 @@ class PartnerSite:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def ssh(self, key: Path, command: str) -> Result:
+        """The partner trying a shell command with ``ssh`` (stdin closed)."""
+        known = self.base / "sshd" / "known_hosts"
+        cmd = [
+            "ssh",
+            "-i",
+            str(key.with_suffix("")),
+            "-p",
+            str(self.port),
+            "-o",
+            f"UserKnownHostsFile={known}",
+        ]
+        cmd += ["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", f"{self.name}@127.0.0.1", command]
+        proc = subprocess.run(cmd, input="", capture_output=True, text=True, timeout=60)
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
     def close(self) -> None:
         if self.process is not None:
             self.process.terminate()

@@ -74,6 +74,9 @@ def test_the_partner_sees_and_writes_nothing_outside_its_chroot(site: PartnerSit
     assert not list(site.base.rglob("escaped.csv"))
     assert site.sftp(key, "ls /etc").code != 0  # no /etc inside: the server's files are not there
 
+    shell = site.ssh(key, "cat /etc/passwd")  # a command: sftp is forced instead, nothing runs
+    assert "root:x:0:0" not in shell.stdout
+
 
 def test_a_disabled_partner_cannot_log_in_and_its_files_stay(
     site: PartnerSite, tmp_path: Path, upload: Callable[..., bytes]
