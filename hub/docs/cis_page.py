@@ -7,7 +7,7 @@ import csv
 import io
 
 from hub.docs.cis_examples import EXAMPLES
-from hub.docs.markdown import cell, constraints, default_of, first_paragraph, table, type_name
+from hub.docs.markdown import cell, constraints, default_of, description_of, first_paragraph, table, type_name
 from hub.kernel.errors import HubError
 from hub.kernel.transactions import CisTransaction, columns_of
 
@@ -78,7 +78,7 @@ def render_type(model: type[CisTransaction], kinds: list[str]) -> list[str]:
                 cell(type_name(info.annotation)),
                 cell(default_of(info).replace("**required**", "required")),
                 cell(bounds),
-                cell(info.description or ""),
+                cell(description_of(model, name)),
             ]
         )
     header = ["column", "type", "default", "constraints", "description"]

@@ -3,6 +3,9 @@ read in a Markdown table, so the CIS contract and the configuration reference sa
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 import types
 import typing
 from datetime import date, datetime
@@ -97,6 +100,8 @@ def default_of(info: FieldInfo) -> str:
 def yaml_value(value: object) -> str:
     if value is None:
         return "null"
+    if value == "":
+        return '""'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, BaseModel):
@@ -138,3 +143,42 @@ def slug(heading: str) -> str:
     text = heading.strip().lower()
     kept = "".join(c for c in text if c.isalnum() or c in " -_")
     return kept.replace(" ", "-")
+
+
+_FIELD_LINE = re.compile(r"^\s+(\w+)\s*:")
+
+
+@functools.cache
+def _comments(model: type) -> dict[str, str]:
+    """Field name -> the comment the class's source gives it: the comment lines right above the
+    field, else the comment at the end of its line."""
+    try:
+        lines = inspect.getsource(model).splitlines()
+    except (OSError, TypeError):
+        return {}
+    found: dict[str, str] = {}
+    above: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            above.append(stripped.lstrip("# ").strip())
+            continue
+        match = _FIELD_LINE.match(line)
+        if match and not stripped.startswith(("def ", "class ", "@", "return")):
+            trailing = line.split("  # ", 1)[1].strip() if "  # " in line else ""
+            said = " ".join(above) or trailing
+            if said and "type: ignore" not in said and "noqa" not in said:
+                found.setdefault(match.group(1), said)
+        above = []
+    return found
+
+
+def description_of(model: type[BaseModel], name: str) -> str:
+    """A field's ``description``, else the comment its class's source gives it."""
+    info = model.model_fields[name]
+    if info.description:
+        return info.description
+    for cls in model.__mro__:
+        if isinstance(cls, type) and issubclass(cls, BaseModel) and name in inspect.get_annotations(cls):
+            return _comments(cls).get(name, "")
+    return ""

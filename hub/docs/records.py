@@ -1,12 +1,13 @@
-"""Record tables of the fixed-width formats, generated into the format pages between markers:
+"""Tables generated into the format pages from the code, between markers:
 
     <!-- BEGIN records formats.nacha_layout:LAYOUTS -->
     ...
     <!-- END records -->
 
-The target is a module attribute holding a ``Record``, a dict of them, or an options model whose
-default instance has ``records`` (a bank's lockbox layout). Everything between the markers is
-rewritten by ``python -m hub.docs``; the rest of the page is written by hand."""
+``records``: record layouts; the target is a module attribute holding a ``Record``, a dict of them,
+or an options model whose default instance has ``records`` (a bank's lockbox layout). ``codes``: a
+code list, a dict of code -> meaning (``formats.nacha_codes:RETURN_CODES``). Everything between
+the markers is rewritten by ``python -m hub.docs``; the rest of the page is written by hand."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from formats.fixed_width.layout import Record
 from hub.docs.markdown import table
 from hub.kernel.errors import HubError
 
-BLOCK = re.compile(r"(<!-- BEGIN records ([\w.]+):(\w+) -->\n)(.*?)(<!-- END records -->)", re.S)
+BLOCK = re.compile(r"(<!-- BEGIN (records|codes) ([\w.]+):(\w+) -->\n)(.*?)(<!-- END \2 -->)", re.S)
 
 
 def _records(module: str, attr: str) -> list[Record]:
@@ -31,6 +32,13 @@ def _records(module: str, attr: str) -> list[Record]:
     if isinstance(target, dict) and all(isinstance(r, Record) for r in target.values()):
         return list(target.values())
     raise HubError(f"{module}:{attr} holds no record layouts")
+
+
+def _codes(module: str, attr: str) -> list[str]:
+    target = getattr(importlib.import_module(module), attr)
+    if not isinstance(target, dict):
+        raise HubError(f"{module}:{attr} is not a code list")
+    return table(["code", "meaning"], [[f"`{code}`", str(text)] for code, text in sorted(target.items())])
 
 
 def render_record(rec: Record) -> list[str]:
@@ -59,9 +67,13 @@ def fill(text: str) -> str:
     """``text`` with every records block rewritten from its target."""
 
     def block(match: re.Match[str]) -> str:
+        what, module, attr = match.group(2), match.group(3), match.group(4)
         body: list[str] = []
-        for rec in _records(match.group(2), match.group(3)):
-            body += render_record(rec)
-        return match.group(1) + "\n" + "\n".join(body) + match.group(5)
+        if what == "codes":
+            body = [*_codes(module, attr), ""]
+        else:
+            for rec in _records(module, attr):
+                body += render_record(rec)
+        return match.group(1) + "\n" + "\n".join(body) + match.group(6)
 
     return BLOCK.sub(block, text)
