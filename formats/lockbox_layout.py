@@ -2,8 +2,8 @@
 positions, as bank specifications print them) and what each bank may move.
 
 Banks differ ("record field definitions are typical, not definitive"), so every position is an option
-(``LockboxOptions``) whose default is the FORMATS.md layout. Field kinds are fixed: ``N`` digits only,
-``A`` text, ``D`` a date in ``date_format`` (file and deposit dates), ``C`` a date in
+(``LockboxOptions``) whose default is the layout of docs/formats/lockbox.md. Field kinds are fixed:
+``N`` digits only, ``A`` text, ``D`` a date in ``date_format`` (file and deposit dates), ``C`` a date in
 ``check_date_format`` (the check date), ``T`` a time HHMM. A ``?`` marks a field that may be blank,
 a ``*`` a sensitive one (masked in every problem).
 """
@@ -254,7 +254,7 @@ class AccountLocation(BaseModel):
 
 
 class LockboxOptions(FormatOptions):
-    """A bank's lockbox layout (``format_options`` in hub.yaml); the defaults are FORMATS.md's.
+    """A bank's lockbox layout (``format_options`` in hub.yaml); the defaults: docs/formats/lockbox.md.
 
     Records may be any length up to ``max_record_length`` (trailing blanks are often dropped); one
     shorter than its last field is padded with blanks and reported, as a warning while

@@ -41,6 +41,16 @@ def _codes(module: str, attr: str) -> list[str]:
     return table(["code", "meaning"], [[f"`{code}`", str(text)] for code, text in sorted(target.items())])
 
 
+def _rule(expected: str) -> str:
+    """A kind's failure text ("must be 8 digits", "is required and is blank") as what the field
+    holds ("8 digits", "text")."""
+    if expected.startswith("must be "):
+        return expected.removeprefix("must be ").replace("1 digits", "1 digit")
+    if expected.startswith("reserved"):
+        return "blank (reserved)"
+    return "text"
+
+
 def render_record(rec: Record) -> list[str]:
     width = (
         f"{rec.record_length} characters"
@@ -55,7 +65,7 @@ def render_record(rec: Record) -> list[str]:
             notes.append("may be blank")
         if f.sensitive:
             notes.append("masked in reports")
-        rule = rec.kinds[f.kind].expected(f)
+        rule = _rule(rec.kinds[f.kind].expected(f))
         rows.append([f"`{f.name}`", f.positions, rule, ", ".join(notes)])
     if rec.data_start is not None:
         rows.append(["free data", f"{rec.data_start}-end", "any text", ""])

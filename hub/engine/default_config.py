@@ -216,7 +216,7 @@ exchanges:
     row_policy: reject-file         # money: a bad check rejects the file unless you choose otherwise
     format_options:
       # The bank's layout (record positions, 1-based inclusive); the defaults are the BAI lockbox
-      # style of FORMATS.md. Change only what your bank does differently, e.g.:
+      # style of docs/formats/lockbox.md. Change only what your bank does differently, e.g.:
       # header: {destination: [4, 13], origin: [14, 23], file_date: [24, 29], file_time: [30, 33]}
       # lockbox_header: {batch: [2, 4], lockbox: [8, 14], deposit_date: [15, 20]}
       # detail: {batch: [2, 4], item: [5, 7], amount: [8, 17], check_number: [37, 46],
