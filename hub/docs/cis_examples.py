@@ -184,7 +184,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "unit": "CCF",
             "evidence_ref": "WO-5521",
             "requested_by": "jsmith",
-            "rule": "leak: usage above the winter average",
+            "rule": "leak/winter-average-2026",
             "source_line": 2,
         },
     ),

@@ -1,6 +1,8 @@
 """The rule ids the hub's code can report, found in its source: the first argument of
-``Problem.of``, every ``rule=`` and pandera ``error=`` keyword, and the ``rule`` argument of every
-call to a function of the same module that takes one (``_file_problem(..., "padding", ...)``)."""
+``Problem.of``, every ``rule=`` and pandera ``error=`` keyword, the ``rule`` argument of every
+call to a function of the same module that takes one (``_file_problem(..., "padding", ...)``), and
+the rule of each entry of the modules that declare their checks as tables of tuples
+(``formats.row_rules.Check``: field, rule, condition, message)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("formats", "mappings", "hub", "connectors")
+
+
+# module -> the place of the rule in its check tuples (the others: field, severity, condition, text)
+RULE_TABLES = {
+    "formats/row_rules.py": 1,
+    "formats/pledges_rules.py": 1,
+    "formats/consumption_csv_rules.py": 1,
+    "formats/debit_extract.py": 1,
+    "formats/placement_extract.py": 1,
+    "formats/collection_ack.py": 1,
+    "formats/collection_remittance.py": 1,
+    "formats/collection_status.py": 1,
+    "formats/recall_extract.py": 1,
+    "formats/consumption_adjustments.py": 1,
+    "formats/greenbutton_readings.py": 0,
+    "mappings/pledge_checks.py": 0,
+}
+_EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.BoolOp, ast.Attribute, ast.Subscript)
+
+
+def _table_rules(tree: ast.Module, at: int) -> set[str]:
+    """The rules of a module's check tuples: 3 or 4 items, one of them a condition (an expression)."""
+    found = set()
+    for node in ast.walk(tree):
+        is_check = isinstance(node, ast.Tuple) and len(node.elts) in (3, 4)
+        if is_check and any(isinstance(e, _EXPRESSIONS) for e in node.elts[2:]):
+            rule = _literal(node.elts[at])
+            if rule is not None:
+                found.add(rule)
+    return found
 
 
 def sources() -> list[Path]:
@@ -62,6 +94,9 @@ def rule_ids() -> dict[str, set[str]]:
                 rule = _literal(cand)
                 if rule is not None:
                     found.setdefault(rule, set()).add(path.relative_to(ROOT).as_posix())
+    for rel, at in RULE_TABLES.items():
+        for rule in _table_rules(trees[ROOT / rel], at):
+            found.setdefault(rule, set()).add(rel)
     found.pop("size-stable", None)  # Completion(rule="size-stable"): a connector setting, not a finding
     return found
 
