@@ -86,7 +86,7 @@ class FollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fee_cents: int | Literal["default"] = Field(0, description="returned-payment fee; 'default': the set fee")
-    stop_autopay: bool = False
+    stop_autopay: bool = Field(False, description="the CIS stops the customer's autopay")
     count_toward_limit: bool = False  # toward the returned-payment limit
     letter: str | None = None  # the letter the CIS sends the customer
 
@@ -105,7 +105,9 @@ class AchReturnsMappingOptions(MappingOptions):
 
     # Follow-ups per return code; a code not in the table is still reversed, flagged for review.
     policy: dict[str, FollowUp] = Field(default_factory=_default_policy)
-    returned_payment_fee_cents: int = Field(2500, ge=0)  # what fee_cents "default" charges
+    returned_payment_fee_cents: int = Field(
+        2500, ge=0, description="the fee charged where the policy says fee_cents: default"
+    )  # what fee_cents "default" charges
     # True once the hub originates the utility's debits: a return or notice naming no debit in the
     # ledger is then delivered flagged for review.
     expect_originals: bool = False

@@ -63,14 +63,25 @@ class Bai2DepositsMappingOptions(MappingOptions):
     """Options of the ``bai2-deposits`` mapping (``mapping_options`` in hub.yaml)."""
 
     lockbox_accounts: dict[str, str] = Field(default_factory=dict)  # BAI2 account number -> lockbox
-    deposit_codes: list[str] = Field(default_factory=lambda: ["115", "118"])
+    deposit_codes: list[str] = Field(
+        default_factory=lambda: ["115", "118"],
+        description="type codes of deposit credits, posted as BankDeposit",
+    )
     item_codes: list[str] = Field(default_factory=lambda: ["116"])  # counted into the deposit's items
-    return_codes: list[str] = Field(default_factory=lambda: ["555"])
-    deposit_date: Literal["as_of", "value_date"] = "as_of"
+    return_codes: list[str] = Field(
+        default_factory=lambda: ["555"], description="type codes of returned items, posted as PaymentReversal"
+    )
+    deposit_date: Literal["as_of", "value_date"] = Field(
+        "as_of", description="as_of: the group's as-of date; value_date: a funds-type V detail's value date"
+    )
     match_days: int = Field(90, ge=0)  # how far back a returned item's payment is looked for
-    returned_item_fee_cents: int = Field(0, ge=0)
-    count_toward_limit: bool = True
-    letter: str | None = "returned-payment"
+    returned_item_fee_cents: int = Field(0, ge=0, description="fee on a returned check")
+    count_toward_limit: bool = Field(
+        True, description="a returned check counts toward the returned-payment limit"
+    )
+    letter: str | None = Field(
+        "returned-payment", description="the letter the CIS sends for a returned check"
+    )
     # Agencies whose credits pay energy-assistance pledges (mappings/bai2_agency.py): agency id ->
     # the texts its credits carry (any account of the report, credit type codes 100-399).
     agency_payers: dict[str, Bai2Payer] = Field(default_factory=dict)

@@ -81,14 +81,28 @@ class ReadException(CisTransaction):
 class MeterReadsMappingOptions(MappingOptions):
     """Options of the ``meter-reads`` mapping (``mapping_options`` in hub.yaml)."""
 
-    exception_codes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_EXCEPTIONS))
-    estimate_codes: list[str] = Field(default_factory=lambda: ["02"])
-    customer_codes: list[str] = Field(default_factory=lambda: ["03"])
-    flag_zero_consumption: bool = True
-    max_consumption: int | None = Field(None, ge=1)
-    band_low_percent: int = Field(50, ge=0, le=100)
-    band_high_percent: int = Field(200, ge=100)
-    dials: int | None = Field(None, ge=1, le=12)
+    exception_codes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_EXCEPTIONS),
+        description="read code -> the ReadException it makes",
+    )
+    estimate_codes: list[str] = Field(
+        default_factory=lambda: ["02"], description="read codes of estimated reads"
+    )
+    customer_codes: list[str] = Field(
+        default_factory=lambda: ["03"], description="read codes of customer reads"
+    )
+    flag_zero_consumption: bool = Field(True, description="zero consumption is a ReadException")
+    max_consumption: int | None = Field(None, ge=1, description="more is a ReadException; no limit when null")
+    band_low_percent: int = Field(
+        50, ge=0, le=100, description="below this % of average_usage: a ReadException"
+    )
+    band_high_percent: int = Field(200, ge=100, description="above this % of average_usage: a ReadException")
+    dials: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        description="dials of the register: a negative consumption that wraps at 10^dials is a rollover",
+    )
 
 
 class MeterReadsMapping(ExchangeKind[MeterReadsMappingOptions]):

@@ -65,8 +65,12 @@ class LockboxPayer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    remitter_accounts: list[str] = Field(default_factory=list)
-    remitter_names: list[str] = Field(default_factory=list)
+    remitter_accounts: list[str] = Field(
+        default_factory=list, description="bank accounts the agency's checks are drawn on"
+    )
+    remitter_names: list[str] = Field(
+        default_factory=list, description="remitter names on the agency's checks"
+    )
 
     @field_validator("remitter_accounts")
     @classmethod
@@ -91,7 +95,9 @@ class Bai2Payer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    texts: list[str] = Field(min_length=1)
+    texts: list[str] = Field(
+        min_length=1, description="a credit whose text holds one of these (case ignored) is the agency's"
+    )
 
     @field_validator("texts")
     @classmethod

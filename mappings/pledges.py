@@ -59,7 +59,9 @@ class Program(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cap: Decimal = Field(gt=0, decimal_places=2, description="dollars")
-    protection_days: int = Field(ge=0, le=366)
+    protection_days: int = Field(
+        ge=0, le=366, description="days a pledge protects the account from disconnection"
+    )
 
     @property
     def cap_cents(self) -> int:
@@ -69,8 +71,8 @@ class Program(BaseModel):
 class Agency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = ""
-    programs: dict[str, Program] = Field(min_length=1)
+    name: str = Field("", description="the agency's name")
+    programs: dict[str, Program] = Field(min_length=1, description="program name -> its cap and protection")
     ack_folder: str | None = Field(None, min_length=1, description="this agency's acknowledgements")
 
 

@@ -61,14 +61,16 @@ class WinterAverageOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start_month: int = Field(12, ge=1, le=12)
-    start_day: int = Field(1, ge=1, le=31)
-    end_month: int = Field(3, ge=1, le=12)
-    end_day: int = Field(31, ge=1, le=31)
-    min_covered_days: int = Field(60, ge=1, le=366)
-    default_average_per_day: Decimal | None = Field(None, ge=0)
-    default_unit: UnitName = "CCF"
-    places: int = Field(3, ge=0, le=9)
+    start_month: int = Field(12, ge=1, le=12, description="first month of the winter window")
+    start_day: int = Field(1, ge=1, le=31, description="its first day")
+    end_month: int = Field(3, ge=1, le=12, description="last month of the window")
+    end_day: int = Field(31, ge=1, le=31, description="its last day")
+    min_covered_days: int = Field(60, ge=1, le=366, description="fewer days covered: the default average")
+    default_average_per_day: Decimal | None = Field(
+        None, ge=0, description="the average of an account with too little history; none when null"
+    )
+    default_unit: UnitName = Field("CCF", description="the unit of that default")
+    places: int = Field(3, ge=0, le=9, description="decimal places of the average")
 
     @model_validator(mode="after")
     def _real_days(self) -> WinterAverageOptions:
