@@ -48,15 +48,15 @@ class BankDeposit(CisTransaction):
     txn_type: ClassVar[str] = "BankDeposit"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    lockbox: str
+    lockbox: str = Field(description="lockbox number")
     deposit_date: date  # the report group's as-of date (or the value date, by option)
-    amount_cents: int = Field(ge=0)
+    amount_cents: int = Field(ge=0, description="amount in cents")
     items: int = Field(0, ge=0)  # checks in the deposit when the report lists them (116), else 0
     type_code: str  # the BAI2 type code (115 deposit, 118 adjustment)
     bai2_account: str  # the bank account the report credits
-    bank_ref: str | None = None
-    customer_ref: str | None = None
-    text: str | None = None
+    bank_ref: str | None = Field(None, description="bank reference")
+    customer_ref: str | None = Field(None, description="customer reference")
+    text: str | None = Field(None, description="the detail's text")
 
 
 class Bai2DepositsMappingOptions(MappingOptions):

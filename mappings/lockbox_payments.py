@@ -56,11 +56,11 @@ class DepositControl(CisTransaction):
     txn_type: ClassVar[str] = "DepositControl"
     total_fields: ClassVar[tuple[str, ...]] = ("count", "amount_cents")
 
-    lockbox: str
-    deposit_date: date
-    batch: str
-    count: int = Field(ge=0)
-    amount_cents: int = Field(ge=0)
+    lockbox: str = Field(description="lockbox number")
+    deposit_date: date = Field(description="the deposit (or collection) date")
+    batch: str = Field(description="the bank's batch number")
+    count: int = Field(ge=0, description="checks in the batch")
+    amount_cents: int = Field(ge=0, description="their total in cents")
 
 
 class LockboxPaymentsMappingOptions(MappingOptions):

@@ -40,20 +40,26 @@ class MeterRead(CisTransaction):
     txn_type: ClassVar[str] = "MeterRead"
     total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
 
-    account: str
-    meter: str
-    register: str
-    read_at: datetime
-    reading: int = Field(ge=0)
-    prior_reading: int | None = Field(None, ge=0)
-    consumption: int | None = None
-    read_type: Literal["actual", "estimate", "customer"]
-    read_code: str
-    rollover: bool
-    route: str
-    sequence: int
-    reader_id: str
-    trouble_code: str | None = None
+    account: str = Field(description="the utility (CIS) account")
+    meter: str = Field(description="meter number")
+    register: str = Field(description="register of the meter")
+    read_at: datetime = Field(description="read time, UTC")
+    reading: int = Field(ge=0, description="the register reading")
+    prior_reading: int | None = Field(
+        None, ge=0, description="the previous reading, when the upload carries it"
+    )
+    consumption: int | None = Field(
+        None, description="reading - prior reading (rollovers included); null when unknown"
+    )
+    read_type: Literal["actual", "estimate", "customer"] = Field(
+        description="actual, estimate or customer (from the read code)"
+    )
+    read_code: str = Field(description="the handheld's read code")
+    rollover: bool = Field(description="the register wrapped past its dials")
+    route: str = Field(description="meter-reading route")
+    sequence: int = Field(description="the read's place on the route")
+    reader_id: str = Field(description="who read the meter")
+    trouble_code: str | None = Field(None, description="the reader's trouble code")
 
 
 class ReadException(CisTransaction):
@@ -62,20 +68,22 @@ class ReadException(CisTransaction):
     txn_type: ClassVar[str] = "ReadException"
     total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
 
-    exception: str
-    reason: str
-    account: str
-    meter: str
-    register: str
-    read_at: datetime
-    reading: int | None = None
-    prior_reading: int | None = None
-    consumption: int | None = None
-    read_code: str
-    route: str
-    sequence: int
-    reader_id: str
-    trouble_code: str | None = None
+    exception: str = Field(description="the kind of exception (no read, tamper, hi/low, …)")
+    reason: str = Field(description="why the read is held")
+    account: str = Field(description="the utility (CIS) account")
+    meter: str = Field(description="meter number")
+    register: str = Field(description="register of the meter")
+    read_at: datetime = Field(description="read time, UTC")
+    reading: int | None = Field(None, description="the register reading")
+    prior_reading: int | None = Field(None, description="the previous reading, when the upload carries it")
+    consumption: int | None = Field(
+        None, description="reading - prior reading (rollovers included); null when unknown"
+    )
+    read_code: str = Field(description="the handheld's read code")
+    route: str = Field(description="meter-reading route")
+    sequence: int = Field(description="the read's place on the route")
+    reader_id: str = Field(description="who read the meter")
+    trouble_code: str | None = Field(None, description="the reader's trouble code")
 
 
 class MeterReadsMappingOptions(MappingOptions):

@@ -41,16 +41,18 @@ class PledgePayment(CisTransaction):
     txn_type: ClassVar[str] = "PledgePayment"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    agency: str
-    pledge_id: str
-    account: str
-    amount_cents: int = Field(gt=0)
-    source: Literal["lockbox", "bai2"]
+    agency: str = Field(description="the agency's id")
+    pledge_id: str = Field(description="the agency's pledge id")
+    account: str = Field(description="the utility (CIS) account")
+    amount_cents: int = Field(gt=0, description="paid toward the pledge, in cents")
+    source: Literal["lockbox", "bai2"] = Field(description="lockbox (a check) or bai2 (a credit)")
     reference: str  # the check number (lockbox) or the bank reference (BAI2)
     paid_on: date  # the deposit date (lockbox) or the report's as-of date (BAI2)
-    matched_by: Literal["remittance", "total", "none"]
-    review: bool = False
-    review_reason: str | None = None
+    matched_by: Literal["remittance", "total", "none"] = Field(
+        description="remittance data, the total, or none (review)"
+    )
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 def normalised_name(name: str | None) -> str:

@@ -41,16 +41,16 @@ class AssistancePledge(CisTransaction):
     txn_type: ClassVar[str] = "AssistancePledge"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    agency: str
-    pledge_id: str
-    account: str
-    program: str
-    amount_cents: int = Field(gt=0)
-    pledge_date: date
-    expires: date
-    protect_until: date
-    review: bool = False
-    review_reason: str | None = None
+    agency: str = Field(description="the agency's id")
+    pledge_id: str = Field(description="the agency's pledge id")
+    account: str = Field(description="the utility (CIS) account")
+    program: str = Field(description="the program (upper case)")
+    amount_cents: int = Field(gt=0, description="the pledge in cents")
+    pledge_date: date = Field(description="when pledged")
+    expires: date = Field(description="when the pledge expires")
+    protect_until: date = Field(description="no disconnection before this day")
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class Program(BaseModel):

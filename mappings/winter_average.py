@@ -39,15 +39,17 @@ class WinterAverage(CisTransaction):
 
     txn_type: ClassVar[str] = "WinterAverage"
 
-    account: str
-    season: int
+    account: str = Field(description="the utility (CIS) account")
+    season: int = Field(description="the year the winter window ends in")
     average_per_day: Decimal | None = Field(None, ge=0)  # None: default wanted but none configured
-    unit: str
-    days_covered: int = Field(ge=0)
-    periods_used: int = Field(ge=0)
-    method: Literal["prorated", "default"]
-    reason: Literal["insufficient-history"] | None = None
-    supersedes: str | None = None
+    unit: str = Field(description="the unit of the volumes")
+    days_covered: int = Field(ge=0, description="days of the window the histories cover")
+    periods_used: int = Field(ge=0, description="history periods counted")
+    method: Literal["prorated", "default"] = Field(description="prorated, or default (too little history)")
+    reason: Literal["insufficient-history"] | None = Field(
+        None, description="insufficient-history when the default was used"
+    )
+    supersedes: str | None = Field(None, description="the key of the average it replaces")
 
 
 class WinterAverageOptions(BaseModel):

@@ -6,6 +6,8 @@ DEFAULT_CONFIG = """\
 # Utility Exchange Hub configuration.
 # Every key below shows its default; delete what you do not change. Secrets (passwords, keys)
 # never go in this file: name an environment variable or a file that holds them.
+# Every key, with its type, default and meaning: docs/configuration.md; each format's layout and
+# rules: docs/formats/; every rule a finding names: docs/troubleshooting.md.
 version: 1
 
 # Time zone of the utility: read times without an offset are in this zone.

@@ -107,3 +107,17 @@ def test_every_example_is_read_without_an_error(
     errors = [p for p in validated.problems if p.severity == "error"]
     assert errors == []
     assert validated.table.height >= 1
+
+
+def test_every_docs_page_the_code_names_exists() -> None:
+    # the default hub.yaml, docstrings and comments send the reader to docs/ pages: they must be there
+    files = [ROOT / "pyproject.toml", ROOT / "Makefile"]
+    files += [p for pkg in ("hub", "formats", "mappings", "connectors") for p in (ROOT / pkg).rglob("*.py")]
+    named = {
+        (p.relative_to(ROOT).as_posix(), m.group(1).rstrip(".,;:)"))
+        for p in files
+        for m in re.finditer(r"(?<![\w/])(docs/[\w./-]+)", p.read_text(encoding="utf-8"))
+    }
+    assert ("hub/engine/default_config.py", "docs/configuration.md") in named
+    missing = sorted((where, page) for where, page in named if not (ROOT / page).exists())
+    assert missing == []
