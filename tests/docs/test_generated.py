@@ -110,6 +110,8 @@ def test_every_transaction_type_is_documented_with_its_columns_and_a_valid_examp
         text = sections[model.txn_type]
         columns = re.findall(r"^\| `(\w+)` \|", text, flags=re.M)
         assert columns == columns_of(model), model.txn_type
+        undescribed = re.findall(r"^\| `(\w+)` \|.*\|  \|$", text, flags=re.M)
+        assert undescribed == [], f"{model.txn_type}: give these columns a Field(description=...)"
         assert "- key: `" in text
         example = re.search(r"```csv\n(.*?)```", text, flags=re.S)
         assert example is not None
