@@ -110,14 +110,26 @@ def yaml_value(value: object) -> str:
     if isinstance(value, Enum):
         return yaml_value(value.value)
     if isinstance(value, dict):
-        inner = ", ".join(f"{k}: {yaml_value(v)}" for k, v in value.items())
+        inner = ", ".join(f"{yaml_value(k)}: {yaml_value(v)}" for k, v in value.items())
         return "{" + inner + "}"
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return "[" + ", ".join(yaml_value(v) for v in items) + "]"
     if isinstance(value, Path | Decimal | date):
         return str(value)
+    if isinstance(value, str) and _reads_back_otherwise(value):
+        return '"' + value.replace('"', '\\"') + '"'
     return str(value)
+
+
+def _reads_back_otherwise(text: str) -> bool:
+    """A string YAML would read as something else (``04``, ``true``, ``null``) or not at all."""
+    import yaml
+
+    try:
+        return bool(yaml.safe_load(text) != text)
+    except yaml.YAMLError:
+        return True
 
 
 def cell(text: str) -> str:
