@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint bench clean-demo
+.PHONY: demo test lint bench docs clean-demo
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(BIN)/.installed
 ## Benchmarks: 1,000,000-row upload through `hub process` against the baselines.
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+
+## Regenerate the reference pages of docs/ from the code (the tests fail while one is stale).
+docs: $(BIN)/.installed
+	$(BIN)/python -m hub.docs
 
 ## Remove what `make demo` made (configuration, ledger, landed copies, inbox and outbox files).
 clean-demo:

@@ -49,19 +49,23 @@ class Completion(Strict):
     listings ``stable_seconds`` apart; ``min-age``: unchanged for ``min_age_seconds``; ``marker``:
     a file named ``<name><marker_suffix>`` exists beside it."""
 
-    rule: Literal["rename", "size-stable", "min-age", "marker"] = "rename"
-    stable_seconds: float = Field(5, ge=0, le=3600)
-    min_age_seconds: float = Field(120, ge=0)
-    marker_suffix: str = Field(".done", min_length=1)
+    rule: Literal["rename", "size-stable", "min-age", "marker"] = Field(
+        "rename", description="how a complete file is recognised (see above)"
+    )
+    stable_seconds: float = Field(
+        5, ge=0, le=3600, description="size-stable: seconds between the two listings"
+    )
+    min_age_seconds: float = Field(120, ge=0, description="min-age: seconds a file must be unchanged")
+    marker_suffix: str = Field(".done", min_length=1, description="marker: suffix of the marker file's name")
 
 
 class Retry(Strict):
     """Retries of a transient transport failure: ``attempts`` in all, waiting ``backoff_seconds``,
     doubled each time, at most ``backoff_max_seconds``."""
 
-    attempts: int = Field(5, ge=1, le=50)
-    backoff_seconds: float = Field(2, ge=0)
-    backoff_max_seconds: float = Field(60, ge=0)
+    attempts: int = Field(5, ge=1, le=50, description="tries in all, the first included")
+    backoff_seconds: float = Field(2, ge=0, description="wait before the first retry, doubled each time")
+    backoff_max_seconds: float = Field(60, ge=0, description="longest wait between two tries")
 
 
 NO_RETRY = Retry(attempts=1)

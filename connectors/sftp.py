@@ -62,14 +62,14 @@ class SftpServer(Strict):
     environment variable ``passphrase_env``. The server's host key must be pinned in
     ``known_hosts`` (OpenSSH format); an unknown or changed key is refused, never added."""
 
-    host: str = Field(min_length=1)
-    port: int = Field(22, ge=1, le=65535)
-    user: str = Field(min_length=1)
-    key_file: Path
-    passphrase_env: str | None = None
-    known_hosts: Path
-    timeout_seconds: float = Field(30, gt=0, le=600)
-    retry: Retry = Retry()
+    host: str = Field(min_length=1, description="server name or address")
+    port: int = Field(22, ge=1, le=65535, description="SSH port")
+    user: str = Field(min_length=1, description="login name")
+    key_file: Path = Field(description="private key file (mode 0600)")
+    passphrase_env: str | None = Field(None, description="environment variable holding the key's passphrase")
+    known_hosts: Path = Field(description="OpenSSH known_hosts file pinning the server's host key")
+    timeout_seconds: float = Field(30, gt=0, le=600, description="connect and read timeout")
+    retry: Retry = Field(Retry(), description="retries of a dropped or timed-out connection")
 
 
 def fingerprint(key: paramiko.PKey) -> str:

@@ -43,16 +43,22 @@ USAGE_DECIMALS = 6  # usage is kept as an integer of millionths until it is conv
 class ConsumptionCsvOptions(FormatOptions):
     """Options of the ``consumption-csv`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    encoding: str = Field("utf-8", description="the file's text encoding, e.g. utf-8, cp1252")
     columns: dict[str, str] = Field(
         default_factory=dict, description="our field name -> the header name in the district's file"
     )
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"], min_length=1)
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d"],
+        min_length=1,
+        description="strftime formats of its dates, tried in order",
+    )
     units: dict[str, str] = Field(
         default_factory=dict, description="a district's own unit spelling -> CCF, HCF, gallons, kgal, ..."
     )
-    period_end: Literal["inclusive", "exclusive"] = "inclusive"
+    period_end: Literal["inclusive", "exclusive"] = Field(
+        "inclusive", description="inclusive: period_end is the last day of usage; exclusive: the day after"
+    )
 
     @field_validator("columns")
     @classmethod

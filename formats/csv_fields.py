@@ -23,8 +23,8 @@ class CsvFieldsOptions(FormatOptions):
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    encoding: str = Field("utf-8", description="the file's text encoding, e.g. utf-8, cp1252")
     columns: dict[str, str] = Field(
         default_factory=dict, description="our field name -> the header name in the file"
     )

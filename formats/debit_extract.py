@@ -51,8 +51,8 @@ PAYMENT_ID_MAX = 64  # the ledger's column
 class DebitExtractOptions(FormatOptions):
     """Options of the ``debit-extract`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    encoding: str = Field("utf-8", description="the file's text encoding, e.g. utf-8, cp1252")
     columns: dict[str, str] = Field(
         default_factory=dict, description="our field name -> the header name in the CIS extract"
     )

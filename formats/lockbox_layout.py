@@ -2,8 +2,8 @@
 positions, as bank specifications print them) and what each bank may move.
 
 Banks differ ("record field definitions are typical, not definitive"), so every position is an option
-(``LockboxOptions``) whose default is the FORMATS.md layout. Field kinds are fixed: ``N`` digits only,
-``A`` text, ``D`` a date in ``date_format`` (file and deposit dates), ``C`` a date in
+(``LockboxOptions``) whose default is the layout of docs/formats/lockbox.md. Field kinds are fixed:
+``N`` digits only, ``A`` text, ``D`` a date in ``date_format`` (file and deposit dates), ``C`` a date in
 ``check_date_format`` (the check date), ``T`` a time HHMM. A ``?`` marks a field that may be blank,
 a ``*`` a sensitive one (masked in every problem).
 """
@@ -89,11 +89,11 @@ class HeaderLayout(RecordLayout):
         "file_date": "D",
         "file_time": "T?",
     }
-    priority_code: Span = (2, 3)
-    destination: Span = (4, 13)
-    origin: Span = (14, 23)
-    file_date: Span = (24, 29)
-    file_time: Span = (30, 33)
+    priority_code: Span = Option((2, 3), description="[first, last] positions of the priority code")
+    destination: Span = Option((4, 13), description="[first, last] positions of the destination")
+    origin: Span = Option((14, 23), description="[first, last] positions of the origin")
+    file_date: Span = Option((24, 29), description="[first, last] positions of the file date")
+    file_time: Span = Option((30, 33), description="[first, last] positions of the file time")
 
 
 class ServiceLayout(RecordLayout):
@@ -107,12 +107,14 @@ class ServiceLayout(RecordLayout):
         "blocking_factor": "N",
         "format_code": "N",
     }
-    destination_origin: Span = (2, 21)
-    reference: Span = (22, 31)
-    service_type: Span = (32, 34)
-    record_size: Span = (35, 37)
-    blocking_factor: Span = (38, 41)
-    format_code: Span = (42, 42)
+    destination_origin: Span = Option(
+        (2, 21), description="[first, last] positions of the destination origin"
+    )
+    reference: Span = Option((22, 31), description="[first, last] positions of the reference")
+    service_type: Span = Option((32, 34), description="[first, last] positions of the service type")
+    record_size: Span = Option((35, 37), description="[first, last] positions of the record size")
+    blocking_factor: Span = Option((38, 41), description="[first, last] positions of the blocking factor")
+    format_code: Span = Option((42, 42), description="[first, last] positions of the format code")
 
 
 class LockboxHeaderLayout(RecordLayout):
@@ -125,11 +127,13 @@ class LockboxHeaderLayout(RecordLayout):
         "deposit_date": "D",
         "destination_origin": "A?",
     }
-    batch: Span = (2, 4)
-    reference: Span = (5, 7)
-    lockbox: Span = (8, 14)
-    deposit_date: Span = (15, 20)
-    destination_origin: Span = (21, 40)
+    batch: Span = Option((2, 4), description="[first, last] positions of the batch")
+    reference: Span = Option((5, 7), description="[first, last] positions of the reference")
+    lockbox: Span = Option((8, 14), description="[first, last] positions of the lockbox")
+    deposit_date: Span = Option((15, 20), description="[first, last] positions of the deposit date")
+    destination_origin: Span = Option(
+        (21, 40), description="[first, last] positions of the destination origin"
+    )
 
 
 class DetailLayout(RecordLayout):
@@ -147,15 +151,15 @@ class DetailLayout(RecordLayout):
         "check_date": "C?",
         "remitter_name": "A?",
     }
-    batch: Span = (2, 4)
-    item: Span = (5, 7)
-    amount: Span = (8, 17)
-    remitter_routing: Span = (18, 26)
-    remitter_account: Span = (27, 36)
-    check_number: Span = (37, 46)
-    check_date: Span = (47, 52)
-    remitter_name: Span = (53, 82)
-    free_data_start: int = 83
+    batch: Span = Option((2, 4), description="[first, last] positions of the batch")
+    item: Span = Option((5, 7), description="[first, last] positions of the item")
+    amount: Span = Option((8, 17), description="[first, last] positions of the amount")
+    remitter_routing: Span = Option((18, 26), description="[first, last] positions of the remitter routing")
+    remitter_account: Span = Option((27, 36), description="[first, last] positions of the remitter account")
+    check_number: Span = Option((37, 46), description="[first, last] positions of the check number")
+    check_date: Span = Option((47, 52), description="[first, last] positions of the check date")
+    remitter_name: Span = Option((53, 82), description="[first, last] positions of the remitter name")
+    free_data_start: int = Option(83, description="position where the free data starts")
 
 
 class OverflowLayout(RecordLayout):
@@ -169,12 +173,12 @@ class OverflowLayout(RecordLayout):
         "sequence": "N",
         "last": "N",
     }
-    batch: Span = (2, 4)
-    item: Span = (5, 7)
-    overflow_type: Span = (8, 8)
-    sequence: Span = (9, 10)
+    batch: Span = Option((2, 4), description="[first, last] positions of the batch")
+    item: Span = Option((5, 7), description="[first, last] positions of the item")
+    overflow_type: Span = Option((8, 8), description="[first, last] positions of the overflow type")
+    sequence: Span = Option((9, 10), description="[first, last] positions of the sequence")
     last: Span = (11, 11)  # 9 on the last overflow record of a detail, 0 on the others
-    data_start: int = 12
+    data_start: int = Option(12, description="position where the free data starts")
 
 
 class BatchTotalLayout(RecordLayout):
@@ -188,12 +192,12 @@ class BatchTotalLayout(RecordLayout):
         "count": "N",
         "amount": "N",
     }
-    batch: Span = (2, 4)
-    item: Span = (5, 7)
-    lockbox: Span = (8, 14)
-    deposit_date: Span = (15, 20)
-    count: Span = (21, 23)
-    amount: Span = (24, 33)
+    batch: Span = Option((2, 4), description="[first, last] positions of the batch")
+    item: Span = Option((5, 7), description="[first, last] positions of the item")
+    lockbox: Span = Option((8, 14), description="[first, last] positions of the lockbox")
+    deposit_date: Span = Option((15, 20), description="[first, last] positions of the deposit date")
+    count: Span = Option((21, 23), description="[first, last] positions of the count")
+    amount: Span = Option((24, 33), description="[first, last] positions of the amount")
 
 
 class LockboxTotalLayout(RecordLayout):
@@ -207,19 +211,19 @@ class LockboxTotalLayout(RecordLayout):
         "count": "N",
         "amount": "N",
     }
-    batch: Span = (2, 4)
-    item: Span = (5, 7)
-    lockbox: Span = (8, 14)
-    deposit_date: Span = (15, 20)
-    count: Span = (21, 24)
-    amount: Span = (25, 34)
+    batch: Span = Option((2, 4), description="[first, last] positions of the batch")
+    item: Span = Option((5, 7), description="[first, last] positions of the item")
+    lockbox: Span = Option((8, 14), description="[first, last] positions of the lockbox")
+    deposit_date: Span = Option((15, 20), description="[first, last] positions of the deposit date")
+    count: Span = Option((21, 24), description="[first, last] positions of the count")
+    amount: Span = Option((25, 34), description="[first, last] positions of the amount")
 
 
 class TrailerLayout(RecordLayout):
     """Record 9: the number of records in the file, header and trailer included."""
 
     SPEC: ClassVar[dict[str, str]] = {"record_count": "N"}
-    record_count: Span = (2, 7)
+    record_count: Span = Option((2, 7), description="[first, last] positions of the record count")
 
 
 CheckDigitRule = Literal["luhn", "mod11"]
@@ -233,12 +237,18 @@ class AccountLocation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    record: Literal["detail", "overflow"] = "detail"
-    start: int = Option(ge=2)
-    end: int = Option(ge=2)
-    overflow_type: str | None = Option(None, pattern=r"^[0-9]$")
-    occurrence: int = Option(1, ge=1, le=99)
-    check_digit: CheckDigitRule | None = None
+    record: Literal["detail", "overflow"] = Option(
+        "detail", description="the detail's free data, or an overflow record"
+    )
+    start: int = Option(ge=2, description="first position of the account number")
+    end: int = Option(ge=2, description="last position of the account number")
+    overflow_type: str | None = Option(
+        None, pattern=r"^[0-9]$", description="overflow: the overflow type holding it; any when null"
+    )
+    occurrence: int = Option(1, ge=1, le=99, description="overflow: the n-th overflow record of that type")
+    check_digit: CheckDigitRule | None = Option(
+        None, description="the rule its last digit follows: luhn or mod11; none when null"
+    )
 
     @property
     def positions(self) -> str:
@@ -254,22 +264,28 @@ class AccountLocation(BaseModel):
 
 
 class LockboxOptions(FormatOptions):
-    """A bank's lockbox layout (``format_options`` in hub.yaml); the defaults are FORMATS.md's.
+    """A bank's lockbox layout (``format_options`` in hub.yaml); the defaults: docs/formats/lockbox.md.
 
     Records may be any length up to ``max_record_length`` (trailing blanks are often dropped); one
     shorter than its last field is padded with blanks and reported, as a warning while
     ``tolerate_short_records``. Dates are strftime formats."""
 
-    header: HeaderLayout = HeaderLayout()
-    service: ServiceLayout = ServiceLayout()
-    lockbox_header: LockboxHeaderLayout = LockboxHeaderLayout()
-    detail: DetailLayout = DetailLayout()
-    overflow: OverflowLayout = OverflowLayout()
-    batch_total: BatchTotalLayout = BatchTotalLayout()
-    lockbox_total: LockboxTotalLayout = LockboxTotalLayout()
-    trailer: TrailerLayout = TrailerLayout()
-    max_record_length: int = Option(104, ge=40, le=4096)
-    tolerate_short_records: bool = True
+    header: HeaderLayout = Option(HeaderLayout(), description="positions of the header record (1)")
+    service: ServiceLayout = Option(ServiceLayout(), description="positions of the service record (2)")
+    lockbox_header: LockboxHeaderLayout = Option(
+        LockboxHeaderLayout(), description="positions of the lockbox header (5)"
+    )
+    detail: DetailLayout = Option(DetailLayout(), description="positions of the detail (6)")
+    overflow: OverflowLayout = Option(OverflowLayout(), description="positions of the overflow record (4)")
+    batch_total: BatchTotalLayout = Option(BatchTotalLayout(), description="positions of the batch total (7)")
+    lockbox_total: LockboxTotalLayout = Option(
+        LockboxTotalLayout(), description="positions of the lockbox total (8)"
+    )
+    trailer: TrailerLayout = Option(TrailerLayout(), description="positions of the trailer (9)")
+    max_record_length: int = Option(104, ge=40, le=4096, description="the longest record the bank sends")
+    tolerate_short_records: bool = Option(
+        True, description="a record shorter than its last field is padded (a warning)"
+    )
     date_format: str = Option("%y%m%d", description="file date and deposit dates (YYMMDD)")
     check_date_format: str = Option("%m%d%y", description="the detail's check date (MMDDYY)")
     account: AccountLocation | None = Option(None, description="where the utility account number sits")

@@ -52,8 +52,10 @@ ALL_FIELDS = (*FIELDS, "average_usage")
 class ReadCode(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    meaning: str
-    reading: Literal["required", "optional", "none"] = "required"
+    meaning: str = Field(description="what the code means")
+    reading: Literal["required", "optional", "none"] = Field(
+        "required", description="required, optional, or none (the code means the meter was not read)"
+    )
 
 
 DEFAULT_READ_CODES = {
@@ -72,22 +74,33 @@ DEFAULT_READ_CODES = {
 class MeterReadsOptions(FormatOptions):
     """Options of the ``meter-reads`` format (``format_options`` in hub.yaml)."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    encoding: str = Field("utf-8", description="the file's text encoding, e.g. utf-8, cp1252")
     columns: dict[str, str] = Field(
         default_factory=dict, description="our field name -> the header name in the partner's file"
     )
     datetime_formats: list[str] | None = Field(None, description="strftime formats; default ISO 8601")
-    read_codes: dict[str, ReadCode] = Field(default_factory=lambda: dict(DEFAULT_READ_CODES))
+    read_codes: dict[str, ReadCode] = Field(
+        default_factory=lambda: dict(DEFAULT_READ_CODES),
+        description="read code -> its meaning and whether it needs a reading",
+    )
     trouble_codes: list[str] | None = Field(
         None, description="allowed trouble codes; default any 1-4 letters/digits"
     )
-    read_window_days: int = Field(45, ge=1, le=3660)
-    future_tolerance_minutes: int = Field(10, ge=0, le=1440)
-    max_reading: int = Field(999_999_999, ge=1)
-    account_pattern: str = r"^[0-9A-Za-z-]{1,20}$"
-    meter_pattern: str = r"^[0-9A-Za-z-]{1,20}$"
-    register_pattern: str = r"^[0-9A-Za-z]{1,4}$"
+    read_window_days: int = Field(45, ge=1, le=3660, description="how old a read may be, in days")
+    future_tolerance_minutes: int = Field(
+        10, ge=0, le=1440, description="how far ahead of the hub's clock a read time may be (handheld clocks)"
+    )
+    max_reading: int = Field(999_999_999, ge=1, description="the largest reading a register can show")
+    account_pattern: str = Field(
+        r"^[0-9A-Za-z-]{1,20}$", description="regular expression an account must match"
+    )
+    meter_pattern: str = Field(
+        r"^[0-9A-Za-z-]{1,20}$", description="regular expression a meter number must match"
+    )
+    register_pattern: str = Field(
+        r"^[0-9A-Za-z]{1,4}$", description="regular expression a register must match"
+    )
 
     @field_validator("columns")
     @classmethod

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from pydantic import Field
+
 from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
 from formats.fixed_width.kinds import number_of
 from formats.nacha_codes import CHANGE_CODES, RETURN_CODES
@@ -31,10 +33,16 @@ if TYPE_CHECKING:
 class NachaOptions(FormatOptions):
     """What the reader tolerates (each tolerated deviation is still reported as a warning)."""
 
-    tolerate_crlf: bool = True
-    tolerate_no_line_breaks: bool = True
-    tolerate_short_lines: bool = True
-    tolerate_missing_padding: bool = True
+    tolerate_crlf: bool = Field(True, description="CR LF line ends (a warning)")
+    tolerate_no_line_breaks: bool = Field(
+        True, description="94-character records without line breaks (a warning)"
+    )
+    tolerate_short_lines: bool = Field(
+        True, description="records cut short, trailing blanks dropped (a warning)"
+    )
+    tolerate_missing_padding: bool = Field(
+        True, description="no 9-padding to a multiple of 10 records (a warning)"
+    )
     # Blank lines after the file control or its 9-padding (a blank line between records stays an error).
     tolerate_trailing_blank_lines: bool = True
     # A batch control's company id that differs from its header's only by leading or trailing blanks.

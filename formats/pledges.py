@@ -42,12 +42,16 @@ XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
 class Layout(FormatOptions):
     """How one agency's file is laid out: delimiter, encoding, header names, date formats, sheet."""
 
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    encoding: str = "utf-8"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    encoding: str = Field("utf-8", description="the file's text encoding, e.g. utf-8, cp1252")
     columns: dict[str, str] = Field(
         default_factory=dict, description="our field name -> the header name in the agency's file"
     )
-    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"], min_length=1)
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y"],
+        min_length=1,
+        description="strftime formats of its dates, tried in order",
+    )
     sheet: str | None = Field(None, description="the workbook's sheet to read; None: its only sheet")
 
     @field_validator("columns")
@@ -68,7 +72,9 @@ class PledgesOptions(Layout):
     """Options of the ``pledges`` format (``format_options`` in hub.yaml): the default layout, and
     agencies' own layouts chosen by file name (the first whose ``files`` matches)."""
 
-    layouts: list[AgencyLayout] = Field(default_factory=list)
+    layouts: list[AgencyLayout] = Field(
+        default_factory=list, description="agencies' own layouts, chosen by file name"
+    )
 
     def layout_for(self, file: str) -> Layout:
         """The layout of the file named ``file``: the first agency layout matching it, else ours."""

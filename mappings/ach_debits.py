@@ -60,18 +60,46 @@ class Originator(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    company_name: str = Field(min_length=1, max_length=16, pattern=NACHA_TEXT)
-    company_id: str = Field(min_length=1, max_length=10, pattern=r"^[0-9A-Za-z]+$")
-    odfi: str = Field(pattern=r"^[0-9]{8}$")
-    immediate_destination: str
-    immediate_destination_name: str = Field("", max_length=23, pattern=NACHA_TEXT)
-    immediate_origin: str = Field(min_length=1, max_length=10, pattern=r"^[0-9A-Za-z]+$")
-    immediate_origin_name: str = Field("", max_length=23, pattern=NACHA_TEXT)
-    sec_code: Literal["PPD", "CCD", "WEB", "TEL"] = "PPD"
-    entry_description: str = Field("AUTOPAY", min_length=1, max_length=10, pattern=NACHA_TEXT)
-    company_discretionary: str = Field("", max_length=20, pattern=NACHA_TEXT)
-    effective_days: int = Field(1, ge=0, le=10)
-    holidays: list[date] = Field(default_factory=list)
+    company_name: str = Field(
+        min_length=1, max_length=16, pattern=NACHA_TEXT, description="the utility's name in batch headers"
+    )
+    company_id: str = Field(
+        min_length=1,
+        max_length=10,
+        pattern=r"^[0-9A-Za-z]+$",
+        description="the utility's company id at the bank",
+    )
+    odfi: str = Field(pattern=r"^[0-9]{8}$", description="the bank's routing number without its check digit")
+    immediate_destination: str = Field(description="routing number the file is sent to")
+    immediate_destination_name: str = Field(
+        "", max_length=23, pattern=NACHA_TEXT, description="its name in the file header"
+    )
+    immediate_origin: str = Field(
+        min_length=1,
+        max_length=10,
+        pattern=r"^[0-9A-Za-z]+$",
+        description="the utility's id in the file header",
+    )
+    immediate_origin_name: str = Field(
+        "", max_length=23, pattern=NACHA_TEXT, description="its name in the file header"
+    )
+    sec_code: Literal["PPD", "CCD", "WEB", "TEL"] = Field(
+        "PPD", description="the batches' standard entry class"
+    )
+    entry_description: str = Field(
+        "AUTOPAY",
+        min_length=1,
+        max_length=10,
+        pattern=NACHA_TEXT,
+        description="shown on the customer's bank statement",
+    )
+    company_discretionary: str = Field(
+        "", max_length=20, pattern=NACHA_TEXT, description="free text of the batch header"
+    )
+    effective_days: int = Field(
+        1, ge=0, le=10, description="business days after the run a debit without effective_date settles"
+    )
+    holidays: list[date] = Field(default_factory=list, description="bank holidays skipped with weekends")
 
     @field_validator("immediate_destination")
     @classmethod
@@ -85,7 +113,7 @@ class AchDebitsMappingOptions(MappingOptions):
     """Options of the ``ach-debits`` kind; ``originator`` is written beside ``mapping_options`` in
     hub.yaml (as the exchange's own section)."""
 
-    originator: Originator
+    originator: Originator = Field(description="who originates the debits (also written beside kind)")
 
 
 class AchDebitsMapping(OutboundKind[AchDebitsMappingOptions]):

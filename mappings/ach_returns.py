@@ -64,20 +64,20 @@ class AccountChangeNotice(CisTransaction):
     txn_type: ClassVar[str] = "AccountChangeNotice"
 
     account: str  # the utility's account: from the originated debit when matched, else the entry's id
-    change_code: str
+    change_code: str = Field(description="NACHA C-code")
     change_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
-    original_trace: str
+    original_trace: str = Field(description="trace number of the debit the utility originated")
     trace: str  # the notice's own trace number
-    effective_date: date | None = None
-    original_payment_id: str | None = None
+    effective_date: date | None = Field(None, description="the batch's effective date")
+    original_payment_id: str | None = Field(None, description="the CIS payment it concerns, when matched")
     routing: str  # the bank details the utility used, which the notice corrects
-    dfi_account: str
-    corrected_data: str
+    dfi_account: str = Field(description="the customer's bank account (full here; masked everywhere else)")
+    corrected_data: str = Field(description="the corrected data in full (masked everywhere but here)")
     corrected_routing: str | None = None  # C02, C03, C07
     corrected_account: str | None = None  # C01, C03, C06, C07
     corrected_transaction_code: int | None = None  # C05, C06, C07
-    review: bool = False
-    review_reason: str | None = None
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class FollowUp(BaseModel):
@@ -86,7 +86,7 @@ class FollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fee_cents: int | Literal["default"] = Field(0, description="returned-payment fee; 'default': the set fee")
-    stop_autopay: bool = False
+    stop_autopay: bool = Field(False, description="the CIS stops the customer's autopay")
     count_toward_limit: bool = False  # toward the returned-payment limit
     letter: str | None = None  # the letter the CIS sends the customer
 
@@ -105,7 +105,9 @@ class AchReturnsMappingOptions(MappingOptions):
 
     # Follow-ups per return code; a code not in the table is still reversed, flagged for review.
     policy: dict[str, FollowUp] = Field(default_factory=_default_policy)
-    returned_payment_fee_cents: int = Field(2500, ge=0)  # what fee_cents "default" charges
+    returned_payment_fee_cents: int = Field(
+        2500, ge=0, description="the fee charged where the policy says fee_cents: default"
+    )
     # True once the hub originates the utility's debits: a return or notice naming no debit in the
     # ledger is then delivered flagged for review.
     expect_originals: bool = False

@@ -48,29 +48,40 @@ class BankDeposit(CisTransaction):
     txn_type: ClassVar[str] = "BankDeposit"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    lockbox: str
+    lockbox: str = Field(description="lockbox number")
     deposit_date: date  # the report group's as-of date (or the value date, by option)
-    amount_cents: int = Field(ge=0)
+    amount_cents: int = Field(ge=0, description="amount in cents")
     items: int = Field(0, ge=0)  # checks in the deposit when the report lists them (116), else 0
     type_code: str  # the BAI2 type code (115 deposit, 118 adjustment)
     bai2_account: str  # the bank account the report credits
-    bank_ref: str | None = None
-    customer_ref: str | None = None
-    text: str | None = None
+    bank_ref: str | None = Field(None, description="bank reference")
+    customer_ref: str | None = Field(None, description="customer reference")
+    text: str | None = Field(None, description="the detail's text")
 
 
 class Bai2DepositsMappingOptions(MappingOptions):
     """Options of the ``bai2-deposits`` mapping (``mapping_options`` in hub.yaml)."""
 
     lockbox_accounts: dict[str, str] = Field(default_factory=dict)  # BAI2 account number -> lockbox
-    deposit_codes: list[str] = Field(default_factory=lambda: ["115", "118"])
+    deposit_codes: list[str] = Field(
+        default_factory=lambda: ["115", "118"],
+        description="type codes of deposit credits, posted as BankDeposit",
+    )
     item_codes: list[str] = Field(default_factory=lambda: ["116"])  # counted into the deposit's items
-    return_codes: list[str] = Field(default_factory=lambda: ["555"])
-    deposit_date: Literal["as_of", "value_date"] = "as_of"
+    return_codes: list[str] = Field(
+        default_factory=lambda: ["555"], description="type codes of returned items, posted as PaymentReversal"
+    )
+    deposit_date: Literal["as_of", "value_date"] = Field(
+        "as_of", description="as_of: the group's as-of date; value_date: a funds-type V detail's value date"
+    )
     match_days: int = Field(90, ge=0)  # how far back a returned item's payment is looked for
-    returned_item_fee_cents: int = Field(0, ge=0)
-    count_toward_limit: bool = True
-    letter: str | None = "returned-payment"
+    returned_item_fee_cents: int = Field(0, ge=0, description="fee on a returned check")
+    count_toward_limit: bool = Field(
+        True, description="a returned check counts toward the returned-payment limit"
+    )
+    letter: str | None = Field(
+        "returned-payment", description="the letter the CIS sends for a returned check"
+    )
     # Agencies whose credits pay energy-assistance pledges (mappings/bai2_agency.py): agency id ->
     # the texts its credits carry (any account of the report, credit type codes 100-399).
     agency_payers: dict[str, Bai2Payer] = Field(default_factory=dict)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import Field
+
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
@@ -33,18 +35,18 @@ class CollectionAcknowledgement(CisTransaction):
 
     txn_type: ClassVar[str] = "CollectionAcknowledgement"
 
-    agency: str
-    placement_file: str
-    acknowledged_count: int
-    acknowledged_cents: int
-    sent_count: int
-    sent_cents: int
-    sent_at: datetime
-    missing: int = 0
-    extra: int = 0
-    different: int = 0
-    review: bool = False
-    review_reason: str | None = None
+    agency: str = Field(description="the agency's id")
+    placement_file: str = Field(description="the placement file acknowledged")
+    acknowledged_count: int = Field(description="accounts the agency took on")
+    acknowledged_cents: int = Field(description="dollars it took on, in cents")
+    sent_count: int = Field(description="accounts sent in the file")
+    sent_cents: int = Field(description="dollars sent, in cents")
+    sent_at: datetime = Field(description="when the file was sent, UTC")
+    missing: int = Field(0, description="accounts sent but not acknowledged")
+    extra: int = Field(0, description="accounts acknowledged but not sent")
+    different: int = Field(0, description="accounts with another amount")
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class CollectionAcksKind(OnePass[AgencyOptions]):

@@ -40,8 +40,8 @@ class Agency(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    name: str = ""
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="the agency's id, as its files name it")
+    name: str = Field("", description="the agency's name")
 
     def own_rows(self, table: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
         """The rows of an agency's file that are this agency's, and an ``unknown-agency`` error for
@@ -65,7 +65,7 @@ class Agency(BaseModel):
 class AgencyOptions(MappingOptions):
     """Options of a collection agency's exchange (``mapping_options`` in hub.yaml): its agency."""
 
-    agency: Agency
+    agency: Agency = Field(description="the collection agency of this exchange")
 
 
 class PlacementOptions(AgencyOptions):

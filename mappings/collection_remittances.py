@@ -35,13 +35,13 @@ class CollectionCommission(CisTransaction):
     txn_type: ClassVar[str] = "CollectionCommission"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    account: str
-    agency: str
-    agency_reference: str
-    amount_cents: int = Field(ge=0)
-    gross_cents: int = Field(gt=0)
-    net_cents: int = Field(ge=0)
-    paid_on: date
+    account: str = Field(description="the utility (CIS) account")
+    agency: str = Field(description="the agency's id")
+    agency_reference: str = Field(description="the agency's reference of the payment")
+    amount_cents: int = Field(ge=0, description="the commission the agency kept, in cents")
+    gross_cents: int = Field(gt=0, description="what the agency collected")
+    net_cents: int = Field(ge=0, description="what it remitted")
+    paid_on: date = Field(description="when collected")
 
 
 class CollectionRemittancesKind(OnePass[AgencyOptions]):

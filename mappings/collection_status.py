@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
+from pydantic import Field
+
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
@@ -32,16 +34,20 @@ class CollectionStatus(CisTransaction):
 
     txn_type: ClassVar[str] = "CollectionStatus"
 
-    account: str
-    agency: str
-    status: str
-    effective_date: date
-    case_number: str | None = None
-    chapter: int | None = None
-    note: str | None = None
-    closes_placement: bool = False
-    review: bool = False
-    review_reason: str | None = None
+    account: str = Field(description="the utility (CIS) account")
+    agency: str = Field(description="the agency's id")
+    status: str = Field(
+        description="bankruptcy, deceased, disputed, paid-in-full, settled, returned, recalled"
+    )
+    effective_date: date = Field(description="the date it takes effect")
+    case_number: str | None = Field(None, description="bankruptcy case number")
+    chapter: int | None = Field(None, description="bankruptcy chapter")
+    note: str | None = Field(None, description="the agency's note")
+    closes_placement: bool = Field(
+        False, description="the placement is closed (the account may be placed again)"
+    )
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class CollectionStatusKind(OnePass[AgencyOptions]):

@@ -53,19 +53,19 @@ class ConsumptionHistory(CisTransaction):
     txn_type: ClassVar[str] = "ConsumptionHistory"
     total_fields: ClassVar[tuple[str, ...]] = ("days",)
 
-    account: str
-    premise: str
-    district: str
-    period_start: date
+    account: str = Field(description="the utility (CIS) account")
+    premise: str = Field(description="the premise (service location)")
+    district: str = Field(description="the sending district")
+    period_start: date = Field(description="first day of the period")
     period_end: date  # as the district sent it (see ``days`` for the days of usage)
-    days: int = Field(ge=1)
-    usage: Decimal = Field(ge=0, decimal_places=3)
-    unit: str
-    original_usage: Decimal = Field(ge=0, decimal_places=6)
-    original_unit: str
-    read_type: Literal["actual", "estimated"]
-    review: bool
-    review_reason: str | None = None
+    days: int = Field(ge=1, description="days of usage: last day - start + 1")
+    usage: Decimal = Field(ge=0, decimal_places=3, description="usage in the CIS unit")
+    unit: str = Field(description="the CIS unit (CCF, kWh, therms)")
+    original_usage: Decimal = Field(ge=0, decimal_places=6, description="usage as the district sent it")
+    original_unit: str = Field(description="the district's unit")
+    read_type: Literal["actual", "estimated"] = Field(description="actual or estimated")
+    review: bool = Field(description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class ConsumptionMappingOptions(MappingOptions):

@@ -47,16 +47,16 @@ class ConsumptionAdjustment(CisTransaction):
     txn_type: ClassVar[str] = "ConsumptionAdjustment"
     total_fields: ClassVar[tuple[str, ...]] = ("original_volume", "adjusted_volume", "reduction")
 
-    account: str
-    period_start: date
-    period_end: date
-    kind: Kind
-    original_volume: Decimal = Field(ge=0)
-    adjusted_volume: Decimal = Field(ge=0)
-    reduction: Decimal = Field(ge=0)
-    unit: str
-    evidence_ref: str
-    requested_by: str
+    account: str = Field(description="the utility (CIS) account")
+    period_start: date = Field(description="first day of the period")
+    period_end: date = Field(description="last day of the period (as the source gives it)")
+    kind: Kind = Field(description="leak, industrial or evaporation")
+    original_volume: Decimal = Field(ge=0, description="the period's usage before the adjustment")
+    adjusted_volume: Decimal = Field(ge=0, description="the volume to bill")
+    reduction: Decimal = Field(ge=0, description="original - adjusted")
+    unit: str = Field(description="the unit of the volumes")
+    evidence_ref: str = Field(description="work order, permit or meter record")
+    requested_by: str = Field(description="who asked")
     rule: str  # e.g. "leak/winter-average-2026", "evaporation/sub-metered; capped at 50%"
 
 

@@ -77,19 +77,19 @@ class IntervalUsage(CisTransaction):
     txn_type: ClassVar[str] = "IntervalUsage"
     total_fields: ClassVar[tuple[str, ...]] = ("duration_seconds",)
 
-    usage_point: str
-    account: str | None = None
-    meter_reading: str
-    reading_type: str
-    start: datetime
-    duration_seconds: int = Field(gt=0)
-    value: Decimal
-    unit: str
-    raw_value: int
-    power_of_ten_multiplier: int
+    usage_point: str = Field(description="the UsagePoint's id")
+    account: str | None = Field(None, description="the CIS account of the usage point, when configured")
+    meter_reading: str = Field(description="the MeterReading's id")
+    reading_type: str = Field(description="the ReadingType's id")
+    start: datetime = Field(description="interval start, UTC")
+    duration_seconds: int = Field(gt=0, description="interval length")
+    value: Decimal = Field(description="raw value x 10^power_of_ten_multiplier, exact")
+    unit: str = Field(description="from the ReadingType's uom (Wh, therm, m3, …)")
+    raw_value: int = Field(description="the value as the file gives it")
+    power_of_ten_multiplier: int = Field(description="the ReadingType's multiplier")
     cost: int | None = None  # 1/100,000 of the currency, as the file gives it
-    quality: str | None = None
-    local_offset_seconds: int | None = None
+    quality: str | None = Field(None, description="ReadingQuality by name")
+    local_offset_seconds: int | None = Field(None, description="the LocalTimeParameters offset")
 
 
 class GreenButtonMappingOptions(MappingOptions):

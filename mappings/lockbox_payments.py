@@ -56,11 +56,11 @@ class DepositControl(CisTransaction):
     txn_type: ClassVar[str] = "DepositControl"
     total_fields: ClassVar[tuple[str, ...]] = ("count", "amount_cents")
 
-    lockbox: str
-    deposit_date: date
-    batch: str
-    count: int = Field(ge=0)
-    amount_cents: int = Field(ge=0)
+    lockbox: str = Field(description="lockbox number")
+    deposit_date: date = Field(description="the deposit (or collection) date")
+    batch: str = Field(description="the bank's batch number")
+    count: int = Field(ge=0, description="checks in the batch")
+    amount_cents: int = Field(ge=0, description="their total in cents")
 
 
 class LockboxPaymentsMappingOptions(MappingOptions):
@@ -74,7 +74,9 @@ class LockboxPaymentsMappingOptions(MappingOptions):
     require_check_digit: bool = True
     # Look for other CIS accounts in the remittance data (digit runs at least this long).
     ambiguity_check: bool = True
-    candidate_min_digits: int = Field(6, ge=2, le=30)
+    candidate_min_digits: int = Field(
+        6, ge=2, le=30, description="shortest digit run taken for another account number"
+    )
     # No accounts extract ever loaded: reject the file (default) or deliver every check to suspense.
     without_accounts: Literal["reject", "suspense"] = "reject"
     # Agencies whose checks pay energy-assistance pledges (mappings/lockbox_agency.py): agency id ->

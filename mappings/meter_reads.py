@@ -40,20 +40,26 @@ class MeterRead(CisTransaction):
     txn_type: ClassVar[str] = "MeterRead"
     total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
 
-    account: str
-    meter: str
-    register: str
-    read_at: datetime
-    reading: int = Field(ge=0)
-    prior_reading: int | None = Field(None, ge=0)
-    consumption: int | None = None
-    read_type: Literal["actual", "estimate", "customer"]
-    read_code: str
-    rollover: bool
-    route: str
-    sequence: int
-    reader_id: str
-    trouble_code: str | None = None
+    account: str = Field(description="the utility (CIS) account")
+    meter: str = Field(description="meter number")
+    register: str = Field(description="register of the meter")
+    read_at: datetime = Field(description="read time, UTC")
+    reading: int = Field(ge=0, description="the register reading")
+    prior_reading: int | None = Field(
+        None, ge=0, description="the previous reading, when the upload carries it"
+    )
+    consumption: int | None = Field(
+        None, description="reading - prior reading (rollovers included); null when unknown"
+    )
+    read_type: Literal["actual", "estimate", "customer"] = Field(
+        description="actual, estimate or customer (from the read code)"
+    )
+    read_code: str = Field(description="the handheld's read code")
+    rollover: bool = Field(description="the register wrapped past its dials")
+    route: str = Field(description="meter-reading route")
+    sequence: int = Field(description="the read's place on the route")
+    reader_id: str = Field(description="who read the meter")
+    trouble_code: str | None = Field(None, description="the reader's trouble code")
 
 
 class ReadException(CisTransaction):
@@ -62,33 +68,49 @@ class ReadException(CisTransaction):
     txn_type: ClassVar[str] = "ReadException"
     total_fields: ClassVar[tuple[str, ...]] = ("reading", "consumption")
 
-    exception: str
-    reason: str
-    account: str
-    meter: str
-    register: str
-    read_at: datetime
-    reading: int | None = None
-    prior_reading: int | None = None
-    consumption: int | None = None
-    read_code: str
-    route: str
-    sequence: int
-    reader_id: str
-    trouble_code: str | None = None
+    exception: str = Field(description="the kind of exception (no read, tamper, hi/low, …)")
+    reason: str = Field(description="why the read is held")
+    account: str = Field(description="the utility (CIS) account")
+    meter: str = Field(description="meter number")
+    register: str = Field(description="register of the meter")
+    read_at: datetime = Field(description="read time, UTC")
+    reading: int | None = Field(None, description="the register reading")
+    prior_reading: int | None = Field(None, description="the previous reading, when the upload carries it")
+    consumption: int | None = Field(
+        None, description="reading - prior reading (rollovers included); null when unknown"
+    )
+    read_code: str = Field(description="the handheld's read code")
+    route: str = Field(description="meter-reading route")
+    sequence: int = Field(description="the read's place on the route")
+    reader_id: str = Field(description="who read the meter")
+    trouble_code: str | None = Field(None, description="the reader's trouble code")
 
 
 class MeterReadsMappingOptions(MappingOptions):
     """Options of the ``meter-reads`` mapping (``mapping_options`` in hub.yaml)."""
 
-    exception_codes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_EXCEPTIONS))
-    estimate_codes: list[str] = Field(default_factory=lambda: ["02"])
-    customer_codes: list[str] = Field(default_factory=lambda: ["03"])
-    flag_zero_consumption: bool = True
-    max_consumption: int | None = Field(None, ge=1)
-    band_low_percent: int = Field(50, ge=0, le=100)
-    band_high_percent: int = Field(200, ge=100)
-    dials: int | None = Field(None, ge=1, le=12)
+    exception_codes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_EXCEPTIONS),
+        description="read code -> the ReadException it makes",
+    )
+    estimate_codes: list[str] = Field(
+        default_factory=lambda: ["02"], description="read codes of estimated reads"
+    )
+    customer_codes: list[str] = Field(
+        default_factory=lambda: ["03"], description="read codes of customer reads"
+    )
+    flag_zero_consumption: bool = Field(True, description="zero consumption is a ReadException")
+    max_consumption: int | None = Field(None, ge=1, description="more is a ReadException; no limit when null")
+    band_low_percent: int = Field(
+        50, ge=0, le=100, description="below this % of average_usage: a ReadException"
+    )
+    band_high_percent: int = Field(200, ge=100, description="above this % of average_usage: a ReadException")
+    dials: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        description="dials of the register: a negative consumption that wraps at 10^dials is a rollover",
+    )
 
 
 class MeterReadsMapping(ExchangeKind[MeterReadsMappingOptions]):

@@ -21,22 +21,26 @@ class PaymentReversal(CisTransaction):
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents", "fee_cents")
 
     account: str  # the utility's account: from the originated debit when matched, else the entry's id
-    amount_cents: int = Field(ge=0)
-    return_code: str
-    return_reason: str | None = None  # the code's meaning; None when the code is not in the NACHA rules
-    original_trace: str
-    return_trace: str  # the return entry's own trace number
+    amount_cents: int = Field(ge=0, description="amount in cents")
+    return_code: str = Field(description="NACHA R-code, or 555 for a returned check")
+    return_reason: str | None = Field(
+        None, description="the code's meaning; null when the code is not in the NACHA rules"
+    )
+    original_trace: str = Field(description="the original entry's trace (a returned check: its number)")
+    return_trace: str = Field(
+        description="the return entry's own trace (a BAI2 returned item: the bank reference)"
+    )
     effective_date: date | None = None  # the return batch's effective entry date
     original_payment_id: str | None = None  # the originated debit this reverses, when matched
     routing: str  # the customer's bank (routing with check digit) and account, as the return carries them
-    dfi_account: str
-    fee_cents: int = Field(0, ge=0)
-    stop_autopay: bool = False
-    count_toward_limit: bool = False
-    letter: str | None = None
+    dfi_account: str = Field(description="the customer's bank account (full here; masked everywhere else)")
+    fee_cents: int = Field(0, ge=0, description="returned-payment fee to charge")
+    stop_autopay: bool = Field(False, description="stop the customer's autopay")
+    count_toward_limit: bool = Field(False, description="counts toward the returned-payment limit")
+    letter: str | None = Field(None, description="the letter the CIS sends")
     date_of_death: date | None = None  # R14/R15
-    review: bool = False
-    review_reason: str | None = None
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
     # "check": a lockbox check the bank returned unpaid (BAI2 555); return_code is then the BAI2 type
     # code, original_trace the check number, return_trace the bank reference, original_payment_id
     # the lockbox payment's key when matched, routing/dfi_account blank.
@@ -56,19 +60,21 @@ class Payment(CisTransaction):
     txn_type: ClassVar[str] = "Payment"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    tender: Literal["check", "collection-agency"] = "check"
-    amount_cents: int = Field(ge=0)
-    check_number: str | None = None
-    remitter_name: str | None = None
-    deposit_date: date
-    lockbox: str
-    batch: str
-    item: str
+    tender: Literal["check", "collection-agency"] = Field(
+        "check", description="check (lockbox) or collection-agency"
+    )
+    amount_cents: int = Field(ge=0, description="the check amount (an agency payment: the gross) in cents")
+    check_number: str | None = Field(None, description="check serial number")
+    remitter_name: str | None = Field(None, description="name on the check (an agency payment: the agency)")
+    deposit_date: date = Field(description="the deposit (or collection) date")
+    lockbox: str = Field(description="lockbox number")
+    batch: str = Field(description="the bank's batch number")
+    item: str = Field(description="item number within the batch")
     account: str  # the CIS account the payment posts to; blank when in suspense
     remitted_account: str  # the account number in the remittance data (blank when none)
-    suspense: bool = False
-    suspense_reason: str | None = None
+    suspense: bool = Field(False, description="true: no account could be trusted; post from suspense")
+    suspense_reason: str | None = Field(None, description="why it went to suspense")
     agency: str | None = None  # a collection agency's remittance: the agency and its reference
-    agency_reference: str | None = None
-    review: bool = False
-    review_reason: str | None = None
+    agency_reference: str | None = Field(None, description="the agency's reference of the payment")
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")

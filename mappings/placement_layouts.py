@@ -41,11 +41,13 @@ class _Strict(BaseModel):
 class CsvLayout(_Strict):
     """The agency's CSV: which of our fields, in which order, under which header names."""
 
-    type: Literal["csv"] = "csv"
-    fields: list[str] = Field(default_factory=lambda: list(FILE_FIELDS), min_length=1)
+    type: Literal["csv"] = Field("csv", description="selects this layout")
+    fields: list[str] = Field(
+        default_factory=lambda: list(FILE_FIELDS), min_length=1, description="our fields, in the file's order"
+    )
     columns: dict[str, str] = Field(default_factory=dict, description="our field -> the agency's header name")
-    delimiter: str = Field(",", min_length=1, max_length=1)
-    date_format: str = "%Y-%m-%d"
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the one character between fields")
+    date_format: str = Field("%Y-%m-%d", description="strftime format of its dates")
 
     @model_validator(mode="after")
     def _known(self) -> CsvLayout:
@@ -65,13 +67,15 @@ class FixedWidthLayout(_Strict):
     ``trailer_type``); ``fields`` our field -> (start, end), 1-based and inclusive; dates in
     ``date_format``; the balance, SSN, ZIP and phone as digits (the balance in cents)."""
 
-    type: Literal["fixed-width"]
-    record_length: int = Field(ge=10, le=4096)
-    detail_type: str = Field("D", min_length=1, max_length=1)
-    trailer_type: str = Field("T", min_length=1, max_length=1)
-    fields: dict[str, Span] = Field(min_length=1)
-    trailer: dict[Literal["count", "total"], Span]
-    date_format: str = "%Y%m%d"
+    type: Literal["fixed-width"] = Field(description="selects this layout")
+    record_length: int = Field(ge=10, le=4096, description="every record's length")
+    detail_type: str = Field("D", min_length=1, max_length=1, description="position 1 of a detail record")
+    trailer_type: str = Field("T", min_length=1, max_length=1, description="position 1 of the trailer")
+    fields: dict[str, Span] = Field(min_length=1, description="our field -> [first, last] positions")
+    trailer: dict[Literal["count", "total"], Span] = Field(
+        description="count and total -> [first, last] positions in the trailer"
+    )
+    date_format: str = Field("%Y%m%d", description="strftime format of its dates")
 
     @field_validator("fields")
     @classmethod

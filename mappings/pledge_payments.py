@@ -41,16 +41,18 @@ class PledgePayment(CisTransaction):
     txn_type: ClassVar[str] = "PledgePayment"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    agency: str
-    pledge_id: str
-    account: str
-    amount_cents: int = Field(gt=0)
-    source: Literal["lockbox", "bai2"]
+    agency: str = Field(description="the agency's id")
+    pledge_id: str = Field(description="the agency's pledge id")
+    account: str = Field(description="the utility (CIS) account")
+    amount_cents: int = Field(gt=0, description="paid toward the pledge, in cents")
+    source: Literal["lockbox", "bai2"] = Field(description="lockbox (a check) or bai2 (a credit)")
     reference: str  # the check number (lockbox) or the bank reference (BAI2)
     paid_on: date  # the deposit date (lockbox) or the report's as-of date (BAI2)
-    matched_by: Literal["remittance", "total", "none"]
-    review: bool = False
-    review_reason: str | None = None
+    matched_by: Literal["remittance", "total", "none"] = Field(
+        description="remittance data, the total, or none (review)"
+    )
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 def normalised_name(name: str | None) -> str:
@@ -65,8 +67,12 @@ class LockboxPayer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    remitter_accounts: list[str] = Field(default_factory=list)
-    remitter_names: list[str] = Field(default_factory=list)
+    remitter_accounts: list[str] = Field(
+        default_factory=list, description="bank accounts the agency's checks are drawn on"
+    )
+    remitter_names: list[str] = Field(
+        default_factory=list, description="remitter names on the agency's checks"
+    )
 
     @field_validator("remitter_accounts")
     @classmethod
@@ -91,7 +97,9 @@ class Bai2Payer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    texts: list[str] = Field(min_length=1)
+    texts: list[str] = Field(
+        min_length=1, description="a credit whose text holds one of these (case ignored) is the agency's"
+    )
 
     @field_validator("texts")
     @classmethod

@@ -41,16 +41,16 @@ class AssistancePledge(CisTransaction):
     txn_type: ClassVar[str] = "AssistancePledge"
     total_fields: ClassVar[tuple[str, ...]] = ("amount_cents",)
 
-    agency: str
-    pledge_id: str
-    account: str
-    program: str
-    amount_cents: int = Field(gt=0)
-    pledge_date: date
-    expires: date
-    protect_until: date
-    review: bool = False
-    review_reason: str | None = None
+    agency: str = Field(description="the agency's id")
+    pledge_id: str = Field(description="the agency's pledge id")
+    account: str = Field(description="the utility (CIS) account")
+    program: str = Field(description="the program (upper case)")
+    amount_cents: int = Field(gt=0, description="the pledge in cents")
+    pledge_date: date = Field(description="when pledged")
+    expires: date = Field(description="when the pledge expires")
+    protect_until: date = Field(description="no disconnection before this day")
+    review: bool = Field(False, description="true: delivered for a person to decide")
+    review_reason: str | None = Field(None, description="why it is held for review")
 
 
 class Program(BaseModel):
@@ -59,7 +59,9 @@ class Program(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     cap: Decimal = Field(gt=0, decimal_places=2, description="dollars")
-    protection_days: int = Field(ge=0, le=366)
+    protection_days: int = Field(
+        ge=0, le=366, description="days a pledge protects the account from disconnection"
+    )
 
     @property
     def cap_cents(self) -> int:
@@ -69,8 +71,8 @@ class Program(BaseModel):
 class Agency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = ""
-    programs: dict[str, Program] = Field(min_length=1)
+    name: str = Field("", description="the agency's name")
+    programs: dict[str, Program] = Field(min_length=1, description="program name -> its cap and protection")
     ack_folder: str | None = Field(None, min_length=1, description="this agency's acknowledgements")
 
 

@@ -39,15 +39,17 @@ class WinterAverage(CisTransaction):
 
     txn_type: ClassVar[str] = "WinterAverage"
 
-    account: str
-    season: int
+    account: str = Field(description="the utility (CIS) account")
+    season: int = Field(description="the year the winter window ends in")
     average_per_day: Decimal | None = Field(None, ge=0)  # None: default wanted but none configured
-    unit: str
-    days_covered: int = Field(ge=0)
-    periods_used: int = Field(ge=0)
-    method: Literal["prorated", "default"]
-    reason: Literal["insufficient-history"] | None = None
-    supersedes: str | None = None
+    unit: str = Field(description="the unit of the volumes")
+    days_covered: int = Field(ge=0, description="days of the window the histories cover")
+    periods_used: int = Field(ge=0, description="history periods counted")
+    method: Literal["prorated", "default"] = Field(description="prorated, or default (too little history)")
+    reason: Literal["insufficient-history"] | None = Field(
+        None, description="insufficient-history when the default was used"
+    )
+    supersedes: str | None = Field(None, description="the key of the average it replaces")
 
 
 class WinterAverageOptions(BaseModel):
@@ -61,14 +63,16 @@ class WinterAverageOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start_month: int = Field(12, ge=1, le=12)
-    start_day: int = Field(1, ge=1, le=31)
-    end_month: int = Field(3, ge=1, le=12)
-    end_day: int = Field(31, ge=1, le=31)
-    min_covered_days: int = Field(60, ge=1, le=366)
-    default_average_per_day: Decimal | None = Field(None, ge=0)
-    default_unit: UnitName = "CCF"
-    places: int = Field(3, ge=0, le=9)
+    start_month: int = Field(12, ge=1, le=12, description="first month of the winter window")
+    start_day: int = Field(1, ge=1, le=31, description="its first day")
+    end_month: int = Field(3, ge=1, le=12, description="last month of the window")
+    end_day: int = Field(31, ge=1, le=31, description="its last day")
+    min_covered_days: int = Field(60, ge=1, le=366, description="fewer days covered: the default average")
+    default_average_per_day: Decimal | None = Field(
+        None, ge=0, description="the average of an account with too little history; none when null"
+    )
+    default_unit: UnitName = Field("CCF", description="the unit of that default")
+    places: int = Field(3, ge=0, le=9, description="decimal places of the average")
 
     @model_validator(mode="after")
     def _real_days(self) -> WinterAverageOptions:

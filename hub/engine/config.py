@@ -55,10 +55,10 @@ class LedgerConfig(Strict):
     """Where the ledger lives. ``url`` is any SQLAlchemy URL without a password; relative SQLite
     paths are resolved against the folder holding hub.yaml."""
 
-    url: str = "sqlite:///var/hub.db"
+    url: str = Field("sqlite:///var/hub.db", description="SQLAlchemy URL of the ledger, without a password")
     url_env: str | None = Field(None, description="environment variable holding the full URL")
-    password_env: str | None = None
-    password_file: Path | None = None
+    password_env: str | None = Field(None, description="environment variable holding the password")
+    password_file: Path | None = Field(None, description="file holding the password")
 
     @field_validator("url")
     @classmethod
@@ -69,9 +69,9 @@ class LedgerConfig(Strict):
 
 
 class PathsConfig(Strict):
-    var: Path = Path("var")
-    inbox: Path = Path("inbox")
-    outbox: Path = Path("outbox")
+    var: Path = Field(Path("var"), description="the ledger (SQLite), landed copies, reports, the keyring")
+    inbox: Path = Field(Path("inbox"), description="drop folders: <inbox>/<exchange name> by default")
+    outbox: Path = Field(Path("outbox"), description="CIS batches (<outbox>/cis) and outbound files")
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -84,10 +84,10 @@ class Schedule(Strict):
     pile up are coalesced into one. With ``catch_up`` (the default) a run missed while the service
     was down is made up once when it starts (the ledger knows the last scheduled run)."""
 
-    cron: str
-    timezone: str | None = None
-    misfire_grace_seconds: int = Field(3600, ge=1)
-    catch_up: bool = True
+    cron: str = Field(description='minute hour day month weekday, e.g. "15 6 * * mon-fri"')
+    timezone: str | None = Field(None, description="IANA zone of the cron; default the hub's")
+    misfire_grace_seconds: int = Field(3600, ge=1, description="how late a run may still start")
+    catch_up: bool = Field(True, description="make up once, at start, a run missed while down")
 
     @field_validator("cron")
     @classmethod
@@ -106,27 +106,31 @@ class Expected(Strict):
     the ``holidays``. A day past its time without a file is overdue: an alert on ``hub status`` and in
     the service's log."""
 
-    by: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
-    holidays: list[date] = Field(default_factory=list)
-    timezone: str | None = None
+    by: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM the file is due by")
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), description="days a file is due")
+    holidays: list[date] = Field(default_factory=list, description="dates no file is due (YYYY-MM-DD)")
+    timezone: str | None = Field(None, description="IANA zone of `by`; default the exchange's")
 
 
 class ExchangeConfig(Strict):
-    kind: str
+    kind: str = Field(description="the exchange kind (what the file means), e.g. ach-returns")
     format: str | None = Field(None, description="default: the kind's own format")
-    format_options: dict[str, Any] = Field(default_factory=dict)
-    mapping_options: dict[str, Any] = Field(default_factory=dict)
-    source: FolderSource | SftpSource = Field(default_factory=FolderSource, discriminator="type")
-    destination: CisFolderDestination | outbound.FolderDestination | SftpDestination = Field(
-        default_factory=CisFolderDestination, discriminator="type"
+    format_options: dict[str, Any] = Field(default_factory=dict, description="the format's options (below)")
+    mapping_options: dict[str, Any] = Field(default_factory=dict, description="the kind's options (below)")
+    source: FolderSource | SftpSource = Field(
+        default_factory=FolderSource, discriminator="type", description="where files come from"
     )
-    row_policy: Literal["reject-file", "accept-valid-rows"] = "reject-file"
+    destination: CisFolderDestination | outbound.FolderDestination | SftpDestination = Field(
+        default_factory=CisFolderDestination, discriminator="type", description="where the output goes"
+    )
+    row_policy: Literal["reject-file", "accept-valid-rows"] = Field(
+        "reject-file", description="one bad row rejects the file, or the valid rows are delivered"
+    )
     # Folders outside hub.yaml's folder (source, archive, destination) only when this says so.
-    allow_outside_root: bool = False
+    allow_outside_root: bool = Field(False, description="allow folders outside hub.yaml's folder")
     timezone: str | None = Field(None, description="default: the hub's timezone")
-    max_file_bytes: int = Field(2 * 1024**3, gt=0)
-    enabled: bool = True
+    max_file_bytes: int = Field(2 * 1024**3, gt=0, description="a larger file is refused")
+    enabled: bool = Field(True, description="false: the exchange is skipped")
     schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")
     watch: bool = Field(False, description="folder sources: take files as they complete (`hub run`)")
     expected: Expected | None = Field(None, description="when the partner's file is due")
@@ -143,27 +147,37 @@ class ServiceConfig(Strict):
     was missed, how long to wait after an event before looking, the log format (``text`` for
     people, ``json``: one object per line for machines), and the lease of a claim on a file."""
 
-    sweep_seconds: float = Field(60, gt=0)
-    settle_seconds: float = Field(1, ge=0)
-    log_format: Literal["text", "json"] = "text"
+    sweep_seconds: float = Field(60, gt=0, description="how often watched folders are swept")
+    settle_seconds: float = Field(1, ge=0, description="wait after a folder event before looking")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="service log: text or one JSON object a line"
+    )
     # How long a file taken by one hub process stays its own without a sign of life; after that
     # (or at once when the process is gone from this host) another process may finish it.
-    claim_lease_seconds: float = Field(900, ge=5)
+    claim_lease_seconds: float = Field(
+        900, ge=5, description="how long a claim on a file lasts without a sign of life"
+    )
 
 
 class HubConfig(Strict):
-    version: Literal[1] = 1
-    timezone: str = "UTC"
-    ledger: LedgerConfig = LedgerConfig()
-    paths: PathsConfig = PathsConfig()
-    service: ServiceConfig = ServiceConfig()
-    openpgp: OpenPgpConfig = OpenPgpConfig()
-    partners: PartnersConfig = PartnersConfig()  # `hub partner`: partners uploading over SFTP
+    version: Literal[1] = Field(1, description="the file's format version")
+    timezone: str = Field("UTC", description="IANA zone of times written without an offset")
+    ledger: LedgerConfig = Field(LedgerConfig(), description="where the ledger lives")
+    paths: PathsConfig = Field(PathsConfig(), description="the hub's folders, relative to hub.yaml's")
+    service: ServiceConfig = Field(ServiceConfig(), description="`hub run` and every hub process")
+    openpgp: OpenPgpConfig = Field(OpenPgpConfig(), description="the utility's own OpenPGP key")
+    partners: PartnersConfig = Field(
+        PartnersConfig(), description="`hub partner`: partners uploading over SFTP into chroots"
+    )
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
-    kinds: dict[str, PluginTarget] = Field(default_factory=dict)
-    formats: dict[str, PluginTarget] = Field(default_factory=dict)
-    exchanges: dict[str, ExchangeConfig] = Field(default_factory=dict)
+    kinds: dict[str, PluginTarget] = Field(
+        default_factory=dict, description="a site's own kinds: name -> module:Class"
+    )
+    formats: dict[str, PluginTarget] = Field(
+        default_factory=dict, description="a site's own formats: name -> module:Class"
+    )
+    exchanges: dict[str, ExchangeConfig] = Field(default_factory=dict, description="the exchanges, by name")
 
     @field_validator("timezone")
     @classmethod

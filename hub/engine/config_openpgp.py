@@ -42,8 +42,8 @@ class Encryption(Strict):
     """Outbound: encrypt the partner's file to ``recipient`` (its key's fingerprint) and, with
     ``sign``, sign it with the utility's key (``openpgp.signing_key``)."""
 
-    recipient: Fingerprint
-    sign: bool = True
+    recipient: Fingerprint = Field(description="the partner key's 40-hex fingerprint")
+    sign: bool = Field(True, description="also sign with openpgp.signing_key")
 
 
 class Decryption(Strict):
@@ -51,8 +51,8 @@ class Decryption(Strict):
     is read; its signature must be ``signer``'s. With ``require_signature`` (the default) a file
     without a good signature of that key, or not OpenPGP at all, is rejected."""
 
-    signer: Fingerprint
-    require_signature: bool = True
+    signer: Fingerprint = Field(description="fingerprint of the partner key that must have signed")
+    require_signature: bool = Field(True, description="reject a file without that key's good signature")
 
 
 class OpenPgpConfig(Strict):
@@ -61,10 +61,10 @@ class OpenPgpConfig(Strict):
     hub.yaml's folder); neither means the key has none. A pinned key expiring within
     ``expiry_warning_days`` is an alert in ``hub status``."""
 
-    signing_key: Fingerprint | None = None
-    passphrase_env: str | None = None
-    passphrase_file: Path | None = None
-    expiry_warning_days: int = Field(30, ge=0)
+    signing_key: Fingerprint | None = Field(None, description="the utility's key: signs and decrypts")
+    passphrase_env: str | None = Field(None, description="environment variable holding its passphrase")
+    passphrase_file: Path | None = Field(None, description="file holding its passphrase")
+    expiry_warning_days: int = Field(30, ge=0, description="alert when a pinned key expires this soon")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class FolderDestination(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: Literal["folder"] = "folder"
+    type: Literal["folder"] = Field("folder", description="selects this destination")
     path: Path | None = Field(None, description="default: <outbox>/<the kind's folder, e.g. ach>")
     file_name: FileName | None = Field(None, description="default: the kind's name template")
 

@@ -17,11 +17,13 @@ from hub.engine import config_outbound as outbound
 class FolderSource(Strict):
     """Files dropped into a local folder (the embedded default)."""
 
-    type: Literal["folder"] = "folder"
+    type: Literal["folder"] = Field("folder", description="selects this source")
     path: Path | None = Field(None, description="default: <inbox>/<exchange name>")
-    pattern: str = "*"
-    completion: Completion = Completion()
-    post_action: Literal["archive", "delete", "leave"] = "archive"
+    pattern: str = Field("*", description="glob of the names taken")
+    completion: Completion = Field(Completion(), description="when a file is complete")
+    post_action: Literal["archive", "delete", "leave"] = Field(
+        "archive", description="what is done with a taken file"
+    )
     archive_dir: Path | None = Field(None, description="default: <source path>/archive")
 
 
@@ -29,19 +31,23 @@ class SftpSource(Strict):
     """Files pulled from a partner's SFTP server. The post-action runs on the server only after the
     landed copy and its ledger row are committed."""
 
-    type: Literal["sftp"]
-    server: SftpServer
-    remote_dir: str = "."
-    pattern: str = "*"
-    completion: Completion = Completion(rule="size-stable")
-    post_action: Literal["archive", "delete", "leave"] = "archive"
+    type: Literal["sftp"] = Field(description="selects this source")
+    server: SftpServer = Field(description="the partner's server")
+    remote_dir: str = Field(".", description="folder on the server")
+    pattern: str = Field("*", description="glob of the names taken")
+    completion: Completion = Field(
+        Completion(rule="size-stable"), description="when a remote file is complete"
+    )
+    post_action: Literal["archive", "delete", "leave"] = Field(
+        "archive", description="done on the server once the landed copy is recorded"
+    )
     archive_dir: str = Field("archive", description="remote folder; relative to remote_dir")
 
 
 class CisFolderDestination(Strict):
     """CIS batch files written to a folder the CIS picks up from."""
 
-    type: Literal["cis-folder"] = "cis-folder"
+    type: Literal["cis-folder"] = Field("cis-folder", description="selects this destination")
     path: Path | None = Field(None, description="default: <outbox>/cis")
 
 
@@ -49,15 +55,15 @@ class SftpReplyDestination(Strict):
     """A partner's folder on its SFTP server where the replies for it are pushed too (hidden
     temporary name, renamed; never overwriting), besides the kind's local folder."""
 
-    type: Literal["sftp"]
-    server: SftpServer
-    remote_dir: str = "."
+    type: Literal["sftp"] = Field(description="selects this destination")
+    server: SftpServer = Field(description="the partner's server")
+    remote_dir: str = Field(".", description="folder on the server")
 
 
 class SftpDestination(Strict):
     """Outbound files pushed to a partner's SFTP server (temporary name, renamed; never overwriting)."""
 
-    type: Literal["sftp"]
-    server: SftpServer
-    remote_dir: str = "."
+    type: Literal["sftp"] = Field(description="selects this destination")
+    server: SftpServer = Field(description="the partner's server")
+    remote_dir: str = Field(".", description="folder on the server")
     file_name: outbound.FileName | None = Field(None, description="default: the kind's name template")

@@ -6,6 +6,8 @@ DEFAULT_CONFIG = """\
 # Utility Exchange Hub configuration.
 # Every key below shows its default; delete what you do not change. Secrets (passwords, keys)
 # never go in this file: name an environment variable or a file that holds them.
+# Every key, with its type, default and meaning: docs/configuration.md; each format's layout and
+# rules: docs/formats/; every rule a finding names: docs/troubleshooting.md.
 version: 1
 
 # Time zone of the utility: read times without an offset are in this zone.
@@ -227,7 +229,7 @@ exchanges:
     row_policy: reject-file         # money: a bad check rejects the file unless you choose otherwise
     format_options:
       # The bank's layout (record positions, 1-based inclusive); the defaults are the BAI lockbox
-      # style of FORMATS.md. Change only what your bank does differently, e.g.:
+      # style of docs/formats/lockbox.md. Change only what your bank does differently, e.g.:
       # header: {destination: [4, 13], origin: [14, 23], file_date: [24, 29], file_time: [30, 33]}
       # lockbox_header: {batch: [2, 4], lockbox: [8, 14], deposit_date: [15, 20]}
       # detail: {batch: [2, 4], item: [5, 7], amount: [8, 17], check_number: [37, 46],

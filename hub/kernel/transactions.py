@@ -20,8 +20,10 @@ class CisTransaction(BaseModel):
     txn_type: ClassVar[str]
     total_fields: ClassVar[tuple[str, ...]] = ()
 
-    idempotency_key: str = Field(min_length=1)
-    source_line: int = Field(ge=1)
+    idempotency_key: str = Field(
+        min_length=1, description="the same for the same business event, whichever file carries it"
+    )
+    source_line: int = Field(ge=1, description="the line of the source file the row comes from")
 
 
 def columns_of(model: type[CisTransaction]) -> list[str]:
