@@ -30,6 +30,7 @@ lint: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 
-## Remove what `make demo` made (configuration, ledger, landed copies, inbox and outbox files).
-clean-demo:
-	rm -rf var hub.yaml inbox/*/ outbox/*/
+## Remove what `make demo` made (its hub.yaml, ledger, landed copies, inbox and outbox files), and
+## nothing else: refused where hub.yaml was not written by the demo.
+clean-demo: $(BIN)/.installed
+	$(BIN)/hub demo --clean

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from formats.placement_extract import FIELDS
 from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_account
+from hub.engine.sample_kinds import SampleFile, column_cents
 
 BAD_PLACEMENTS = ("ssn-impossible", "date", "bad-amount", "state", "zip", "duplicate-account")
 
@@ -110,3 +111,16 @@ def remittance_csv(
 
 def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def placements_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind placements``."""
+    data = placement_extract_csv(rows, bad=bad, seed=seed, today=today)
+    return SampleFile(data, rows, min(bad, rows), column_cents(data, "balance"))
+
+
+def remittance_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind remittance``: the gross collected as the total."""
+    data = remittance_csv(rows, bad=bad, seed=seed, today=today)
+    body = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"TRAILER"))
+    return SampleFile(data, rows, min(bad, rows), column_cents(body, "gross"))
