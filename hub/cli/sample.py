@@ -32,7 +32,7 @@ def sample_command(
     seed: Annotated[int, typer.Option(help="the same seed as `hub reference sample accounts`")] = 1,
     kind: Annotated[str, typer.Option(help="the kind of file; see `hub sample --help`")] = "meter-reads",
     today: Annotated[
-        str | None, typer.Option(help="the day the file is made, YYYY-MM-DD (default: today)")
+        str | None, typer.Option(help="the day the file is made, YYYY-MM-DD (default: today, UTC)")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
@@ -43,7 +43,7 @@ def sample_command(
 
     maker = sample_kind(kind)
     try:
-        day = date.fromisoformat(today) if today else date.today()
+        day = date.fromisoformat(today) if today else datetime.now(UTC).date()
     except ValueError:
         raise UsageError(f"--today {today!r}: expected a date as YYYY-MM-DD") from None
     made = maker.make(rows, bad=bad, seed=seed, today=day)

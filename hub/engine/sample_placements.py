@@ -72,7 +72,7 @@ def placement_extract_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date
     return buf.getvalue().encode()
 
 
-def _placeable(rows: int, seed: int, today: date) -> list[tuple[str, int]]:
+def placeable(rows: int, seed: int, today: date) -> list[tuple[str, int]]:
     """(account, balance cents) of the sample extract's rows a placement takes (no flag, no bad row)."""
     found = []
     for row in csv.DictReader(io.StringIO(placement_extract_csv(rows, seed=seed, today=today).decode())):
@@ -89,7 +89,7 @@ def remittance_csv(
     ``rows`` payments of part of each balance, commission 25 %, and the trailer; ``bad`` rows (spread
     evenly) have a net that is not gross - commission."""
     day = today or date.today()
-    accounts = _placeable(max(rows * 2, 20), seed, day)[:rows]
+    accounts = placeable(max(rows * 2, 20), seed, day)[:rows]
     step = max(len(accounts) // bad, 1) if bad else 0
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
