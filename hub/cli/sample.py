@@ -88,7 +88,7 @@ def demo_command(
 
     if clean:
         cleaned = demo.clean(config)
-        out.print(f"removed what the demo made: {', '.join(cleaned.removed)}")
+        out.print(f"removed what the demo made: {', '.join(sorted(cleaned.removed))}")
         return
     if demo.write_config(config):
         out.print(f"wrote the default configuration to {config}")

@@ -91,7 +91,8 @@ class Manifest:
                 self.made.append(rel)
 
     def write(self, config: Path) -> None:
-        made = sorted({*self.made, config.name})
+        every = {*self.made, config.name}
+        made = sorted(m for m in every if not any(p.as_posix() in every for p in Path(m).parents))
         data = {"config": config.name, "made": made}
         (self.root / MANIFEST).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 

@@ -75,7 +75,11 @@ def lockbox_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile
     date that is no date (month 13), each rejected on its line (totals stay right)."""
     deposit = deposit_day(today)
     items = checks(rows, seed, deposit)
-    batches = [Batch(items[k : k + BATCH_SIZE]) for k in range(0, len(items), BATCH_SIZE)]
+    first = 1 + seed * 37 % 900  # another seed's transmission of the day: other batch numbers
+    batches = [
+        Batch(items[k : k + BATCH_SIZE], number=(first + k // BATCH_SIZE - 1) % 999 + 1)
+        for k in range(0, len(items), BATCH_SIZE)
+    ]
     spec = LockboxSpec(
         created=datetime.combine(today, time(6, 5)),
         lockboxes=[Lockbox(LOCKBOX, deposit, batches)],

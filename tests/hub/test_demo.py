@@ -59,6 +59,8 @@ def test_clean_demo_removes_only_what_the_demo_made(tmp_path: Path) -> None:
     assert (tmp_path / "hub.yaml").read_text().startswith("# Written by `hub demo`")
     assert {"var", "outbox/cis", "inbox/lockbox", "inbox/bai2"} <= tree(tmp_path)
     assert hub(tmp_path, "files").code == 0  # what an operator tries next leaves files behind too
+    again = hub(tmp_path, "demo", "--rows", "20")  # a second banking day's files on the same deposit day
+    assert again.code == 0 and "BAI2 deposits: matched" in " ".join(again.stdout.split()), again.stdout
 
     res = hub(tmp_path, "demo", "--clean")
     assert res.code == 0, res.stdout + res.stderr

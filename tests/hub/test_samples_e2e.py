@@ -138,6 +138,17 @@ def test_ach_returns_name_the_debits_the_extract_sample_originated(workdir: Work
     assert len(reversals) == 35 and all(r[payment].startswith(f"AP-{SEED}-") for r in reversals)
 
 
+def test_every_exchange_kind_that_reads_a_file_has_a_sample() -> None:
+    import yaml
+
+    from hub.engine.config import DEFAULT_CONFIG
+    from mappings import _BUILTIN as BUILTIN_KINDS
+
+    exchanges = yaml.safe_load(DEFAULT_CONFIG)["exchanges"]
+    sampled = {exchanges[s.exchange]["kind"] for s in SAMPLES.values()}
+    assert sampled == set(BUILTIN_KINDS)  # every kind the hub ships takes a sample file
+
+
 def test_an_unknown_kind_is_a_usage_error(workdir: Workdir) -> None:
     res = workdir.hub("sample", "x.dat", "--kind", "telex")
     assert res.code == 2 and "telex" in res.stdout + res.stderr and "lockbox" in res.stdout + res.stderr
