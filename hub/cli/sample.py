@@ -130,8 +130,12 @@ def _run_demo(settings: Settings, rows: int) -> tuple[list[Outcome], date | None
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")
-    accounts = demo.load_sample_accounts(settings, seed, max(rows * 2, 1000))
-    out.print(f"loaded {accounts} sample CIS accounts (`hub reference sample accounts --seed {seed}`)")
+    mine = settings.path is not None and demo.is_demo_config(settings.path)
+    accounts = demo.load_sample_accounts(settings, seed, max(rows * 2, 1000), replace=mine)
+    if accounts is None:
+        out.print("kept the CIS accounts extract loaded (the samples' accounts may not be in it)")
+    else:
+        out.print(f"loaded {accounts} sample CIS accounts (`hub reference sample accounts --seed {seed}`)")
     if districts := write_demo_consumption(settings, stamp, rows):  # + a district's histories
         exchanges += districts
         out.print("generated a district's consumption histories in inbox/consumption")

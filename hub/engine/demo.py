@@ -133,12 +133,17 @@ def clean(config: Path) -> Cleaned:
     return result
 
 
-def load_sample_accounts(settings: Settings, seed: int, rows: int) -> int:
+def load_sample_accounts(settings: Settings, seed: int, rows: int, *, replace: bool) -> int | None:
     """Load ``hub reference sample accounts`` of ``seed`` as the CIS accounts (the lockbox and
-    pledges exchanges check accounts); returns how many."""
+    pledges exchanges check accounts); returns how many. Unless ``replace``, an accounts extract
+    already loaded (a real one, on a configuration not the demo's) is kept: None."""
     from hub.engine import operator
     from hub.engine.reference import check_extract
     from hub.engine.sample import accounts_csv
+
+    current = {s["kind"]: s for s in operator.reference_status(settings)}["accounts"]
+    if current["loaded"] and not replace:
+        return None
 
     extract = check_extract("accounts", accounts_csv(rows, seed=seed), f"demo-accounts-{seed}.csv")
     result = operator.load_reference(settings, extract)

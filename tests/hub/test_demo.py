@@ -74,8 +74,15 @@ def test_clean_demo_removes_only_what_the_demo_made(tmp_path: Path) -> None:
 
 def test_clean_demo_refuses_where_hub_yaml_was_written_by_hand(tmp_path: Path) -> None:
     (tmp_path / "hub.yaml").write_text(DEFAULT_CONFIG)
+    (tmp_path / "cis-accounts.csv").write_text(
+        "account,name,service_address,status\n0000000017,DOE JANE,1 OAK ST,active\n"
+    )
+    assert hub(tmp_path, "reference", "load", "accounts", "cis-accounts.csv").code == 0
     res = hub(tmp_path, "demo", "--rows", "20")  # the demo runs on the operator's configuration...
     assert res.code == 0 and "not the demo's" in res.stdout
+    assert "kept the CIS accounts extract loaded" in res.stdout  # ...never replacing their accounts
+    [accounts] = [r for r in hub(tmp_path, "reference", "status", "--json").json() if r["kind"] == "accounts"]
+    assert (accounts["file"], accounts["rows"]) == ("cis-accounts.csv", 1)
     before = tree(tmp_path)
     assert "var/hub.db" in before
 
