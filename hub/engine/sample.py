@@ -129,8 +129,12 @@ def meter_reads_csv(rows: int, *, bad: int = 0, now: datetime | None = None, see
 
 
 def meter_reads_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
-    """``hub sample --kind meter-reads``: read two days before now."""
-    return SampleFile(meter_reads_csv(rows, bad=min(bad, rows), seed=seed), rows, min(bad, rows))
+    """``hub sample --kind meter-reads``: read in the two days before now (noon of ``today`` when
+    that is another day)."""
+    now = datetime.now(UTC)
+    if today != now.date():
+        now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    return SampleFile(meter_reads_csv(rows, bad=min(bad, rows), now=now, seed=seed), rows, min(bad, rows))
 
 
 # -- NACHA returns ----------------------------------------------------------------------------------
