@@ -34,6 +34,7 @@ bench: $(BIN)/.installed
 docs: $(BIN)/.installed
 	$(BIN)/python -m hub.docs
 
-## Remove what `make demo` made (configuration, ledger, landed copies, inbox and outbox files).
-clean-demo:
-	rm -rf var hub.yaml inbox/*/ outbox/*/
+## Remove what `make demo` made (its hub.yaml, ledger, landed copies, inbox and outbox files), and
+## nothing else: refused where hub.yaml was not written by the demo.
+clean-demo: $(BIN)/.installed
+	$(BIN)/hub demo --clean

@@ -25,6 +25,7 @@ from hub.cli.partners import partner_app
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
+from hub.cli.sample import register as register_sample
 from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
@@ -55,6 +56,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(user_app, name="user")
 app.add_typer(partner_app, name="partner")
 app.command("console")(console_command)
+register_sample(app)
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="the hub.yaml to use")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -372,79 +374,6 @@ def _system_user() -> str:
     except (OSError, KeyError):
         name = f"uid {os.getuid()}"
     return f"{name[:40]} (command line)"
-
-
-@app.command()
-def sample(
-    out_path: Annotated[Path, typer.Argument(metavar="PATH")],
-    rows: Annotated[int, typer.Option(min=0)] = 1000,
-    bad: Annotated[int, typer.Option(min=0, help="rows that break a rule")] = 0,
-    seed: int = 1,
-    kind: Annotated[
-        str,
-        typer.Option(
-            help="meter-reads (a route upload), consumption (a district's histories), pledges "
-            "(an agency's energy-assistance pledges, for the accounts of `hub reference sample accounts`) "
-            "placements (a CIS extract of closed accounts to place with a collection agency) or remittance "
-            "(an agency's remittance for the accounts of a placements sample of the same seed)"
-        ),
-    ] = "meter-reads",
-) -> None:
-    """Write a generated meter-reader upload, district consumption file, agency pledge file or
-    placement extract (for trying the hub and for benchmarks)."""
-    from hub.engine.sample import meter_reads_csv
-    from hub.engine.sample_consumption import consumption_csv
-    from hub.engine.sample_placements import placement_extract_csv, remittance_csv
-    from hub.engine.sample_pledges import pledges_csv
-
-    makers: dict[str, Callable[..., bytes]] = {
-        "meter-reads": meter_reads_csv,
-        "consumption": consumption_csv,
-        "pledges": pledges_csv,
-        "placements": placement_extract_csv,
-        "remittance": remittance_csv,
-    }
-    if kind not in makers:
-        raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(makers[kind](rows, bad=bad, seed=seed))
-    out.print(f"wrote {out_path}: {rows} rows, {bad} bad")
-
-
-@app.command()
-def demo(
-    config: ConfigOpt = Path("hub.yaml"),
-    rows: Annotated[int, typer.Option(min=10, help="rows per sample file")] = 500,
-) -> None:
-    """One full nightly cycle on the embedded default: sample partner files into inbox/, process, summary."""
-    from hub.engine.sample import write_demo_returns, write_demo_uploads
-    from hub.engine.sample_consumption import write_demo_consumption
-    from hub.engine.sample_pledges import write_demo_pledges
-
-    if not config.exists():
-        config.write_text(DEFAULT_CONFIG, encoding="utf-8")
-        out.print(f"wrote the default configuration to {config}")
-    settings = _settings(config)
-    ex = settings.exchange("meter-reads")
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    out.print(f"generated {write_demo_uploads(settings, stamp, rows)} sample uploads in {ex.source_path}")
-    exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
-    if len(exchanges) > 1:
-        out.print("generated a bank's ACH return file in inbox/ach-returns")
-    if districts := write_demo_consumption(settings, stamp, rows):  # + a district's histories
-        exchanges += districts
-        out.print("generated a district's consumption histories in inbox/consumption")
-    if agencies := write_demo_pledges(settings, stamp, rows):  # + an agency's pledges
-        exchanges += agencies
-        out.print(
-            "generated an agency's energy-assistance pledges in inbox/pledges (for the accounts of "
-            "`hub reference sample accounts accounts.csv`: load them with `hub reference load accounts "
-            "accounts.csv`, then `hub reprocess ID`)"
-        )
-    outcomes = _with_engine(config, False, lambda engine: engine.cycle(exchanges, trigger="demo"))
-    render().summary(out, outcomes)
-    out.print(f"CIS batches: {ex.destination_path}   ledger: {settings.config.ledger.url}")
-    out.print("Next: `hub files`, `hub show ID`, `hub reprocess ID --accept-valid-rows`")
 
 
 def main() -> None:

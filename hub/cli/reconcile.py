@@ -39,7 +39,7 @@ def reconcile_command(
     if json_out:
         emit(result)
     else:
-        _show(result)
+        show_reconcile(result)
     if not result["matched"]:
         raise typer.Exit(1)
 
@@ -49,7 +49,7 @@ def _money(cents: int) -> str:
     return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
 
 
-def _show(result: dict[str, Any]) -> None:
+def show_reconcile(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     if not result["lockboxes"]:

@@ -276,9 +276,9 @@ exchanges:
       unknown_type_codes: warn      # type codes not in the BAI2 table: warn | reject
     mapping_options:
       # The bank accounts the lockbox deposits are credited to, each with its lockbox number (as the
-      # lockbox files carry it); details of other accounts are not posted:
-      lockbox_accounts: {}
-      # lockbox_accounts: {"1234567890": "0012345"}
+      # lockbox files carry it); details of other accounts are not posted. This one is the demo's
+      # (`hub sample --kind lockbox|bai2`): replace it with your bank account and lockbox.
+      lockbox_accounts: {"1234567890": "0012345"}
       deposit_codes: ["115", "118"]   # each its own BankDeposit: deposit and adjustment credits
       item_codes: ["116"]             # counted into the day's single 115 deposit as its items
       return_codes: ["555"]           # deposited items returned -> PaymentReversal (tender check)

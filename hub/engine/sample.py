@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from hub.engine.sample_kinds import SampleFile
+
 if TYPE_CHECKING:
     from hub.engine.config import Settings
 
@@ -124,6 +126,15 @@ def meter_reads_csv(rows: int, *, bad: int = 0, now: datetime | None = None, see
             cells[2] = ""
         lines[idx] = ",".join(cells)
     return ("\n".join(lines) + "\n").encode()
+
+
+def meter_reads_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind meter-reads``: read in the two days before now (noon of ``today`` when
+    that is another day)."""
+    now = datetime.now(UTC)
+    if today != now.date():
+        now = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+    return SampleFile(meter_reads_csv(rows, bad=min(bad, rows), now=now, seed=seed), rows, min(bad, rows))
 
 
 # -- NACHA returns ----------------------------------------------------------------------------------
@@ -293,6 +304,12 @@ def demo_ach_returns(now: datetime | None = None, *, seed: int = 1) -> bytes:
     return ach_returns_nacha(items, created=now)
 
 
+def demo_seed(stamp: str) -> int:
+    """One seed for the samples of a demo run that name CIS accounts (accounts, histories,
+    pledges, checks agree)."""
+    return int(stamp) % 9973 + 1
+
+
 def write_demo_uploads(settings: Settings, stamp: str, rows: int) -> int:
     """``hub demo``: three route uploads into the meter-reads drop folder -- a clean one, one with
     eight bad rows, and the clean one sent again under another name; returns how many."""
@@ -357,13 +374,30 @@ def accounts_csv(rows: int = 1000, *, seed: int = 1) -> bytes:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(("account", "name", "service_address", "status"))
     for i in range(rows):
-        pick = _pick(i, seed + 11, 1000)
-        status = "closed" if pick < 10 else "final" if pick < 20 else "inactive" if pick < 25 else "active"
+        status = account_status(i, seed)
         name = (
             f"{SURNAMES[_pick(i, seed + 12, len(SURNAMES))]}, {GIVEN_NAMES[_pick(i, seed, len(GIVEN_NAMES))]}"
         )
         writer.writerow((sample_account(i, seed), name, _address(i, seed), status))
     return buf.getvalue().encode()
+
+
+def account_status(i: int, seed: int = 1) -> str:
+    """The status of account ``i`` of ``accounts_csv(seed=seed)``."""
+    pick = _pick(i, seed + 11, 1000)
+    return "closed" if pick < 10 else "final" if pick < 20 else "inactive" if pick < 25 else "active"
+
+
+def active_accounts(count: int, seed: int = 1, *, start: int = 0) -> list[tuple[int, str]]:
+    """The first ``count`` active accounts of ``accounts_csv(seed=seed)`` from row ``start`` on:
+    (row, account number)."""
+    found: list[tuple[int, str]] = []
+    i = start
+    while len(found) < count:
+        if account_status(i, seed) == "active":
+            found.append((i, sample_account(i, seed)))
+        i += 1
+    return found
 
 
 def meters_csv(rows: int = 1000, *, seed: int = 1) -> bytes:

@@ -9,11 +9,13 @@ Optional bad rows break one rule each.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from hub.engine.sample import _mix, to_csv
+from hub.engine.sample import _mix, demo_seed, to_csv
+from hub.engine.sample_kinds import SampleFile
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
@@ -81,6 +83,12 @@ def consumption_csv(rows: int, *, bad: int = 0, seed: int = 1, year: int = 2026)
     return to_csv(frame)
 
 
+def consumption_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind consumption``: the year before ``today``'s year, ``bad`` rows broken."""
+    bad = min(bad, rows)
+    return SampleFile(consumption_csv(rows, bad=bad, seed=seed, year=today.year - 1), rows, bad)
+
+
 def write_demo_consumption(settings: Settings, stamp: str, rows: int) -> list[str]:
     """``hub demo``: a district's year of histories into the consumption drop folder, when that
     exchange is configured; returns the exchanges to cycle."""
@@ -88,6 +96,6 @@ def write_demo_consumption(settings: Settings, stamp: str, rows: int) -> list[st
     if ex is None or ex.config.kind != "consumption-history":
         return []
     ex.source_path.mkdir(parents=True, exist_ok=True)
-    data = consumption_csv(max(rows // 12, 1) * 12, bad=3, seed=int(stamp) % 9973)
+    data = consumption_csv(max(rows // 12, 1) * 12, bad=3, seed=demo_seed(stamp))
     (ex.source_path / f"{stamp}-district-nw.csv").write_bytes(data)
     return [ex.name]

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from formats.placement_extract import FIELDS
 from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_account
+from hub.engine.sample_kinds import SampleFile, column_cents
 
 BAD_PLACEMENTS = ("ssn-impossible", "date", "bad-amount", "state", "zip", "duplicate-account")
 
@@ -71,7 +72,7 @@ def placement_extract_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date
     return buf.getvalue().encode()
 
 
-def _placeable(rows: int, seed: int, today: date) -> list[tuple[str, int]]:
+def placeable(rows: int, seed: int, today: date) -> list[tuple[str, int]]:
     """(account, balance cents) of the sample extract's rows a placement takes (no flag, no bad row)."""
     found = []
     for row in csv.DictReader(io.StringIO(placement_extract_csv(rows, seed=seed, today=today).decode())):
@@ -88,7 +89,7 @@ def remittance_csv(
     ``rows`` payments of part of each balance, commission 25 %, and the trailer; ``bad`` rows (spread
     evenly) have a net that is not gross - commission."""
     day = today or date.today()
-    accounts = _placeable(max(rows * 2, 20), seed, day)[:rows]
+    accounts = placeable(max(rows * 2, 20), seed, day)[:rows]
     step = max(len(accounts) // bad, 1) if bad else 0
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -110,3 +111,16 @@ def remittance_csv(
 
 def _money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def placements_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind placements``."""
+    data = placement_extract_csv(rows, bad=bad, seed=seed, today=today)
+    return SampleFile(data, rows, min(bad, rows), column_cents(data, "balance"))
+
+
+def remittance_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind remittance``: the gross collected as the total."""
+    data = remittance_csv(rows, bad=bad, seed=seed, today=today)
+    body = b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"TRAILER"))
+    return SampleFile(data, rows, min(bad, rows), column_cents(body, "gross"))

@@ -15,7 +15,8 @@ import io
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_account
+from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, demo_seed, sample_account
+from hub.engine.sample_kinds import SampleFile, column_cents
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
@@ -91,6 +92,12 @@ def pledges_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date | None = 
     return buf.getvalue().encode()
 
 
+def pledges_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
+    """``hub sample --kind pledges``."""
+    data = pledges_csv(rows, bad=bad, seed=seed, today=today)
+    return SampleFile(data, rows, min(bad, rows), column_cents(data, "amount"))
+
+
 def write_demo_pledges(settings: Settings, stamp: str, rows: int) -> list[str]:
     """``hub demo``: an agency's pledge file into the pledges drop folder, when that exchange is
     configured; returns the exchanges to cycle. (Without a loaded accounts extract the file is
@@ -99,5 +106,7 @@ def write_demo_pledges(settings: Settings, stamp: str, rows: int) -> list[str]:
     if ex is None or ex.config.kind != "assistance-pledges":
         return []
     ex.source_path.mkdir(parents=True, exist_ok=True)
-    (ex.source_path / f"{stamp}-caa01-pledges.csv").write_bytes(pledges_csv(max(rows // 10, 10), bad=3))
+    (ex.source_path / f"{stamp}-caa01-pledges.csv").write_bytes(
+        pledges_csv(max(rows // 10, 10), bad=3, seed=demo_seed(stamp))
+    )
     return [ex.name]
