@@ -305,7 +305,9 @@ class Ledger(
         with self.reading(conn) as conn:
             row = conn.execute(select(t.files).where(t.files.c.id == file_id)).first()
         if row is None:
-            raise NotFound(f"no file with id {file_id} in the ledger (see `hub files`)")
+            raise NotFound(
+                f"no file with id {file_id} in the ledger", hint="hub files lists the ledger's files"
+            )
         return _file(row)
 
     def files(self, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
