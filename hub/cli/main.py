@@ -282,20 +282,31 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
 def files(
     config: ConfigOpt = Path("hub.yaml"),
     json_out: JsonOpt = False,
-    state: Annotated[str | None, typer.Option(help="only files in this state")] = None,
-    exchange: Annotated[str | None, typer.Option("--exchange", "-x")] = None,
+    state: Annotated[str | None, typer.Option(help="only files in this state (or failed)")] = None,
+    exchange: Annotated[str | None, typer.Option("--exchange", "-x", help="only this exchange's")] = None,
+    since: Annotated[str | None, typer.Option(help="landed from: a date or date-time, hub's zone")] = None,
+    until: Annotated[str | None, typer.Option(help="landed before: a date (included) or date-time")] = None,
+    name: Annotated[str | None, typer.Option(help="a name pattern, any case, e.g. 'RTE*.csv'")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="at most this many, newest first (0: all)")] = 100,
 ) -> None:
-    """List the files in the ledger."""
-    from hub.engine import operator
+    """List the files in the ledger, newest first."""
+    from hub.engine.file_list import listed
 
-    if state is not None and state not in operator.FILE_STATES:
-        states = ", ".join(operator.FILE_STATES)
-        raise typer.BadParameter(f"{state!r} is not one of {states}", param_hint="--state")
-    records = operator.files(_settings(config), state=state, exchange=exchange)
+    found = listed(
+        _settings(config),
+        exchange=exchange,
+        state=state,
+        since=since,
+        until=until,
+        name=name,
+        limit=limit or None,
+    )
     if json_out:
-        emit([r.summary() for r in records])
-    else:
-        render().files_table(out, records)
+        emit({"total": found.total, "limit": found.limit, "files": [r.summary() for r in found.files]})
+        return
+    render().files_table(out, found.files)
+    if found.more:
+        out.print(f"{found.more} more; use --limit {found.total} (or 0) to list them all")
 
 
 @app.command()
