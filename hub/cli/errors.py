@@ -9,6 +9,7 @@ not exist; 3 could not finish for a reason that may pass (retry); 4 internal err
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -78,6 +79,17 @@ def failure_of(exc: HubError) -> Failure:
         code = 3
     kind = next((name for cls, name in KINDS if isinstance(exc, cls)), "error")
     return Failure(code, kind, str(exc), exc.hint)
+
+
+def warnings_to_stderr() -> None:
+    """The hub's warnings (e.g. waiting for a locked ledger) on stderr, one plain line each, never
+    on stdout where ``--json`` goes; ``hub run`` replaces this with the service's log."""
+    hub_log = logging.getLogger("hub")
+    if not hub_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        hub_log.addHandler(handler)
 
 
 def wants_json(argv: list[str]) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from hub.cli.errors import run_command, wants_json
+from hub.cli.errors import run_command, wants_json, warnings_to_stderr
 from hub.cli.help import show_flags_as_flags
 from hub.cli.inspect import inspect_command
 from hub.cli.keys import keys_app
@@ -474,6 +474,7 @@ def main() -> None:
         # system (fewer page faults, ~5% of `hub process`); only for commands that exit when done,
         # never for the long-running `hub run`. Read when polars loads, so set before it is imported.
         os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    warnings_to_stderr()
     code = run_command(app, json_out=wants_json(sys.argv))
     # Everything is committed, fsynced and closed by now: skip the interpreter's teardown of large
     # tables (a third of a second on a million rows) and leave at once.

@@ -58,6 +58,7 @@ class LedgerConfig(Strict):
     url_env: str | None = Field(None, description="environment variable holding the full URL")
     password_env: str | None = None
     password_file: Path | None = None
+    wait_seconds: float = Field(60, gt=0, description="how long a command waits for a locked SQLite ledger")
 
     @field_validator("url")
     @classmethod

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @contextmanager
 def opened(settings: Settings) -> Iterator[Ledger]:
     """The ledger, open for the ``with`` block (the engine's other operator modules use it too)."""
-    ledger = Ledger.open(settings.ledger_url())
+    ledger = Ledger.open(settings.ledger_url(), wait_seconds=settings.config.ledger.wait_seconds)
     try:
         yield ledger
     finally:
