@@ -43,7 +43,7 @@ from hub.ledger.replies import RecordedReplies
 from hub.ledger.users import UserRecord as UserRecord
 from hub.ledger.users import Users
 from hub.ledger.volumes import FileVolumes
-from hub.ledger.waiting import begin_immediate
+from hub.ledger.waiting import application_name, begin_immediate
 from hub.ledger.winter_averages import WinterAverages
 
 WAIT_SECONDS = 60  # how long a transaction waits for SQLite's write lock, by default
@@ -490,6 +490,8 @@ def _current_revision(conn: Connection) -> str | None:
 def _connect_args(url: str, wait_seconds: float) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {"timeout": wait_seconds, "isolation_level": None}
+    if url.startswith("postgresql"):
+        return {"application_name": application_name()}
     return {}
 
 

@@ -1,19 +1,29 @@
-"""Waiting for the ledger's write lock, and saying so.
+"""Waiting for the ledger's locks, and saying so.
 
 On SQLite every transaction starts ``BEGIN IMMEDIATE``: it takes the database's one write lock
 or waits for it, up to the ledger's ``wait_seconds``, then fails ``LedgerBusy``. A process that
 has waited a second says so, once per wait, as a warning of the ``hub.ledger`` log (stderr for a
 command, the service's log for ``hub run``), naming the process that holds the lock: SQLite keeps
 it as a POSIX record lock on the ledger's files, listed with the holder's PID in ``/proc/locks``.
+On PostgreSQL an exchange's delivery lock (a row lock) is waited for without a timeout; a process
+that waits a second for it says so too, naming the holder by the PID and host its session gives
+as its ``application_name``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.kernel.errors import LedgerBusy, LedgerError
 
@@ -88,3 +98,51 @@ def lock_holders(database: str) -> list[int]:
         if (byte is None or start == str(byte)) and int(pid) not in found:
             found.append(int(pid))
     return found
+
+
+@contextmanager
+def said_if_waiting(conn: Connection, what: str) -> Iterator[None]:
+    """Run the block (which may wait for ``what``, a PostgreSQL row lock another node holds) and,
+    should it wait a second, say so, naming the holder. No timeout: the lock is held while the
+    other delivers, however long that takes. SQLite: nothing to add (``begin_immediate``)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    me = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    engine = conn.engine
+
+    def say() -> None:
+        held = pg_holders(engine, me)
+        text = f"waiting for the ledger, {what} held by {held} (no timeout: until it is done)"
+        log.warning(text, extra={"event": "ledger-wait"})
+
+    timer = threading.Timer(NOTICE_AFTER, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def pg_holders(engine: Engine, backend: object) -> str:
+    """Who blocks PostgreSQL backend ``backend``: a hub process by its PID and host (its
+    ``application_name()``), anything else by its backend and application name."""
+    query = "SELECT pid, application_name FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(%(me)s))"
+    try:
+        with engine.connect() as other:
+            rows = other.exec_driver_sql(query, {"me": backend}).all()
+    except SQLAlchemyError:
+        return "another process"
+    named = []
+    for pid, app in rows:
+        app = str(app or "")
+        named.append(
+            app.removeprefix("hub ") if app.startswith("hub PID ") else f"PostgreSQL backend {pid} ({app})"
+        )
+    return ", ".join(named) or "another process"
+
+
+def application_name() -> str:
+    """How this process names its PostgreSQL sessions, so a waiting one can say who holds a lock."""
+    return f"hub PID {os.getpid()} on {socket.gethostname()}"[:63]

@@ -5,6 +5,7 @@ and limit, and a command that waits on a locked ledger saying on whom."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import HUB, Workdir
+from conftest import HUB, Workdir, new_postgres_database
 
 from hub.engine.config import DEFAULT_CONFIG
 
@@ -242,3 +243,44 @@ def test_a_command_that_waits_too_long_fails_with_exit_3_in_json_and_text(workdi
     assert waited in said and f"failed: ledger is busy: held by PID {holder.pid}" in said
     assert "hint: another hub process held the ledger too long" in said
     assert workdir.hub("files", "--json").code == 0  # once let go, the ledger answers again
+
+
+PG_HOLDER = """
+import os, sys, time
+from pathlib import Path
+from hub.ledger import Ledger
+ledger = Ledger.open(sys.argv[1])
+with ledger.tx() as conn:
+    ledger.lock_exchange(conn, "meter-reads")
+    print(os.getpid(), flush=True)
+    while not Path(sys.argv[2]).exists():
+        time.sleep(0.05)
+"""
+
+
+def test_on_postgresql_a_command_waiting_for_an_exchanges_delivery_says_who_delivers(
+    workdir: Workdir, postgres_server: str, upload: Callable[..., bytes]
+) -> None:
+    url = new_postgres_database(postgres_server)
+    workdir.set_config(DEFAULT_CONFIG.replace("url: sqlite:///var/hub.db", f"url: {url}"))
+    path = workdir.write("route.csv", upload(5))
+    release = workdir.root / "release"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", PG_HOLDER, url, str(release)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == str(holder.pid)
+        waiting = _waiting_hub(workdir, "process", str(path), "--exchange", "meter-reads", "--json")
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()  # said while it waits, before the holder lets go
+        held = f"held by PID {holder.pid} on {socket.gethostname()}"
+        what = "the delivery lock of exchange meter-reads"
+        assert line.strip() == f"waiting for the ledger, {what} {held} (no timeout: until it is done)"
+        assert waiting.poll() is None, "still waiting"
+    finally:
+        release.touch()
+        holder.wait(timeout=60)
+    stdout, stderr = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, stderr
+    outcome = json.loads(stdout)
+    assert outcome["state"] == "delivered" and outcome["delivered"] == 5
