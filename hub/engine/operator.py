@@ -30,12 +30,6 @@ def opened(settings: Settings) -> Iterator[Ledger]:
         ledger.close()
 
 
-def files(settings: Settings, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
-    """The files in the ledger, oldest first (of one state or exchange, when given)."""
-    with opened(settings) as ledger:
-        return ledger.files(state=state, exchange=exchange)
-
-
 @dataclass(frozen=True)
 class FileDetail:
     """One file: its record, the problems of its last run (all, or the first few and the count

@@ -55,10 +55,10 @@ def test_a_second_request_with_nothing_changed_says_so_and_writes_no_batch(workd
     assert result["note"].startswith(f"no averages changed since {since} UTC")
     assert len(batches(workdir)) == 1  # no empty CIS batch
     files = workdir.hub("files", "-x", "winter-averages", "--json").json()["files"]
-    assert [(f["state"], f["delivered"]) for f in files] == [
+    assert [(f["state"], f["delivered"]) for f in files] == [  # newest first
+        ("delivered", 0),
+        ("delivered", 0),
         ("delivered", 1),
-        ("delivered", 0),
-        ("delivered", 0),
     ]
 
 
