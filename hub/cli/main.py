@@ -292,8 +292,9 @@ def files(
     """List the files in the ledger, newest first."""
     from hub.engine.file_list import listed
 
+    settings = _settings(config)
     found = listed(
-        _settings(config),
+        settings,
         exchange=exchange,
         state=state,
         since=since,
@@ -304,7 +305,7 @@ def files(
     if json_out:
         emit({"total": found.total, "limit": found.limit, "files": [r.summary() for r in found.files]})
         return
-    render().files_table(out, found.files)
+    render().files_table(out, found.files, settings.config.timezone)
     if found.more:
         out.print(f"{found.more} more; use --limit {found.total} (or 0) to list them all")
 

@@ -159,6 +159,7 @@ def test_files_narrowed_by_landing_time_in_the_hubs_zone_name_pattern_and_limit(
     text = workdir.hub("files", "--limit", "1")
     assert text.code == 0 and "2 more; use --limit 3" in text.stdout and "aXb.csv" in text.stdout
     assert "RTE-1.csv" not in text.stdout
+    assert "landed (America/Chicago)" in text.stdout and "2026-11-05 06:00" in text.stdout  # 12:00 UTC
 
     refused = workdir.hub("files", "--since", "2026-11-05", "--until", "2026-11-01")
     assert refused.code == 2 and "is not before --until" in refused.stderr
