@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hub.cli.output import emit, err, out
-from hub.kernel.errors import os_reason
+from hub.cli.output import emit, out
+from hub.kernel.errors import UsageError, os_reason
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -41,16 +41,14 @@ def inspect_command(
     try:
         cls = get_format(fmt)
     except KeyError:
-        err.print(f"unknown format {fmt!r} (known: {', '.join(format_names())})")
-        raise typer.Exit(2) from None
+        raise UsageError(f"unknown format {fmt!r} (known: {', '.join(format_names())})") from None
     options: Any = cls.options_model()
     if exchange is not None:
         from hub.engine.config import load_config
 
         ex = load_config(config or Path("hub.yaml")).exchange(exchange)
         if ex.format_name != fmt:
-            err.print(f"exchange {exchange} reads format {ex.format_name}, not {fmt}")
-            raise typer.Exit(2)
+            raise UsageError(f"exchange {exchange} reads format {ex.format_name}, not {fmt}")
         options = ex.format_options
     ctx = ReadContext(file=path.name, now=datetime.now(UTC))
     fmt_obj = cls(options)
@@ -60,8 +58,7 @@ def inspect_command(
         else:
             summary = fmt_obj.inspect(path.read_bytes(), ctx)
     except OSError as exc:
-        err.print(f"{path}: cannot read: {os_reason(exc)}")
-        raise typer.Exit(2) from None
+        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
     if json_out:
         emit(summary)
     else:

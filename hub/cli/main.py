@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from typer.exceptions import TyperException
 
+from hub.cli.errors import run_command, wants_json, warnings_to_stderr
+from hub.cli.help import show_flags_as_flags
 from hub.cli.inspect import inspect_command
 from hub.cli.keys import keys_app
 from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
@@ -28,7 +27,6 @@ from hub.cli.reference import reference_app
 from hub.cli.sample import register as register_sample
 from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
-from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
 
 if TYPE_CHECKING:
     from hub.engine.file_run import Progress
@@ -48,6 +46,7 @@ app = typer.Typer(
 )
 
 
+show_flags_as_flags()
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
 app.command("pledges")(pledges_command)
@@ -98,17 +97,23 @@ def _with_engine(
 def init(
     config: ConfigOpt = Path("hub.yaml"),
     force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Write a commented default hub.yaml and the exchanges' drop folders."""
+    from hub.kernel.errors import UsageError
+
     if config.exists() and not force:
-        err.print(f"{config} exists already; use --force to overwrite it")
-        raise typer.Exit(2)
+        raise UsageError(f"{config} exists already", hint="use --force to overwrite it")
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(DEFAULT_CONFIG, encoding="utf-8")
     settings = _settings(config)
-    for ex in settings.exchanges.values():
-        ex.source_path.mkdir(parents=True, exist_ok=True)
-    out.print(f"wrote {config} with exchanges: {', '.join(settings.exchanges)}")
+    folders = [ex.source_path for ex in settings.exchanges.values()]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    if json_out:
+        emit({"config": str(config), "exchanges": list(settings.exchanges), "folders": [*map(str, folders)]})
+    else:
+        out.print(f"wrote {config} with exchanges: {', '.join(settings.exchanges)}")
 
 
 @app.command()
@@ -280,20 +285,32 @@ def status(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> N
 def files(
     config: ConfigOpt = Path("hub.yaml"),
     json_out: JsonOpt = False,
-    state: Annotated[str | None, typer.Option(help="only files in this state")] = None,
-    exchange: Annotated[str | None, typer.Option("--exchange", "-x")] = None,
+    state: Annotated[str | None, typer.Option(help="only files in this state (or failed)")] = None,
+    exchange: Annotated[str | None, typer.Option("--exchange", "-x", help="only this exchange's")] = None,
+    since: Annotated[str | None, typer.Option(help="landed from: a date or date-time, hub's zone")] = None,
+    until: Annotated[str | None, typer.Option(help="landed before: a date (included) or date-time")] = None,
+    name: Annotated[str | None, typer.Option(help="a name pattern, any case, e.g. 'RTE*.csv'")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="at most this many, newest first (0: all)")] = 100,
 ) -> None:
-    """List the files in the ledger."""
-    from hub.engine import operator
+    """List the files in the ledger, newest first."""
+    from hub.engine.file_list import listed
 
-    if state is not None and state not in operator.FILE_STATES:
-        states = ", ".join(operator.FILE_STATES)
-        raise typer.BadParameter(f"{state!r} is not one of {states}", param_hint="--state")
-    records = operator.files(_settings(config), state=state, exchange=exchange)
+    settings = _settings(config)
+    found = listed(
+        settings,
+        exchange=exchange,
+        state=state,
+        since=since,
+        until=until,
+        name=name,
+        limit=limit or None,
+    )
     if json_out:
-        emit([r.summary() for r in records])
-    else:
-        render().files_table(out, records)
+        emit({"total": found.total, "limit": found.limit, "files": [r.summary() for r in found.files]})
+        return
+    render().files_table(out, found.files, settings.config.timezone)
+    if found.more:
+        out.print(f"{found.more} more; use --limit {found.total} (or 0) to list them all")
 
 
 @app.command()
@@ -377,7 +394,8 @@ def _system_user() -> str:
 
 
 def main() -> None:
-    """Console entry point: HubErrors become one-line messages and exit codes, never tracebacks."""
+    """Console entry point: failures become one-line messages (``--json``: one JSON object) and
+    exit codes, never tracebacks (``hub.cli.errors``)."""
     os.umask(0o077)  # files at rest (ledger, landed copies, reports, batches) readable by the hub's user only
     # pandera's polars backend imports hypothesis (test-data synthesis, ~0.1 s) whenever it is
     # installed, as in a development or CI virtualenv; the hub never uses it.
@@ -387,45 +405,11 @@ def main() -> None:
         # system (fewer page faults, ~5% of `hub process`); only for commands that exit when done,
         # never for the long-running `hub run`. Read when polars loads, so set before it is imported.
         os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
-    try:
-        code = app(standalone_mode=False)
-    except typer.Exit as exc:
-        code = exc.exit_code
-    except typer.Abort:
-        err.print("aborted")
-        code = 130
-    except TyperException as exc:  # usage errors: bad option, missing argument
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err.print(f"error: {exc.format_message()}")
-        code = 2
-    except (ConfigError, NotFound) as exc:
-        err.print(f"[red]error:[/red] {render().shown(exc)}", highlight=False, markup=True)
-        code = 2
-    except Rejected as exc:
-        err.print(f"[red]rejected:[/red] {render().shown(exc)}", highlight=False)
-        code = 1
-    except (Retryable, HubError) as exc:
-        err.print(
-            f"[red]failed:[/red] {render().shown(exc)} (retry when the cause is fixed)", highlight=False
-        )
-        code = 3
-    except Exception as exc:  # a bug: keep the traceback for the developers, not on the operator's screen
-        crash = Path(os.environ.get("HUB_CRASH_DIR", "var")) / "crash.log"
-        try:
-            crash.parent.mkdir(parents=True, exist_ok=True)
-            with crash.open("a", encoding="utf-8") as fh:
-                fh.write(f"--- {datetime.now(UTC).isoformat()}\n{traceback.format_exc()}\n")
-            where = f"; details in {crash}"
-        except OSError:
-            where = ""
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}{where}", highlight=False)
-        code = 4
+    warnings_to_stderr()
+    code = run_command(app, json_out=wants_json(sys.argv))
     # Everything is committed, fsynced and closed by now: skip the interpreter's teardown of large
     # tables (a third of a second on a million rows) and leave at once.
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
-    os._exit(code if isinstance(code, int) else 0)
+    os._exit(code)

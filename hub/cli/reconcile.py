@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.cli.output import emit, err, out
+from hub.cli.output import emit, out
+from hub.kernel.errors import UsageError
 
 STATUS_TEXT = {
     "matched": "matched",
@@ -33,8 +34,7 @@ def reconcile_command(
     try:
         deposit_date = date.fromisoformat(day)
     except ValueError:
-        err.print(f"--date {day!r}: expected a date as YYYY-MM-DD")
-        raise typer.Exit(2) from None
+        raise UsageError(f"--date {day!r}: expected a date as YYYY-MM-DD") from None
     result = operator.reconcile(load_config(config), deposit_date)
     if json_out:
         emit(result)

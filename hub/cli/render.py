@@ -208,9 +208,13 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
         console.print(why)
 
 
-def files_table(console: Console, records: Sequence[FileRecord]) -> None:
+def files_table(console: Console, records: Sequence[FileRecord], timezone: str = "UTC") -> None:
+    """The files, landing times in ``timezone`` (the hub's, as ``--since``/``--until`` read them)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
     table = Table(title="Files", title_justify="left")
-    for col in ("id", "exchange", "name", "state", "rows", "delivered", "rejected", "landed"):
+    for col in ("id", "exchange", "name", "state", "rows", "delivered", "rejected", f"landed ({timezone})"):
         table.add_column(col)
     for r in records:
         table.add_row(
@@ -221,7 +225,7 @@ def files_table(console: Console, records: Sequence[FileRecord]) -> None:
             "" if r.rows is None else str(r.rows),
             str(r.delivered),
             str(r.rejected),
-            f"{r.landed_at:%Y-%m-%d %H:%M}",
+            f"{r.landed_at.astimezone(zone):%Y-%m-%d %H:%M}",
         )
     console.print(table)
     if not records:

@@ -87,6 +87,18 @@ def today(settings: Settings, now: datetime | None = None) -> Today:
     )
 
 
+def state_filter(state: str | None) -> tuple[str, ...]:
+    """The files' states a state of the files list stands for (``failed``: left part-way in one
+    of the unfinished states, with an error recorded)."""
+    if state == "failed":
+        return UNFINISHED
+    if state:
+        if state not in FILE_STATES:
+            raise ValueError(f"unknown state {state!r}")
+        return (state,)
+    return ()
+
+
 def files_page(
     settings: Settings,
     *,
@@ -99,13 +111,7 @@ def files_page(
 ) -> Page:
     """A page of the files (newest first) of an exchange, state (``failed``: left part-way with an
     error), landing day (the hub's time zone) and name part, each optional."""
-    states: tuple[str, ...] = ()
-    if state == "failed":
-        states = UNFINISHED
-    elif state:
-        if state not in FILE_STATES:
-            raise ValueError(f"unknown state {state!r}")
-        states = (state,)
+    states = state_filter(state)
     start, end = local_day_bounds(settings, day) if day else (None, None)
     flt = FileFilter(
         exchange=exchange or None,

@@ -59,6 +59,7 @@ class LedgerConfig(Strict):
     url_env: str | None = Field(None, description="environment variable holding the full URL")
     password_env: str | None = Field(None, description="environment variable holding the password")
     password_file: Path | None = Field(None, description="file holding the password")
+    wait_seconds: float = Field(60, gt=0, description="how long a command waits for a locked SQLite ledger")
 
     @field_validator("url")
     @classmethod
@@ -258,7 +259,10 @@ class Settings:
             return self.exchanges[name]
         except KeyError:
             known = ", ".join(sorted(self.exchanges)) or "none configured"
-            raise UsageError(f"no exchange named {name!r} (known: {known})") from None
+            raise UsageError(
+                f"no exchange named {name!r} (known: {known})",
+                hint="name one of the exchanges of the configuration (hub status lists them)",
+            ) from None
 
     def ledger_url(self) -> str:
         """The ledger URL with its secret filled in from the environment or a file."""
@@ -374,7 +378,8 @@ def load_config(path: Path) -> Settings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: no configuration file; run `hub init` to write a commented default"
+            f"{path}: no configuration file; run `hub init` to write a commented default",
+            hint="hub init writes one; or pass --config PATH, or set HUB_CONFIG",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None

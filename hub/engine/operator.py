@@ -23,17 +23,11 @@ if TYPE_CHECKING:
 @contextmanager
 def opened(settings: Settings) -> Iterator[Ledger]:
     """The ledger, open for the ``with`` block (the engine's other operator modules use it too)."""
-    ledger = Ledger.open(settings.ledger_url())
+    ledger = Ledger.open(settings.ledger_url(), wait_seconds=settings.config.ledger.wait_seconds)
     try:
         yield ledger
     finally:
         ledger.close()
-
-
-def files(settings: Settings, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
-    """The files in the ledger, oldest first (of one state or exchange, when given)."""
-    with opened(settings) as ledger:
-        return ledger.files(state=state, exchange=exchange)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,9 @@ class Engine:
         self.settings = settings
         self._show = progress or quiet
         self.clock = clock
-        self.ledger = Ledger.open(settings.ledger_url(), clock=clock)
+        self.ledger = Ledger.open(
+            settings.ledger_url(), clock=clock, wait_seconds=settings.config.ledger.wait_seconds
+        )
         self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
         self.runner = FileRunner(self.ledger, settings, self.claims, clock, self.progress)
         exchanges = settings.exchanges.items()

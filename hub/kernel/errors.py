@@ -16,7 +16,15 @@ from dataclasses import dataclass
 
 
 class HubError(Exception):
-    """Root of every error the hub raises on purpose."""
+    """Root of every error the hub raises on purpose. ``hint`` is the operator's obvious next
+    action, when there is one (shown under the error, and as ``"hint"`` in ``--json``)."""
+
+    hint: str | None = None
+
+    def __init__(self, *args: object, hint: str | None = None) -> None:
+        super().__init__(*args)
+        if hint is not None:
+            self.hint = hint
 
 
 def os_reason(exc: OSError) -> str:
@@ -81,6 +89,8 @@ class LedgerError(HubError):
 
 class LedgerBusy(LedgerError, Retryable):
     """The ledger is locked by another process; retry."""
+
+    hint = "another hub process held the ledger too long; retry when it is done"
 
 
 # -- parsing and validation ---------------------------------------------------------------------

@@ -43,8 +43,10 @@ from hub.ledger.replies import RecordedReplies
 from hub.ledger.users import UserRecord as UserRecord
 from hub.ledger.users import Users
 from hub.ledger.volumes import FileVolumes
+from hub.ledger.waiting import application_name, begin_immediate
 from hub.ledger.winter_averages import WinterAverages
 
+WAIT_SECONDS = 60  # how long a transaction waits for SQLite's write lock, by default
 FILE_STATES = (
     "landed",
     "parsed",
@@ -143,13 +145,17 @@ class Ledger(
         self.now = clock  # every time the ledger records
 
     @classmethod
-    def open(cls, url: str, *, clock: Callable[[], datetime] = utc_now) -> Ledger:
+    def open(
+        cls, url: str, *, clock: Callable[[], datetime] = utc_now, wait_seconds: float = WAIT_SECONDS
+    ) -> Ledger:
+        """Open the ledger at ``url``; a transaction waits at most ``wait_seconds`` for SQLite's
+        write lock (``hub.ledger.waiting``)."""
         try:
             if url.startswith("sqlite:///"):
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args=_connect_args(url))
+            engine = create_engine(url, connect_args=_connect_args(url, wait_seconds))
             if engine.dialect.name == "sqlite":
-                _sqlite_tuning(engine)
+                _sqlite_tuning(engine, wait_seconds)
             ledger = cls(engine, clock=clock)
             ledger.migrate()
         except SQLAlchemyError as exc:
@@ -305,7 +311,9 @@ class Ledger(
         with self.reading(conn) as conn:
             row = conn.execute(select(t.files).where(t.files.c.id == file_id)).first()
         if row is None:
-            raise NotFound(f"no file with id {file_id} in the ledger (see `hub files`)")
+            raise NotFound(
+                f"no file with id {file_id} in the ledger", hint="hub files lists the ledger's files"
+            )
         return _file(row)
 
     def files(self, *, state: str | None = None, exchange: str | None = None) -> list[FileRecord]:
@@ -479,17 +487,21 @@ def _current_revision(conn: Connection) -> str | None:
         return None
 
 
-def _connect_args(url: str) -> dict[str, Any]:
+def _connect_args(url: str, wait_seconds: float) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        return {"timeout": 60, "isolation_level": None}
+        return {"timeout": wait_seconds, "isolation_level": None}
+    if url.startswith("postgresql"):
+        return {"application_name": application_name()}
     return {}
 
 
-def _sqlite_tuning(engine: Engine) -> None:
+def _sqlite_tuning(engine: Engine, wait_seconds: float) -> None:
+    database = engine.url.database
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         _wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -497,7 +509,7 @@ def _sqlite_tuning(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(conn.connection.dbapi_connection, database, wait_seconds)
 
 
 def _wal(cur: Any) -> None:

@@ -74,7 +74,7 @@ class Audit:
         with self.reading(None) as db:
             row = db.execute(select(f.state, f.resolved_by).where(f.id == file_id)).first()
             if row is None:
-                raise NotFound(f"no file {file_id} in the ledger")
+                raise NotFound(f"no file {file_id} in the ledger", hint="hub files lists the ledger's files")
             if row.state != "rejected":
                 raise UsageError(f"file {file_id} is {row.state}, not rejected: there is nothing to resolve")
             if row.resolved_by is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from hub.ledger import schema as t
 from hub.ledger.keys import PackedEntries, insert_absent
+from hub.ledger.waiting import said_if_waiting
 
 if TYPE_CHECKING:
     import polars as pl
@@ -53,8 +54,9 @@ class DeliveredBatches:
         """Serialise deliveries of one exchange across processes and nodes (row lock on PostgreSQL;
         SQLite's ``BEGIN IMMEDIATE`` already serialises writers)."""
         lock = t.exchange_locks
-        insert_absent(conn, lock, exchange=exchange)
-        conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
+        with said_if_waiting(conn, f"the delivery lock of exchange {exchange}"):
+            insert_absent(conn, lock, exchange=exchange)
+            conn.execute(select(lock.c.exchange).where(lock.c.exchange == exchange).with_for_update())
 
     def record_batch(
         self,

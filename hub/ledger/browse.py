@@ -28,6 +28,7 @@ class FileFilter:
     landed_from: datetime | None = None  # inclusive
     landed_to: datetime | None = None  # exclusive
     name: str | None = None  # a part of the name, any case
+    name_glob: str | None = None  # the whole name, any case: * any characters, ? one
     failed: bool = False  # only files with an error recorded (left part-way)
     unresolved: bool = False  # not marked resolved elsewhere by an operator
 
@@ -49,6 +50,9 @@ def _file_conditions(flt: FileFilter) -> list[ColumnElement[bool]]:
         where.append(f.landed_at < flt.landed_to)
     if flt.name:
         where.append(func.lower(f.name).like(f"%{_escaped(flt.name.lower())}%", escape="\\"))
+    if flt.name_glob:
+        like = _escaped(flt.name_glob.lower()).replace("*", "%").replace("?", "_")
+        where.append(func.lower(f.name).like(like, escape="\\"))
     if flt.failed:
         where.append(f.error.is_not(None))
     if flt.unresolved:
@@ -62,8 +66,9 @@ class Browse:
     if TYPE_CHECKING:
         reading: Callable[[Connection | None], AbstractContextManager[Connection]]
 
-    def files_page(self, flt: FileFilter, *, offset: int, limit: int) -> tuple[list[FileRecord], int]:
-        """The newest files matching ``flt`` from ``offset``, and how many match in all."""
+    def files_page(self, flt: FileFilter, *, offset: int, limit: int | None) -> tuple[list[FileRecord], int]:
+        """The newest files matching ``flt`` from ``offset`` (``limit`` None: all of them), and how
+        many match in all."""
         from hub.ledger import _file
 
         where = and_(True, *_file_conditions(flt))

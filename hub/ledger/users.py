@@ -101,4 +101,4 @@ class Users:
         with self.reading(None) as db:
             done = db.execute(update(t.users).where(t.users.c.name == name).values(**values))
             if done.rowcount == 0:
-                raise NotFound(f"no user {name!r} (see `hub user list`)")
+                raise NotFound(f"no user {name!r}", hint="hub user list lists the console users")

@@ -109,7 +109,7 @@ def test_a_killed_upload_is_never_delivered_and_the_complete_one_is(
 
     code, outcomes = sftp_cycle(workdir)
     assert (code, outcomes) == (0, [])
-    assert workdir.hub("files", "--json").json() == []
+    assert workdir.hub("files", "--json").json()["files"] == []
     assert (outgoing / "route-3.csv").exists()  # left for the partner to finish
 
     ssh_server.partner(f"put {data} {outgoing}/route-3.csv", f"put {marker} {outgoing}/route-3.csv.done")
@@ -222,4 +222,4 @@ def test_delete_and_leave_post_actions_on_the_partner_server(
     # a file left in place is not taken again, nor recorded as a duplicate every run
     code, outcomes = sftp_cycle(workdir)
     assert (code, outcomes) == (0, [])
-    assert len(workdir.hub("files", "--json").json()) == 1
+    assert len(workdir.hub("files", "--json").json()["files"]) == 1

@@ -89,7 +89,7 @@ def test_an_unpinned_host_key_sends_nothing_and_the_same_file_goes_once_pinned(
     [problem] = refused.json()["problems"]
     assert "is not in" in problem["message"] and ssh_server.host_fingerprint in problem["message"]
     assert list(incoming.iterdir()) == []
-    assert [f["state"] for f in workdir.hub("files", "--json").json()] == ["mapped"]
+    assert [f["state"] for f in workdir.hub("files", "--json").json()["files"]] == ["mapped"]
     first = originated_rows(workdir.root)
 
     push_to(workdir, ssh_server, incoming)  # the operator pins the bank's key

@@ -48,7 +48,7 @@ def test_an_upload_lands_in_the_watched_folder_and_is_delivered_once(
 
     again = site.hub("cycle", "--json")
     assert again.code == 0 and again.json() == []
-    files = site.hub("files", "--json").json()
+    files = site.hub("files", "--json").json()["files"]
     assert [(f["name"], f["state"]) for f in files] == [("route-12.csv", "delivered")]
 
 

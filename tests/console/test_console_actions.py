@@ -182,13 +182,13 @@ def test_a_corrected_file_is_previewed_landed_and_delivered_in_place(fresh: Hub)
     assert "200 transactions will be delivered to the CIS." in shown.text
     assert "<dt>Rows rejected</dt><dd>0</dd>" in shown.text
     assert len(_uploads(fresh)) == 1, "kept until confirmed"
-    files_before = len(fresh.work.hub("files", "--json").json())
+    files_before = len(fresh.work.hub("files", "--json").json()["files"])
 
     res = confirm(client, shown.text)
     assert res.status_code == 303
     new_id = int(res.headers["location"].removeprefix("/files/").removesuffix("#audit"))
     assert new_id != fresh.rejected_id
-    assert len(fresh.work.hub("files", "--json").json()) == files_before + 1
+    assert len(fresh.work.hub("files", "--json").json()["files"]) == files_before + 1
     new = _show(fresh, new_id)
     assert (new["state"], new["delivered"], new["replaces"]) == ("delivered", 200, fresh.rejected_id)
     assert new["name"] == "route-south-fixed.csv"
@@ -220,7 +220,7 @@ def test_resolved_elsewhere_needs_a_comment_and_stays_rejected(fresh: Hub) -> No
     assert resolved["comment"] == "keyed into the CIS by hand, ticket 4711"
     [entry] = detail["audit"]  # type: ignore[misc]
     assert (entry["action"], entry["outcome_state"]) == ("resolve", "resolved")
-    listed = {f["id"]: f for f in fresh.work.hub("files", "--json").json()}
+    listed = {f["id"]: f for f in fresh.work.hub("files", "--json").json()["files"]}
     assert listed[fresh.rejected_id]["resolved_by"] == "otto"
     assert listed[fresh.delivered_id]["resolved_by"] is None
     assert "rejected (resolved by otto)" in fresh.work.hub("files").stdout
@@ -250,7 +250,7 @@ def test_the_upload_size_limit_and_hostile_names(fresh: Hub) -> None:
     data = {"csrf_token": token, "file_id": "999", "action": "reprocess"}
     assert client.post("/actions/preview", data=data).status_code == 404
     assert _uploads(fresh) == []
-    assert len(fresh.work.hub("files", "--json").json()) == 2, "nothing landed"
+    assert len(fresh.work.hub("files", "--json").json()["files"]) == 2, "nothing landed"
     assert _show(fresh, fresh.rejected_id)["audit"] == []
 
 

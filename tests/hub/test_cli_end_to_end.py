@@ -45,7 +45,7 @@ def test_good_file_is_delivered_with_a_correct_control_file(
     match = [r for r in reads if r[2] == first["meter"]]
     assert match and match[0][1] == first["account"], "account keeps its leading zeros"
 
-    files = workdir.hub("files", "--json").json()
+    files = workdir.hub("files", "--json").json()["files"]
     assert files == [
         {
             "id": out["id"],
@@ -117,9 +117,9 @@ def test_same_file_dropped_twice_is_a_duplicate_and_delivers_nothing(
     assert dup["state"] == "duplicate" and dup["duplicate_of"] == first["id"] and dup["delivered"] == 0
     assert len(workdir.controls()) == 1
     assert len(workdir.delivered_rows("MeterRead")) + len(workdir.delivered_rows("ReadException")) == 120
-    states = {f["name"]: f["state"] for f in workdir.hub("files", "--json").json()}
+    states = {f["name"]: f["state"] for f in workdir.hub("files", "--json").json()["files"]}
     assert states == {"a.csv": "delivered", "a-resent.csv": "duplicate"}
-    assert [f["name"] for f in workdir.hub("files", "--state", "duplicate", "--json").json()] == [
+    assert [f["name"] for f in workdir.hub("files", "--state", "duplicate", "--json").json()["files"]] == [
         "a-resent.csv"
     ]
 
@@ -151,7 +151,7 @@ def test_reprocess_after_correction_delivers_only_what_was_not_delivered(
 
     keys = [r[0] for t in ("MeterRead", "ReadException") for r in workdir.delivered_rows(t)]
     assert len(keys) == 200 and len(set(keys)) == 200, "every read delivered exactly once"
-    states = {f["id"]: f["state"] for f in workdir.hub("files", "--json").json()}
+    states = {f["id"]: f["state"] for f in workdir.hub("files", "--json").json()["files"]}
     assert states[rejected["id"]] == "reprocessed" and states[out["id"]] == "delivered"
 
     again = workdir.hub("reprocess", str(out["id"]), "--json").json()
@@ -185,7 +185,7 @@ def test_validate_is_a_dry_run_that_prints_every_problem(
     assert not (workdir.root / "var" / "landed").exists() or not list(
         (workdir.root / "var" / "landed").iterdir()
     )
-    assert workdir.hub("files", "--json").json() == []
+    assert workdir.hub("files", "--json").json()["files"] == []
     clean = workdir.hub("validate", workdir.write("ok.csv", upload(50)), "-x", "meter-reads", "--json")
     assert clean.code == 0 and clean.json()["problems"] == []
 
@@ -243,7 +243,7 @@ def test_init_writes_a_default_that_validates(tmp_path: Path) -> None:
     res = work.hub("init")
     assert res.code == 0 and (root / "hub.yaml").exists() and (root / "inbox" / "meter-reads").is_dir()
     assert work.hub("init").code == 2, "an existing configuration is never overwritten silently"
-    assert work.hub("files", "--json").json() == []
+    assert work.hub("files", "--json").json()["files"] == []
 
 
 def test_a_file_over_the_size_limit_is_rejected_but_kept(
@@ -274,7 +274,7 @@ def test_a_destination_that_cannot_be_written_fails_the_run_for_a_retry(
     (run,) = [r for r in _runs(workdir) if r["exchange"] == "meter-reads"]
     assert run["status"] == "failed" and run["ended_at"] is not None
     (workdir.root / "outbox" / "cis").unlink()
-    (record,) = workdir.hub("files", "--json").json()
+    (record,) = workdir.hub("files", "--json").json()["files"]
     again = workdir.hub("reprocess", str(record["id"]), "--json")
     assert again.code == 0 and again.json()["delivered"] == 20
 

@@ -35,7 +35,7 @@ def test_the_demo_shows_a_nightly_cycle_and_a_reconciled_banking_day(tmp_path: P
     assert day, res.stdout
     assert "all matched" in text and "rejected" in text
 
-    files = hub(tmp_path, "files", "--json").json()
+    files = hub(tmp_path, "files", "--json").json()["files"]
     states = {(f["exchange"], f["state"]) for f in files}
     assert {("lockbox", "delivered"), ("bai2", "delivered"), ("meter-reads", "rejected")} <= states
     lockbox = next(f for f in files if f["exchange"] == "lockbox")

@@ -41,7 +41,7 @@ def test_a_delivered_file_stays_delivered_with_what_it_delivered_whatever_later_
     shown = file_record(workdir, first["id"])
     assert (shown["state"], shown["delivered"]) == ("delivered", 98)  # the file still delivered 98
     assert [b["transactions"] for b in shown["batches"]] == [98]
-    listed = workdir.hub("files", "--state", "delivered", "--json").json()
+    listed = workdir.hub("files", "--state", "delivered", "--json").json()["files"]
     assert [(f["id"], f["delivered"]) for f in listed] == [(first["id"], 98)]
 
     again = workdir.hub("reprocess", str(first["id"]), "--accept-valid-rows", "--json").json()
@@ -104,7 +104,7 @@ def test_hostile_names_and_links_are_refused_once_recorded_and_printed_escaped(
     assert (again.code, again.json()) == (0, [])  # recorded once, not reported every cycle
     listed = workdir.hub("files")
     assert "\x1b" not in listed.stdout and "\\x1b" in listed.stdout  # shown, never obeyed
-    assert [f["state"] for f in workdir.hub("files", "--json").json()] == ["refused", "refused"]
+    assert [f["state"] for f in workdir.hub("files", "--json").json()["files"]] == ["refused", "refused"]
 
     bad = workdir.write("bad\nname.csv", upload(3))
     res = workdir.hub("process", bad, "-x", "meter-reads")
@@ -126,7 +126,7 @@ def test_a_name_too_long_to_archive_with_a_time_stamp_is_archived_shortened_and_
     assert list(inbox.glob("r*")) == []
     again = workdir.hub("cycle", "-x", "meter-reads", "--json")
     assert (again.code, again.json()) == (0, [])
-    assert len(workdir.hub("files", "--json").json()) == 1  # no duplicate record, ever
+    assert len(workdir.hub("files", "--json").json()["files"]) == 1  # no duplicate record, ever
 
 
 def configured(workdir: Workdir, **exchange: Any) -> None:

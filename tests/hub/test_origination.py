@@ -205,7 +205,7 @@ def test_a_push_that_fails_is_resumed_with_the_same_file_never_a_second_originat
     assert outcome["state"] == "failed" and not outcome["retryable"]
     assert "not overwritten" in outcome["problems"][0]["message"]
     assert obstacle.read_bytes() == b"yesterday's file, not collected"
-    [record] = workdir.hub("files", "--json").json()
+    [record] = workdir.hub("files", "--json").json()["files"]
     assert (record["state"], record["delivered"]) == ("mapped", 0)
     first = originated_rows(workdir.root)
     assert len(first) == 2

@@ -69,7 +69,7 @@ def test_validate_names_an_overlap_with_a_delivered_history_and_changes_nothing(
 
     assert ledger_contents(workdir) == before  # no file, run, key, history or rejection recorded
     assert outbox(workdir) == cis_before
-    assert [f["name"] for f in workdir.hub("files", "--json").json()] == ["nw-jan.csv"]
+    assert [f["name"] for f in workdir.hub("files", "--json").json()["files"]] == ["nw-jan.csv"]
 
 
 def test_validate_reports_exactly_what_processing_then_rejects_and_warns(workdir: Workdir) -> None:
@@ -116,7 +116,7 @@ def test_validate_of_adjustments_names_the_requests_waiting_for_their_history(wo
     assert dry.code == 0, dry.stdout + dry.stderr
     [warning] = dry.json()["problems"]
     assert (warning["line"], warning["rule"], warning["severity"]) == (2, "pending-history", "warning")
-    assert workdir.hub("files", "--json").json() == []
+    assert workdir.hub("files", "--json").json()["files"] == []
     assert not Path(workdir.root / "var" / "landed").exists() or not list(
         (workdir.root / "var" / "landed").iterdir()
     )

@@ -80,7 +80,7 @@ def test_histories_to_winter_averages_to_a_leak_adjustment_each_posted_once(work
     # 59 days < 60: no default configured, delivered blank so the CIS keeps its own
     assert (b["average_per_day"], b["method"], b["reason"]) == ("", "default", "insufficient-history")
     # the run is a file of the ledger like any other
-    listed = workdir.hub("files", "--json").json()
+    listed = workdir.hub("files", "--json").json()["files"]
     assert any(f["exchange"] == "winter-averages" and f["state"] == "delivered" for f in listed)
     shown = run(workdir, "show", str(out["id"]))
     assert shown["exchange"] == "winter-averages"

@@ -54,11 +54,11 @@ def test_a_second_request_with_nothing_changed_says_so_and_writes_no_batch(workd
     assert (result["state"], result["delivered"], result["batch_id"]) == ("delivered", 0, None)
     assert result["note"].startswith(f"no averages changed since {since} UTC")
     assert len(batches(workdir)) == 1  # no empty CIS batch
-    files = workdir.hub("files", "-x", "winter-averages", "--json").json()
-    assert [(f["state"], f["delivered"]) for f in files] == [
+    files = workdir.hub("files", "-x", "winter-averages", "--json").json()["files"]
+    assert [(f["state"], f["delivered"]) for f in files] == [  # newest first
+        ("delivered", 0),
+        ("delivered", 0),
         ("delivered", 1),
-        ("delivered", 0),
-        ("delivered", 0),
     ]
 
 
