@@ -30,6 +30,7 @@ from hub.engine.config_checks import (
     reply_route_problems,
     take_sections,
 )
+from hub.engine.config_console import ConsoleConfig  # console: how the operator console is served
 from hub.engine.config_openpgp import Decryption, Encryption, OpenPgpConfig, PgpPlan, pgp_problems, plan_of
 from hub.engine.config_shared import shared_options
 from hub.engine.config_transport import (
@@ -157,6 +158,7 @@ class HubConfig(Strict):
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
     openpgp: OpenPgpConfig = OpenPgpConfig()
+    console: ConsoleConfig = ConsoleConfig()
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(default_factory=dict)
