@@ -125,7 +125,9 @@ def test_hub_console_options_win_over_the_file_and_the_file_sets_the_rest(
     _set_console(hub, port=configured, lock_after=1)
     log = hub.work.root / "console.log"
     command = [str(HUB), "console", "--port", str(given), "--lock-after", "2"]
-    procs.append(subprocess.Popen(command, cwd=hub.work.root, stdout=log.open("wb"), stderr=subprocess.STDOUT))
+    procs.append(
+        subprocess.Popen(command, cwd=hub.work.root, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    )
     _listening(procs[0], given, log)
     assert f"operator console on http://127.0.0.1:{given}/" in log.read_text()
     with httpx.Client(base_url=f"http://127.0.0.1:{given}") as client:
