@@ -160,6 +160,7 @@ async def file(request: Request) -> Response:
         request,
         "file.html",
         unmasked=sees_unmasked(request),
+        upload_mb=request.app.state.options.upload_limit // 10**6,
         f=detail,
         search=search or "",
         query=lambda n: urlencode({**kept, "page": n}),
