@@ -1,53 +1,42 @@
 """Personal values by role, over HTTP against a real ledger and the landed file: viewers and
 operators see account numbers masked as the error reports mask them, admins (``console.
-unmasked_roles``) see them as received on the file's page; the error report download stays masked
-for everyone."""
+unmasked_roles``) see them as received on the file's page and an action's preview; the error
+report download stays masked for everyone."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from conftest import Workdir
-from console_setup import USERS, Hub, log_in
+from console_setup import USERS, Hub, log_in, preview
 
-from hub.engine.config import DEFAULT_CONFIG, load_config
-from hub.engine.sample import meter_reads_csv
-from hub.kernel.problems import Problem, mask
-from hub.ledger import Ledger
+from hub.engine.config import DEFAULT_CONFIG
+from hub.engine.sample_consumption import consumption_csv
+from hub.kernel.problems import mask
+from tests.hub.test_lockbox_e2e import load_accounts
 
-UPLOAD = meter_reads_csv(200, bad=7, seed=3)  # the seventh bad row has a field too many
-
-
-def _account_on(line: int) -> str:
-    return UPLOAD.decode().splitlines()[line - 1].split(",")[2]
+UPLOAD = consumption_csv(6, seed=2)  # histories of accounts the CIS extract does not hold
+ACCOUNT = UPLOAD.decode().splitlines()[1].split(",")[1]  # line 2's: the first problem's value
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Hub:
-    """A rejected file whose line 2 has a problem on its account (a rule on the account field, as
-    the ledger records it: masked)."""
+    """A consumption file whose accounts are unknown to the CIS extract: each row a problem on its
+    account (recorded masked)."""
     root = tmp_path_factory.mktemp("masking")
     (root / "hub.yaml").write_text(DEFAULT_CONFIG, encoding="utf-8")
     work = Workdir(root)
-    res = work.hub("process", work.write("route-south.csv", UPLOAD), "--exchange", "meter-reads", "--json")
+    load_accounts(work)
+    res = work.hub("process", work.write("histories.csv", UPLOAD), "--exchange", "consumption", "--json")
     assert res.code == 1, res.stderr
-    rejected = res.json()
-    hub = Hub(work, rejected["id"], 0, min(rejected["problems"], key=lambda p: p["line"]))
+    found = res.json()
+    first = min(found["problems"], key=lambda p: p["line"])
+    assert (first["line"], first["field"], first["value"]) == (2, "account", mask(ACCOUNT))
+    hub = Hub(work, found["id"], 0, first)
     for name, role in USERS.items():
         hub.add_user(name, role)
-    ledger = Ledger.open(load_config(root / "hub.yaml").ledger_url())
-    try:
-        run_id = ledger.file(hub.rejected_id).last_run_id
-        assert run_id is not None
-        found = Problem.of(
-            "unknown_account", "no such account", line=2, field="account", value=_account_on(2)
-        )
-        ledger.add_problems(hub.rejected_id, run_id, [found])
-    finally:
-        ledger.close()
     return hub
 
 
@@ -62,7 +51,7 @@ def _page(hub: Hub, name: str, **console: Any) -> str:
 
 
 def test_viewers_and_operators_see_the_mask_admins_the_value(hub: Hub) -> None:
-    account = _account_on(2)
+    account = ACCOUNT
     for name in ("vic", "otto"):
         page = _page(hub, name)
         assert f"<code>{mask(account)}</code>" in page, name
@@ -75,7 +64,7 @@ def test_viewers_and_operators_see_the_mask_admins_the_value(hub: Hub) -> None:
 
 
 def test_who_sees_values_unmasked_is_configured_per_role(hub: Hub) -> None:
-    account = _account_on(2)
+    account = ACCOUNT
     assert f"<code>{account}</code>" in _page(hub, "otto", unmasked_roles=["operator", "admin"])
     assert f"<code>{mask(account)}</code>" in _page(hub, "vic", unmasked_roles=["operator", "admin"])
     assert f"<code>{mask(account)}</code>" in _page(hub, "ada", unmasked_roles=[])
@@ -83,13 +72,20 @@ def test_who_sees_values_unmasked_is_configured_per_role(hub: Hub) -> None:
 
 
 def test_the_error_report_download_stays_masked_for_every_role(hub: Hub) -> None:
-    [long_line] = [n for n, row in enumerate(UPLOAD.decode().splitlines(), 1) if row.endswith(",extra")]
-    account = _account_on(long_line)
     for name in ("vic", "otto", "ada"):
         client = hub.client()
         assert log_in(client, name).status_code == 303
         report = client.get(f"/files/{hub.rejected_id}/errors.csv")
         assert report.status_code == 200
-        assert mask(account) in report.text and account not in report.text, name
-    landed = Path(hub.work.root / "route-south.csv").read_bytes()
-    assert account.encode() in landed, "the value is there to be masked"
+        assert mask(ACCOUNT) in report.text and ACCOUNT not in report.text, name
+
+
+def test_an_actions_preview_shows_values_as_the_role_may_see_them(hub: Hub) -> None:
+    for name, shown in (("otto", mask(ACCOUNT)), ("ada", ACCOUNT)):
+        client = hub.client()
+        assert log_in(client, name).status_code == 303
+        page = preview(client, hub.rejected_id, "reprocess").text
+        assert "The first problems the check found" in page
+        assert f"<code>{shown}</code>" in page, name
+        if name == "otto":
+            assert ACCOUNT not in page
