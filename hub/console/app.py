@@ -25,6 +25,7 @@ from hub.console.money import dollars
 from hub.console.pending import PendingActions, sweep_uploads
 from hub.console.secret import session_secret
 from hub.engine.actions import ACTIONS
+from hub.engine.config_console import PENDING_UPLOAD_HOURS, SESSION_HOURS, UPLOAD_LIMIT_MB
 from hub.engine.users import LOCK_AFTER, LOCK_MINUTES
 
 if TYPE_CHECKING:
@@ -32,9 +33,7 @@ if TYPE_CHECKING:
     from hub.engine.config_console import ConsoleConfig
 
 HERE = Path(__file__).parent
-UPLOAD_LIMIT = 50 * 10**6  # bytes: a corrected file uploaded through the page
-SESSION_HOURS = 8
-PENDING_UPLOAD_HOURS = 24  # a corrected file uploaded for a preview never confirmed is removed after this
+UPLOAD_LIMIT = UPLOAD_LIMIT_MB * 10**6  # bytes: a corrected file uploaded through the page
 HEADERS = [
     (b"content-security-policy", b"default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),

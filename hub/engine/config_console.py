@@ -11,6 +11,9 @@ from pydantic import Field, model_validator
 from connectors.base import Strict
 
 Role = Literal["viewer", "operator", "admin"]
+UPLOAD_LIMIT_MB = 50
+SESSION_HOURS = 8
+PENDING_UPLOAD_HOURS = 24
 
 
 def _admins() -> list[Role]:
@@ -27,12 +30,14 @@ class ConsoleConfig(Strict):
     port: int = Field(8470, ge=1, le=65535)
     lock_after: int = Field(5, ge=1, description="failed log-ins in a row that lock a user")
     lock_minutes: float = Field(15, ge=0)
-    upload_limit_mb: int = Field(50, ge=1)
-    session_hours: float = Field(8, gt=0)
+    upload_limit_mb: int = Field(UPLOAD_LIMIT_MB, ge=1)
+    session_hours: float = Field(SESSION_HOURS, gt=0)
     tls_cert: Path | None = None
     tls_key: Path | None = None
     unmasked_roles: list[Role] = Field(default_factory=_admins)
-    pending_upload_hours: float = Field(24, gt=0, description="an unconfirmed upload is removed after this")
+    pending_upload_hours: float = Field(
+        PENDING_UPLOAD_HOURS, gt=0, description="an unconfirmed upload is removed after this"
+    )
 
     @model_validator(mode="after")
     def _tls_pair(self) -> Self:
