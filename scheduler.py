@@ -190,7 +190,7 @@ class Service:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
-        self._install_signals()
+        self.install_signals()
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone=UTC)
         self._scheduler = scheduler
         for name in self.catch_up():
@@ -250,7 +250,10 @@ class Service:
             if job.next_run_time is None or job.next_run_time > soon:
                 job.modify(next_run_time=soon)
 
-    def _install_signals(self) -> None:
+    def install_signals(self) -> None:
+        """SIGTERM/SIGINT stop the service (a second one exits at once); installed before anything
+        else starts (the console), so a signal during start-up stops it cleanly too."""
+
         def handle(signum: int, _frame: FrameType | None) -> None:
             self._signals += 1
             if self._signals > 1:

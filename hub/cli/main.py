@@ -25,7 +25,14 @@ from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
 from hub.cli.sample import register as register_sample
-from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
+from hub.cli.users import (
+    ConsoleThread,
+    UploadLimitOpt,
+    console_app,
+    console_command,
+    console_tls,
+    user_app,
+)
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 
 if TYPE_CHECKING:
@@ -218,11 +225,11 @@ def run(
         str | None, typer.Option("--log-format", help="text | json (default: service.log_format)")
     ] = None,
     console: Annotated[bool, typer.Option("--console", help="serve the operator console beside it")] = False,
-    console_host: Annotated[str, typer.Option(help="the console's address (default: this machine)")] = (
-        "127.0.0.1"
-    ),
-    console_port: Annotated[int, typer.Option(min=1, max=65535, help="the console's port")] = 8470,
-    upload_limit_mb: UploadLimitOpt = 50,
+    console_host: Annotated[str | None, typer.Option(help="the console's address (console.host)")] = None,
+    console_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="its port (console.port)")
+    ] = None,
+    upload_limit_mb: UploadLimitOpt = None,
 ) -> None:
     """The service: scheduled pulls, watched drop folders and overdue alerts, until SIGTERM/SIGINT
     (with --console, the operator console beside it, stopped with it)."""
@@ -242,9 +249,12 @@ def run(
     try:
         service = Service(settings, engine)
         if not once:
+            service.install_signals()
             if console:
                 app = console_app(settings, upload_limit_mb=upload_limit_mb)
-                served = ConsoleThread(app, console_host, console_port)
+                section = settings.config.console
+                where = (console_host or section.host, console_port or section.port)
+                served = ConsoleThread(app, *where, tls=console_tls(settings))
                 served.start()
                 logs.log.info("operator console on %s", served.where, extra={"event": "console"})
             code = service.serve()

@@ -87,17 +87,34 @@ def list_(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> No
     out.print(table)
 
 
+def console_tls(settings: Settings) -> tuple[Path, Path] | None:
+    """hub.yaml's ``console.tls_cert`` and ``console.tls_key`` (relative to its folder), if given."""
+    section = settings.config.console
+    if section.tls_cert is None or section.tls_key is None:
+        return None
+    return settings.root / section.tls_cert, settings.root / section.tls_key
+
+
 class ConsoleThread:
     """The console served by uvicorn in a thread beside ``hub run`` (its signals stay the service's:
     uvicorn installs none outside the main thread). ``start`` waits until it listens."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int, tls: tuple[Path, Path] | None = None) -> None:
         import uvicorn
 
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+        cert, key = (str(tls[0]), str(tls[1])) if tls else (None, None)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="console", daemon=True)
-        self.where = f"http://{host}:{port}/"
+        self.where = f"{'https' if tls else 'http'}://{host}:{port}/"
 
     def start(self, timeout: float = 30.0) -> None:
         self.thread.start()
@@ -112,37 +129,42 @@ class ConsoleThread:
         self.thread.join(timeout=10)
 
 
-def console_app(settings: Settings, *, upload_limit_mb: int = 50, **options: Any) -> Any:
-    """The console's application for ``settings`` (``hub console`` and ``hub run --console``)."""
+def console_app(settings: Settings, **overrides: Any) -> Any:
+    """The console's application for ``settings`` (``hub console`` and ``hub run --console``):
+    hub.yaml's ``console:`` section, each override given (not None) winning over it."""
     from hub.console.app import ConsoleOptions, create_app
 
-    return create_app(settings, ConsoleOptions(upload_limit=upload_limit_mb * 10**6, **options))
+    return create_app(settings, ConsoleOptions.of(settings.config.console, **overrides))
 
 
 UploadLimitOpt = Annotated[
-    int, typer.Option(min=1, help="the largest corrected file the console takes, in MB")
+    int | None,
+    typer.Option(min=1, help="the largest corrected file the console takes, in MB (console.upload_limit_mb)"),
 ]
 
 
 def console_command(
     config: ConfigOpt = Path("hub.yaml"),
-    host: Annotated[str, typer.Option(help="the address to listen on (default: this machine only)")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8470,
+    host: Annotated[
+        str | None, typer.Option(help="the address to listen on (console.host; default: this machine only)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="console.port (default 8470)")] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="serve over TLS with this certificate (PEM)")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="the certificate's private key (PEM)")] = None,
-    lock_after: Annotated[int, typer.Option(min=1, help="failed log-ins that lock a user")] = 5,
-    lock_minutes: Annotated[float, typer.Option(min=0.0, help="how long a user stays locked")] = 15.0,
-    upload_limit_mb: UploadLimitOpt = 50,
+    lock_after: Annotated[int | None, typer.Option(min=1, help="failed log-ins that lock a user")] = None,
+    lock_minutes: Annotated[float | None, typer.Option(min=0.0, help="how long a user stays locked")] = None,
+    upload_limit_mb: UploadLimitOpt = None,
 ) -> None:
     """Serve the operator console (a web page: Today, files, a file's problems and actions on it)
-    until Ctrl-C."""
+    until Ctrl-C. Every option's default is hub.yaml's ``console:`` section."""
     import uvicorn
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     settings = load_config(config)
+    section = settings.config.console
+    if tls_cert is None and (configured := console_tls(settings)) is not None:
+        tls_cert, tls_key = configured
     app = console_app(
         settings,
         upload_limit_mb=upload_limit_mb,
@@ -150,6 +172,8 @@ def console_command(
         lock_after=lock_after,
         lock_minutes=lock_minutes,
     )
+    host = host or section.host
+    port = port or section.port
     scheme = "https" if tls_cert else "http"
     out.print(f"operator console on {scheme}://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from hub.console.auth import check_csrf, csrf_token, login_required, require_role
+from hub.console.auth import check_csrf, csrf_token, login_required, require_role, sees_unmasked
 from hub.console.pages import render
-from hub.console.pending import Pending, PendingActions
+from hub.console.pending import Pending, PendingActions, sweep_uploads
 from hub.engine import actions, browse
 from hub.kernel.errors import HubError, NotFound, UsageError
 
@@ -68,6 +68,7 @@ async def preview(request: Request) -> Response:
     settings = request.app.state.settings
     staged = None
     upload = form.get("upload")
+    await run_in_threadpool(sweep_uploads, request.app)
     if action == "corrected":
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise HTTPException(400, "Choose the corrected file to upload.")
@@ -79,10 +80,17 @@ async def preview(request: Request) -> Response:
             raise HTTPException(413, str(exc)) from None
         except HubError as exc:  # a refused name (as the connectors refuse it), an empty file
             raise HTTPException(400, str(exc)) from None
+    unmask = sees_unmasked(request)
     try:
         shown = await run_in_threadpool(
             lambda: actions.preview(
-                settings, file_id, action, upload=staged, accept_valid_rows=accept, comment=comment
+                settings,
+                file_id,
+                action,
+                upload=staged,
+                accept_valid_rows=accept,
+                comment=comment,
+                unmask=unmask,
             )
         )
     except HubError as exc:
@@ -93,7 +101,13 @@ async def preview(request: Request) -> Response:
     pending = Pending(user.name, csrf_token(request), file_id, action, shown.seen, staged, accept, comment)
     token = _pending(request).add(pending)
     return render(
-        request, "preview.html", p=shown, token=token, label=actions.ACTIONS[action], comment=comment
+        request,
+        "preview.html",
+        p=shown,
+        token=token,
+        label=actions.ACTIONS[action],
+        comment=comment,
+        unmasked=unmask,
     )
 
 
@@ -128,7 +142,7 @@ async def confirm(request: Request) -> Response:
     except HubError as exc:
         raise HTTPException(503, f"{exc} (nothing is lost: try again when the cause is fixed)") from None
     finally:
-        actions.discard_upload(pending.upload)
+        _pending(request).done(pending)
     return RedirectResponse(f"/files/{done.outcome_file_id or done.file_id}#audit", status_code=303)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -22,17 +22,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.console import actions, pages, reports
 from hub.console.auth import may
 from hub.console.money import dollars
-from hub.console.pending import PendingActions
+from hub.console.pending import PendingActions, sweep_uploads
 from hub.console.secret import session_secret
 from hub.engine.actions import ACTIONS
+from hub.engine.config_console import PENDING_UPLOAD_HOURS, SESSION_HOURS, UPLOAD_LIMIT_MB
 from hub.engine.users import LOCK_AFTER, LOCK_MINUTES
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
+    from hub.engine.config_console import ConsoleConfig
 
 HERE = Path(__file__).parent
-UPLOAD_LIMIT = 50 * 10**6  # bytes: a corrected file uploaded through the page
-SESSION_HOURS = 8
+UPLOAD_LIMIT = UPLOAD_LIMIT_MB * 10**6  # bytes: a corrected file uploaded through the page
 HEADERS = [
     (b"content-security-policy", b"default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),
@@ -44,13 +45,37 @@ HEADERS = [
 
 @dataclass(frozen=True)
 class ConsoleOptions:
-    """How the console is served: over TLS (the cookie is then Secure), the lock-out rule and the
-    largest corrected file it takes (bytes)."""
+    """How the console is served: over TLS (the cookie is then Secure), the lock-out rule, the
+    largest corrected file it takes (bytes), how long a session lasts, the roles that see account
+    numbers unmasked and how long an upload never confirmed is kept (hub.yaml's ``console:``)."""
 
     tls: bool = False
     lock_after: int = LOCK_AFTER
     lock_minutes: float = LOCK_MINUTES
     upload_limit: int = UPLOAD_LIMIT
+    session_hours: float = SESSION_HOURS
+    unmasked_roles: tuple[str, ...] = ("admin",)
+    pending_upload_hours: float = PENDING_UPLOAD_HOURS
+
+    @classmethod
+    def of(cls, config: ConsoleConfig, **overrides: Any) -> ConsoleOptions:
+        """The options hub.yaml's ``console:`` section says, each of ``overrides`` (the command
+        line's, None: not given) winning over it."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "upload_limit_mb" in given:
+            given["upload_limit"] = given.pop("upload_limit_mb") * 10**6
+        return cls(
+            **{
+                "tls": config.tls_cert is not None,
+                "lock_after": config.lock_after,
+                "lock_minutes": config.lock_minutes,
+                "upload_limit": config.upload_limit_mb * 10**6,
+                "session_hours": config.session_hours,
+                "unmasked_roles": tuple(config.unmasked_roles),
+                "pending_upload_hours": config.pending_upload_hours,
+                **given,
+            }
+        )
 
 
 class SecurityHeaders:
@@ -84,8 +109,10 @@ def _error_page(templates: Jinja2Templates) -> Callable[[Request, Exception], Aw
 
 
 def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Starlette:
-    """The console for the hub of ``settings`` (its session secret made under ``var/`` if missing)."""
-    options = options or ConsoleOptions()
+    """The console for the hub of ``settings`` (its session secret made under ``var/`` if missing;
+    ``options``: hub.yaml's ``console:`` section unless given). Uploads left unconfirmed longer than
+    the options allow are removed now, and again at each preview."""
+    options = options or ConsoleOptions.of(settings.config.console)
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -117,7 +144,7 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
             SessionMiddleware,
             secret_key=session_secret(settings.var),
             session_cookie="hub_console",
-            max_age=SESSION_HOURS * 3600,
+            max_age=int(options.session_hours * 3600),
             same_site="lax",
             https_only=options.tls,
         ),
@@ -130,4 +157,5 @@ def create_app(settings: Settings, options: ConsoleOptions | None = None) -> Sta
     app.state.options = options
     app.state.templates = templates
     app.state.pending = PendingActions()
+    sweep_uploads(app)
     return app

@@ -94,6 +94,13 @@ def may(user: User | None, role: str) -> bool:
     return user is not None and RANK.get(user.role, -1) >= RANK[role]
 
 
+def sees_unmasked(request: Request) -> bool:
+    """Whether the logged-in user's role sees account numbers and names unmasked on the pages
+    (``console.unmasked_roles``; downloads of error reports stay masked for everyone)."""
+    user: User | None = getattr(request.state, "user", None)
+    return user is not None and user.role in request.app.state.options.unmasked_roles
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after log-in: a path of this site only (never another site)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -20,6 +20,7 @@ from hub.console.auth import (
     end_session,
     login_required,
     safe_next,
+    sees_unmasked,
     start_session,
 )
 from hub.engine import browse
@@ -42,7 +43,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
-def _int(value: str | None, default: int = 1) -> int:
+def page_number(value: str | None, default: int = 1) -> int:
     try:
         return max(1, int(value)) if value else default
     except ValueError:
@@ -120,7 +121,7 @@ async def files(request: Request) -> Response:
             state=state,
             day=day,
             name=q.get("name") or None,
-            page=_int(q.get("page")),
+            page=page_number(q.get("page")),
             per_page=FILES_PER_PAGE,
         )
     )
@@ -147,8 +148,9 @@ async def file(request: Request) -> Response:
                 settings,
                 file_id,
                 search=search,
-                page=_int(request.query_params.get("page")),
+                page=page_number(request.query_params.get("page")),
                 per_page=PROBLEMS_PER_PAGE,
+                unmask=sees_unmasked(request),
             )
         )
     except NotFound:
@@ -157,6 +159,8 @@ async def file(request: Request) -> Response:
     return render(
         request,
         "file.html",
+        unmasked=sees_unmasked(request),
+        upload_mb=request.app.state.options.upload_limit // 10**6,
         f=detail,
         search=search or "",
         query=lambda n: urlencode({**kept, "page": n}),

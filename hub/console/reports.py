@@ -5,19 +5,21 @@ thread."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.console.auth import login_required
+from hub.console.auth import login_required, sees_unmasked
 from hub.console.chart import volume_chart
-from hub.console.pages import render
+from hub.console.pages import page_number, render
 from hub.engine import browse, operator
 from hub.engine.suspense import suspense_payments
 from hub.engine.volumes import DAYS, volumes
 
+SUSPENSE_PER_PAGE = 50
 STATUS_WORDS = {
     "matched": "matched",
     "missing-bank": "missing on the bank side",
@@ -58,19 +60,31 @@ async def reconciliation(request: Request) -> Response:
 @login_required
 async def suspense(request: Request) -> Response:
     """The payments delivered in suspense with their reasons: by deposit date (``?first=&last=``),
-    or, with no date given, those delivered in the last 7 days."""
+    or, with no date given, those delivered in the last 7 days; ``SUSPENSE_PER_PAGE`` a page."""
     settings = request.app.state.settings
     first = _day(request.query_params.get("first"))
     last = _day(request.query_params.get("last"))
     if first is not None and last is not None and last < first:
         raise HTTPException(400, "the last deposit date comes before the first")
-    found = await run_in_threadpool(lambda: suspense_payments(settings, first=first, last=last))
+    unmask = sees_unmasked(request)
+    found = await run_in_threadpool(
+        lambda: suspense_payments(settings, first=first, last=last, unmask=unmask)
+    )
+    number = page_number(request.query_params.get("page"))
+    start = (number - 1) * SUSPENSE_PER_PAGE
+    page = browse.Page(
+        found.payments[start : start + SUSPENSE_PER_PAGE], len(found.payments), number, SUSPENSE_PER_PAGE
+    )
+    kept = {k: v for k, v in request.query_params.items() if k in ("first", "last") and v}
     return render(
         request,
         "suspense.html",
         first=first.isoformat() if first else "",
         last=last.isoformat() if last else "",
         found=found,
+        page=page,
+        query=lambda n: urlencode({**kept, "page": n}),
+        unmasked=unmask,
     )
 
 

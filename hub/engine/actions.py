@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import secrets
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,32 @@ def discard_upload(path: Path | None) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+def remove_stale_uploads(
+    settings: Settings, older_than: timedelta, keep: Collection[Path] = ()
+) -> list[Path]:
+    """Remove the staged uploads (``var/console-uploads/<random>/``) untouched for longer than
+    ``older_than``: previews never confirmed, left by a console that stopped or a preview abandoned.
+    ``keep``: the uploads of previews still waiting or being confirmed, never removed. Returns the
+    folders removed."""
+    top = settings.var / UPLOADS
+    if not top.is_dir():
+        return []
+    kept = {p.parent for p in keep}
+    cutoff = time.time() - older_than.total_seconds()
+    removed = []
+    for folder in top.iterdir():
+        if folder in kept or not folder.is_dir():
+            continue
+        try:
+            touched = max([folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())])
+        except OSError:  # removed meanwhile
+            continue
+        if touched < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def preview(
     settings: Settings,
     file_id: int,
@@ -114,8 +141,10 @@ def preview(
     upload: Path | None = None,
     accept_valid_rows: bool = False,
     comment: str | None = None,
+    unmask: bool = False,
 ) -> Preview:
-    """Check what ``action`` would do to the file (raises ``UsageError`` when it cannot be done)."""
+    """Check what ``action`` would do to the file (raises ``UsageError`` when it cannot be done);
+    ``unmask``: personal values shown as in the file checked (a role allowed to see them)."""
     from hub.engine.pipeline import Engine
 
     if action not in ACTIONS:
@@ -139,7 +168,12 @@ def preview(
             outcome = engine.dry_run(upload, record.exchange, accept_valid_rows=accept)
     finally:
         engine.close()
-    return _preview_of(action, record.id, record.updated_at, outcome)
+    shown = _preview_of(action, record.id, record.updated_at, outcome)
+    if unmask:
+        from hub.engine.unmask import unmasked
+
+        unmasked(settings, record.exchange, upload or Path(record.landed_path), shown.problems)
+    return shown
 
 
 def _preview_of(action: str, file_id: int, seen: datetime, outcome: Outcome) -> Preview:

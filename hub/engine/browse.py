@@ -155,9 +155,16 @@ def shown_problem_dict(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def file_page(
-    settings: Settings, file_id: int, *, search: str | None = None, page: int = 1, per_page: int = 100
+    settings: Settings,
+    file_id: int,
+    *,
+    search: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+    unmask: bool = False,
 ) -> FilePage:
-    """The file's page (raises ``NotFound`` for an unknown id)."""
+    """The file's page (raises ``NotFound`` for an unknown id); ``unmask``: the problems' personal
+    values as in the landed file (a role allowed to see them)."""
     page = max(1, page)
     with opened(settings) as ledger:
         record = ledger.file(file_id)
@@ -170,6 +177,10 @@ def file_page(
         tally = ledger.problem_tally(file_id, record.last_run_id)
         audit = ledger.audit_of(file_id)
     problems = Page([shown_problem(r) for r in rows], total, page, per_page)
+    if unmask and Path(record.landed_path).name:
+        from hub.engine.unmask import unmasked
+
+        unmasked(settings, record.exchange, Path(record.landed_path), problems.items)
     report = _report_path(record)
     return FilePage(record, runs, batches, problems, tally, audit, report is not None and report.is_file())
 

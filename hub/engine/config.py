@@ -30,6 +30,7 @@ from hub.engine.config_checks import (
     reply_route_problems,
     take_sections,
 )
+from hub.engine.config_console import ConsoleConfig
 from hub.engine.config_openpgp import Decryption, Encryption, OpenPgpConfig, PgpPlan, pgp_problems, plan_of
 from hub.engine.config_partners import PartnersConfig, partner_source
 from hub.engine.config_shared import shared_options
@@ -170,6 +171,7 @@ class HubConfig(Strict):
     partners: PartnersConfig = Field(
         PartnersConfig(), description="`hub partner`: partners uploading over SFTP into chroots"
     )
+    console: ConsoleConfig = Field(ConsoleConfig(), description="how the operator console is served")
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(

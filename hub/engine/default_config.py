@@ -39,6 +39,18 @@ openpgp:
   passphrase_env: HUB_PGP_PASSPHRASE      # or passphrase_file: /etc/hub/pgp-passphrase
   expiry_warning_days: 30                 # a pinned key expiring sooner is an alert in `hub status`
 
+console:            # the operator console: `hub console`, `hub run --console` (their options win)
+  host: 127.0.0.1           # this machine only; 0.0.0.0 serves others (then use TLS)
+  port: 8470
+  # tls_cert: /etc/hub/console-cert.pem   # serve over TLS (both, PEM; the session cookie is then Secure)
+  # tls_key: /etc/hub/console-key.pem
+  lock_after: 5             # failed log-ins in a row that lock a user ...
+  lock_minutes: 15          # ... for this long
+  session_hours: 8          # a log-in lasts this long
+  upload_limit_mb: 50       # the largest corrected file the console takes
+  unmasked_roles: [admin]   # roles that see account numbers unmasked on the pages (reports stay masked)
+  pending_upload_hours: 24  # a corrected file uploaded but never confirmed is removed after this
+
 # Exchange kinds and formats of your own (docs/adding-an-exchange.md): name -> module:Class, importable
 # by the hub (installed, or on PYTHONPATH). The kinds shipped with the hub need no line here.
 # kinds:

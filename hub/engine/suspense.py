@@ -55,7 +55,9 @@ def _payment_csv(control_path: Path) -> Path:
     return control_path.parent / str(entry["name"])
 
 
-def _in_suspense(batch: dict[str, Any], first: date | None, last: date | None) -> list[dict[str, Any]]:
+def _in_suspense(
+    batch: dict[str, Any], first: date | None, last: date | None, unmask: bool
+) -> list[dict[str, Any]]:
     frame = pl.read_csv(_payment_csv(Path(batch["path"])), infer_schema=False, columns=list(COLUMNS))
     frame = frame.filter(pl.col("suspense") == "true")
     if first is not None:
@@ -70,7 +72,7 @@ def _in_suspense(batch: dict[str, Any], first: date | None, last: date | None) -
             "lockbox": r["lockbox"] or "",
             "batch": r["batch"] or "",
             "item": r["item"] or "",
-            "account": mask(r["remitted_account"] or "") or "",
+            "account": (r["remitted_account"] if unmask else mask(r["remitted_account"])) or "",
             "reason": r["suspense_reason"] or "",
             "exchange": batch["exchange"],
             "file_id": batch["file_id"],
@@ -86,10 +88,12 @@ def suspense_payments(
     first: date | None = None,
     last: date | None = None,
     delivered_since: datetime | None = None,
+    unmask: bool = False,
 ) -> Suspense:
     """The suspense payments with a deposit date in [``first``, ``last``] (either open), in the
     batches delivered since ``delivered_since`` (default: since ``first`` began in the hub's time
-    zone; with neither, the last 7 days' deliveries)."""
+    zone; with neither, the last 7 days' deliveries). Account numbers come masked unless ``unmask``
+    (a role allowed to see them)."""
     if delivered_since is None:
         tz = ZoneInfo(settings.config.timezone)
         if first is not None:
@@ -102,7 +106,7 @@ def suspense_payments(
     unreadable: list[str] = []
     for batch in batches:
         try:
-            found += _in_suspense(batch, first, last)
+            found += _in_suspense(batch, first, last, unmask)
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             unreadable.append(str(batch["batch_id"]))
     return Suspense(found, sum(p["amount_cents"] for p in found), len(batches) - len(unreadable), unreadable)

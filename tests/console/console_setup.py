@@ -38,7 +38,9 @@ class Hub:
         assert res.code == 0, res.stderr
 
     def client(self, **options: Any) -> TestClient:
-        app = create_app(load_config(self.work.root / "hub.yaml"), ConsoleOptions(**options))
+        """A client of the console as hub.yaml's ``console:`` says, ``options`` winning over it."""
+        settings = load_config(self.work.root / "hub.yaml")
+        app = create_app(settings, ConsoleOptions.of(settings.config.console, **options))
         scheme = "https" if options.get("tls") else "http"
         return TestClient(app, base_url=f"{scheme}://testserver")
 

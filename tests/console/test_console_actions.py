@@ -5,6 +5,8 @@ file's page and ``hub show`` show it."""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -280,3 +282,38 @@ def test_hub_reprocess_is_recorded_in_the_audit_trail_too(fresh: Hub) -> None:
     assert len(_show(fresh, fresh.rejected_id)["audit"]) == 1  # type: ignore[arg-type]
     page = _client(fresh, "vic").get(f"/files/{fresh.rejected_id}").text
     assert "(command line)</td>" in page
+
+
+def _left_behind(hub: Hub, hours: float) -> Path:
+    """An upload staged ``hours`` ago and never confirmed (its console stopped)."""
+    folder = hub.work.root / "var" / "console-uploads" / os.urandom(12).hex()
+    folder.mkdir(parents=True)
+    path = folder / "route-south.csv"
+    path.write_bytes(CORRECTED)
+    then = time.time() - hours * 3600
+    for p in (path, folder):
+        os.utime(p, (then, then))
+    return path
+
+
+def test_uploads_never_confirmed_are_removed_once_old_never_one_waiting(fresh: Hub) -> None:
+    old, recent = _left_behind(fresh, 25), _left_behind(fresh, 23)
+    client = _client(fresh, "otto")
+    assert not old.exists(), "removed when the console starts"
+    assert recent.exists(), "younger than console.pending_upload_hours (24)"
+    older = _left_behind(fresh, 30)
+    shown = preview(client, fresh.rejected_id, "corrected", upload=("route-south-fixed.csv", CORRECTED))
+    assert shown.status_code == 200
+    assert not older.exists(), "removed at the next preview"
+    [staged] = [p for p in _uploads(fresh) if p.name == "route-south-fixed.csv"]
+    then = time.time() - 48 * 3600
+    os.utime(staged, (then, then))
+    os.utime(staged.parent, (then, then))
+    other = preview(client, fresh.rejected_id, "resolve", comment="checking")
+    assert other.status_code == 200
+    assert staged.exists(), "a preview waiting for its confirmation keeps its upload, however old"
+    res = confirm(client, shown.text)
+    assert res.status_code == 303
+    new_id = int(res.headers["location"].removeprefix("/files/").removesuffix("#audit"))
+    assert _show(fresh, new_id)["delivered"] == 200
+    assert _uploads(fresh) == [recent]

@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import HUB
@@ -166,5 +167,66 @@ def test_an_operator_uploads_a_corrected_file_confirms_and_sees_it_delivered(
             page.get_by_role("link", name="file " + str(hub.rejected_id), exact=False).first.click()
             expect(page.locator("dd.state")).to_have_text("reprocessed")
             expect(page.locator("table.audit tbody tr")).to_have_count(1)
+        finally:
+            browser.close()
+
+
+def _tab_to(page: Any, selector: str, limit: int = 80) -> None:
+    """Press Tab until ``selector`` has the focus (keyboard only, as a user without a mouse would),
+    checking each focused control shows its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        tag = page.evaluate("document.activeElement.tagName")
+        if tag in ("A", "BUTTON", "INPUT", "TEXTAREA", "SELECT"):
+            assert outline != "none", f"the focused {tag} shows no focus"
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached by Tab")
+
+
+def test_an_operator_logs_in_and_resolves_a_file_by_keyboard_only(served: tuple[Hub, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    hub, url = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + f"/files/{hub.rejected_id}")
+            expect(page.get_by_label("User name")).to_be_focused()
+            page.keyboard.type("otto")
+            page.keyboard.press("Tab")
+            page.keyboard.type("not the password")
+            page.keyboard.press("Enter")
+            error = page.get_by_role("alert")
+            expect(error).to_contain_text("Log-in failed")
+            expect(page.get_by_label("User name")).to_have_attribute("aria-describedby", "login-error")
+            expect(page.get_by_label("User name")).to_have_accessible_description(error.inner_text())
+            _tab_to(page, "#password")
+            page.keyboard.type(PASSWORD)
+            page.keyboard.press("Enter")
+
+            expect(page.get_by_role("heading", name="route-south.csv", exact=False)).to_be_visible()
+            page.keyboard.press("Tab")
+            expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+            page.keyboard.press("Enter")
+            _tab_to(page, "#comment-resolve")
+            expect(page.locator("#comment-resolve")).to_have_accessible_description(
+                "The file stays rejected and nothing of it is delivered; the comment goes in the audit trail."
+            )
+            page.keyboard.type("re-keyed by phone with the reader")
+            page.keyboard.press("Tab")
+            expect(page.get_by_role("button", name="Mark as resolved elsewhere…")).to_be_focused()
+            page.keyboard.press("Enter")
+
+            expect(page.get_by_role("heading", name="Confirm: Mark as resolved elsewhere")).to_be_visible()
+            _tab_to(page, "form.confirm button")
+            page.keyboard.press("Enter")
+            expect(page.locator("dd.state")).to_have_text("rejected")
+            audit = page.locator("table.audit tbody tr")
+            expect(audit).to_have_count(1)
+            expect(audit.locator("td").nth(1)).to_have_text("otto")
+            expect(audit.locator("td").nth(4)).to_have_text("re-keyed by phone with the reader")
         finally:
             browser.close()

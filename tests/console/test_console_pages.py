@@ -165,28 +165,85 @@ def test_the_files_list_filters_by_exchange_state_day_and_name(crowded: Hub) -> 
     assert client.get("/files?day=yesterday").status_code == 400
 
 
-class _Form(HTMLParser):
-    """The inputs of a page (their ids), the ids its labels name, and its h1 headings."""
+class _Page(HTMLParser):
+    """What a page offers assistive technology: its headings in order, its fields and their labels,
+    the ids its fields' descriptions point to, its table headers and its skip link."""
 
     def __init__(self) -> None:
         super().__init__()
         self.inputs: list[str | None] = []
         self.labelled: set[str] = set()
-        self.h1 = 0
+        self.ids: set[str] = set()
+        self.described: list[str] = []
+        self.headings: list[int] = []
+        self.unscoped_th = 0
+        self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        if a.get("aria-describedby"):
+            self.described += str(a["aria-describedby"]).split()
         if tag in ("input", "select", "textarea") and a.get("type") != "hidden":
             self.inputs.append(a.get("id"))
         elif tag == "label" and a.get("for"):
             self.labelled.add(str(a["for"]))
-        elif tag == "h1":
-            self.h1 += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        elif tag == "th" and a.get("scope") not in ("col", "row"):
+            self.unscoped_th += 1
+        elif tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/files", "/files/1"])
-def test_every_input_has_a_label_and_every_page_one_main_heading(client: TestClient, path: str) -> None:
-    page = _Form()
-    page.feed(client.get(path).text)
-    assert page.h1 == 1
-    assert all(i is not None and i in page.labelled for i in page.inputs), page.inputs
+def _pages(hub: Hub, name: str) -> dict[str, str]:
+    """Every page of the console as ``name`` sees it, a failed log-in, an error page and a preview."""
+    client = hub.client()
+    failed = log_in(client, name, "wrong").text
+    assert log_in(client, name).status_code == 303
+    paths = [
+        "/",
+        "/files",
+        "/files?state=rejected",
+        f"/files/{hub.rejected_id}",
+        f"/files/{hub.delivered_id}",
+        "/files/999",
+        "/reconcile",
+        "/reconcile?date=2026-11-20",
+        "/suspense",
+        "/volumes",
+    ]
+    pages = {path: client.get(path).text for path in paths}
+    pages["failed log-in"] = failed
+    if name != "vic":
+        token = re.search(r'name="csrf_token" value="([^"]+)"', pages["/"])
+        assert token is not None
+        data = {"csrf_token": token.group(1), "file_id": str(hub.rejected_id), "action": "reprocess"}
+        pages["preview"] = client.post("/actions/preview", data=data).text
+    return pages
+
+
+@pytest.mark.parametrize("name", ["vic", "ada"])
+def test_every_page_has_one_h1_labelled_fields_scoped_headers_and_a_skip_link(hub: Hub, name: str) -> None:
+    fields = 0
+    for path, html in _pages(hub, name).items():
+        page = _Page()
+        page.feed(html)
+        assert page.headings[:1] == [1] and page.headings.count(1) == 1, path
+        assert all(b <= a + 1 for a, b in zip(page.headings, page.headings[1:], strict=False)), (
+            path,
+            page.headings,
+        )
+        fields += len(page.inputs)
+        assert all(i is not None and i in page.labelled for i in page.inputs), (
+            path,
+            page.inputs,
+        )
+        assert set(page.described) <= page.ids, path
+        assert page.unscoped_th == 0, path
+        assert page.links[0] == "#main" and "main" in page.ids, path
+    assert fields >= (15 if name == "ada" else 10), "the forms were there to check"
+    failed = _Page()
+    failed.feed(_pages(hub, "vic")["failed log-in"])
+    assert failed.described == ["login-error", "login-error"], "the error names both fields"

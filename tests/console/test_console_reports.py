@@ -5,13 +5,16 @@ the volumes chart against its table, who may read them, Today's links to them.""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from console_setup import USERS, Hub, log_in
 from report_setup import OTHER_CENTS, SHORT_CENTS, make_bank_day
 
-from tests.hub.test_lockbox_e2e import DEPOSIT, TOTAL, account
+from formats.lockbox_writer import Batch, Lockbox, LockboxSpec, write_file
+from hub.console.reports import SUSPENSE_PER_PAGE
+from tests.hub.test_lockbox_e2e import DEPOSIT, LOCKBOX, TOTAL, account, check
 
 PAGES = [
     "/reconcile",
@@ -190,3 +193,42 @@ def test_a_batch_the_cis_took_away_is_named_as_not_read(tmp_path: Path) -> None:
     assert "0 payments in suspense, $0.00" in page
     batch = payments.name.removesuffix(".Payment.csv")
     assert f"Not read (the batch's files are no longer in the destination folder): {batch}" in page
+
+
+def test_admins_see_the_suspense_account_as_remitted(hub: Hub) -> None:
+    client = hub.client()
+    assert log_in(client, "ada").status_code == 303
+    page = client.get("/suspense").text
+    [row] = _suspense_rows(page)
+    assert row[3] == account(99)
+    assert "Account as remitted (masked)" not in page
+    viewer = hub.client()
+    assert log_in(viewer, "vic").status_code == 303
+    assert "Account as remitted (masked)" in viewer.get("/suspense").text
+
+
+def test_the_suspense_page_is_paged_with_its_total(tmp_path: Path) -> None:
+    hub = make_bank_day(tmp_path)
+    unknown = [check(100 + n, 1_000 + n, account(100 + n)) for n in range(SUSPENSE_PER_PAGE + 12)]
+    spec = LockboxSpec(
+        created=datetime(2026, 11, 21, 6, 5),
+        lockboxes=[Lockbox(LOCKBOX, DEPOSIT, [Batch(unknown, number=3)])],
+    )
+    res = hub.work.hub("process", hub.work.write("LBX2.dat", write_file(spec)), "-x", "lockbox", "--json")
+    assert res.code == 0, res.stdout + res.stderr
+    total = SUSPENSE_PER_PAGE + 13  # and the first day's unknown account
+    cents = 4_150 + sum(1_000 + n for n in range(SUSPENSE_PER_PAGE + 12))
+    client = hub.client()
+    assert log_in(client, "vic").status_code == 303
+    first = client.get("/suspense?first=2026-11-20").text
+    money = f"${cents // 100:,}.{cents % 100:02d}"
+    assert f"{total} payments in suspense, {money}" in first
+    assert f"Showing 1 to {SUSPENSE_PER_PAGE}." in first
+    assert len(_suspense_rows(first)) == SUSPENSE_PER_PAGE
+    assert 'href="?first=2026-11-20&amp;page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/suspense?first=2026-11-20&page=2").text
+    assert "Page 2 of 2" in second and f"Showing {SUSPENSE_PER_PAGE + 1} to {total}." in second
+    assert len(_suspense_rows(second)) == 13
+    assert 'href="?first=2026-11-20&amp;page=1" rel="prev"' in second and 'rel="next"' not in second
+    shown = {r[4] for r in _suspense_rows(first) + _suspense_rows(second)}
+    assert len(shown) == total, "every payment once, none on both pages"
