@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli.output import emit, out
+from hub.kernel.wording import counted
 
 reference_app = typer.Typer(
     no_args_is_help=True,
@@ -67,7 +68,8 @@ def _show_load(result: dict[str, Any]) -> None:
     kind, name = result["kind"], result["file"]
     if result["loaded"]:
         replaced = "" if result["replaced"] is None else f", replacing load {result['replaced']}"
-        out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
+        rows = counted(result["rows"], kind.removesuffix("s"))
+        out.print(f"loaded {rows} from {name} as load {result['load_id']}{replaced}")
         if result["by_status"]:
             out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
@@ -77,7 +79,8 @@ def _show_load(result: dict[str, Any]) -> None:
     current = result["current_load"]
     keeps = "no current load" if current is None else f"load {current} stays current"
     out.print(
-        f"[red]refused[/red] {name} ({kind}): {result['problem_count']} problems; nothing loaded, {keeps}"
+        f"[red]refused[/red] {name} ({kind}): {counted(result['problem_count'], 'problem')}; "
+        f"nothing loaded, {keeps}"
     )
     problems = [Problem(**p) for p in result["problems"]]
     print_problems(out, problems, result["problem_count"], more=" (see --json)")
@@ -137,4 +140,4 @@ def sample(
     data = accounts_csv(rows, seed=seed) if kind == "accounts" else meters_csv(rows, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    out.print(f"wrote {path}: {rows} {kind}")
+    out.print(f"wrote {path}: {counted(rows, kind.removesuffix('s'))}")

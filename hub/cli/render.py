@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.kernel.problems import Problem
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from hub.engine.operator import FileDetail, FileRecord
@@ -92,7 +93,7 @@ def print_problems(
     total = len(problems) if total is None else total
     console.print(problems_table(problems, SHOWN_PROBLEMS))
     if total > SHOWN_PROBLEMS:
-        console.print(f"... and {total - SHOWN_PROBLEMS} more problems{more}")
+        console.print(f"... and {counted(total - SHOWN_PROBLEMS, 'more problem')}{more}")
         of = "" if tally is not None or total == len(problems) else f" (of the first {len(problems)})"
         counts = tally if tally is not None else dict(Counter(p.rule for p in problems).most_common())
         console.print(f"by rule{of}: " + ", ".join(f"{shown(r)} {n}" for r, n in counts.items()))
@@ -176,7 +177,7 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     table.add_row(
         "",
         "",
-        f"{len(outcomes)} files",
+        counted(len(outcomes), "file"),
         "",
         str(sum(o.rows for o in outcomes if o.state != "duplicate")),
         str(sum(o.delivered for o in outcomes)),
@@ -253,7 +254,8 @@ def file_detail(console: Console, detail: FileDetail) -> None:
     for b in detail.batches:
         what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
         console.print(
-            f"batch {shown(b['batch_id'])}: {b['transactions']} transactions, {what} {shown(b['path'])}"
+            f"batch {shown(b['batch_id'])}: {counted(b['transactions'], 'transaction')}, "
+            f"{what} {shown(b['path'])}"
         )
     for sent in detail.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
