@@ -65,11 +65,11 @@ def _settings(config: Path) -> Settings:
 
 
 def _with_progress(json_out: bool, work: Callable[[Progress | None], T]) -> T:
-    """Run ``work`` with a progress line for people (none for ``--json``)."""
-    if json_out:
-        return work(None)
-    with render().progress(err, enabled=True) as progress:
-        return work(progress)
+    """Run ``work`` with the stage it reached shown on a terminal (never for ``--json``)."""
+    from hub.cli.progress import steps
+
+    with steps(json_out) as progress:
+        return work(progress.pipeline if progress.shown else None)
 
 
 def _with_engine(

@@ -55,17 +55,27 @@ def steps(json_out: bool) -> Iterator[Steps]:
     if json_out or not err.is_terminal:
         yield Steps()
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
         Progress,
         SpinnerColumn,
+        Task,
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.text import Text
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
+    class Bytes(DownloadColumn):
+        """Bytes done of the total, for a stage that counts them (blank for the others)."""
+
+        def render(self, task: Task) -> Text:
+            return Text("") if task.total is None else super().render(task)
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Bytes())
+    console = Console(stderr=True)  # its own: a live display takes its console as a context manager
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
         yield Steps(progress)
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hub.cli.output import emit, out
 from hub.kernel.wording import counted
+
+if TYPE_CHECKING:
+    from hub.cli.progress import Steps
+    from hub.engine.reference import Extract
 
 reference_app = typer.Typer(
     no_args_is_help=True,
@@ -44,24 +48,39 @@ def load(
 ) -> None:
     """Check a CIS extract and make it the current reference data, replacing the previous load in
     one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
+    from hub.cli.progress import steps
     from hub.engine import operator
     from hub.engine.config import load_config
-    from hub.engine.reference import read_extract
     from hub.kernel.errors import UsageError, os_reason
 
     kind = _kind(kind)
     settings = load_config(config)
-    try:
-        extract = read_extract(kind, path)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
-    result = operator.load_reference(settings, extract)
+    with steps(json_out) as progress:
+        try:
+            extract = _read(kind, path, progress)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
+        if extract.ok:
+            progress.stage(f"loading {counted(len(extract.rows), 'row')} of {path.name} into the ledger")
+        result = operator.load_reference(settings, extract)
     if json_out:
         emit(result)
     else:
         _show_load(result)
     if not result["loaded"]:
         raise typer.Exit(1)
+
+
+def _read(kind: str, path: Path, progress: Steps) -> Extract:
+    """The extract read (bytes shown as they are read, on a terminal) and checked."""
+    from hub.cli.progress import read_bytes
+    from hub.engine.reference import MAX_EXTRACT_BYTES, check_extract, read_extract
+
+    if not progress.shown or path.stat().st_size > MAX_EXTRACT_BYTES:
+        return read_extract(kind, path)
+    data = read_bytes(path, progress)
+    progress.stage(f"checking {path.name}")
+    return check_extract(kind, data, path.name)
 
 
 def _show_load(result: dict[str, Any]) -> None:

@@ -7,8 +7,7 @@ escaped, so a name holding ANSI escapes or ``[brackets]`` is shown, never obeyed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -30,20 +29,6 @@ STATE_STYLE = {
     "duplicate": "yellow",
     "reprocessed": "cyan",
 }
-
-
-@contextmanager
-def progress(console: Console, enabled: bool) -> Iterator[Callable[[str, str], None] | None]:
-    """A status line (spinner) that follows the pipeline's stages, on a terminal only."""
-    if not enabled or not console.is_terminal:
-        yield None
-        return
-    with console.status("starting") as status:
-
-        def update(name: str, stage: str) -> None:
-            status.update(f"{stage} {name}")
-
-        yield update
 
 
 def shown(value: object) -> str:
