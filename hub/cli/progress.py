@@ -29,18 +29,19 @@ class Steps:
     def shown(self) -> bool:
         return self._progress is not None
 
-    def stage(self, text: str, total: int | None = None) -> None:
-        """A new stage: ``total`` bytes to go (a bar), or None (a spinner and the time spent)."""
+    def stage(self, text: str, total: int | None = None, unit: str = "bytes") -> None:
+        """A new stage: ``total`` bytes (or other ``unit``) to go, a bar; or None: a spinner and
+        the time spent."""
         if self._progress is None:
             return
         from hub.cli.render import shown
 
         if self._task is not None:
             self._progress.remove_task(self._task)
-        self._task = self._progress.add_task(shown(text), total=total)
+        self._task = self._progress.add_task(shown(text), total=total, unit=unit)
 
     def advance(self, done: int) -> None:
-        """``done`` more bytes of the stage's total."""
+        """``done`` more of the stage's total."""
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, done)
 
@@ -67,13 +68,18 @@ def steps(json_out: bool) -> Iterator[Steps]:
     )
     from rich.text import Text
 
-    class Bytes(DownloadColumn):
-        """Bytes done of the total, for a stage that counts them (blank for the others)."""
+    class Done(DownloadColumn):
+        """Bytes or rows done of the total, for a stage that counts them (blank for the others)."""
 
         def render(self, task: Task) -> Text:
-            return Text("") if task.total is None else super().render(task)
+            if task.total is None:
+                return Text("")
+            if task.fields.get("unit") == "bytes":
+                return super().render(task)
+            done = f"{int(task.completed):,}/{int(task.total):,} {task.fields.get('unit', '')}"
+            return Text(done, style="progress.download")
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Bytes())
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), Done())
     console = Console(stderr=True)  # its own: a live display takes its console as a context manager
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
         yield Steps(progress)

@@ -60,9 +60,10 @@ def load(
             extract = _read(kind, path, progress)
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
+        rows = len(extract.rows)
         if extract.ok:
-            progress.stage(f"loading {counted(len(extract.rows), 'row')} of {path.name} into the ledger")
-        result = operator.load_reference(settings, extract)
+            progress.stage(f"loading {counted(rows, 'row')} of {path.name} into the ledger", rows, "rows")
+        result = operator.load_reference(settings, extract, progress.advance)
     if json_out:
         emit(result)
     else:

@@ -218,7 +218,7 @@ def file_detail(console: Console, detail: FileDetail) -> None:
     r = detail.record
     console.print(f"file {r.id}: {shown(r.name)} {shown(f'[{r.exchange}]')} {_state(r.state)}")
     console.print(
-        f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"sha256 {r.sha256}, {counted(r.size, 'byte')}, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
         f"at {shown(r.landed_path)}"
     )
     console.print(

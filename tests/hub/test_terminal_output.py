@@ -113,6 +113,7 @@ def test_validate_and_reference_load_show_their_stages_at_a_terminal(workdir: Wo
     code, text, _ = at_terminal(workdir, "reference", "load", "accounts", extract)
     assert code == 0
     assert "reading accounts.csv" in text and "loading 300 rows of accounts.csv into the ledger" in text
+    assert "300/300 rows" in text  # rows written, reported per chunk
     assert "loaded 300 accounts from accounts.csv as load 1" in text
     piped = workdir.hub("reference", "load", "accounts", extract)
     assert piped.code == 0 and piped.stderr == "" and "loading" not in piped.stdout
