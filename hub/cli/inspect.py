@@ -223,7 +223,7 @@ def _table(
     for col in columns:
         money = col.endswith("_cents")
         name = "line" if col == "_line" else col.removesuffix("_cents")
-        table.add_column(name, justify="right" if money else "left")
+        table.add_column(name, justify="right" if money else "left", overflow="fold")  # all of an id
     for row in shown:
         table.add_row(*(_cell(title, c, row.get(c), sensitive) for c in columns))
     return table

@@ -1,7 +1,8 @@
 """``hub inspect`` for people: a table of each list of records a file holds (NACHA entries, lockbox
-checks, BAI2 accounts and transactions, meter-read rows), account numbers masked, at most
-``--limit`` rows a table (``--all``: every one), and counts in words that agree with their number;
-lockbox numbers as the file writes them, in ``inspect`` and in ``reconcile``."""
+checks, BAI2 accounts and transactions, meter-read rows, Green Button meter readings and interval
+blocks), account numbers masked, at most ``--limit`` rows a table (``--all``: every one), and
+counts in words that agree with their number; lockbox numbers as the file writes them, in
+``inspect`` and in ``reconcile``."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from hub.engine.sample import meter_reads_csv
 from hub.kernel.wording import counted
 from tests.conftest import Workdir
 from tests.formats import bai2_cases, lockbox_cases, nacha_cases
+from tests.formats.greenbutton_cases import METER_READING, READING_TYPE, USAGE_POINT, Feed, build, hourly
 from tests.formats.nacha_cases import entry, info
 from tests.hub.test_lockbox_e2e import BATCHES, DEPOSIT, TOTAL, load_accounts
 
 
-def table(stdout: str, title: str) -> list[list[str]]:
-    """The rows of the table titled ``title`` (its first line of each row, cells stripped)."""
+def table(stdout: str, title: str, key: int = 0) -> list[list[str]]:
+    """The rows of the table titled ``title``, cells stripped, a cell folded over several lines
+    joined again (a row begins where its ``key`` column, never blank, has text)."""
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(title))
     rows: list[list[str]] = []
@@ -32,8 +35,10 @@ def table(stdout: str, title: str) -> list[list[str]]:
             return rows
         if line.startswith("│"):
             cells = [c.strip() for c in line.strip().strip("│").split("│")]
-            if cells[0]:  # a row's first line (a wrapped cell continues with a blank first cell)
+            if cells[key] or not rows:
                 rows.append(cells)
+            else:  # a folded cell goes on on the next line
+                rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=True)]
     raise AssertionError(f"table {title!r} has no end")
 
 
@@ -187,3 +192,21 @@ def test_a_lockbox_number_is_shown_as_the_file_writes_it(workdir: Workdir) -> No
     assert (box["lockbox"], box["status"], box["bank_cents"]) == (LOCKBOX, "matched", TOTAL)
     human = workdir.hub("reconcile", "--date", day)
     assert human.code == 0 and table(human.stdout, "Deposits of")[0][0] == LOCKBOX
+
+
+def test_green_button_usage_points_meter_readings_and_interval_blocks_are_listed(workdir: Workdir) -> None:
+    feed = Feed(blocks=[hourly(3), hourly(2, 1_700_100_000, value=500)])
+    res = workdir.hub("inspect", workdir.write("feed.xml", build(feed)), "-f", "greenbutton")
+    assert res.code == 0, res.stdout + res.stderr
+    assert res.stdout.startswith("feed.xml: greenbutton\n")  # no record count to tell
+    assert [r[0] for r in table(res.stdout, "Usage points (1)")] == [USAGE_POINT]
+    [meter] = table(res.stdout, "Meter readings (1)", key=-1)
+    assert meter[:2] == [USAGE_POINT, METER_READING]
+    # blocks, readings, value sum (of 1000, 1001, 1002 and 500, 501), start, end
+    assert meter[-5:] == ["2", "5", "4004", "1700000000", "1700107200"]
+    blocks = table(res.stdout, "Interval blocks (2)", key=-1)
+    # usage point, meter reading, reading type, readings, value sum, start, end
+    assert [(r[2], r[3], r[4], r[5]) for r in blocks] == [
+        (READING_TYPE, "3", "3003", "1700000000"),
+        (READING_TYPE, "2", "1001", "1700100000"),
+    ]
