@@ -27,7 +27,6 @@ from hub.cli.reference import reference_app
 from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
-from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from hub.engine.file_run import Progress
@@ -407,7 +406,7 @@ def sample(
         raise typer.BadParameter(f"--kind must be one of {', '.join(makers)}")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_bytes(makers[kind](rows, bad=bad, seed=seed))
-    out.print(f"wrote {out_path}: {counted(rows, 'row')}, {bad} bad")
+    out.print(f"wrote {out_path}: {rows} rows, {bad} bad")
 
 
 @app.command()
@@ -426,8 +425,7 @@ def demo(
     settings = _settings(config)
     ex = settings.exchange("meter-reads")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    uploads = counted(write_demo_uploads(settings, stamp, rows), "sample upload")
-    out.print(f"generated {uploads} in {ex.source_path}")
+    out.print(f"generated {write_demo_uploads(settings, stamp, rows)} sample uploads in {ex.source_path}")
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")

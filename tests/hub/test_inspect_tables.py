@@ -128,8 +128,6 @@ def test_a_one_row_file_is_one_record(workdir: Workdir) -> None:
 
 
 def test_counts_the_commands_print_agree_with_their_number(workdir: Workdir) -> None:
-    assert workdir.hub("sample", "a.csv", "--rows", "1").stdout.strip() == "wrote a.csv: 1 row, 0 bad"
-    assert workdir.hub("sample", "b.csv", "--rows", "2").stdout.strip() == "wrote b.csv: 2 rows, 0 bad"
     one = workdir.hub("reference", "sample", "accounts", "one.csv", "--rows", "1")
     assert one.stdout.strip() == "wrote one.csv: 1 account"
     loaded = workdir.hub("reference", "load", "accounts", "one.csv")
