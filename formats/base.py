@@ -54,8 +54,11 @@ class Records:
 
 
 def record_table(frame: pl.DataFrame, columns: Sequence[str]) -> Records:
-    """``columns`` of ``frame`` (those it has, in that order) for an inspect table."""
-    return Records(frame.select([c for c in columns if c in frame.columns]))
+    """``columns`` of ``frame`` (those it has, in that order) for an inspect table: the same
+    columns, not copies (``select`` would copy them: a third more memory on a large file)."""
+    import polars as pl
+
+    return Records(pl.DataFrame([frame.get_column(c) for c in columns if c in frame.columns]))
 
 
 def inspected(problems: list[Problem]) -> list[dict[str, Any]]:
