@@ -35,6 +35,32 @@ def preload(module: str) -> None:
     in_background(lambda: importlib.import_module(module), f"preload {module}")
 
 
+# The summary key of the records behind ``hub inspect``'s tables for people: ``{title: Records}``.
+# ``--json`` leaves it out (its lists and counts are the documented summary).
+TABLES = "_tables"
+
+
+@dataclass(frozen=True, eq=False)
+class Records:
+    """One table of a file's records for ``hub inspect`` (``_line`` shown as ``line``). Values
+    are as read: the command masks the format's ``sensitive_fields`` in the rows it prints."""
+
+    frame: pl.DataFrame
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Records) and self.frame.equals(other.frame)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def record_table(frame: pl.DataFrame, columns: Sequence[str]) -> Records:
+    """``columns`` of ``frame`` (those it has, in that order) for an inspect table: the same
+    columns, not copies (``select`` would copy them: a third more memory on a large file)."""
+    import polars as pl
+
+    return Records(pl.DataFrame([frame.get_column(c) for c in columns if c in frame.columns]))
+
+
 def inspected(problems: list[Problem]) -> list[dict[str, Any]]:
     """Problems as ``hub inspect --json`` prints them."""
     return [{k: p.to_dict()[k] for k in INSPECT_KEYS} for p in problems]
@@ -145,11 +171,15 @@ class Format(ABC, Generic[OptionsT]):
             problem = Problem.of(exc.rule, exc.detail, line=exc.position.line, field=exc.position.column)
             return {"format": self.name, "rows": 0, "problems": [problem.to_dict()]}
         validated = self.validate(parsed, ctx)
+        raw = parsed.table
         return {
             "format": self.name,
             "rows": validated.rows,
             "valid_rows": validated.table.height,
             "problems": [p.to_dict() for p in validated.problems],
+            TABLES: {
+                "rows": record_table(raw, ["_line", *(c for c in raw.columns if not c.startswith("_"))])
+            },
         }
 
     def start_validation(self, parsed: Parsed, ctx: ReadContext) -> PendingValidation:

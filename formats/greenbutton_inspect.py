@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from formats.base import inspected
+from formats.base import TABLES, Records, inspected
 from formats.greenbutton_links import resolve
 from hub.kernel.problems import Problem
 
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from formats.greenbutton_xml import Scan
 
+# An IntervalBlock entry's figures in ``hub inspect``'s table (its readings are never listed).
+BLOCK_COLUMNS = ("usage_point", "meter_reading", "reading_type", "readings", "value_sum", "start", "end")
 _SHIFT = 1 << 40  # a duplicate key: reading type group x 2^40 + start (starts below 2^40 s, year 36812)
 
 
@@ -71,6 +73,7 @@ def summary(found: Scan) -> dict[str, Any]:
         "start": totals["start"],
         "end": totals["end"],
         "problems": inspected(problems),
+        TABLES: {"interval_blocks": Records(t.sort("_entry").select(*BLOCK_COLUMNS))},
     }
 
 

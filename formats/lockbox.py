@@ -44,7 +44,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from formats.base import (
+    TABLES,
+    Format,
+    FormatOptions,
+    Parsed,
+    ReadContext,
+    Validated,
+    inspected,
+    record_table,
+    unreadable,
+)
 from formats.lockbox_layout import SENSITIVE, LockboxOptions
 from hub.kernel.errors import ParseError
 from hub.kernel.problems import Problem
@@ -53,6 +63,10 @@ if TYPE_CHECKING:
     import polars as pl
 
     from formats.lockbox_controls import LockboxFacts
+
+# A check's fields in ``hub inspect``'s table (routing and account numbers are masked there).
+ITEM_COLUMNS: tuple[str, ...] = ("_line", "lockbox", "deposit_date", "batch", "item", "amount_cents")
+ITEM_COLUMNS += ("check_number", "remitter_routing", "remitter_account", "remitter_name", "account_number")
 
 __all__ = ["LockboxFile", "LockboxFormat", "LockboxOptions", "read_lockbox"]
 
@@ -166,7 +180,8 @@ class LockboxFormat(Format[LockboxOptions]):
 
     def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
         try:
-            return read_lockbox(data, ctx.file, self.options).summary()
+            found = read_lockbox(data, ctx.file, self.options)
+            return {**found.summary(), TABLES: {"items": record_table(found.details, ITEM_COLUMNS)}}
         except ParseError as exc:
             return unreadable(exc, format="lockbox", records=0, lockboxes=[], items=0, amount_cents=0)
 

@@ -17,7 +17,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, inspected, unreadable
+from formats.base import (
+    TABLES,
+    Format,
+    FormatOptions,
+    Parsed,
+    ReadContext,
+    Validated,
+    inspected,
+    record_table,
+    unreadable,
+)
 from formats.fixed_width.kinds import number_of
 from formats.nacha_codes import CHANGE_CODES, RETURN_CODES
 from hub.kernel.errors import ParseError
@@ -28,6 +38,10 @@ if TYPE_CHECKING:
     import polars as pl
 
     from formats.nacha_controls import BatchFacts
+
+# An entry's fields in ``hub inspect``'s table (the DFI account and individual id are masked there).
+ENTRY_COLUMNS: tuple[str, ...] = (LINE, "batch_number", "trace", "transaction_code", "rdfi", "dfi_account")
+ENTRY_COLUMNS += ("amount_cents", "individual_id", "individual_name", "return_code", "change_code")
 
 
 class NachaOptions(FormatOptions):
@@ -235,7 +249,8 @@ class NachaFormat(Format[NachaOptions]):
 
     def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
         try:
-            return read_nacha(data, ctx.file, self.options).summary()
+            found = read_nacha(data, ctx.file, self.options)
+            return {**found.summary(), TABLES: {"entries": record_table(found.entries, ENTRY_COLUMNS)}}
         except ParseError as exc:
             return unreadable(
                 exc,

@@ -21,6 +21,7 @@ from pydantic import Field
 from hub.kernel.problems import Problem, mask
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
+from hub.kernel.wording import counted
 from mappings.base import MapContext, MappingOptions, OnePass
 from mappings.collection_placements import AgencyOptions
 from mappings.placement_layouts import dollars
@@ -143,8 +144,8 @@ def _reconcile(
     reasons = []
     if (count, total) != (sent_count, sent_cents):
         reasons.append(
-            f"the agency took {count} accounts, ${dollars(total)}; {sent_count} accounts, "
-            f"${dollars(sent_cents)} were sent"
+            f"the agency took {counted(count, 'account')}, ${dollars(total)}; "
+            f"{counted(sent_count, 'account')}, ${dollars(sent_cents)} were sent"
         )
     missing = extra = different = 0
     if listed.height:

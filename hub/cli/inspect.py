@@ -4,6 +4,9 @@ the wrong time, a partner's test file, or a file the pipeline rejected."""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,14 +14,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hub.cli.output import emit, out
+from hub.cli.progress import Steps, read_bytes, steps
 from hub.kernel.errors import UsageError, os_reason
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-SHOWN_ROWS = 50  # records per table for people; --json has every one
+    from formats.base import Records
+
+SHOWN_ROWS = 50  # records per table for people, unless --limit or --all; --json has every one
+# Columns masked in people's tables besides the format's sensitive fields: (table, column).
+MASKED = frozenset({("accounts", "number"), ("summaries", "account"), ("transactions", "account")})
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="the file's format, e.g. nacha")]
+LimitOpt = Annotated[
+    int, typer.Option("--limit", "-n", min=1, help="rows shown per table (the rest counted)")
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="every row of every table")]
 InspectConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="take the format options of --exchange from this hub.yaml"),
@@ -33,10 +46,13 @@ def inspect_command(
     ] = None,
     config: InspectConfigOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    limit: LimitOpt = SHOWN_ROWS,
+    show_all: AllOpt = False,
 ) -> None:
-    """Summarise a file (records, batches, totals) and list every problem. Exit 1 when it has errors."""
+    """Summarise a file (records, batches, totals, a table of each) and list every problem. Exit 1
+    when it has errors. On a terminal, a long listing opens in the pager ($PAGER)."""
     from formats import format_names, get_format
-    from formats.base import ReadContext
+    from formats.base import TABLES, ReadContext
 
     try:
         cls = get_format(fmt)
@@ -53,26 +69,65 @@ def inspect_command(
     ctx = ReadContext(file=path.name, now=datetime.now(UTC))
     fmt_obj = cls(options)
     try:
-        if hasattr(fmt_obj, "inspect_file"):  # a streaming format reads the file itself (bounded memory)
-            summary = fmt_obj.inspect_file(path, ctx)
-        else:
-            summary = fmt_obj.inspect(path.read_bytes(), ctx)
+        with steps(json_out) as progress:
+            summary = _summarise(fmt_obj, path, ctx, progress)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
+    tables: dict[str, Records] = summary.pop(TABLES, {})
     if json_out:
         emit(summary)
     else:
-        _show(path, summary)
+        sensitive = frozenset(cls.sensitive_fields)
+        _paged(lambda: _show(path, summary, tables, sensitive, None if show_all else limit))
     if any(p.get("severity", "error") == "error" for p in summary["problems"]):
         raise typer.Exit(1)
 
 
-def _show(path: Path, s: dict[str, Any]) -> None:
-    """People's view of any summary: its figures, one table per list of records, then problems."""
+def _summarise(fmt_obj: Any, path: Path, ctx: Any, progress: Steps) -> dict[str, Any]:
+    """The format's summary of the file, with the bytes read and the stage shown on a terminal."""
+    if hasattr(fmt_obj, "inspect_file"):  # a streaming format reads the file itself (bounded memory)
+        size = path.stat().st_size
+        progress.stage(f"reading and checking {path.name} ({size:,} bytes)")
+        return dict(fmt_obj.inspect_file(path, ctx))
+    data = read_bytes(path, progress)
+    progress.stage(f"checking {path.name} ({len(data):,} bytes)")
+    return dict(fmt_obj.inspect(data, ctx))
+
+
+def _paged(show: Callable[[], None]) -> None:
+    """Print what ``show`` prints; on a terminal, through the pager when it is longer than the
+    screen (``$PAGER``, else ``less``, told to pass colours and to quit on a short page)."""
+    if not out.is_terminal:
+        show()
+        return
+    with out.capture() as captured:
+        show()
+    text = captured.get()
+    if text.count("\n") <= out.size.height or not sys.stdin.isatty():
+        out.file.write(text)
+        out.file.flush()
+        return
+    from rich.pager import SystemPager
+
+    os.environ.setdefault("LESS", "-FRX")
+    SystemPager().show(text)
+
+
+def _show(
+    path: Path,
+    s: dict[str, Any],
+    tables: Mapping[str, Records],
+    sensitive: frozenset[str],
+    limit: int | None,
+) -> None:
+    """People's view of any summary: its figures, one table per list of records (the nested lists
+    of a record in tables of their own), the format's record tables, then problems."""
     from hub.cli.render import print_problems
     from hub.kernel.problems import Problem
 
-    out.print(f"{path.name}: {s['format']}, {s.get('records', s.get('rows', 0))} records")
+    records = s.get("records", s.get("rows"))
+    size = "" if records is None else f", {counted(records, 'record')}"
+    out.print(f"{path.name}: {s['format']}{size}")
     figures = [
         f"{k.removesuffix('_cents')} {_figure(k, v)}"
         for k, v in s.items()
@@ -80,9 +135,14 @@ def _show(path: Path, s: dict[str, Any]) -> None:
     ]
     for name, value in s.items():
         if name != "problems" and isinstance(value, list) and value and isinstance(value[0], dict):
-            out.print(_table(name, value))
+            for title, rows in _lists(name, value).items():
+                out.print(_table(title, rows, len(rows), sensitive, limit))
         elif name != "problems" and isinstance(value, list):
             figures.append(f"{name} {len(value)}")
+    for title, found in tables.items():
+        frame = found.frame
+        shown = frame if limit is None else frame.head(limit)
+        out.print(_table(title, shown.iter_rows(named=True), frame.height, sensitive, limit))
     if figures:
         out.print(", ".join(figures))
     problems = [
@@ -98,6 +158,20 @@ def _show(path: Path, s: dict[str, Any]) -> None:
         out.print("no problems")
 
 
+def _lists(name: str, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A summary's list of records, and each list nested in its records as a table of its own
+    whose rows start with their record's number or id (a BAI2 account's transactions)."""
+    found: dict[str, list[dict[str, Any]]] = {name: rows}
+    parent = name.removesuffix("s")
+    for row in rows:
+        key = next((k for k in ("number", "id") if k in row), next(iter(row), ""))
+        for field, value in row.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                nested = found.setdefault(field, [])
+                nested += [{parent: row.get(key), **child} for child in value]
+    return found
+
+
 def _scalar(value: object) -> bool:
     return value is None or isinstance(value, str | int | float)
 
@@ -110,26 +184,43 @@ def _figure(name: str, value: object) -> str:
     return "" if value is None else shown(value)
 
 
-def _table(title: str, rows: list[dict[str, Any]]) -> Table:
-    """One row per record, the first ``SHOWN_ROWS``; nested lists counted, money in units."""
+def _cell(table: str, column: str, value: object, sensitive: frozenset[str]) -> str:
+    """One value as people see it: money in units, lists counted, account numbers masked."""
+    from hub.kernel.problems import mask
+
+    if isinstance(value, list):
+        return str(len(value))
+    if value is not None and (column in sensitive or (table, column) in MASKED):
+        value = mask(str(value).strip())
+    return _figure(column, value)
+
+
+def _table(
+    title: str,
+    rows: Iterable[dict[str, Any]],
+    total: int,
+    sensitive: frozenset[str],
+    limit: int | None,
+) -> Table:
+    """One row per record, the first ``limit`` (None: all); the rest counted in the caption."""
+    from itertools import islice
+
     from rich.table import Table
 
-    more = len(rows) - SHOWN_ROWS
-    caption = f"... and {more} more (see --json)" if more > 0 else None
+    more = 0 if limit is None else total - limit
+    caption = f"… {counted(more, 'more row')} (use --all)" if more > 0 else None
     table = Table(
-        title=title.replace("_", " ").capitalize(),
+        title=f"{title.replace('_', ' ').capitalize()} ({total})",
         title_justify="left",
         caption=caption,
         caption_justify="left",
     )
-    columns = list(rows[0])
+    shown = list(rows if limit is None else islice(rows, limit))
+    columns = list(shown[0]) if shown else []
     for col in columns:
-        table.add_column(col.removesuffix("_cents"), justify="right" if col.endswith("_cents") else "left")
-    for row in rows[:SHOWN_ROWS]:
-        table.add_row(
-            *(
-                f"{len(row[c])} rows" if isinstance(row.get(c), list) else _figure(c, row.get(c))
-                for c in columns
-            )
-        )
+        money = col.endswith("_cents")
+        name = "line" if col == "_line" else col.removesuffix("_cents")
+        table.add_column(name, justify="right" if money else "left", overflow="fold")  # all of an id
+    for row in shown:
+        table.add_row(*(_cell(title, c, row.get(c), sensitive) for c in columns))
     return table

@@ -19,7 +19,7 @@ from hub.cli.errors import run_command, wants_json, warnings_to_stderr
 from hub.cli.help import show_flags_as_flags
 from hub.cli.inspect import inspect_command
 from hub.cli.keys import keys_app
-from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_outcomes
+from hub.cli.output import emit, exit_for, out, render, show_outcome, show_outcomes
 from hub.cli.partners import partner_app
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
@@ -74,11 +74,11 @@ def _settings(config: Path) -> Settings:
 
 
 def _with_progress(json_out: bool, work: Callable[[Progress | None], T]) -> T:
-    """Run ``work`` with a progress line for people (none for ``--json``)."""
-    if json_out:
-        return work(None)
-    with render().progress(err, enabled=True) as progress:
-        return work(progress)
+    """Run ``work`` with the stage it reached shown on a terminal (never for ``--json``)."""
+    from hub.cli.progress import steps
+
+    with steps(json_out) as progress:
+        return work(progress.pipeline if progress.shown else None)
 
 
 def _with_engine(

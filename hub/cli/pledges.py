@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from hub.cli.output import emit, out
+from hub.kernel.wording import counted
 
 
 def pledges_command(
@@ -56,4 +57,5 @@ def _show(result: dict[str, Any]) -> None:
             _money(p["paid_cents"]) + (f" on {p['paid_on']}" if p["paid_on"] else ""),
         )
     out.print(table)
-    out.print(f"{result['count']} {what}, total {_money(result['total_cents'])}", highlight=False)
+    count = counted(result["count"], what.removesuffix("s"))
+    out.print(f"{count}, total {_money(result['total_cents'])}", highlight=False)

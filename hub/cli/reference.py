@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hub.cli.output import emit, out
+from hub.kernel.wording import counted
+
+if TYPE_CHECKING:
+    from hub.cli.progress import Steps
+    from hub.engine.reference import Extract
 
 reference_app = typer.Typer(
     no_args_is_help=True,
@@ -43,18 +48,22 @@ def load(
 ) -> None:
     """Check a CIS extract and make it the current reference data, replacing the previous load in
     one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
+    from hub.cli.progress import steps
     from hub.engine import operator
     from hub.engine.config import load_config
-    from hub.engine.reference import read_extract
     from hub.kernel.errors import UsageError, os_reason
 
     kind = _kind(kind)
     settings = load_config(config)
-    try:
-        extract = read_extract(kind, path)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
-    result = operator.load_reference(settings, extract)
+    with steps(json_out) as progress:
+        try:
+            extract = _read(kind, path, progress)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
+        rows = len(extract.rows)
+        if extract.ok:
+            progress.stage(f"loading {counted(rows, 'row')} of {path.name} into the ledger", rows, "rows")
+        result = operator.load_reference(settings, extract, progress.advance)
     if json_out:
         emit(result)
     else:
@@ -63,11 +72,24 @@ def load(
         raise typer.Exit(1)
 
 
+def _read(kind: str, path: Path, progress: Steps) -> Extract:
+    """The extract read (bytes shown as they are read, on a terminal) and checked."""
+    from hub.cli.progress import read_bytes
+    from hub.engine.reference import MAX_EXTRACT_BYTES, check_extract, read_extract
+
+    if not progress.shown or path.stat().st_size > MAX_EXTRACT_BYTES:
+        return read_extract(kind, path)
+    data = read_bytes(path, progress)
+    progress.stage(f"checking {path.name}")
+    return check_extract(kind, data, path.name)
+
+
 def _show_load(result: dict[str, Any]) -> None:
     kind, name = result["kind"], result["file"]
     if result["loaded"]:
         replaced = "" if result["replaced"] is None else f", replacing load {result['replaced']}"
-        out.print(f"loaded {result['rows']} {kind} from {name} as load {result['load_id']}{replaced}")
+        rows = counted(result["rows"], kind.removesuffix("s"))
+        out.print(f"loaded {rows} from {name} as load {result['load_id']}{replaced}")
         if result["by_status"]:
             out.print("by status: " + ", ".join(f"{s} {n}" for s, n in result["by_status"].items()))
         return
@@ -77,7 +99,8 @@ def _show_load(result: dict[str, Any]) -> None:
     current = result["current_load"]
     keeps = "no current load" if current is None else f"load {current} stays current"
     out.print(
-        f"[red]refused[/red] {name} ({kind}): {result['problem_count']} problems; nothing loaded, {keeps}"
+        f"[red]refused[/red] {name} ({kind}): {counted(result['problem_count'], 'problem')}; "
+        f"nothing loaded, {keeps}"
     )
     problems = [Problem(**p) for p in result["problems"]]
     print_problems(out, problems, result["problem_count"], more=" (see --json)")
@@ -137,4 +160,4 @@ def sample(
     data = accounts_csv(rows, seed=seed) if kind == "accounts" else meters_csv(rows, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    out.print(f"wrote {path}: {rows} {kind}")
+    out.print(f"wrote {path}: {counted(rows, kind.removesuffix('s'))}")

@@ -7,8 +7,7 @@ escaped, so a name holding ANSI escapes or ``[brackets]`` is shown, never obeyed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -16,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hub.kernel.problems import Problem
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from hub.engine.operator import FileDetail, FileRecord
@@ -29,20 +29,6 @@ STATE_STYLE = {
     "duplicate": "yellow",
     "reprocessed": "cyan",
 }
-
-
-@contextmanager
-def progress(console: Console, enabled: bool) -> Iterator[Callable[[str, str], None] | None]:
-    """A status line (spinner) that follows the pipeline's stages, on a terminal only."""
-    if not enabled or not console.is_terminal:
-        yield None
-        return
-    with console.status("starting") as status:
-
-        def update(name: str, stage: str) -> None:
-            status.update(f"{stage} {name}")
-
-        yield update
 
 
 def shown(value: object) -> str:
@@ -92,7 +78,7 @@ def print_problems(
     total = len(problems) if total is None else total
     console.print(problems_table(problems, SHOWN_PROBLEMS))
     if total > SHOWN_PROBLEMS:
-        console.print(f"... and {total - SHOWN_PROBLEMS} more problems{more}")
+        console.print(f"... and {counted(total - SHOWN_PROBLEMS, 'more problem')}{more}")
         of = "" if tally is not None or total == len(problems) else f" (of the first {len(problems)})"
         counts = tally if tally is not None else dict(Counter(p.rule for p in problems).most_common())
         console.print(f"by rule{of}: " + ", ".join(f"{shown(r)} {n}" for r, n in counts.items()))
@@ -176,7 +162,7 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     table.add_row(
         "",
         "",
-        f"{len(outcomes)} files",
+        counted(len(outcomes), "file"),
         "",
         str(sum(o.rows for o in outcomes if o.state != "duplicate")),
         str(sum(o.delivered for o in outcomes)),
@@ -236,7 +222,7 @@ def file_detail(console: Console, detail: FileDetail) -> None:
     r = detail.record
     console.print(f"file {r.id}: {shown(r.name)} {shown(f'[{r.exchange}]')} {_state(r.state)}")
     console.print(
-        f"sha256 {r.sha256}, {r.size} bytes, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"sha256 {r.sha256}, {counted(r.size, 'byte')}, landed {r.landed_at:%Y-%m-%d %H:%M:%S} UTC "
         f"at {shown(r.landed_path)}"
     )
     console.print(
@@ -257,7 +243,8 @@ def file_detail(console: Console, detail: FileDetail) -> None:
     for b in detail.batches:
         what = "control" if b["path"].endswith(".control.json") else "file sent"  # CIS batch or outbound file
         console.print(
-            f"batch {shown(b['batch_id'])}: {b['transactions']} transactions, {what} {shown(b['path'])}"
+            f"batch {shown(b['batch_id'])}: {counted(b['transactions'], 'transaction')}, "
+            f"{what} {shown(b['path'])}"
         )
     for sent in detail.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())

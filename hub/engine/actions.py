@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import check_name
 from hub.engine.operator import opened
 from hub.kernel.errors import HubError, Rejected, UsageError
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
@@ -182,9 +183,10 @@ def _preview_of(action: str, file_id: int, seen: datetime, outcome: Outcome) -> 
     errors = sum(p.severity == "error" for p in outcome.problems)
     deliver = 0 if outcome.state == "rejected" and not outcome.by_type else sum(outcome.by_type.values())
     if deliver:
-        says = f"{deliver} transactions will be delivered to the CIS"
+        says = f"{counted(deliver, 'transaction')} will be delivered to the CIS"
         if outcome.rejected:
-            says += f"; {outcome.rejected} rows are rejected and reported"
+            are = "is" if outcome.rejected == 1 else "are"
+            says += f"; {counted(outcome.rejected, 'row')} {are} rejected and reported"
     elif outcome.already_delivered:
         says = "nothing new to deliver: every transaction was delivered before"
     else:
@@ -324,7 +326,7 @@ def reprocess_recorded(
 
 
 def _outcome_says(o: Outcome) -> str:
-    parts = [f"file {o.file_id} {o.state}", f"{o.rows} rows", f"{o.delivered} delivered"]
+    parts = [f"file {o.file_id} {o.state}", counted(o.rows, "row"), f"{o.delivered} delivered"]
     if o.rejected:
         parts.append(f"{o.rejected} rejected")
     if o.already_delivered:

@@ -26,15 +26,17 @@ class ConsoleConfig(Strict):
     file it takes, how long a session lasts, which roles see account numbers and names unmasked,
     and how long a corrected file uploaded for a preview that was never confirmed is kept."""
 
-    host: str = "127.0.0.1"
-    port: int = Field(8470, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="the address it listens on (127.0.0.1: this machine only)")
+    port: int = Field(8470, ge=1, le=65535, description="the port it listens on")
     lock_after: int = Field(5, ge=1, description="failed log-ins in a row that lock a user")
-    lock_minutes: float = Field(15, ge=0)
-    upload_limit_mb: int = Field(UPLOAD_LIMIT_MB, ge=1)
-    session_hours: float = Field(SESSION_HOURS, gt=0)
-    tls_cert: Path | None = None
-    tls_key: Path | None = None
-    unmasked_roles: list[Role] = Field(default_factory=_admins)
+    lock_minutes: float = Field(15, ge=0, description="how long a locked user stays locked")
+    upload_limit_mb: int = Field(UPLOAD_LIMIT_MB, ge=1, description="the largest corrected file taken")
+    session_hours: float = Field(SESSION_HOURS, gt=0, description="how long a log-in lasts")
+    tls_cert: Path | None = Field(None, description="certificate (PEM) to serve over TLS, with tls_key")
+    tls_key: Path | None = Field(None, description="its private key (PEM)")
+    unmasked_roles: list[Role] = Field(
+        default_factory=_admins, description="roles that see account numbers and names as received"
+    )
     pending_upload_hours: float = Field(
         PENDING_UPLOAD_HOURS, gt=0, description="an unconfirmed upload is removed after this"
     )

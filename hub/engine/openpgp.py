@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.kernel.errors import ConfigError, KeyUnusable, OpenPgpFailed, os_reason
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     import gnupg
@@ -358,7 +359,7 @@ def key_alerts(plan: PgpPlan, ring: Keyring, now: datetime) -> list[dict[str, An
                     **alert,
                     "days_left": days,
                     "message": f"{role} key {fpr} ({key.user_id}) expires on {key.expires:%Y-%m-%d} "
-                    f"(in {days} days); ask for a renewed key and `hub keys import` it",
+                    f"(in {counted(days, 'day')}); ask for a renewed key and `hub keys import` it",
                 }
             )
     return alerts

@@ -4,7 +4,7 @@ asks, and closes it; the command line prints the answers and never touches the l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,12 +95,15 @@ def agency_pledges(
         return listed(settings, ledger, agency, open_only=open_only, today=today)
 
 
-def load_reference(settings: Settings, extract: Extract) -> dict[str, Any]:
-    """Load a checked CIS extract as the current reference data (``hub reference load``)."""
+def load_reference(
+    settings: Settings, extract: Extract, done: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Load a checked CIS extract as the current reference data (``hub reference load``);
+    ``done(n)``: n more rows written (per chunk)."""
     from hub.engine.reference import load_extract
 
     with opened(settings) as ledger:
-        return load_extract(ledger, extract)
+        return load_extract(ledger, extract, done)
 
 
 def reference_status(settings: Settings) -> list[dict[str, Any]]:

@@ -2,8 +2,9 @@
 deposited (``side='lockbox'``: the payments delivered) against what the bank reports it credited
 (``side='bank'``: BAI2 lockbox deposits), from the ledger's deposit rows.
 
-Lockbox numbers are kept and compared without leading zeros (a lockbox file writes "0022222", a
-BAI2 report may write "22222": ``hub.ledger.deposits.lockbox_number``). A lockbox is ``matched``
+Lockbox numbers are compared without leading zeros (a lockbox file writes "0022222", a BAI2
+report may write "22222": ``hub.ledger.deposits.lockbox_number``) and shown as the lockbox file
+wrote them (else as the bank's side did). A lockbox is ``matched``
 when both sides hold the same amount, ``missing-bank`` or ``missing-lockbox`` when one side has
 nothing, ``different`` otherwise (``difference_cents`` = lockbox - bank).
 """
@@ -29,9 +30,11 @@ def reconcile_rows(day: date, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         box = boxes.setdefault(  # the ledger keeps lockbox numbers normalised (no leading zeros)
             str(r["lockbox"]),
             {"lockbox": str(r["lockbox"]), "lockbox_cents": 0, "lockbox_items": 0, "lockbox_rows": 0}
-            | {"bank_cents": 0, "bank_rows": 0},
+            | {"bank_cents": 0, "bank_rows": 0, "shown": {}},
         )
         side = r["side"]
+        if r.get("lockbox_shown"):
+            box["shown"].setdefault(side, str(r["lockbox_shown"]))
         box[f"{side}_cents"] += int(r["amount_cents"])
         box[f"{side}_rows"] += 1
         if side == "lockbox":
@@ -47,7 +50,7 @@ def reconcile_rows(day: date, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
             status = "matched" if b["lockbox_cents"] == b["bank_cents"] else "different"
         lockboxes.append(
             {
-                "lockbox": b["lockbox"],
+                "lockbox": b["shown"].get("lockbox") or b["shown"].get("bank") or b["lockbox"],
                 "status": status,
                 "lockbox_cents": b["lockbox_cents"],
                 "lockbox_items": b["lockbox_items"],

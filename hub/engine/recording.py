@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.engine.report import write_reports
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -62,7 +63,7 @@ def rejected(
     error = (
         f"{first.rule}: {first.message}"
         if file_level
-        else f"{outcome.rejected} of {outcome.rows} rows failed validation"
+        else f"{outcome.rejected} of {counted(outcome.rows, 'row')} failed validation"
     )
     outcome.reports = _reports(record, run_id, outcome)
     with ledger.tx() as conn:
@@ -110,7 +111,7 @@ def delivered(
         rejected=outcome.rejected,
         # held by other files: the file's own earlier deliveries are not "already delivered"
         already_delivered=result.already_delivered - min(result.already_delivered, prior.delivered),
-        error=f"{outcome.rejected} rows rejected" if outcome.rejected else None,
+        error=f"{counted(outcome.rejected, 'row')} rejected" if outcome.rejected else None,
     )
     return outcome
 

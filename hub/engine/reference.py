@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,9 +214,11 @@ def read_extract(kind: str, path: Path) -> Extract:
     return check_extract(kind, path.read_bytes(), path.name)
 
 
-def load_extract(ledger: Ledger, extract: Extract) -> dict[str, Any]:
+def load_extract(
+    ledger: Ledger, extract: Extract, done: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     """Load a checked extract (when it has no problems) and say what happened: the ``--json`` of
-    ``hub reference load``."""
+    ``hub reference load``. ``done(n)``: n more rows written (per chunk, for a progress display)."""
     before = {s["kind"]: s for s in ledger.reference_status()}[extract.kind]
     result: dict[str, Any] = {
         "kind": extract.kind,
@@ -233,7 +235,7 @@ def load_extract(ledger: Ledger, extract: Extract) -> dict[str, Any]:
     }
     if not extract.ok:
         return result
-    load_id = ledger.load_reference(extract.kind, extract.rows, extract.file_name, extract.sha256)
+    load_id = ledger.load_reference(extract.kind, extract.rows, extract.file_name, extract.sha256, done=done)
     loaded = next(h for h in ledger.reference_history(extract.kind) if h["load_id"] == load_id)
     result.update(
         loaded=True,

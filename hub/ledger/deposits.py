@@ -30,7 +30,8 @@ class Deposits:
     ) -> int:
         """Record deposit rows: ``side`` (lockbox|bank), ``key`` (unique per side: e.g. the lockbox
         item's idempotency key, or the bank reference of the credit), ``deposit_date``, ``lockbox``,
-        ``amount_cents``, ``items``, optional ``reference``. A key recorded before is skipped.
+        ``amount_cents``, ``items``, optional ``reference``. The lockbox number is compared
+        without leading zeros and shown as the file wrote it. A key recorded before is skipped.
         Returns how many rows were new."""
         if not rows:
             return 0
@@ -60,6 +61,7 @@ class Deposits:
                             "file_id": file_id,
                             "deposit_date": r["deposit_date"],
                             "lockbox": lockbox_number(r["lockbox"]),
+                            "lockbox_shown": str(r["lockbox"]).strip()[:32],
                             "amount_cents": int(r["amount_cents"]),
                             "items": int(r.get("items", 1)),
                             "reference": r.get("reference"),

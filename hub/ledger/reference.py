@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 ACTIVE = "active"  # the one status that counts as active; any other known status is not
 KEEP_LOADS = 2  # loads whose rows are kept: the current one and the one it replaced
 LOOKUP_CHUNK = 2000  # bound values per lookup: within SQLite's and PostgreSQL's limits
+LOAD_CHUNK = 50_000  # rows written between two progress reports of a load
 
 # kind -> (table, its columns in the order a load's rows give them; the key first)
 KINDS: dict[str, tuple[Table, tuple[str, ...]]] = {
@@ -60,11 +61,18 @@ class ReferenceData:
         def reading(self, conn: Connection | None) -> AbstractContextManager[Connection]: ...
 
     def load_reference(
-        self, kind: str, rows: Iterable[Sequence[str | None]], file_name: str, sha256: str
+        self,
+        kind: str,
+        rows: Iterable[Sequence[str | None]],
+        file_name: str,
+        sha256: str,
+        *,
+        done: Callable[[int], None] | None = None,
     ) -> int:
         """Replace the kind's current load with ``rows`` (tuples in ``KINDS[kind]`` column order, keys
         unique) in one transaction; returns the new load's id. Older loads' rows are dropped after
-        the commit, keeping ``KEEP_LOADS``. Nothing changes when it fails."""
+        the commit, keeping ``KEEP_LOADS``. Nothing changes when it fails. ``done(n)``: n more rows
+        written (a call per ``LOAD_CHUNK`` rows, for a progress display)."""
         table, columns = reference_kind(kind)
         ordered = sorted(rows, key=_first)  # in key order, the primary key's B-tree only appends
         if not ordered:
@@ -78,7 +86,12 @@ class ReferenceData:
             ).inserted_primary_key
             assert key is not None
             load_id = int(key[0])
-            _insert_rows(conn, table, columns, load_id, ordered)
+            for start in range(0, len(ordered), LOAD_CHUNK):
+                part = ordered[start : start + LOAD_CHUNK]
+                _insert_rows(conn, table, columns, load_id, part)
+                if done is not None:
+                    done(len(part))
+            _analyze(conn, table)
             previous = _switch(conn, kind, load_id)
             conn.execute(
                 update(loads).where(loads.c.id == load_id).values(replaces=previous, loaded_at=self.now())
@@ -220,6 +233,9 @@ def _insert_rows(
     conn: Connection, table: Table, columns: tuple[str, ...], load_id: int, rows: list[Sequence[str | None]]
 ) -> None:
     insert_rows(conn, table, ("load_id", *columns), ((load_id, *row) for row in rows))
+
+
+def _analyze(conn: Connection, table: Table) -> None:
     if conn.dialect.name == "postgresql":
         # fresh statistics (inside the transaction), or the planner scans the whole load per lookup
         conn.exec_driver_sql(f"ANALYZE {table.name}")

@@ -242,6 +242,7 @@ deposits = Table(
     Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
     Column("deposit_date", Date, nullable=False),
     Column("lockbox", String(32), nullable=False),
+    Column("lockbox_shown", String(32)),  # as the file wrote it (leading zeros kept); None before 0021
     Column("amount_cents", BigInteger, nullable=False),
     Column("items", Integer, nullable=False),
     Column("reference", String(255)),

@@ -58,10 +58,10 @@ def test_a_deposit_date_shows_each_lockbox_both_sides_in_exact_dollars(hub: Hub)
     assert "Not reconciled: 2 of 2 lockboxes do not match." in page
     # 22222: lockbox $1,244.95 in 4 items, the bank one dollar short
     assert TOTAL == 124_495
-    assert _cells(page, "22222") == ["$1,244.95", "4", "$1,243.95", "1", "$1.00", "different amounts"]
+    assert _cells(page, "0022222") == ["$1,244.95", "4", "$1,243.95", "1", "$1.00", "different amounts"]
     assert SHORT_CENTS == 100
     assert OTHER_CENTS == 77_001
-    assert _cells(page, "33333") == [
+    assert _cells(page, "0033333") == [
         "$0.00",
         "0",
         "$770.01",

@@ -31,7 +31,7 @@ def test_inspect_lists_fifty_problems_and_counts_the_rest(workdir: Workdir) -> N
     assert tally["record-length"] == 3_000 and sum(tally.values()) == len(problems)
     assert human.stdout.count("record-length") < 60  # 50 rows of the table and the tally
     # Each of the 3,000 lines opens a batch: the batch table is cut at 50 rows too.
-    assert "... and 2950 more (see --json)" in human.stdout
+    assert "… 2950 more rows (use --all)" in human.stdout
     assert len(human.stdout.splitlines()) < 150
 
 
