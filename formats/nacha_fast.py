@@ -1,0 +1,457 @@
+"""The NACHA reader's fast path: the usual file read as one byte matrix (numpy), every rule judged
+column-wise at once, and the entry table built straight from fixed-width byte slices.
+
+It judges the files it can judge exactly: 94-character records of printable ASCII ending all in LF
+or all in CR LF, records in order (at most one addenda per entry, of type 98 or 99 other than a
+dishonored or contested return), no IAT batch, and no finding on any record but an unknown return or
+change code kept as a warning. For those it gives what ``read_nacha``'s reference path gives, finding
+for finding (file-level findings of the controls come from the same functions); for any other file
+it answers None and the reference path reads it, so a broken file costs the reference path's time,
+never a different answer (``tests/formats/test_nacha_fast.py`` holds the two to that).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from formats.fixed_width.layout import Record
+from formats.fixed_width.split import severity
+from formats.nacha_codes import (
+    CHANGE_CODES,
+    CONTESTED_CODES,
+    DISHONORED_CODES,
+    RETURN_CODES,
+    TRANSACTION_CODES,
+    ZERO_AMOUNT_CODES,
+)
+from formats.nacha_layout import (
+    BATCH_CONTROL,
+    BATCH_HEADER,
+    ENTRY,
+    FILE_CONTROL,
+    FILE_HEADER,
+    LAYOUTS,
+    ROUTING_WEIGHTS,
+)
+from hub.kernel.problems import Problem
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from formats.nacha import NachaFile, NachaOptions
+
+    Bytes = NDArray[np.uint8]
+    Ints = NDArray[np.int64]
+    Mask = NDArray[np.bool_]
+
+# file header, batches (header, entries each with at most one addenda, control), file control, padding
+_ORDER = re.compile(rb"1(?:5(?:67?)+8)+(9)9*")
+_LF, _CR, _SPACE, _ZERO, _NINE = 10, 13, 32, 48, 57
+_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+_ADDENDA_KEYS = ("98", "99")  # the layouts of the addenda the fast path reads
+_ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
+_ADDENDA_FIELDS = (
+    "return_code",
+    "change_code",
+    "original_trace",
+    "date_of_death",
+    "original_rdfi",
+    "addenda_info",
+    "corrected_data",
+    "return_trace",
+    "return_reason_code",
+    "dishonored_return_trace",
+    "dishonored_return_reason_code",
+    "date_original_returned",
+    "original_amount",
+)
+_BATCH_COLUMNS = (
+    "batch_number",
+    "service_class",
+    "sec_code",
+    "company_id",
+    "company_name",
+    "entry_description",
+    "effective_date",
+)
+
+
+class _NotHere(Exception):
+    """The file is not one the fast path judges: the reference path reads it."""
+
+
+def read_fast(data: bytes, file: str, options: NachaOptions) -> NachaFile | None:
+    """``read_nacha``'s answer for a file the fast path judges; None for any other file."""
+    try:
+        return _Reader(data, options).read()
+    except _NotHere:
+        return None
+
+
+def _number(x: Bytes) -> Ints:
+    """Rows of ASCII digits as numbers."""
+    width = x.shape[1]
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    return (x.astype(np.int64) - _ZERO) @ powers
+
+
+def _digits(x: Bytes) -> Mask:
+    """Rows of ASCII digits only."""
+    return ((x - np.uint8(_ZERO)) < 10).all(axis=1)  # uint8 wraps: below "0" is large
+
+
+def _blank(x: Bytes) -> Mask:
+    return (x == _SPACE).all(axis=1)
+
+
+def _dates(x: Bytes) -> Mask:
+    """Rows that are a date YYMMDD (%y: 00-68 are 2000-2068, so a year divisible by 4 is a leap year)."""
+    ok = _digits(x)
+    n = np.where(ok[:, None], x.astype(np.int64) - _ZERO, 0)
+    yy, mm, dd = n[:, 0] * 10 + n[:, 1], n[:, 2] * 10 + n[:, 3], n[:, 4] * 10 + n[:, 5]
+    month = (mm >= 1) & (mm <= 12)
+    days = _DAYS[np.where(month, mm, 0)] - ((mm == 2) & (yy % 4 != 0))
+    return ok & month & (dd >= 1) & (dd <= days)
+
+
+def _check(x: Bytes, record: Record) -> None:
+    """Every field of the records ``x`` as its layout wants it, or ``_NotHere``."""
+    if not len(x):
+        return
+    for f in record.fields:
+        cols = x[:, f.start - 1 : f.end]
+        if f.kind in ("N", "T"):
+            ok = _digits(cols)
+        elif f.kind == "D":
+            ok = _dates(cols)
+        elif f.kind == "A":
+            if f.optional:
+                continue
+            ok = ~_blank(cols)
+        elif f.kind == "B":
+            ok = _blank(cols)
+        else:
+            raise _NotHere
+        if f.optional and f.kind != "B":
+            ok |= _blank(cols)
+        if not ok.all():
+            raise _NotHere
+
+
+def _strings(x: Bytes, name: str) -> pl.Series:
+    """Rows of bytes as a string column (printable ASCII: nothing to decode)."""
+    width = x.shape[1]
+    fixed = np.ascontiguousarray(x).view(f"S{width}").ravel()
+    return pl.Series(name, fixed).cast(pl.String)
+
+
+def _text(rec: Bytes) -> str:
+    return rec.tobytes().decode("ascii")
+
+
+class _Reader:
+    """One file's fast read (state shared by its steps)."""
+
+    def __init__(self, data: bytes, options: NachaOptions) -> None:
+        self.options = options
+        self.problems: list[Problem] = []
+        if len(data) < 95:
+            raise _NotHere
+        stride = 95 if data[94:95] == b"\n" else 96 if data[94:96] == b"\r\n" else 0
+        if not stride or len(data) % stride:
+            raise _NotHere
+        a = np.frombuffer(data, np.uint8).reshape(-1, stride)
+        ends = a[:, 94] == _LF if stride == 95 else (a[:, 94] == _CR) & (a[:, 95] == _LF)
+        if not ends.all():
+            raise _NotHere
+        self.rec: Bytes = a[:, :94]
+        if self.rec.min() < 0x20 or self.rec.max() > 0x7E:
+            raise _NotHere
+        self.n = len(a)
+        if stride == 96:
+            message = f"{self.n} of {self.n} lines end with CR LF instead of LF"
+            crlf = severity(options.tolerate_crlf)
+            self.problems.append(Problem.of("line-breaks", message, level="file", severity=crlf))
+
+    def read(self) -> NachaFile:
+        from formats import nacha_controls as controls
+        from formats.nacha import NachaFile
+
+        rec, o = self.rec, self.options
+        types = rec[:, 0].tobytes()
+        m = _ORDER.fullmatch(types)
+        if m is None:
+            raise _NotHere
+        fc = m.start(1)
+        if (rec[fc] == _NINE).all() or not (rec[fc + 1 :] == _NINE).all():
+            raise _NotHere  # a file control of 9s is padding to the reference path
+        kind = rec[:, 0]
+        i5, i6, i7, i8 = (np.flatnonzero(kind[: fc + 1] == ord(c)) for c in "5678")
+        self.problems += controls.check_blocks(self.n, self.n, severity(o.tolerate_missing_padding))
+        heads = [_text(rec[i]) for i in i5]
+        if any(h[50:53] == "IAT" or (h[50:53] == "COR" and h[4:10] == "IATCOR") for h in heads):
+            raise _NotHere
+        layout = self._addenda_layouts(i7)
+        for key, rows in (("1", [0]), ("5", i5), ("6", i6), ("8", i8), ("9", [fc])):
+            _check(rec[rows], LAYOUTS[key])
+        for key in _ADDENDA_KEYS:
+            _check(rec[i7[layout == key]], LAYOUTS[key])
+        batch = np.searchsorted(i5, i6) - 1
+        has = kind[i6 + 1] == ord("7")
+        entries = self._entry_values(i5, i6, batch, has)
+        self._addenda_rules(i6, i7, layout, entries["amount"])
+        found = self._batches(heads, i5, i8, batch, has, entries)
+        self.problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
+        header = _text(rec[0])
+        self.problems += controls.check_file((1, header), (fc + 1, _text(rec[fc])), found, self.n)
+        problems = controls.return_dates(self.problems, found)
+        problems.sort(key=lambda p: (p.line is not None, p.line or 0))
+        table = self._table(i6, batch, has, layout, entries, found)
+        return NachaFile(
+            self.n, FILE_HEADER.values(header), found, table, problems, self._addenda(i6, i7, layout)
+        )
+
+    def _addenda_layouts(self, i7: Ints) -> NDArray[np.str_]:
+        """Each addenda's layout key ("98" or "99"), or ``_NotHere`` for any other."""
+        rec = self.rec
+        kind = np.ascontiguousarray(rec[i7, 1:3]).view("S2").ravel()
+        code = np.ascontiguousarray(rec[i7, 3:6]).view("S3").ravel()
+        other = [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]
+        if not np.isin(kind, [b"98", b"99"]).all() or ((kind == b"99") & np.isin(code, other)).any():
+            raise _NotHere
+        return kind.astype("U2")
+
+    def _entry_values(self, i5: Ints, i6: Ints, batch: Ints, has: Mask) -> dict[str, Ints]:
+        """The entries' numbers, with every entry rule checked (a failure: ``_NotHere``)."""
+        rec = self.rec
+        x = rec[i6]
+        tc = _number(x[:, 1:3])
+        amount = _number(x[:, 29:39])
+        rdfi = _number(x[:, 3:11])
+        trace = _number(x[:, 79:94])
+        weights = np.array(ROUTING_WEIGHTS[:8], np.int64)
+        expected = (10 - ((x[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
+        indicator = x[:, 78]
+        same = batch[1:] == batch[:-1]
+        odfi = rec[i5[batch], 79:87]
+        broken = (
+            ~np.isin(tc, list(TRANSACTION_CODES))
+            | (np.isin(tc, list(ZERO_AMOUNT_CODES)) & (amount != 0))
+            | (x[:, 11].astype(np.int64) - _ZERO != expected)
+            | ((indicator == ord("0")) & has)
+            | ((indicator == ord("1")) & ~has)
+            | ((indicator != ord("0")) & (indicator != ord("1")))
+            | (x[:, 79:87] != odfi).any(axis=1)
+        )
+        if broken.any() or (same & (trace[1:] <= trace[:-1])).any():
+            raise _NotHere
+        return {"tc": tc, "amount": amount, "rdfi": rdfi, "trace": trace, "expected": expected}
+
+    def _addenda_rules(self, i6: Ints, i7: Ints, layout: NDArray[np.str_], amount: Ints) -> None:
+        """Trace, codes and NOC amount of each addenda; unknown codes are findings, the rest
+        ``_NotHere``."""
+        rec = self.rec
+        if not len(i7):
+            return
+        if (rec[i7, 79:94] != rec[i7 - 1, 79:94]).any():
+            raise _NotHere
+        entry_amount = amount[np.searchsorted(i6, i7 - 1)]
+        code = np.ascontiguousarray(rec[i7, 3:6]).view("S3").ravel()
+        level = "warning" if self.options.unknown_codes == "warn" else "error"
+        if level == "error":
+            raise _NotHere  # an unknown code would reject its entry: the reference path says so
+        for key, letter, name, known, what in (
+            ("99", ord("R"), "return_code", RETURN_CODES, "return reason code"),
+            ("98", ord("C"), "change_code", CHANGE_CODES, "change code"),
+        ):
+            mine = layout == key
+            formed = (rec[i7, 3] == letter) & _digits(rec[i7, 4:6])
+            if (mine & ~formed).any():
+                raise _NotHere
+            unknown = mine & ~np.isin(code, [c.encode() for c in known])
+            message = f"{what} {{}} is not in the NACHA rules; kept and flagged for review"
+            self.problems += [
+                Problem(
+                    "return-code" if key == "99" else "change-code",
+                    message.format(value),
+                    line,
+                    name,
+                    value,
+                    "row",
+                    "4-6",
+                    "warning",
+                )
+                for line, value in zip(
+                    (i7[unknown] + 1).tolist(), code[unknown].astype("U3").tolist(), strict=True
+                )
+            ]
+        if ((layout == "98") & (entry_amount != 0)).any():
+            raise _NotHere
+
+    def _batches(
+        self, heads: list[str], i5: Ints, i8: Ints, batch: Ints, has: Mask, entries: dict[str, Ints]
+    ) -> list[controls_BatchFacts]:
+        from formats.nacha_controls import BatchFacts
+
+        starts = np.searchsorted(batch, np.arange(len(i5)))
+        debit = entries["tc"] % 10 >= 5
+        amount = entries["amount"]
+
+        def per_batch(values: Ints) -> list[int]:
+            return [int(v) for v in np.add.reduceat(values, starts)] if len(values) else []
+
+        counts = per_batch(np.ones(len(batch), np.int64))
+        hashes = per_batch(entries["rdfi"])
+        debits = per_batch(np.where(debit, amount, 0))
+        credits = per_batch(np.where(debit, 0, amount))
+        addenda = per_batch(has.astype(np.int64))
+        return [
+            BatchFacts(
+                b,
+                int(i5[b]) + 1,
+                BATCH_HEADER.values(heads[b]),
+                int(i8[b]) + 1,
+                BATCH_CONTROL.values(_text(self.rec[i8[b]])),
+                entries=counts[b],
+                addenda=addenda[b],
+                entry_hash=hashes[b],
+                debit_cents=debits[b],
+                credit_cents=credits[b],
+                returns=addenda[b],
+            )
+            for b in range(len(i5))
+        ]
+
+    def _table(
+        self,
+        i6: Ints,
+        batch: Ints,
+        has: Mask,
+        layout: NDArray[np.str_],
+        entries: dict[str, Ints],
+        found: list[controls_BatchFacts],
+    ) -> pl.DataFrame:
+        """The entry table, column for column as the reference path builds it."""
+        rec = self.rec
+        x = rec[i6]
+        after = rec[i6 + 1]  # the entry's addenda where it has one
+        columns: dict[str, pl.Series] = {
+            "line": pl.Series("line", i6 + 1, pl.Int64),
+            "batch": pl.Series("batch", batch, pl.Int64),
+            "entry": pl.Series("entry", np.arange(len(i6)), pl.Int64),
+        }
+        for f in ENTRY.fields:
+            columns[f.name] = _strings(x[:, f.start - 1 : f.end], f.name)
+        columns["iat"] = pl.Series("iat", np.zeros(len(i6), np.bool_))
+        columns["tc"] = pl.Series("tc", entries["tc"], pl.Int32)
+        columns["amount_cents"] = pl.Series("amount_cents", entries["amount"], pl.Int64)
+        columns["trace_number"] = pl.Series("trace_number", entries["trace"], pl.Int64)
+        columns["rdfi_number"] = pl.Series("rdfi_number", entries["rdfi"], pl.Int64)
+        columns["expected_check_digit"] = _strings(
+            (entries["expected"] + _ZERO).astype(np.uint8)[:, None], "expected_check_digit"
+        )
+        columns["routing"] = _strings(x[:, 3:12], "routing")
+        entry_layout = np.full(len(i6), "", "U2")
+        if len(i6) and len(layout):
+            entry_layout[has] = layout
+        nulls = {"": ~has}
+        for key in _ADDENDA_KEYS:
+            nulls[key] = entry_layout != key
+        frame = pl.DataFrame(list(columns.values()))
+        extra = {
+            "addenda_count": pl.Series("addenda_count", has, pl.UInt32),
+            "addenda_layout": pl.Series("addenda_layout", entry_layout, pl.String),
+            "addenda_line": pl.Series("addenda_line", i6 + 2, pl.Int64),
+            "addenda_trace": _strings(after[:, 79:94], "addenda_trace"),
+        }
+        present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
+        spans = _addenda_spans(present)
+        for name in _ADDENDA_FIELDS:
+            if name in spans:
+                start, end, keys = spans[name]
+                extra[name] = _strings(after[:, start - 1 : end], name)
+                nulls[name] = ~np.isin(entry_layout, keys)
+        masks = pl.DataFrame({f"null {k}": v for k, v in nulls.items()})
+        frame = pl.concat([frame, pl.DataFrame(list(extra.values())), masks], how="horizontal")
+
+        def masked(name: str, by: str) -> pl.Expr:
+            return pl.when(~pl.col(f"null {by}")).then(pl.col(name)).alias(name)
+
+        addenda_columns = [
+            masked("addenda_layout", ""),
+            masked("addenda_line", ""),
+            masked("addenda_trace", ""),
+            *(masked(c, c) for c in _ADDENDA_FIELDS if c in spans),
+        ]
+        order = [
+            *columns,
+            *_ENTRY_EXTRA,
+            *(c for c in _ADDENDA_FIELDS if c in spans),
+            "payment_info",
+        ]
+        order += [c for c in (*_ADDENDA_FIELDS, *_ENTRY_EXTRA) if c not in order]
+        info = {
+            "batch_number": [b.header["batch_number"] for b in found],
+            "service_class": [b.header["service_class"] for b in found],
+            "sec_code": [b.header["sec_code"] for b in found],
+            "company_id": [b.company_id.strip() for b in found],
+            "company_name": [b.header.get("company_name", "").strip() for b in found],
+            "entry_description": [b.header["entry_description"].strip() for b in found],
+            "effective_date": [b.header["effective_date"] for b in found],
+        }
+        by_batch = pl.Series("batch", batch, pl.Int64)
+        table = frame.with_columns(
+            *addenda_columns,
+            *(pl.lit(None, pl.String).alias(c) for c in order if c not in frame.columns),
+        ).select(order)
+        return table.with_columns(
+            pl.Series(name, values, pl.String).gather(by_batch) for name, values in info.items()
+        ).with_columns(pl.lit(False).alias("rejected")).rename({"line": "_line"})
+
+    def _addenda(self, i6: Ints, i7: Ints, layout: NDArray[np.str_]) -> pl.DataFrame:
+        """The addenda table, column for column as the reference path builds it."""
+        if not len(i7):
+            return pl.DataFrame(
+                schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
+            )
+        rec = self.rec
+        x = rec[i7]
+        present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
+        spans = _addenda_spans(present)
+        frame = pl.DataFrame(
+            [
+                pl.Series("line", i7 + 1, pl.Int64),
+                pl.Series("entry", np.searchsorted(i6, i7 - 1), pl.Int64),
+                pl.Series("layout", layout, pl.String),
+                *(_strings(x[:, start - 1 : end], name) for name, (start, end, _) in spans.items()),
+            ]
+        )
+        return frame.with_columns(
+            pl.when(pl.col("layout").is_in(keys)).then(pl.col(name)).alias(name)
+            for name, (_, _, keys) in spans.items()
+            if len(keys) < len(present)
+        )
+
+
+def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:
+    """Each field of the present addenda layouts (in the reference's column order): its positions
+    and the layouts that have it; ``_NotHere`` if two layouts put one name in different places."""
+    spans: dict[str, tuple[int, int, list[str]]] = {}
+    for key in present:
+        for f in LAYOUTS[key].fields:
+            if f.name in spans:
+                start, end, keys = spans[f.name]
+                if (start, end) != (f.start, f.end):
+                    raise _NotHere
+                keys.append(key)
+            else:
+                spans[f.name] = (f.start, f.end, [key])
+    return spans
+
+
+if TYPE_CHECKING:
+    from formats.nacha_controls import BatchFacts as controls_BatchFacts
