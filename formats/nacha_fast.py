@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from formats.nacha import NachaFile, NachaOptions
+    from formats.nacha_controls import BatchFacts
 
     Bytes = NDArray[np.uint8]
     Ints = NDArray[np.int64]
@@ -119,27 +120,34 @@ def _dates(x: Bytes) -> Mask:
 
 
 def _check(x: Bytes, record: Record) -> None:
-    """Every field of the records ``x`` as its layout wants it, or ``_NotHere``."""
+    """Every field of the records ``x`` as its layout wants it, or ``_NotHere``: the fields that must
+    be digits (or blanks) all at once, the others field by field."""
     if not len(x):
         return
+    digit = (x - np.uint8(_ZERO)) < 10  # uint8 wraps: below "0" is large
+    space = x == _SPACE
+    digits = np.zeros(x.shape[1], np.bool_)
+    blanks = np.zeros(x.shape[1], np.bool_)
     for f in record.fields:
-        cols = x[:, f.start - 1 : f.end]
-        if f.kind in ("N", "T"):
-            ok = _digits(cols)
-        elif f.kind == "D":
-            ok = _dates(cols)
-        elif f.kind == "A":
-            if f.optional:
-                continue
-            ok = ~_blank(cols)
+        s, e = f.start - 1, f.end
+        if f.kind in ("N", "T", "D") and not f.optional:
+            digits[s:e] = True
         elif f.kind == "B":
-            ok = _blank(cols)
-        else:
+            blanks[s:e] = True
+        elif f.kind == "A" and not f.optional:
+            if space[:, s:e].all(axis=1).any():
+                raise _NotHere
+        elif f.kind in ("N", "T", "D"):
+            if not (digit[:, s:e].all(axis=1) | space[:, s:e].all(axis=1)).all():
+                raise _NotHere
+        elif f.kind != "A":
             raise _NotHere
-        if f.optional and f.kind != "B":
-            ok |= _blank(cols)
-        if not ok.all():
-            raise _NotHere
+        if f.kind == "D":
+            present = ~space[:, s:e].all(axis=1) if f.optional else slice(None)
+            if not _dates(x[present, s:e]).all():
+                raise _NotHere
+    if not (digit | ~digits).all() or not (space | ~blanks).all():
+        raise _NotHere
 
 
 def _strings(x: Bytes, name: str) -> pl.Series:
@@ -147,6 +155,11 @@ def _strings(x: Bytes, name: str) -> pl.Series:
     width = x.shape[1]
     fixed = np.ascontiguousarray(x).view(f"S{width}").ravel()
     return pl.Series(name, fixed).cast(pl.String)
+
+
+def _cut(rows: pl.Series, start: int, end: int, name: str) -> pl.Expr:
+    """Positions ``start``-``end`` (1-based, inclusive) of the records ``rows``."""
+    return pl.lit(rows).str.slice(start - 1, end - start + 1).alias(name)
 
 
 def _text(rec: Bytes) -> str:
@@ -182,119 +195,75 @@ class _Reader:
         from formats.nacha import NachaFile
 
         rec, o = self.rec, self.options
-        types = rec[:, 0].tobytes()
-        m = _ORDER.fullmatch(types)
+        m = _ORDER.fullmatch(rec[:, 0].tobytes())
         if m is None:
             raise _NotHere
         fc = m.start(1)
         if (rec[fc] == _NINE).all() or not (rec[fc + 1 :] == _NINE).all():
             raise _NotHere  # a file control of 9s is padding to the reference path
-        kind = rec[:, 0]
-        i5, i6, i7, i8 = (np.flatnonzero(kind[: fc + 1] == ord(c)) for c in "5678")
-        self.problems += controls.check_blocks(self.n, self.n, severity(o.tolerate_missing_padding))
+        kind = rec[: fc + 1, 0]
+        i5, i6, i7, i8 = (np.flatnonzero(kind == ord(c)) for c in "5678")
         heads = [_text(rec[i]) for i in i5]
         if any(h[50:53] == "IAT" or (h[50:53] == "COR" and h[4:10] == "IATCOR") for h in heads):
             raise _NotHere
-        layout = self._addenda_layouts(i7)
-        for key, rows in (("1", [0]), ("5", i5), ("6", i6), ("8", i8), ("9", [fc])):
-            _check(rec[rows], LAYOUTS[key])
+        x6, x7 = rec[i6], rec[i7]
+        layout = _addenda_layouts(x7)
+        for key, rows in (("1", rec[:1]), ("5", rec[i5]), ("6", x6), ("8", rec[i8]), ("9", rec[fc : fc + 1])):
+            _check(rows, LAYOUTS[key])
         for key in _ADDENDA_KEYS:
-            _check(rec[i7[layout == key]], LAYOUTS[key])
+            _check(x7[layout == key], LAYOUTS[key])
+        self.problems += controls.check_blocks(self.n, self.n, severity(o.tolerate_missing_padding))
         batch = np.searchsorted(i5, i6) - 1
         has = kind[i6 + 1] == ord("7")
-        entries = self._entry_values(i5, i6, batch, has)
-        self._addenda_rules(i6, i7, layout, entries["amount"])
+        owner = np.searchsorted(i6, i7 - 1)  # each addenda's entry
+        entries = _entry_values(x6, rec[i5[batch], 79:87], batch, has)
+        self._addenda_rules(x6, x7, i7, owner, layout, entries["amount"])
         found = self._batches(heads, i5, i8, batch, has, entries)
         self.problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
         header = _text(rec[0])
         self.problems += controls.check_file((1, header), (fc + 1, _text(rec[fc])), found, self.n)
         problems = controls.return_dates(self.problems, found)
         problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-        table = self._table(i6, batch, has, layout, entries, found)
-        return NachaFile(
-            self.n, FILE_HEADER.values(header), found, table, problems, self._addenda(i6, i7, layout)
-        )
+        addenda = _addenda(i7, owner, x7, layout)
+        table = _table(i6, x6, batch, has, addenda, entries, found)
+        return NachaFile(self.n, FILE_HEADER.values(header), found, table, problems, addenda)
 
-    def _addenda_layouts(self, i7: Ints) -> NDArray[np.str_]:
-        """Each addenda's layout key ("98" or "99"), or ``_NotHere`` for any other."""
-        rec = self.rec
-        kind = np.ascontiguousarray(rec[i7, 1:3]).view("S2").ravel()
-        code = np.ascontiguousarray(rec[i7, 3:6]).view("S3").ravel()
-        other = [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]
-        if not np.isin(kind, [b"98", b"99"]).all() or ((kind == b"99") & np.isin(code, other)).any():
-            raise _NotHere
-        return kind.astype("U2")
-
-    def _entry_values(self, i5: Ints, i6: Ints, batch: Ints, has: Mask) -> dict[str, Ints]:
-        """The entries' numbers, with every entry rule checked (a failure: ``_NotHere``)."""
-        rec = self.rec
-        x = rec[i6]
-        tc = _number(x[:, 1:3])
-        amount = _number(x[:, 29:39])
-        rdfi = _number(x[:, 3:11])
-        trace = _number(x[:, 79:94])
-        weights = np.array(ROUTING_WEIGHTS[:8], np.int64)
-        expected = (10 - ((x[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
-        indicator = x[:, 78]
-        same = batch[1:] == batch[:-1]
-        odfi = rec[i5[batch], 79:87]
-        broken = (
-            ~np.isin(tc, list(TRANSACTION_CODES))
-            | (np.isin(tc, list(ZERO_AMOUNT_CODES)) & (amount != 0))
-            | (x[:, 11].astype(np.int64) - _ZERO != expected)
-            | ((indicator == ord("0")) & has)
-            | ((indicator == ord("1")) & ~has)
-            | ((indicator != ord("0")) & (indicator != ord("1")))
-            | (x[:, 79:87] != odfi).any(axis=1)
-        )
-        if broken.any() or (same & (trace[1:] <= trace[:-1])).any():
-            raise _NotHere
-        return {"tc": tc, "amount": amount, "rdfi": rdfi, "trace": trace, "expected": expected}
-
-    def _addenda_rules(self, i6: Ints, i7: Ints, layout: NDArray[np.str_], amount: Ints) -> None:
+    def _addenda_rules(
+        self, x6: Bytes, x7: Bytes, i7: Ints, owner: Ints, layout: NDArray[np.str_], amount: Ints
+    ) -> None:
         """Trace, codes and NOC amount of each addenda; unknown codes are findings, the rest
         ``_NotHere``."""
-        rec = self.rec
-        if not len(i7):
+        if not len(x7):
             return
-        if (rec[i7, 79:94] != rec[i7 - 1, 79:94]).any():
+        if (x7[:, 79:94] != x6[owner, 79:94]).any():
             raise _NotHere
-        entry_amount = amount[np.searchsorted(i6, i7 - 1)]
-        code = np.ascontiguousarray(rec[i7, 3:6]).view("S3").ravel()
-        level = "warning" if self.options.unknown_codes == "warn" else "error"
-        if level == "error":
+        if self.options.unknown_codes != "warn":
             raise _NotHere  # an unknown code would reject its entry: the reference path says so
+        code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
+        formed = _digits(x7[:, 4:6])
         for key, letter, name, known, what in (
             ("99", ord("R"), "return_code", RETURN_CODES, "return reason code"),
             ("98", ord("C"), "change_code", CHANGE_CODES, "change code"),
         ):
             mine = layout == key
-            formed = (rec[i7, 3] == letter) & _digits(rec[i7, 4:6])
-            if (mine & ~formed).any():
+            if (mine & ~(formed & (x7[:, 3] == letter))).any():
                 raise _NotHere
             unknown = mine & ~np.isin(code, [c.encode() for c in known])
             message = f"{what} {{}} is not in the NACHA rules; kept and flagged for review"
+            rule = "return-code" if key == "99" else "change-code"
+            lines = (i7[unknown] + 1).tolist()
+            values = code[unknown].astype("U3").tolist()
             self.problems += [
-                Problem(
-                    "return-code" if key == "99" else "change-code",
-                    message.format(value),
-                    line,
-                    name,
-                    value,
-                    "row",
-                    "4-6",
-                    "warning",
-                )
-                for line, value in zip(
-                    (i7[unknown] + 1).tolist(), code[unknown].astype("U3").tolist(), strict=True
-                )
+                Problem(rule, message.format(v), line, name, v, "row", "4-6", "warning")
+                for line, v in zip(lines, values, strict=True)
             ]
-        if ((layout == "98") & (entry_amount != 0)).any():
+        if ((layout == "98") & (amount[owner] != 0)).any():
             raise _NotHere
 
     def _batches(
         self, heads: list[str], i5: Ints, i8: Ints, batch: Ints, has: Mask, entries: dict[str, Ints]
-    ) -> list[controls_BatchFacts]:
+    ) -> list[BatchFacts]:
+        """Each batch's header, control and sums (every batch has an entry: the order says so)."""
         from formats.nacha_controls import BatchFacts
 
         starts = np.searchsorted(batch, np.arange(len(i5)))
@@ -302,7 +271,7 @@ class _Reader:
         amount = entries["amount"]
 
         def per_batch(values: Ints) -> list[int]:
-            return [int(v) for v in np.add.reduceat(values, starts)] if len(values) else []
+            return [int(v) for v in np.add.reduceat(values, starts)]
 
         counts = per_batch(np.ones(len(batch), np.int64))
         hashes = per_batch(entries["rdfi"])
@@ -326,115 +295,116 @@ class _Reader:
             for b in range(len(i5))
         ]
 
-    def _table(
-        self,
-        i6: Ints,
-        batch: Ints,
-        has: Mask,
-        layout: NDArray[np.str_],
-        entries: dict[str, Ints],
-        found: list[controls_BatchFacts],
-    ) -> pl.DataFrame:
-        """The entry table, column for column as the reference path builds it."""
-        rec = self.rec
-        x = rec[i6]
-        after = rec[i6 + 1]  # the entry's addenda where it has one
-        columns: dict[str, pl.Series] = {
-            "line": pl.Series("line", i6 + 1, pl.Int64),
-            "batch": pl.Series("batch", batch, pl.Int64),
-            "entry": pl.Series("entry", np.arange(len(i6)), pl.Int64),
-        }
-        for f in ENTRY.fields:
-            columns[f.name] = _strings(x[:, f.start - 1 : f.end], f.name)
-        columns["iat"] = pl.Series("iat", np.zeros(len(i6), np.bool_))
-        columns["tc"] = pl.Series("tc", entries["tc"], pl.Int32)
-        columns["amount_cents"] = pl.Series("amount_cents", entries["amount"], pl.Int64)
-        columns["trace_number"] = pl.Series("trace_number", entries["trace"], pl.Int64)
-        columns["rdfi_number"] = pl.Series("rdfi_number", entries["rdfi"], pl.Int64)
-        columns["expected_check_digit"] = _strings(
-            (entries["expected"] + _ZERO).astype(np.uint8)[:, None], "expected_check_digit"
-        )
-        columns["routing"] = _strings(x[:, 3:12], "routing")
-        entry_layout = np.full(len(i6), "", "U2")
-        if len(i6) and len(layout):
-            entry_layout[has] = layout
-        nulls = {"": ~has}
-        for key in _ADDENDA_KEYS:
-            nulls[key] = entry_layout != key
-        frame = pl.DataFrame(list(columns.values()))
-        extra = {
-            "addenda_count": pl.Series("addenda_count", has, pl.UInt32),
-            "addenda_layout": pl.Series("addenda_layout", entry_layout, pl.String),
-            "addenda_line": pl.Series("addenda_line", i6 + 2, pl.Int64),
-            "addenda_trace": _strings(after[:, 79:94], "addenda_trace"),
-        }
-        present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
-        spans = _addenda_spans(present)
-        for name in _ADDENDA_FIELDS:
-            if name in spans:
-                start, end, keys = spans[name]
-                extra[name] = _strings(after[:, start - 1 : end], name)
-                nulls[name] = ~np.isin(entry_layout, keys)
-        masks = pl.DataFrame({f"null {k}": v for k, v in nulls.items()})
-        frame = pl.concat([frame, pl.DataFrame(list(extra.values())), masks], how="horizontal")
 
-        def masked(name: str, by: str) -> pl.Expr:
-            return pl.when(~pl.col(f"null {by}")).then(pl.col(name)).alias(name)
+def _addenda_layouts(x7: Bytes) -> NDArray[np.str_]:
+    """Each addenda's layout key ("98" or "99"), or ``_NotHere`` for any other."""
+    kind = np.ascontiguousarray(x7[:, 1:3]).view("S2").ravel()
+    code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
+    other = [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]
+    if not np.isin(kind, [b"98", b"99"]).all() or ((kind == b"99") & np.isin(code, other)).any():
+        raise _NotHere
+    return kind.astype("U2")
 
-        addenda_columns = [
-            masked("addenda_layout", ""),
-            masked("addenda_line", ""),
-            masked("addenda_trace", ""),
-            *(masked(c, c) for c in _ADDENDA_FIELDS if c in spans),
-        ]
-        order = [
-            *columns,
-            *_ENTRY_EXTRA,
-            *(c for c in _ADDENDA_FIELDS if c in spans),
-            "payment_info",
-        ]
-        order += [c for c in (*_ADDENDA_FIELDS, *_ENTRY_EXTRA) if c not in order]
-        info = {
-            "batch_number": [b.header["batch_number"] for b in found],
-            "service_class": [b.header["service_class"] for b in found],
-            "sec_code": [b.header["sec_code"] for b in found],
-            "company_id": [b.company_id.strip() for b in found],
-            "company_name": [b.header.get("company_name", "").strip() for b in found],
-            "entry_description": [b.header["entry_description"].strip() for b in found],
-            "effective_date": [b.header["effective_date"] for b in found],
-        }
-        by_batch = pl.Series("batch", batch, pl.Int64)
-        table = frame.with_columns(
-            *addenda_columns,
-            *(pl.lit(None, pl.String).alias(c) for c in order if c not in frame.columns),
-        ).select(order)
-        return table.with_columns(
-            pl.Series(name, values, pl.String).gather(by_batch) for name, values in info.items()
-        ).with_columns(pl.lit(False).alias("rejected")).rename({"line": "_line"})
 
-    def _addenda(self, i6: Ints, i7: Ints, layout: NDArray[np.str_]) -> pl.DataFrame:
-        """The addenda table, column for column as the reference path builds it."""
-        if not len(i7):
-            return pl.DataFrame(
-                schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
-            )
-        rec = self.rec
-        x = rec[i7]
-        present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
-        spans = _addenda_spans(present)
-        frame = pl.DataFrame(
-            [
-                pl.Series("line", i7 + 1, pl.Int64),
-                pl.Series("entry", np.searchsorted(i6, i7 - 1), pl.Int64),
-                pl.Series("layout", layout, pl.String),
-                *(_strings(x[:, start - 1 : end], name) for name, (start, end, _) in spans.items()),
-            ]
+def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, Ints]:
+    """The entries' numbers, with every entry rule checked (a failure: ``_NotHere``). ``odfi``: the
+    ODFI of each entry's batch header."""
+    tc = _number(x6[:, 1:3])
+    amount = _number(x6[:, 29:39])
+    rdfi = _number(x6[:, 3:11])
+    trace = _number(x6[:, 79:94])
+    weights = np.array(ROUTING_WEIGHTS[:8], np.int64)
+    expected = (10 - ((x6[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
+    indicator = x6[:, 78]
+    broken = (
+        ~np.isin(tc, list(TRANSACTION_CODES))
+        | (np.isin(tc, list(ZERO_AMOUNT_CODES)) & (amount != 0))
+        | (x6[:, 11].astype(np.int64) - _ZERO != expected)
+        | ((indicator == ord("0")) & has)
+        | ((indicator == ord("1")) & ~has)
+        | ((indicator != ord("0")) & (indicator != ord("1")))
+    )
+    same = batch[1:] == batch[:-1]
+    if broken.any() or (x6[:, 79:87] != odfi).any() or (same & (trace[1:] <= trace[:-1])).any():
+        raise _NotHere
+    return {"tc": tc, "amount": amount, "rdfi": rdfi, "trace": trace, "expected": expected}
+
+
+def _table(
+    i6: Ints,
+    x6: Bytes,
+    batch: Ints,
+    has: Mask,
+    addenda: pl.DataFrame,
+    entries: dict[str, Ints],
+    found: list[BatchFacts],
+) -> pl.DataFrame:
+    """The entry table, column for column as the reference path builds it."""
+    records = _strings(x6, "rec")
+    which = np.cumsum(has) - 1  # each entry's addenda row, where it has one
+    at = pl.Series("at", which, pl.Int64).set(pl.Series(~has), None)  # type: ignore[arg-type]
+    fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
+    info = {
+        "batch_number": [b.header["batch_number"] for b in found],
+        "service_class": [b.header["service_class"] for b in found],
+        "sec_code": [b.header["sec_code"] for b in found],
+        "company_id": [b.company_id.strip() for b in found],
+        "company_name": [b.header.get("company_name", "").strip() for b in found],
+        "entry_description": [b.header["entry_description"].strip() for b in found],
+        "effective_date": [b.header["effective_date"] for b in found],
+    }
+    by_batch = pl.Series("batch", batch, pl.Int64)
+    expected = (entries["expected"] + _ZERO).astype(np.uint8)[:, None]
+    columns = [
+        pl.Series("line", i6 + 1, pl.Int64),
+        by_batch,
+        pl.Series("entry", np.arange(len(i6)), pl.Int64),
+        *(_cut(records, f.start, f.end, f.name) for f in ENTRY.fields),
+        pl.lit(False).alias("iat"),
+        pl.Series("tc", entries["tc"], pl.Int32),
+        pl.Series("amount_cents", entries["amount"], pl.Int64),
+        pl.Series("trace_number", entries["trace"], pl.Int64),
+        pl.Series("rdfi_number", entries["rdfi"], pl.Int64),
+        _strings(expected, "expected_check_digit"),
+        _cut(records, 4, 12, "routing"),
+        pl.Series("addenda_count", has, pl.UInt32),
+        *(
+            pl.lit(addenda.get_column(c).gather(at)).alias(a)
+            for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
+        ),
+        *(pl.lit(addenda.get_column(c).gather(at)).alias(c) for c in fields),
+        pl.lit(None, pl.String).alias("payment_info"),
+        *(pl.lit(None, pl.String).alias(c) for c in _ADDENDA_FIELDS if c not in fields),
+        *(
+            pl.lit(pl.Series(name, values, pl.String).gather(by_batch)).alias(name)
+            for name, values in info.items()
+        ),
+        pl.lit(False).alias("rejected"),
+    ]
+    return pl.select(columns).rename({"line": "_line"})
+
+
+def _addenda(i7: Ints, owner: Ints, x7: Bytes, layout: NDArray[np.str_]) -> pl.DataFrame:
+    """The addenda table, column for column as the reference path builds it."""
+    if not len(i7):
+        return pl.DataFrame(
+            schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
         )
-        return frame.with_columns(
-            pl.when(pl.col("layout").is_in(keys)).then(pl.col(name)).alias(name)
-            for name, (_, _, keys) in spans.items()
-            if len(keys) < len(present)
-        )
+    present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
+    spans = _addenda_spans(present)
+    records = _strings(x7, "rec")
+    keys = records.str.slice(1, 2).alias("layout")  # the layout key of a 98 or 99 is its type
+    return pl.select(
+        pl.Series("line", i7 + 1, pl.Int64),
+        pl.Series("entry", owner, pl.Int64),
+        pl.lit(keys),
+        *(
+            _cut(records, start, end, name)
+            if len(mine) == len(present)
+            else pl.when(pl.lit(keys).is_in(mine)).then(_cut(records, start, end, name)).alias(name)
+            for name, (start, end, mine) in spans.items()
+        ),
+    )
 
 
 def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:
@@ -451,7 +421,3 @@ def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:
             else:
                 spans[f.name] = (f.start, f.end, [key])
     return spans
-
-
-if TYPE_CHECKING:
-    from formats.nacha_controls import BatchFacts as controls_BatchFacts
