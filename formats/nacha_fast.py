@@ -13,6 +13,7 @@ never a different answer (``tests/formats/test_nacha_fast.py`` holds the two to 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,7 +54,13 @@ if TYPE_CHECKING:
 _ORDER = re.compile(rb"1(?:5(?:67?)+8)+(9)9*")
 _LF, _CR, _SPACE, _ZERO, _NINE = 10, 13, 32, 48, 57
 _DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
-_ADDENDA_KEYS = ("98", "99")  # the layouts of the addenda the fast path reads
+_ADDENDA_KEYS = ("98", "99")
+# the return codes (R01 at 1) and change codes (C01 at 101) of the NACHA rules, by number
+_KNOWN = np.zeros(200, np.bool_)
+_KNOWN[[int(c[1:]) for c in RETURN_CODES if c[1:].isdigit()]] = True
+_KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = (
+    True  # the layouts of the addenda the fast path reads
+)
 _ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
 _ADDENDA_FIELDS = (
     "return_code",
@@ -157,11 +164,6 @@ def _strings(x: Bytes, name: str) -> pl.Series:
     return pl.Series(name, fixed).cast(pl.String)
 
 
-def _cut(rows: pl.Series, start: int, end: int, name: str) -> pl.Expr:
-    """Positions ``start``-``end`` (1-based, inclusive) of the records ``rows``."""
-    return pl.lit(rows).str.slice(start - 1, end - start + 1).alias(name)
-
-
 def _text(rec: Bytes) -> str:
     return rec.tobytes().decode("ascii")
 
@@ -207,58 +209,63 @@ class _Reader:
         if any(h[50:53] == "IAT" or (h[50:53] == "COR" and h[4:10] == "IATCOR") for h in heads):
             raise _NotHere
         x6, x7 = rec[i6], rec[i7]
-        layout = _addenda_layouts(x7)
+        noc = _noc(x7)
         for key, rows in (("1", rec[:1]), ("5", rec[i5]), ("6", x6), ("8", rec[i8]), ("9", rec[fc : fc + 1])):
             _check(rows, LAYOUTS[key])
-        for key in _ADDENDA_KEYS:
-            _check(x7[layout == key], LAYOUTS[key])
+        _check(x7[noc], LAYOUTS["98"])
+        _check(x7[~noc], LAYOUTS["99"])
         self.problems += controls.check_blocks(self.n, self.n, severity(o.tolerate_missing_padding))
         batch = np.searchsorted(i5, i6) - 1
         has = kind[i6 + 1] == ord("7")
         owner = np.searchsorted(i6, i7 - 1)  # each addenda's entry
         entries = _entry_values(x6, rec[i5[batch], 79:87], batch, has)
-        self._addenda_rules(x6, x7, i7, owner, layout, entries["amount"])
+        warnings = self._addenda_rules(x6, x7, i7, owner, noc, entries["amount"])
         found = self._batches(heads, i5, i8, batch, has, entries)
         self.problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
         header = _text(rec[0])
         self.problems += controls.check_file((1, header), (fc + 1, _text(rec[fc])), found, self.n)
-        problems = controls.return_dates(self.problems, found)
-        problems.sort(key=lambda p: (p.line is not None, p.line or 0))
-        addenda = _addenda(i7, owner, x7, layout)
+        problems = _merge(warnings, controls.return_dates(self.problems, found))
+        addenda = _addenda(i7, owner, x7, noc)
         table = _table(i6, x6, batch, has, addenda, entries, found)
         return NachaFile(self.n, FILE_HEADER.values(header), found, table, problems, addenda)
 
     def _addenda_rules(
-        self, x6: Bytes, x7: Bytes, i7: Ints, owner: Ints, layout: NDArray[np.str_], amount: Ints
-    ) -> None:
-        """Trace, codes and NOC amount of each addenda; unknown codes are findings, the rest
-        ``_NotHere``."""
+        self, x6: Bytes, x7: Bytes, i7: Ints, owner: Ints, noc: Mask, amount: Ints
+    ) -> list[Problem]:
+        """Trace, codes and NOC amount of each addenda: the unknown codes' warnings, in line order;
+        any other finding is ``_NotHere``."""
         if not len(x7):
-            return
-        if (x7[:, 79:94] != x6[owner, 79:94]).any():
+            return []
+        if (x7[:, 79:94] != x6[owner, 79:94]).any() or (noc & (amount[owner] != 0)).any():
             raise _NotHere
+        letter = np.where(noc, ord("C"), ord("R")).astype(np.uint8)
+        if (x7[:, 3] != letter).any() or not _digits(x7[:, 4:6]).all():
+            raise _NotHere
+        number = np.where(noc, 100, 0) + _number(x7[:, 4:6])  # R01 1, C01 101
+        unknown = np.flatnonzero(~_KNOWN[number])
+        if not len(unknown):
+            return []
         if self.options.unknown_codes != "warn":
-            raise _NotHere  # an unknown code would reject its entry: the reference path says so
-        code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
-        formed = _digits(x7[:, 4:6])
-        for key, letter, name, known, what in (
-            ("99", ord("R"), "return_code", RETURN_CODES, "return reason code"),
-            ("98", ord("C"), "change_code", CHANGE_CODES, "change code"),
-        ):
-            mine = layout == key
-            if (mine & ~(formed & (x7[:, 3] == letter))).any():
-                raise _NotHere
-            unknown = mine & ~np.isin(code, [c.encode() for c in known])
-            message = f"{what} {{}} is not in the NACHA rules; kept and flagged for review"
-            rule = "return-code" if key == "99" else "change-code"
-            lines = (i7[unknown] + 1).tolist()
-            values = code[unknown].astype("U3").tolist()
-            self.problems += [
-                Problem(rule, message.format(v), line, name, v, "row", "4-6", "warning")
-                for line, v in zip(lines, values, strict=True)
-            ]
-        if ((layout == "98") & (amount[owner] != 0)).any():
-            raise _NotHere
+            raise _NotHere  # an unknown code rejects its entry: the reference path says so
+        code = np.ascontiguousarray(x7[unknown, 3:6]).view("S3").ravel().astype("U3").tolist()
+        said: dict[tuple[bool, str], tuple[str, str, str, str]] = {}
+        for is_noc, value in set(zip(noc[unknown].tolist(), code, strict=True)):
+            rule, name, what = (
+                ("change-code", "change_code", "change code")
+                if is_noc
+                else ("return-code", "return_code", "return reason code")
+            )
+            message = f"{what} {value} is not in the NACHA rules; kept and flagged for review"
+            said[is_noc, value] = (rule, message, name, value)
+        return [
+            Problem(*said[is_noc, value][:2], line, *said[is_noc, value][2:], "row", "4-6", "warning")
+            for line, is_noc, value in zip(
+                (i7[unknown] + 1).tolist(),
+                noc[unknown].tolist(),
+                code,
+                strict=True,
+            )
+        ]
 
     def _batches(
         self, heads: list[str], i5: Ints, i8: Ints, batch: Ints, has: Mask, entries: dict[str, Ints]
@@ -296,14 +303,34 @@ class _Reader:
         ]
 
 
-def _addenda_layouts(x7: Bytes) -> NDArray[np.str_]:
-    """Each addenda's layout key ("98" or "99"), or ``_NotHere`` for any other."""
-    kind = np.ascontiguousarray(x7[:, 1:3]).view("S2").ravel()
-    code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
-    other = [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]
-    if not np.isin(kind, [b"98", b"99"]).all() or ((kind == b"99") & np.isin(code, other)).any():
+def _noc(x7: Bytes) -> Mask:
+    """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type and for the
+    dishonored and contested returns (addenda 99 of their own layouts)."""
+    nine = x7[:, 1] == _NINE
+    noc = nine & (x7[:, 2] == ord("8"))
+    if not (noc | (nine & (x7[:, 2] == _NINE))).all():
         raise _NotHere
-    return kind.astype("U2")
+    code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
+    if np.isin(code, [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]).any():
+        raise _NotHere
+    return noc
+
+
+def _merge(rows: list[Problem], others: list[Problem]) -> list[Problem]:
+    """The findings in the reference path's order (by line, the file's own first, stable): ``rows``
+    are in line order already and share no line with the few ``others``."""
+    others = sorted(others, key=lambda p: (p.line is not None, p.line or 0))
+    if not rows:
+        return others
+    lines = [p.line or 0 for p in rows]
+    out: list[Problem] = []
+    done = 0
+    for p in others:
+        at = 0 if p.line is None else bisect_right(lines, p.line, lo=done)
+        out += rows[done:at]
+        out.append(p)
+        done = at
+    return out + rows[done:]
 
 
 def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, Ints]:
@@ -339,11 +366,14 @@ def _table(
     entries: dict[str, Ints],
     found: list[BatchFacts],
 ) -> pl.DataFrame:
-    """The entry table, column for column as the reference path builds it."""
+    """The entry table, column for column as the reference path builds it. Text fields are sliced
+    from one string column of the entries; fields of a few known values (digits) and the addenda's
+    and batch's columns are gathered from small tables, which costs a tenth of a slice."""
+    n = len(i6)
     records = _strings(x6, "rec")
     which = np.cumsum(has) - 1  # each entry's addenda row, where it has one
     at = pl.Series("at", which, pl.Int64).set(pl.Series(~has), None)  # type: ignore[arg-type]
-    fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
+    by_batch = pl.Series("batch", batch, pl.Int64)
     info = {
         "batch_number": [b.header["batch_number"] for b in found],
         "service_class": [b.header["service_class"] for b in found],
@@ -353,58 +383,66 @@ def _table(
         "entry_description": [b.header["entry_description"].strip() for b in found],
         "effective_date": [b.header["effective_date"] for b in found],
     }
-    by_batch = pl.Series("batch", batch, pl.Int64)
-    expected = (entries["expected"] + _ZERO).astype(np.uint8)[:, None]
+
+    def digits(values: Ints, width: int, name: str) -> pl.Series:
+        return pl.Series(name, [f"{i:0{width}d}" for i in range(10**width)], pl.String).gather(
+            pl.Series(values, dtype=pl.Int64)
+        )
+
+    def field(name: str) -> pl.Series:
+        f = ENTRY[name]
+        if name == "transaction_code":
+            return digits(entries["tc"], 2, name)
+        if name in ("check_digit", "addenda_indicator"):
+            return digits(x6[:, f.start - 1].astype(np.int64) - _ZERO, 1, name)
+        return records.str.slice(f.start - 1, f.width).alias(name)
+
+    fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
+    nothing = pl.Series("", [None], pl.String).gather(pl.Series(np.zeros(n, np.int64)))
     columns = [
-        pl.Series("line", i6 + 1, pl.Int64),
+        pl.Series("_line", i6 + 1, pl.Int64),
         by_batch,
-        pl.Series("entry", np.arange(len(i6)), pl.Int64),
-        *(_cut(records, f.start, f.end, f.name) for f in ENTRY.fields),
-        pl.lit(False).alias("iat"),
+        pl.Series("entry", np.arange(n), pl.Int64),
+        *(field(f.name) for f in ENTRY.fields),
+        pl.Series("iat", np.zeros(n, np.bool_)),
         pl.Series("tc", entries["tc"], pl.Int32),
         pl.Series("amount_cents", entries["amount"], pl.Int64),
         pl.Series("trace_number", entries["trace"], pl.Int64),
         pl.Series("rdfi_number", entries["rdfi"], pl.Int64),
-        _strings(expected, "expected_check_digit"),
-        _cut(records, 4, 12, "routing"),
+        digits(entries["expected"], 1, "expected_check_digit"),
+        records.str.slice(3, 9).alias("routing"),
         pl.Series("addenda_count", has, pl.UInt32),
         *(
-            pl.lit(addenda.get_column(c).gather(at)).alias(a)
+            addenda.get_column(c).gather(at).alias(a)
             for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
         ),
-        *(pl.lit(addenda.get_column(c).gather(at)).alias(c) for c in fields),
-        pl.lit(None, pl.String).alias("payment_info"),
-        *(pl.lit(None, pl.String).alias(c) for c in _ADDENDA_FIELDS if c not in fields),
-        *(
-            pl.lit(pl.Series(name, values, pl.String).gather(by_batch)).alias(name)
-            for name, values in info.items()
-        ),
-        pl.lit(False).alias("rejected"),
+        *(addenda.get_column(c).gather(at) for c in fields),
+        nothing.alias("payment_info"),
+        *(nothing.alias(c) for c in _ADDENDA_FIELDS if c not in fields),
+        *(pl.Series(name, values, pl.String).gather(by_batch) for name, values in info.items()),
+        pl.Series("rejected", np.zeros(n, np.bool_)),
     ]
-    return pl.select(columns).rename({"line": "_line"})
+    return pl.DataFrame(columns)
 
 
-def _addenda(i7: Ints, owner: Ints, x7: Bytes, layout: NDArray[np.str_]) -> pl.DataFrame:
+def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask) -> pl.DataFrame:
     """The addenda table, column for column as the reference path builds it."""
     if not len(i7):
         return pl.DataFrame(
             schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
         )
-    present = [k for k in _ADDENDA_KEYS if (layout == k).any()]
-    spans = _addenda_spans(present)
+    present = [k for k, there in (("98", noc.any()), ("99", not noc.all())) if there]
     records = _strings(x7, "rec")
-    keys = records.str.slice(1, 2).alias("layout")  # the layout key of a 98 or 99 is its type
-    return pl.select(
+    only = {"98": pl.Series(noc), "99": pl.Series(~noc)}
+    columns = [
         pl.Series("line", i7 + 1, pl.Int64),
         pl.Series("entry", owner, pl.Int64),
-        pl.lit(keys),
-        *(
-            _cut(records, start, end, name)
-            if len(mine) == len(present)
-            else pl.when(pl.lit(keys).is_in(mine)).then(_cut(records, start, end, name)).alias(name)
-            for name, (start, end, mine) in spans.items()
-        ),
-    )
+        records.str.slice(1, 2).alias("layout"),  # the layout key of a 98 or 99 is its type
+    ]
+    for name, (start, end, keys) in _addenda_spans(present).items():
+        column = records.str.slice(start - 1, end - start + 1).alias(name)
+        columns.append(column if len(keys) == len(present) else column.set(~only[keys[0]], None))  # type: ignore[arg-type]
+    return pl.DataFrame(columns)
 
 
 def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:
