@@ -134,9 +134,9 @@ def read_nacha(
     if fast:
         from formats.nacha_fast import read_fast
 
-        found = read_fast(data, file, options or NachaOptions())
-        if found is not None:
-            return found
+        quick = read_fast(data, file, options or NachaOptions())
+        if quick is not None:
+            return quick
     import polars as pl
 
     from formats import nacha_controls as controls

@@ -33,7 +33,6 @@ from formats.nacha_layout import (
     BATCH_CONTROL,
     BATCH_HEADER,
     ENTRY,
-    FILE_CONTROL,
     FILE_HEADER,
     LAYOUTS,
     ROUTING_WEIGHTS,
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
 
     Bytes = NDArray[np.uint8]
     Ints = NDArray[np.int64]
-    Mask = NDArray[np.bool_]
+    Mask = NDArray[np.bool_]  # numpy's reductions are typed Any: the helpers say what they return
 
 # file header, batches (header, entries each with at most one addenda, control), file control, padding
 _ORDER = re.compile(rb"1(?:5(?:67?)+8)+(9)9*")
@@ -104,16 +103,19 @@ def _number(x: Bytes) -> Ints:
     """Rows of ASCII digits as numbers."""
     width = x.shape[1]
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (x.astype(np.int64) - _ZERO) @ powers
+    number: Ints = (x.astype(np.int64) - _ZERO) @ powers
+    return number
 
 
 def _digits(x: Bytes) -> Mask:
     """Rows of ASCII digits only."""
-    return ((x - np.uint8(_ZERO)) < 10).all(axis=1)  # uint8 wraps: below "0" is large
+    digits: Mask = np.asarray(((x - np.uint8(_ZERO)) < 10).all(axis=1))  # uint8 wraps: below "0" is large
+    return digits
 
 
 def _blank(x: Bytes) -> Mask:
-    return (x == _SPACE).all(axis=1)
+    blank: Mask = (x == _SPACE).all(axis=1)
+    return blank
 
 
 def _dates(x: Bytes) -> Mask:
@@ -123,7 +125,8 @@ def _dates(x: Bytes) -> Mask:
     yy, mm, dd = n[:, 0] * 10 + n[:, 1], n[:, 2] * 10 + n[:, 3], n[:, 4] * 10 + n[:, 5]
     month = (mm >= 1) & (mm <= 12)
     days = _DAYS[np.where(month, mm, 0)] - ((mm == 2) & (yy % 4 != 0))
-    return ok & month & (dd >= 1) & (dd <= days)
+    dates: Mask = ok & month & (dd >= 1) & (dd <= days)
+    return dates
 
 
 def _check(x: Bytes, record: Record) -> None:
@@ -307,7 +310,7 @@ def _noc(x7: Bytes) -> Mask:
     """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type and for the
     dishonored and contested returns (addenda 99 of their own layouts)."""
     nine = x7[:, 1] == _NINE
-    noc = nine & (x7[:, 2] == ord("8"))
+    noc: Mask = nine & (x7[:, 2] == ord("8"))
     if not (noc | (nine & (x7[:, 2] == _NINE))).all():
         raise _NotHere
     code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
@@ -372,7 +375,7 @@ def _table(
     n = len(i6)
     records = _strings(x6, "rec")
     which = np.cumsum(has) - 1  # each entry's addenda row, where it has one
-    at = pl.Series("at", which, pl.Int64).set(pl.Series(~has), None)  # type: ignore[arg-type]
+    at = pl.Series("at", which, pl.Int64).set(pl.Series(~has), None)
     by_batch = pl.Series("batch", batch, pl.Int64)
     info = {
         "batch_number": [b.header["batch_number"] for b in found],
@@ -441,7 +444,7 @@ def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask) -> pl.DataFrame:
     ]
     for name, (start, end, keys) in _addenda_spans(present).items():
         column = records.str.slice(start - 1, end - start + 1).alias(name)
-        columns.append(column if len(keys) == len(present) else column.set(~only[keys[0]], None))  # type: ignore[arg-type]
+        columns.append(column if len(keys) == len(present) else column.set(~only[keys[0]], None))
     return pl.DataFrame(columns)
 
 

@@ -287,7 +287,8 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
             described = None if meaning is None else f"{code} ({meaning})"
             parts = [
                 f"return code {code} is not in the NACHA rules" if meaning is None else None,
-                f"dishonored return {described}: the bank refused an earlier return; check the payment by hand"
+                f"dishonored return {described}: the bank refused an earlier return; "
+                "check the payment by hand"
                 if code in DISHONORED_CODES and described
                 else None,
                 f"contested dishonored return {described}: the customer's bank contests a refused return; "

@@ -181,7 +181,7 @@ def test_any_generated_file_reads_the_same_either_way(
 @pytest.mark.parametrize(
     ("record", "start", "end"),
     [("8", 5, 10), ("8", 11, 20), ("8", 21, 32), ("9", 2, 7), ("9", 8, 13), ("9", 14, 21), ("9", 22, 31)],
-    ids=["batch-count", "batch-hash", "batch-debits", "file-batches", "file-blocks", "file-count", "file-hash"],
+    ids=["batch-count", "batch-hash", "batch-debits", "file-batches", "file-blocks", "file-count", "hash"],
 )
 def test_a_wrong_count_or_hash_is_found_on_the_fast_path(record: str, start: int, end: int) -> None:
     entries = [entry(26, 1_000 + i, ret("R01", i), n=i) for i in range(1, 4)]
