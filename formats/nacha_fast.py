@@ -392,13 +392,24 @@ def _table(
             pl.Series(values, dtype=pl.Int64)
         )
 
+    few = {
+        "transaction_code": digits(entries["tc"], 2, "transaction_code"),
+        **{
+            name: digits(x6[:, ENTRY[name].start - 1].astype(np.int64) - _ZERO, 1, name)
+            for name in ("check_digit", "addenda_indicator")
+        },
+    }
+    cut = pl.DataFrame([records]).select(  # one select: polars cuts the fields on every core at once
+        *(
+            pl.col("rec").str.slice(f.start - 1, f.width).alias(f.name)
+            for f in ENTRY.fields
+            if f.name not in few
+        ),
+        pl.col("rec").str.slice(3, 9).alias("routing"),
+    )
+
     def field(name: str) -> pl.Series:
-        f = ENTRY[name]
-        if name == "transaction_code":
-            return digits(entries["tc"], 2, name)
-        if name in ("check_digit", "addenda_indicator"):
-            return digits(x6[:, f.start - 1].astype(np.int64) - _ZERO, 1, name)
-        return records.str.slice(f.start - 1, f.width).alias(name)
+        return few[name] if name in few else cut.get_column(name)
 
     fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
     nothing = pl.Series("", [None], pl.String).gather(pl.Series(np.zeros(n, np.int64)))
@@ -413,7 +424,7 @@ def _table(
         pl.Series("trace_number", entries["trace"], pl.Int64),
         pl.Series("rdfi_number", entries["rdfi"], pl.Int64),
         digits(entries["expected"], 1, "expected_check_digit"),
-        records.str.slice(3, 9).alias("routing"),
+        cut.get_column("routing"),
         pl.Series("addenda_count", has, pl.UInt32),
         *(
             addenda.get_column(c).gather(at).alias(a)
@@ -436,16 +447,16 @@ def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask) -> pl.DataFrame:
         )
     present = [k for k, there in (("98", noc.any()), ("99", not noc.all())) if there]
     records = _strings(x7, "rec")
-    only = {"98": pl.Series(noc), "99": pl.Series(~noc)}
-    columns = [
-        pl.Series("line", i7 + 1, pl.Int64),
-        pl.Series("entry", owner, pl.Int64),
-        records.str.slice(1, 2).alias("layout"),  # the layout key of a 98 or 99 is its type
-    ]
+    only_series = {"98": pl.Series("is 98", noc), "99": pl.Series("is 99", ~noc)}
+    only = {k: pl.col(v.name) for k, v in only_series.items()}
+    rec = pl.col("rec")
+    cut = [rec.str.slice(1, 2).alias("layout")]  # the layout key of a 98 or 99 is its type
     for name, (start, end, keys) in _addenda_spans(present).items():
-        column = records.str.slice(start - 1, end - start + 1).alias(name)
-        columns.append(column if len(keys) == len(present) else column.set(~only[keys[0]], None))
-    return pl.DataFrame(columns)
+        column = rec.str.slice(start - 1, end - start + 1)
+        cut.append((column if len(keys) == len(present) else pl.when(only[keys[0]]).then(column)).alias(name))
+    numbers = [pl.Series("line", i7 + 1, pl.Int64), pl.Series("entry", owner, pl.Int64)]
+    # one select: polars cuts the fields on every core at once
+    return pl.DataFrame(numbers).hstack(pl.DataFrame([records, *only_series.values()]).select(cut))
 
 
 def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:
