@@ -53,13 +53,15 @@ if TYPE_CHECKING:
 _ORDER = re.compile(rb"1(?:5(?:67?)+8)+(9)9*")
 _LF, _CR, _SPACE, _ZERO, _NINE = 10, 13, 32, 48, 57
 _DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
-_ADDENDA_KEYS = ("98", "99")
+_ADDENDA_KEYS = ("98", "99")  # the layouts of the addenda the fast path reads
+_TRANSACTION = np.zeros(100, np.bool_)  # by the two digits of the transaction code
+_TRANSACTION[list(TRANSACTION_CODES)] = True
+_ZERO_AMOUNT = np.zeros(100, np.bool_)
+_ZERO_AMOUNT[list(ZERO_AMOUNT_CODES)] = True
 # the return codes (R01 at 1) and change codes (C01 at 101) of the NACHA rules, by number
 _KNOWN = np.zeros(200, np.bool_)
 _KNOWN[[int(c[1:]) for c in RETURN_CODES if c[1:].isdigit()]] = True
-_KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = (
-    True  # the layouts of the addenda the fast path reads
-)
+_KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = True
 _ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
 _ADDENDA_FIELDS = (
     "return_code",
@@ -354,8 +356,8 @@ def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, I
     expected = (10 - ((x6[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
     indicator = x6[:, 78]
     broken = (
-        ~np.isin(tc, list(TRANSACTION_CODES))
-        | (np.isin(tc, list(ZERO_AMOUNT_CODES)) & (amount != 0))
+        ~_TRANSACTION[tc]
+        | (_ZERO_AMOUNT[tc] & (amount != 0))
         | (x6[:, 11].astype(np.int64) - _ZERO != expected)
         | ((indicator == ord("0")) & has)
         | ((indicator == ord("1")) & ~has)
