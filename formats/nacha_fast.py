@@ -260,8 +260,9 @@ class _Reader:
         if self.options.unknown_codes != "warn":
             raise _NotHere  # an unknown code rejects its entry: the reference path says so
         code = np.ascontiguousarray(x7[unknown, 3:6]).view("S3").ravel().astype("U3").tolist()
+        keys = list(zip(noc[unknown].tolist(), code, strict=True))
         said: dict[tuple[bool, str], tuple[str, str, str, str]] = {}
-        for is_noc, value in set(zip(noc[unknown].tolist(), code, strict=True)):
+        for is_noc, value in set(keys):
             rule, name, what = (
                 ("change-code", "change_code", "change code")
                 if is_noc
@@ -269,14 +270,10 @@ class _Reader:
             )
             message = f"{what} {value} is not in the NACHA rules; kept and flagged for review"
             said[is_noc, value] = (rule, message, name, value)
+        lines = (i7[unknown] + 1).tolist()
         return [
-            Problem(*said[is_noc, value][:2], line, *said[is_noc, value][2:], "row", "4-6", "warning")
-            for line, is_noc, value in zip(
-                (i7[unknown] + 1).tolist(),
-                noc[unknown].tolist(),
-                code,
-                strict=True,
-            )
+            Problem(rule, message, line, name, value, "row", "4-6", "warning")
+            for line, (rule, message, name, value) in zip(lines, map(said.__getitem__, keys), strict=True)
         ]
 
     def _batches(
