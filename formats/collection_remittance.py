@@ -106,7 +106,7 @@ def _checks(today: object, formats: list[str]) -> list[Check]:
             col("paid_on").is_not_null() & col("paid_on_date").is_null(),
             f"paid_on {{value}} is not a date ({', '.join(formats)})",
         ),
-        ("paid_on", "future-date", col("paid_on_date") > today, "paid_on {value} is after today"),
+        ("paid_on", "future-date", col("paid_on_date") > pl.lit(today), "paid_on {value} is after today"),
     ]
     return checks
 

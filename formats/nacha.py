@@ -147,8 +147,18 @@ def _iat_batch(header: dict[str, str]) -> dict[str, str | None]:
     return {name: header[name].strip() or None for name in (*shown, "destination_currency")}
 
 
-def read_nacha(data: bytes, file: str, options: NachaOptions | None = None) -> NachaFile:
-    """Read and check a NACHA file. Raises ``ParseError`` only when there are no records at all."""
+def read_nacha(
+    data: bytes, file: str, options: NachaOptions | None = None, *, fast: bool = True
+) -> NachaFile:
+    """Read and check a NACHA file. Raises ``ParseError`` only when there are no records at all.
+    The usual file takes the fast path (``formats.nacha_fast``), any other the reference path below;
+    ``fast=False`` takes the reference path whatever the file (the tests hold the two equal)."""
+    if fast:
+        from formats.nacha_fast import read_fast
+
+        quick = read_fast(data, file, options or NachaOptions())
+        if quick is not None:
+            return quick
     import polars as pl
 
     from formats import nacha_controls as controls
