@@ -193,7 +193,10 @@ class Service:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        from hub.engine.warm import warm_up
+
         self._install_signals()
+        warm_up(self.settings)  # before the first job: no file pays for an import
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone=UTC)
         self._scheduler = scheduler
         for name in self.catch_up():
