@@ -122,7 +122,10 @@ class FolderEvents:
                     exchange = watches[wd]
                     hinted[exchange] = hinted.get(exchange, False) or bool(mask & IN_MOVED_TO)
             for exchange, renamed in hinted.items():
-                self.hint(exchange, renamed)
+                try:
+                    self.hint(exchange, renamed)
+                except Exception:  # one failed hint must not end the watching; the sweep still runs
+                    log.exception("%s: folder event not handled", exchange)
 
 
 def _watchdog(folders: dict[Path, str], hint: Hint) -> Any:
