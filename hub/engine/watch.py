@@ -40,9 +40,11 @@ class FolderEvents:
     ``renamed`` is True when a file was renamed into the folder (it is in place, whole, as far as a
     rename says anything) and False for a file created or written (it may still be growing)."""
 
-    def __init__(self, folders: dict[Path, str], hint: Hint) -> None:
+    def __init__(self, folders: dict[Path, str], hint: Hint, *, inotify: bool = True) -> None:
+        """``inotify=False``: watchdog's observer even where inotify can be used."""
         self.folders = folders
         self.hint = hint
+        self.use_inotify = inotify
         self.method = ""
         self._stop = threading.Event()
         self._fd = -1
@@ -52,7 +54,7 @@ class FolderEvents:
     def start(self) -> None:
         for folder in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
-        watches = self._inotify()
+        watches = self._inotify() if self.use_inotify else None
         if watches is not None:
             self.method = "inotify"
             self._thread = threading.Thread(
