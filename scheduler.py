@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.engine.config import Exchange, Settings
+from hub.engine.config import Settings
 from hub.engine.logs import log, tagged
 from hub.engine.outcome import Outcome, failure
 from hub.engine.pipeline import Engine
@@ -64,6 +64,9 @@ class Service:
     _alerted_keys: set[tuple[str, str, date]] = field(default_factory=set)
     _scheduler: Any = None
     _observer: Any = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sweeping: set[str] = field(default_factory=set)  # watched exchanges whose sweep is running
+    _again: dict[str, datetime] = field(default_factory=dict)  # ... and when to go round again
 
     # -- one pass -------------------------------------------------------------------------------
 
@@ -148,8 +151,8 @@ class Service:
                 specs.append(
                     {
                         "id": f"sweep:{name}",
-                        "func": self._run,
-                        "args": [name, "watch"],
+                        "func": self._sweep,
+                        "args": [name],
                         "trigger": IntervalTrigger(seconds=svc.sweep_seconds),
                         "next_run_time": datetime.now(UTC),
                         "coalesce": True,
@@ -190,7 +193,10 @@ class Service:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        from hub.engine.warm import warm_up
+
         self.install_signals()
+        warm_up(self.settings)  # before the first job: no file pays for an import
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone=UTC)
         self._scheduler = scheduler
         for name in self.catch_up():
@@ -215,40 +221,62 @@ class Service:
         return 0
 
     def _watch(self) -> None:
-        """Folder watchers: an event schedules an early sweep of its exchange (a hint only)."""
-        watched = [ex for ex in self.settings.exchanges.values() if ex.config.enabled and ex.config.watch]
+        """Folder events (``hub.engine.watch``): an event schedules an early sweep of its
+        exchange (a hint only)."""
+        from hub.engine.watch import FolderEvents
+
+        watched = {
+            ex.source_path: ex.name
+            for ex in self.settings.exchanges.values()
+            if ex.config.enabled and ex.config.watch
+        }
         if not watched:
             return
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
+        events = FolderEvents(watched, self._hint)
+        events.start()
+        self._observer = events
+        log.info("watching %s folder(s) (%s)", len(watched), events.method, extra={"event": "watching"})
 
-        service = self
+    def _sweep(self, name: str) -> list[Outcome]:
+        """The sweep job of a watched exchange: a run of it, and another at once for every event
+        that came while it ran (the scheduler would skip a job already running: such a file
+        would otherwise wait for the next periodic sweep)."""
+        outcomes: list[Outcome] = []
+        with self._lock:
+            self._sweeping.add(name)
+        try:
+            while True:
+                with self._lock:
+                    self._again.pop(name, None)
+                outcomes += self._run(name, "watch")
+                with self._lock:  # no event may slip in between this look and the discard
+                    again = self._again.pop(name, None)
+                    if again is None or self.stopping.is_set():
+                        self._sweeping.discard(name)
+                        return outcomes
+                wait = (again - datetime.now(UTC)).total_seconds()
+                if wait > 0 and self.stopping.wait(wait):
+                    return outcomes
+        finally:
+            with self._lock:
+                self._sweeping.discard(name)
 
-        class Hint(FileSystemEventHandler):
-            def __init__(self, ex: Exchange) -> None:
-                self.ex = ex
-
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.event_type in ("created", "moved", "closed", "modified"):
-                    service._hint(self.ex.name)
-
-        observer = Observer()
-        for ex in watched:
-            ex.source_path.mkdir(parents=True, exist_ok=True)
-            observer.schedule(Hint(ex), str(ex.source_path), recursive=False)
-        observer.daemon = True
-        observer.start()
-        self._observer = observer
-
-    def _hint(self, name: str) -> None:
+    def _hint(self, name: str, renamed: bool = False) -> None:
+        """A folder event: sweep the exchange soon. A file renamed into the folder is looked at
+        at once; after any other event (a file being written) the sweep waits
+        ``service.settle_seconds`` more, until the writer is likely done."""
         if self.stopping.is_set() or self._scheduler is None:
             return
-        settle = timedelta(seconds=self.settings.config.service.settle_seconds)
+        settle = 0.0 if renamed else self.settings.config.service.settle_seconds
+        soon = datetime.now(UTC) + timedelta(seconds=settle)
+        with self._lock:
+            if name in self._sweeping:  # the running sweep goes round again
+                earlier = self._again.get(name)
+                self._again[name] = soon if earlier is None else min(earlier, soon)
+                return
         job = self._scheduler.get_job(f"sweep:{name}")
-        if job is not None:
-            soon = datetime.now(UTC) + settle
-            if job.next_run_time is None or job.next_run_time > soon:
-                job.modify(next_run_time=soon)
+        if job is not None and (job.next_run_time is None or job.next_run_time > soon):
+            job.modify(next_run_time=soon)
 
     def install_signals(self) -> None:
         """SIGTERM/SIGINT stop the service (a second one exits at once); installed before anything

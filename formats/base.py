@@ -160,6 +160,10 @@ class Format(ABC, Generic[OptionsT]):
         """Raw table -> typed valid rows; the default accepts every row that was read."""
         return Validated(table=parsed.table, problems=list(parsed.problems), rows=parsed.rows)
 
+    def warm_up(self) -> None:
+        """Import now what reading and validating a file would import on first use (``hub run``
+        calls this once at start, so its first file pays no import). The default: nothing."""
+
     def inspect(self, data: bytes, ctx: ReadContext) -> dict[str, Any]:
         """A machine-readable summary of a file (``hub inspect``): what it holds and every problem.
         Formats with records and control totals override this with their own structure."""

@@ -129,6 +129,10 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     options_model = MeterReadsOptions
     sensitive_fields = frozenset({"account"})
 
+    def warm_up(self) -> None:
+        import formats.csv_table
+        import formats.meter_reads_schema  # noqa: F401  (pandera: most of a second)
+
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
         # polars is imported where rows are handled, not where the options are validated (hub.yaml)
         import polars as pl

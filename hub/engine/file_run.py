@@ -115,6 +115,12 @@ def map_file(
     return mapped
 
 
+def maps_ahead(ex: Exchange, size: int) -> bool:
+    """Whether a file of ``size`` bytes may be parsed, validated and mapped before it is recorded
+    (while it lands): its kind looks nothing up in the ledger and the exchange takes its size."""
+    return size <= ex.config.max_file_bytes and not ex.kind.lookups
+
+
 def _opened(data: bytes, ex: Exchange, now: datetime) -> bytes | Problem:
     """An OpenPGP file's content (decrypted in memory, its signature verified against the pinned
     signer), or the file-level problem that rejects it unread. The landed copy stays as received."""

@@ -39,8 +39,12 @@ class Landed:
     data: bytes | None = field(default=None, repr=False, compare=False)  # the content, when read whole
 
 
-def _copy_whole(src: BinaryIO, out: BinaryIO) -> tuple[str, int, bytes]:
+def _copy_whole(
+    src: BinaryIO, out: BinaryIO, on_read: Callable[[bytes], None] | None = None
+) -> tuple[str, int, bytes]:
     data = src.read()
+    if on_read is not None:
+        on_read(data)
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # hashlib releases the GIL
         out.write(data)
@@ -57,14 +61,27 @@ def _copy_streaming(src: BinaryIO, out: BinaryIO) -> tuple[str, int, None]:
     return digest.hexdigest(), size, None
 
 
-def land(stream: BinaryIO, landed_dir: Path, *, size: int | None = None, what: str = "the file") -> Landed:
+def land(
+    stream: BinaryIO,
+    landed_dir: Path,
+    *,
+    size: int | None = None,
+    what: str = "the file",
+    on_read: Callable[[bytes], None] | None = None,
+) -> Landed:
     """Copy ``stream`` into ``landed_dir`` named by its sha256; ``size`` (when known) decides
-    whether it is read whole. The stream's own errors (a connector's) pass through; the landing
-    area's are ``ConnectorRetryable``. A failure leaves no partial copy."""
+    whether it is read whole. ``on_read`` is given the content once read whole, before it is
+    written, hashed and synced (work on it may start meanwhile; nothing may be recorded or
+    delivered before the landing returns). The stream's own errors (a connector's) pass through;
+    the landing area's are ``ConnectorRetryable``. A failure leaves no partial copy."""
     whole = size is not None and size <= IN_MEMORY_BYTES
     try:
         with Staged(landed_dir, prefix=".landing-") as staged:
-            sha256, length, data = (_copy_whole if whole else _copy_streaming)(stream, staged.file)
+            data: bytes | None
+            if whole:
+                sha256, length, data = _copy_whole(stream, staged.file, on_read)
+            else:
+                sha256, length, data = _copy_streaming(stream, staged.file)
             final = landed_dir / sha256
             if final.exists():
                 staged.discard()

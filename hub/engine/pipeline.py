@@ -20,12 +20,13 @@ from connectors.base import check_name
 from hub.engine import landing, recording
 from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
-from hub.engine.file_run import FileRunner, Policy, Progress, busy, map_file, quiet, utc_now
+from hub.engine.file_run import FileRunner, Policy, Progress, busy, map_file, maps_ahead, quiet, utc_now
 from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome
 from hub.engine.winter_average import note_unchanged, scheduled_requests
+from hub.kernel.background import in_background
 from hub.kernel.errors import (
     ConnectorRetryable,
     HubError,
@@ -371,8 +372,10 @@ class Engine:
                     source.done(item)
                 return None
             self.progress(item.name, "landing")
-            landed = with_retries(where, source.retry, partial(self._land_item, source, item))
-            outcome = self.runner.take(landed, item.name, where, ex, run_id)
+            ahead: list[Future[Mapped]] = []  # parsing, validating, mapping while it lands
+            landed = with_retries(where, source.retry, partial(self._land_item, source, item, ex, ahead))
+            mapped = ahead[-1] if ahead else None
+            outcome = self.runner.take(landed, item.name, where, ex, run_id, mapped=mapped)
             if outcome is None:
                 raise StillChanging(f"{item.name}: its content is in another hub process's hands")
             if outcome.state != "failed":
@@ -403,9 +406,21 @@ class Engine:
             log_outcome(outcome)
             done.append(outcome)
 
-    def _land_item(self, source: Source, item: Item) -> Landed:
+    def _land_item(self, source: Source, item: Item, ex: Exchange, ahead: list[Future[Mapped]]) -> Landed:
+        """Land one item; once its bytes are read (before they are written and synced), its
+        mapping starts in ``ahead`` when the kind needs nothing from the ledger. Nothing of it is
+        recorded or delivered before the landing is done (``FileRunner.take``)."""
+        on_read = None
+        if maps_ahead(ex, item.size):
+            now = self.clock()
+
+            def on_read(data: bytes) -> None:
+                work = partial(map_file, data, item.name, ex, now=now, received=now)
+                ahead.append(in_background(work, f"mapping {item.name}"))  # a retry's replaces it
+
         with source.open(item) as stream:
-            return landing.land(stream, self.settings.landed_dir, size=item.size, what=source.describe(item))
+            what = source.describe(item)
+            return landing.land(stream, self.settings.landed_dir, size=item.size, what=what, on_read=on_read)
 
 
 def _with_reruns(outcome: Outcome, run: list[Outcome]) -> Outcome:

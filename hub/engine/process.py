@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hub.engine.file_run import map_file, utc_now
+from hub.engine.file_run import map_file, maps_ahead, utc_now
 from hub.engine.landing import land_in_background
 from hub.engine.pipeline import Ahead, Engine
 from hub.kernel.background import in_background
@@ -41,7 +41,7 @@ def process_path(
     landing = mapping = None
     if path.is_file():
         landing = land_in_background(path, settings.landed_dir)
-        if path.stat().st_size <= ex.config.max_file_bytes and not ex.kind.lookups:
+        if maps_ahead(ex, path.stat().st_size):
             now = clock()
             mapping = in_background(lambda: _map(landing, ex, path.name, now), f"mapping {path.name}")
     try:

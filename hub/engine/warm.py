@@ -1,0 +1,62 @@
+"""What ``hub run`` does once at start so that a file it takes later pays only for its own work:
+every enabled exchange's format and kind made from its options (importing their modules), the
+modules a format imports on first use (``Format.warm_up``: pandera for meter reads), the source
+connectors and the modules every file's run imports on first use (delivery, sending, look-ups, the
+key store's hashing). A one-shot command imports only what its one file needs instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from typing import TYPE_CHECKING
+
+from hub.engine.logs import log, tagged
+from hub.kernel.errors import HubError
+
+if TYPE_CHECKING:
+    from hub.engine.config import Settings
+
+# Imported inside functions on a file's first run (imports point down, and one-shot commands skip
+# what they do not use).
+PER_FILE = (
+    "hub.engine.delivery",
+    "hub.engine.cis_batch",
+    "hub.engine.sending",
+    "hub.engine.lookups",
+    "hub.engine.replies",
+    "formats.base",
+    "mappings.base",
+    "polars_hash",  # the key store's hashes (hub.ledger.keys)
+)
+SOURCES = {"folder": "connectors.local", "sftp": "connectors.sftp"}
+
+
+def warm_up(settings: Settings) -> list[str]:
+    """Prepare every enabled exchange; returns their names. A failure is logged and left for the
+    exchange's first file to report where it belongs (its outcome), never stopping the service."""
+    start = time.perf_counter()
+    for module in PER_FILE:
+        importlib.import_module(module)
+    warmed = []
+    for name, ex in settings.exchanges.items():
+        if not ex.config.enabled:
+            continue
+        with tagged(exchange=name):
+            try:
+                importlib.import_module(SOURCES.get(ex.config.source.type, "connectors.local"))
+                ex.format(ex.format_options).warm_up()
+                ex.kind(ex.mapping_options)
+            except (HubError, ImportError, ValueError) as exc:  # its first file reports it
+                log.warning("%s: not prepared at start: %s", name, exc, extra={"event": "warm_up_failed"})
+                continue
+        warmed.append(name)
+    seconds = time.perf_counter() - start
+    log.info(
+        "prepared %s exchange(s) in %.2f s: %s",
+        len(warmed),
+        seconds,
+        ", ".join(warmed) or "none",
+        extra={"event": "warmed_up"},
+    )
+    return warmed
