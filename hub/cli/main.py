@@ -24,6 +24,7 @@ from hub.cli.output import emit, err, exit_for, out, render, show_outcome, show_
 from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
+from hub.cli.suspense import suspense_command
 from hub.cli.users import ConsoleThread, UploadLimitOpt, console_app, console_command, user_app
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 from hub.kernel.errors import ConfigError, HubError, NotFound, Rejected, Retryable
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
 app.command("pledges")(pledges_command)
+app.command("suspense")(suspense_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(keys_app, name="keys")
 app.add_typer(user_app, name="user")

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.engine.outcome import suspense_line
 from hub.kernel.problems import Problem
 
 if TYPE_CHECKING:
@@ -115,6 +116,9 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
         console.print(f"same content as file {o.duplicate_of}: nothing delivered")
     if o.batch_id:
         console.print(f"sent {shown(o.batch_id)}" if o.outbound else f"CIS batch {shown(o.batch_id)}")
+    if o.suspense:
+        to = "would go to suspense" if dry_run else "to suspense"
+        console.print(shown(suspense_line(o.suspense, to=to)))
     if o.problems:
         print_problems(console, o.problems)
     for path in o.reports:
@@ -148,7 +152,25 @@ def rerun_line(o: Outcome) -> str:
 
 
 def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
-    """The nightly summary: one row per file, then the rejection reasons by rule."""
+    """The nightly summary: one row per file, the payments to suspense, the rejection reasons by
+    rule, then the exchanges not taken and why."""
+    left = [o for o in outcomes if o.state == "skipped"]
+    outcomes = [o for o in outcomes if o.state != "skipped"]
+    _files_summary(console, outcomes)
+    for o in outcomes:
+        if o.suspense:
+            console.print(f"{shown(o.name)}: {shown(suspense_line(o.suspense))}")
+    _reasons(console, outcomes)
+    if left:
+        table = Table(title="Not taken", title_justify="left")
+        table.add_column("exchange")
+        table.add_column("why")
+        for o in left:
+            table.add_row(shown(o.exchange), shown(o.note or o.skipped or ""))
+        console.print(table)
+
+
+def _files_summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     table = Table(title="Nightly cycle", title_justify="left")
     for col, just in (
         ("file", "right"),
@@ -184,6 +206,9 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
         "",
     )
     console.print(table)
+
+
+def _reasons(console: Console, outcomes: Sequence[Outcome]) -> None:
     reasons: Counter[tuple[str, str]] = Counter()
     for o in outcomes:
         for p in o.problems:
