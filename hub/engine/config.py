@@ -125,6 +125,7 @@ class ExchangeConfig(Strict):
     allow_outside_root: bool = False
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
+    allow_empty: bool = Field(False, description="accept a file with no data rows (default: rejected)")
     enabled: bool = True
     schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")
     watch: bool = Field(False, description="folder sources: take files as they complete (`hub run`)")
@@ -150,6 +151,13 @@ class ServiceConfig(Strict):
     claim_lease_seconds: float = Field(900, ge=5)
 
 
+class ReferenceConfig(Strict):
+    """``hub reference load``: an extract with fewer rows than ``min_row_ratio`` of the current
+    load's is refused without ``--force`` (a truncated export must not replace the CIS's accounts)."""
+
+    min_row_ratio: float = Field(0.8, ge=0, le=1)
+
+
 class HubConfig(Strict):
     version: Literal[1] = 1
     timezone: str = "UTC"
@@ -157,6 +165,7 @@ class HubConfig(Strict):
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
     openpgp: OpenPgpConfig = OpenPgpConfig()
+    reference: ReferenceConfig = ReferenceConfig()
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(default_factory=dict)

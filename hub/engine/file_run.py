@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import polars as pl
     from sqlalchemy import Connection
 
+    from formats.base import Parsed
     from hub.engine.claims import Holder
     from hub.engine.config import Exchange, Settings
     from hub.engine.delivery import DeliveryResult
@@ -84,6 +85,8 @@ def map_file(
     if isinstance(parsed, Problem):
         return Mapped(problems=[parsed], file_rejected=True)
     reached("parsed", rows=parsed.rows)
+    if (empty := _empty(parsed, ex)) is not None:
+        return Mapped(problems=[empty], file_rejected=True, reached="parsed")
     progress(name, "validating")
     pending = validation.validate(fmt, parsed, read_ctx)
     ctx = MapContext(source_file=name, lookup=lookup)
@@ -113,6 +116,19 @@ def map_file(
     if notes:
         mapped.problems = sorted([*validated.problems, *notes], key=lambda p: p.line or 0)
     return mapped
+
+
+def _empty(parsed: Parsed, ex: Exchange) -> Problem | None:
+    """A partner's file with no data rows (a header and trailer only, a CSV header alone) is
+    rejected unless the exchange says ``allow_empty: true`` (a lockbox with no deposits that day):
+    an upload cut short must not pass as delivered with nothing in it."""
+    if parsed.rows or parsed.problems or ex.config.allow_empty or is_outbound(ex.kind):
+        return None
+    message = (
+        "the file holds no data rows (only a header?); nothing to deliver. If an empty file is "
+        f"normal for exchange {ex.name}, set `allow_empty: true` in its hub.yaml section"
+    )
+    return Problem.of("empty-file", message, level="file")
 
 
 def _opened(data: bytes, ex: Exchange, now: datetime) -> bytes | Problem:

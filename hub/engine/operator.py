@@ -101,12 +101,14 @@ def agency_pledges(
         return listed(settings, ledger, agency, open_only=open_only, today=today)
 
 
-def load_reference(settings: Settings, extract: Extract) -> dict[str, Any]:
-    """Load a checked CIS extract as the current reference data (``hub reference load``)."""
+def load_reference(settings: Settings, extract: Extract, *, force: bool = False) -> dict[str, Any]:
+    """Load a checked CIS extract as the current reference data (``hub reference load``); one far
+    smaller than the current load only with ``force``."""
     from hub.engine.reference import load_extract
 
+    ratio = 0.0 if force else settings.config.reference.min_row_ratio
     with opened(settings) as ledger:
-        return load_extract(ledger, extract)
+        return load_extract(ledger, extract, min_ratio=ratio)
 
 
 def reference_status(settings: Settings) -> list[dict[str, Any]]:

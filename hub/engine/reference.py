@@ -214,9 +214,10 @@ def read_extract(kind: str, path: Path) -> Extract:
     return check_extract(kind, path.read_bytes(), path.name)
 
 
-def load_extract(ledger: Ledger, extract: Extract) -> dict[str, Any]:
+def load_extract(ledger: Ledger, extract: Extract, *, min_ratio: float = 0.0) -> dict[str, Any]:
     """Load a checked extract (when it has no problems) and say what happened: the ``--json`` of
-    ``hub reference load``."""
+    ``hub reference load``. An extract with fewer rows than ``min_ratio`` of the current load's is
+    not loaded: the result's ``shrunk`` says both counts (``--force`` passes 0)."""
     before = {s["kind"]: s for s in ledger.reference_status()}[extract.kind]
     result: dict[str, Any] = {
         "kind": extract.kind,
@@ -232,6 +233,10 @@ def load_extract(ledger: Ledger, extract: Extract) -> dict[str, Any]:
         "problems": [p.to_dict() for p in extract.problems],
     }
     if not extract.ok:
+        return result
+    current = before["rows"]
+    if before["loaded"] and current and len(extract.rows) < current * min_ratio:
+        result["shrunk"] = {"rows": len(extract.rows), "current_rows": current, "min_ratio": min_ratio}
         return result
     load_id = ledger.load_reference(extract.kind, extract.rows, extract.file_name, extract.sha256)
     loaded = next(h for h in ledger.reference_history(extract.kind) if h["load_id"] == load_id)
