@@ -321,6 +321,8 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                 ],
                 "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
                 "replies": detail.replies,
+                "reports": detail.reports,
+                "acknowledgements": detail.acknowledgements,
                 "resolved": None
                 if record.resolved_by is None
                 else {"by": record.resolved_by, "at": record.resolved_at, "comment": record.resolution},

@@ -122,7 +122,7 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
     if o.problems:
         print_problems(console, o.problems)
     for path in o.reports:
-        console.print(f"report: {shown(path)}")
+        console.print(f"{report_label(path)}: {shown(path)}")
     for sent in o.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
         pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
@@ -285,9 +285,23 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         waiting = "" if sent.get("sent", True) else ", recorded, not sent yet: the next hub command does"
         pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
         console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts}{waiting}){pushed}")
+    for ack in detail.acknowledgements:
+        when = f"{ack['recorded_at']:%Y-%m-%d %H:%M} UTC"
+        console.print(
+            f"acknowledged by {shown(ack['agency'])} in file {ack['file_id']} {shown(ack['name'])} ({when})"
+        )
+    for path in detail.reports:
+        console.print(f"{report_label(path)}: {shown(path)}")
     if detail.problems:
-        more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
+        every = next((p for p in detail.reports if p.endswith(".csv")), None)
+        more = f" (every one in {shown(every)})" if every else ""
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)
+
+
+def report_label(path: str) -> str:
+    """``errors report (CSV)`` or ``warnings report (JSON)``: what a report file holds, by its name."""
+    content = "warnings" if ".warnings." in path.rsplit("/", 1)[-1] else "errors"
+    return f"{content} report ({path.rsplit('.', 1)[-1].upper()})"
 
 
 def audit_line(a: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.ledger import FILE_STATES as FILE_STATES
@@ -47,6 +48,8 @@ class FileDetail:
     tally: dict[str, int]  # rule -> problems of the last run, all of them
     replies: list[dict[str, Any]] = field(default_factory=list)  # to the partner (path, counts, sent)
     audit: list[dict[str, Any]] = field(default_factory=list)  # what operators did (the console)
+    reports: list[str] = field(default_factory=list)  # the last run's report files (errors or warnings)
+    acknowledgements: list[dict[str, Any]] = field(default_factory=list)  # the agency's acks of a file sent
 
     @property
     def problem_count(self) -> int:
@@ -56,16 +59,25 @@ class FileDetail:
 def file_detail(settings: Settings, file_id: int, *, problems: int | None = None) -> FileDetail:
     """The file's detail with its first ``problems`` problems (default: every one)."""
     from hub.engine.replies import replies_of
+    from hub.engine.report import reports_of
+    from hub.ledger.placements import plain_name
 
     with opened(settings) as ledger:
         record = ledger.file(file_id)
+        batches = ledger.batches_of(file_id)
+        sent = {plain_name(Path(b["path"]).name) for b in batches if not b["path"].endswith(".control.json")}
+        acks = ledger.acknowledgements_of(sent) if sent else []
+        for ack in acks:
+            ack["name"] = ledger.file(ack["file_id"]).name
         return FileDetail(
             record,
             ledger.problems(file_id, record.last_run_id, limit=problems),
-            ledger.batches_of(file_id),
+            batches,
             ledger.problem_tally(file_id, record.last_run_id),
             replies_of(settings, record.exchange, file_id, ledger),
             ledger.audit_of(file_id),
+            [str(p) for p in reports_of(Path(record.landed_path), record.last_run_id)],
+            acks,
         )
 
 
