@@ -83,7 +83,7 @@ def map_file(
     progress(name, "parsing")
     parsed = parsing.parse(fmt, data, read_ctx)
     if isinstance(parsed, Problem):
-        return Mapped(problems=[parsed], file_rejected=True)
+        return Mapped(problems=_hinted([parsed], data, ex), file_rejected=True)
     reached("parsed", rows=parsed.rows)
     if (empty := _empty(parsed, ex)) is not None:
         return Mapped(problems=[empty], file_rejected=True, reached="parsed")
@@ -98,6 +98,9 @@ def map_file(
     )
     if kind.replies:
         mapped.read = parsed.table
+    if validated.problems and (hinted := _hinted(validated.problems, data, ex)) is not validated.problems:
+        mapped.problems, mapped.file_rejected = hinted, True  # another format's file: nothing of it
+        return mapped
     if validation.rejects_file(validated):
         mapped.file_rejected = True
         return mapped
@@ -116,6 +119,15 @@ def map_file(
     if notes:
         mapped.problems = sorted([*validated.problems, *notes], key=lambda p: p.line or 0)
     return mapped
+
+
+def _hinted(problems: list[Problem], data: bytes, ex: Exchange) -> list[Problem]:
+    """A failing file's problems, led by a hint when it looks like another format's file."""
+    if not any(p.severity == "error" for p in problems):
+        return problems
+    from hub.engine.sniff import with_hint
+
+    return with_hint(problems, data, ex.format_name, f"exchange {ex.name}")
 
 
 def _empty(parsed: Parsed, ex: Exchange) -> Problem | None:
