@@ -151,8 +151,8 @@ class LockboxFormat(Format[LockboxOptions]):
         """An immediate address header (type 1, not a 94-character NACHA record) and a lockbox
         header (type 5) or check detail (type 6) among the first records."""
         lines = [line.rstrip(b"\r") for line in head.split(b"\n")]
-        if not lines[0].startswith(b"1") or len(lines[0]) == 94 or lines[0].startswith(b"01,"):
-            return None
+        if not lines[0].startswith(b"1") or len(lines[0]) == 94 or b"," in lines[0]:
+            return None  # not type 1, a NACHA record, or a delimited line (a CSV row)
         if any(line[:1] in (b"5", b"6") for line in lines[1:]):
             return "record 1 is a lockbox header (type 1) and a lockbox or check record (type 5 or 6) follows"
         return None
