@@ -34,8 +34,8 @@ def test_a_header_only_upload_is_rejected_as_an_empty_file(workdir: Workdir) -> 
     assert res.code == 1, res.stdout + res.stderr
     assert "rejected" in res.stdout and "empty-file" in res.stdout
     assert "the file holds no data rows" in res.stdout and "allow_empty: true" in res.stdout
-    [record] = workdir.hub("files", "--json").json()
-    assert (record["state"], record["delivered"]) == ("rejected", 0)
+    record = workdir.hub("show", "1", "--json").json()
+    assert (record["name"], record["state"], record["delivered"]) == ("route-empty.csv", "rejected", 0)
     assert not list(workdir.cis.glob("*.control.json"))
 
 

@@ -32,8 +32,9 @@ def test_a_nacha_file_dropped_into_the_lockbox_exchange_is_named_for_what_it_is(
     text = workdir.hub("process", lockbox_file, "-x", "ach-returns")
     assert text.code == 1
     assert "this looks like a lockbox file" in " ".join(text.stdout.split())  # the first problem shown
-    [again] = [r for r in workdir.hub("files", "--json").json() if r["name"] == "lbx.dat"]
-    hint = workdir.hub("show", str(again["id"]), "--json").json()["problems"][0]["message"]
+    shown_again = workdir.hub("show", "2", "--json").json()
+    assert shown_again["name"] == "lbx.dat"
+    hint = shown_again["problems"][0]["message"]
     assert hint.startswith("this looks like a lockbox file (record 1 is a lockbox header")
     assert hint.endswith("; exchange ach-returns reads NACHA")
 
