@@ -155,7 +155,9 @@ class ReferenceConfig(Strict):
     """``hub reference load``: an extract with fewer rows than ``min_row_ratio`` of the current
     load's is refused without ``--force`` (a truncated export must not replace the CIS's accounts)."""
 
-    min_row_ratio: float = Field(0.8, ge=0, le=1)
+    min_row_ratio: float = Field(
+        0.8, ge=0, le=1, description="a smaller share of the current load's rows needs --force"
+    )
 
 
 class HubConfig(Strict):
@@ -165,7 +167,7 @@ class HubConfig(Strict):
     paths: PathsConfig = PathsConfig()
     service: ServiceConfig = ServiceConfig()
     openpgp: OpenPgpConfig = OpenPgpConfig()
-    reference: ReferenceConfig = ReferenceConfig()
+    reference: ReferenceConfig = Field(ReferenceConfig(), description="`hub reference load`'s checks")
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(default_factory=dict)
