@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 from hub.engine.config import Settings
 from hub.engine.logs import log, tagged
-from hub.engine.outcome import Outcome, failure
+from hub.engine.outcome import Outcome, failure, skipped
 from hub.engine.pipeline import Engine
-from hub.engine.status import missed_run
+from hub.engine.status import missed_run, next_fire
 from hub.kernel.errors import HubError
 
 SECOND_SIGNAL_EXIT = 130
@@ -38,18 +38,33 @@ def due_exchanges(settings: Settings, engine: Engine, now: datetime) -> dict[str
     """Exchange -> trigger for what a single pass (``hub run --once``) runs: every scheduled
     exchange whose scheduled time has come since its last scheduled run (or that never ran on
     schedule), and every watched exchange (a sweep)."""
+    return plan_once(settings, engine, now)[0]
+
+
+def plan_once(settings: Settings, engine: Engine, now: datetime) -> tuple[dict[str, str], list[Outcome]]:
+    """What a single pass runs (``due_exchanges``) and a ``skipped`` outcome for every other
+    exchange, saying why: disabled, manual only (neither scheduled nor watched), or not due yet."""
     zone = settings.config.timezone
     due: dict[str, str] = {}
+    left: list[Outcome] = []
     for name, ex in settings.exchanges.items():
         if not ex.config.enabled:
-            continue
-        if ex.config.schedule is not None:
+            left.append(skipped(name, "disabled", "disabled (enabled: false in hub.yaml)"))
+        elif ex.config.schedule is not None:
             last = engine.last_scheduled_run(name)
             if last is None or missed_run(ex, zone, last, now):
                 due[name] = "schedule"
+            else:
+                fire = next_fire(ex, zone, last + timedelta(seconds=1))
+                when = "" if fire is None else f"; next run {fire:%Y-%m-%d %H:%M %Z}"
+                why = f"not due: ran on schedule {last:%Y-%m-%d %H:%M} UTC{when}"
+                left.append(skipped(name, "not-due", why))
         elif ex.config.watch:
             due[name] = "watch"
-    return due
+        else:
+            why = f"manual only: neither scheduled nor watched (`hub cycle -x {name}` takes its files)"
+            left.append(skipped(name, "manual-only", why))
+    return due, left
 
 
 @dataclass
@@ -73,10 +88,11 @@ class Service:
     def run_once(self) -> list[Outcome]:
         """Run every due exchange once (``hub run --once``), then check the calendars."""
         outcomes: list[Outcome] = []
-        for name, trigger in due_exchanges(self.settings, self.engine, datetime.now(UTC)).items():
+        due, left = plan_once(self.settings, self.engine, datetime.now(UTC))
+        for name, trigger in due.items():
             outcomes += self._run(name, trigger)
         self.check_expected()
-        return outcomes
+        return outcomes + left
 
     def _run(self, name: str, trigger: str) -> list[Outcome]:
         if self.stopping.is_set():

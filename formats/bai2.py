@@ -230,6 +230,13 @@ class Bai2Format(Format[Bai2Options]):
     """BAI2 in the pipeline: one row per 16 transaction detail (``_line`` is the 16's line)."""
 
     name: ClassVar[str] = "bai2"
+    title: ClassVar[str] = "BAI2"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> str | None:
+        """A file header record: ``01,`` then the sender and receiver."""
+        return "record 1 starts with 01," if head.lstrip(b"\xef\xbb\xbf").startswith(b"01,") else None
+
     options_model: ClassVar[type[FormatOptions]] = Bai2Options
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account_number"})
 

@@ -144,6 +144,17 @@ class Format(ABC, Generic[OptionsT]):
     name: ClassVar[str]
     options_model: ClassVar[type[FormatOptions]]
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    title: ClassVar[str] = ""  # how people call it ("NACHA", "meter-read CSV"); default: ``name``
+    # A CSV format's header columns (default names) that together say a file is one of its files.
+    sniff_columns: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def sniff(cls, head: bytes) -> str | None:
+        """The evidence that a file starting with ``head`` (its first few KB) is in this format,
+        e.g. "record 1 starts with 101", or None. Asked of every registered format when a file
+        fails, so an operator who dropped a file into the wrong exchange is told so first. The
+        default recognises a CSV header holding every one of ``sniff_columns``."""
+        return sniff_csv_header(head, cls.sniff_columns)
 
     def __init__(self, options: OptionsT) -> None:
         self.options = options
@@ -190,6 +201,25 @@ class Format(ABC, Generic[OptionsT]):
         """Start validating; the default validates at once and offers no typed table ahead."""
         validated = self.validate(parsed, ctx)
         return PendingValidation(None, lambda: validated)
+
+
+def first_line(head: bytes) -> str:
+    """The first line of ``head`` as text (BOM and line end dropped; undecodable bytes replaced)."""
+    text = head.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
+    return text.removeprefix("\ufeff")
+
+
+def sniff_csv_header(head: bytes, columns: Sequence[str]) -> str | None:
+    """``"its header names a, b, c"`` when the first line of ``head`` is a CSV header holding every
+    one of ``columns`` (any case, comma, semicolon, tab or pipe separated), else None."""
+    if not columns:
+        return None
+    line = first_line(head)
+    for sep in (",", ";", "\t", "|"):
+        names = {c.strip().strip('"').strip().lower() for c in line.split(sep)}
+        if all(c in names for c in columns):
+            return f"its header names {', '.join(columns)}"
+    return None
 
 
 def known_fields(columns: dict[str, str], fields: Sequence[str]) -> dict[str, str]:

@@ -32,6 +32,8 @@ class AckOptions(CsvFieldsOptions):
 
 class AckFormat(CsvFieldsFormat[AckOptions]):
     name: ClassVar[str] = "collection-ack"
+    title: ClassVar[str] = "placement acknowledgement CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("agency_id", "placement_file")
     options_model: ClassVar[type[FormatOptions]] = AckOptions
     fields: ClassVar[tuple[str, ...]] = FIELDS
     required: ClassVar[tuple[str, ...]] = (*REQUIRED, "count", "total")

@@ -42,6 +42,8 @@ def _dollars(cents: int) -> str:
 
 class RemittanceFormat(CsvFieldsFormat[RemittanceOptions]):
     name: ClassVar[str] = "collection-remittance"
+    title: ClassVar[str] = "agency remittance CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("agency_id", "reference", "gross", "commission", "net")
     options_model: ClassVar[type[FormatOptions]] = RemittanceOptions
     fields: ClassVar[tuple[str, ...]] = FIELDS
     required: ClassVar[tuple[str, ...]] = FIELDS

@@ -36,6 +36,8 @@ class StatusOptions(CsvFieldsOptions):
 
 class StatusFormat(CsvFieldsFormat[StatusOptions]):
     name: ClassVar[str] = "collection-status"
+    title: ClassVar[str] = "agency status CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("agency_id", "status", "effective_date")
     options_model: ClassVar[type[FormatOptions]] = StatusOptions
     fields: ClassVar[tuple[str, ...]] = FIELDS
     required: ClassVar[tuple[str, ...]] = REQUIRED

@@ -104,6 +104,8 @@ def _rules(opts: ConsumptionAdjustmentsOptions, units: list[str]) -> list[Rule]:
 
 class ConsumptionAdjustmentsFormat(Format[ConsumptionAdjustmentsOptions]):
     name: ClassVar[str] = "consumption-adjustments"
+    title: ClassVar[str] = "consumption adjustments CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("kind", "volume", "evidence_ref")
     options_model: ClassVar[type[FormatOptions]] = ConsumptionAdjustmentsOptions
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account"})
 

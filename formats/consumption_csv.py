@@ -81,6 +81,8 @@ class ConsumptionCsvOptions(FormatOptions):
 
 class ConsumptionCsvFormat(Format[ConsumptionCsvOptions]):
     name = "consumption-csv"
+    title = "consumption history CSV"
+    sniff_columns = ("district", "premise", "period_start", "period_end", "usage")
     options_model = ConsumptionCsvOptions
     sensitive_fields = frozenset({"account", "service_address"})
 

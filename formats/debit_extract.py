@@ -181,6 +181,8 @@ def _shown(field: str, value: object) -> str | None:
 
 class DebitExtractFormat(Format[DebitExtractOptions]):
     name: ClassVar[str] = "debit-extract"
+    title: ClassVar[str] = "autopay debit extract CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("payment_id", "routing", "dfi_account", "amount_cents")
     options_model: ClassVar[type[FormatOptions]] = DebitExtractOptions
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"account", "name", "routing", "dfi_account"})
 

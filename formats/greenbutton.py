@@ -48,6 +48,15 @@ class GreenButtonOptions(FormatOptions):
 
 class GreenButtonFormat(Format[GreenButtonOptions]):
     name = "greenbutton"
+    title = "Green Button XML"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> str | None:
+        """XML in the ESPI namespace (an Atom feed of usage points and interval readings)."""
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"naesb.org/espi" in head:
+            return "it is XML in the Green Button (ESPI) namespace"
+        return None
+
     options_model = GreenButtonOptions
 
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:

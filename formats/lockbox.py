@@ -158,6 +158,19 @@ class LockboxFormat(Format[LockboxOptions]):
     """Lockbox transmissions in the pipeline: one row per check (``_line`` is its detail's line)."""
 
     name: ClassVar[str] = "lockbox"
+    title: ClassVar[str] = "lockbox"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> str | None:
+        """An immediate address header (type 1, not a 94-character NACHA record) and a lockbox
+        header (type 5) or check detail (type 6) among the first records."""
+        lines = [line.rstrip(b"\r") for line in head.split(b"\n")]
+        if not lines[0].startswith(b"1") or len(lines[0]) == 94 or b"," in lines[0]:
+            return None  # not type 1, a NACHA record, or a delimited line (a CSV row)
+        if any(line[:1] in (b"5", b"6") for line in lines[1:]):
+            return "record 1 is a lockbox header (type 1) and a lockbox or check record (type 5 or 6) follows"
+        return None
+
     options_model: ClassVar[type[FormatOptions]] = LockboxOptions
     sensitive_fields: ClassVar[frozenset[str]] = SENSITIVE
 

@@ -126,6 +126,8 @@ class MeterReadsOptions(FormatOptions):
 
 class MeterReadsFormat(Format[MeterReadsOptions]):
     name = "meter-reads"
+    title = "meter-read CSV"
+    sniff_columns = ("route", "meter", "read_at", "reading")
     options_model = MeterReadsOptions
     sensitive_fields = frozenset({"account"})
 

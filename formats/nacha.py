@@ -250,6 +250,16 @@ class NachaFormat(Format[NachaOptions]):
     """NACHA in the pipeline: one row per entry detail record (``_line`` is the entry's line)."""
 
     name: ClassVar[str] = "nacha"
+    title: ClassVar[str] = "NACHA"
+
+    @classmethod
+    def sniff(cls, head: bytes) -> str | None:
+        """A file header record: type 1, priority 01, 94 characters."""
+        line = head.split(b"\n", 1)[0].rstrip(b"\r")
+        if line.startswith(b"101") and (len(line) == 94 or (b"\n" not in head and len(head) % 94 == 0)):
+            return "record 1 starts with 101 and is 94 characters long"
+        return None
+
     options_model: ClassVar[type[FormatOptions]] = NachaOptions
     sensitive_fields: ClassVar[frozenset[str]] = frozenset({"dfi_account", "corrected_data", "individual_id"})
 

@@ -194,6 +194,8 @@ def _checks(opts: PlacementExtractOptions, today: date) -> list[Check]:
 
 class PlacementExtractFormat(CsvFieldsFormat[PlacementExtractOptions]):
     name: ClassVar[str] = "placement-extract"
+    title: ClassVar[str] = "placement extract CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("account", "balance", "service_from", "close_date")
     options_model: ClassVar[type[FormatOptions]] = PlacementExtractOptions
     fields: ClassVar[tuple[str, ...]] = FIELDS
     required: ClassVar[tuple[str, ...]] = REQUIRED

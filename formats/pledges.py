@@ -89,6 +89,8 @@ class PledgesOptions(Layout):
 
 class PledgesFormat(Format[PledgesOptions]):
     name = "pledges"
+    title = "pledges CSV"
+    sniff_columns = ("agency_id", "pledge_id", "program", "amount")
     options_model = PledgesOptions
     sensitive_fields = frozenset({"account", "customer_name", "service_address"})
 

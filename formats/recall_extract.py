@@ -30,6 +30,8 @@ class RecallOptions(CsvFieldsOptions):
 
 class RecallFormat(CsvFieldsFormat[RecallOptions]):
     name: ClassVar[str] = "recall-extract"
+    title: ClassVar[str] = "recall extract CSV"
+    sniff_columns: ClassVar[tuple[str, ...]] = ("account", "reason")
     options_model: ClassVar[type[FormatOptions]] = RecallOptions
     fields: ClassVar[tuple[str, ...]] = FIELDS
     required: ClassVar[tuple[str, ...]] = REQUIRED

@@ -74,6 +74,15 @@ def inspect_command(
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
     tables: dict[str, Records] = summary.pop(TABLES, {})
+    if any(p.get("severity", "error") == "error" for p in summary["problems"]):
+        from hub.engine.sniff import HEAD_BYTES, wrong_format
+
+        with path.open("rb") as fh:
+            hint = wrong_format(
+                fh.read(HEAD_BYTES), fmt, f"exchange {exchange}" if exchange else f"--format {fmt}"
+            )
+        if hint is not None:
+            summary["problems"] = [{**hint.to_dict(), "positions": None}, *summary["problems"]]
     if json_out:
         emit(summary)
     else:

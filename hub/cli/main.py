@@ -25,6 +25,7 @@ from hub.cli.pledges import pledges_command
 from hub.cli.reconcile import reconcile_command
 from hub.cli.reference import reference_app
 from hub.cli.sample import register as register_sample
+from hub.cli.suspense import suspense_command
 from hub.cli.users import (
     ConsoleThread,
     UploadLimitOpt,
@@ -57,6 +58,7 @@ show_flags_as_flags()
 app.command("inspect")(inspect_command)
 app.command("reconcile")(reconcile_command)
 app.command("pledges")(pledges_command)
+app.command("suspense")(suspense_command)
 app.add_typer(reference_app, name="reference")
 app.add_typer(keys_app, name="keys")
 app.add_typer(user_app, name="user")
@@ -350,6 +352,8 @@ def show(file_id: int, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
                 ],
                 "problems": [{k: p.to_dict()[k] for k in PROBLEM_KEYS} for p in problems],
                 "replies": detail.replies,
+                "reports": detail.reports,
+                "acknowledgements": detail.acknowledgements,
                 "resolved": None
                 if record.resolved_by is None
                 else {"by": record.resolved_by, "at": record.resolved_at, "comment": record.resolution},

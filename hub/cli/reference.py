@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hub.cli.output import emit, out
+from hub.cli.output import emit, err, out, render
 from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
@@ -45,9 +45,13 @@ def load(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="the CIS extract (CSV)")],
     config: ConfigOpt = Path("hub.yaml"),
     json_out: JsonOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="load it even with far fewer rows than the current load")
+    ] = False,
 ) -> None:
     """Check a CIS extract and make it the current reference data, replacing the previous load in
-    one transaction. A bad extract loads nothing (exit 1) and the current load stays."""
+    one transaction. A bad extract loads nothing (exit 1) and the current load stays; one with far
+    fewer rows than the current load (``reference.min_row_ratio``, 80 %) needs --force (exit 2)."""
     from hub.cli.progress import steps
     from hub.engine import operator
     from hub.engine.config import load_config
@@ -63,11 +67,22 @@ def load(
         rows = len(extract.rows)
         if extract.ok:
             progress.stage(f"loading {counted(rows, 'row')} of {path.name} into the ledger", rows, "rows")
-        result = operator.load_reference(settings, extract, progress.advance)
+        result = operator.load_reference(settings, extract, progress.advance, force=force)
     if json_out:
         emit(result)
+    elif "shrunk" in result:
+        s = result["shrunk"]
+        err.print(
+            f"[red]not loaded:[/red] {render().shown(result['file'])} has {counted(s['rows'], 'row')}, "
+            "the current "
+            f"{kind} load {s['current_rows']} (under {s['min_ratio']:.0%}); a truncated extract? "
+            "Nothing loaded; use --force to load it anyway",
+            highlight=False,
+        )
     else:
         _show_load(result)
+    if "shrunk" in result:
+        raise typer.Exit(2)
     if not result["loaded"]:
         raise typer.Exit(1)
 

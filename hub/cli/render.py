@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hub.engine.outcome import suspense_line
 from hub.kernel.problems import Problem
 from hub.kernel.wording import counted
 
@@ -101,10 +102,13 @@ def outcome(console: Console, o: Outcome, *, dry_run: bool = False) -> None:
         console.print(f"same content as file {o.duplicate_of}: nothing delivered")
     if o.batch_id:
         console.print(f"sent {shown(o.batch_id)}" if o.outbound else f"CIS batch {shown(o.batch_id)}")
+    if o.suspense:
+        to = "would go to suspense" if dry_run else "to suspense"
+        console.print(shown(suspense_line(o.suspense, to=to)))
     if o.problems:
         print_problems(console, o.problems)
     for path in o.reports:
-        console.print(f"report: {shown(path)}")
+        console.print(f"{report_label(path)}: {shown(path)}")
     for sent in o.replies:
         counts = ", ".join(f"{k} {v}" for k, v in sent["counts"].items())
         pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
@@ -134,7 +138,25 @@ def rerun_line(o: Outcome) -> str:
 
 
 def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
-    """The nightly summary: one row per file, then the rejection reasons by rule."""
+    """The nightly summary: one row per file, the payments to suspense, the rejection reasons by
+    rule, then the exchanges not taken and why."""
+    left = [o for o in outcomes if o.state == "skipped"]
+    outcomes = [o for o in outcomes if o.state != "skipped"]
+    _files_summary(console, outcomes)
+    for o in outcomes:
+        if o.suspense:
+            console.print(f"{shown(o.name)}: {shown(suspense_line(o.suspense))}")
+    _reasons(console, outcomes)
+    if left:
+        table = Table(title="Not taken", title_justify="left")
+        table.add_column("exchange")
+        table.add_column("why")
+        for o in left:
+            table.add_row(shown(o.exchange), shown(o.note or o.skipped or ""))
+        console.print(table)
+
+
+def _files_summary(console: Console, outcomes: Sequence[Outcome]) -> None:
     table = Table(title="Nightly cycle", title_justify="left")
     for col, just in (
         ("file", "right"),
@@ -170,6 +192,9 @@ def summary(console: Console, outcomes: Sequence[Outcome]) -> None:
         "",
     )
     console.print(table)
+
+
+def _reasons(console: Console, outcomes: Sequence[Outcome]) -> None:
     reasons: Counter[tuple[str, str]] = Counter()
     for o in outcomes:
         for p in o.problems:
@@ -251,9 +276,23 @@ def file_detail(console: Console, detail: FileDetail) -> None:
         waiting = "" if sent.get("sent", True) else ", recorded, not sent yet: the next hub command does"
         pushed = f", pushed to {shown(sent['pushed'])}" if sent.get("pushed") else ""
         console.print(f"reply (run {sent['run_id']}): {shown(sent['path'])} ({counts}{waiting}){pushed}")
+    for ack in detail.acknowledgements:
+        when = f"{ack['recorded_at']:%Y-%m-%d %H:%M} UTC"
+        console.print(
+            f"acknowledged by {shown(ack['agency'])} in file {ack['file_id']} {shown(ack['name'])} ({when})"
+        )
+    for path in detail.reports:
+        console.print(f"{report_label(path)}: {shown(path)}")
     if detail.problems:
-        more = f" (every one in {shown(r.landed_path)}.run-{r.last_run_id}.errors.csv)"
+        every = next((p for p in detail.reports if p.endswith(".csv")), None)
+        more = f" (every one in {shown(every)})" if every else ""
         print_problems(console, detail.problems, detail.problem_count, more=more, tally=detail.tally)
+
+
+def report_label(path: str) -> str:
+    """``errors report (CSV)`` or ``warnings report (JSON)``: what a report file holds, by its name."""
+    content = "warnings" if ".warnings." in path.rsplit("/", 1)[-1] else "errors"
+    return f"{content} report ({path.rsplit('.', 1)[-1].upper()})"
 
 
 def audit_line(a: dict[str, Any]) -> str:

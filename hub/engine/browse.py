@@ -186,10 +186,11 @@ def file_page(
 
 
 def _report_path(record: FileRecord) -> Path | None:
-    landed = Path(record.landed_path)
-    if record.last_run_id is None or not landed.name:  # a refused file landed nothing
-        return None
-    return landed.with_name(f"{landed.name}.run-{record.last_run_id}.errors.csv")
+    """The CSV report of the file's last run: its errors, or its warnings when it had only those."""
+    from hub.engine.report import reports_of
+
+    found = [p for p in reports_of(Path(record.landed_path), record.last_run_id) if p.suffix == ".csv"]
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,8 @@ def error_report(settings: Settings, file_id: int) -> Download:
     path = _report_path(record)
     if path is None or not path.is_file():
         raise NotFound(f"file {file_id} has no error report for its last run")
-    return Download(path, f"{Path(record.name).stem}.file-{file_id}.run-{record.last_run_id}.errors.csv")
+    content = path.name.rsplit(".", 2)[-2]  # errors or warnings
+    return Download(path, f"{Path(record.name).stem}.file-{file_id}.run-{record.last_run_id}.{content}.csv")
 
 
 def landed_file(settings: Settings, file_id: int) -> Download:

@@ -132,6 +132,7 @@ class ExchangeConfig(Strict):
     allow_outside_root: bool = Field(False, description="allow folders outside hub.yaml's folder")
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0, description="a larger file is refused")
+    allow_empty: bool = Field(False, description="accept a file with no data rows (default: rejected)")
     enabled: bool = Field(True, description="false: the exchange is skipped")
     schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")
     watch: bool = Field(False, description="folder sources: take files as they complete (`hub run`)")
@@ -161,6 +162,15 @@ class ServiceConfig(Strict):
     )
 
 
+class ReferenceConfig(Strict):
+    """``hub reference load``: an extract with fewer rows than ``min_row_ratio`` of the current
+    load's is refused without ``--force`` (a truncated export must not replace the CIS's accounts)."""
+
+    min_row_ratio: float = Field(
+        0.8, ge=0, le=1, description="a smaller share of the current load's rows needs --force"
+    )
+
+
 class HubConfig(Strict):
     version: Literal[1] = Field(1, description="the file's format version")
     timezone: str = Field("UTC", description="IANA zone of times written without an offset")
@@ -172,6 +182,7 @@ class HubConfig(Strict):
         PartnersConfig(), description="`hub partner`: partners uploading over SFTP into chroots"
     )
     console: ConsoleConfig = Field(ConsoleConfig(), description="how the operator console is served")
+    reference: ReferenceConfig = Field(ReferenceConfig(), description="`hub reference load`'s checks")
     # A site's own exchange kinds and formats: name -> "package.module:Class" (registered before the
     # exchanges are read; see docs/adding-an-exchange.md).
     kinds: dict[str, PluginTarget] = Field(

@@ -239,6 +239,8 @@ exchanges:
       type: cis-folder
       path: outbox/cis
     row_policy: reject-file         # money: a bad check rejects the file unless you choose otherwise
+    # allow_empty: true             # a day with no deposits: accept a file without checks (default:
+    #                                 a file with no data rows is rejected, rule empty-file)
     format_options:
       # The bank's layout (record positions, 1-based inclusive); the defaults are the BAI lockbox
       # style of docs/formats/lockbox.md. Change only what your bank does differently, e.g.:

@@ -37,6 +37,7 @@ class DeliveryResult:
     delivered: dict[str, int] = field(default_factory=dict)
     already_delivered: int = 0
     control_path: Path | None = None
+    suspense: dict[str, Any] | None = None  # the payments delivered to suspense (``suspense_summary``)
 
     @property
     def total(self) -> int:
@@ -112,8 +113,11 @@ def deliver(
         raise
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
+    from hub.engine.suspense import suspense_summary
+
     delivered = {t: f.height for t, f in fresh.tables.items()}
-    return DeliveryResult(batch_id, delivered, fresh.already, staged.control_path)
+    held = suspense_summary(fresh.tables)
+    return DeliveryResult(batch_id, delivered, fresh.already, staged.control_path, held)
 
 
 def not_delivered(

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import polars as pl
     from sqlalchemy import Connection
 
+    from formats.base import Parsed
     from hub.engine.claims import Holder
     from hub.engine.config import Exchange, Settings
     from hub.engine.delivery import DeliveryResult
@@ -82,8 +83,10 @@ def map_file(
     progress(name, "parsing")
     parsed = parsing.parse(fmt, data, read_ctx)
     if isinstance(parsed, Problem):
-        return Mapped(problems=[parsed], file_rejected=True)
+        return Mapped(problems=_hinted([parsed], data, ex), file_rejected=True)
     reached("parsed", rows=parsed.rows)
+    if (empty := _empty(parsed, ex)) is not None:
+        return Mapped(problems=[empty], file_rejected=True, reached="parsed")
     progress(name, "validating")
     pending = validation.validate(fmt, parsed, read_ctx)
     ctx = MapContext(source_file=name, lookup=lookup)
@@ -95,6 +98,9 @@ def map_file(
     )
     if kind.replies:
         mapped.read = parsed.table
+    if validated.problems and (hinted := _hinted(validated.problems, data, ex)) is not validated.problems:
+        mapped.problems, mapped.file_rejected = hinted, True  # another format's file: nothing of it
+        return mapped
     if validation.rejects_file(validated):
         mapped.file_rejected = True
         return mapped
@@ -119,6 +125,28 @@ def maps_ahead(ex: Exchange, size: int) -> bool:
     """Whether a file of ``size`` bytes may be parsed, validated and mapped before it is recorded
     (while it lands): its kind looks nothing up in the ledger and the exchange takes its size."""
     return size <= ex.config.max_file_bytes and not ex.kind.lookups
+
+
+def _hinted(problems: list[Problem], data: bytes, ex: Exchange) -> list[Problem]:
+    """A failing file's problems, led by a hint when it looks like another format's file."""
+    if not any(p.severity == "error" for p in problems):
+        return problems
+    from hub.engine.sniff import with_hint
+
+    return with_hint(problems, data, ex.format_name, f"exchange {ex.name}")
+
+
+def _empty(parsed: Parsed, ex: Exchange) -> Problem | None:
+    """A partner's file with no data rows (a header and trailer only, a CSV header alone) is
+    rejected unless the exchange says ``allow_empty: true`` (a lockbox with no deposits that day):
+    an upload cut short must not pass as delivered with nothing in it."""
+    if parsed.rows or parsed.problems or ex.config.allow_empty or is_outbound(ex.kind):
+        return None
+    message = (
+        "the file holds no data rows (only a header?); nothing to deliver. If an empty file is "
+        f"normal for exchange {ex.name}, set `allow_empty: true` in its hub.yaml section"
+    )
+    return Problem.of("empty-file", message, level="file")
 
 
 def _opened(data: bytes, ex: Exchange, now: datetime) -> bytes | Problem:

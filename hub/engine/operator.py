@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.ledger import FILE_STATES as FILE_STATES
@@ -41,6 +42,8 @@ class FileDetail:
     tally: dict[str, int]  # rule -> problems of the last run, all of them
     replies: list[dict[str, Any]] = field(default_factory=list)  # to the partner (path, counts, sent)
     audit: list[dict[str, Any]] = field(default_factory=list)  # what operators did (the console)
+    reports: list[str] = field(default_factory=list)  # the last run's report files (errors or warnings)
+    acknowledgements: list[dict[str, Any]] = field(default_factory=list)  # the agency's acks of a file sent
 
     @property
     def problem_count(self) -> int:
@@ -50,16 +53,25 @@ class FileDetail:
 def file_detail(settings: Settings, file_id: int, *, problems: int | None = None) -> FileDetail:
     """The file's detail with its first ``problems`` problems (default: every one)."""
     from hub.engine.replies import replies_of
+    from hub.engine.report import reports_of
+    from hub.ledger.placements import plain_name
 
     with opened(settings) as ledger:
         record = ledger.file(file_id)
+        batches = ledger.batches_of(file_id)
+        sent = {plain_name(Path(b["path"]).name) for b in batches if not b["path"].endswith(".control.json")}
+        acks = ledger.acknowledgements_of(sent) if sent else []
+        for ack in acks:
+            ack["name"] = ledger.file(ack["file_id"]).name
         return FileDetail(
             record,
             ledger.problems(file_id, record.last_run_id, limit=problems),
-            ledger.batches_of(file_id),
+            batches,
             ledger.problem_tally(file_id, record.last_run_id),
             replies_of(settings, record.exchange, file_id, ledger),
             ledger.audit_of(file_id),
+            [str(p) for p in reports_of(Path(record.landed_path), record.last_run_id)],
+            acks,
         )
 
 
@@ -96,14 +108,19 @@ def agency_pledges(
 
 
 def load_reference(
-    settings: Settings, extract: Extract, done: Callable[[int], None] | None = None
+    settings: Settings,
+    extract: Extract,
+    done: Callable[[int], None] | None = None,
+    *,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Load a checked CIS extract as the current reference data (``hub reference load``);
-    ``done(n)``: n more rows written (per chunk)."""
+    """Load a checked CIS extract as the current reference data (``hub reference load``); one far
+    smaller than the current load only with ``force``. ``done(n)``: n more rows written (per chunk)."""
     from hub.engine.reference import load_extract
 
+    ratio = 0.0 if force else settings.config.reference.min_row_ratio
     with opened(settings) as ledger:
-        return load_extract(ledger, extract, done)
+        return load_extract(ledger, extract, done, min_ratio=ratio)
 
 
 def reference_status(settings: Settings) -> list[dict[str, Any]]:

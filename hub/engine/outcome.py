@@ -34,6 +34,8 @@ class Outcome:
     trigger: str | None = None  # "pending": run again after a delivery completed rows it held back
     reruns: list[Outcome] = field(default_factory=list)  # files this file's delivery ran again
     replies: list[dict[str, Any]] = field(default_factory=list)  # replies sent to the partner: path, counts
+    suspense: dict[str, Any] | None = None  # payments delivered to suspense: count, amount_cents, reasons
+    skipped: str | None = None  # an exchange not taken (state "skipped"): disabled, manual-only, not-due
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,8 @@ class Outcome:
             "trigger": self.trigger,
             "reruns": [o.to_dict() for o in self.reruns],
             "replies": self.replies,
+            "suspense": self.suspense,
+            "skipped": self.skipped,
         }
 
 
@@ -95,6 +99,21 @@ def log_outcome(o: Outcome) -> None:
                 o.rejected,
                 extra={"event": o.state},
             )
+
+
+def skipped(exchange: str, why: str, reason: str) -> Outcome:
+    """An exchange a cycle or ``hub run --once`` did not take: ``why`` is the short code
+    (disabled, manual-only, not-due), ``reason`` the sentence for people."""
+    return Outcome(0, exchange, "(exchange)", "skipped", note=reason, skipped=why)
+
+
+def suspense_line(held: dict[str, Any], *, to: str = "to suspense") -> str:
+    """``N checks ($X) to suspense: reason n, ...`` for a file's outcome."""
+    cents = int(held["amount_cents"])
+    count = int(held["count"])
+    reasons = ", ".join(f"{r or 'no reason'} {n}" for r, n in held["reasons"].items())
+    noun = "check" if count == 1 else "checks"
+    return f"{count} {noun} (${cents // 100:,}.{cents % 100:02d}) {to}: {reasons}"
 
 
 def refusal(reason: str) -> Problem:

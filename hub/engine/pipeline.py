@@ -24,7 +24,8 @@ from hub.engine.file_run import FileRunner, Policy, Progress, busy, map_file, ma
 from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
-from hub.engine.outcome import Outcome, failure, log_outcome
+from hub.engine.outcome import Outcome, failure, log_outcome, skipped
+from hub.engine.suspense import suspense_summary
 from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.background import in_background
 from hub.kernel.errors import (
@@ -215,6 +216,7 @@ class Engine:
                 already = held[txn_type]
                 outcome.already_delivered += already
                 outcome.by_type[txn_type] = table.height - already
+            outcome.suspense = suspense_summary(mapped.tables)
             if is_outbound(ex.kind) and (refused := self._dry_write(ex, mapped)) is not None:
                 outcome.problems = [*outcome.problems, Problem.of("partner_file", refused, level="file")]
                 outcome.state = "rejected"  # what `hub originate` would do: send nothing
@@ -251,7 +253,10 @@ class Engine:
         outcomes: list[Outcome] = []
         for name in exchanges or list(self.settings.exchanges):
             ex = self.settings.exchange(name)
-            if not ex.config.enabled or should_stop():
+            if should_stop():
+                continue
+            if not ex.config.enabled:
+                outcomes.append(skipped(ex.name, "disabled", "disabled (enabled: false in hub.yaml)"))
                 continue
             try:
                 with self._running(ex.name, trigger) as (run_id, done):

@@ -99,6 +99,7 @@ def delivered(
     outcome.already_delivered = max(0, result.already_delivered - prior.uncounted)
     outcome.batch_id = result.batch_id
     outcome.by_type = result.delivered
+    outcome.suspense = result.suspense
     if problems:
         outcome.problems = problems
         ledger.add_problems(record.id, run_id, problems)

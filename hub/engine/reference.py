@@ -215,10 +215,16 @@ def read_extract(kind: str, path: Path) -> Extract:
 
 
 def load_extract(
-    ledger: Ledger, extract: Extract, done: Callable[[int], None] | None = None
+    ledger: Ledger,
+    extract: Extract,
+    done: Callable[[int], None] | None = None,
+    *,
+    min_ratio: float = 0.0,
 ) -> dict[str, Any]:
     """Load a checked extract (when it has no problems) and say what happened: the ``--json`` of
-    ``hub reference load``. ``done(n)``: n more rows written (per chunk, for a progress display)."""
+    ``hub reference load``. ``done(n)``: n more rows written (per chunk, for a progress display).
+    An extract with fewer rows than ``min_ratio`` of the current load's is not loaded: the
+    result's ``shrunk`` says both counts (``--force`` passes 0)."""
     before = {s["kind"]: s for s in ledger.reference_status()}[extract.kind]
     result: dict[str, Any] = {
         "kind": extract.kind,
@@ -234,6 +240,10 @@ def load_extract(
         "problems": [p.to_dict() for p in extract.problems],
     }
     if not extract.ok:
+        return result
+    current = before["rows"]
+    if before["loaded"] and current and len(extract.rows) < current * min_ratio:
+        result["shrunk"] = {"rows": len(extract.rows), "current_rows": current, "min_ratio": min_ratio}
         return result
     load_id = ledger.load_reference(extract.kind, extract.rows, extract.file_name, extract.sha256, done=done)
     loaded = next(h for h in ledger.reference_history(extract.kind) if h["load_id"] == load_id)

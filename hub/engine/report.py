@@ -1,5 +1,7 @@
 """Error reports: every problem of a run as CSV and JSON, published beside the landed copy
-(``hub.kernel.files``: an operator never opens half a report)."""
+(``hub.kernel.files``: an operator never opens half a report). Named by what they hold:
+``<landed>.run-<id>.errors.csv`` when the run found an error, ``.warnings.csv`` when it found
+warnings only (nothing rejected)."""
 
 from __future__ import annotations
 
@@ -14,11 +16,26 @@ from hub.kernel.files import publish_bytes
 from hub.kernel.problems import Problem
 
 COLUMNS = ("severity", "level", "line", "positions", "field", "value", "rule", "message")
+CONTENTS = ("errors", "warnings")  # what a report holds, as its name says
+
+
+def report_content(problems: Sequence[Problem]) -> str:
+    """``errors`` when any problem is one, else ``warnings``."""
+    return "errors" if any(p.severity == "error" for p in problems) else "warnings"
+
+
+def reports_of(landed: Path, run_id: int | None) -> list[Path]:
+    """The report files a run left beside the landed copy (CSV first, then JSON), if any."""
+    if run_id is None or not landed.name:
+        return []
+    names = (f"{landed.name}.run-{run_id}.{what}{ext}" for what in CONTENTS for ext in (".csv", ".json"))
+    return [path for path in (landed.with_name(n) for n in names) if path.is_file()]
 
 
 def write_reports(landed: Path, run_id: int, meta: dict[str, Any], problems: Sequence[Problem]) -> list[Path]:
-    """Write ``<landed>.run-<id>.errors.csv`` and ``.json``; values are already masked."""
-    base = landed.with_name(f"{landed.name}.run-{run_id}.errors")
+    """Write ``<landed>.run-<id>.errors.csv`` and ``.json`` (``.warnings.*`` when no problem is an
+    error); values are already masked."""
+    base = landed.with_name(f"{landed.name}.run-{run_id}.{report_content(problems)}")
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(COLUMNS)

@@ -38,6 +38,23 @@ COLUMNS = (
 )
 
 
+def suspense_summary(tables: dict[str, pl.DataFrame]) -> dict[str, Any] | None:
+    """The ``Payment`` rows of ``tables`` held in suspense: how many, their amount and the count by
+    reason (most frequent first), or None when none is. What a file's outcome says of them."""
+    payments = tables.get("Payment")
+    if payments is None or "suspense" not in payments.columns or payments.is_empty():
+        return None
+    held = payments.filter(pl.col("suspense"))
+    if held.is_empty():
+        return None
+    reasons = held.get_column("suspense_reason").fill_null("").value_counts(sort=True)
+    return {
+        "count": held.height,
+        "amount_cents": int(held.get_column("amount_cents").sum()),
+        "reasons": {str(r[0]): int(r[1]) for r in reasons.iter_rows()},
+    }
+
+
 @dataclass(frozen=True)
 class Suspense:
     """The suspense payments found (newest batch first), their total and the batches not read."""

@@ -123,6 +123,25 @@ class Placements:
             rows = db.execute(select(c.placement_file).where(c.agency == agency)).all()
         return {plain_name(r.placement_file) for r in rows}
 
+    def acknowledgements_of(self, names: set[str], conn: Connection | None = None) -> list[dict[str, Any]]:
+        """The agencies' acknowledgements of these placement files (plain names): the file that
+        acknowledged each (``file_id``), the agency, the file acknowledged and when recorded."""
+        c = t.placement_acks.c
+        query = select(c.placement_file, c.agency, c.file_id, c.recorded_at).order_by(c.recorded_at)
+        with self.reading(conn) as db:
+            rows = db.execute(query).all()
+        seen: dict[tuple[str, int], dict[str, Any]] = {}
+        for r in rows:
+            name = plain_name(r.placement_file)
+            if name in names and (name, r.file_id) not in seen:
+                seen[(name, r.file_id)] = {
+                    "placement_file": r.placement_file,
+                    "agency": r.agency,
+                    "file_id": r.file_id,
+                    "recorded_at": _utc(r.recorded_at),
+                }
+        return list(seen.values())
+
     def sent_placement_files(self, exchange: str, conn: Connection | None = None) -> list[dict[str, Any]]:
         """The placement files an exchange sent: plain name and when."""
         b = t.batches.c

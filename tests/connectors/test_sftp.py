@@ -162,7 +162,8 @@ def test_a_connection_dropped_mid_download_is_retried_and_the_file_delivered_onc
         engine.close()
 
     assert drops and drops[0], "no session was dropped"
-    assert [(o.name, o.state, o.rows) for o in outcomes] == [("route-4.csv", "delivered", 80_000)]
+    taken = [(o.name, o.state, o.rows) for o in outcomes if o.state != "skipped"]
+    assert taken == [("route-4.csv", "delivered", 80_000)]
     assert len(workdir.controls()) == 1
     landed = workdir.root / "var" / "landed"
     assert [p.name for p in landed.iterdir() if p.name.startswith(".landing-")] == []  # the cut copy is gone

@@ -239,7 +239,7 @@ def test_bank_accounts_and_corrected_data_reach_the_cis_data_file_only(workdir: 
     workdir.write("inbox/ach-returns/returns.ach", returns_file())
     run = workdir.hub("run", "--once", "--json", "--log-format", "json")
     assert run.code == 0, run.stderr
-    [delivered] = run.json()
+    [delivered] = [o for o in run.json() if o["state"] != "skipped"]
     assert delivered["state"] == "delivered" and delivered["problems"], "the R97 warning is reported"
 
     lines = returns_file().decode().splitlines()

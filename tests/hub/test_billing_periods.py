@@ -46,7 +46,9 @@ def test_billing_periods_are_loaded_and_looked_up_by_account(workdir: Workdir) -
     status = {s["kind"]: s for s in workdir.hub("reference", "status", "--json").json()}
     assert (status["billing-periods"]["rows"], status["billing-periods"]["file"]) == (3, "bp.csv")
     again = workdir.write("bp2.csv", HEADER.encode() + b"1001,2026-02-01,2026-02-28\n")
-    assert workdir.hub("reference", "load", "billing-periods", again).code == 0
+    # one period where there were three: far fewer rows, so loaded on purpose (--force)
+    assert workdir.hub("reference", "load", "billing-periods", again).code == 2
+    assert workdir.hub("reference", "load", "billing-periods", again, "--force").code == 0
     assert billing_periods(workdir, ["1001", "0002"]) == [("1001", date(2026, 2, 1), date(2026, 2, 28))]
 
 

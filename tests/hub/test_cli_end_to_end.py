@@ -221,7 +221,8 @@ def test_nightly_cycle_takes_inbox_files_archives_them_and_summarises(
     assert "1-north.csv" in res.stdout and "delivered" in res.stdout and "rejected" in res.stdout
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["3-uploading.csv.part"]
     assert len(list((inbox / "archive").iterdir())) == 2
-    assert workdir.hub("cycle", "--json").json() == [], "nothing is taken twice"
+    again = workdir.hub("cycle", "--json").json()
+    assert [o for o in again if o["state"] != "skipped"] == [], "nothing is taken twice"
 
 
 def test_usage_and_configuration_errors_exit_2_with_the_key_path(workdir: Workdir) -> None:

@@ -182,7 +182,7 @@ def test_a_failure_that_may_pass_exits_3_prints_what_was_done_and_is_finished_la
 
     res = workdir.hub("cycle", "--json")
     assert res.code == 3, res.stdout
-    states = {o["name"]: (o["state"], o["retryable"]) for o in res.json()}
+    states = {o["name"]: (o["state"], o["retryable"]) for o in res.json() if o["state"] != "skipped"}
     assert states == {"route-1.csv": ("failed", True), "route-2.csv": ("delivered", False)}
     [failed] = [o for o in res.json() if o["state"] == "failed"]
     assert (
@@ -193,7 +193,8 @@ def test_a_failure_that_may_pass_exits_3_prints_what_was_done_and_is_finished_la
     cis.unlink()
     res = workdir.hub("cycle", "--json")
     assert res.code == 0, res.stdout
-    assert [(o["name"], o["state"], o["delivered"]) for o in res.json()] == [("route-1.csv", "delivered", 30)]
+    taken = [(o["name"], o["state"], o["delivered"]) for o in res.json() if o["state"] != "skipped"]
+    assert taken == [("route-1.csv", "delivered", 30)]
 
     # a `hub process` that could not finish leaves its file mapped; the next cycle finishes it
     cis.rename(cis.with_name("cis-before"))
