@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hub.cli.output import emit, err, out, render
+from hub.cli.output import emit, out, render
+from hub.kernel.wording import counted
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
@@ -64,7 +65,8 @@ def sample_command(
         return
     total = "" if made.amount_cents is None else f", total {_dollars(made.amount_cents)}"
     out.print(
-        f"wrote {out_path}: {kind}, {made.rows} rows, {made.bad} bad{total} (exchange {maker.exchange})"
+        f"wrote {out_path}: {kind}, {counted(made.rows, 'row')}, {made.bad} bad{total} "
+        f"(exchange {maker.exchange})"
     )
 
 
@@ -126,7 +128,8 @@ def _run_demo(settings: Settings, rows: int) -> tuple[list[Outcome], date | None
     today = datetime.now(UTC).date()
     seed = demo_seed(stamp)
     ex = settings.exchange("meter-reads")
-    out.print(f"generated {write_demo_uploads(settings, stamp, rows)} sample uploads in {ex.source_path}")
+    uploads = counted(write_demo_uploads(settings, stamp, rows), "sample upload")
+    out.print(f"generated {uploads} in {ex.source_path}")
     exchanges = ["meter-reads", *write_demo_returns(settings, stamp)]  # + a bank's returns file
     if len(exchanges) > 1:
         out.print("generated a bank's ACH return file in inbox/ach-returns")
@@ -150,8 +153,10 @@ def _run_demo(settings: Settings, rows: int) -> tuple[list[Outcome], date | None
             f"generated a banking day ({day}): a lockbox file in inbox/lockbox, the BAI2 report in inbox/bai2"
         )
 
-    with render().progress(err, enabled=True) as progress:
-        engine = Engine(settings, progress=progress)
+    from hub.cli.progress import steps
+
+    with steps(json_out=False) as progress:
+        engine = Engine(settings, progress=progress.pipeline if progress.shown else None)
         try:
             return engine.cycle(exchanges, trigger="demo"), day
         finally:

@@ -57,7 +57,7 @@ def cycle(root: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [str(HUB), "cycle", "-x", "meter-reads", "--json"],
             cwd=root,
-            stdout=subprocess.DEVNULL,
+            stdout=err,  # a failure's JSON error object is on stdout
             stderr=err,
             env={**os.environ, "COLUMNS": "200"},
         )

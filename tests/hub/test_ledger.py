@@ -45,6 +45,17 @@ def test_migrations_build_exactly_the_declared_schema(ledger_url: str) -> None:
     Ledger.open(ledger_url).close()  # a migrated database at head opens without change
 
 
+def test_a_database_created_at_head_is_stamped_with_the_last_migration() -> None:
+    """A new ledger is made from the declared schema and stamped HEAD_REVISION: were that not the
+    last migration, the next upgrade (or a second node opening the new ledger) would run a
+    migration the schema already holds ("column already exists")."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+
+
 def test_an_empty_database_is_created_at_head(ledger_url: str) -> None:
     ledger = Ledger.open(ledger_url)
     with ledger.engine.connect() as conn:
