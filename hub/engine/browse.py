@@ -138,7 +138,7 @@ class FilePage:
     problems: Page
     tally: dict[str, int]
     audit: list[dict[str, Any]] = field(default_factory=list)
-    error_report: bool = False  # the last run's error report is there to download
+    report: str | None = None  # the last run's report to download: "errors", "warnings" or None
 
 
 def shown_problem(row: Any) -> dict[str, Any]:
@@ -181,8 +181,9 @@ def file_page(
         from hub.engine.unmask import unmasked
 
         unmasked(settings, record.exchange, Path(record.landed_path), problems.items)
-    report = _report_path(record)
-    return FilePage(record, runs, batches, problems, tally, audit, report is not None and report.is_file())
+    path = _report_path(record)
+    report = path.name.rsplit(".", 2)[-2] if path is not None and path.is_file() else None
+    return FilePage(record, runs, batches, problems, tally, audit, report)
 
 
 def _report_path(record: FileRecord) -> Path | None:

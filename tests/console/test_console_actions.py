@@ -317,3 +317,19 @@ def test_uploads_never_confirmed_are_removed_once_old_never_one_waiting(fresh: H
     new_id = int(res.headers["location"].removeprefix("/files/").removesuffix("#audit"))
     assert _show(fresh, new_id)["delivered"] == 200
     assert _uploads(fresh) == [recent]
+
+
+def test_a_files_report_is_named_by_what_it_holds(fresh: Hub) -> None:
+    """A report of warnings only is offered as such, not as an error report; a clean file has none."""
+    from tests.hub.test_ach_returns_e2e import configure, process, returns_file
+
+    configure(fresh.work)
+    code, out = process(fresh.work, "returns.ach", returns_file())  # an R97: a warning, delivered
+    assert code == 0 and {p["severity"] for p in out["problems"]} == {"warning"}
+    client = _client(fresh, "vic")
+    page = client.get(f"/files/{out['id']}").text
+    assert "Warnings report of the last run (CSV)" in page and "Error report" not in page
+    report = client.get(f"/files/{out['id']}/errors.csv")
+    assert report.status_code == 200 and "warnings.csv" in report.headers["content-disposition"]
+    assert "No report for the last run" in client.get(f"/files/{fresh.delivered_id}").text
+    assert "Error report of the last run (CSV)" in client.get(f"/files/{fresh.rejected_id}").text
