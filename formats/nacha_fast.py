@@ -164,11 +164,25 @@ def _check(x: Bytes, record: Record) -> None:
             if not _dates(x[present, s:e]).all():
                 raise _NotHere
     # a column of digits (or blanks) in every row is one whose least and greatest byte are
-    lo, hi = x.min(axis=0), x.max(axis=0)
+    lo, hi = _fold(x, np.minimum), _fold(x, np.maximum)
     if (lo[digits] < _ZERO).any() or (hi[digits] > _NINE).any() or (lo[blanks] != _SPACE).any():
         raise _NotHere
     if (hi[blanks] != _SPACE).any():
         raise _NotHere
+
+
+def _fold(x: Bytes, op: np.ufunc) -> Bytes:
+    """``op.reduce(x, axis=0)`` of a non-empty matrix, by halving: numpy reduces a tall narrow
+    matrix one 94-byte row at a time, while each halving works on half the matrix at once (a
+    quarter of the time)."""
+    while len(x) > 64:
+        half = len(x) // 2
+        folded = op(x[:half], x[half : 2 * half])
+        if len(x) % 2:
+            folded[0] = op(folded[0], x[-1])
+        x = folded
+    out: Bytes = op.reduce(x, axis=0)
+    return out
 
 
 def _strings(x: Bytes, name: str) -> pl.Series:
