@@ -62,6 +62,8 @@ _ZERO_AMOUNT[list(ZERO_AMOUNT_CODES)] = True
 _KNOWN = np.zeros(200, np.bool_)
 _KNOWN[[int(c[1:]) for c in RETURN_CODES if c[1:].isdigit()]] = True
 _KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = True
+_OWN_LAYOUT = np.zeros(200, np.bool_)  # the dishonored and contested return codes, by number
+_OWN_LAYOUT[[int(c[1:]) for c in (*DISHONORED_CODES, *CONTESTED_CODES)]] = True
 # each code's text by number (R01 at 1, C01 at 101)
 _CODE_TEXT = [f"R{n:02d}" for n in range(100)] + [f"C{n:02d}" for n in range(100)]
 _ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
@@ -321,12 +323,15 @@ class _Reader:
 
 
 def _codes(x7: Bytes, noc: Mask) -> Ints:
-    """Each addenda's code by number (R01 1, C01 101), or ``_NotHere`` for a code of no form (an R
-    in a 99, a C in a 98, two digits)."""
+    """Each addenda's code by number (R01 1, C01 101), or ``_NotHere`` for a code of no form (other
+    than an R in a 99, a C in a 98, two digits) and for the dishonored and contested returns
+    (addenda 99 of their own layouts)."""
     letter = np.where(noc, ord("C"), ord("R")).astype(np.uint8)
     if (x7[:, 3] != letter).any() or not _digits(x7[:, 4:6]).all():
         raise _NotHere
     number: Ints = np.where(noc, 100, 0) + _number(x7[:, 4:6])
+    if _OWN_LAYOUT[number].any():
+        raise _NotHere
     return number
 
 
@@ -342,14 +347,10 @@ def _unknown_code(number: int) -> Problem:
 
 
 def _noc(x7: Bytes) -> Mask:
-    """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type and for the
-    dishonored and contested returns (addenda 99 of their own layouts)."""
+    """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type."""
     nine = x7[:, 1] == _NINE
     noc: Mask = nine & (x7[:, 2] == ord("8"))
     if not (noc | (nine & (x7[:, 2] == _NINE))).all():
-        raise _NotHere
-    code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
-    if np.isin(code, [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]).any():
         raise _NotHere
     return noc
 
