@@ -62,6 +62,7 @@ _ZERO_AMOUNT[list(ZERO_AMOUNT_CODES)] = True
 _KNOWN = np.zeros(200, np.bool_)
 _KNOWN[[int(c[1:]) for c in RETURN_CODES if c[1:].isdigit()]] = True
 _KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = True
+_RDFI_WEIGHTS = np.array([10 ** np.arange(7, -1, -1), ROUTING_WEIGHTS[:8]], np.int64).T  # value, check sum
 _OWN_LAYOUT = np.zeros(200, np.bool_)  # the dishonored and contested return codes, by number
 _OWN_LAYOUT[[int(c[1:]) for c in (*DISHONORED_CODES, *CONTESTED_CODES)]] = True
 # each code's text by number (R01 at 1, C01 at 101)
@@ -228,13 +229,14 @@ class _Reader:
         from formats.nacha import NachaFile
 
         rec, o = self.rec, self.options
-        m = _ORDER.fullmatch(rec[:, 0].tobytes())
+        types = np.ascontiguousarray(rec[:, 0])  # one copy: the column is strided, a record apart
+        m = _ORDER.fullmatch(types.tobytes())
         if m is None:
             raise _NotHere
         fc = m.start(1)
         if (rec[fc] == _NINE).all() or not (rec[fc + 1 :] == _NINE).all():
             raise _NotHere  # a file control of 9s is padding to the reference path
-        kind = rec[: fc + 1, 0]
+        kind = types[: fc + 1]
         i5, i6, i7, i8 = (np.flatnonzero(kind == ord(c)) for c in "5678")
         heads = [_text(rec[i]) for i in i5]
         if any(h[50:53] == "IAT" or (h[50:53] == "COR" and h[4:10] == "IATCOR") for h in heads):
@@ -378,10 +380,11 @@ def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, I
     ODFI of each entry's batch header."""
     tc = _number(x6[:, 1:3])
     amount = _number(x6[:, 29:39])
-    rdfi = _number(x6[:, 3:11])
     trace = _number(x6[:, 79:94])
-    weights = np.array(ROUTING_WEIGHTS[:8], np.int64)
-    expected = (10 - ((x6[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
+    # the RDFI's eight digits once, for its number and its check digit's weighted sum
+    sums = (x6[:, 3:11].astype(np.int64) - _ZERO) @ _RDFI_WEIGHTS
+    rdfi = np.ascontiguousarray(sums[:, 0])
+    expected = (10 - sums[:, 1] % 10) % 10
     indicator = x6[:, 78]
     broken = (
         ~_TRANSACTION[tc]
