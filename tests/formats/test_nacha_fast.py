@@ -25,8 +25,8 @@ from tests.formats.test_nacha_properties import CHARACTERS, SETTINGS, files
 
 FILE = "returns.ach"
 # known codes, codes the rules do not have (kept as warnings) and malformed ones
-RETURN_CODES = ["R01", "R02", "R03", "R09", "R10", "R29", "R96", "R97"]
-CHANGE_CODES = ["C01", "C02", "C03", "C05", "C13", "C99"]
+RETURN_CODES = ["R00", "R01", "R02", "R03", "R09", "R10", "R29", "R96", "R97"]
+CHANGE_CODES = ["C00", "C01", "C02", "C03", "C05", "C13", "C99"]
 MALFORMED = ["R6X", "X01", "C0A", "   "]
 OPTIONS = st.fixed_dictionaries(
     {},
