@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from hub.ledger import schema as t
-from hub.ledger.bulk import insert_rows
+from hub.ledger.bulk import insert_rows, marker
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -104,7 +104,9 @@ def pack_entries(store: int, entries: pl.DataFrame) -> PackedEntries:
         hashes.write_ipc(buf, compression="uncompressed")  # random hashes do not compress
         runs.append((part, hashes.height, buf.getvalue()))
     rows = entries.filter(~pl.col("part").is_in(run_parts.implode())).select("part", "hash").unique()
-    return PackedEntries(store, rows, runs)
+    # in index order: each insert lands beside the one before in ``key_hashes``' B-tree (~3x cheaper
+    # than random order, and it stays so as the store grows)
+    return PackedEntries(store, rows.sort("part", "hash"), runs)
 
 
 def insert_absent(conn: Connection, table: Table, **values: Any) -> None:
@@ -120,6 +122,19 @@ def insert_absent(conn: Connection, table: Table, **values: Any) -> None:
 def _chunks(values: Sequence[T]) -> Iterator[list[T]]:
     for start in range(0, len(values), CHUNK):
         yield list(values[start : start + CHUNK])
+
+
+def _probe_chunk(conn: Connection, store: int, part: int, hashes: list[int]) -> Sequence[Any]:
+    """``hash``, ``batch_pk`` of the kept rows of one part with one of ``hashes``: the driver's own
+    SQL (SQLAlchemy's expanding ``IN`` costs ~5 us a value; 200,000 keys spent 0.2 s in it)."""
+    mark = marker(conn)
+    if mark is None:
+        return conn.execute(_PROBE, {"store": store, "part": part, "hashes": hashes}).all()
+    head = f"SELECT hash, batch_pk FROM {t.key_hashes.name} WHERE store = {mark} AND part = {mark} AND hash"
+    if conn.dialect.name == "postgresql":  # one array parameter (``hub.ledger.reference._select_rows``)
+        return conn.exec_driver_sql(f"{head} = ANY(CAST({mark} AS BIGINT[]))", (store, part, hashes)).all()
+    in_list = ", ".join([mark] * len(hashes))
+    return conn.exec_driver_sql(f"{head} IN ({in_list})", (store, part, *hashes)).all()
 
 
 def _matches(rows: Sequence[Any]) -> pl.DataFrame:
@@ -149,11 +164,21 @@ class KeyStore:
         """Keep a recorded batch's keys (``pack_entries``), in the caller's transaction."""
         import polars as pl
 
-        rows = packed.rows.select(
-            pl.lit(packed.store).alias("store"), "part", "hash", pl.lit(batch_pk).alias("batch_pk")
-        ).rows()
-        # past SQLAlchemy's per-row handling: 1,400 rows 3 ms against 11 ms on SQLite
-        insert_rows(conn, t.key_hashes, ("store", "part", "hash", "batch_pk"), rows)
+        if conn.dialect.name == "sqlite":
+            # a part's hashes as one JSON array, unpacked by SQLite itself: no Python tuple per key
+            sql = (
+                f"INSERT INTO {t.key_hashes.name} (store, part, hash, batch_pk)"
+                " SELECT ?, ?, value, ? FROM json_each(?)"
+            )
+            for (part,), group in packed.rows.group_by("part", maintain_order=True):
+                listed = group.select(pl.col("hash").cast(pl.String).str.join(",")).item()
+                conn.exec_driver_sql(sql, (packed.store, int(part), batch_pk, f"[{listed}]"))
+        else:
+            rows = packed.rows.select(
+                pl.lit(packed.store).alias("store"), "part", "hash", pl.lit(batch_pk).alias("batch_pk")
+            ).rows()
+            # past SQLAlchemy's per-row handling: 1,400 rows 3 ms against 11 ms on SQLite
+            insert_rows(conn, t.key_hashes, ("store", "part", "hash", "batch_pk"), rows)
         for part, count, blob in packed.runs:
             conn.execute(
                 insert(t.key_runs).values(
@@ -229,12 +254,12 @@ class KeyStore:
         return pl.concat(found)
 
     def _probe(self, conn: Connection, store: int, entries: pl.DataFrame) -> list[pl.DataFrame]:
-        """Look ``entries`` up in ``key_hashes`` by index, a part and a chunk of hashes at a time."""
+        """Look ``entries`` up in ``key_hashes`` by index, a part and a chunk of hashes at a time, in
+        index order (neighbouring lookups share B-tree pages: ~2.5x cheaper than random order)."""
         found = []
         for (part,), group in entries.group_by("part"):
-            for chunk in _chunks(group.get_column("hash").unique().to_list()):
-                rows = conn.execute(_PROBE, {"store": store, "part": part, "hashes": chunk}).all()
-                found.append(_matches(rows))
+            for chunk in _chunks(group.get_column("hash").unique().sort().to_list()):
+                found.append(_matches(_probe_chunk(conn, store, int(part), chunk)))
         return found
 
     def _confirm(self, conn: Connection, entries: pl.DataFrame, found: pl.DataFrame) -> pl.Series:

@@ -122,6 +122,20 @@ def test_keys_dated_anew_are_indexed_again(tmp_path: Path, ledger_url: str) -> N
     assert undated.total == 100 and undated.already_delivered == 300
 
 
+def test_many_undated_keys_are_stored_and_probed_whole(tmp_path: Path, ledger_url: str) -> None:
+    """Undated keys are rows of the store, inserted and looked up in bulk (several probe chunks):
+    every one is kept, every one delivered before is held back, every new one goes out."""
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    assert run(ledger, out, tables(7_000), key_date_at=None).total == 7_000
+    with ledger.tx() as conn:
+        kept = conn.execute(select(func.count()).select_from(t.key_hashes)).scalar_one()
+    assert kept == 7_000
+    again = run(ledger, out, tables(2 * keys.CHUNK + 2_000), key_date_at=None)
+    assert again.total == 2 * keys.CHUNK + 2_000 - 7_000 and again.already_delivered == 7_000
+    assert run(ledger, out, tables(2 * keys.CHUNK + 2_000), key_date_at=None).batch_id is None
+
+
 def test_keys_that_share_a_hash_are_told_apart_by_the_key(
     tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
