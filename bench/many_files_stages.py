@@ -8,8 +8,9 @@ Usage (in a folder holding hub.yaml, its inbox filled)::
 
 Prints one JSON object. ``cycle`` runs the same ``Engine.cycle`` as ``hub cycle``, in process, with
 light timers wrapped around the engine's and the ledger's own functions (in this process only; no
-package file is changed). Each timer counts **exclusive** main-thread time (a timed call inside another
-timed call is taken out of the outer one), so the stages add up to the cycle's wall time:
+package file is changed). Each timer counts **exclusive** main-thread time, wall and CPU (a timed
+call inside another timed call is taken out of the outer one), so the stages add up to the cycle's
+wall time (and the main thread's CPU time):
 
 - ``ledger tx``: opening (``BEGIN IMMEDIATE``) and committing every ledger transaction (counted);
 - ``claim``: taking, renewing, finishing and releasing the claims on an item and on its content;
@@ -48,25 +49,28 @@ class Timers:
 
     def __init__(self) -> None:
         self.seconds: Counter[str] = Counter()
+        self.cpu: Counter[str] = Counter()  # the main thread's own CPU time
         self.calls: Counter[str] = Counter()
-        self.stack: list[list[float]] = []  # [start, time of nested timed calls]
+        self.stack: list[list[float]] = []  # [start, cpu start, nested wall, nested cpu]
 
     @contextmanager
     def timing(self, stage: str) -> Iterator[None]:
         if threading.get_ident() != MAIN:
             yield
             return
-        frame = [time.perf_counter(), 0.0]
+        frame = [time.perf_counter(), time.thread_time(), 0.0, 0.0]
         self.stack.append(frame)
         try:
             yield
         finally:
             self.stack.pop()
-            spent = time.perf_counter() - frame[0]
-            self.seconds[stage] += spent - frame[1]
+            spent, cpu = time.perf_counter() - frame[0], time.thread_time() - frame[1]
+            self.seconds[stage] += spent - frame[2]
+            self.cpu[stage] += cpu - frame[3]
             self.calls[stage] += 1
             if self.stack:
-                self.stack[-1][1] += spent
+                self.stack[-1][2] += spent
+                self.stack[-1][3] += cpu
 
     def wrap(self, owner: Any, attr: str, stage: str, *, outermost: bool = False) -> None:
         """Time ``owner.attr`` as ``stage``; ``outermost``: only when no other timed call runs."""
@@ -135,20 +139,25 @@ def cycle(exchange: str) -> dict[str, Any]:
     timers = Timers()
     instrument(timers)
     engine = Engine(settings)
-    cpu0, start = time.process_time(), time.perf_counter()
+    cpu0, main0, start = time.process_time(), time.thread_time(), time.perf_counter()
     outcomes = engine.cycle([exchange])
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
+    main_cpu = time.thread_time() - main0
     engine.close()
     covered = sum(timers.seconds.values())
     stages = dict(timers.seconds)
     stages["other"] = wall - covered
+    cpu_stages = dict(timers.cpu)
+    cpu_stages["other"] = main_cpu - sum(timers.cpu.values())
     return {
         "files": len(outcomes),
         "delivered": sum(1 for o in outcomes if o.state == "delivered"),
         "rows": sum(o.delivered for o in outcomes),
         "wall": round(wall, 4),
         "cpu": round(cpu, 4),
+        "main_thread_cpu": round(main_cpu, 4),
         "stages": {k: round(v, 4) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
+        "stages_cpu": {k: round(v, 4) for k, v in cpu_stages.items()},
         "calls": dict(timers.calls),
     }
 
