@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sshd
 from run import HUB, OUT, PYTHON, BenchError, Child, _check_hub, _fail, _git_state, _verdict, _warm, run_child
 
 BENCH = Path(__file__).resolve().parent
@@ -129,73 +129,22 @@ def small_files(work: Path, count: int, rows: int) -> dict[str, Any]:
 
 def sftp_fetch(work: Path, remote: Path, count: int) -> dict[str, Any]:
     """OpenSSH's ``sftp`` (batch mode, key auth, pinned host key) fetching every file of ``remote``
-    from an ``sshd`` started here on 127.0.0.1, as the tests start it (``tests/conftest.py``)."""
-    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
-    if sshd is None or shutil.which("sftp") is None:
-        return {"skipped": "OpenSSH server or client is not installed (apt-get install openssh-server)"}
-    base = work / "sshd"
-    base.mkdir()
-    for key in ("host", "client"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", key, "-f", str(base / key)], check=True
-        )
-    (base / "authorized_keys").write_text((base / "client.pub").read_text())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = os.geteuid() == 0
-    if root:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation
-    config = [
-        f"Port {port}",
-        "ListenAddress 127.0.0.1",
-        f"HostKey {base / 'host'}",
-        f"PidFile {base / 'sshd.pid'}",
-        f"AuthorizedKeysFile {base / 'authorized_keys'}",
-        "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no",
-        f"UsePAM {'no' if root else 'yes'}",
-        "PermitRootLogin prohibit-password",
-        "StrictModes no",
-        "Subsystem sftp internal-sftp",
-    ]
-    (base / "sshd_config").write_text("\n".join(config) + "\n")
-    host = (base / "host.pub").read_text().split()
-    (base / "known_hosts").write_text(f"[127.0.0.1]:{port} {host[0]} {host[1]}\n")
-    with (base / "sshd.log").open("wb") as log:
-        server = subprocess.Popen([sshd, "-D", "-e", "-f", str(base / "sshd_config")], stdout=log, stderr=log)
-    try:
-        _wait_listening(port, server, base / "sshd.log")
-        fetched = base / "fetched"
-        fetched.mkdir()
-        cmd = ["sftp", "-b", "-", "-i", str(base / "client"), "-P", str(port)]
-        cmd += ["-o", f"UserKnownHostsFile={base / 'known_hosts'}", "-o", "StrictHostKeyChecking=yes"]
-        cmd += ["-o", "BatchMode=yes", f"{os.environ.get('USER') or 'root'}@127.0.0.1"]
+    from an ``sshd`` started here on 127.0.0.1, as the tests start it (``bench/sshd.py``)."""
+    if (why := sshd.missing()) is not None:
+        return {"skipped": why}
+    fetched = work / "fetched"
+    fetched.mkdir()
+    with sshd.running(work / "sshd") as server:
         start = time.perf_counter()
-        done = subprocess.run(cmd, input=f"get {remote}/* {fetched}/\n", capture_output=True, text=True)
+        done = subprocess.run(
+            server.sftp_command(), input=f"get {remote}/* {fetched}/\n", capture_output=True, text=True
+        )
         seconds = time.perf_counter() - start
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     got = len(list(fetched.iterdir()))
     if done.returncode != 0 or got != count:
         return {"skipped": f"sftp failed ({done.returncode}, {got} of {count} files): {done.stderr[-300:]}"}
     print(f"sftp fetching the same {count} files {seconds:6.2f} s", flush=True)
     return {"seconds": round(seconds, 3), "files": count}
-
-
-def _wait_listening(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 15
-    while True:
-        if server.poll() is not None:
-            raise BenchError(f"sshd exited: {log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise BenchError(f"sshd did not listen on {port}: {log.read_text()}") from None
-            time.sleep(0.05)
 
 
 def verdicts(night: dict[str, Any], small: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class Child:
     stdout: str
     stderr: str
     returncode: int
+    cpu_seconds: float = 0.0  # user + system time of the child (and its reaped children)
 
 
 @dataclass
@@ -104,7 +105,8 @@ def run_child(cmd: list[str], cwd: Path) -> Child:
         stderr = err.read().decode("utf-8", "replace")
     # ru_maxrss is in KiB on Linux, bytes on macOS.
     peak = usage.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else usage.ru_maxrss / 1024
-    return Child(seconds, peak, stdout, stderr, proc.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(seconds, peak, stdout, stderr, proc.returncode, cpu)
 
 
 def _fail(what: str, cmd: list[str], child: Child, why: str) -> BenchError:

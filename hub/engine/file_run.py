@@ -207,7 +207,15 @@ class FileRunner:
                     r.id, ex.name, name, "duplicate", rows=r.rows or 0, duplicate_of=r.duplicate_of
                 )
                 return self._replied(r, ex, same)
-            return self.run(arrival.record, ex, run_id, policy=policy, data=landed.data, mapped=mapped)
+            return self.run(
+                arrival.record,
+                ex,
+                run_id,
+                policy=policy,
+                data=landed.data,
+                mapped=mapped,
+                fresh=arrival.status == "new",
+            )
 
     def run(
         self,
@@ -218,14 +226,19 @@ class FileRunner:
         policy: Policy | None,
         data: bytes | None = None,
         mapped: Future[Mapped] | None = None,
+        fresh: bool = False,
     ) -> Outcome:
         """Parse, validate, map, deliver and record a recorded file. ``data`` is its landed content
-        when landing kept it in memory, ``mapped`` its mapping when that started ahead."""
+        when landing kept it in memory, ``mapped`` its mapping when that started ahead; ``fresh``:
+        the file was recorded just now by this run (nothing delivered of it, no error)."""
         from hub.engine import sending
 
         policy = policy or ex.config.row_policy
-        self.ledger.update_file(record.id, last_run_id=run_id, error=None)
-        prior = recording.before(self.ledger, record)
+        if fresh:
+            prior = recording.Before(0, 0)
+        else:
+            self.ledger.update_file(record.id, last_run_id=run_id, error=None)
+            prior = recording.before(self.ledger, record)
         outbound = is_outbound(ex.kind)
         outcome = Outcome(record.id, ex.name, record.name, "rejected", outbound=outbound)
         if outbound and (unsent := sending.unsent(self.ledger, record.id)) is not None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hub.ledger import FileRecord, Ledger
 
 IN_MEMORY_BYTES = 256 * 1024 * 1024
+HASH_INLINE_BYTES = 4 * 1024 * 1024  # smaller files are hashed in the landing thread (~2 ms at most)
 LANDED_MODE = 0o400
 UNFINISHED = ("landed", "parsed", "validated", "mapped")
 
@@ -45,6 +46,9 @@ def _copy_whole(
     data = src.read()
     if on_read is not None:
         on_read(data)
+    if len(data) <= HASH_INLINE_BYTES:  # a thread costs more than hashing a small file
+        out.write(data)
+        return hashlib.sha256(data).hexdigest(), len(data), data
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # hashlib releases the GIL
         out.write(data)
@@ -128,32 +132,45 @@ def record_arrival(
     replaces: int | None = None,
     on_duplicate: Callable[[Connection, int, FileRecord], None] | None = None,
 ) -> Arrival:
-    """Record a landed copy in the ledger, or recognise it as seen before: a duplicate is recorded
-    in one transaction with what ``on_duplicate`` (given the new file id and the first file)
-    records about it (the kind's reply)."""
-    first = ledger.find_by_sha(exchange, landed.sha256)
-    if first is not None and first.state in UNFINISHED:
+    """Record a landed copy in the ledger (tried by run ``run_id``), or recognise it as seen
+    before: a duplicate is recorded in one transaction with what ``on_duplicate`` (given the new
+    file id and the first file) records about it (the kind's reply)."""
+    with ledger.tx() as conn:  # one transaction for the usual case: new content
+        first = ledger.find_by_sha(exchange, landed.sha256, conn)
+        if first is None:
+            file_id = _add(ledger, landed, "landed", conn, exchange, name, source, replaces)
+            ledger.update_file(file_id, conn, last_run_id=run_id)
+            return Arrival(ledger.file(file_id, conn), "new")
+    if first.state in UNFINISHED:
         return Arrival(first, "unfinished")
+    with ledger.tx() as conn:
+        file_id = _add(ledger, landed, "duplicate", conn, exchange, name, source, replaces, first.id)
+        ledger.update_file(file_id, conn, last_run_id=run_id, rows=first.rows)
+        if on_duplicate is not None:
+            on_duplicate(conn, file_id, first)
+    return Arrival(ledger.file(file_id), "duplicate")
 
-    def add(state: str, duplicate_of: int | None = None, conn: Connection | None = None) -> int:
-        return ledger.add_file(
-            exchange=exchange,
-            name=name,
-            sha256=landed.sha256,
-            size=landed.size,
-            source=source,
-            state=state,
-            landed_path=str(landed.path),
-            duplicate_of=duplicate_of,
-            replaces=replaces,
-            conn=conn,
-        )
 
-    if first is not None:
-        with ledger.tx() as conn:
-            file_id = add("duplicate", first.id, conn)
-            ledger.update_file(file_id, conn, last_run_id=run_id, rows=first.rows)
-            if on_duplicate is not None:
-                on_duplicate(conn, file_id, first)
-        return Arrival(ledger.file(file_id), "duplicate")
-    return Arrival(ledger.file(add("landed")), "new")
+def _add(
+    ledger: Ledger,
+    landed: Landed,
+    state: str,
+    conn: Connection,
+    exchange: str,
+    name: str,
+    source: str,
+    replaces: int | None,
+    duplicate_of: int | None = None,
+) -> int:
+    return ledger.add_file(
+        exchange=exchange,
+        name=name,
+        sha256=landed.sha256,
+        size=landed.size,
+        source=source,
+        state=state,
+        landed_path=str(landed.path),
+        duplicate_of=duplicate_of,
+        replaces=replaces,
+        conn=conn,
+    )

@@ -212,9 +212,10 @@ class Ledger(
 
     # -- files ----------------------------------------------------------------------------------
 
-    def find_by_sha(self, exchange: str, sha256: str) -> FileRecord | None:
-        """The first file of this exchange with this content that was not itself a duplicate."""
-        with self.tx() as conn:
+    def find_by_sha(self, exchange: str, sha256: str, conn: Connection | None = None) -> FileRecord | None:
+        """The first file of this exchange with this content that was not itself a duplicate (in
+        the caller's transaction ``conn`` when given)."""
+        with self.reading(conn) as conn:
             row = conn.execute(
                 select(t.files)
                 .where(
