@@ -130,13 +130,19 @@ def map_landed(path: Path, data: bytes | None, name: str, ex: Exchange, **kw: An
     """``map_file`` of a landed copy (``data``: its content, when landing kept it in memory); a
     file above the exchange's ``part_bytes`` of a format that reads by lines is run in parts, in
     bounded memory, with the same results (``hub.engine.parts``)."""
-    size = len(data) if data is not None else path.stat().st_size
-    if size <= ex.config.part_bytes or (ex.pgp is not None and ex.pgp.decryption is not None):
-        return map_file(data if data is not None else path.read_bytes(), name, ex, **kw)
-    if not ex.format(ex.format_options).reads_by_lines() or not ex.kind.row_wise or ex.kind.replies:
+    if not in_parts(ex, len(data) if data is not None else path.stat().st_size):
         return map_file(data if data is not None else path.read_bytes(), name, ex, **kw)
     del data  # read again a part at a time
     return _map_parts(path, name, ex, **kw)
+
+
+def in_parts(ex: Exchange, size: int) -> bool:
+    """Whether a file of ``size`` bytes is run in parts: above the exchange's ``part_bytes``, of a
+    format that reads by lines, a row-wise kind that sends no reply, not encrypted."""
+    if size <= ex.config.part_bytes or (ex.pgp is not None and ex.pgp.decryption is not None):
+        return False
+    kind = ex.kind
+    return kind.row_wise and not kind.replies and ex.format(ex.format_options).reads_by_lines()
 
 
 def _map_parts(
@@ -152,6 +158,7 @@ def _map_parts(
         if result.file_rejected and result.reached == "landed":
             return result  # the file cannot be read: its one problem, as in one piece
         mapped = merge(mapped, result)
+        del part, result  # before the next part is read
         if mapped.file_rejected:
             break
     if not mapped.file_rejected and (empty := _empty(mapped.rows, bool(mapped.problems), ex)) is not None:
@@ -164,8 +171,9 @@ def _map_parts(
 
 def maps_ahead(ex: Exchange, size: int) -> bool:
     """Whether a file of ``size`` bytes may be parsed, validated and mapped before it is recorded
-    (while it lands): its kind looks nothing up in the ledger and the exchange takes its size."""
-    return size <= ex.config.max_file_bytes and not ex.kind.lookups
+    (while it lands): its kind looks nothing up in the ledger, the exchange takes its size, and it
+    is not run in parts (read back from the landed copy once recorded)."""
+    return size <= ex.config.max_file_bytes and not ex.kind.lookups and not in_parts(ex, size)
 
 
 def _hinted(problems: list[Problem], data: bytes, ex: Exchange) -> list[Problem]:

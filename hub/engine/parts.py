@@ -74,13 +74,16 @@ def split(path: Path, size: int) -> Iterator[Part]:
         while pos < total or held:
             more = os.pread(fd, size, pos) if pos < total else b""
             pos += len(more)
-            held += more
+            held = held + more if held else more
             cut = _line_end(held) if pos < total else len(held)
             if cut is None:
                 continue  # a line (or a quoted field) longer than a part: read on
-            body, held = held[:cut], held[cut:]
-            yield Part(header + body, line, earlier)
-            line += _lines(body)
+            body = memoryview(held)[:cut]
+            data, held = b"".join((header, body)), held[cut:]  # one copy of the part, not two
+            body.release()
+            yield Part(data, line, earlier)
+            line += _lines(data, len(header))
+            del data
 
 
 def _line_end(data: bytes) -> int | None:
@@ -94,9 +97,10 @@ def _line_end(data: bytes) -> int | None:
     return None if cut < 0 else cut + 1
 
 
-def _lines(body: bytes) -> int:
-    """Physical lines as the csv module counts them: LF, CRLF and a bare CR each end one."""
-    return body.count(b"\n") + body.count(b"\r") - body.count(b"\r\n")
+def _lines(data: bytes, start: int) -> int:
+    """Physical lines of ``data[start:]`` as the csv module counts them: LF, CRLF and a bare CR
+    each end one."""
+    return data.count(b"\n", start) + data.count(b"\r", start) - data.count(b"\r\n", start)
 
 
 def merge(mapped: Mapped, part: Mapped) -> Mapped:

@@ -4,13 +4,20 @@ line numbers), through the real ``hub process``."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from hub.engine.config import DEFAULT_CONFIG
 from hub.engine.parts import split
 from tests.conftest import Workdir, with_policy
+from tests.test_scheduler import service, wait_for
+
+__all__ = ["service"]  # the fixture, used by name
 
 READ_CODE = 8  # the read_code field of the sample's header
 
@@ -117,3 +124,27 @@ def test_parts_are_cut_at_line_ends_outside_quotes(tmp_path: Path) -> None:
         # the part's first line is the file's line of that row: 2 + rows before + quoted line ends
         n = int(first)
         assert p.first_line == 2 + n + len([m for m in range(n) if m % 7 == 0])
+
+
+def test_the_service_runs_a_large_upload_in_parts_as_in_one_piece(
+    tmp_path: Path,
+    workdir: Workdir,
+    upload: Callable[..., bytes],
+    service: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    data, lines = _awkward(upload)
+    whole = _process(tmp_path / "whole", data, part_bytes=None, policy="accept-valid-rows")
+    config = yaml.safe_load(with_policy(DEFAULT_CONFIG, "accept-valid-rows"))
+    config["exchanges"]["meter-reads"]["part_bytes"] = 1500
+    config["service"] = {"sweep_seconds": 3600, "settle_seconds": 600, "log_format": "json"}
+    workdir.set_config(yaml.safe_dump(config))
+    proc = service()
+    staged = workdir.write("upload.csv", data)
+    staged.rename(workdir.root / "inbox" / "meter-reads" / "upload.csv")
+    wait_for("the upload", lambda: workdir.controls(), timeout=120)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 0
+    shown = workdir.hub("show", "1", "--json").json()
+    assert {k: shown[k] for k in whole["record"]} == whole["record"]
+    assert {t: workdir.delivered_rows(t) for t in ("MeterRead", "ReadException")} == whole["delivered"]
+    assert ("duplicate_read", lines["repeated_last"]) in {(p["rule"], p["line"]) for p in shown["problems"]}
