@@ -30,6 +30,7 @@ INTEGER = r"^[0-9]{1,18}$"
 SIGNED_INTEGER = r"^[+-]?[0-9]{1,18}$"
 INTEGER_FIELDS = {"sequence": INTEGER, "reading": INTEGER, "prior_reading": INTEGER, "average_usage": INTEGER}
 KEY = ["meter", "register", "read_at"]
+DUPLICATE = "the same meter, register and read time appear earlier in the file"
 
 
 def _datetime_expr(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr:
@@ -199,7 +200,7 @@ def _messages(opts: MeterReadsOptions, ctx: ReadContext) -> dict[str, Callable[[
         "reading_not_expected": lambda f, v: (
             "the read code means the meter was not read, but a reading was given"
         ),
-        "duplicate_read": lambda f, v: "the same meter, register and read time appear earlier in the file",
+        "duplicate_read": lambda f, v: DUPLICATE,
     }
 
 
@@ -242,8 +243,8 @@ def _repeated_from_earlier(
 ) -> list[Problem]:
     """Rows of this part whose key a part before it had (the same ``duplicate_read`` as within a
     part), then this part's keys added to ``earlier["keys"]``. Earlier keys are kept as a pair of
-    independent 64-bit hashes (16 bytes a row, not the values): two different keys alike in both
-    are a 1-in-10^19 chance even among 10 million rows."""
+    independent 64-bit hashes (16 bytes a row, not the values): among 10 million rows, two
+    different keys alike in both are a chance under 1 in 10^24."""
     hashes = _key_hashes(typed)
     known: pl.DataFrame | None = earlier.get("keys")
     problems = []
@@ -251,13 +252,12 @@ def _repeated_from_earlier(
         hit = hashes.with_row_index("index").join(known, on=["h0", "h1"], how="semi")
         lines = raw.get_column(LINE)
         flagged = {p.line for p in found if p.rule == "duplicate_read"}  # within this part
-        message = "the same meter, register and read time appear earlier in the file"
         for index in hit.get_column("index").to_list():
             line = int(lines[index])
             if line in flagged or (line, "meter") in converted:
                 continue
             value = raw.item(index, "meter")
-            problems.append(Problem.of("duplicate_read", message, line=line, field="meter", value=value))
+            problems.append(Problem.of("duplicate_read", DUPLICATE, line=line, field="meter", value=value))
     fresh = hashes.drop_nulls()
     earlier["keys"] = fresh if known is None else pl.concat([known, fresh], rechunk=False)
     return problems
