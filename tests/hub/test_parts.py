@@ -148,3 +148,26 @@ def test_the_service_runs_a_large_upload_in_parts_as_in_one_piece(
     assert {k: shown[k] for k in whole["record"]} == whole["record"]
     assert {t: workdir.delivered_rows(t) for t in ("MeterRead", "ReadException")} == whole["delivered"]
     assert ("duplicate_read", lines["repeated_last"]) in {(p["rule"], p["line"]) for p in shown["problems"]}
+
+
+def test_validate_checks_in_parts_as_in_one_piece(tmp_path: Path, upload: Callable[..., bytes]) -> None:
+    data, lines = _awkward(upload)
+    found = []
+    for name, part_bytes in (("whole", None), ("parts", 1500)):
+        root = tmp_path / name
+        root.mkdir()
+        config = DEFAULT_CONFIG
+        if part_bytes is not None:
+            config = config.replace(
+                "    kind: meter-reads\n", f"    kind: meter-reads\n    part_bytes: {part_bytes}\n", 1
+            )
+        w = Workdir(root)
+        w.set_config(config)
+        done = w.hub("validate", w.write("upload.csv", data), "--exchange", "meter-reads", "--json")
+        found.append((done.code, done.json()))
+    assert found[1] == found[0]
+    code, outcome = found[1]
+    assert (
+        code == 1 and outcome["state"] == "rejected" and not (tmp_path / "parts" / "outbox" / "cis").exists()
+    )
+    assert ("duplicate_read", lines["repeated"]) in {(p["rule"], p["line"]) for p in outcome["problems"]}
