@@ -90,6 +90,9 @@ class ReadContext:
     now: datetime
     timezone: str = "UTC"
     received: datetime | None = None
+    # A large file run in parts (``Format.reads_by_lines``): what the parts before this one left
+    # for checks that span the whole file, e.g. the keys of the rows read so far (duplicates).
+    earlier: dict[str, Any] | None = None
 
 
 @dataclass
@@ -155,6 +158,12 @@ class Format(ABC, Generic[OptionsT]):
         fails, so an operator who dropped a file into the wrong exchange is told so first. The
         default recognises a CSV header holding every one of ``sniff_columns``."""
         return sniff_csv_header(head, cls.sniff_columns)
+
+    def reads_by_lines(self) -> bool:
+        """Whether a large file may be read in parts split at line ends, each given the header
+        line: every row is one line (quoted line ends aside) and its checks need only its own
+        part, except those the format keeps across parts in ``ReadContext.earlier``."""
+        return False
 
     def __init__(self, options: OptionsT) -> None:
         self.options = options

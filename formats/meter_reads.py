@@ -135,6 +135,10 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
         import formats.csv_table
         import formats.meter_reads_schema  # noqa: F401  (pandera: most of a second)
 
+    def reads_by_lines(self) -> bool:
+        # a line end is b"\n" in every encoding but the UTF-16 and UTF-32 ones
+        return not any(w in self.options.encoding for w in ("16", "32"))
+
     def read(self, data: bytes, ctx: ReadContext) -> Parsed:
         # polars is imported where rows are handled, not where the options are validated (hub.yaml)
         import polars as pl

@@ -30,6 +30,7 @@ INTEGER = r"^[0-9]{1,18}$"
 SIGNED_INTEGER = r"^[+-]?[0-9]{1,18}$"
 INTEGER_FIELDS = {"sequence": INTEGER, "reading": INTEGER, "prior_reading": INTEGER, "average_usage": INTEGER}
 KEY = ["meter", "register", "read_at"]
+DUPLICATE = "the same meter, register and read time appear earlier in the file"
 
 
 def _datetime_expr(raw: pl.Expr, formats: list[str] | None, tz: str) -> pl.Expr:
@@ -199,7 +200,7 @@ def _messages(opts: MeterReadsOptions, ctx: ReadContext) -> dict[str, Callable[[
         "reading_not_expected": lambda f, v: (
             "the read code means the meter was not read, but a reading was given"
         ),
-        "duplicate_read": lambda f, v: "the same meter, register and read time appear earlier in the file",
+        "duplicate_read": lambda f, v: DUPLICATE,
     }
 
 
@@ -221,6 +222,45 @@ def _exact_duplicates(typed: pl.DataFrame, candidates: list[int]) -> set[int]:
     group = hashes.filter(pl.col("hash").is_in(flagged.implode())).get_column("index")
     again = ~typed.select(KEY)[group].select(pl.struct(KEY).is_first_distinct()).to_series()
     return set(group.filter(again).to_list())
+
+
+def _key_hashes(typed: pl.DataFrame) -> pl.DataFrame:
+    """Two independent 64-bit hashes of each row's key (null: a key with a null is no duplicate)."""
+    key = pl.struct(KEY)
+    complete = ~pl.any_horizontal(pl.col(KEY).is_null())
+    return typed.select(
+        pl.when(complete).then(key.hash(seed=0)).alias("h0"),
+        pl.when(complete).then(key.hash(seed=0x9E3779B9)).alias("h1"),
+    )
+
+
+def _repeated_from_earlier(
+    raw: pl.DataFrame,
+    typed: pl.DataFrame,
+    earlier: dict[str, Any],
+    found: list[Problem],
+    converted: set[tuple[int | None, str | None]],
+) -> list[Problem]:
+    """Rows of this part whose key a part before it had (the same ``duplicate_read`` as within a
+    part), then this part's keys added to ``earlier["keys"]``. Earlier keys are kept as a pair of
+    independent 64-bit hashes (16 bytes a row, not the values): among 10 million rows, two
+    different keys alike in both are a chance under 1 in 10^24."""
+    hashes = _key_hashes(typed)
+    known: pl.DataFrame | None = earlier.get("keys")
+    problems = []
+    if known is not None and known.height:
+        hit = hashes.with_row_index("index").join(known, on=["h0", "h1"], how="semi")
+        lines = raw.get_column(LINE)
+        flagged = {p.line for p in found if p.rule == "duplicate_read"}  # within this part
+        for index in hit.get_column("index").to_list():
+            line = int(lines[index])
+            if line in flagged or (line, "meter") in converted:
+                continue
+            value = raw.item(index, "meter")
+            problems.append(Problem.of("duplicate_read", DUPLICATE, line=line, field="meter", value=value))
+    fresh = hashes.drop_nulls()
+    earlier["keys"] = fresh if known is None else pl.concat([known, fresh], rechunk=False)
+    return problems
 
 
 def _failure_cases(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFrame | None:
@@ -282,11 +322,13 @@ def _finish(parsed: Parsed, typed: pl.DataFrame, opts: MeterReadsOptions, ctx: R
     raw = parsed.table
     problems = list(parsed.problems) + _conversion_problems(raw, typed)
     failures = run_schema(build_schema(opts, ctx), typed)
+    converted = {(p.line, p.field) for p in problems}
     if failures is not None:
-        seen = {(p.line, p.field) for p in problems}
         problems += [
-            p for p in _schema_problems(failures, raw, typed, opts, ctx) if (p.line, p.field) not in seen
+            p for p in _schema_problems(failures, raw, typed, opts, ctx) if (p.line, p.field) not in converted
         ]
+    if ctx.earlier is not None:
+        problems += _repeated_from_earlier(raw, typed, ctx.earlier, problems, converted)
     bad = {p.line for p in problems if p.line is not None}
     valid = typed.filter(~pl.col(LINE).is_in(list(bad))) if bad else typed
     problems.sort(key=lambda p: (p.line or 0, p.field or ""))

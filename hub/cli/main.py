@@ -6,7 +6,6 @@ configuration error; 3 could not finish for a reason that may pass (retry).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from hub.cli import startup
 from hub.cli.errors import run_command, wants_json, warnings_to_stderr
 from hub.cli.help import show_flags_as_flags
 from hub.cli.inspect import inspect_command
@@ -411,19 +411,6 @@ def main() -> None:
     """Console entry point: failures become one-line messages (``--json``: one JSON object) and
     exit codes, never tracebacks (``hub.cli.errors``)."""
     os.umask(0o077)  # files at rest (ledger, landed copies, reports, batches) readable by the hub's user only
-    # pandera's polars backend imports hypothesis (test-data synthesis, ~0.1 s) whenever it is
-    # installed, as in a development or CI virtualenv; the hub never uses it.
-    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-    if len(sys.argv) > 1 and sys.argv[1] in ONE_SHOT:
-        # polars' allocator keeps the pages it freed for reuse instead of returning them to the
-        # system (fewer page faults, ~5% of `hub process`); only for commands that exit when done,
-        # never for the long-running `hub run`. Read when polars loads, so set before it is imported.
-        os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
+    startup.prepare(sys.argv, ONE_SHOT)
     warnings_to_stderr()
-    code = run_command(app, json_out=wants_json(sys.argv))
-    # Everything is committed, fsynced and closed by now: skip the interpreter's teardown of large
-    # tables (a third of a second on a million rows) and leave at once.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    logging.shutdown()
-    os._exit(code)
+    startup.leave(run_command(app, json_out=wants_json(sys.argv)))

@@ -132,6 +132,9 @@ class ExchangeConfig(Strict):
     allow_outside_root: bool = Field(False, description="allow folders outside hub.yaml's folder")
     timezone: str | None = Field(None, description="default: the hub's timezone")
     max_file_bytes: int = Field(2 * 1024**3, gt=0, description="a larger file is refused")
+    part_bytes: int = Field(
+        128 * 1024**2, gt=0, description="a larger file of a line format is run in parts (bounded memory)"
+    )
     allow_empty: bool = Field(False, description="accept a file with no data rows (default: rejected)")
     enabled: bool = Field(True, description="false: the exchange is skipped")
     schedule: Schedule | None = Field(None, description="cron schedule of `hub run`")

@@ -21,6 +21,7 @@ from hub.engine.claims import content_key
 from hub.engine.config_outbound import is_outbound
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, rule_of
+from hub.engine.parts import STATES, Part
 from hub.kernel.errors import HubError, KeyUnusable, MappingError, Rejected, SecretMissing, StillChanging
 from hub.kernel.lookups import NO_LOOKUPS, Lookups
 from hub.kernel.problems import Problem
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     import polars as pl
     from sqlalchemy import Connection
 
-    from formats.base import Parsed
     from hub.engine.claims import Holder
     from hub.engine.config import Exchange, Settings
     from hub.engine.delivery import DeliveryResult
@@ -65,15 +65,18 @@ def map_file(
     lookup: Lookups = NO_LOOKUPS,
     reached: Callable[..., None] = _unrecorded,
     progress: Progress = quiet,
+    part: Part | None = None,
 ) -> Mapped:
     """Parse, validate and map one file's bytes (nothing is delivered). ``reached(state, **values)``
-    records each state reached (parsed, validated, mapped); ``progress(name, stage)`` shows it."""
+    records each state reached (parsed, validated, mapped); ``progress(name, stage)`` shows it.
+    ``part``: the bytes are one part of a larger file (``hub.engine.parts``)."""
     from formats.base import ReadContext
     from mappings.base import MapContext
 
     fmt = ex.format(ex.format_options)
     kind = ex.kind(ex.mapping_options)
-    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone, received=received)
+    earlier = None if part is None else part.earlier
+    read_ctx = ReadContext(file=name, now=now, timezone=ex.timezone, received=received, earlier=earlier)
     if ex.pgp is not None and ex.pgp.decryption is not None:
         progress(name, "decrypting")
         opened = _opened(data, ex, now)
@@ -82,10 +85,12 @@ def map_file(
         data = opened
     progress(name, "parsing")
     parsed = parsing.parse(fmt, data, read_ctx)
+    if part is not None:
+        parsed = part.shifted(parsed)
     if isinstance(parsed, Problem):
         return Mapped(problems=_hinted([parsed], data, ex), file_rejected=True)
     reached("parsed", rows=parsed.rows)
-    if (empty := _empty(parsed, ex)) is not None:
+    if part is None and (empty := _empty(parsed.rows, bool(parsed.problems), ex)) is not None:
         return Mapped(problems=[empty], file_rejected=True, reached="parsed")
     progress(name, "validating")
     pending = validation.validate(fmt, parsed, read_ctx)
@@ -121,10 +126,54 @@ def map_file(
     return mapped
 
 
+def map_landed(path: Path, data: bytes | None, name: str, ex: Exchange, **kw: Any) -> Mapped:
+    """``map_file`` of a landed copy (``data``: its content, when landing kept it in memory); a
+    file above the exchange's ``part_bytes`` of a format that reads by lines is run in parts, in
+    bounded memory, with the same results (``hub.engine.parts``)."""
+    if not in_parts(ex, len(data) if data is not None else path.stat().st_size):
+        return map_file(data if data is not None else path.read_bytes(), name, ex, **kw)
+    del data  # read again a part at a time
+    return _map_parts(path, name, ex, **kw)
+
+
+def in_parts(ex: Exchange, size: int) -> bool:
+    """Whether a file of ``size`` bytes is run in parts: above the exchange's ``part_bytes``, of a
+    format that reads by lines, a row-wise kind that sends no reply, not encrypted."""
+    if size <= ex.config.part_bytes or (ex.pgp is not None and ex.pgp.decryption is not None):
+        return False
+    kind = ex.kind
+    return kind.row_wise and not kind.replies and ex.format(ex.format_options).reads_by_lines()
+
+
+def _map_parts(
+    path: Path, name: str, ex: Exchange, *, reached: Callable[..., None] = _unrecorded, **kw: Any
+) -> Mapped:
+    """Each part of the file through ``map_file``, put together as the whole file's result; the
+    states are recorded once, for the whole file."""
+    from hub.engine.parts import merge, split
+
+    mapped = Mapped(reached="mapped")
+    for part in split(path, ex.config.part_bytes):
+        result = map_file(part.data, name, ex, part=part, **kw)
+        if result.file_rejected and result.reached == "landed":
+            return result  # the file cannot be read: its one problem, as in one piece
+        mapped = merge(mapped, result)
+        del part, result  # before the next part is read
+        if mapped.file_rejected:
+            break
+    if not mapped.file_rejected and (empty := _empty(mapped.rows, bool(mapped.problems), ex)) is not None:
+        mapped = Mapped(problems=[empty], file_rejected=True, reached="parsed")
+    reached("parsed", rows=mapped.rows)
+    for state in STATES[2 : STATES.index(mapped.reached) + 1]:
+        reached(state)
+    return mapped
+
+
 def maps_ahead(ex: Exchange, size: int) -> bool:
     """Whether a file of ``size`` bytes may be parsed, validated and mapped before it is recorded
-    (while it lands): its kind looks nothing up in the ledger and the exchange takes its size."""
-    return size <= ex.config.max_file_bytes and not ex.kind.lookups
+    (while it lands): its kind looks nothing up in the ledger, the exchange takes its size, and it
+    is not run in parts (read back from the landed copy once recorded)."""
+    return size <= ex.config.max_file_bytes and not ex.kind.lookups and not in_parts(ex, size)
 
 
 def _hinted(problems: list[Problem], data: bytes, ex: Exchange) -> list[Problem]:
@@ -136,11 +185,11 @@ def _hinted(problems: list[Problem], data: bytes, ex: Exchange) -> list[Problem]
     return with_hint(problems, data, ex.format_name, f"exchange {ex.name}")
 
 
-def _empty(parsed: Parsed, ex: Exchange) -> Problem | None:
+def _empty(rows: int, problems: bool, ex: Exchange) -> Problem | None:
     """A partner's file with no data rows (a header and trailer only, a CSV header alone) is
     rejected unless the exchange says ``allow_empty: true`` (a lockbox with no deposits that day):
     an upload cut short must not pass as delivered with nothing in it."""
-    if parsed.rows or parsed.problems or ex.config.allow_empty or is_outbound(ex.kind):
+    if rows or problems or ex.config.allow_empty or is_outbound(ex.kind):
         return None
     message = (
         "the file holds no data rows (only a header?); nothing to deliver. If an empty file is "
@@ -258,8 +307,9 @@ class FileRunner:
             if result.reached != "landed":
                 self.ledger.update_file(record.id, state=result.reached, rows=result.rows)
         else:
-            result = map_file(
-                data if data is not None else Path(record.landed_path).read_bytes(),
+            result = map_landed(
+                Path(record.landed_path),
+                data,
                 record.name,
                 ex,
                 now=self.clock(),

@@ -20,7 +20,18 @@ from connectors.base import check_name
 from hub.engine import landing, recording
 from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
-from hub.engine.file_run import FileRunner, Policy, Progress, busy, map_file, maps_ahead, quiet, utc_now
+from hub.engine.file_run import (
+    FileRunner,
+    Policy,
+    Progress,
+    busy,
+    in_parts,
+    map_file,
+    map_landed,
+    maps_ahead,
+    quiet,
+    utc_now,
+)
 from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
@@ -194,11 +205,11 @@ class Engine:
         ex = self.settings.exchange(exchange)
         name = name or path.name
         try:
-            data = path.read_bytes()
+            data = None if in_parts(ex, path.stat().st_size) else path.read_bytes()
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
-        mapped = map_file(
-            data, name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
+        mapped = map_landed(
+            path, data, name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
         )
         outcome = Outcome(0, ex.name, name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hub.engine.file_run import map_file, maps_ahead, utc_now
+from hub.engine.file_run import map_landed, maps_ahead, utc_now
 from hub.engine.landing import land_in_background
 from hub.engine.pipeline import Ahead, Engine
 from hub.kernel.background import in_background
@@ -58,5 +58,4 @@ def process_path(
 
 def _map(landing: Future[Landed], ex: Exchange, name: str, now: datetime) -> Mapped:
     landed = landing.result()  # polars and the formats load meanwhile
-    data = landed.data if landed.data is not None else landed.path.read_bytes()
-    return map_file(data, name, ex, now=now)
+    return map_landed(landed.path, landed.data, name, ex, now=now)
