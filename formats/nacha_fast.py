@@ -29,6 +29,7 @@ from formats.nacha_codes import (
     TRANSACTION_CODES,
     ZERO_AMOUNT_CODES,
 )
+from formats.nacha_entries import ADDENDA_FIELDS
 from formats.nacha_layout import (
     BATCH_CONTROL,
     BATCH_HEADER,
@@ -68,21 +69,6 @@ _OWN_LAYOUT[[int(c[1:]) for c in (*DISHONORED_CODES, *CONTESTED_CODES)]] = True
 # each code's text by number (R01 at 1, C01 at 101)
 _CODE_TEXT = [f"R{n:02d}" for n in range(100)] + [f"C{n:02d}" for n in range(100)]
 _ENTRY_EXTRA = ("addenda_count", "addenda_layout", "addenda_line", "addenda_trace")
-_ADDENDA_FIELDS = (
-    "return_code",
-    "change_code",
-    "original_trace",
-    "date_of_death",
-    "original_rdfi",
-    "addenda_info",
-    "corrected_data",
-    "return_trace",
-    "return_reason_code",
-    "dishonored_return_trace",
-    "dishonored_return_reason_code",
-    "date_original_returned",
-    "original_amount",
-)
 _BATCH_COLUMNS = (
     "batch_number",
     "service_class",
@@ -459,7 +445,7 @@ def _table(
     def gathered(column: str, name: str) -> pl.Expr:
         return pl.lit(addenda.get_column(column)).gather(at).alias(name)
 
-    fields = [f for f in _ADDENDA_FIELDS if f in addenda.columns]
+    fields = [f for f in ADDENDA_FIELDS if f in addenda.columns]
     numbers = [
         pl.Series("_line", i6 + 1, pl.Int64),
         pl.Series("entry", np.arange(n), pl.Int64),
@@ -505,11 +491,11 @@ def _table(
         "addenda_trace",
         *fields,
         "payment_info",
-        *(c for c in _ADDENDA_FIELDS if c not in fields),
+        *(c for c in ADDENDA_FIELDS if c not in fields),
         *info,
         "rejected",
     ]
-    missing = [nothing.alias(c) for c in ("payment_info", *_ADDENDA_FIELDS) if c not in fields]
+    missing = [nothing.alias(c) for c in ("payment_info", *ADDENDA_FIELDS) if c not in fields]
     return cut.hstack([pl.Series("batch", batch, pl.Int64), *missing]).select(order)
 
 
