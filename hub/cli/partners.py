@@ -97,7 +97,7 @@ def rotate_key(
 @partner_app.command("list")
 def list_(config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
     """Every partner: exchange, drop folder, key fingerprint, added, key changed, disabled."""
-    from hub.engine.partners import listing
+    from hub.engine.partner_registry import listing
 
     rows = listing(load_config(config))
     if json_out:

@@ -3,56 +3,31 @@
 source folder itself (a bind mount or a link would not be seen from inside a chroot, and the hub
 takes what lands there with the exchange's completion rule, ``size-stable`` by default).
 
-The registry (name, exchange, key fingerprint, dates) is ``var/partners.json``; the system side
-(users, folders, keys files, the sshd_config fragment) is made from it, and the fragment is always
-rewritten whole from it. Names are hostile input: a partner name is a safe user name, and an
+This module makes the system side (users, folders, keys files, the sshd_config fragment) from the
+registry (:mod:`hub.engine.partner_registry`); the fragment is always rewritten whole from it. An
 existing system user is never taken over.
 """
 
 from __future__ import annotations
 
 import grp
-import json
 import os
 import pwd
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
-
 from hub.engine import partner_sshd as sshd
 from hub.engine.config_partners import plain_path
+from hub.engine.partner_registry import UPLOAD, Partner, check_name, get, load, now, registry_path, save
 from hub.kernel.errors import ConfigError, HubError, UsageError, os_reason
 from hub.kernel.files import publish_bytes
 
 if TYPE_CHECKING:
     from hub.engine.config import Settings
     from hub.engine.config_partners import PartnersConfig
-
-PARTNER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
-UPLOAD = "upload"
-
-
-class Partner(BaseModel):
-    """One partner in the registry."""
-
-    name: str
-    exchange: str
-    chroot: str
-    fingerprint: str
-    key_type: str
-    added_at: str
-    key_changed_at: str | None = None
-    disabled_at: str | None = None
-
-    @property
-    def upload(self) -> Path:
-        return Path(self.chroot) / UPLOAD
 
 
 @dataclass
@@ -63,63 +38,6 @@ class Change:
     fragment_block: str
     done: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def check_name(name: str) -> str:
-    if not PARTNER_NAME.fullmatch(name):
-        raise UsageError(
-            f"partner name {name[:40]!r} refused: it becomes a system user name, so it must be a "
-            "lower-case letter then up to 30 lower-case letters, digits, '_' or '-'"
-        )
-    return name
-
-
-# -- the registry --------------------------------------------------------------------------------
-
-
-def _registry(settings: Settings) -> Path:
-    return settings.var / "partners.json"
-
-
-def load(settings: Settings) -> dict[str, Partner]:
-    path = _registry(settings)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return {p["name"]: Partner.model_validate(p) for p in raw["partners"]}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError, ValidationError) as exc:
-        raise ConfigError(f"{path}: the partners' registry cannot be read: {exc}") from None
-
-
-def _save(settings: Settings, partners: dict[str, Partner]) -> None:
-    doc = {"partners": [p.model_dump() for p in sorted(partners.values(), key=lambda p: p.name)]}
-    path = _registry(settings)
-    # Run as root, but the hub's own folder stays the hub's: made (if need be) and owned like
-    # hub.yaml's folder, the registry readable by the hub's user (names and fingerprints only).
-    owner = settings.root.stat()
-    try:
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True, mode=0o700)
-            os.chown(path.parent, owner.st_uid, owner.st_gid)
-        publish_bytes(path, (json.dumps(doc, indent=2) + "\n").encode(), mode=0o644)
-        var = path.parent.stat()
-        os.chown(path, var.st_uid, var.st_gid)
-    except OSError as exc:
-        raise HubError(f"{path}: cannot write the partners' registry: {os_reason(exc)}") from exc
-
-
-def get(settings: Settings, name: str) -> Partner:
-    partners = load(settings)
-    try:
-        return partners[check_name(name)]
-    except KeyError:
-        known = ", ".join(sorted(partners)) or "none added"
-        raise UsageError(f"no partner named {name!r} (known: {known})") from None
 
 
 # -- what sshd is given ---------------------------------------------------------------------------
@@ -141,7 +59,7 @@ def _fragment(settings: Settings, partners: dict[str, Partner], change: Change) 
     """The whole fragment for ``partners``, checked with sshd before anything is written."""
     cfg = settings.config.partners
     blocks = [_block(cfg, p) for p in sorted(partners.values(), key=lambda p: p.name)]
-    text = sshd.fragment(blocks, registry=_registry(settings), path=cfg.sshd_fragment)
+    text = sshd.fragment(blocks, registry=registry_path(settings), path=cfg.sshd_fragment)
     unchecked = sshd.check_fragment(text, cfg.sshd)
     if unchecked:
         change.notes.append(f"sshd_config fragment {unchecked}")
@@ -330,7 +248,7 @@ def add(settings: Settings, name: str, exchange: str, key: Path, *, base: Path |
         chroot=str(chroot),
         fingerprint=public.fingerprint,
         key_type=public.kind,
-        added_at=_now(),
+        added_at=now(),
     )
     change = Change(partner, _block(cfg, partner), notes=notes)
     if dry:
@@ -345,7 +263,7 @@ def add(settings: Settings, name: str, exchange: str, key: Path, *, base: Path |
     _publish(_keys_file(cfg, name), (public.line + "\n").encode(), 0o644)
     change.done.append(f"wrote {_keys_file(cfg, name)}")
     _install(settings, text, change)
-    _save(settings, {**partners, name: partner})
+    save(settings, {**partners, name: partner})
     return change
 
 
@@ -357,7 +275,7 @@ def disable(settings: Settings, name: str) -> Change:
     partner = get(settings, name)
     if partner.disabled_at:
         raise UsageError(f"partner {name} was disabled already ({partner.disabled_at})")
-    partner = partner.model_copy(update={"disabled_at": _now()})
+    partner = partner.model_copy(update={"disabled_at": now()})
     partners[name] = partner
     change = Change(partner, _block(cfg, partner))
     try:
@@ -369,7 +287,7 @@ def disable(settings: Settings, name: str) -> Change:
         _run(["usermod", "--lock", "--expiredate", "1", name])
         change.done.append(f"locked system user {name}")
     _install(settings, _fragment(settings, partners, change), change)
-    _save(settings, partners)
+    save(settings, partners)
     return change
 
 
@@ -382,30 +300,12 @@ def rotate_key(settings: Settings, name: str, key: Path) -> Change:
         raise UsageError(f"partner {name} is disabled ({partner.disabled_at}); its key is not changed")
     public = _stored_key(settings, key, partners, name)
     partner = partner.model_copy(
-        update={"fingerprint": public.fingerprint, "key_type": public.kind, "key_changed_at": _now()}
+        update={"fingerprint": public.fingerprint, "key_type": public.kind, "key_changed_at": now()}
     )
     partners[name] = partner
     change = Change(partner, _block(cfg, partner))
     _publish(_keys_file(cfg, name), (public.line + "\n").encode(), 0o644)
     change.done.append(f"wrote {_keys_file(cfg, name)}")
     _install(settings, _fragment(settings, partners, change), change)
-    _save(settings, partners)
+    save(settings, partners)
     return change
-
-
-def listing(settings: Settings) -> list[dict[str, object]]:
-    """Every partner: name, exchange, drop folder, key fingerprint, dates, state."""
-    return [
-        {
-            "name": p.name,
-            "exchange": p.exchange,
-            "upload": str(p.upload),
-            "fingerprint": p.fingerprint,
-            "key_type": p.key_type,
-            "added_at": p.added_at,
-            "key_changed_at": p.key_changed_at,
-            "disabled_at": p.disabled_at,
-            "state": "disabled" if p.disabled_at else "active",
-        }
-        for p in sorted(load(settings).values(), key=lambda p: p.name)
-    ]
