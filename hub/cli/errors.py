@@ -129,18 +129,23 @@ def report(failure: Failure, json_out: bool) -> int:
     if json_out:
         sys.stdout.write(json.dumps(failure.to_dict(), indent=2) + "\n")
         return failure.code
-    shown = render().shown
+    one = render().shown
+
+    def shown(text: str) -> str:  # a message of several lines (e.g. every config mistake) stays so
+        return "\n".join(one(line) for line in text.splitlines())
+
     if failure.code == 130:
         err.print("aborted")
     elif failure.code == 4:
         where = f"; {failure.hint}" if failure.hint else ""
-        err.print(f"[red]internal error:[/red] {shown(failure.message)}{where}", highlight=False)
+        said = f"[red]internal error:[/red] {shown(failure.message)}{where}"
+        err.print(said, highlight=False, soft_wrap=True)
     else:
         retry = " (retry when the cause is fixed)" if failure.code == 3 else ""
         label = LABELS.get(failure.code, "error")
-        err.print(f"[red]{label}:[/red] {shown(failure.message)}{retry}", highlight=False)
+        err.print(f"[red]{label}:[/red] {shown(failure.message)}{retry}", highlight=False, soft_wrap=True)
     if failure.hint and failure.code != 4:
-        err.print(f"hint: {shown(failure.hint)}", highlight=False)
+        err.print(f"hint: {shown(failure.hint)}", highlight=False, soft_wrap=True)
     return failure.code
 
 

@@ -26,8 +26,8 @@ HEADER = """\
 # Configuration reference (`hub.yaml`)
 
 Every key `hub.yaml` accepts: its type, its default and what it does. `hub init` writes a
-commented default file; `hub validate` checks one, naming the key path of every mistake. Unknown
-keys are errors. `<name>` stands for an exchange's name, `<partner>` for a reply partner's.
+commented default file; `hub validate` checks one, naming the key path, line and column of every
+mistake. Unknown keys are errors. `<name>` stands for an exchange's name, `<partner>` for a reply partner's.
 A format's `format_options` are the [format's page](formats/README.md); a kind's
 `mapping_options` are described with its exchange in the [README](../README.md).
 

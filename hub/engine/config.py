@@ -406,4 +406,10 @@ def load_config(path: Path) -> Settings:
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
-    return parse_config(raw, root=path.parent.resolve(), source=path.name, path=path)
+    try:
+        return parse_config(raw, root=path.parent.resolve(), source=path.name, path=path)
+    except ConfigError as exc:
+        from hub.engine.config_lines import key_marks, with_lines
+
+        said = with_lines(str(exc), path.name, key_marks(text))
+        raise type(exc)(said, hint=exc.hint) from None

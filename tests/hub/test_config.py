@@ -12,6 +12,7 @@ import yaml
 from hub.engine.config import DEFAULT_CONFIG, load_config, parse_config
 from hub.kernel.errors import ConfigError, SecretMissing
 from mappings.base import ExchangeKind, MapContext, MappingOptions
+from tests.conftest import Workdir
 
 
 def cfg(tmp_path: Path, text: str) -> Path:
@@ -199,3 +200,39 @@ def test_a_kind_that_declares_what_the_engine_does_not_know_is_refused_with_its_
     assert any(unloadable in line for line in lines), lines
     with pytest.raises(ConfigError, match=r"kinds.wishful: exchange kind 'wishful' is registered already"):
         parse_config({"kinds": {"wishful": "tests.hub.test_config:Other"}}, root=tmp_path)
+
+
+def test_mistakes_name_their_line_and_column_one_line_each_through_hub(workdir: Workdir) -> None:
+    workdir.set_config(
+        "version: 1\n"
+        "console:\n"
+        "  port: 70000\n"
+        "  lock_afterr: 3\n"
+        "exchanges:\n"
+        "  meter-reads:\n"
+        "    kind: meter-reads\n"
+        "    row_policy: maybe\n"
+        "  odd:\n"
+        "    row_policy: accept-valid-rows\n"
+    )
+    res = workdir.hub("files", env={"COLUMNS": "80"})
+    assert res.code == 2
+    said = res.stderr.splitlines()
+    # every mistake on a line of its own, never wrapped, with where it was written
+    assert said[0].startswith("error: hub.yaml: console.port: Input should be less than or equal to 65535")
+    assert said[0].endswith("(got 70000) (line 3, column 3)")
+    assert "hub.yaml: console.lock_afterr: Extra inputs are not permitted (got 3) (line 4, column 3)" in said
+    assert any(
+        line.startswith("hub.yaml: exchanges.meter-reads.row_policy:") and line.endswith("(line 8, column 5)")
+        for line in said
+    )
+    # a missing key: the mapping it belongs in
+    assert any(
+        line.startswith("hub.yaml: exchanges.odd.kind: Field required")
+        and line.endswith("(line 9, column 3)")
+        for line in said
+    )
+    assert len(said) == 4
+    assert workdir.hub("files", "--json").json()["error"]["message"].splitlines() == [
+        line.removeprefix("error: ") for line in said
+    ]
