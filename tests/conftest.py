@@ -89,6 +89,18 @@ class Workdir:
         return rows
 
 
+@pytest.fixture(autouse=True)
+def _plugin_registries() -> Iterator[None]:
+    """A site's kinds and formats registered by one test's hub.yaml are gone for the next test."""
+    import formats
+    import mappings
+
+    kept = [(reg, dict(reg._targets)) for reg in (formats.REGISTRY, mappings.REGISTRY)]
+    yield
+    for reg, targets in kept:
+        reg._targets = targets
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Iterator[Workdir]:
     (tmp_path / "hub.yaml").write_text(DEFAULT_CONFIG, encoding="utf-8")
