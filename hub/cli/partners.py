@@ -3,7 +3,8 @@
 
 ``add`` makes the partner's system user, chroot, keys file and ``Match User`` block (root is
 needed); ``--print`` shows the block and writes nothing. ``disable`` stops its log-ins and keeps
-its files; ``rotate-key`` replaces its key."""
+its files; ``enable`` lets it in again with a key; ``rotate-key`` replaces its key; ``remove``
+forgets a disabled partner (its chroot and files stay)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,23 @@ def disable(name: str, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt =
     from hub.engine import partners
 
     _show(partners.disable(load_config(config), name), json_out, "disabled")
+
+
+@partner_app.command("enable")
+def enable(name: str, key: KeyOpt, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
+    """Let a disabled partner log in again, with a key (its old one was removed on disable)."""
+    from hub.engine import partners
+
+    _show(partners.enable(load_config(config), name, key), json_out, "enabled")
+
+
+@partner_app.command("remove")
+def remove(name: str, config: ConfigOpt = Path("hub.yaml"), json_out: JsonOpt = False) -> None:
+    """Forget a disabled partner: Match block, keys file, registry entry and system user go; its
+    chroot and uploaded files stay."""
+    from hub.engine import partners
+
+    _show(partners.remove(load_config(config), name), json_out, "removed")
 
 
 @partner_app.command("rotate-key")

@@ -66,12 +66,16 @@ def _fragment(settings: Settings, partners: dict[str, Partner], change: Change) 
     return text
 
 
-def _install(settings: Settings, text: str, change: Change) -> None:
-    """Write the fragment (root-owned, 0644) and say whether the server's configuration uses it."""
+def _install(settings: Settings, text: str, change: Change, *, gone: bool = False) -> None:
+    """Write the fragment (root-owned, 0644) and say whether the server's configuration uses it
+    (``gone``: the partner was removed, there is nothing of its to check)."""
     cfg = settings.config.partners
     _root_folder(cfg.sshd_fragment.parent)
     _publish(cfg.sshd_fragment, text.encode(), 0o644)
     change.done.append(f"wrote {cfg.sshd_fragment}")
+    if gone:
+        change.notes.append(sshd.reload_hint())
+        return
     note = sshd.included_note(
         change.partner.name, Path(change.partner.chroot), cfg.sshd_config, cfg.sshd_fragment, cfg.sshd
     )
@@ -307,5 +311,69 @@ def rotate_key(settings: Settings, name: str, key: Path) -> Change:
     _publish(_keys_file(cfg, name), (public.line + "\n").encode(), 0o644)
     change.done.append(f"wrote {_keys_file(cfg, name)}")
     _install(settings, _fragment(settings, partners, change), change)
+    save(settings, partners)
+    return change
+
+
+def enable(settings: Settings, name: str, key: Path) -> Change:
+    """Let a disabled partner in again, with ``key`` (its old key was removed when it was disabled):
+    the user unlocked, its keys file written, its Match block open again."""
+    cfg = settings.config.partners
+    partners = load(settings)
+    partner = get(settings, name)
+    if not partner.disabled_at:
+        raise UsageError(f"partner {name} is not disabled (rotate-key changes its key)")
+    public = _stored_key(settings, key, partners, name)
+    changed = {"fingerprint": public.fingerprint, "key_type": public.kind, "key_changed_at": now()}
+    partner = partner.model_copy(update={**changed, "disabled_at": None})
+    partners[name] = partner
+    change = Change(partner, _block(cfg, partner))
+    text = _fragment(settings, partners, change)
+    if cfg.manage_users and shutil.which("usermod"):
+        _run(["usermod", "--unlock", "--expiredate", "", name])
+        change.done.append(f"unlocked system user {name}")
+    _root_folder(cfg.keys_dir)
+    _publish(_keys_file(cfg, name), (public.line + "\n").encode(), 0o644)
+    change.done.append(f"wrote {_keys_file(cfg, name)}")
+    _install(settings, text, change)
+    save(settings, partners)
+    return change
+
+
+def remove(settings: Settings, name: str) -> Change:
+    """Forget a disabled partner: its Match block, its keys file, its registry entry and (when the
+    hub made it) its system user go. Its chroot and whatever it uploaded stay, owned by root, for
+    the exchange to take and the operator to archive; nothing uploaded is ever deleted here."""
+    cfg = settings.config.partners
+    partners = load(settings)
+    partner = get(settings, name)
+    if not partner.disabled_at:
+        raise UsageError(
+            f"partner {name} is active; disable it first (`hub partner disable {name}`), then remove it"
+        )
+    del partners[name]
+    change = Change(partner, "")
+    text = _fragment(settings, partners, change)
+    try:
+        _keys_file(cfg, name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise HubError(f"{_keys_file(cfg, name)}: cannot remove: {os_reason(exc)}") from exc
+    upload = partner.upload
+    if upload.is_dir():
+        try:
+            os.chown(upload, 0, upload.stat().st_gid)  # the user's uid may be given to someone else
+        except OSError as exc:
+            raise HubError(f"{upload}: cannot give to root: {os_reason(exc)}") from exc
+        left = sum(1 for _ in upload.iterdir())
+        change.notes.append(f"{partner.chroot} kept (its drop folder holds {left} entries), now root's")
+    if cfg.manage_users and shutil.which("userdel"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            pass
+        else:
+            _run(["userdel", name])
+            change.done.append(f"removed system user {name}")
+    _install(settings, text, change, gone=True)
     save(settings, partners)
     return change

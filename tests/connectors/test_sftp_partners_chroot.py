@@ -123,3 +123,54 @@ def test_rotate_key_refuses_the_old_key_and_lets_the_new_one_in(site: PartnerSit
     fingerprint = site.hub("partner", "list").stdout
     assert row["key_changed_at"] and row["fingerprint"].startswith("SHA256:")
     assert row["fingerprint"][:20] in fingerprint
+
+
+def test_enable_lets_a_disabled_partner_in_with_its_new_key_only(site: PartnerSite) -> None:
+    old, new = site.key("old"), site.key("new")
+    assert site.add(old).code == 0
+    site.start_sshd()
+    assert site.hub("partner", "enable", site.name, "--key", new).code == 2  # not disabled: said, exit 2
+    assert site.hub("partner", "disable", site.name).code == 0
+    assert site.sftp(old, "pwd").code != 0
+
+    enabled = site.hub("partner", "enable", site.name, "--key", new)
+    assert enabled.code == 0, enabled.stderr
+    assert f"enabled partner {site.name}" in enabled.stdout
+    assert site.sftp(new, "pwd").code == 0
+    refused = site.sftp(old, "pwd")
+    assert refused.code != 0 and "Permission denied" in refused.stderr
+    [row] = site.hub("partner", "list", "--json").json()
+    assert (row["state"], row["disabled_at"]) == ("active", None)
+
+
+def test_remove_forgets_a_disabled_partner_and_keeps_what_it_uploaded(
+    site: PartnerSite, tmp_path: Path, upload: Callable[..., bytes]
+) -> None:
+    import pwd
+
+    key = site.key("partner")
+    assert site.add(key).code == 0
+    site.start_sshd()
+    route = tmp_path / "route-9.csv"
+    route.write_bytes(upload(3))
+    assert site.sftp(key, f"put {route}").code == 0
+
+    active = site.hub("partner", "remove", site.name)
+    assert active.code == 2 and "disable it first" in active.stderr
+    assert site.hub("partner", "disable", site.name).code == 0
+    removed = site.hub("partner", "remove", site.name)
+    assert removed.code == 0, removed.stderr
+    assert f"removed system user {site.name}" in removed.stdout
+
+    assert site.hub("partner", "list", "--json").json() == []
+    assert f"Match User {site.name}" not in site.fragment.read_text()
+    assert not (site.keys_dir / f"{site.name}.keys").exists()
+    with pytest.raises(KeyError):
+        pwd.getpwnam(site.name)
+    assert site.upload.stat().st_uid == 0  # the freed uid may be someone else's later
+    assert (site.upload / "route-9.csv").read_bytes() == route.read_bytes()
+    assert site.sftp(key, "pwd").code != 0
+    taken = site.hub("cycle", "--json").json()
+    assert [(o["name"], o["state"]) for o in taken if o["state"] != "skipped"] == [
+        ("route-9.csv", "delivered")
+    ]

@@ -14,7 +14,7 @@ import yaml
 
 from hub.engine.config import load_config
 from tests.conftest import Workdir
-from tests.partner_site import PartnerSite, partner_site, site_config
+from tests.partner_site import PartnerSite, needs_root, partner_site, site_config
 
 NAME = "itineris"
 
@@ -229,3 +229,16 @@ def test_one_key_belongs_to_one_partner(site: PartnerSite, tmp_path: Path) -> No
     site.workdir.set_config(yaml.safe_dump(config))
     refused = site.add(key, name=second)
     assert refused.code == 2 and f"is partner {site.name}'s already" in refused.stderr
+
+
+def test_a_fragment_sshd_refuses_is_an_error_with_sshds_words() -> None:
+    needs_root()
+    from hub.engine import partner_sshd
+    from hub.kernel.errors import ConfigError
+
+    sshd = Path("/usr/sbin/sshd")
+    assert partner_sshd.check_fragment("Match User someone\n    ChrootDirectory /srv/x\n", sshd) is None
+    with pytest.raises(ConfigError) as refused:
+        partner_sshd.check_fragment("Match User someone\n    NoSuchDirective yes\n", sshd)
+    assert "sshd refuses the partners' fragment (nothing written)" in str(refused.value)
+    assert "NoSuchDirective" in str(refused.value) or "Bad configuration option" in str(refused.value)
