@@ -147,6 +147,8 @@ class Format(ABC, Generic[OptionsT]):
     name: ClassVar[str]
     options_model: ClassVar[type[FormatOptions]]
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    # Fields in seconds since 1970 (UTC), as the format writes them; people see them as dates.
+    epoch_fields: ClassVar[frozenset[str]] = frozenset()
     title: ClassVar[str] = ""  # how people call it ("NACHA", "meter-read CSV"); default: ``name``
     # A CSV format's header columns (default names) that together say a file is one of its files.
     sniff_columns: ClassVar[tuple[str, ...]] = ()

@@ -49,6 +49,7 @@ class GreenButtonOptions(FormatOptions):
 class GreenButtonFormat(Format[GreenButtonOptions]):
     name = "greenbutton"
     title = "Green Button XML"
+    epoch_fields = frozenset({"start", "end"})
 
     @classmethod
     def sniff(cls, head: bytes) -> str | None:

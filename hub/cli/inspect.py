@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,6 +27,15 @@ if TYPE_CHECKING:
 SHOWN_ROWS = 50  # records per table for people, unless --limit or --all; --json has every one
 # Columns masked in people's tables besides the format's sensitive fields: (table, column).
 MASKED = frozenset({("accounts", "number"), ("summaries", "account"), ("transactions", "account")})
+
+
+@dataclass(frozen=True)
+class Seen:
+    """How a format's values are shown to people: fields masked, fields in epoch seconds (dates)."""
+
+    sensitive: frozenset[str]
+    epochs: frozenset[str]
+
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="the file's format, e.g. nacha")]
 LimitOpt = Annotated[
@@ -86,8 +96,8 @@ def inspect_command(
     if json_out:
         emit(summary)
     else:
-        sensitive = frozenset(cls.sensitive_fields)
-        _paged(lambda: _show(path, summary, tables, sensitive, None if show_all else limit))
+        seen = Seen(frozenset(cls.sensitive_fields), frozenset(cls.epoch_fields))
+        _paged(lambda: _show(path, summary, tables, seen, None if show_all else limit))
     if any(p.get("severity", "error") == "error" for p in summary["problems"]):
         raise typer.Exit(1)
 
@@ -126,7 +136,7 @@ def _show(
     path: Path,
     s: dict[str, Any],
     tables: Mapping[str, Records],
-    sensitive: frozenset[str],
+    seen: Seen,
     limit: int | None,
 ) -> None:
     """People's view of any summary: its figures, one table per list of records (the nested lists
@@ -138,20 +148,20 @@ def _show(
     size = "" if records is None else f", {counted(records, 'record')}"
     out.print(f"{path.name}: {s['format']}{size}")
     figures = [
-        f"{k.removesuffix('_cents')} {_figure(k, v)}"
+        f"{k.removesuffix('_cents')} {_figure(k, v, seen)}"
         for k, v in s.items()
         if k not in ("format", "records") and _scalar(v)
     ]
     for name, value in s.items():
         if name != "problems" and isinstance(value, list) and value and isinstance(value[0], dict):
             for title, rows in _lists(name, value).items():
-                out.print(_table(title, rows, len(rows), sensitive, limit))
+                out.print(_table(title, rows, len(rows), seen, limit))
         elif name != "problems" and isinstance(value, list):
             figures.append(f"{name} {len(value)}")
     for title, found in tables.items():
         frame = found.frame
         shown = frame if limit is None else frame.head(limit)
-        out.print(_table(title, shown.iter_rows(named=True), frame.height, sensitive, limit))
+        out.print(_table(title, shown.iter_rows(named=True), frame.height, seen, limit))
     if figures:
         out.print(", ".join(figures))
     problems = [
@@ -185,30 +195,36 @@ def _scalar(value: object) -> bool:
     return value is None or isinstance(value, str | int | float)
 
 
-def _figure(name: str, value: object) -> str:
+def _figure(name: str, value: object, seen: Seen) -> str:
     if name.endswith("_cents") and isinstance(value, int):
-        return f"{value // 100:,}.{value % 100:02d}" if value >= 0 else f"-{_figure(name, -value)}"
+        return f"{value // 100:,}.{value % 100:02d}" if value >= 0 else f"-{_figure(name, -value, seen)}"
+    if name in seen.epochs and isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (OverflowError, OSError, ValueError):
+            pass  # beyond the calendar: shown as written
     from hub.cli.render import shown
 
     return "" if value is None else shown(value)
 
 
-def _cell(table: str, column: str, value: object, sensitive: frozenset[str]) -> str:
-    """One value as people see it: money in units, lists counted, account numbers masked."""
+def _cell(table: str, column: str, value: object, seen: Seen) -> str:
+    """One value as people see it: money in units, times as dates, lists counted, account
+    numbers masked."""
     from hub.kernel.problems import mask
 
     if isinstance(value, list):
         return str(len(value))
-    if value is not None and (column in sensitive or (table, column) in MASKED):
+    if value is not None and (column in seen.sensitive or (table, column) in MASKED):
         value = mask(str(value).strip())
-    return _figure(column, value)
+    return _figure(column, value, seen)
 
 
 def _table(
     title: str,
     rows: Iterable[dict[str, Any]],
     total: int,
-    sensitive: frozenset[str],
+    seen: Seen,
     limit: int | None,
 ) -> Table:
     """One row per record, the first ``limit`` (None: all); the rest counted in the caption."""
@@ -229,7 +245,10 @@ def _table(
     for col in columns:
         money = col.endswith("_cents")
         name = "line" if col == "_line" else col.removesuffix("_cents")
-        table.add_column(name, justify="right" if money else "left", overflow="fold")  # all of an id
+        if col in seen.epochs:  # a date is read whole, never folded
+            table.add_column(name, no_wrap=True, min_width=len("2000-01-01T00:00:00Z"))
+        else:
+            table.add_column(name, justify="right" if money else "left", overflow="fold")  # all of an id
     for row in shown:
-        table.add_row(*(_cell(title, c, row.get(c), sensitive) for c in columns))
+        table.add_row(*(_cell(title, c, row.get(c), seen) for c in columns))
     return table

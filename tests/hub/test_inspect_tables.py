@@ -200,11 +200,11 @@ def test_green_button_usage_points_meter_readings_and_interval_blocks_are_listed
     assert [r[0] for r in table(res.stdout, "Usage points (1)")] == [USAGE_POINT]
     [meter] = table(res.stdout, "Meter readings (1)", key=-1)
     assert meter[:2] == [USAGE_POINT, METER_READING]
-    # blocks, readings, value sum (of 1000, 1001, 1002 and 500, 501), start, end
-    assert meter[-5:] == ["2", "5", "4004", "1700000000", "1700107200"]
+    # blocks, readings, value sum (of 1000, 1001, 1002 and 500, 501), start, end as UTC dates
+    assert meter[-5:] == ["2", "5", "4004", "2023-11-14T22:13:20Z", "2023-11-16T04:00:00Z"]
     blocks = table(res.stdout, "Interval blocks (2)", key=-1)
     # usage point, meter reading, reading type, readings, value sum, start, end
     assert [(r[2], r[3], r[4], r[5]) for r in blocks] == [
-        (READING_TYPE, "3", "3003", "1700000000"),
-        (READING_TYPE, "2", "1001", "1700100000"),
+        (READING_TYPE, "3", "3003", "2023-11-14T22:13:20Z"),
+        (READING_TYPE, "2", "1001", "2023-11-16T02:00:00Z"),
     ]
