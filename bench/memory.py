@@ -98,7 +98,7 @@ def main() -> int:
         print(
             f"{r['rows']:>12,}  {r['peak_mb']:>8}  {target:>8}  {r['cpu_s']:>7}  {r['wall_s']:>7}  {verdict}"
         )
-    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    (OUT / "memory-results.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0 if all(r["ok"] for r in results) else 1
 
 
