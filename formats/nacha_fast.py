@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     Bytes = NDArray[np.uint8]
     Ints = NDArray[np.int64]
     Mask = NDArray[np.bool_]  # numpy's reductions are typed Any: the helpers say what they return
+    Folds = tuple[Bytes, Bytes]  # each column's least and greatest byte
 
 # file header, batches (header, entries each with at most one addenda, control), file control, padding
 _ORDER = re.compile(rb"1(?:5(?:67?)+8)+(9)9*")
@@ -127,11 +128,12 @@ def _dates(x: Bytes) -> Mask:
     return dates
 
 
-def _check(x: Bytes, record: Record) -> None:
+def _check(x: Bytes, record: Record) -> Folds | None:
     """Every field of the records ``x`` as its layout wants it, or ``_NotHere``: the fields that must
-    be digits (or blanks) all at once, the others field by field."""
+    be digits (or blanks) all at once, the others field by field. Returns each column's least and
+    greatest byte (None for no records): where they are equal, every record has the same byte."""
     if not len(x):
-        return
+        return None
     digits = np.zeros(x.shape[1], np.bool_)
     blanks = np.zeros(x.shape[1], np.bool_)
     for f in record.fields:
@@ -158,6 +160,16 @@ def _check(x: Bytes, record: Record) -> None:
         raise _NotHere
     if (hi[blanks] != _SPACE).any():
         raise _NotHere
+    return lo, hi
+
+
+def _same(folds: Folds | None, start: int, end: int) -> str | None:
+    """The text every record has at 0-based ``start:end`` (from ``_check``'s folds), or None when
+    the records differ there (or there are none)."""
+    if folds is None:
+        return None
+    lo, hi = folds[0][start:end], folds[1][start:end]
+    return lo.tobytes().decode("ascii") if (lo == hi).all() else None
 
 
 def _fold(x: Bytes, op: np.ufunc) -> Bytes:
@@ -229,10 +241,10 @@ class _Reader:
             raise _NotHere
         x6, x7 = rec[i6], rec[i7]
         noc = _noc(x7)
-        for key, rows in (("1", rec[:1]), ("5", rec[i5]), ("6", x6), ("8", rec[i8]), ("9", rec[fc : fc + 1])):
+        for key, rows in (("1", rec[:1]), ("5", rec[i5]), ("8", rec[i8]), ("9", rec[fc : fc + 1])):
             _check(rows, LAYOUTS[key])
-        _check(x7[noc], LAYOUTS["98"])
-        _check(x7[~noc], LAYOUTS["99"])
+        folds = {"6": _check(x6, ENTRY), "98": _check(x7[noc], LAYOUTS["98"])}
+        folds["99"] = _check(x7[~noc], LAYOUTS["99"])
         self.problems += controls.check_blocks(self.n, self.n, severity(o.tolerate_missing_padding))
         batch = np.searchsorted(i5, i6) - 1
         has = kind[i6 + 1] == ord("7")
@@ -245,8 +257,8 @@ class _Reader:
         header = _text(rec[0])
         self.problems += controls.check_file((1, header), (fc + 1, _text(rec[fc])), found, self.n)
         problems = _merge(warnings, controls.return_dates(self.problems, found))
-        addenda = _addenda(i7, owner, x7, noc, number)
-        table = _table(i6, x6, batch, has, addenda, entries, found)
+        addenda = _addenda(i7, owner, x7, noc, number, folds)
+        table = _table(i6, x6, batch, has, addenda, entries, found, folds["6"])
         return NachaFile(self.n, FILE_HEADER.values(header), found, table, problems, addenda)
 
     def _addenda_rules(
@@ -394,10 +406,12 @@ def _table(
     addenda: pl.DataFrame,
     entries: dict[str, Ints],
     found: list[BatchFacts],
+    folds: Folds | None,
 ) -> pl.DataFrame:
     """The entry table, column for column as the reference path builds it. Text fields are sliced
     from one string column of the entries; fields of a few known values (digits) and the addenda's
-    and batch's columns are gathered from small tables, which costs a tenth of a slice."""
+    and batch's columns are gathered from small tables, which costs a tenth of a slice; a field the
+    same in every entry (``folds``: blank discretionary data, one name) is that one text."""
     n = len(i6)
     which = np.cumsum(has) - 1  # each entry's addenda row, where it has one
     base = pl.DataFrame(
@@ -436,11 +450,15 @@ def _table(
     }
     rec = pl.col("rec")
 
+    def sliced(start: int, width: int, name: str) -> pl.Expr:
+        same = _same(folds, start, start + width)
+        return (rec.str.slice(start, width) if same is None else pl.lit(same, pl.String)).alias(name)
+
     def field(name: str) -> pl.Expr:
         if name in few:
             return few[name]
         f = ENTRY[name]
-        return rec.str.slice(f.start - 1, f.width).alias(name)
+        return sliced(f.start - 1, f.width, name)
 
     def gathered(column: str, name: str) -> pl.Expr:
         return pl.lit(addenda.get_column(column)).gather(at).alias(name)
@@ -462,7 +480,7 @@ def _table(
     cut = base.select(
         *(field(f.name) for f in ENTRY.fields),
         digits("expected", 1, "expected_check_digit"),
-        rec.str.slice(3, 9).alias("routing"),
+        sliced(3, 9, "routing"),
         *(
             gathered(c, a)
             for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
@@ -499,10 +517,13 @@ def _table(
     return cut.hstack([pl.Series("batch", batch, pl.Int64), *missing]).select(order)
 
 
-def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask, number: Ints) -> pl.DataFrame:
+def _addenda(
+    i7: Ints, owner: Ints, x7: Bytes, noc: Mask, number: Ints, folds: dict[str, Folds | None]
+) -> pl.DataFrame:
     """The addenda table, column for column as the reference path builds it. ``number``: each
     addenda's code by number (R01 1, C01 101). Text fields are sliced from one string column; the
-    type, the codes and the reserved blanks are gathered from small tables (a tenth of a slice)."""
+    type, the codes and the reserved blanks are gathered from small tables (a tenth of a slice), and
+    a field the same in every addenda of its layouts (``folds``, by layout key) is that one text."""
     if not len(i7):
         return pl.DataFrame(
             schema={"line": pl.Int64, "entry": pl.Int64, "layout": pl.String, "trace": pl.String}
@@ -530,6 +551,8 @@ def _addenda(i7: Ints, owner: Ints, x7: Bytes, noc: Mask, number: Ints) -> pl.Da
             column = code
         elif f.kind == "B":  # reserved: blanks, as ``_check`` found
             column = pl.lit(" " * f.width)
+        elif len(same := {_same(folds[k], start - 1, end) for k in keys}) == 1 and None not in same:
+            column = pl.lit(same.pop(), pl.String)
         else:
             column = rec.str.slice(start - 1, end - start + 1)
         cut.append((column if len(keys) == len(present) else pl.when(only[keys[0]]).then(column)).alias(name))

@@ -189,7 +189,7 @@ class AchReturnsMapping(ExchangeKind[AchReturnsMappingOptions]):
         traces = frame.get_column("original_trace").drop_nulls()
         if traces.n_unique() < traces.len():  # counting is cheaper than making them unique
             traces = traces.unique(maintain_order=True)
-        found = ctx.lookup.find("originated_entries", traces.to_list())
+        found = ctx.lookup.find("originated_entries", traces)  # a column: no Python list unless looked up
         columns = {"trace": "original_trace", "payment_id": "original_payment_id"}
         columns |= {"account": "original_account", "amount_cents": "original_amount_cents"}
         schema: dict[str, Any] = {"original_trace": pl.String, "original_payment_id": pl.String}
@@ -405,9 +405,9 @@ def _refuse_forward_entries(frame: pl.DataFrame) -> None:
     """A returns file carries returns and notifications of change only."""
     import polars as pl
 
-    forward = frame.filter(pl.col("return_code").is_null() & pl.col("change_code").is_null())
-    if forward.height:
-        lines = forward.get_column(LINE).to_list()
+    neither = pl.col("return_code").is_null() & pl.col("change_code").is_null()
+    if frame.select(neither.any()).item():  # the usual file has none: no filter of every column
+        lines = frame.filter(neither).get_column(LINE).to_list()
         raise MappingError(
             f"{len(lines)} entr{'y is' if len(lines) == 1 else 'ies are'} neither a return (addenda 99) "
             f"nor a notification of change (addenda 98), on line(s) {_lines(lines)}: a returns file "
