@@ -249,7 +249,7 @@ class _Reader:
         batch = np.searchsorted(i5, i6) - 1
         has = kind[i6 + 1] == ord("7")
         owner = np.searchsorted(i6, i7 - 1)  # each addenda's entry
-        entries = _entry_values(x6, rec[i5[batch], 79:87], batch, has)
+        entries = _entry_values(x6, _number(rec[i5, 79:87]), batch, has)
         number = _codes(x7, noc)
         warnings = self._addenda_rules(x6, x7, i7, owner, noc, number, entries["amount"])
         found = self._batches(heads, i5, i8, batch, has, entries)
@@ -268,7 +268,10 @@ class _Reader:
         any other finding is ``_NotHere``."""
         if not len(x7):
             return []
-        if (x7[:, 79:94] != x6[owner, 79:94]).any() or (noc & (amount[owner] != 0)).any():
+        # the usual return file has one addenda an entry: ``owner`` is then every entry in turn (it
+        # rises: at most one addenda an entry), and nothing need be gathered
+        mine = slice(None) if len(owner) == len(x6) else owner
+        if (x7[:, 79:94] != x6[mine, 79:94]).any() or (noc & (amount[mine] != 0)).any():
             raise _NotHere
         unknown = np.flatnonzero(~_KNOWN[number])
         if not len(unknown):
@@ -373,9 +376,9 @@ def _merge(rows: list[Problem], others: list[Problem]) -> list[Problem]:
     return out + rows[done:]
 
 
-def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, Ints]:
-    """The entries' numbers, with every entry rule checked (a failure: ``_NotHere``). ``odfi``: the
-    ODFI of each entry's batch header."""
+def _entry_values(x6: Bytes, odfi: Ints, batch: Ints, has: Mask) -> dict[str, Ints]:
+    """The entries' numbers, with every entry rule checked (a failure: ``_NotHere``). ``odfi``: each
+    batch header's ODFI as a number."""
     tc = _number(x6[:, 1:3])
     amount = _number(x6[:, 29:39])
     trace = _number(x6[:, 79:94])
@@ -393,7 +396,8 @@ def _entry_values(x6: Bytes, odfi: Bytes, batch: Ints, has: Mask) -> dict[str, I
         | ((indicator != ord("0")) & (indicator != ord("1")))
     )
     same = batch[1:] == batch[:-1]
-    if broken.any() or (x6[:, 79:87] != odfi).any() or (same & (trace[1:] <= trace[:-1])).any():
+    # the trace's first eight digits are the batch's ODFI (both digits only: ``_check`` saw to it)
+    if broken.any() or (trace // 10**7 != odfi[batch]).any() or (same & (trace[1:] <= trace[:-1])).any():
         raise _NotHere
     return {"tc": tc, "amount": amount, "rdfi": rdfi, "trace": trace, "expected": expected}
 
