@@ -64,7 +64,7 @@ def entry_table(
             pl.Series("expected", entries["expected"], pl.Int64),
             pl.Series("tc", entries["tc"], pl.Int64),
             *(
-                pl.Series(name, x6[:, ENTRY[name].start - 1].astype(np.int64) - ZERO, pl.Int64)
+                pl.Series(name, x6[:, ENTRY[name].start - 1] - np.uint8(ZERO), pl.UInt8)
                 for name in ("check_digit", "addenda_indicator")
             ),
         ]
@@ -106,6 +106,11 @@ def entry_table(
         return pl.lit(addenda.get_column(column)).gather(at).alias(name)
 
     fields = [f for f in ADDENDA_FIELDS if f in addenda.columns]
+    pairs = [("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace")]
+    pairs += [(c, c) for c in fields]
+    # one addenda an entry (the usual return file): entry i's addenda is row i, nothing to gather
+    every = addenda.height == n and bool(has.all())
+    taken = [addenda.get_column(c).alias(a) for c, a in pairs] if every else []
     numbers = [
         pl.Series("_line", i6 + 1, pl.Int64),
         pl.Series("entry", np.arange(n), pl.Int64),
@@ -123,16 +128,12 @@ def entry_table(
         *(field(f.name) for f in ENTRY.fields),
         digits("expected", 1, "expected_check_digit"),
         sliced(3, 9, "routing"),
-        *(
-            gathered(c, a)
-            for c, a in (("layout", "addenda_layout"), ("line", "addenda_line"), ("trace", "addenda_trace"))
-        ),
-        *(gathered(c, c) for c in fields),
+        *([] if every else (gathered(c, a) for c, a in pairs)),
         *(
             pl.lit(pl.Series(name, values, pl.String)).gather(batch_of).alias(name)
             for name, values in info.items()
         ),
-    ).hstack(numbers)
+    ).hstack(numbers + taken)
     order = [
         "_line",
         "batch",

@@ -432,8 +432,13 @@ def _refuse_repeats(frame: pl.DataFrame) -> None:
     twice would be wrong and posting it once would hide the bank's mistake."""
     import polars as pl
 
-    if frame.get_column("trace").n_unique() == frame.height:
-        return  # no trace twice, so no pair twice (counting is cheaper than finding pairs)
+    trace, n = frame.get_column("trace"), frame.height
+    # no trace twice, so no pair twice: rising traces (the usual file) say so at a glance, and
+    # counting is cheaper than finding pairs
+    if not trace.null_count() and (n < 2 or (trace.slice(1) > trace.slice(0, n - 1)).all()):
+        return
+    if trace.n_unique() == n:
+        return
     twice = frame.filter(pl.struct("trace", "original_trace").is_duplicated())
     if twice.height:
         lines = twice.get_column(LINE).to_list()
