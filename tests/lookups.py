@@ -5,11 +5,12 @@ tests/hub/test_lookups.py against a real ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import polars as pl
+
+from hub.kernel.lookups import Keys
 
 KEYS = {
     "accounts": "number",
@@ -75,7 +76,7 @@ class Answers:
         self.rows = rows
         self.asked: list[tuple[str, list[str], dict[str, object]]] = []
 
-    def find(self, name: str, keys: Sequence[str], **where: object) -> pl.DataFrame | None:
+    def find(self, name: str, keys: Keys, **where: object) -> pl.DataFrame | None:
         self.asked.append((name, sorted(keys), where))
         if name not in self.rows:
             raise AssertionError(f"look-up {name!r} was not expected")

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hub.kernel.errors import MappingError
+from hub.kernel.lookups import Keys
 
 if TYPE_CHECKING:
     import polars as pl
@@ -96,12 +97,16 @@ class LedgerLookups:
         self.timezone = timezone
         self.conn = conn
 
-    def find(self, name: str, keys: Sequence[str], **where: object) -> pl.DataFrame | None:
+    def find(self, name: str, keys: Keys, **where: object) -> pl.DataFrame | None:
         if name not in self.declared:
             raise MappingError(
                 f"kind {self.kind} looked up {name!r} without declaring it "
                 f"(its lookups: {', '.join(sorted(self.declared)) or 'none'})"
             )
+        if not isinstance(keys, Sequence):  # a polars column: Python values only to look them up
+            if name == "originated_entries" and not self.ledger.has_originated(self.conn):
+                return _frame([], _originated_schema())
+            keys = keys.to_list()
         return ANSWERS[name](self, keys, where)
 
     def inside(self, conn: Connection) -> LedgerLookups:

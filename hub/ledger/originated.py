@@ -60,17 +60,22 @@ class OriginatedEntries:
         o = t.originated_entries.c
         return self._originated_by(o.payment_id, payment_ids, conn, o.exchange == exchange)
 
+    def has_originated(self, conn: Connection | None = None) -> bool:
+        """Whether the hub ever originated an entry (if not, no look-up by trace can find one)."""
+        with self.reading(conn) as c:
+            return c.execute(select(t.originated_entries.c.id).limit(1)).first() is not None
+
     def _originated_by(
         self, key: Any, wanted_keys: Sequence[str], conn: Connection | None, *where: Any
     ) -> dict[str, dict[str, Any]]:
         o = t.originated_entries.c
         found: dict[str, dict[str, Any]] = {}
-        wanted = sorted(set(wanted_keys))
         columns = [o.trace, o.exchange, o.file_id, o.payment_id, o.account, o.amount_cents]
         columns += [o.transaction_code, o.effective_date]
         with self.reading(conn) as c:
-            if not wanted or c.execute(select(o.id).limit(1)).first() is None:
-                return found  # the hub originated nothing (yet): no need to look
+            if not wanted_keys or not self.has_originated(c):
+                return found  # the hub originated nothing (yet): no need to sort the keys and look
+            wanted = sorted(set(wanted_keys))
             # chunks of 2,000 bound values: within SQLite's and PostgreSQL's limits, few round trips
             for start in range(0, len(wanted), 2000):
                 query = select(*columns).where(key.in_(wanted[start : start + 2000]), *where)

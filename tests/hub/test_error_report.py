@@ -10,7 +10,7 @@ from pathlib import Path
 from hub.engine.report import COLUMNS, write_reports
 from hub.kernel.problems import Problem
 
-AWKWARD = ["", "a,b", 'say "hi"', "two\nlines", "cr\rhere", " padded ", "…", None]
+AWKWARD = ["", "a,b", 'say "hi"', "two\nlines", "cr\rhere", " padded ", "…", None, '}, {"rule": "x"}']
 
 
 def test_awkward_problems_read_back_as_found(tmp_path: Path) -> None:
@@ -31,6 +31,10 @@ def test_awkward_problems_read_back_as_found(tmp_path: Path) -> None:
         assert row["line"] == ("" if p.line is None else str(p.line))
     assert rows[-1]["value"] == "*****6789", "a sensitive value stays masked"
     assert [p["value"] for p in json.loads(json_path.read_text())["problems"]] == [p.value for p in problems]
+    # one problem a line, whatever its texts hold
+    lines = json_path.read_text().splitlines()
+    listed = lines[lines.index('  "problems": [') + 1 : -2]
+    assert [json.loads(line.strip().removesuffix(",")) for line in listed] == [p.to_dict() for p in problems]
 
 
 def test_a_report_without_rows_still_names_its_columns(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ held for pending history, and request volumes converted exactly to the CIS unit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 from formats.base import ReadContext
 from formats.consumption_adjustments import ConsumptionAdjustmentsFormat
 from formats.consumption_adjustments import ConsumptionAdjustmentsOptions as FormatOptions
+from hub.kernel.lookups import Keys
 from hub.kernel.problems import Problem
 from hub.kernel.transactions import columns_of
 from mappings import get_kind
@@ -39,7 +39,7 @@ class Histories:
         self.rows = rows
         self.asked: list[tuple[str, list[str], dict[str, object]]] = []
 
-    def find(self, name: str, keys: Sequence[str], **where: object) -> pl.DataFrame | None:
+    def find(self, name: str, keys: Keys, **where: object) -> pl.DataFrame | None:
         self.asked.append((name, sorted(keys), where))
         assert name == "consumption_histories"
         if self.rows is None:
