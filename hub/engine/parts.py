@@ -7,12 +7,16 @@ that size, read one at a time from the landed copy. Each part is given the heade
 keep the file's own line numbers; the format keeps what spans parts (e.g. the keys of earlier rows,
 for duplicates) in ``ReadContext.earlier``. The parts' tables, problems and counts are then put
 together as one file's (``merge``); a file-level problem in a part rejects the file with it.
+For delivery, the parts' mapped rows are kept on disk (``Spill``) rather than put together, and the
+delivery takes them back a part at a time (``hub.engine.delivery.deliver_parts``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +26,8 @@ from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from formats.base import Parsed
     from hub.engine.mapping import Mapped
 
@@ -121,3 +127,46 @@ def merge(mapped: Mapped, part: Mapped) -> Mapped:
     if part.read is not None:
         mapped.read = part.read if mapped.read is None else pl.concat([mapped.read, part.read], rechunk=False)
     return mapped
+
+
+Tables = dict[str, "pl.DataFrame"]
+
+
+class Spill:
+    """The mapped tables and facts of a file run in parts, kept part by part in an unnamed
+    temporary file (``folder``: beside the landed copy; gone with the process, even a killed one),
+    so that only one part's rows are in memory at a time: each part's are written as it is mapped
+    and read back, one part at a time, as it is delivered."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by ``close``)
+        self._parts: list[tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]] = []
+
+    def add(self, tables: Tables, facts: Tables) -> None:
+        """Keep one part's tables and facts (by name), after the parts before it."""
+        self._parts.append((self._write(tables), self._write(facts)))
+
+    def _write(self, frames: Tables) -> dict[str, tuple[int, int]]:
+        where = {}
+        for name, frame in frames.items():
+            start = self._file.tell()
+            frame.write_ipc(self._file, compression="lz4")
+            where[name] = (start, self._file.tell() - start)
+        return where
+
+    def __iter__(self) -> Iterator[tuple[Tables, Tables]]:
+        """Each part's tables and facts, read back when asked for: the caller lets go of one part's
+        before it asks for the next."""
+        self._file.flush()
+        for tables, facts in self._parts:
+            yield self._read(tables), self._read(facts)
+
+    def _read(self, where: dict[str, tuple[int, int]]) -> Tables:
+        import polars as pl
+
+        fd = self._file.fileno()
+        return {name: pl.read_ipc(io.BytesIO(os.pread(fd, n, start))) for name, (start, n) in where.items()}
+
+    def close(self) -> None:
+        """Let go of the file (its space is freed)."""
+        self._file.close()
