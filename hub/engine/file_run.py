@@ -161,11 +161,11 @@ def _map_parts(
     """Each part of the file through ``map_file``, put together as the whole file's result (with
     ``spill``, its tables and facts kept on disk part by part instead); the states are recorded
     once, for the whole file."""
-    from hub.engine.parts import Spill, merge, split
+    from hub.engine.parts import PART_MAX, Spill, merge, split
 
     mapped = Mapped(reached="mapped", spilled=Spill(path.parent) if spill else None)
     try:
-        for part in split(path, ex.config.part_bytes):
+        for part in split(path, min(ex.config.part_bytes, PART_MAX)):
             result = map_file(part.data, name, ex, part=part, **kw)
             if result.file_rejected and result.reached == "landed":
                 if mapped.spilled is not None:
