@@ -14,7 +14,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import polars as pl
 
@@ -49,11 +49,13 @@ def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
 SLICE_ROWS = 250_000
 
 
-class _DataFile:
+class _DataFile(io.RawIOBase):
     """One type's data file being staged: its rows appended a part at a time, hashed as they are
-    written (never read back), counted and totalled."""
+    written (never read back), counted and totalled. Polars writes to it as to a file (chunks of a
+    few MB): each chunk is hashed and written on, none is kept."""
 
     def __init__(self, model: type[CisTransaction], temp: Path, final: Path) -> None:
+        super().__init__()
         self.model, self.final = model, final
         self.staged = Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name)
         self.digest = hashlib.sha256()
@@ -62,20 +64,24 @@ class _DataFile:
 
     def append(self, frame: pl.DataFrame, *, header: bool) -> None:
         """Write ``frame`` as CSV straight from polars, a slice at a time (the header first when
-        ``header``)."""
+        ``header``), hashing each chunk polars writes on its way to the file."""
         columns = frame.select(columns_of(self.model))
         for offset in range(0, max(columns.height, 1), SLICE_ROWS):
-            buf = io.BytesIO()
             rows = columns.slice(offset, SLICE_ROWS)
-            rows.write_csv(buf, include_header=header and offset == 0, datetime_format=DATETIME_FORMAT)
-            view = buf.getbuffer()
-            self.digest.update(view)  # hashlib and polars release the GIL: types are written side by side
-            self.staged.file.write(view)
-            self.size += len(view)
-            del view
+            out = cast("IO[bytes]", self)
+            rows.write_csv(out, include_header=header and offset == 0, datetime_format=DATETIME_FORMAT)
         self.count += frame.height
         for name, total in _totals(frame, self.model.total_fields).items():
             self.totals[name] = self.totals.get(name, 0) + total
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: Any) -> int:
+        self.digest.update(chunk)  # hashlib and the file release the GIL: types are written side by side
+        self.staged.file.write(chunk)
+        self.size += len(chunk)
+        return len(chunk)
 
     def entry(self) -> dict[str, Any]:
         """The file's entry in the control file."""

@@ -70,21 +70,22 @@ def test_control_file_describes_each_data_file_exactly(
 
 
 def test_a_failed_write_leaves_no_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The disk fills while the second part of a batch is appended: nothing staged is left."""
+    """The disk fills while the second part of a batch is written: nothing staged is left."""
     monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)
-    appended = cis_batch._DataFile.append
-    calls = []
+    written = cis_batch._DataFile.write
+    parts = [0]
 
-    def disk_full(self: cis_batch._DataFile, frame: pl.DataFrame, *, header: bool) -> None:
-        calls.append(frame.height)
-        if len(calls) == 2:
+    def disk_full(self: cis_batch._DataFile, chunk: bytes) -> int:
+        if parts[0] == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
-        appended(self, frame, header=header)
+        return written(self, chunk)
 
-    monkeypatch.setattr(cis_batch._DataFile, "append", disk_full)
+    monkeypatch.setattr(cis_batch._DataFile, "write", disk_full)
     writer = cis_batch.BatchWriter(tmp_path, "b1")
+    parts[0] = 1
     writer.append({MeterRead.txn_type: (MeterRead, reads(10))})
     assert [p.name for p in tmp_path.iterdir()] == [".b1.MeterRead.csv.tmp"]
+    parts[0] = 2
     with pytest.raises(DeliveryRetryable, match=r"cannot write CIS batch b1 .*No space left on device"):
         writer.append({MeterRead.txn_type: (MeterRead, reads(10))})
     assert list(tmp_path.iterdir()) == []
