@@ -132,8 +132,8 @@ def map_landed(
     """``map_file`` of a landed copy (``data``: its content, when landing kept it in memory); a
     file above the exchange's ``part_bytes`` of a format that reads by lines is run in parts, in
     bounded memory, with the same results (``hub.engine.parts``). ``spill``: its parts' tables and
-    facts are kept on disk for a delivery a part at a time (``Mapped.spilled``, closed by the
-    caller), not put together in memory."""
+    facts are kept on disk for a delivery a part at a time (``Mapped.spilled``), not put together
+    in memory."""
     if not in_parts(ex, len(data) if data is not None else path.stat().st_size):
         return map_file(data if data is not None else path.read_bytes(), name, ex, **kw)
     del data  # read again a part at a time
@@ -343,24 +343,6 @@ class FileRunner:
                 reached=lambda state, **values: self.ledger.update_file(record.id, state=state, **values),
                 progress=self.progress,
             )
-        try:
-            return self._finish(record, ex, run_id, outcome, result, policy, prior)
-        finally:
-            if result.spilled is not None:
-                result.spilled.close()
-
-    def _finish(
-        self,
-        record: FileRecord,
-        ex: Exchange,
-        run_id: int,
-        outcome: Outcome,
-        result: Mapped,
-        policy: Policy,
-        prior: recording.Before,
-    ) -> Outcome:
-        """A mapped file rejected, or delivered (inbound) or sent (outbound), and recorded."""
-        outbound = outcome.outbound
         outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
         if result.file_rejected or (result.errors and policy == "reject-file"):
             whole = result.file_rejected
@@ -416,22 +398,26 @@ class FileRunner:
         from hub.engine.delivery import deliver_parts
 
         self.progress(record.name, "delivering")
-        result = deliver_parts(
-            self.ledger,
-            exchange=ex.name,
-            folder=ex.destination_path,
-            file_id=record.id,
-            run_id=run_id,
-            parts=mapped.parts(),
-            models={m.txn_type: m for m in ex.kind.produces},
-            key_date_at=ex.kind.key_date_at,
-            meta={
-                "exchange": ex.name,
-                "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
-            },
-            stamp=self.clock(),
-            reply=self._reply_hook(record, ex, run_id, mapped),
-        )
+        try:
+            result = deliver_parts(
+                self.ledger,
+                exchange=ex.name,
+                folder=ex.destination_path,
+                file_id=record.id,
+                run_id=run_id,
+                parts=mapped.parts(),
+                models={m.txn_type: m for m in ex.kind.produces},
+                key_date_at=ex.kind.key_date_at,
+                meta={
+                    "exchange": ex.name,
+                    "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
+                },
+                stamp=self.clock(),
+                reply=self._reply_hook(record, ex, run_id, mapped),
+            )
+        finally:
+            if mapped.spilled is not None:
+                mapped.spilled.close()  # its space freed now (a rejected file's, with the Mapped)
         return mapped.problems, result
 
     def _reply_hook(

@@ -172,5 +172,5 @@ class Spill:
         return {name: pl.read_ipc(io.BytesIO(os.pread(fd, n, start))) for name, (start, n) in where.items()}
 
     def close(self) -> None:
-        """Let go of the file (its space is freed)."""
+        """Let go of the file (its space is freed; also when the ``Spill`` itself is let go)."""
         self._file.close()
