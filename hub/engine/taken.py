@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from hub.engine.suspense import suspense_summary
+from hub.engine.suspense import summaries_added, suspense_summary
 from hub.ledger import PackedKeys, joined_keys, pack_entries, pack_keys
 from hub.ledger import keys as key_store
 from hub.ledger.keys import PackedEntries
@@ -54,7 +54,7 @@ class Taken:
         self._days.append(fresh.entries.get_column("part").to_numpy().astype(np.int32, copy=True))
         if self._keys is not None:
             self._keys.append(fresh.entries.get_column("key"))
-        self.suspense = _merged(self.suspense, suspense_summary(fresh.tables))
+        self.suspense = summaries_added(self.suspense, suspense_summary(fresh.tables))
 
     def keys_now(self) -> pl.Series:
         """The new keys (``keep_keys``), in the order taken."""
@@ -95,17 +95,3 @@ class Taken:
 
 def _packed_keys(packed: PackedKeys) -> pl.Series:
     return pl.read_ipc(io.BytesIO(packed.blob), columns=["key"]).get_column("key")
-
-
-def _merged(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Two parts' ``suspense_summary`` as the two parts' together."""
-    if a is None or b is None:
-        return a or b
-    reasons = dict(a["reasons"])
-    for reason, n in b["reasons"].items():
-        reasons[reason] = reasons.get(reason, 0) + n
-    return {
-        "count": a["count"] + b["count"],
-        "amount_cents": a["amount_cents"] + b["amount_cents"],
-        "reasons": dict(sorted(reasons.items(), key=lambda r: -r[1])),
-    }

@@ -265,3 +265,31 @@ def test_validate_checks_in_parts_as_in_one_piece(tmp_path: Path, upload: Callab
         code == 1 and outcome["state"] == "rejected" and not (tmp_path / "parts" / "outbox" / "cis").exists()
     )
     assert ("duplicate_read", lines["repeated"]) in {(p["rule"], p["line"]) for p in outcome["problems"]}
+
+
+def test_validate_counts_what_was_delivered_before_in_parts_as_in_one_piece(
+    tmp_path: Path, upload: Callable[..., bytes]
+) -> None:
+    """``hub validate`` of a file run in parts counts the rows it would deliver and those delivered
+    before, by type, a part at a time: as in one piece."""
+    data = upload(300, seed=13)
+    header, *rows = data.decode().splitlines(keepends=True)
+    before = (header + "".join(rows[::3])).encode()
+    found = []
+    for name, part_bytes in (("whole", None), ("parts", 1500)):
+        w = Workdir(tmp_path / name)
+        w.root.mkdir()
+        w.set_config(DEFAULT_CONFIG)
+        assert w.hub("process", w.write("before.csv", before), "--exchange", "meter-reads").code == 0
+        if part_bytes is not None:
+            w.set_config(
+                DEFAULT_CONFIG.replace(
+                    "    kind: meter-reads\n", f"    kind: meter-reads\n    part_bytes: {part_bytes}\n", 1
+                )
+            )
+        done = w.hub("validate", w.write("upload.csv", data), "--exchange", "meter-reads", "--json")
+        found.append((done.code, done.json()))
+    assert found[1] == found[0]
+    code, outcome = found[1]
+    assert code == 0 and outcome["state"] == "validated"
+    assert outcome["already_delivered"] == 100 and sum(outcome["transactions"].values()) == 200
