@@ -143,7 +143,10 @@ class Spill:
     and read back, one part at a time, as it is delivered."""
 
     def __init__(self, folder: Path) -> None:
-        self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by ``close``)
+        try:
+            self._file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 (closed by ``close``)
+        except OSError:  # a folder the hub cannot write to (``hub validate`` of a file elsewhere)
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115
         self._parts: list[tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]] = []
 
     def add(self, tables: Tables, facts: Tables) -> None:
