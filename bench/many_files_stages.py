@@ -123,9 +123,10 @@ def instrument(timers: Timers) -> None:
     for attr in ("update_file", "already_taken", "start_run", "finish_run"):
         timers.wrap(Ledger, attr, "record")
     timers.wrap(Future, "result", "own work (wait)", outermost=True)
-    timers.wrap(delivery, "deliver", "deliver: keys+batch")
-    timers.wrap(delivery, "not_delivered", "deliver: key check")
-    timers.wrap(cis_batch, "stage", "deliver: stage")
+    timers.wrap(delivery, "deliver_parts", "deliver: keys+batch")
+    timers.wrap(delivery, "_fresh", "deliver: key check")
+    for attr in ("append", "finish"):
+        timers.wrap(cis_batch.BatchWriter, attr, "deliver: stage")
     timers.wrap(cis_batch, "publish", "publish")
     timers.wrap(Ledger, "mark_published", "publish")
 

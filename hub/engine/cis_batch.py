@@ -8,14 +8,13 @@ each data file's count, totals and sha256; each type's columns are its model's (
 
 from __future__ import annotations
 
-import errno
 import hashlib
+import io
 import json
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import polars as pl
 
@@ -50,44 +49,120 @@ def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
 SLICE_ROWS = 250_000
 
 
-def _hash_range(fd: int, digest: hashlib._Hash, start: int, end: int) -> None:
-    while start < end:
-        chunk = os.pread(fd, min(1 << 20, end - start), start)
-        if not chunk:
-            raise OSError(errno.EIO, "the staged file is shorter than what was written")
-        digest.update(chunk)
-        start += len(chunk)
+class _DataFile(io.RawIOBase):
+    """One type's data file being staged: its rows appended a part at a time, hashed as they are
+    written (never read back), counted and totalled. Polars writes to it as to a file (chunks of a
+    few MB): each chunk is hashed and written on, none is kept."""
+
+    def __init__(self, model: type[CisTransaction], temp: Path, final: Path) -> None:
+        super().__init__()
+        self.model, self.final = model, final
+        self.staged = Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name)
+        self.digest = hashlib.sha256()
+        self.count = self.size = 0
+        self.totals: dict[str, int] = {}
+
+    def append(self, frame: pl.DataFrame, *, header: bool) -> None:
+        """Write ``frame`` as CSV straight from polars, a slice at a time (the header first when
+        ``header``), hashing each chunk polars writes on its way to the file."""
+        columns = frame.select(columns_of(self.model))
+        for offset in range(0, max(columns.height, 1), SLICE_ROWS):
+            rows = columns.slice(offset, SLICE_ROWS)
+            out = cast("IO[bytes]", self)
+            rows.write_csv(out, include_header=header and offset == 0, datetime_format=DATETIME_FORMAT)
+        self.count += frame.height
+        for name, total in _totals(frame, self.model.total_fields).items():
+            self.totals[name] = self.totals.get(name, 0) + total
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: Any) -> int:
+        self.digest.update(chunk)  # hashlib and the file release the GIL: types are written side by side
+        self.staged.file.write(chunk)
+        self.size += len(chunk)
+        return len(chunk)
+
+    def entry(self) -> dict[str, Any]:
+        """The file's entry in the control file."""
+        return {
+            "name": self.final.name,
+            "type": self.model.txn_type,
+            "count": self.count,
+            "totals": self.totals,
+            "sha256": self.digest.hexdigest(),
+            "bytes": self.size,
+        }
 
 
-def _write_csv(temp: Path, frame: pl.DataFrame) -> tuple[str, int]:
-    """Write ``frame`` as CSV straight from polars under the temporary name ``temp``, make it
-    durable, and return its sha256 and size.
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-    The frame is written in slices; while polars writes a slice, a worker thread hashes the one
-    before it, read back from the page cache (hashlib and polars both release the GIL)."""
-    digest = hashlib.sha256()
-    with Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name) as staged:
-        out = staged.file
-        back = os.open(temp, os.O_RDONLY)
+
+class BatchWriter:
+    """A CIS batch staged a part at a time (``append``): each type's rows appended to its data
+    file under a temporary name (the header with the type's first rows), with its count, totals
+    and sha256 kept as they are written; ``finish`` makes the data files durable and writes the
+    control file. The same files and bytes as the whole batch staged at once."""
+
+    def __init__(self, folder: Path, batch_id: str) -> None:
+        self.folder, self.batch_id = folder, batch_id
+        self.moves: list[tuple[Path, Path]] = []  # (temporary, final); the control file is last
+        self._files: dict[str, _DataFile] = {}
+
+    def append(self, tables: dict[str, tuple[type[CisTransaction], pl.DataFrame]]) -> None:
+        """Append each table's rows to its type's data file (by ``txn_type``; a type not seen
+        before gets its file, header first)."""
         try:
-            hashing: Future[None] | None = None
-            start = 0
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                for offset in range(0, max(frame.height, 1), SLICE_ROWS):
-                    part = frame.slice(offset, SLICE_ROWS)
-                    part.write_csv(out, include_header=offset == 0, datetime_format="%Y-%m-%dT%H:%M:%SZ")
-                    out.flush()
-                    end = out.tell()
-                    if hashing is not None:
-                        hashing.result()
-                    hashing = pool.submit(_hash_range, back, digest, start, end)
-                    start = end
-                if hashing is not None:
-                    hashing.result()
-            staged.finish()
-        finally:
-            os.close(back)
-    return digest.hexdigest(), start
+            self.folder.mkdir(parents=True, exist_ok=True)
+            jobs: list[tuple[_DataFile, pl.DataFrame, bool]] = []
+            for txn_type, (model, frame) in tables.items():
+                data = self._files.get(txn_type)
+                if data is None:
+                    final = self.folder / f"{self.batch_id}.{txn_type}.csv"
+                    self.moves.append((temp_name(final), final))
+                    data = self._files[txn_type] = _DataFile(model, temp_name(final), final)
+                jobs.append((data, frame, data.size == 0))
+            with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
+                for job in [pool.submit(d.append, frame, header=header) for d, frame, header in jobs]:
+                    job.result()
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            self.discard()
+            raise self._refused(exc) from exc
+
+    def finish(self, meta: dict[str, Any]) -> StagedBatch:
+        """Make the data files durable and write the control file (``meta`` and each data file's
+        entry); the batch, staged, ready to publish."""
+        try:
+            for data in self._files.values():
+                data.staged.finish()
+            entries = [data.entry() for data in self._files.values()]
+            control = {
+                "batch_id": self.batch_id,
+                **meta,
+                "transactions": sum(e["count"] for e in entries),
+                "files": entries,
+            }
+            body = (json.dumps(control, indent=2, default=str) + "\n").encode()
+            final = self.folder / f"{self.batch_id}{CONTROL_SUFFIX}"
+            self.moves.append((temp_name(final), final))
+            with Staged(self.folder, mode=FILE_MODE, temp_name=temp_name(final).name) as control_file:
+                control_file.file.write(body)
+                control_file.finish()
+        except OSError as exc:
+            self.discard()
+            raise self._refused(exc) from exc
+        return StagedBatch(self.batch_id, self.folder, self.moves, hashlib.sha256(body).hexdigest())
+
+    def discard(self) -> None:
+        """Remove every file staged so far."""
+        for data in self._files.values():
+            if not data.staged.file.closed:
+                data.staged.file.close()
+        discard(self.moves)
+
+    def _refused(self, exc: OSError | pl.exceptions.PolarsError) -> DeliveryRetryable:
+        reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        return DeliveryRetryable(f"cannot write CIS batch {self.batch_id} in {self.folder}: {reason}")
 
 
 def stage(
@@ -98,54 +173,9 @@ def stage(
 ) -> StagedBatch:
     """Write every data file (a table of each type, by ``txn_type``) and the control file under
     temporary names, durably."""
-    moves: list[tuple[Path, Path]] = []
-    entries: list[dict[str, Any]] = []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        finals = {txn_type: folder / f"{batch_id}.{txn_type}.csv" for txn_type in tables}
-        moves.extend((temp_name(final), final) for final in finals.values())
-        # The data files are written side by side: each thread spends most of its time in polars'
-        # writer and in hashlib, which release the GIL.
-        with ThreadPoolExecutor(max_workers=max(1, len(tables))) as pool:
-            jobs = {
-                txn_type: pool.submit(
-                    _write_csv,
-                    temp_name(finals[txn_type]),
-                    frame.select(columns_of(model)),
-                )
-                for txn_type, (model, frame) in tables.items()
-            }
-            written = {txn_type: job.result() for txn_type, job in jobs.items()}
-        for txn_type, (model, frame) in tables.items():
-            final = finals[txn_type]
-            digest, size = written[txn_type]
-            entries.append(
-                {
-                    "name": final.name,
-                    "type": txn_type,
-                    "count": frame.height,
-                    "totals": _totals(frame, model.total_fields),
-                    "sha256": digest,
-                    "bytes": size,
-                }
-            )
-        control = {
-            "batch_id": batch_id,
-            **meta,
-            "transactions": sum(e["count"] for e in entries),
-            "files": entries,
-        }
-        body = (json.dumps(control, indent=2, default=str) + "\n").encode()
-        final = folder / f"{batch_id}{CONTROL_SUFFIX}"
-        moves.append((temp_name(final), final))
-        with Staged(folder, mode=FILE_MODE, temp_name=temp_name(final).name) as control_file:
-            control_file.file.write(body)
-            control_file.finish()
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        discard(moves)
-        reason = os_reason(exc) if isinstance(exc, OSError) else str(exc)
-        raise DeliveryRetryable(f"cannot write CIS batch {batch_id} in {folder}: {reason}") from exc
-    return StagedBatch(batch_id, folder, moves, hashlib.sha256(body).hexdigest())
+    writer = BatchWriter(folder, batch_id)
+    writer.append(tables)
+    return writer.finish(meta)
 
 
 def publish(staged: StagedBatch) -> None:

@@ -11,7 +11,7 @@ through ``hub.engine.sending``.)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,10 +22,11 @@ import polars as pl
 
 from hub.engine import cis_batch
 from hub.engine.facts import keep_facts
+from hub.engine.taken import Taken
 from hub.kernel.errors import AlreadyDelivered
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction
-from hub.ledger import Ledger, pack_entries, pack_keys
+from hub.ledger import Ledger
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -55,6 +56,9 @@ class Fresh:
     entries: pl.DataFrame
 
 
+Tables = dict[str, pl.DataFrame]
+
+
 def deliver(
     ledger: Ledger,
     *,
@@ -62,37 +66,76 @@ def deliver(
     folder: Path,
     file_id: int,
     run_id: int,
-    tables: dict[str, pl.DataFrame],
+    tables: Tables,
     models: dict[str, type[CisTransaction]],
     key_date_at: int | None,
-    facts: dict[str, pl.DataFrame],
+    facts: Tables,
+    meta: dict[str, Any],
+    stamp: datetime,
+    reply: Callable[[Connection, pl.Series], None] | None = None,
+) -> DeliveryResult:
+    """``deliver_parts`` of a file's tables and facts in one piece."""
+    return deliver_parts(
+        ledger,
+        exchange=exchange,
+        folder=folder,
+        file_id=file_id,
+        run_id=run_id,
+        parts=[(tables, facts)],
+        models=models,
+        key_date_at=key_date_at,
+        meta=meta,
+        stamp=stamp,
+        reply=reply,
+    )
+
+
+def deliver_parts(
+    ledger: Ledger,
+    *,
+    exchange: str,
+    folder: Path,
+    file_id: int,
+    run_id: int,
+    parts: Iterable[tuple[Tables, Tables]],
+    models: dict[str, type[CisTransaction]],
+    key_date_at: int | None,
     meta: dict[str, Any],
     stamp: datetime,
     reply: Callable[[Connection, pl.Series], None] | None = None,
 ) -> DeliveryResult:
     """Deliver the transactions whose keys the ledger does not hold yet (``key_date_at``: the kind's
-    ``ExchangeKind.key_date_at``). The facts of the rows delivered now (e.g. deposits for
+    ``ExchangeKind.key_date_at``), one batch for the file, its tables and facts taken a part at a
+    time (``parts``; a file run in parts, ``hub.engine.parts``): each part's keys are checked, its
+    new rows appended to the staged files and its keys packed before the next part is read, so
+    only one part's rows are ever in memory. The facts of the rows delivered now (e.g. deposits for
     reconciliation) are kept in the same transaction as the batch, so they are there exactly when
     the batch is; so is the reply to the partner (``reply``, given the keys delivered now), even
     when nothing is new."""
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
+    writer = cis_batch.BatchWriter(folder, batch_id)
     staged: cis_batch.StagedBatch | None = None
     try:
-        with ledger.tx() as conn:
-            fresh = not_delivered(
-                ledger, conn, tables, exchange=exchange, lock=exchange, key_date_at=key_date_at
-            )
+        with ledger.tx() as conn, ThreadPoolExecutor(max_workers=1) as pool:
+            ledger.lock_exchange(conn, exchange)
+            taken = Taken(keep_keys=reply is not None)
+            for tables, facts in parts:
+                fresh = _fresh(ledger, conn, tables, exchange=exchange, key_date_at=key_date_at)
+                taken.add(fresh, pool)  # the keys packed while the rows are written
+                writer.append({t: (models[t], f) for t, f in fresh.tables.items()})
+                if facts:
+                    keys_now = fresh.entries.get_column("key")
+                    keep_facts(ledger, conn, facts, delivered=keys_now, exchange=exchange, file_id=file_id)
+                del tables, facts, fresh  # before the next part is read
+            dup = taken.first_duplicate()
+            if dup is not None:
+                raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
             if reply is not None:
-                reply(conn, fresh.entries.get_column("key"))
-            if not fresh.entries.height:
-                return DeliveryResult(None, {t: 0 for t in tables}, fresh.already)
-            todo = {t: f for t, f in fresh.tables.items() if f.height}
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                packing = {t: pool.submit(pack_keys, key_lines(f)) for t, f in todo.items()}
-                entries = pool.submit(pack_entries, fresh.store, fresh.entries)
-                body = {t: (models[t], f) for t, f in fresh.tables.items()}
-                staged = cis_batch.stage(folder, batch_id, body, {**meta, "created_at": stamp.isoformat()})
-                keys = {t: job.result() for t, job in packing.items()}
+                reply(conn, taken.keys_now())
+            if not taken.count:
+                writer.discard()
+                return DeliveryResult(None, dict.fromkeys(taken.delivered, 0), taken.already)
+            staged = writer.finish({**meta, "created_at": stamp.isoformat()})
             batch_pk = ledger.record_batch(
                 conn,
                 batch_id=batch_id,
@@ -101,29 +144,21 @@ def deliver(
                 run_id=run_id,
                 path=str(staged.control_path),
                 control_sha256=staged.control_sha256,
-                keys=keys,
-                entries=entries.result(),
+                keys=taken.packed_keys(),
+                entries=taken.packed_entries(),
             )
-            if facts:
-                keys_now = fresh.entries.get_column("key")
-                keep_facts(ledger, conn, facts, delivered=keys_now, exchange=exchange, file_id=file_id)
     except BaseException:
-        if staged is not None:
-            cis_batch.discard(staged.moves)
+        writer.discard()
         raise
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
-    from hub.engine.suspense import suspense_summary
-
-    delivered = {t: f.height for t, f in fresh.tables.items()}
-    held = suspense_summary(fresh.tables)
-    return DeliveryResult(batch_id, delivered, fresh.already, staged.control_path, held)
+    return DeliveryResult(batch_id, taken.delivered, taken.already, staged.control_path, taken.suspense)
 
 
 def not_delivered(
     ledger: Ledger,
     conn: Connection,
-    tables: dict[str, pl.DataFrame],
+    tables: Tables,
     *,
     exchange: str,
     lock: str,
@@ -134,6 +169,18 @@ def not_delivered(
     delivered before, and how many those were. A key twice among the rest is refused
     (``AlreadyDelivered``): one of the two would be lost."""
     ledger.lock_exchange(conn, lock)
+    fresh = _fresh(ledger, conn, tables, exchange=exchange, key_date_at=key_date_at)
+    dup = _first_duplicate(fresh.entries)
+    if dup is not None:
+        raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
+    return fresh
+
+
+def _fresh(
+    ledger: Ledger, conn: Connection, tables: Tables, *, exchange: str, key_date_at: int | None
+) -> Fresh:
+    """Each table without the rows whose ``idempotency_key`` the exchange delivered before, and
+    how many those were (in the caller's transaction, under the exchange's lock)."""
     keys = _keys(tables)
     check = ledger.check_keys(conn, exchange, keys, key_date_at)
     fresh, entries = tables, check.entries
@@ -141,14 +188,11 @@ def not_delivered(
         held = check.held.implode()
         fresh = {name: f.filter(~pl.col("idempotency_key").is_in(held)) for name, f in tables.items()}
         entries = entries.filter(~pl.col("key").is_in(held))
-    dup = _first_duplicate(entries)
-    if dup is not None:
-        raise AlreadyDelivered(f"idempotency key {dup!r} occurs twice in one batch")
     return Fresh(fresh, keys.len() - entries.height, check.store, entries)
 
 
 def delivered_before(
-    ledger: Ledger, tables: dict[str, pl.DataFrame], *, exchange: str, key_date_at: int | None
+    ledger: Ledger, tables: Tables, *, exchange: str, key_date_at: int | None
 ) -> dict[str, int]:
     """How many rows of each table carry a key the exchange delivered before; nothing recorded."""
     with ledger.tx() as conn:

@@ -126,14 +126,18 @@ def map_file(
     return mapped
 
 
-def map_landed(path: Path, data: bytes | None, name: str, ex: Exchange, **kw: Any) -> Mapped:
+def map_landed(
+    path: Path, data: bytes | None, name: str, ex: Exchange, *, spill: bool = False, **kw: Any
+) -> Mapped:
     """``map_file`` of a landed copy (``data``: its content, when landing kept it in memory); a
     file above the exchange's ``part_bytes`` of a format that reads by lines is run in parts, in
-    bounded memory, with the same results (``hub.engine.parts``)."""
+    bounded memory, with the same results (``hub.engine.parts``). ``spill``: its parts' tables and
+    facts are kept on disk for a delivery a part at a time (``Mapped.spilled``), not put together
+    in memory."""
     if not in_parts(ex, len(data) if data is not None else path.stat().st_size):
         return map_file(data if data is not None else path.read_bytes(), name, ex, **kw)
     del data  # read again a part at a time
-    return _map_parts(path, name, ex, **kw)
+    return _map_parts(path, name, ex, spill=spill, **kw)
 
 
 def in_parts(ex: Exchange, size: int) -> bool:
@@ -146,23 +150,43 @@ def in_parts(ex: Exchange, size: int) -> bool:
 
 
 def _map_parts(
-    path: Path, name: str, ex: Exchange, *, reached: Callable[..., None] = _unrecorded, **kw: Any
+    path: Path,
+    name: str,
+    ex: Exchange,
+    *,
+    spill: bool = False,
+    reached: Callable[..., None] = _unrecorded,
+    **kw: Any,
 ) -> Mapped:
-    """Each part of the file through ``map_file``, put together as the whole file's result; the
-    states are recorded once, for the whole file."""
-    from hub.engine.parts import merge, split
+    """Each part of the file through ``map_file``, put together as the whole file's result (with
+    ``spill``, its tables and facts kept on disk part by part instead); the states are recorded
+    once, for the whole file."""
+    from hub.engine.parts import PART_MAX, Spill, merge, split
 
-    mapped = Mapped(reached="mapped")
-    for part in split(path, ex.config.part_bytes):
-        result = map_file(part.data, name, ex, part=part, **kw)
-        if result.file_rejected and result.reached == "landed":
-            return result  # the file cannot be read: its one problem, as in one piece
-        mapped = merge(mapped, result)
-        del part, result  # before the next part is read
-        if mapped.file_rejected:
-            break
+    mapped = Mapped(reached="mapped", spilled=Spill(path.parent) if spill else None)
+    try:
+        for part in split(path, min(ex.config.part_bytes, PART_MAX)):
+            result = map_file(part.data, name, ex, part=part, **kw)
+            if result.file_rejected and result.reached == "landed":
+                if mapped.spilled is not None:
+                    mapped.spilled.close()
+                return result  # the file cannot be read: its one problem, as in one piece
+            if mapped.spilled is not None and not result.file_rejected:
+                mapped.spilled.add(result.tables, result.facts)
+                result.tables, result.facts = {}, {}
+            mapped = merge(mapped, result)
+            del part, result  # before the next part is read
+            if mapped.file_rejected:
+                break
+    except BaseException:
+        if mapped.spilled is not None:
+            mapped.spilled.close()
+        raise
     if not mapped.file_rejected and (empty := _empty(mapped.rows, bool(mapped.problems), ex)) is not None:
-        mapped = Mapped(problems=[empty], file_rejected=True, reached="parsed")
+        mapped = Mapped(problems=[empty], file_rejected=True, reached="parsed", spilled=mapped.spilled)
+    if mapped.file_rejected and mapped.spilled is not None:
+        mapped.spilled.close()  # nothing of the file is delivered
+        mapped.spilled = None
     reached("parsed", rows=mapped.rows)
     for state in STATES[2 : STATES.index(mapped.reached) + 1]:
         reached(state)
@@ -312,6 +336,7 @@ class FileRunner:
                 data,
                 record.name,
                 ex,
+                spill=not outbound,  # a file run in parts is delivered a part at a time
                 now=self.clock(),
                 received=record.landed_at,
                 lookup=self.lookups(ex),
@@ -368,27 +393,31 @@ class FileRunner:
     def _deliver(
         self, record: FileRecord, ex: Exchange, run_id: int, mapped: Mapped
     ) -> tuple[list[Problem], DeliveryResult]:
-        """Inbound: the transactions not delivered before, into a CIS batch."""
-        from hub.engine.delivery import deliver
+        """Inbound: the transactions not delivered before, into a CIS batch (a part at a time, for
+        a file run in parts)."""
+        from hub.engine.delivery import deliver_parts
 
         self.progress(record.name, "delivering")
-        result = deliver(
-            self.ledger,
-            exchange=ex.name,
-            folder=ex.destination_path,
-            file_id=record.id,
-            run_id=run_id,
-            tables=mapped.tables,
-            models={m.txn_type: m for m in ex.kind.produces},
-            key_date_at=ex.kind.key_date_at,
-            facts=mapped.facts,
-            meta={
-                "exchange": ex.name,
-                "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
-            },
-            stamp=self.clock(),
-            reply=self._reply_hook(record, ex, run_id, mapped),
-        )
+        try:
+            result = deliver_parts(
+                self.ledger,
+                exchange=ex.name,
+                folder=ex.destination_path,
+                file_id=record.id,
+                run_id=run_id,
+                parts=mapped.parts(),
+                models={m.txn_type: m for m in ex.kind.produces},
+                key_date_at=ex.kind.key_date_at,
+                meta={
+                    "exchange": ex.name,
+                    "source": {"file_id": record.id, "name": record.name, "sha256": record.sha256},
+                },
+                stamp=self.clock(),
+                reply=self._reply_hook(record, ex, run_id, mapped),
+            )
+        finally:
+            if mapped.spilled is not None:
+                mapped.spilled.close()  # its space freed now (a rejected file's, with the Mapped)
         return mapped.problems, result
 
     def _reply_hook(

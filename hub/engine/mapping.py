@@ -9,6 +9,7 @@ its facts, and for each transaction table the type's columns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from hub.kernel.transactions import columns_of
 if TYPE_CHECKING:
     import polars as pl
 
+    from hub.engine.parts import Spill
     from mappings.base import ExchangeKind, MapContext, MappingOptions
 
 
@@ -37,6 +39,15 @@ class Mapped:
     file_rejected: bool = False  # a file-level error: nothing of the file is delivered
     reached: str = "landed"  # the last state reached: parsed, validated or mapped
     read: pl.DataFrame | None = None  # every row the format read (strings, LINE), for a kind's reply
+    spilled: Spill | None = None  # a file run in parts: its tables and facts, part by part, on disk
+
+    def parts(self) -> Iterator[tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]]:
+        """The tables and facts a part at a time: each part's of a file run in parts and kept on
+        disk (``spilled``), else the whole file's as one part."""
+        if self.spilled is None:
+            yield self.tables, self.facts
+        else:
+            yield from self.spilled
 
     @property
     def errors(self) -> list[Problem]:

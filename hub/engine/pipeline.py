@@ -36,7 +36,7 @@ from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, skipped
-from hub.engine.suspense import suspense_summary
+from hub.engine.suspense import summaries_added, suspense_summary
 from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.background import in_background
 from hub.kernel.errors import (
@@ -209,7 +209,14 @@ class Engine:
         except OSError as exc:
             raise UsageError(f"{path}: cannot read: {os_reason(exc)}") from None
         mapped = map_landed(
-            path, data, name, ex, now=self.clock(), lookup=self.runner.lookups(ex), progress=self.progress
+            path,
+            data,
+            name,
+            ex,
+            spill=not is_outbound(ex.kind),  # a file run in parts is counted a part at a time
+            now=self.clock(),
+            lookup=self.runner.lookups(ex),
+            progress=self.progress,
         )
         outcome = Outcome(0, ex.name, name, "validated", mapped.rows, rejected=mapped.rejected)
         outcome.problems = mapped.problems
@@ -217,17 +224,19 @@ class Engine:
         if mapped.file_rejected or (mapped.errors and rejects_file):
             outcome.state = "rejected"  # what `hub process` would do: deliver nothing
             return outcome
-        if mapped.tables:
+        if mapped.tables or mapped.spilled is not None:
             from hub.engine.delivery import delivered_before
 
-            held = delivered_before(
-                self.ledger, mapped.tables, exchange=ex.name, key_date_at=ex.kind.key_date_at
-            )
-            for txn_type, table in mapped.tables.items():
-                already = held[txn_type]
-                outcome.already_delivered += already
-                outcome.by_type[txn_type] = table.height - already
-            outcome.suspense = suspense_summary(mapped.tables)
+            for tables, _ in mapped.parts():
+                held = delivered_before(
+                    self.ledger, tables, exchange=ex.name, key_date_at=ex.kind.key_date_at
+                )
+                for txn_type, table in tables.items():
+                    already = held[txn_type]
+                    outcome.already_delivered += already
+                    outcome.by_type[txn_type] = outcome.by_type.get(txn_type, 0) + table.height - already
+                outcome.suspense = summaries_added(outcome.suspense, suspense_summary(tables))
+                del tables  # before the next part is read
             if is_outbound(ex.kind) and (refused := self._dry_write(ex, mapped)) is not None:
                 outcome.problems = [*outcome.problems, Problem.of("partner_file", refused, level="file")]
                 outcome.state = "rejected"  # what `hub originate` would do: send nothing

@@ -55,6 +55,20 @@ def suspense_summary(tables: dict[str, pl.DataFrame]) -> dict[str, Any] | None:
     }
 
 
+def summaries_added(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two parts' ``suspense_summary`` as the summary of both (a file run in parts)."""
+    if a is None or b is None:
+        return a or b
+    reasons = dict(a["reasons"])
+    for reason, n in b["reasons"].items():
+        reasons[reason] = reasons.get(reason, 0) + n
+    return {
+        "count": a["count"] + b["count"],
+        "amount_cents": a["amount_cents"] + b["amount_cents"],
+        "reasons": dict(sorted(reasons.items(), key=lambda r: -r[1])),
+    }
+
+
 @dataclass(frozen=True)
 class Suspense:
     """The suspense payments found (newest batch first), their total and the batches not read."""

@@ -23,6 +23,7 @@ from hub.ledger import schema as t
 from hub.ledger.audit import Audit
 from hub.ledger.batches import DeliveredBatches
 from hub.ledger.batches import PackedKeys as PackedKeys
+from hub.ledger.batches import joined_keys as joined_keys
 from hub.ledger.batches import pack_keys as pack_keys
 from hub.ledger.browse import Browse
 from hub.ledger.browse import FileFilter as FileFilter

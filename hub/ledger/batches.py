@@ -40,6 +40,18 @@ def pack_keys(frame: pl.DataFrame) -> PackedKeys:
     return PackedKeys(frame.height, buf.getvalue())
 
 
+def joined_keys(packs: list[PackedKeys]) -> PackedKeys:
+    """Keys packed a part at a time (``pack_keys``) as one blob, as if packed at once: polars'
+    streaming engine reads the parts' blobs one after another into it."""
+    if len(packs) == 1:
+        return packs[0]
+    import polars as pl
+
+    buf = io.BytesIO()
+    pl.concat([pl.scan_ipc(io.BytesIO(p.blob)) for p in packs]).sink_ipc(buf, compression="zstd")
+    return PackedKeys(sum(p.count for p in packs), buf.getvalue())
+
+
 class DeliveredBatches:
     """The batch methods of ``hub.ledger.Ledger`` (which supplies ``tx`` and ``store_keys``)."""
 

@@ -70,15 +70,43 @@ def test_control_file_describes_each_data_file_exactly(
 
 
 def test_a_failed_write_leaves_no_staged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills while the second part of a batch is written: nothing staged is left."""
     monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)
-    calls = []
+    written = cis_batch._DataFile.write
+    parts = [0]
 
-    def disk_full(fd: int, digest: object, start: int, end: int) -> None:
-        calls.append((start, end))
-        if len(calls) == 2:
+    def disk_full(self: cis_batch._DataFile, chunk: bytes) -> int:
+        if parts[0] == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
+        return written(self, chunk)
 
-    monkeypatch.setattr(cis_batch, "_hash_range", disk_full)
+    monkeypatch.setattr(cis_batch._DataFile, "write", disk_full)
+    writer = cis_batch.BatchWriter(tmp_path, "b1")
+    parts[0] = 1
+    writer.append({MeterRead.txn_type: (MeterRead, reads(10))})
+    assert [p.name for p in tmp_path.iterdir()] == [".b1.MeterRead.csv.tmp"]
+    parts[0] = 2
     with pytest.raises(DeliveryRetryable, match=r"cannot write CIS batch b1 .*No space left on device"):
-        cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: (MeterRead, reads(10))}, {})
+        writer.append({MeterRead.txn_type: (MeterRead, reads(10))})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_batch_staged_a_part_at_a_time_is_the_batch_staged_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)
+    frame = reads(10)
+    meta = {"exchange": "meter-reads"}
+    cis_batch.publish(
+        cis_batch.stage(tmp_path / "once", "b1", {MeterRead.txn_type: (MeterRead, frame)}, meta)
+    )
+    writer = cis_batch.BatchWriter(tmp_path / "parts", "b1")
+    for offset, length in ((0, 0), (0, 4), (4, 0), (4, 6)):  # an empty part first: the header still once
+        writer.append({MeterRead.txn_type: (MeterRead, frame.slice(offset, length))})
+    cis_batch.publish(writer.finish(meta))
+    once = {p.name: p.read_bytes() for p in (tmp_path / "once").iterdir()}
+    parts = {p.name: p.read_bytes() for p in (tmp_path / "parts").iterdir()}
+    assert parts == once
+    assert sorted(parts) == ["b1.MeterRead.csv", "b1.control.json"]
+    assert parts["b1.MeterRead.csv"].count(b"idempotency_key") == 1
+    assert json.loads(parts["b1.control.json"])["files"][0]["count"] == 10

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from conftest import HUB, SshServer, new_postgres_database
 
@@ -42,8 +43,12 @@ def inputs(folder: Path, files: int, rows: int = 1_500) -> dict[str, int]:
     return expected
 
 
-def configure(root: Path, ledger: str | None = None, source: dict[str, Any] | None = None) -> None:
+def configure(
+    root: Path, ledger: str | None = None, source: dict[str, Any] | None = None, part_bytes: int | None = None
+) -> None:
     config = yaml.safe_load(DEFAULT_CONFIG)
+    if part_bytes is not None:  # each upload read, checked, mapped and delivered in parts
+        config["exchanges"]["meter-reads"]["part_bytes"] = part_bytes
     if ledger is not None:
         config["ledger"] = {"url": ledger}
     if source is not None:
@@ -102,13 +107,14 @@ def assert_truth(root: Path, expected: dict[str, int], ledger_url: str, taken: s
     assert not taken & set(expected), f"left in the source: {taken & set(expected)}"
 
 
+@pytest.mark.parametrize("part_bytes", [None, 20_000], ids=["whole", "in parts"])
 def test_a_cycle_killed_at_any_moment_then_run_again_leaves_the_ledger_telling_the_truth(
-    tmp_path: Path,
+    tmp_path: Path, part_bytes: int | None
 ) -> None:
     rng = random.Random(int(os.environ.get("HUB_KILL_SEED", "20261201")))
     reference = tmp_path / "reference"
     reference.mkdir()
-    configure(reference)
+    configure(reference, part_bytes=part_bytes)
     expected = inputs(reference / "inbox" / "meter-reads", 6)
     started = time.monotonic()
     finished(cycle(reference), reference)
@@ -119,7 +125,7 @@ def test_a_cycle_killed_at_any_moment_then_run_again_leaves_the_ledger_telling_t
     for trial in range(TRIALS):
         root = tmp_path / f"trial-{trial}"
         root.mkdir()
-        configure(root)
+        configure(root, part_bytes=part_bytes)
         inputs(root / "inbox" / "meter-reads", 6)
         running = cycle(root)
         time.sleep(rng.uniform(0, whole))
