@@ -7,14 +7,15 @@ import os
 import pytest
 
 from hub.cli.main import ONE_SHOT
-from hub.cli.startup import ONE_SHOT_ALLOCATOR, SERVICE_ALLOCATOR, prepare
+from hub.cli.startup import ONE_SHOT_ALLOCATOR, prepare
 
 
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
         (["hub", "process", "f.csv"], ONE_SHOT_ALLOCATOR),
-        (["hub", "run"], SERVICE_ALLOCATOR),  # keeps freed pages between one upload and the next
+        # keeps freed pages between one upload and the next
+        (["hub", "run"], f"dirty_decay_ms:30000,muzzy_decay_ms:0,narenas:{os.cpu_count()}"),
         (["hub", "status"], None),
         (["hub"], None),
     ],
