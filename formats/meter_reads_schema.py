@@ -25,7 +25,8 @@ from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
-LOCAL_SECONDS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+# ASCII digits (\d is any script's): others fail the fixed format anyway and take the full chain
+LOCAL_SECONDS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$"
 INTEGER = r"^[0-9]{1,18}$"  # what ``whole_number`` takes
 SIGNED_INTEGER = r"^[+-]?[0-9]{1,18}$"
 INTEGER_FIELDS = ("sequence", "reading", "prior_reading", "average_usage")

@@ -71,8 +71,11 @@ def test_a_whole_number_may_have_18_digits_with_leading_zeros() -> None:
     assert findings(upload(row(reading="0" * 15 + "123", read_code="01"))) == []
 
 
-def test_datetime() -> None:
-    assert findings(upload(row(read_at="2026/11/20"))) == [(2, "read_at", "datetime", "2026/11/20")]
+@pytest.mark.parametrize(
+    "value", ["2026/11/20", "\u0662\u0660\u0662\u0666-11-20T08:15:00", "2026-11-20T8:15:00"]
+)
+def test_datetime(value: str) -> None:
+    assert findings(upload(row(read_at=value))) == [(2, "read_at", "datetime", value)]
 
 
 @pytest.mark.parametrize("field", ["account", "meter", "read_code", "reader_id", "read_at", "route"])
