@@ -45,8 +45,37 @@ def test_integer(cells: dict[str, str], expected: Finding) -> None:
     assert findings(upload(row(), row(meter="M2", **cells))) == [(3, *expected[1:])]
 
 
-def test_datetime() -> None:
-    assert findings(upload(row(read_at="2026/11/20"))) == [(2, "read_at", "datetime", "2026/11/20")]
+@pytest.mark.parametrize(
+    "value",
+    [
+        "+5",
+        "-0",
+        "+0",
+        "1_000",
+        "1e3",
+        "0x10",
+        "\u0661\u0662",
+        "\uff15",
+        "1234567890123456789",
+        "0" * 19,
+        "5-",
+    ],
+)
+def test_a_whole_number_is_digits_only_at_most_18(value: str) -> None:
+    """Signs, separators, other scripts' digits and a 19th digit are not register units, though
+    polars' cast would take some of them (the reader's test is its cast plus length and sign)."""
+    assert findings(upload(row(reading=value))) == [(2, "reading", "integer", value)]
+
+
+def test_a_whole_number_may_have_18_digits_with_leading_zeros() -> None:
+    assert findings(upload(row(reading="0" * 15 + "123", read_code="01"))) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["2026/11/20", "\u0662\u0660\u0662\u0666-11-20T08:15:00", "2026-11-20T8:15:00"]
+)
+def test_datetime(value: str) -> None:
+    assert findings(upload(row(read_at=value))) == [(2, "read_at", "datetime", value)]
 
 
 @pytest.mark.parametrize("field", ["account", "meter", "read_code", "reader_id", "read_at", "route"])

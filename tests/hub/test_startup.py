@@ -1,6 +1,6 @@
-"""Process-level settings of the ``hub`` command (``hub.cli.startup``): a one-shot command paces
-its allocator and garbage collector for a short life; ``hub run``, which runs for days, keeps
-Python's and the allocator's defaults."""
+"""Process-level settings of the ``hub`` command (``hub.cli.startup.prepare``): a one-shot command
+paces its allocator and garbage collector for a short life; ``hub run`` keeps freed pages between
+one upload and the next and Python's collector defaults; an operator's own allocator setting wins."""
 
 from __future__ import annotations
 
@@ -14,25 +14,33 @@ from hub.cli import startup
 from hub.cli.main import ONE_SHOT
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
     before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)  # Python's defaults
     yield
     gc.set_threshold(*before)
 
 
-@pytest.mark.usefixtures("restored")
-def test_a_one_shot_command_collects_garbage_less_often_and_returns_pages_soon() -> None:
-    gc.set_threshold(700, 10, 10)  # Python's defaults
-    startup.prepare(["hub", "process", "file.ach", "-x", "ach-returns"], ONE_SHOT)
-    assert gc.get_threshold() == startup.ONE_SHOT_GC
-    assert os.environ["_RJEM_MALLOC_CONF"] == startup.ONE_SHOT_ALLOCATOR
+@pytest.mark.parametrize(
+    ("argv", "allocator", "collector"),
+    [
+        (["hub", "process", "f.ach", "-x", "ach-returns"], startup.ONE_SHOT_ALLOCATOR, startup.ONE_SHOT_GC),
+        (["hub", "run"], f"dirty_decay_ms:30000,muzzy_decay_ms:0,narenas:{os.cpu_count()}", (700, 10, 10)),
+        (["hub", "status"], None, (700, 10, 10)),
+        (["hub"], None, (700, 10, 10)),
+    ],
+)
+def test_each_command_starts_with_its_allocator_and_collector_pace(
+    argv: list[str], allocator: str | None, collector: tuple[int, int, int]
+) -> None:
+    startup.prepare(argv, ONE_SHOT)
+    assert os.environ.get("_RJEM_MALLOC_CONF") == allocator
+    assert gc.get_threshold() == collector
 
 
-@pytest.mark.usefixtures("restored")
-def test_the_service_keeps_the_defaults() -> None:
-    gc.set_threshold(700, 10, 10)
+def test_an_operators_own_allocator_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:0")
     startup.prepare(["hub", "run"], ONE_SHOT)
-    assert gc.get_threshold() == (700, 10, 10)
-    assert "_RJEM_MALLOC_CONF" not in os.environ
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0"

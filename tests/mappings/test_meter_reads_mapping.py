@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -11,7 +11,13 @@ import pytest
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
 from mappings.base import MapContext
-from mappings.meter_reads import MeterRead, MeterReadsMapping, MeterReadsMappingOptions, ReadException
+from mappings.meter_reads import (
+    MeterRead,
+    MeterReadsMapping,
+    MeterReadsMappingOptions,
+    ReadException,
+    utc_text,
+)
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 HEADER = (
@@ -105,3 +111,19 @@ def test_every_valid_row_becomes_exactly_one_transaction() -> None:
     lines = pl.concat([f.select("source_line") for f in out.values()])["source_line"]
     assert lines.len() == 5000 and lines.n_unique() == 5000
     assert out["ReadException"].height > 0
+
+
+@pytest.mark.parametrize("span_days", [0, 3, 5000])
+def test_read_times_are_written_as_strftime_writes_them(span_days: int) -> None:
+    """The key's read time comes from lookup tables (days, seconds of a day) when the file's days
+    are few; sub-seconds are dropped and times before 1970 floor, exactly as strftime writes them."""
+    start = datetime(1969, 12, 31, 23, 59, 58, tzinfo=UTC)
+    values = [start + timedelta(days=span_days * k / 7, seconds=k * 3601.75) for k in range(8)] + [None]
+    for unit in ("ms", "us", "ns"):
+        column = pl.Series("read_at", values, pl.Datetime(unit, "UTC"))
+        frame = column.to_frame()
+        expected = frame.select(
+            pl.col("read_at").dt.replace_time_zone(None).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        assert frame.select(utc_text(column)).equals(expected)
+    assert expected.item(0, 0) == "1969-12-31T23:59:58Z" and expected.item(8, 0) is None
