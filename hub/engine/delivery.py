@@ -78,7 +78,7 @@ def deliver(
     batch_id = f"{exchange}-{stamp:%Y%m%dT%H%M%S}-f{file_id}-r{run_id}"
     staged: cis_batch.StagedBatch | None = None
     try:
-        with ledger.tx() as conn:
+        with ledger.tx(durable=True) as conn:
             fresh = not_delivered(
                 ledger, conn, tables, exchange=exchange, lock=exchange, key_date_at=key_date_at
             )
