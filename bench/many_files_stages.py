@@ -90,8 +90,8 @@ class Timers:
         original = owner.tx
 
         @contextmanager
-        def tx(ledger: Any) -> Iterator[Any]:
-            manager = original(ledger)
+        def tx(ledger: Any, **kwargs: Any) -> Iterator[Any]:
+            manager = original(ledger, **kwargs)
             with self.timing("ledger tx"):
                 conn = manager.__enter__()
             try:

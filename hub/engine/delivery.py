@@ -116,7 +116,7 @@ def deliver_parts(
     writer = cis_batch.BatchWriter(folder, batch_id)
     staged: cis_batch.StagedBatch | None = None
     try:
-        with ledger.tx() as conn, ThreadPoolExecutor(max_workers=1) as pool:
+        with ledger.tx(durable=True) as conn, ThreadPoolExecutor(max_workers=1) as pool:
             ledger.lock_exchange(conn, exchange)
             taken = Taken(keep_keys=reply is not None)
             for tables, facts in parts:

@@ -78,7 +78,7 @@ def write_and_record(
     ``seal`` (OpenPGP) turns the file's bytes into what is kept and sent, named ``<name>.pgp``."""
     from hub.ledger import pack_entries, pack_keys
 
-    with ledger.tx() as conn:
+    with ledger.tx(durable=True) as conn:
         lock = kind.lock() or exchange
         fresh = not_delivered(
             ledger, conn, {kind.output: rows}, exchange=exchange, lock=lock, key_date_at=kind.key_date_at

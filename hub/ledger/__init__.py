@@ -45,6 +45,7 @@ from hub.ledger.users import UserRecord as UserRecord
 from hub.ledger.users import Users
 from hub.ledger.volumes import FileVolumes
 from hub.ledger.waiting import application_name, begin_immediate
+from hub.ledger.wal import Checkpointer, set_durable, tune
 from hub.ledger.winter_averages import WinterAverages
 
 WAIT_SECONDS = 60  # how long a transaction waits for SQLite's write lock, by default
@@ -144,6 +145,9 @@ class Ledger(
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.engine = engine
         self.now = clock  # every time the ledger records
+        database = engine.url.database
+        sqlite_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+        self._wal = Checkpointer(str(database)) if sqlite_file else None
 
     @classmethod
     def open(
@@ -164,6 +168,8 @@ class Ledger(
         return ledger
 
     def close(self) -> None:
+        if self._wal is not None:
+            self._wal.close()
         self.engine.dispose()
 
     def migrate(self) -> None:
@@ -193,13 +199,33 @@ class Ledger(
             command.upgrade(cfg, "head")
 
     @contextmanager
-    def tx(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers queue instead of failing)."""
+    def tx(self, *, durable: bool = False) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite, so writers queue instead of failing).
+        ``durable``: its commit survives a crash of the machine, not only of the process
+        (``hub.ledger.wal``); for a transaction whose loss would repeat an effect outside the ledger."""
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            if durable and self._wal is not None:
+                with self._durable() as conn:
+                    yield conn
+            else:
+                with self.engine.begin() as conn:
+                    yield conn
         except SQLAlchemyError as exc:
             raise _translate(exc) from None
+        if self._wal is not None:
+            self._wal.after_commit()
+
+    @contextmanager
+    def _durable(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None  # a pooled connection, open
+            set_durable(raw, True)
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                set_durable(raw, False)
 
     @contextmanager
     def reading(self, conn: Connection | None) -> Iterator[Connection]:
@@ -505,7 +531,7 @@ def _sqlite_tuning(engine: Engine, wait_seconds: float) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={int(wait_seconds * 1000)}")
         _wal(cur)
-        cur.execute("PRAGMA synchronous=NORMAL")
+        tune(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
