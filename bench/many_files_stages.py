@@ -22,7 +22,7 @@ wall time (and the main thread's CPU time):
   recorded, the files renamed into place and the batch marked published);
 - ``other``: what none of the above covers (listing the source, the post-action, outcomes, logging).
 
-``own`` times ``hub.engine.file_run.map_file`` (parse, validate, map: the file's own work, nothing
+``own`` times ``hub.engine.file_map.map_file`` (parse, validate, map: the file's own work, nothing
 landed, recorded or delivered) on every file of DIR, one after another, after a warm-up file.
 ``bare`` times ``polars.read_csv`` of every file. Both report wall and CPU seconds.
 """
@@ -167,7 +167,7 @@ def own(folder: Path, exchange: str) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from hub.engine.config import load_config
-    from hub.engine.file_run import map_file
+    from hub.engine.file_map import map_file
 
     ex = load_config(Path("hub.yaml")).exchange(exchange)
     files = sorted(folder.iterdir())

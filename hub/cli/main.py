@@ -37,7 +37,7 @@ from hub.cli.users import (
 from hub.engine.config import DEFAULT_CONFIG, Settings, load_config
 
 if TYPE_CHECKING:
-    from hub.engine.file_run import Progress
+    from hub.engine.file_map import Progress
     from hub.engine.pipeline import Engine
 
 T = TypeVar("T")

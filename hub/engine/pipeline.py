@@ -20,18 +20,8 @@ from connectors.base import check_name
 from hub.engine import landing, recording
 from hub.engine.claims import content_key, item_key
 from hub.engine.config_outbound import is_outbound
-from hub.engine.file_run import (
-    FileRunner,
-    Policy,
-    Progress,
-    busy,
-    in_parts,
-    map_file,
-    map_landed,
-    maps_ahead,
-    quiet,
-    utc_now,
-)
+from hub.engine.file_map import Progress, in_parts, map_file, map_landed, maps_ahead, quiet, utc_now
+from hub.engine.file_run import FileRunner, Policy, busy
 from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from hub.engine.file_run import map_landed, maps_ahead, utc_now
+from hub.engine.file_map import map_landed, maps_ahead, utc_now
 from hub.engine.landing import land_in_background
 from hub.engine.pipeline import Ahead, Engine
 from hub.kernel.background import in_background
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from hub.engine.config import Exchange, Settings
-    from hub.engine.file_run import Progress
+    from hub.engine.file_map import Progress
     from hub.engine.landing import Landed
     from hub.engine.mapping import Mapped
     from hub.engine.outcome import Outcome
