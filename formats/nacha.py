@@ -193,30 +193,9 @@ def read_nacha(
         {
             "batch": [b.index for b in found],
             "odfi": [b.header["odfi"] for b in found],
-            "batch_number": [b.header["batch_number"] for b in found],
-            "service_class": [b.header["service_class"] for b in found],
-            "sec_code": [b.header["sec_code"] for b in found],
-            "company_id": [b.company_id.strip() for b in found],
-            "company_name": [b.header.get("company_name", "").strip() for b in found],
-            "entry_description": [b.header["entry_description"].strip() for b in found],
-            "effective_date": [b.header["effective_date"] for b in found],
+            **controls.batch_info(found),
         },
-        schema={
-            "batch": pl.Int64,
-            **{
-                k: pl.String
-                for k in (
-                    "odfi",
-                    "batch_number",
-                    "service_class",
-                    "sec_code",
-                    "company_id",
-                    "company_name",
-                    "entry_description",
-                    "effective_date",
-                )
-            },
-        },
+        schema={"batch": pl.Int64, **dict.fromkeys(("odfi", *controls.BATCH_INFO), pl.String)},
     )
     attached = entries.attach(entry_rows, addenda_rows)
     if any(b.iat for b in found):

@@ -64,6 +64,31 @@ def _file_problem(
     return Problem.of(rule, message, line=line, field=field, value=value, positions=positions, level="file")
 
 
+BATCH_INFO = (
+    "batch_number",
+    "service_class",
+    "sec_code",
+    "company_id",
+    "company_name",
+    "entry_description",
+    "effective_date",
+)
+
+
+def batch_info(found: list[BatchFacts]) -> dict[str, list[str]]:
+    """What every entry repeats of its batch's header (``BATCH_INFO``), one value a batch, trimmed
+    as the entries carry them."""
+    return {
+        "batch_number": [b.header["batch_number"] for b in found],
+        "service_class": [b.header["service_class"] for b in found],
+        "sec_code": [b.header["sec_code"] for b in found],
+        "company_id": [b.company_id.strip() for b in found],
+        "company_name": [b.header.get("company_name", "").strip() for b in found],
+        "entry_description": [b.header["entry_description"].strip() for b in found],
+        "effective_date": [b.header["effective_date"] for b in found],
+    }
+
+
 def batches(frame: pl.DataFrame, entry_rows: pl.DataFrame, addenda_rows: pl.DataFrame) -> list[BatchFacts]:
     """Header, control and recomputed sums of every batch."""
     facts: dict[int, BatchFacts] = {}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from formats.nacha_controls import batch_info
 from formats.nacha_entries import ADDENDA_FIELDS
 from formats.nacha_fast_checks import ZERO, NotHere
 from formats.nacha_layout import ENTRY, LAYOUTS
@@ -71,15 +72,7 @@ def entry_table(
     )
     at = pl.when(pl.col("at") >= 0).then(pl.col("at"))
     batch_of = pl.col("batch")
-    info = {
-        "batch_number": [b.header["batch_number"] for b in found],
-        "service_class": [b.header["service_class"] for b in found],
-        "sec_code": [b.header["sec_code"] for b in found],
-        "company_id": [b.company_id.strip() for b in found],
-        "company_name": [b.header.get("company_name", "").strip() for b in found],
-        "entry_description": [b.header["entry_description"].strip() for b in found],
-        "effective_date": [b.header["effective_date"] for b in found],
-    }
+    info = batch_info(found)
 
     def digits(index: str, width: int, name: str) -> pl.Expr:
         table = pl.Series(name, [f"{i:0{width}d}" for i in range(10**width)], pl.String)
