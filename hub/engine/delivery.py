@@ -135,6 +135,7 @@ def deliver_parts(
             if not taken.count:
                 writer.discard()
                 return DeliveryResult(None, dict.fromkeys(taken.delivered, 0), taken.already)
+            entries = pool.submit(taken.packed_entries)  # packed while the files are made durable
             staged = writer.finish({**meta, "created_at": stamp.isoformat()})
             batch_pk = ledger.record_batch(
                 conn,
@@ -145,7 +146,7 @@ def deliver_parts(
                 path=str(staged.control_path),
                 control_sha256=staged.control_sha256,
                 keys=taken.packed_keys(),
-                entries=taken.packed_entries(),
+                entries=entries.result(),
             )
     except BaseException:
         writer.discard()
