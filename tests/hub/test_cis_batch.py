@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,3 +111,26 @@ def test_a_batch_staged_a_part_at_a_time_is_the_batch_staged_at_once(
     assert sorted(parts) == ["b1.MeterRead.csv", "b1.control.json"]
     assert parts["b1.MeterRead.csv"].count(b"idempotency_key") == 1
     assert json.loads(parts["b1.control.json"])["files"][0]["count"] == 10
+
+
+def test_a_table_in_uneven_chunks_is_written_as_one_piece(tmp_path: Path) -> None:
+    """A mapped table's columns come in different numbers of chunks, in their own order, with
+    columns the CIS never sees: the data file holds the model's columns in the model's order, byte
+    for byte the rows of one piece, and the ledger keeps every key with its source line."""
+    from hub.engine.delivery import key_lines
+    from hub.ledger import pack_keys
+
+    whole = reads(10).with_columns(pl.Series("_line", list(range(2, 12))))
+    pieces = pl.concat([whole.slice(0, 3), whole.slice(3, 4), whole.slice(7, 3)], rechunk=False)
+    columns = [pieces.get_column(name) for name in reversed(whole.columns) if name != "meter"]
+    uneven = pl.DataFrame([*columns, whole.get_column("meter")])  # as polars leaves them: no query
+    assert len(set(uneven.n_chunks("all"))) > 1  # the columns' chunks do not line up
+
+    cis_batch.publish(cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: (MeterRead, uneven)}, {}))
+
+    expected = whole.select(columns_of(MeterRead)).write_csv(datetime_format=cis_batch.DATETIME_FORMAT)
+    assert (tmp_path / "b1.MeterRead.csv").read_bytes() == expected.encode()
+    packed = pack_keys(key_lines(uneven))
+    kept = pl.read_ipc(io.BytesIO(packed.blob))
+    assert packed.count == 10
+    assert kept.rows() == list(zip(whole.get_column("idempotency_key"), range(2, 12), strict=True))
