@@ -66,7 +66,8 @@ def rejected(
         else f"{outcome.rejected} of {counted(outcome.rows, 'row')} failed validation"
     )
     outcome.reports = _reports(record, run_id, outcome)
-    with ledger.tx() as conn:
+    # durable: the source is archived next, and a machine crash must not leave it archived unrecorded
+    with ledger.tx(durable=True) as conn:
         ledger.add_problems(record.id, run_id, problems, conn)
         ledger.update_file(
             record.id,

@@ -1,19 +1,23 @@
 """The SQLite ledger's write-ahead log: checkpointed by a thread of the ledger, not inside a
 delivery's commit, the WAL kept small and every commit readable by another process; a durable
-transaction is committed with ``synchronous=FULL``, the others with ``NORMAL``."""
+transaction is committed with ``synchronous=FULL``, the others with ``NORMAL``; a delivery and a
+rejection are durable before the source is archived."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
 
 from hub.ledger import Ledger, wal
 from hub.ledger import schema as t
+from tests.conftest import Workdir
 
 NORMAL, FULL = 1, 2
 COUNT = (
@@ -95,3 +99,34 @@ def test_a_durable_transaction_commits_with_full_sync_and_the_next_one_does_not(
             assert conn.execute(text("PRAGMA synchronous")).scalar() == NORMAL
     finally:
         ledger.close()
+
+
+def test_a_rejected_file_is_recorded_durably_before_its_source_is_archived(
+    workdir: Workdir, upload: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.base import Source
+    from hub.engine.config import load_config
+    from hub.engine.pipeline import Engine
+
+    events: list[str] = []
+    set_durable = wal.set_durable
+    done = Source.done
+
+    def durable(conn: object, on: bool) -> None:
+        events.append("durable" if on else "normal")
+        set_durable(conn, on)
+
+    def archived(self: Source, item: Any) -> None:
+        events.append(f"archived {item.name}")
+        done(self, item)
+
+    monkeypatch.setattr("hub.ledger.set_durable", durable)
+    monkeypatch.setattr(Source, "done", archived)
+    workdir.write("inbox/meter-reads/route-1.csv", upload(20, bad=3))  # reject-file: rejected whole
+    engine = Engine(load_config(workdir.root / "hub.yaml"))
+    try:
+        [outcome] = [o for o in engine.cycle() if o.state != "skipped"]
+    finally:
+        engine.close()
+    assert outcome.state == "rejected"
+    assert events[-3:] == ["durable", "normal", "archived route-1.csv"]
