@@ -30,8 +30,9 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   the defaults.
 
 - **numpy's BLAS threads for one-shot commands** (``ONE_SHOT_BLAS_THREADS``). Loading numpy
-  starts OpenBLAS, which makes a thread and buffers per CPU at once; the hub uses no linear
-  algebra (numpy sorts, casts and joins arrays only). ``import numpy`` alone: 0.09-0.12 s CPU,
+  starts OpenBLAS, which makes a thread and buffers per CPU at once; the hub never calls BLAS
+  (its numpy work is integer: casts, sorts, joins, and integer ``@`` products, which numpy computes
+  without BLAS). ``import numpy`` alone: 0.09-0.12 s CPU,
   0.06-0.07 s with one BLAS thread; ``hub process`` of a 10-row meter-read file 0.67-0.71 s,
   0.64-0.66 s. An explicit ``OPENBLAS_NUM_THREADS`` in the environment wins.
 
