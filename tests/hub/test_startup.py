@@ -17,6 +17,7 @@ from hub.cli.main import ONE_SHOT
 @pytest.fixture(autouse=True)
 def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     before = gc.get_threshold()
     gc.set_threshold(700, 10, 10)  # Python's defaults
     yield
@@ -38,6 +39,14 @@ def test_each_command_starts_with_its_allocator_and_collector_pace(
     startup.prepare(argv, ONE_SHOT)
     assert os.environ.get("_RJEM_MALLOC_CONF") == allocator
     assert gc.get_threshold() == collector
+    one_shot = collector == startup.ONE_SHOT_GC
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == ("1" if one_shot else None)
+
+
+def test_an_operators_own_blas_threads_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    startup.prepare(["hub", "process", "f.csv", "-x", "meter-reads"], ONE_SHOT)
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
 
 
 def test_an_operators_own_allocator_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
