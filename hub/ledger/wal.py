@@ -7,8 +7,13 @@ crosses its limit (1,000 pages by default), so with the key store's scattered B-
 second delivery of a small file paid a checkpoint, growing with the ledger. Here the limit is raised
 (``AUTOCHECKPOINT_PAGES``, kept only as a bound for a process that never gets to its own) and a
 thread checkpoints (``PASSIVE``: never waits for, nor blocks, readers or writers) on a connection of
-its own once the WAL passes ``BACKGROUND_BYTES``, while the next file lands and maps. A checkpoint
-of many commits copies each page once, not once per commit.
+its own every ``CHECKPOINT_COMMITS`` commits, while the next file lands and maps. A checkpoint of
+many commits copies each page once, not once per commit.
+
+The ledger's files (the database, ``-wal``, ``-shm``) are never opened here but through SQLite:
+closing any other descriptor of them drops every POSIX lock this process holds on them, SQLite's
+included, and another process then takes the ``-shm`` for unused and truncates it under this one's
+mapping (SIGBUS). Reading the WAL's fill from the ``-shm`` header did exactly that.
 
 Durability: ``NORMAL`` keeps every commit safe from a crash of the process, not from a crash of the
 machine (the WAL is synced at checkpoints only). A transaction whose loss would repeat an effect
@@ -21,13 +26,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB of 4 KiB pages: the bound when no background checkpoint runs
-BACKGROUND_BYTES = 8 << 20  # a WAL this large is checkpointed by a thread after the next commit
+CHECKPOINT_COMMITS = 32  # commits between two background checkpoints (~3 small files' deliveries)
 log = logging.getLogger("hub.ledger")
 
 
@@ -48,16 +51,16 @@ class Checkpointer:
 
     def __init__(self, database: str) -> None:
         self.database = database
-        self.shm = Path(f"{database}-shm")
+        self._commits = 0
         self._thread: threading.Thread | None = None
 
     def after_commit(self) -> None:
-        """Start a checkpoint when the WAL holds ``BACKGROUND_BYTES`` not checkpointed yet and none
-        is running."""
-        if self._thread is not None and self._thread.is_alive():
+        """Start a checkpoint once ``CHECKPOINT_COMMITS`` commits were made since the last one began,
+        unless one is running."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_COMMITS or (self._thread is not None and self._thread.is_alive()):
             return
-        if pending_bytes(self.shm) < BACKGROUND_BYTES:
-            return
+        self._commits = 0
         self._thread = threading.Thread(target=self.checkpoint, name="ledger-checkpoint", daemon=True)
         self._thread.start()
 
@@ -77,21 +80,3 @@ class Checkpointer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-
-
-def pending_bytes(shm: Path) -> int:
-    """The bytes of WAL frames not yet checkpointed, from the wal-index header in the ``-shm`` file
-    (https://www.sqlite.org/walformat.html: ``mxFrame`` at byte 16, ``szPage`` at 14, the checkpoint's
-    ``nBackfill`` at 96, native byte order). The WAL file's size cannot say it: SQLite writes a
-    checkpointed WAL again from its start without shrinking it. 0 when it cannot be read."""
-    try:
-        with shm.open("rb") as f:
-            head = f.read(100)
-    except OSError:
-        return 0
-    if len(head) < 100:
-        return 0
-    page = int.from_bytes(head[14:16], sys.byteorder)
-    page = 65536 if page == 1 else page
-    frames = int.from_bytes(head[16:20], sys.byteorder) - int.from_bytes(head[96:100], sys.byteorder)
-    return max(0, frames) * (page + 24)
