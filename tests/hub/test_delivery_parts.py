@@ -106,6 +106,26 @@ def test_rows_delivered_before_are_left_out_of_every_part(tmp_path: Path) -> Non
     assert run(ledger, out, cut(tables(300), 150)).total == 0
 
 
+def test_rows_delivered_before_are_taken_back_from_the_batch_being_written(tmp_path: Path) -> None:
+    """A part's rows are written while its keys are checked; the rows the ledger holds are taken
+    back (the data files cut back, their hashes, counts and totals as they were): the batch is the
+    one of the new rows alone, byte for byte, with the same keys kept."""
+    data = tables(300)
+    held = {name: f.slice(100, 80) for name, f in data.items()}  # rows 100-179: in parts 2 and 3
+    new = {name: pl.concat([f.slice(0, 100), f.slice(180)]) for name, f in data.items()}
+    found = []
+    for name, parts in (("new rows", [(new, {})]), ("every row", cut(data, 90, 130, 260))):
+        ledger = make_ledger(f"sqlite:///{tmp_path / name}.db")
+        assert run(ledger, tmp_path / name, [(held, {})]).total == 80
+        again = run(ledger, tmp_path / name, parts)
+        assert (again.total, again.already_delivered) == (220, 0 if name == "new rows" else 80)
+        found.append(kept(ledger, tmp_path / name))
+        ledger.close()
+    assert found[1] == found[0]
+    controls = [json.loads(b) for n, b in found[1]["files"].items() if n.endswith(".control.json")]
+    assert sorted(c["transactions"] for c in controls) == [80, 220]
+
+
 def test_a_key_in_two_parts_is_refused_and_nothing_is_delivered(tmp_path: Path) -> None:
     ledger = make_ledger(f"sqlite:///{tmp_path / 'hub.db'}")
     out = tmp_path / "cis"
