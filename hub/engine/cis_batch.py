@@ -75,17 +75,6 @@ class _DataFile(io.RawIOBase):
         for name, total in _totals(frame, self.model.total_fields).items():
             self.totals[name] = self.totals.get(name, 0) + total
 
-    def state(self) -> tuple[int, Any, int, dict[str, int]]:
-        """What ``restore`` takes the file back to: its size, hash, count and totals now."""
-        return self.size, self.digest.copy(), self.count, dict(self.totals)
-
-    def restore(self, state: tuple[int, Any, int, dict[str, int]]) -> None:
-        """Take back what was appended since ``state`` (the file cut to its size then)."""
-        self.size, self.digest, self.count, self.totals = state
-        self.staged.file.flush()
-        self.staged.file.truncate(self.size)
-        self.staged.file.seek(self.size)
-
     def writable(self) -> bool:
         return True
 
@@ -108,15 +97,6 @@ class _DataFile(io.RawIOBase):
 
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A staged batch's state at one moment (``BatchWriter.mark``): its staged names so far and
-    each data file's size, hash, count and totals."""
-
-    moves: int
-    files: dict[str, tuple[int, Any, int, dict[str, int]]]
 
 
 class BatchWriter:
@@ -147,24 +127,6 @@ class BatchWriter:
                 for job in [pool.submit(d.append, frame, header=header) for d, frame, header in jobs]:
                     job.result()
         except (OSError, pl.exceptions.PolarsError) as exc:
-            self.discard()
-            raise self._refused(exc) from exc
-
-    def mark(self) -> Mark:
-        """Where the batch stands now, for ``rollback``."""
-        return Mark(len(self.moves), {t: data.state() for t, data in self._files.items()})
-
-    def rollback(self, mark: Mark) -> None:
-        """Take back every row appended since ``mark``: each data file cut back to its size then (its
-        hash, count and totals as they were), a data file begun since removed."""
-        try:
-            for txn_type in [t for t in self._files if t not in mark.files]:
-                self._files.pop(txn_type).staged.discard()
-            discard(self.moves[mark.moves :])
-            del self.moves[mark.moves :]
-            for txn_type, state in mark.files.items():
-                self._files[txn_type].restore(state)
-        except OSError as exc:
             self.discard()
             raise self._refused(exc) from exc
 

@@ -12,7 +12,7 @@ through ``hub.engine.sending``.)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -120,17 +120,9 @@ def deliver_parts(
             ledger.lock_exchange(conn, exchange)
             taken = Taken(keep_keys=reply is not None)
             for tables, facts in parts:
-                fresh = _checked_and_written(
-                    ledger,
-                    conn,
-                    writer,
-                    tables,
-                    models,
-                    taken,
-                    pool,
-                    exchange=exchange,
-                    key_date_at=key_date_at,
-                )
+                fresh = _fresh(ledger, conn, tables, exchange=exchange, key_date_at=key_date_at)
+                taken.add(fresh, pool)  # the keys packed while the rows are written
+                writer.append({t: (models[t], f) for t, f in fresh.tables.items()})
                 if facts:
                     keys_now = fresh.entries.get_column("key")
                     keep_facts(ledger, conn, facts, delivered=keys_now, exchange=exchange, file_id=file_id)
@@ -162,41 +154,6 @@ def deliver_parts(
     cis_batch.publish(staged)
     ledger.mark_published(batch_pk)
     return DeliveryResult(batch_id, taken.delivered, taken.already, staged.control_path, taken.suspense)
-
-
-def _checked_and_written(
-    ledger: Ledger,
-    conn: Connection,
-    writer: cis_batch.BatchWriter,
-    tables: Tables,
-    models: dict[str, type[CisTransaction]],
-    taken: Taken,
-    pool: ThreadPoolExecutor,
-    *,
-    exchange: str,
-    key_date_at: int | None,
-) -> Fresh:
-    """One part's keys checked (``_fresh``) and taken (``Taken.add``: packed in ``pool``) while its
-    rows are appended to the batch in a thread, on the guess that the ledger holds none of them
-    (the usual case: the check then costs no time). When it holds some, the rows appended are taken
-    back and only the new ones appended: the batch is the same either way."""
-    from hub.kernel.background import in_background
-
-    def append(rows: Tables) -> None:
-        writer.append({t: (models[t], f) for t, f in rows.items()})
-
-    mark = writer.mark()
-    ahead = in_background(lambda: append(tables), "staging")
-    try:
-        fresh = _fresh(ledger, conn, tables, exchange=exchange, key_date_at=key_date_at)
-        taken.add(fresh, pool)  # the keys packed while the rows are written
-    finally:
-        wait([ahead])  # never leave with the batch being written
-    ahead.result()
-    if fresh.tables is not tables:  # rows delivered before: not in the batch
-        writer.rollback(mark)
-        append(fresh.tables)
-    return fresh
 
 
 def not_delivered(

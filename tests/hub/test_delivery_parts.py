@@ -106,10 +106,9 @@ def test_rows_delivered_before_are_left_out_of_every_part(tmp_path: Path) -> Non
     assert run(ledger, out, cut(tables(300), 150)).total == 0
 
 
-def test_rows_delivered_before_are_taken_back_from_the_batch_being_written(tmp_path: Path) -> None:
-    """A part's rows are written while its keys are checked; the rows the ledger holds are taken
-    back (the data files cut back, their hashes, counts and totals as they were): the batch is the
-    one of the new rows alone, byte for byte, with the same keys kept."""
+def test_a_redelivery_in_parts_is_the_batch_of_the_new_rows_alone(tmp_path: Path) -> None:
+    """Rows the ledger holds, in the middle parts of a file delivered in parts, are left out: the
+    batch (data files byte for byte, control file, keys kept) is the one of the new rows alone."""
     data = tables(300)
     held = {name: f.slice(100, 80) for name, f in data.items()}  # rows 100-179: in parts 2 and 3
     new = {name: pl.concat([f.slice(0, 100), f.slice(180)]) for name, f in data.items()}
