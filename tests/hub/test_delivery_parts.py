@@ -106,6 +106,25 @@ def test_rows_delivered_before_are_left_out_of_every_part(tmp_path: Path) -> Non
     assert run(ledger, out, cut(tables(300), 150)).total == 0
 
 
+def test_a_redelivery_in_parts_is_the_batch_of_the_new_rows_alone(tmp_path: Path) -> None:
+    """Rows the ledger holds, in the middle parts of a file delivered in parts, are left out: the
+    batch (data files byte for byte, control file, keys kept) is the one of the new rows alone."""
+    data = tables(300)
+    held = {name: f.slice(100, 80) for name, f in data.items()}  # rows 100-179: in parts 2 and 3
+    new = {name: pl.concat([f.slice(0, 100), f.slice(180)]) for name, f in data.items()}
+    found = []
+    for name, parts in (("new rows", [(new, {})]), ("every row", cut(data, 90, 130, 260))):
+        ledger = make_ledger(f"sqlite:///{tmp_path / name}.db")
+        assert run(ledger, tmp_path / name, [(held, {})]).total == 80
+        again = run(ledger, tmp_path / name, parts)
+        assert (again.total, again.already_delivered) == (220, 0 if name == "new rows" else 80)
+        found.append(kept(ledger, tmp_path / name))
+        ledger.close()
+    assert found[1] == found[0]
+    controls = [json.loads(b) for n, b in found[1]["files"].items() if n.endswith(".control.json")]
+    assert sorted(c["transactions"] for c in controls) == [80, 220]
+
+
 def test_a_key_in_two_parts_is_refused_and_nothing_is_delivered(tmp_path: Path) -> None:
     ledger = make_ledger(f"sqlite:///{tmp_path / 'hub.db'}")
     out = tmp_path / "cis"
