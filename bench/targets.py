@@ -82,7 +82,7 @@ BENCHES: dict[str, tuple[str, str, Callable[[Any], Found]]] = {
     "run": ("run.py", "results.json", _run),
     "nacha": ("nacha.py", "nacha-results.json", _nacha),
     "many_files": ("many_files.py", "many_files.json", _many_files),
-    "memory": ("memory.py", "memory-results.json", _memory),
+    "memory": ("memory.py", "memory/memory-results.json", _memory),
 }
 
 
