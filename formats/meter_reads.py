@@ -132,6 +132,8 @@ class MeterReadsFormat(Format[MeterReadsOptions]):
     sensitive_fields = frozenset({"account"})
 
     def warm_up(self) -> None:
+        import pandera.strategies.base_strategies  # noqa: F401  (first validation: hypothesis)
+
         import formats.csv_table
         import formats.meter_reads_schema  # noqa: F401  (pandera: most of a second)
 
