@@ -199,13 +199,18 @@ def _figure(name: str, value: object, seen: Seen) -> str:
     if name.endswith("_cents") and isinstance(value, int):
         return f"{value // 100:,}.{value % 100:02d}" if value >= 0 else f"-{_figure(name, -value, seen)}"
     if name in seen.epochs and isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        except (OverflowError, OSError, ValueError):
-            pass  # beyond the calendar: shown as written
+        return _date(value)
     from hub.cli.render import shown
 
     return "" if value is None else shown(value)
+
+
+def _date(seconds: int) -> str:
+    """Seconds since 1970 as a UTC date; a value beyond the calendar as written."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return str(seconds)
 
 
 def _cell(table: str, column: str, value: object, seen: Seen) -> str:

@@ -208,3 +208,11 @@ def test_green_button_usage_points_meter_readings_and_interval_blocks_are_listed
         (READING_TYPE, "3", "3003", "2023-11-14T22:13:20Z"),
         (READING_TYPE, "2", "1001", "2023-11-16T02:00:00Z"),
     ]
+
+
+def test_a_green_button_time_beyond_the_calendar_is_shown_as_written() -> None:
+    from hub.cli.inspect import Seen, _figure
+
+    seen = Seen(frozenset(), frozenset({"start"}))
+    assert _figure("start", 1_700_000_000, seen) == "2023-11-14T22:13:20Z"
+    assert _figure("start", 10**18, seen) == str(10**18)
