@@ -16,7 +16,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hub.engine.sample import meter_reads_csv, meter_reads_frame, to_csv
+from hub.engine.sample import meter_reads_csv, meter_reads_frame
+from hub.engine.sample_common import to_csv
 
 
 def main(argv: list[str]) -> int:

@@ -168,7 +168,7 @@ def sample(
     seed: int = 1,
 ) -> None:
     """Write a generated CIS extract (the accounts or meters of `hub sample`'s uploads of that seed)."""
-    from hub.engine.sample import accounts_csv, meters_csv
+    from hub.engine.sample_common import accounts_csv, meters_csv
 
     if _kind(kind) not in ("accounts", "meters"):
         raise typer.BadParameter(f"no sample of {kind}; accounts | meters", param_hint="KIND")

@@ -119,8 +119,9 @@ def _run_demo(settings: Settings, rows: int) -> tuple[list[Outcome], date | None
     """Drop the sample files, run one cycle of their exchanges; the banking day's deposit date."""
     from hub.engine import demo
     from hub.engine.pipeline import Engine
-    from hub.engine.sample import demo_seed, write_demo_returns, write_demo_uploads
+    from hub.engine.sample import write_demo_returns, write_demo_uploads
     from hub.engine.sample_bank import deposit_day
+    from hub.engine.sample_common import demo_seed
     from hub.engine.sample_consumption import write_demo_consumption
     from hub.engine.sample_pledges import write_demo_pledges
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.engine.config import DEFAULT_CONFIG
-from hub.engine.sample import demo_seed
+from hub.engine.sample_common import demo_seed
 from hub.kernel.errors import UsageError
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def load_sample_accounts(settings: Settings, seed: int, rows: int, *, replace: b
     already loaded (a real one, on a configuration not the demo's) is kept: None."""
     from hub.engine import operator
     from hub.engine.reference import check_extract
-    from hub.engine.sample import accounts_csv
+    from hub.engine.sample_common import accounts_csv
 
     current = {s["kind"]: s for s in operator.reference_status(settings)}["accounts"]
     if current["loaded"] and not replace:

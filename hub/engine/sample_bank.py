@@ -19,8 +19,8 @@ from formats.bai2_writer import write_file as write_bai2
 from formats.lockbox_accounts import check_digit_ok
 from formats.lockbox_writer import Batch, Item, Lockbox, LockboxSpec
 from formats.lockbox_writer import write_file as write_lockbox
-from hub.engine.sample import GIVEN_NAMES, SURNAMES, _pick, account_status, sample_account
 from hub.engine.sample_ach import ROUTINGS
+from hub.engine.sample_common import GIVEN_NAMES, SURNAMES, account_status, pick, sample_account
 from hub.engine.sample_kinds import SampleFile
 
 LOCKBOX = "0012345"
@@ -54,16 +54,16 @@ def checks(rows: int, seed: int, deposit: date) -> list[Item]:
     items = []
     for n in range(rows):
         i, account = found[(n * 7 + seed) % len(found)]
-        cents = 2_000 + _pick(n, seed + 61, 38_000)
+        cents = 2_000 + pick(n, seed + 61, 38_000)
         items.append(
             Item(
                 cents,
-                remitter_routing=ROUTINGS[_pick(i, seed + 51, len(ROUTINGS))],
-                remitter_account=str(10_000_000 + _pick(i, seed + 52, 89_999_999)),
-                check_number=str(1001 + _pick(n, seed + 62, 8_000)),
-                check_date=deposit - timedelta(days=2 + _pick(n, seed + 63, 9)),
-                remitter_name=f"{SURNAMES[_pick(i, seed + 12, len(SURNAMES))]} "
-                f"{GIVEN_NAMES[_pick(i, seed, len(GIVEN_NAMES))]}",
+                remitter_routing=ROUTINGS[pick(i, seed + 51, len(ROUTINGS))],
+                remitter_account=str(10_000_000 + pick(i, seed + 52, 89_999_999)),
+                check_number=str(1001 + pick(n, seed + 62, 8_000)),
+                check_date=deposit - timedelta(days=2 + pick(n, seed + 63, 9)),
+                remitter_name=f"{SURNAMES[pick(i, seed + 12, len(SURNAMES))]} "
+                f"{GIVEN_NAMES[pick(i, seed, len(GIVEN_NAMES))]}",
                 free_data=f"{account} {cents:08d}",
             )
         )
@@ -111,7 +111,7 @@ def bai2_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
         Transaction("116", item.amount_cents, f"IT{n + 1:06d}", item.check_number)
         for n, item in enumerate(items)
     ]
-    closing = 2_500_000_00 + _pick(seed, 71, 1_000_000_00)
+    closing = 2_500_000_00 + pick(seed, 71, 1_000_000_00)
     account = Account(
         BANK_ACCOUNT,
         "USD",

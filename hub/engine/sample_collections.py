@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from formats.collection_ack import FIELDS as ACK_FIELDS
 from formats.collection_status import FIELDS as STATUS_FIELDS
 from formats.recall_extract import FIELDS as RECALL_FIELDS
-from hub.engine.sample import _pick
+from hub.engine.sample_common import pick
 from hub.engine.sample_kinds import SampleFile
 from hub.engine.sample_placements import _money, placeable
 
@@ -70,17 +70,17 @@ def status_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
     broken = _spread(len(placed), bad)
     found = []
     for n, (account, _) in enumerate(placed):
-        status = "bankruptcy" if n in broken else STATUS_MIX[_pick(n, seed + 101, len(STATUS_MIX))]
+        status = "bankruptcy" if n in broken else STATUS_MIX[pick(n, seed + 101, len(STATUS_MIX))]
         row = {
             "agency_id": AGENCY,
             "account": account,
             "status": status,
-            "effective_date": (today - timedelta(days=1 + _pick(n, seed + 102, 20))).isoformat(),
+            "effective_date": (today - timedelta(days=1 + pick(n, seed + 102, 20))).isoformat(),
             "note": "customer disputes the final bill" if status == "disputed" else "",
         }
         if status == "bankruptcy":
-            row["case_number"] = f"{today.year % 100:02d}-{10_000 + _pick(n, seed + 103, 89_999)}"
-            row["chapter"] = "" if n in broken else ("7", "13")[_pick(n, seed + 104, 2)]
+            row["case_number"] = f"{today.year % 100:02d}-{10_000 + pick(n, seed + 103, 89_999)}"
+            row["chapter"] = "" if n in broken else ("7", "13")[pick(n, seed + 104, 2)]
         found.append(row)
     return SampleFile(_csv(STATUS_FIELDS, found), len(found), len(broken))
 
@@ -92,7 +92,7 @@ def recall_sample(rows: int, *, bad: int, seed: int, today: date) -> SampleFile:
     broken = _spread(len(placed), bad)
     found = []
     for n, (account, _) in enumerate(placed):
-        reason = "customer-angry" if n in broken else REASONS[_pick(n, seed + 111, len(REASONS))]
+        reason = "customer-angry" if n in broken else REASONS[pick(n, seed + 111, len(REASONS))]
         note = "paid in full at the Main St office" if reason == "paid-at-office" else ""
         found.append({"account": account, "reason": reason, "note": note})
     return SampleFile(_csv(RECALL_FIELDS, found), len(found), len(broken))

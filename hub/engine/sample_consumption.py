@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from hub.engine.sample import _mix, demo_seed, to_csv
+from hub.engine.sample_common import demo_seed, mix, to_csv
 from hub.engine.sample_kinds import SampleFile
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ def consumption_frame(rows: int, *, seed: int = 1, year: int = 2026) -> pl.DataF
     acct = i // 12
     month = (i % 12 + 1).cast(pl.Int8)
     start = pl.date(year, month, 1)
-    base = 300 + _mix(acct, seed, 2700)  # the account's usual month, hundredths of a CCF
-    hundredths = base * (75 + _mix(i, seed + 1, 51)) // 100
-    unit = pl.lit(pl.Series(UNITS)).gather(_mix(acct, seed + 2, len(UNITS)))
+    base = 300 + mix(acct, seed, 2700)  # the account's usual month, hundredths of a CCF
+    hundredths = base * (75 + mix(i, seed + 1, 51)) // 100
+    unit = pl.lit(pl.Series(UNITS)).gather(mix(acct, seed + 2, len(UNITS)))
     # the same usage in the unit the district reports it in (3 decimals, exact enough for a sample)
     milli = (
         pl.when(unit == "gallons")
@@ -47,12 +47,12 @@ def consumption_frame(rows: int, *, seed: int = 1, year: int = 2026) -> pl.DataF
         pl.lit("NW").alias("district"),
         (1_000_000 + acct * 7 + seed).cast(pl.String).str.zfill(10).alias("account"),
         ("PR" + acct.cast(pl.String).str.zfill(8)).alias("premise"),
-        ((100 + _mix(acct, seed + 3, 9800)).cast(pl.String) + " MAIN ST").alias("service_address"),
+        ((100 + mix(acct, seed + 3, 9800)).cast(pl.String) + " MAIN ST").alias("service_address"),
         start.dt.strftime("%Y-%m-%d").alias("period_start"),
         start.dt.month_end().dt.strftime("%Y-%m-%d").alias("period_end"),
         usage.alias("usage"),
         unit.alias("unit"),
-        pl.when(_mix(i, seed + 4, 20) == 0)
+        pl.when(mix(i, seed + 4, 20) == 0)
         .then(pl.lit("estimated"))
         .otherwise(pl.lit("actual"))
         .alias("read_type"),

@@ -16,7 +16,7 @@ import io
 from datetime import date, timedelta
 
 from formats.placement_extract import FIELDS
-from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, sample_account
+from hub.engine.sample_common import GIVEN_NAMES, SURNAMES, address, pick, sample_account
 from hub.engine.sample_kinds import SampleFile, column_cents
 
 BAD_PLACEMENTS = ("ssn-impossible", "date", "bad-amount", "state", "zip", "duplicate-account")
@@ -31,22 +31,22 @@ def placement_extract_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date
     writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for n in range(rows):
-        closed = day - timedelta(days=60 + _pick(n, seed + 31, 61))
-        cents = 3000 + _pick(n, seed + 32, 197_000)
+        closed = day - timedelta(days=60 + pick(n, seed + 31, 61))
+        cents = 3000 + pick(n, seed + 32, 197_000)
         row = {
             "account": sample_account(n, seed),
-            "name": f"{GIVEN_NAMES[_pick(n, seed, len(GIVEN_NAMES))].title()} "
-            f"{SURNAMES[_pick(n, seed + 12, len(SURNAMES))].title()}",
-            "ssn": f"{100 + _pick(n, seed + 33, 566):03d}-{1 + _pick(n, seed + 34, 99):02d}-"
-            f"{1 + _pick(n, seed + 35, 9999):04d}",
-            "date_of_birth": (day - timedelta(days=365 * 25 + _pick(n, seed + 36, 365 * 55))).isoformat(),
-            "address": _address(n, seed).title(),
+            "name": f"{GIVEN_NAMES[pick(n, seed, len(GIVEN_NAMES))].title()} "
+            f"{SURNAMES[pick(n, seed + 12, len(SURNAMES))].title()}",
+            "ssn": f"{100 + pick(n, seed + 33, 566):03d}-{1 + pick(n, seed + 34, 99):02d}-"
+            f"{1 + pick(n, seed + 35, 9999):04d}",
+            "date_of_birth": (day - timedelta(days=365 * 25 + pick(n, seed + 36, 365 * 55))).isoformat(),
+            "address": address(n, seed).title(),
             "city": "Springfield",
             "state": "IL",
-            "zip": f"627{_pick(n, seed + 37, 100):02d}",
-            "phone": f"217555{_pick(n, seed + 38, 10000):04d}",
+            "zip": f"627{pick(n, seed + 37, 100):02d}",
+            "phone": f"217555{pick(n, seed + 38, 10000):04d}",
             "balance": f"{cents // 100}.{cents % 100:02d}",
-            "service_from": (closed - timedelta(days=400 + _pick(n, seed + 39, 2000))).isoformat(),
+            "service_from": (closed - timedelta(days=400 + pick(n, seed + 39, 2000))).isoformat(),
             "service_to": (closed - timedelta(days=1)).isoformat(),
             "last_payment_date": (closed - timedelta(days=90)).isoformat(),
             "first_delinquency_date": (closed - timedelta(days=45)).isoformat(),
@@ -96,12 +96,12 @@ def remittance_csv(
     writer.writerow(("agency_id", "reference", "account", "gross", "commission", "net", "paid_on"))
     totals = [0, 0, 0]
     for n, (account, balance) in enumerate(accounts):
-        gross = max(balance * (10 + _pick(n, seed + 41, 90)) // 100, 100)
+        gross = max(balance * (10 + pick(n, seed + 41, 90)) // 100, 100)
         commission = gross // 4
         net = gross - commission - (1 if bad and n % step == 0 and n // step < bad else 0)
         for i, v in enumerate((gross, commission, net)):
             totals[i] += v
-        paid = (day - timedelta(days=1 + _pick(n, seed + 42, 20))).isoformat()
+        paid = (day - timedelta(days=1 + pick(n, seed + 42, 20))).isoformat()
         writer.writerow(
             (agency, f"{agency}-{seed}-{n + 1:06d}", account, *map(_money, (gross, commission, net)), paid)
         )

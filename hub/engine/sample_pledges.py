@@ -15,7 +15,7 @@ import io
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from hub.engine.sample import GIVEN_NAMES, SURNAMES, _address, _pick, demo_seed, sample_account
+from hub.engine.sample_common import GIVEN_NAMES, SURNAMES, address, demo_seed, pick, sample_account
 from hub.engine.sample_kinds import SampleFile, column_cents
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ BAD_PLEDGES = ("name-mismatch", "unknown-account", "over-cap", "expired", "bad-a
 
 def _active(i: int, seed: int) -> bool:
     """Whether account ``i`` of ``accounts_csv(seed=seed)`` is active (its status pick)."""
-    return _pick(i, seed + 11, 1000) >= 25
+    return pick(i, seed + 11, 1000) >= 25
 
 
 def _name(i: int, seed: int) -> tuple[str, str]:
-    return GIVEN_NAMES[_pick(i, seed, len(GIVEN_NAMES))], SURNAMES[_pick(i, seed + 12, len(SURNAMES))]
+    return GIVEN_NAMES[pick(i, seed, len(GIVEN_NAMES))], SURNAMES[pick(i, seed + 12, len(SURNAMES))]
 
 
 def _spelled(given: str, surname: str, n: int) -> str:
@@ -62,13 +62,13 @@ def pledges_csv(rows: int, *, bad: int = 0, seed: int = 1, today: date | None = 
             i += 1
         given, surname = _name(i, seed)
         program = "CRISIS" if n % 4 == 3 else "LIHEAP"
-        cents = 5000 + _pick(n, seed + 21, 400) * 100 + _pick(n, seed + 22, 100)  # $50.00 .. $449.99
+        cents = 5000 + pick(n, seed + 21, 400) * 100 + pick(n, seed + 22, 100)  # $50.00 .. $449.99
         row = [
             "CAA01",
             f"CAA01-{seed}-{n + 1:06d}",
             sample_account(i, seed),
             _spelled(given, surname, n),
-            _address(i, seed),
+            address(i, seed),
             program,
             f"{cents // 100}.{cents % 100:02d}",
             pledged.isoformat(),

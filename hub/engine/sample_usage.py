@@ -16,7 +16,7 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 
 from formats.consumption_adjustments import FIELDS as ADJUSTMENT_FIELDS
-from hub.engine.sample import _pick, sample_account
+from hub.engine.sample_common import pick, sample_account
 from hub.engine.sample_kinds import SampleFile
 
 BAD_ADJUSTMENTS = ("period_order", "code_list", "decimal", "unit", "date")
@@ -37,10 +37,10 @@ def adjustments_sample(rows: int, *, bad: int, seed: int, today: date) -> Sample
     writer = csv.DictWriter(buf, fieldnames=ADJUSTMENT_FIELDS, lineterminator="\n")
     writer.writeheader()
     for n in range(rows):
-        month = 4 + _pick(n, seed + 81, 9)  # after the winter window: a leak has its baseline
+        month = 4 + pick(n, seed + 81, 9)  # after the winter window: a leak has its baseline
         start = date(year, month, 1)
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        kind = ("leak", "leak", "leak", "industrial", "evaporation")[_pick(n, seed + 82, 5)]
+        kind = ("leak", "leak", "leak", "industrial", "evaporation")[pick(n, seed + 82, 5)]
         row = {
             "account": sample_account(n, seed),
             "kind": kind,
@@ -48,10 +48,10 @@ def adjustments_sample(rows: int, *, bad: int, seed: int, today: date) -> Sample
             "period_end": end.isoformat(),
             "volume": "0"
             if kind == "leak"
-            else f"{1 + _pick(n, seed + 83, 20)}.{_pick(n, seed + 84, 100):02d}",
+            else f"{1 + pick(n, seed + 83, 20)}.{pick(n, seed + 84, 100):02d}",
             "unit": "CCF",
             "evidence_ref": f"WO-{year}-{seed}-{n + 1:05d}",
-            "requested_by": ("billing", "permits", "field-service")[_pick(n, seed + 85, 3)],
+            "requested_by": ("billing", "permits", "field-service")[pick(n, seed + 85, 3)],
         }
         rule = broken.get(n)
         if rule == "period_order":
@@ -131,7 +131,7 @@ def greenbutton_sample(rows: int, *, bad: int, seed: int, today: date) -> Sample
         start = end - 3600 * count
         readings = []
         for h in range(count):
-            watt_hours = 300 + _pick(n, seed + 91 + p, 1_700) + (600 if 17 <= (h % 24) <= 21 else 0)
+            watt_hours = 300 + pick(n, seed + 91 + p, 1_700) + (600 if 17 <= (h % 24) <= 21 else 0)
             value = f"{watt_hours}x" if n in broken else str(watt_hours)
             readings.append(
                 "<espi:IntervalReading>"

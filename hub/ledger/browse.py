@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from hub.ledger import schema as t
-
-if TYPE_CHECKING:
-    from hub.ledger import FileRecord
+from hub.ledger.records import FileRecord, file_record
 
 
 @dataclass(frozen=True)
@@ -69,15 +67,13 @@ class Browse:
     def files_page(self, flt: FileFilter, *, offset: int, limit: int | None) -> tuple[list[FileRecord], int]:
         """The newest files matching ``flt`` from ``offset`` (``limit`` None: all of them), and how
         many match in all."""
-        from hub.ledger import _file
-
         where = and_(True, *_file_conditions(flt))
         with self.reading(None) as db:
             total = int(db.execute(select(func.count()).select_from(t.files).where(where)).scalar_one())
             rows = db.execute(
                 select(t.files).where(where).order_by(t.files.c.id.desc()).offset(offset).limit(limit)
             ).all()
-        return [_file(r) for r in rows], total
+        return [file_record(r) for r in rows], total
 
     def problems_page(
         self, file_id: int, run_id: int | None, *, search: str | None, offset: int, limit: int

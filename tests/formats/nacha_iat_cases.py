@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from formats.nacha_writer import IatBatch, IatEntry, NachaSpec, write_file
-from hub.engine.sample import iat_mandatory_addenda
+from hub.engine.sample_ach import iat_mandatory_addenda
 from tests.formats.nacha_cases import CUSTOMER_BANK, EFFECTIVE, ODFI, batch, entry, noc, ret, spec
 
 RECEIVER = "JOSEFINE TREMBLAY-OUELLETTE"  # the receiver's name (addenda 10): sensitive

@@ -19,7 +19,7 @@ from conftest import Workdir
 
 from formats.nacha_layout import BATCH_CONTROL
 from hub.engine.config import DEFAULT_CONFIG
-from hub.engine.sample import AchItem, ach_returns_nacha
+from hub.engine.sample_ach import AchItem, ach_returns_nacha
 from hub.ledger import Ledger
 
 CREATED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)

@@ -15,7 +15,8 @@ from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
 from hub.engine import cis_batch
 from hub.engine.delivery import DeliveryResult, deliver, recover
-from hub.engine.sample import meter_reads_frame, to_csv
+from hub.engine.sample import meter_reads_frame
+from hub.engine.sample_common import to_csv
 from hub.ledger import Ledger, keys
 from hub.ledger import schema as t
 from mappings.base import MapContext

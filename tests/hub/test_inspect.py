@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from formats.nacha_writer import Batch, Entry, NachaSpec, write_file
-from hub.engine.sample import AchItem, ach_returns_nacha
+from hub.engine.sample_ach import AchItem, ach_returns_nacha
 from tests.conftest import Workdir
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "nacha"

@@ -14,7 +14,7 @@ import pytest
 from conftest import Workdir
 
 from hub.cli.output import dumps
-from hub.engine.sample import AchItem, ach_returns_nacha
+from hub.engine.sample_ach import AchItem, ach_returns_nacha
 
 
 class Level(enum.IntEnum):

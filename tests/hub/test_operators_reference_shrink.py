@@ -7,7 +7,7 @@ from __future__ import annotations
 import yaml
 
 from hub.engine.config import DEFAULT_CONFIG
-from hub.engine.sample import accounts_csv
+from hub.engine.sample_common import accounts_csv
 from tests.conftest import Workdir
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.engine.sample import accounts_csv, meters_csv, sample_account
+from hub.engine.sample_common import accounts_csv, meters_csv, sample_account
 from hub.ledger import Ledger
 from tests.conftest import Workdir
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.engine.sample import accounts_csv, meter_reads_csv
+from hub.engine.sample import meter_reads_csv
+from hub.engine.sample_common import accounts_csv
 from tests.conftest import HUB, Workdir
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

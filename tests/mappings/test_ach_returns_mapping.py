@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from formats.base import ReadContext
 from formats.nacha import NachaFormat, NachaOptions
-from hub.engine.sample import AchItem, ach_returns_nacha
+from hub.engine.sample_ach import AchItem, ach_returns_nacha
 from hub.kernel.errors import MappingError
 from hub.kernel.lookups import NO_LOOKUPS
 from mappings import get_kind

@@ -102,7 +102,8 @@ def test_estimates_and_customer_reads_are_typed() -> None:
 
 
 def test_every_valid_row_becomes_exactly_one_transaction() -> None:
-    from hub.engine.sample import meter_reads_frame, to_csv
+    from hub.engine.sample import meter_reads_frame
+    from hub.engine.sample_common import to_csv
 
     fmt = MeterReadsFormat(MeterReadsOptions())
     ctx = ReadContext("s.csv", NOW)
