@@ -255,12 +255,12 @@ def main() -> None:
         w, c, count = best(fn, data, args.repeat)
         show(name, w, c, f"({count:,} out)")
     w, c, outcome = whole_process(path, args.repeat)
-    warned = sum(p["severity"] == "warning" for p in outcome["problems"])
+    warned = outcome["problem_count"]
     show(
         "hub process",
         w,
         c,
-        f"(whole process: {outcome['state']}, delivered {outcome['delivered']:,}, {warned:,} warnings)",
+        f"(whole process: {outcome['state']}, delivered {outcome['delivered']:,}, {warned:,} problems)",
     )
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print()

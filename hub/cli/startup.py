@@ -36,6 +36,16 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   0.06-0.07 s with one BLAS thread; ``hub process`` of a 10-row meter-read file 0.67-0.71 s,
   0.64-0.66 s. An explicit ``OPENBLAS_NUM_THREADS`` in the environment wins.
 
+Measured again on 2026-12-07 (``hub process`` of the 200,000-entry NACHA return file, each setting
+undone alone, 6 interleaved runs each, user CPU, load 6: system time too noisy to read): all three
+still pay. As set 0.97 s; the default GC thresholds 1.10 s; two BLAS threads (one a CPU) 1.01 s;
+leaving through the interpreter's teardown (``sys.exit``) 1.21 s.
+
+Tried and left: jemalloc's transparent huge pages (``thp:always`` added to ``ONE_SHOT_ALLOCATOR``;
+the machine's THP mode is ``madvise``). A third of the page faults (1,000,000-row upload: 73,000
+instead of 227,000), but more system time, not less (1.4-1.8 s against 0.6-1.2 s: every fault
+zeroes and may compact 2 MB), and a higher peak (777-841 MB against 724-801 MB).
+
 Dropped: a ``sys.modules["hypothesis"] = None`` stub that kept pandera from importing hypothesis
 (installed in development and CI virtualenvs only): ``import pandera.polars`` took 0.232-0.235 s
 CPU with the stub, 0.244-0.253 s without, under 1% of ``hub process``; not worth a stub module.

@@ -10,6 +10,11 @@ from hub.engine.logs import log, tagged
 from hub.kernel.errors import HubError, Retryable
 from hub.kernel.problems import Problem
 
+# ``--json`` lists at most this many of a file's problems when its run wrote a report holding
+# them all (``problem_count`` counts them all): a return file of 200,000 entries can have 26,667
+# warnings, 7.7 MB of JSON that said nothing its report does not.
+LISTED_PROBLEMS = 1_000
+
 
 @dataclass
 class Outcome:
@@ -51,7 +56,8 @@ class Outcome:
             "batch_id": self.batch_id,
             "retryable": self.retryable,
             "transactions": self.by_type,
-            "problems": [p.to_dict() for p in self.problems],
+            "problem_count": len(self.problems),
+            "problems": [p.to_dict() for p in self.listed_problems()],
             "reports": self.reports,
             "note": self.note,
             "trigger": self.trigger,
@@ -60,6 +66,11 @@ class Outcome:
             "suspense": self.suspense,
             "skipped": self.skipped,
         }
+
+    def listed_problems(self) -> list[Problem]:
+        """The problems ``--json`` lists: every one, or the first ``LISTED_PROBLEMS`` when the
+        run's report holds them all."""
+        return self.problems[:LISTED_PROBLEMS] if self.reports else self.problems
 
 
 def log_outcome(o: Outcome) -> None:

@@ -1,9 +1,10 @@
 """One file through its exchange (``hub process``), with the work that needs no ledger started first.
 
 Landing starts at once in a thread, and so do parsing, validation and mapping when the exchange's
-kind looks nothing up; meanwhile the ledger is imported and opened. Nothing is recorded before the
-ledger is open: the landed copy is content-addressed (harmless without a record) and the states the
-mapping reached are recorded once the file is (``Engine.process_path``).
+kind looks nothing up; only then is the pipeline imported (SQLAlchemy with it, beside the copy, hash
+and fsync) and the ledger opened. Nothing is recorded before the ledger is open: the landed copy is
+content-addressed (harmless without a record) and the states the mapping reached are recorded once
+the file is (``Engine.process_path``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from hub.engine.file_map import map_landed, maps_ahead, utc_now
 from hub.engine.landing import land_in_background
-from hub.engine.pipeline import Ahead, Engine
 from hub.kernel.background import in_background
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ def process_path(
         if maps_ahead(ex, path.stat().st_size):
             now = clock()
             mapping = in_background(lambda: _map(landing, ex, path.name, now), f"mapping {path.name}")
+    from hub.engine.pipeline import Ahead, Engine
+
     try:
         engine = Engine(settings, progress=progress, clock=clock)
         try:

@@ -11,6 +11,7 @@ from hub.engine.report import COLUMNS, write_reports
 from hub.kernel.problems import Problem
 
 AWKWARD = ["", "a,b", 'say "hi"', "two\nlines", "cr\rhere", " padded ", "…", None, '}, {"rule": "x"}']
+AWKWARD += ["ls\u2028ps\u2029nel\x85", "ctl\x00\x0b\x0c\x1c\x1f", "back\\slash", "\U0001f600"]
 
 
 def test_awkward_problems_read_back_as_found(tmp_path: Path) -> None:

@@ -53,13 +53,21 @@ def test_the_output_is_the_json_module_s_indented_output(data: Any) -> None:
 
 
 def test_hub_process_json_with_thousands_of_warnings_is_the_json_module_s_output(workdir: Workdir) -> None:
-    # every entry a return of a code the rules do not know: one warning a line, kept in the output
+    # every entry a return of a code the rules do not know: one warning a line; --json lists the
+    # first 1,000, counts them all and names the report that holds every one
     items = [AchItem("R97", f"{1_000_000 + i:010d}", 100 + i, f"09100001{i:07d}") for i in range(1, 2001)]
     data = ach_returns_nacha(
         items, created=datetime(2026, 11, 20, 9, tzinfo=UTC), effective=date(2026, 11, 20)
     )
-    res = workdir.hub("process", workdir.write("returns.ach", data), "-x", "ach-returns", "--json")
+    path = workdir.write("returns.ach", data)
+    res = workdir.hub("process", path, "-x", "ach-returns", "--json")
     out = res.json()
     assert (res.code, out["state"], out["delivered"]) == (0, "delivered", 2000)
-    assert len(out["problems"]) == 2000 and {p["rule"] for p in out["problems"]} == {"return-code"}
+    assert out["problem_count"] == 2000 and len(out["problems"]) == 1000
+    assert {p["rule"] for p in out["problems"]} == {"return-code"}
     assert res.stdout == json.dumps(out, indent=2) + "\n"
+    report = json.loads((workdir.root / next(r for r in out["reports"] if r.endswith(".json"))).read_text())
+    assert len(report["problems"]) == 2000 and report["problems"][:1000] == out["problems"]
+    # a dry run writes no report: every problem is listed
+    checked = workdir.hub("validate", path, "-x", "ach-returns", "--json").json()
+    assert checked["problem_count"] == 2000 and checked["problems"] == report["problems"]
