@@ -13,16 +13,16 @@ between versions) under its exchange's store and a *part*: the day of the date t
   little-endian arrays. A small batch's keys are one row insert, not ~1,400 rows of random hashes
   on as many B-tree pages (the WAL and page misses that made them cost ~8 ms a file);
 - *rows* of ``key_hashes``, looked up one by one through the index: a big batch's keys that are not
-  runs, and the small runs *folded*: the delivery whose small run is the store's ``FOLD_AT``-th
-  inserts all their keys as rows in index order, in one pass, and deletes the small runs, in its
-  own transaction (every key is kept in one form or the other throughout; each page of the B-tree
-  is written once a fold, not once a file: an LSM's level 0).
+  runs, and the small runs *folded*: the delivery whose small run is the store's ``FOLD_AT``-th (or
+  brings their keys to ``FOLD_KEYS``) inserts all their keys as rows in index order, in one pass,
+  and deletes the small runs, in its own transaction (every key is kept in one form or the other
+  throughout; each page of the B-tree is written once a fold, not once a file: an LSM's level 0).
 
-A check reads only its own keys' parts: their runs and every small run of the store (at most
-``FOLD_AT``), and their rows by index (every row of those days when the file is large). A hash found
-is confirmed on the key itself, read from the batch's keys in ``delivered_transactions``, so two keys
-that share a hash are never taken for one. Re-indexing a store (its kind's key dates changed) keeps
-every batch's keys anew the same way.
+A check reads only its own keys' parts: their runs, every small run of the store (fewer than
+``FOLD_AT``, fewer than ``FOLD_KEYS`` keys in all) and their rows by index (every row of those days
+when the file is large). A hash found is confirmed on the key itself, read from the batch's keys in
+``delivered_transactions``, so two keys that share a hash are never taken for one. Re-indexing a
+store (its kind's key dates changed) keeps every batch's keys anew the same way.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 RUN_MIN = 10_000  # a batch's keys of one dated part kept as a run rather than as rows
 SMALL = -(2**31)  # ``key_runs.part`` of a small run (no day is that far: a key's day is 0000-9999)
-FOLD_AT = 32  # a store's small runs folded into rows once it holds this many
+FOLD_AT = 32  # a store's small runs folded into rows once it holds this many,
+FOLD_KEYS = 50_000  # or this many keys in them (what a check reads of them stays bounded)
 PROBE_MAX = 20_000  # a check of more keys reads its dated parts' rows instead of probing each key
 CHUNK = 5_000  # values in one SQL ``IN`` list
 
@@ -254,12 +255,16 @@ class KeyStore:
             self._fold(conn, packed.store)
 
     def _fold(self, conn: Connection, store: int) -> None:
-        """Once the store holds ``FOLD_AT`` small runs, their keys as rows, inserted in index order in
-        one pass (each B-tree page written once for them all, not once a batch), and the runs
-        deleted, in the same transaction: every key is kept in one form or the other throughout."""
+        """Once the store holds ``FOLD_AT`` small runs (or ``FOLD_KEYS`` keys in them), their keys as
+        rows, inserted in index order in one pass (each B-tree page written once for them all, not
+        once a batch), and the runs deleted, in the same transaction: every key is kept in one form
+        or the other throughout."""
         r = t.key_runs.c
         small = (r.store == store) & (r.part == SMALL)
-        if conn.execute(select(func.count()).where(small)).scalar_one() < FOLD_AT:
+        runs, keys = conn.execute(
+            select(func.count(), func.coalesce(func.sum(r.count), 0)).where(small)
+        ).one()
+        if runs < FOLD_AT and keys < FOLD_KEYS:
             return
         runs = [tuple(row) for row in conn.execute(select(r.batch_pk, r.count, r.hashes).where(small))]
         _insert_hashes(conn, store, small_entries(runs).sort("part", "hash", "batch_pk"))

@@ -128,12 +128,16 @@ def test_keys_delivered_long_ago_are_still_refused(
     assert held_forms(ledger) == forms
 
 
+# the third delivery folds: it makes three small runs, or 250 keys in them
+@pytest.mark.parametrize("fold_at, fold_keys", [(3, 10**9), (10**9, 250)], ids=["runs", "keys"])
 def test_small_runs_are_folded_into_rows_and_every_key_is_still_found(
-    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, fold_at: int, fold_keys: int
 ) -> None:
     """A small batch's keys are one small run; the delivery that brings the store to ``FOLD_AT`` of
-    them folds them all into rows: every key delivered, in a small run or folded, is refused again."""
-    monkeypatch.setattr(keys, "FOLD_AT", 3)
+    them (or ``FOLD_KEYS`` keys in them) folds them all into rows: every key delivered, in a small
+    run or folded, is refused again."""
+    monkeypatch.setattr(keys, "FOLD_AT", fold_at)
+    monkeypatch.setattr(keys, "FOLD_KEYS", fold_keys)
     ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
     assert run(ledger, out, tables(100)).total == 100
