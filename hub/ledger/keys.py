@@ -239,7 +239,7 @@ class KeyStore:
 
     def store_keys(self, conn: Connection, batch_pk: int, packed: PackedEntries) -> None:
         """Keep a recorded batch's keys (``pack_entries``), in the caller's transaction; a small run
-        that brings the store's to ``FOLD_AT`` folds them into rows."""
+        may fold the store's small runs into rows (``_fold``)."""
         import polars as pl
 
         _insert_hashes(
@@ -261,10 +261,10 @@ class KeyStore:
         or the other throughout."""
         r = t.key_runs.c
         small = (r.store == store) & (r.part == SMALL)
-        runs, keys = conn.execute(
+        held, held_keys = conn.execute(
             select(func.count(), func.coalesce(func.sum(r.count), 0)).where(small)
         ).one()
-        if runs < FOLD_AT and keys < FOLD_KEYS:
+        if held < FOLD_AT and held_keys < FOLD_KEYS:
             return
         runs = [tuple(row) for row in conn.execute(select(r.batch_pk, r.count, r.hashes).where(small))]
         _insert_hashes(conn, store, small_entries(runs).sort("part", "hash", "batch_pk"))
