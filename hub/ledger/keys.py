@@ -143,8 +143,9 @@ def run_entries(part: int, count: int, blob: bytes) -> pl.DataFrame:
 
 
 def pack_entries(store: int, entries: pl.DataFrame) -> PackedEntries:
-    """Split a batch's ``key_entries`` into rows and runs; safe in a worker thread (polars releases
-    the GIL), so delivery packs them while it writes the batch files."""
+    """Split a batch's ``key_entries`` into runs and rows, the rows one small run when they are fewer
+    than ``RUN_MIN``; safe in a worker thread (polars releases the GIL), so delivery packs them
+    while it writes the batch files."""
     import polars as pl
 
     sizes = entries.group_by("part").len()
