@@ -348,11 +348,14 @@ class KeyStore:
     def _probe(self, conn: Connection, store: int, entries: pl.DataFrame) -> list[pl.DataFrame]:
         """Look ``entries`` up in ``key_hashes`` by index, a part and a chunk of hashes at a time, in
         index order (neighbouring lookups share B-tree pages: ~2.5x cheaper than random order)."""
-        found = []
-        for (part,), group in entries.group_by("part"):
-            for chunk in _chunks(group.get_column("hash").unique().sort().to_list()):
-                found.append(_matches(_probe_chunk(conn, store, int(part), chunk)))
-        return found
+        import numpy as np
+
+        parts, hashes = entries.get_column("part").to_numpy(), entries.get_column("hash").to_numpy()
+        rows: list[Any] = []
+        for part in np.unique(parts).tolist():  # numpy: a third cheaper than polars' group_by here
+            for chunk in _chunks(np.unique(hashes[parts == part]).tolist()):
+                rows += _probe_chunk(conn, store, part, chunk)
+        return [_matches(rows)]
 
     def _confirm(self, conn: Connection, entries: pl.DataFrame, found: pl.DataFrame) -> pl.Series:
         """The keys among ``entries`` that their matched batches delivered, compared as keys."""
