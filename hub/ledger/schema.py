@@ -141,7 +141,8 @@ key_hashes = Table(
     sqlite_with_rowid=False,
 )
 
-# A batch's many keys of one dated part as one run: their hashes as an Arrow IPC blob.
+# A batch's many keys of one dated part as one run: their hashes as an Arrow IPC blob; or a small
+# batch's keys as one small run (part ``hub.ledger.keys.SMALL``): hashes and parts as raw arrays.
 key_runs = Table(
     "key_runs",
     metadata,

@@ -88,16 +88,36 @@ def test_a_key_the_ledger_holds_is_never_delivered_again(tmp_path: Path, ledger_
 
 
 # How the key store keeps and finds keys: rows looked up one by one; rows of a large file's days read
-# at once; runs (many keys of one day in one blob). The limits are lowered so small files take each way.
-STORE_WAYS = {"rows": (10**9, 10**9), "rows of the days": (10**9, 100), "runs": (50, 10**9)}
+# at once; runs (many keys of one day in one blob); small runs (a small batch's keys in one blob),
+# alone or some folded into rows. The limits are lowered so small files take each way:
+# (RUN_MIN, PROBE_MAX, FOLD_AT) and what the store holds after five deliveries (runs, small runs, rows).
+STORE_WAYS = {
+    "rows": ((10**9, 10**9, 1), (False, False, True)),
+    "rows of the days": ((10**9, 100, 1), (False, False, True)),
+    "runs": ((50, 10**9, 1), (True, False, False)),
+    "small runs": ((10**9, 10**9, 10**9), (False, True, False)),
+    "small runs, some folded": ((10**9, 10**9, 3), (False, True, True)),
+}
+
+
+def held_forms(ledger: Ledger) -> tuple[bool, bool, bool]:
+    """Whether the key store holds runs, small runs and rows."""
+    r = t.key_runs.c
+    with ledger.tx() as conn:
+        runs = conn.execute(select(func.count()).where(r.part != keys.SMALL)).scalar_one()
+        small = conn.execute(select(func.count()).where(r.part == keys.SMALL)).scalar_one()
+        rows = conn.execute(select(func.count()).select_from(t.key_hashes)).scalar_one()
+    return runs > 0, small > 0, rows > 0
 
 
 @pytest.mark.parametrize("way", STORE_WAYS)
 def test_keys_delivered_long_ago_are_still_refused(
     tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
-    monkeypatch.setattr(keys, "RUN_MIN", STORE_WAYS[way][0])
-    monkeypatch.setattr(keys, "PROBE_MAX", STORE_WAYS[way][1])
+    (run_min, probe_max, fold_at), forms = STORE_WAYS[way]
+    monkeypatch.setattr(keys, "RUN_MIN", run_min)
+    monkeypatch.setattr(keys, "PROBE_MAX", probe_max)
+    monkeypatch.setattr(keys, "FOLD_AT", fold_at)
     ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
     long_ago = NOW - timedelta(days=700)
@@ -106,14 +126,47 @@ def test_keys_delivered_long_ago_are_still_refused(
         assert run(ledger, out, tables(300, now=NOW - timedelta(days=10 * day))).total == 300
     again = run(ledger, out, tables(400, now=long_ago))
     assert again.total == 100 and again.already_delivered == 300
+    assert held_forms(ledger) == forms
+
+
+# the third delivery folds: it makes three small runs, or 250 keys in them
+@pytest.mark.parametrize("fold_at, fold_keys", [(3, 10**9), (10**9, 250)], ids=["runs", "keys"])
+def test_small_runs_are_folded_into_rows_and_every_key_is_still_found(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, fold_at: int, fold_keys: int
+) -> None:
+    """A small batch's keys are one small run; the delivery that brings the store to ``FOLD_AT`` of
+    them (or ``FOLD_KEYS`` keys in them) folds them all into rows: every key delivered, in a small
+    run or folded, is refused again."""
+    monkeypatch.setattr(keys, "FOLD_AT", fold_at)
+    monkeypatch.setattr(keys, "FOLD_KEYS", fold_keys)
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    assert run(ledger, out, tables(100)).total == 100
+    assert held_forms(ledger) == (False, True, False)
+    first = run(ledger, out, tables(150))  # a key in a small run is found
+    assert (first.total, first.already_delivered) == (50, 100)
+    assert held_forms(ledger) == (False, True, False)
+    assert run(ledger, out, tables(100, start=150)).total == 100  # the third: folded
+    assert held_forms(ledger) == (False, False, True)
     with ledger.tx() as conn:
-        stored = conn.execute(select(func.count()).select_from(t.key_runs)).scalar_one()
-    assert (stored > 0) == (way == "runs")
+        kept = conn.execute(select(func.count()).select_from(t.key_hashes)).scalar_one()
+    assert kept == 250
+    assert run(ledger, out, tables(50, start=250)).total == 50  # a small run beside the rows
+    assert held_forms(ledger) == (False, True, True)
+    for start, n in ((0, 100), (100, 50), (150, 100), (250, 50)):
+        again = run(ledger, out, tables(n, start=start))
+        assert again.batch_id is None and again.already_delivered == n
+    mixed = run(ledger, out, tables(400))
+    assert (mixed.total, mixed.already_delivered) == (100, 300)
 
 
-def test_keys_dated_anew_are_indexed_again(tmp_path: Path, ledger_url: str) -> None:
+@pytest.mark.parametrize("fold_at", [keys.FOLD_AT, 1, 2])  # small runs kept, folded at once, or later
+def test_keys_dated_anew_are_indexed_again(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, fold_at: int
+) -> None:
     """A kind that starts dating its keys (or stops) has its exchange's history indexed anew, on the
     first check after the change: nothing delivered before is delivered again."""
+    monkeypatch.setattr(keys, "FOLD_AT", fold_at)
     ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
     assert run(ledger, out, tables(200), key_date_at=None).total == 200
@@ -123,9 +176,12 @@ def test_keys_dated_anew_are_indexed_again(tmp_path: Path, ledger_url: str) -> N
     assert undated.total == 100 and undated.already_delivered == 300
 
 
-def test_many_undated_keys_are_stored_and_probed_whole(tmp_path: Path, ledger_url: str) -> None:
+def test_many_undated_keys_are_stored_and_probed_whole(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Undated keys are rows of the store, inserted and looked up in bulk (several probe chunks):
     every one is kept, every one delivered before is held back, every new one goes out."""
+    monkeypatch.setattr(keys, "FOLD_AT", 1)  # the small run of 7,000 keys folded at once: rows
     ledger = make_ledger(ledger_url)
     out = tmp_path / "cis"
     assert run(ledger, out, tables(7_000), key_date_at=None).total == 7_000
@@ -137,11 +193,13 @@ def test_many_undated_keys_are_stored_and_probed_whole(tmp_path: Path, ledger_ur
     assert run(ledger, out, tables(2 * keys.CHUNK + 2_000), key_date_at=None).batch_id is None
 
 
+@pytest.mark.parametrize("fold_at", [keys.FOLD_AT, 1])  # the hashes in small runs; folded into rows
 def test_keys_that_share_a_hash_are_told_apart_by_the_key(
-    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, fold_at: int
 ) -> None:
     """With every key hashed alike, a hash found is confirmed on the key itself: different keys are
     delivered, the same keys are not, and a file is not refused for keys that only share a hash."""
+    monkeypatch.setattr(keys, "FOLD_AT", fold_at)
     stable = keys.key_entries
 
     def one_hash(asked: pl.Series, key_date_at: int | None) -> pl.DataFrame:

@@ -1,13 +1,19 @@
 """The key store's hashing and splitting (hub/ledger/keys.py): stable hashes, parts by the date a key
-carries, rows and runs."""
+carries, rows, runs and small runs; small runs folded into rows through the real ``hub cycle``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import polars as pl
+from sqlalchemy import func, select
 
-from hub.ledger.keys import RUN_MIN, key_entries, pack_entries, parts_of
+from hub.ledger import Ledger
+from hub.ledger import schema as t
+from hub.ledger.keys import FOLD_AT, RUN_MIN, SMALL, key_entries, pack_entries, parts_of, run_entries
+from tests.conftest import Workdir
 
 
 def signed(value: int) -> int:
@@ -44,3 +50,51 @@ def test_many_keys_of_one_day_are_a_run_and_the_rest_rows() -> None:
     assert pl.read_ipc(blob).get_column("hash").len() == RUN_MIN
     assert packed.rows.height == 3 + RUN_MIN, "undated keys are never a run, however many"
     assert packed.store == 7
+
+
+def test_a_small_batchs_keys_of_every_part_are_one_small_run() -> None:
+    keys = pl.Series([f"M{i}|1|2026-11-{20 + i % 3}T08:00:00Z" for i in range(300)] + ["undated"])
+    entries = key_entries(keys, -20)
+    packed = pack_entries(7, entries)
+    [(part, count, blob)] = packed.runs
+    assert part == SMALL and count == 301 and packed.rows.is_empty()
+    kept = run_entries(part, count, blob)
+    assert sorted(kept.rows()) == sorted(entries.select("part", "hash").rows())
+    assert kept.get_column("part").n_unique() == 4, "three days and the undated part"
+
+
+def _store(root: Path) -> tuple[int, int]:
+    """Small runs and rows in the hub folder's key store."""
+    ledger = Ledger.open(f"sqlite:///{root / 'var' / 'hub.db'}")
+    try:
+        with ledger.tx() as conn:
+            small = conn.execute(select(func.count()).where(t.key_runs.c.part == SMALL)).scalar_one()
+            rows = conn.execute(select(func.count()).select_from(t.key_hashes)).scalar_one()
+    finally:
+        ledger.close()
+    return small, rows
+
+
+def test_a_cycle_folds_small_runs_and_a_redelivery_of_any_file_is_refused(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    """Route uploads of 10 rows each (distinct reads): the delivery that makes ``FOLD_AT`` small runs
+    folds them into rows, the files after it are small runs again; each file sent again (its rows in
+    another order: other bytes, the same reads) is delivered before, whichever form holds its keys."""
+    header, *rows = upload((FOLD_AT + 2) * 10).decode().splitlines(keepends=True)
+    routes = [rows[i : i + 10] for i in range(0, len(rows), 10)]
+    for n, route in enumerate(routes):
+        workdir.write(f"inbox/meter-reads/route-{n:03}.csv", (header + "".join(route)).encode())
+    first = workdir.hub("cycle", "--json")
+    assert first.code == 0, first.stderr
+    taken = [o for o in first.json() if o["state"] != "skipped"]  # the other exchanges: nothing there
+    assert [(o["state"], o["delivered"]) for o in taken] == [("delivered", 10)] * len(routes)
+    assert _store(workdir.root) == (2, FOLD_AT * 10)
+    for n, route in enumerate(routes):
+        workdir.write(f"inbox/meter-reads/again-{n:03}.csv", (header + "".join(reversed(route))).encode())
+    again = workdir.hub("cycle", "--json")
+    assert again.code == 0, again.stderr
+    outcomes = [o for o in again.json() if o["state"] != "skipped"]
+    assert len(outcomes) == len(routes)
+    assert all(o["delivered"] == 0 and o["already_delivered"] == 10 for o in outcomes), outcomes
+    assert len(workdir.controls()) == len(routes), "no batch for the files sent again"
