@@ -112,7 +112,7 @@ class Ledger(
     def migrate(self) -> None:
         """Bring the schema to the current migration: nothing to do at head; an empty database is
         created at head and stamped (alembic's documented create-then-stamp, without loading it);
-        anything older is upgraded by the Alembic migrations."""
+        anything older is upgraded by the Alembic migrations; a ledger a newer hub wrote is refused."""
         with self.engine.connect() as conn:
             revision = _current_revision(conn)
             if revision == t.HEAD_REVISION:
@@ -127,9 +127,17 @@ class Ledger(
                     return
         from alembic import command
         from alembic.config import Config
+        from alembic.script import ScriptDirectory
 
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        known = {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}
+        if revision is not None and revision not in known:
+            raise LedgerError(
+                f"the ledger is at revision {revision}, newer than this hub knows (its newest is"
+                f" {t.HEAD_REVISION})",
+                hint="a newer hub wrote this ledger: run that version of the hub or a later one",
+            )
         with self.engine.begin() as conn:
             _serialise_schema_changes(conn)
             cfg.attributes["connection"] = conn

@@ -215,6 +215,16 @@ def _insert_hashes(conn: Connection, store: int, rows: pl.DataFrame) -> None:
     insert_rows(conn, t.key_hashes, ("store", "part", "hash", "batch_pk"), zip(repeat(store), *columns))
 
 
+def fold_small_runs(conn: Connection, store: int) -> None:
+    """Every small run of ``store`` as ``key_hashes`` rows, inserted in index order, and the runs
+    deleted, in the caller's transaction (also how revision 0022 is downgraded)."""
+    r = t.key_runs.c
+    small = (r.store == store) & (r.part == SMALL)
+    runs = [tuple(row) for row in conn.execute(select(r.batch_pk, r.count, r.hashes).where(small))]
+    _insert_hashes(conn, store, small_entries(runs).sort("part", "hash", "batch_pk"))
+    conn.execute(delete(t.key_runs).where(small))
+
+
 def _matches(rows: Sequence[Any]) -> pl.DataFrame:
     import polars as pl
 
@@ -261,15 +271,11 @@ class KeyStore:
         once a batch), and the runs deleted, in the same transaction: every key is kept in one form
         or the other throughout."""
         r = t.key_runs.c
-        small = (r.store == store) & (r.part == SMALL)
         held, held_keys = conn.execute(
-            select(func.count(), func.coalesce(func.sum(r.count), 0)).where(small)
+            select(func.count(), func.coalesce(func.sum(r.count), 0)).where(r.store == store, r.part == SMALL)
         ).one()
-        if held < FOLD_AT and held_keys < FOLD_KEYS:
-            return
-        runs = [tuple(row) for row in conn.execute(select(r.batch_pk, r.count, r.hashes).where(small))]
-        _insert_hashes(conn, store, small_entries(runs).sort("part", "hash", "batch_pk"))
-        conn.execute(delete(t.key_runs).where(small))
+        if held >= FOLD_AT or held_keys >= FOLD_KEYS:
+            fold_small_runs(conn, store)
 
     def keys_of_file(self, file_id: int, conn: Connection | None = None) -> pl.Series:
         """Every key the file's batches delivered, over all its runs (``key``); inside the caller's

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0021"
+HEAD_REVISION = "0022"
 
 metadata = MetaData()
 

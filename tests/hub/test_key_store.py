@@ -8,8 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, func, select, text
 
+import hub.ledger
 from hub.ledger import Ledger
 from hub.ledger import schema as t
 from hub.ledger.keys import FOLD_AT, RUN_MIN, SMALL, key_entries, pack_entries, parts_of, run_entries
@@ -98,3 +101,54 @@ def test_a_cycle_folds_small_runs_and_a_redelivery_of_any_file_is_refused(
     assert len(outcomes) == len(routes)
     assert all(o["delivered"] == 0 and o["already_delivered"] == 10 for o in outcomes), outcomes
     assert len(workdir.controls()) == len(routes), "no batch for the files sent again"
+
+
+def _migrate_ledger_to(root: Path, revision: str) -> None:
+    """Run the ledger's Alembic migrations down (or up) to ``revision``, as an operator's rollback does."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(hub.ledger.__file__).parent / "migrations"))
+    engine = create_engine(f"sqlite:///{root / 'var' / 'hub.db'}")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_a_rollback_to_revision_0021_folds_small_runs_and_keeps_every_key(
+    workdir: Workdir, upload: Callable[..., bytes]
+) -> None:
+    """Hubs before revision 0022 read every run as Arrow IPC: downgrading turns the small runs into
+    rows, and after the upgrade back every file sent again is still delivered before."""
+    header, *rows = upload(30).decode().splitlines(keepends=True)
+    routes = [rows[i : i + 10] for i in range(0, 30, 10)]
+    for n, route in enumerate(routes):
+        workdir.write(f"inbox/meter-reads/route-{n}.csv", (header + "".join(route)).encode())
+    assert workdir.hub("cycle").code == 0
+    assert _store(workdir.root) == (3, 0)
+    _migrate_ledger_to(workdir.root, "0021")
+    engine = create_engine(f"sqlite:///{workdir.root / 'var' / 'hub.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0021"
+        assert conn.execute(text("SELECT count(*) FROM key_runs")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM key_hashes")).scalar() == 30
+    engine.dispose()
+    for n, route in enumerate(routes):
+        workdir.write(f"inbox/meter-reads/again-{n}.csv", (header + "".join(reversed(route))).encode())
+    again = workdir.hub("cycle", "--json")
+    assert again.code == 0, again.stderr
+    outcomes = [o for o in again.json() if o["state"] != "skipped"]
+    assert [(o["delivered"], o["already_delivered"]) for o in outcomes] == [(0, 10)] * 3
+
+
+def test_a_ledger_a_newer_hub_wrote_is_refused_with_its_revision(workdir: Workdir) -> None:
+    assert workdir.hub("files").code == 0  # the ledger made at this hub's head
+    engine = create_engine(f"sqlite:///{workdir.root / 'var' / 'hub.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    engine.dispose()
+    refused = workdir.hub("files")
+    assert refused.code != 0
+    said = refused.stdout + refused.stderr
+    assert "revision 0999, newer than this hub knows" in said, said
+    assert "run that version of the hub or a later one" in said
+    assert "Traceback" not in said
