@@ -4,7 +4,7 @@ mapping in a thread of its own), its transactions written as a CIS batch and its
 the ledger, all in a scratch folder that is removed after; nothing is recorded or delivered.
 
 Why: the first file a service takes pays once for what every later file finds ready: the
-allocator's pages (a 1,000,000-row upload touches ~700 MB; the service keeps freed pages 30 s,
+allocator's pages (a 1,000,000-row upload touches ~700 MB; the service keeps freed pages 600 s,
 ``hub.cli.startup``), polars' thread pool and kernels, the CSV writer's and the key packer's
 threads. Measured in the service (``bench/service.py``, bench/README.md): the first 1,000,000-row
 upload after start faulted ~186,000 pages against ~50,000 for the next ones. The rehearsal's rows
