@@ -9,6 +9,7 @@ allocator's pages (a 1,000,000-row upload touches ~700 MB; the service keeps fre
 threads. Measured in the service (``bench/service.py``, bench/README.md): the first 1,000,000-row
 upload after start faulted ~186,000 pages against ~50,000 for the next ones. The rehearsal's rows
 (``service.rehearse_rows``) should be those of the exchange's usual large upload; 0 rehearses nothing.
+A kind is rehearsed once (``hub.engine.warm``), by its first enabled exchange whose options fit.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ def warm_up(settings: Settings) -> list[str]:
     for module in PER_FILE:
         importlib.import_module(module)
     warmed = []
+    rehearsed: set[str] = set()  # kinds: the pages, threads and kernels are the process's, once is enough
     for name, ex in settings.exchanges.items():
         if not ex.config.enabled:
             continue
@@ -51,8 +52,8 @@ def warm_up(settings: Settings) -> list[str]:
                 importlib.import_module(SOURCES.get(ex.config.source.type, "connectors.local"))
                 ex.format(ex.format_options).warm_up()
                 ex.kind(ex.mapping_options)
-                if rows and rehearses(ex):
-                    _rehearse(settings, ex, rows)
+                if rows and rehearses(ex) and ex.kind.name not in rehearsed and _rehearse(settings, ex, rows):
+                    rehearsed.add(ex.kind.name)
             except (HubError, ImportError, ValueError) as exc:  # its first file reports it
                 log.warning("%s: not prepared at start: %s", name, exc, extra={"event": "warm_up_failed"})
                 continue
@@ -68,9 +69,9 @@ def warm_up(settings: Settings) -> list[str]:
     return warmed
 
 
-def _rehearse(settings: Settings, ex: Exchange, rows: int) -> None:
-    """The exchange's rehearsal (``hub.engine.rehearsal``), logged; a failure is logged and left:
-    the exchange's files run as they would without it."""
+def _rehearse(settings: Settings, ex: Exchange, rows: int) -> bool:
+    """The exchange's rehearsal (``hub.engine.rehearsal``), logged; whether it ran. A failure is
+    logged and left: the exchange's files run as they would without it."""
     import polars as pl
 
     start = time.perf_counter()
@@ -78,15 +79,16 @@ def _rehearse(settings: Settings, ex: Exchange, rows: int) -> None:
         mapped = rehearse(settings, ex, rows)
     except (HubError, OSError, ValueError, pl.exceptions.PolarsError) as exc:
         log.warning("%s: rehearsal failed: %s", ex.name, exc, extra={"event": "rehearsal_failed"})
-        return
+        return False
     if not mapped:
         log.warning(
             "%s: not rehearsed: a generated file does not fit its format options",
             ex.name,
             extra={"event": "rehearsal_failed"},
         )
-        return
+        return False
     seconds = time.perf_counter() - start
     log.info(
         "%s: rehearsed a file of %s rows in %.2f s", ex.name, mapped, seconds, extra={"event": "rehearsed"}
     )
+    return True

@@ -78,3 +78,22 @@ def test_a_generated_file_that_does_not_fit_the_options_is_reported_and_files_st
     (workdir.root / "route.csv").rename(inbox / "route.csv")
     wait_for("the file", lambda: delivered_total(workdir) == 20)
     stop(proc)
+
+
+def test_a_kind_is_rehearsed_once_by_the_first_exchange_whose_options_fit(
+    workdir: Workdir, service: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    config = yaml.safe_load(DEFAULT_CONFIG)
+    config["service"] = {"sweep_seconds": 3600, "log_format": "json", "rehearse_rows": 1_000}
+    base = config["exchanges"].pop("meter-reads")
+    for name, delimiter in (("reads-semicolon", ";"), ("reads-a", ","), ("reads-b", ",")):
+        exchange = dict(base, format_options={**base["format_options"], "delimiter": delimiter})
+        exchange["source"] = dict(base["source"], path=f"inbox/{name}")
+        config["exchanges"][name] = exchange
+    workdir.set_config(yaml.safe_dump(config, sort_keys=False))  # the exchanges in this order
+    stop(service())
+    events = log_events(workdir.root / "service.log")
+    failed = [e["message"] for e in events if e.get("event") == "rehearsal_failed"]
+    rehearsed = [e["message"] for e in events if e.get("event") == "rehearsed"]
+    assert [m.split(":")[0] for m in failed] == ["reads-semicolon"]
+    assert [m.split(":")[0] for m in rehearsed] == ["reads-a"]  # reads-b finds it done
