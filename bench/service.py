@@ -17,7 +17,8 @@ its ``started`` event, then for each variant in turn:
    **inotify** (``IN_MOVED_TO | IN_CREATE`` on ``outbox/cis``, through ctypes; a 1 ms ``os.scandir``
    loop where inotify is missing): the latency is from just before the rename to the event;
 3. waits until the upload has left the inbox (archived after its run is recorded) and the service's
-   CPU time stops moving, and reads its CPU time again and its peak RSS so far (``VmHWM``);
+   CPU time stops moving, and reads its CPU time and minor page faults (fresh memory pages) again
+   and its peak RSS so far (``VmHWM``);
 4. runs ``python bench/bare_read.py --timed`` on the same file: a separate process that imports
    polars first and then times only ``polars.read_csv(FILE, infer_schema=False)``.
 
@@ -120,6 +121,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15)
 
 
+def page_faults(pid: int) -> int:
+    """Minor page faults of a running process so far (``/proc/PID/stat`` field 10): fresh memory
+    pages it touched, a figure a busy machine does not change."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7])
+
+
 def peak_mb(pid: int) -> float:
     """The process's peak resident memory so far (``VmHWM``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -211,6 +218,7 @@ def one_file(
     shutil.copyfile(upload, partial)
     time.sleep(gap)
     cpu_before = settle_cpu(proc.pid)
+    faults_before = page_faults(proc.pid)
     start = time.perf_counter()
     os.rename(partial, final)
     seen = watch.wait(timeout=300)
@@ -223,6 +231,7 @@ def one_file(
     while final.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     cpu = settle_cpu(proc.pid) - cpu_before
+    faults = page_faults(proc.pid) - faults_before
     control = json.loads((work / "outbox" / "cis" / name).read_text())
     if control.get("transactions") != rows or control.get("source", {}).get("name") != upload.name:
         raise BenchError(
@@ -241,6 +250,7 @@ def one_file(
         "file": upload.name,
         "latency": round(latency, 4),
         "service_cpu": round(cpu, 3),
+        "service_page_faults": faults,
         "bare_read": read["seconds"],
         "bare_read_cpu": read["cpu_seconds"],
         "ratio": round(ratio, 3),
@@ -267,6 +277,7 @@ def benchmark(
             measured.append(m)
             print(
                 f"[{k}/{files}] latency {m['latency']:6.2f} s  service cpu {m['service_cpu']:6.2f} s  "
+                f"faults {m['service_page_faults']:7,}  "
                 f"bare read {m['bare_read']:5.2f} s (cpu {m['bare_read_cpu']:5.2f})  "
                 f"ratio {m['ratio']:5.2f}x  {_verdict(m['latency_pass'] and m['ratio_pass'])}",
                 flush=True,

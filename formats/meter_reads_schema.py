@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 
 from formats.base import Parsed, PendingValidation, ReadContext, Validated
 from formats.meter_reads import MeterReadsOptions
+from formats.schema_pass import evaluable, passes
 from hub.kernel.background import in_background
 from hub.kernel.problems import Problem
 from hub.kernel.rows import LINE
@@ -309,9 +310,12 @@ def _failure_cases(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFr
 def run_schema(schema: pa.DataFrameSchema, typed: pl.DataFrame) -> pl.DataFrame | None:
     """Every failure case of the schema (pandera's table: column, check, index, ...), or None.
 
+    A table that passes every check is told in one polars query (``formats.schema_pass``). Else
     pandera runs its checks one after another, each a pass over one column; the column checks and
     the frame checks are run as two schemas in two threads (polars releases the GIL), which keeps
     both cores busy."""
+    if evaluable(schema) and passes(schema, typed):
+        return None
     columns = pa.DataFrameSchema(schema.columns)
     frame = pa.DataFrameSchema({}, checks=schema.checks)
     with ThreadPoolExecutor(max_workers=2) as pool:

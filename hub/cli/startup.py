@@ -16,8 +16,12 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   (in process, ``Engine.cycle`` of 3 uploads 3 s apart after a first; peak 1,098 MB). Keeping
   freed pages 30 s: 0.28-0.44 s, but a peak of 1,373 MB (pages kept in one thread's arena do not
   serve another's); with as many arenas as CPUs (8 per CPU by default): 0.25-0.30 s, peak
-  1,151 MB, user time unchanged. A service that took a large file holds its pages up to 30 s
-  longer before its resident size falls back.
+  1,151 MB, user time unchanged. Kept 600 s since: polars' allocator returns pages only while it
+  allocates (it has no thread of its own), so an idle service holds them whatever the delay, and a
+  file arriving more than 30 s after the one before found them due and faulted them all in again.
+  ``bench/service.py --gap 40`` (uploads ~45 s apart), quiet machine: 30 s: 167,000-175,000 page
+  faults, 1.53-1.69 s CPU, latency 1.49-1.86 s an upload, peak 955 MB; 600 s: 37,000-42,000,
+  1.19-1.43 s, 1.22-1.35 s, peak 1,181 MB (with ``--gap 3``: 1,255 MB at 300 s, 1,115 at 30 s).
 - **Leaving without the interpreter's teardown** (``leave``): ``os._exit`` once everything is
   committed, fsynced and closed skips freeing the large tables one by one: 2.5-2.6 s CPU with it,
   2.8-2.9 s without (~10%).
@@ -74,8 +78,8 @@ SERVICE = "run"
 
 
 def service_allocator() -> str:
-    """The service's allocator setting: freed pages kept 30 s, one arena per CPU."""
-    return f"dirty_decay_ms:30000,muzzy_decay_ms:0,narenas:{os.cpu_count() or 1}"
+    """The service's allocator setting: freed pages kept 600 s, one arena per CPU."""
+    return f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{os.cpu_count() or 1}"
 
 
 def prepare(argv: list[str], one_shot: Collection[str]) -> None:

@@ -134,3 +134,32 @@ def test_a_table_in_uneven_chunks_is_written_as_one_piece(tmp_path: Path) -> Non
     kept = pl.read_ipc(io.BytesIO(packed.blob))
     assert packed.count == 10
     assert kept.rows() == list(zip(whole.get_column("idempotency_key"), range(2, 12), strict=True))
+
+
+def test_a_batch_handed_to_the_disk_as_it_is_written_is_the_same_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data files are handed to the disk every ``WRITEBACK_BYTES`` while they are written (so
+    the fsync before the ledger records the batch waits only for the rest): the same bytes, counts
+    and sha256 as a batch written and synced at the end."""
+    import hashlib
+    import sys
+
+    from hub.kernel import files
+
+    frame = reads(40)
+    meta = {"exchange": "meter-reads"}
+    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 7)
+    monkeypatch.setattr(cis_batch, "WRITEBACK_BYTES", 1 << 62)  # never before the fsync
+    at_end = cis_batch.stage(tmp_path / "end", "b1", {MeterRead.txn_type: (MeterRead, frame)}, meta)
+    monkeypatch.setattr(cis_batch, "WRITEBACK_BYTES", 100)  # after nearly every slice
+    early = cis_batch.stage(tmp_path / "early", "b1", {MeterRead.txn_type: (MeterRead, frame)}, meta)
+    for staged in (at_end, early):
+        cis_batch.publish(staged)
+    end = {p.name: p.read_bytes() for p in (tmp_path / "end").iterdir()}
+    written = {p.name: p.read_bytes() for p in (tmp_path / "early").iterdir()}
+    assert written == end
+    entry = json.loads(written["b1.control.json"])["files"][0]
+    assert entry["count"] == 40
+    assert entry["sha256"] == hashlib.sha256(written["b1.MeterRead.csv"]).hexdigest()
+    assert (files._writeback() is not None) is sys.platform.startswith("linux")
