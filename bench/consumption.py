@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from run import run_child
 
 PYTHON = Path(sys.executable)
 HUB = PYTHON.parent / "hub"
@@ -29,17 +29,12 @@ TARGET = 5.0
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (MB) and stdout of ``cmd`` run to completion; exits on failure."""
-    out, err = cwd / "child.out", cwd / "child.err"
-    with out.open("wb") as o, err.open("wb") as e:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    text = out.read_text()
-    if code not in (0,):
-        sys.exit(f"FAILED ({code}): {' '.join(cmd)}\n{text[-2000:]}\n{err.read_text()[-2000:]}")
-    return wall, usage.ru_maxrss // 1024, text
+    child = run_child(cmd, cwd)
+    if child.returncode != 0:
+        sys.exit(
+            f"FAILED ({child.returncode}): {' '.join(cmd)}\n{child.stdout[-2000:]}\n{child.stderr[-2000:]}"
+        )
+    return child.seconds, int(child.peak_mb), child.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
