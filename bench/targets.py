@@ -39,6 +39,8 @@ def _service(r: dict[str, Any]) -> Found:
     for k, m in enumerate(r["measures"], 1):
         found.append((f"service latency file {k} (<= 1.0 s)", m["latency"], m["latency_pass"]))
         found.append((f"service latency / bare read file {k} (<= 4.5x)", m["ratio"], m["ratio_pass"]))
+    peak = r["service_peak_mb"]
+    found.append(("service peak MB over its uploads (< 1024)", peak, peak < 1024))
     return found
 
 
