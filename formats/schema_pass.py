@@ -7,18 +7,25 @@ backend (the same rule, the same null handling), reduces it to one boolean, and 
 them in one ``collect_all``, which polars runs in parallel over a table it reads once. A table that
 passes (the usual case) is done; one that does not is validated by pandera as before, so what is
 reported is exactly what pandera reports. A schema using a feature this module does not evaluate
-(coercion, uniqueness, regex-named columns, grouped or element-wise checks) is left to pandera.
+(coercion, uniqueness, regex-named columns, grouped or element-wise checks) is left to pandera, and
+so is every table when pandera's check backend is not as this module knows it (another version).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandera.backends.polars.builtin_checks  # noqa: F401  (the built-in checks for polars)
 import polars as pl
-from pandera.api.polars.types import PolarsData
-from pandera.backends.polars.checks import PolarsCheckBackend
-from pandera.constants import CHECK_OUTPUT_KEY
+
+try:  # pandera's check backend: internals, so another version may lack them
+    import pandera.backends.polars.builtin_checks  # noqa: F401  (the built-in checks for polars)
+    from pandera.api.polars.types import PolarsData
+    from pandera.backends.polars.checks import PolarsCheckBackend
+    from pandera.constants import CHECK_OUTPUT_KEY
+
+    BACKEND = True
+except ImportError:
+    BACKEND = False
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -28,7 +35,8 @@ def evaluable(schema: pa.DataFrameSchema) -> bool:
     """Whether ``passes`` can answer for ``schema`` (else pandera alone must)."""
     columns = schema.columns.values()
     return (
-        not schema.coerce
+        BACKEND
+        and not schema.coerce
         and not schema.strict
         and not schema.ordered
         and not schema.unique
@@ -48,6 +56,13 @@ def passes(schema: pa.DataFrameSchema, table: pl.DataFrame) -> bool:
     """True when ``table`` has the schema's columns with their declared types, no null where one
     is not allowed, and passes every check: what pandera's ``validate`` would accept without a
     failure case. False means: ask pandera (something failed, or could not be told here)."""
+    try:
+        return _passes(schema, table)
+    except (AttributeError, TypeError):  # pandera's internals are not as this module knows them
+        return False
+
+
+def _passes(schema: pa.DataFrameSchema, table: pl.DataFrame) -> bool:
     types = table.schema
     frame = table.lazy()
     plans: list[pl.LazyFrame] = []

@@ -81,3 +81,23 @@ def test_schemas_with_features_it_does_not_evaluate_are_left_to_pandera() -> Non
     assert not evaluable(pa.DataFrameSchema(SCHEMA.columns, strict=True))
     element_wise = pa.Column(pl.String, pa.Check(lambda v: v.startswith("M"), element_wise=True))
     assert not evaluable(pa.DataFrameSchema({"meter": element_wise}))
+
+
+def test_a_pandera_whose_backend_is_not_as_known_leaves_every_table_to_pandera(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another pandera version (its check backend's internals changed) must never break validation:
+    the one-query answer steps aside and pandera's own validate decides."""
+    import formats.schema_pass as schema_pass
+    from formats.meter_reads_schema import run_schema
+
+    class Changed:
+        def __init__(self, check: object) -> None:
+            raise AttributeError("'Check' object has no attribute '_check_fn'")
+
+    monkeypatch.setattr(schema_pass, "PolarsCheckBackend", Changed)
+    assert passes(SCHEMA, pl.DataFrame(GOOD)) is False
+    bad = pl.DataFrame({**GOOD, "code": ["01", "04", "99"]})
+    failures = run_schema(SCHEMA, bad)
+    assert failures is not None and "isin" in " ".join(failures.get_column("check").cast(pl.String).to_list())
+    assert run_schema(SCHEMA, pl.DataFrame(GOOD)) is None
