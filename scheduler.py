@@ -212,7 +212,7 @@ class Service:
         from hub.engine.warm import warm_up
 
         self.install_signals()
-        warm_up(self.settings)  # before the first job: no file pays for an import
+        warm_up(self.settings, self.engine.usual_rows)  # before the first job: no file pays for an import
         scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(1)}, timezone=UTC)
         self._scheduler = scheduler
         for name in self.catch_up():

@@ -156,7 +156,10 @@ class ServiceConfig(Strict):
     sweep_seconds: float = Field(60, gt=0, description="how often watched folders are swept")
     settle_seconds: float = Field(1, ge=0, description="wait after a folder event before looking")
     rehearse_rows: int = Field(
-        1_000_000, ge=0, description="rows of the generated file a rehearsed exchange runs at start (0: none)"
+        1_000_000,
+        ge=0,
+        description="most rows of the generated file a rehearsed exchange runs at start: its largest"
+        " file of the last 30 days, this many when it has none yet (0: no rehearsal)",
     )
     log_format: Literal["text", "json"] = Field(
         "text", description="service log: text or one JSON object a line"

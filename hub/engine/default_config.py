@@ -27,7 +27,7 @@ paths:
 service:            # `hub run`
   sweep_seconds: 60   # watched folders are also swept this often (an event can be missed)
   settle_seconds: 1   # after a folder event (not a rename into it), wait this long before looking
-  rehearse_rows: 1000000  # at start, meter reads rehearse a generated file this large (0: none)
+  rehearse_rows: 1000000  # at start, meter reads rehearse a file like their largest of 30 days, up to this
   log_format: text    # text | json (one object per line, for log shippers)
 
 # OpenPGP (encrypted partner files): keys live in the hub's own keyring, var/gnupg

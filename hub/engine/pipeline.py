@@ -297,6 +297,10 @@ class Engine:
         run = self.ledger.last_run(exchange, ("schedule", "catch-up"))
         return None if run is None else run["started_at"]
 
+    def usual_rows(self, exchange: str, days: int = 30) -> int | None:
+        """The rows of the exchange's largest file of the last ``days`` days (None: it had none)."""
+        return self.ledger.largest_rows(exchange, self.ledger.now() - timedelta(days=days))
+
     def status(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Every exchange's last run and file, next run, and whether its file is overdue."""
         from hub.engine.status import exchange_status

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hub.engine.logs import log, tagged
@@ -35,11 +36,13 @@ PER_FILE = (
 SOURCES = {"folder": "connectors.local", "sftp": "connectors.sftp"}
 
 
-def warm_up(settings: Settings) -> list[str]:
+def warm_up(settings: Settings, usual_rows: Callable[[str], int | None] | None = None) -> list[str]:
     """Prepare every enabled exchange; returns their names. A failure is logged and left for the
-    exchange's first file to report where it belongs (its outcome), never stopping the service."""
+    exchange's first file to report where it belongs (its outcome), never stopping the service.
+    ``usual_rows``: an exchange's largest recent file (None: none yet); its rehearsal is that large,
+    at most ``service.rehearse_rows``, so a hub of small files does not hold a large file's memory."""
     start = time.perf_counter()
-    rows = settings.config.service.rehearse_rows
+    most = settings.config.service.rehearse_rows
     for module in PER_FILE:
         importlib.import_module(module)
     warmed = []
@@ -52,8 +55,11 @@ def warm_up(settings: Settings) -> list[str]:
                 importlib.import_module(SOURCES.get(ex.config.source.type, "connectors.local"))
                 ex.format(ex.format_options).warm_up()
                 ex.kind(ex.mapping_options)
-                if rows and rehearses(ex) and ex.kind.name not in rehearsed and _rehearse(settings, ex, rows):
-                    rehearsed.add(ex.kind.name)
+                if most and rehearses(ex) and ex.kind.name not in rehearsed:
+                    usual = usual_rows(name) if usual_rows is not None else None
+                    rows = most if usual is None else min(most, usual)
+                    if rows and _rehearse(settings, ex, rows):
+                        rehearsed.add(ex.kind.name)
             except (HubError, ImportError, ValueError) as exc:  # its first file reports it
                 log.warning("%s: not prepared at start: %s", name, exc, extra={"event": "warm_up_failed"})
                 continue

@@ -342,6 +342,14 @@ class FileRecords:
             total = conn.execute(select(func.sum(b.transactions)).where(b.file_id == file_id)).scalar()
         return int(total or 0)
 
+    def largest_rows(self, exchange: str, since: datetime) -> int | None:
+        """The most rows one of the exchange's files landed since ``since`` had (None: no such file)."""
+        f = t.files.c
+        query = select(func.max(f.rows)).where(f.exchange == exchange, f.landed_at >= since)
+        with self.tx() as conn:
+            rows = conn.execute(query).scalar()
+        return None if rows is None else int(rows)
+
     def unfinished_files(self, exchange: str, states: Sequence[str]) -> list[FileRecord]:
         """The exchange's files an interrupted run left in one of ``states``, oldest first."""
         f = t.files.c

@@ -97,3 +97,19 @@ def test_a_kind_is_rehearsed_once_by_the_first_exchange_whose_options_fit(
     rehearsed = [e["message"] for e in events if e.get("event") == "rehearsed"]
     assert [m.split(":")[0] for m in failed] == ["reads-semicolon"]
     assert [m.split(":")[0] for m in rehearsed] == ["reads-a"]  # reads-b finds it done
+
+
+def test_the_rehearsal_is_as_large_as_the_exchanges_largest_recent_file(
+    workdir: Workdir, upload: Any, service: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    """A hub whose meter reads come in small files does not hold a large file's memory: with a
+    300-row file delivered this month, the rehearsal is 300 rows, not ``rehearse_rows``."""
+    configure(workdir, 5_000)
+    workdir.write("inbox/meter-reads/route.csv", upload(300, seed=6))
+    assert workdir.hub("cycle").code == 0
+    assert delivered_total(workdir) == 300
+    stop(service())
+    rehearsed = [
+        e["message"] for e in log_events(workdir.root / "service.log") if e.get("event") == "rehearsed"
+    ]
+    assert len(rehearsed) == 1 and "meter-reads: rehearsed a file of 300 rows" in rehearsed[0], rehearsed
