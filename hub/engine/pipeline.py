@@ -377,6 +377,7 @@ class Engine:
             if outcome is not None:
                 log_outcome(outcome)
                 done.append(outcome)
+        self._ahead = None  # a file read ahead but not taken (a stop): its bytes and mapping let go
 
     def _take_item(
         self, ex: Exchange, source: Source, item: Item, where: str, run_id: int, following: Item | None = None
