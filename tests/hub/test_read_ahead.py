@@ -1,6 +1,6 @@
 """A cycle maps the next file while the one in hand is delivered (``hub.engine.read_ahead``): every
 file is still delivered from the bytes that landed, even when a file changes after it was read
-ahead."""
+ahead; an SFTP source's files are fetched once, never read ahead."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from hub.engine import read_ahead
-from tests.conftest import Workdir
+from tests.conftest import SshServer, Workdir
 
 
 def _cycle(workdir: Workdir, progress: Callable[[str, str], None]) -> list[Any]:
@@ -80,3 +81,25 @@ def test_a_file_changed_after_it_was_read_ahead_is_delivered_as_it_landed(
     assert (workdir.root / "var" / "landed" / hashlib.sha256(changed).hexdigest()).is_file()
     reader_ids = {row[13] for row in workdir.delivered_rows("MeterRead")}
     assert reader_ids == {"RD03", "RD07"}  # route-2's rows as landed (RD07), not as read ahead (RD01)
+
+
+def test_an_sftp_source_is_not_read_ahead_and_every_file_is_delivered(
+    workdir: Workdir, upload: Callable[..., bytes], ssh_server: SshServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _read_ahead_names(monkeypatch)
+    remote = ssh_server.folder(f"ahead-{workdir.root.name}")
+    for n in (1, 2, 3):
+        (remote / f"route-{n}.csv").write_bytes(upload(30, seed=n))
+    config = yaml.safe_load((workdir.root / "hub.yaml").read_text())
+    config["exchanges"]["meter-reads"].update(
+        source={"type": "sftp", "server": ssh_server.server_config(), "remote_dir": str(remote)},
+        watch=False,
+    )
+    workdir.set_config(yaml.safe_dump(config))
+
+    outcomes = _cycle(workdir, lambda name, stage: None)
+
+    assert [(o.name, o.state, o.delivered) for o in outcomes] == [
+        (f"route-{n}.csv", "delivered", 30) for n in (1, 2, 3)
+    ]
+    assert names == []  # each fetched once, when it lands
