@@ -16,7 +16,8 @@ wall time (and the main thread's CPU time):
 - ``claim``: taking, renewing, finishing and releasing the claims on an item and on its content;
 - ``land``: the landing copy (read, sha256, write, fsync of the copy and its folder);
 - ``record``: the ledger's records of the file (arrival, each state reached, the run, the outcome);
-- ``own work (wait)``: waiting for the file's parse + validate + map, run in a thread while it lands;
+- ``own work (wait)``: waiting for the file's parse + validate + map, run in a thread while it lands
+  (from a folder source, while the file before it is delivered: ``hub.engine.read_ahead``);
 - ``deliver: key check`` / ``deliver: stage`` / ``deliver: keys+batch`` / ``publish``: the
   delivery (keys delivered before, the CIS batch files written and synced, the keys and batch
   recorded, the files renamed into place and the batch marked published);

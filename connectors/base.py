@@ -160,6 +160,8 @@ def with_retries(
 class Source(ABC):
     """Where an exchange's files come from."""
 
+    reads_locally = False  # reading an item twice costs nothing (a local folder, not a server)
+
     def __init__(
         self,
         *,

@@ -30,6 +30,8 @@ def open_file(path: Path) -> BinaryIO:
 
 
 class FolderSource(Source):
+    reads_locally = True
+
     def __init__(self, folder: Path, *, archive_dir: Path | None = None, **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.folder = folder

@@ -26,6 +26,7 @@ from hub.engine.intake import list_items, missing_source
 from hub.engine.logs import log, tagged
 from hub.engine.mapping import Mapped
 from hub.engine.outcome import Outcome, failure, log_outcome, skipped
+from hub.engine.read_ahead import MappedAhead, made_ahead, map_next
 from hub.engine.suspense import summaries_added, suspense_summary
 from hub.engine.winter_average import note_unchanged, scheduled_requests
 from hub.kernel.background import in_background
@@ -84,6 +85,7 @@ class Engine:
         )
         self.claims = Holder(self.ledger, timedelta(seconds=settings.config.service.claim_lease_seconds))
         self.runner = FileRunner(self.ledger, settings, self.claims, clock, self.progress)
+        self._ahead: MappedAhead | None = None  # the next item's mapping, started during a delivery
         exchanges = settings.exchanges.items()
         if recover:
             inbound = {name: ex.destination_path for name, ex in exchanges if not is_outbound(ex.kind)}
@@ -365,23 +367,30 @@ class Engine:
 
         items, refused = list_items(ex, source, self.ledger, run_id)
         done += refused
-        for item in items:
+        self._ahead = None
+        for n, item in enumerate(items):
             if should_stop():
                 log.info("stopping: %s and later files are left for the next run", item.name)
                 break
             where = source.describe(item)
+            following = items[n + 1] if n + 1 < len(items) else None
             with self.claims.holding(item_key(ex.name, where, item), finish=True) as taken:
                 if not taken:
                     continue  # another hub process has it in hand, or took it before
-                outcome = self._take_item(ex, source, item, where, run_id)
+                outcome = self._take_item(ex, source, item, where, run_id, following)
             if outcome is not None:
                 log_outcome(outcome)
                 done.append(outcome)
+        self._ahead = None  # a file read ahead but not taken (a stop): its bytes and mapping let go
 
-    def _take_item(self, ex: Exchange, source: Source, item: Item, where: str, run_id: int) -> Outcome | None:
+    def _take_item(
+        self, ex: Exchange, source: Source, item: Item, where: str, run_id: int, following: Item | None = None
+    ) -> Outcome | None:
         """Land and run one claimed item, then let the source archive, delete or leave it; None when
         there is nothing to report (taken before; still changing; its content in another's hands).
-        A failure leaves the item where it is for the next cycle and raises nothing."""
+        Once it has landed, the ``following`` item's mapping starts (``read_ahead``) while this one
+        is recorded and delivered. A failure leaves the item where it is for the next cycle and
+        raises nothing."""
         from connectors.base import with_retries
 
         try:
@@ -394,6 +403,8 @@ class Engine:
             ahead: list[Future[Mapped]] = []  # parsing, validating, mapping while it lands
             landed = with_retries(where, source.retry, partial(self._land_item, source, item, ex, ahead))
             mapped = ahead[-1] if ahead else None
+            if following is not None:
+                self._ahead = map_next(ex, source, following, after=mapped, now=self.clock())
             outcome = self.runner.take(landed, item.name, where, ex, run_id, mapped=mapped)
             if outcome is None:
                 raise StillChanging(f"{item.name}: its content is in another hub process's hands")
@@ -435,7 +446,8 @@ class Engine:
 
             def on_read(data: bytes) -> None:
                 work = partial(map_file, data, item.name, ex, now=now, received=now)
-                ahead.append(in_background(work, f"mapping {item.name}"))  # a retry's replaces it
+                made = made_ahead(self._ahead, item, data)  # while the file before was delivered
+                ahead.append(made or in_background(work, f"mapping {item.name}"))  # a retry's replaces it
 
         with source.open(item) as stream:
             what = source.describe(item)
