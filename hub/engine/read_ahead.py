@@ -19,6 +19,10 @@ from hub.engine.file_map import map_file, maps_ahead
 from hub.kernel.background import in_background
 from hub.kernel.errors import HubError
 
+# Read ahead only files this small: the overlap pays where a file's own work is as short as its
+# records and delivery, and two large files' tables at once would raise the cycle's peak memory.
+AHEAD_MAX = 8 * 2**20
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -41,9 +45,10 @@ def map_next(
 ) -> MappedAhead | None:
     """Read ``item`` and start its mapping in a thread once ``after`` (the mapping of the file in
     hand) is done, so the two mappings never compete for the CPU. Only for a source that reads
-    locally (a second read costs nothing; an SFTP item is not fetched twice) and a file mapped
-    while it lands anyway; None when it cannot be read now: its landing reads it again and says why."""
-    if not source.reads_locally or not maps_ahead(ex, item.size):
+    locally (a second read costs nothing; an SFTP item is not fetched twice) and a small file
+    (``AHEAD_MAX``) mapped while it lands anyway; None when it cannot be read now: its landing
+    reads it again and says why."""
+    if not source.reads_locally or item.size > AHEAD_MAX or not maps_ahead(ex, item.size):
         return None
     try:
         with source.open(item) as stream:

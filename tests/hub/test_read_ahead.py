@@ -103,3 +103,24 @@ def test_an_sftp_source_is_not_read_ahead_and_every_file_is_delivered(
         (f"route-{n}.csv", "delivered", 30) for n in (1, 2, 3)
     ]
     assert names == []  # each fetched once, when it lands
+
+
+def test_a_file_larger_than_the_read_ahead_bound_is_not_read_ahead(
+    workdir: Workdir, upload: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two large files' tables are never held at once: the next file is read ahead only when small."""
+    names = _read_ahead_names(monkeypatch)
+    small, large = upload(10, seed=1), upload(200, seed=2)
+    monkeypatch.setattr(read_ahead, "AHEAD_MAX", len(small) * 3)  # between the two sizes
+    workdir.write("inbox/meter-reads/route-1.csv", large)
+    workdir.write("inbox/meter-reads/route-2.csv", large.replace(b",RD01,", b",RD03,"))
+    workdir.write("inbox/meter-reads/route-3.csv", small)
+
+    outcomes = _cycle(workdir, lambda name, stage: None)
+
+    assert [(o.name, o.state) for o in outcomes] == [
+        ("route-1.csv", "delivered"),
+        ("route-2.csv", "delivered"),
+        ("route-3.csv", "delivered"),
+    ]
+    assert names == ["route-3.csv"]
