@@ -58,7 +58,7 @@ class _DataFile(io.RawIOBase):
     def __init__(self, model: type[CisTransaction], temp: Path, final: Path) -> None:
         super().__init__()
         self.model, self.final = model, final
-        self.staged = Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name)
+        self.staged = Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name, direct=True)
         self.digest = hashlib.sha256()
         self.count = self.size = self._kicked = 0
         self.totals: dict[str, int] = {}

@@ -80,7 +80,7 @@ def land(
     the landing area's are ``ConnectorRetryable``. A failure leaves no partial copy."""
     whole = size is not None and size <= IN_MEMORY_BYTES
     try:
-        with Staged(landed_dir, prefix=".landing-") as staged:
+        with Staged(landed_dir, prefix=".landing-", direct=whole) as staged:
             data: bytes | None
             if whole:
                 sha256, length, data = _copy_whole(stream, staged.file, on_read)

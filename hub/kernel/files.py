@@ -19,7 +19,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, cast
+
+from hub.kernel.direct import DirectFile
 
 CHUNK = 1024 * 1024
 SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the dirty pages back, do not wait
@@ -63,10 +65,17 @@ class Staged:
     ledger commit). Leaving the ``with`` block on an error removes the temporary file.
 
     ``temp_name`` gives the temporary file a name of the caller's (so recovery can find it);
-    by default it is unique (``.<prefix>XXXX``)."""
+    by default it is unique (``.<prefix>XXXX``). ``direct``: a large file written once and not
+    read back goes straight to the disk, past the page cache (``hub.kernel.direct``)."""
 
     def __init__(
-        self, folder: Path, *, mode: int = 0o600, temp_name: str | None = None, prefix: str = "."
+        self,
+        folder: Path,
+        *,
+        mode: int = 0o600,
+        temp_name: str | None = None,
+        prefix: str = ".",
+        direct: bool = False,
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if temp_name is None:
@@ -77,7 +86,7 @@ class Staged:
             self.temp = folder / temp_name
             fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         self.folder = folder
-        self.file: BinaryIO = os.fdopen(fd, "wb")
+        self.file: BinaryIO = cast("BinaryIO", DirectFile(fd)) if direct else os.fdopen(fd, "wb")
         self._written_back = 0  # bytes handed to ``start_writeback`` so far
 
     def __enter__(self) -> Staged:
@@ -96,6 +105,8 @@ class Staged:
         call = _writeback()
         if call is None or self.file.closed:
             return
+        if isinstance(self.file, DirectFile) and self.file.direct is not False:
+            return  # its chunks go to the disk as they fill
         self.file.flush()
         end = self.file.tell()
         if (

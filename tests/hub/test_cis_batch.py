@@ -163,3 +163,21 @@ def test_a_batch_handed_to_the_disk_as_it_is_written_is_the_same_batch(
     assert entry["count"] == 40
     assert entry["sha256"] == hashlib.sha256(written["b1.MeterRead.csv"]).hexdigest()
     assert (files._writeback() is not None) is sys.platform.startswith("linux")
+
+
+def test_a_data_file_of_many_chunks_written_straight_to_the_disk_is_the_batch(tmp_path: Path) -> None:
+    """A data file larger than a few chunks of ``hub.kernel.direct`` (written past the page cache):
+    byte for byte the CSV of the rows at once, with its control entry's count, size and sha256."""
+    import hashlib
+
+    from hub.kernel import direct
+
+    frame = reads(120_000)
+    cis_batch.publish(cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: (MeterRead, frame)}, {}))
+    written = (tmp_path / "b1.MeterRead.csv").read_bytes()
+    assert len(written) > 2 * direct.CHUNK
+    expected = frame.select(columns_of(MeterRead)).write_csv(datetime_format=cis_batch.DATETIME_FORMAT)
+    assert written == expected.encode()
+    entry = json.loads((tmp_path / "b1.control.json").read_bytes())["files"][0]
+    assert (entry["count"], entry["bytes"]) == (120_000, len(written))
+    assert entry["sha256"] == hashlib.sha256(written).hexdigest()
