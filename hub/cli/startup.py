@@ -22,6 +22,11 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   ``bench/service.py --gap 40`` (uploads ~45 s apart), quiet machine: 30 s: 167,000-175,000 page
   faults, 1.53-1.69 s CPU, latency 1.49-1.86 s an upload, peak 955 MB; 600 s: 37,000-42,000,
   1.19-1.43 s, 1.22-1.35 s, peak 1,181 MB (with ``--gap 3``: 1,255 MB at 300 s, 1,115 at 30 s).
+  One arena for every two CPUs since (one on the 2-core machine; at most one per CPU, as each
+  arena holds its own freed pages apart): ``bench/service.py`` (3 uploads, after the CIS files
+  went straight to the disk), 3 runs each interleaved, quiet machine, 2026-12-07: one arena
+  peaked at 1,077, 1,094 and 1,078 MB, two at 1,206, 1,329 and 1,096 MB, latencies the same
+  (0.77-0.87 s an upload either way).
 - **Leaving without the interpreter's teardown** (``leave``): ``os._exit`` once everything is
   committed, fsynced and closed skips freeing the large tables one by one: 2.5-2.6 s CPU with it,
   2.8-2.9 s without (~10%).
@@ -78,8 +83,8 @@ SERVICE = "run"
 
 
 def service_allocator() -> str:
-    """The service's allocator setting: freed pages kept 600 s, one arena per CPU."""
-    return f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{os.cpu_count() or 1}"
+    """The service's allocator setting: freed pages kept 600 s, one arena for every two CPUs."""
+    return f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{max(1, (os.cpu_count() or 1) // 2)}"
 
 
 def prepare(argv: list[str], one_shot: Collection[str]) -> None:

@@ -28,7 +28,11 @@ def restored(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ("argv", "allocator", "collector"),
     [
         (["hub", "process", "f.ach", "-x", "ach-returns"], startup.ONE_SHOT_ALLOCATOR, startup.ONE_SHOT_GC),
-        (["hub", "run"], f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{os.cpu_count()}", (700, 10, 10)),
+        (
+            ["hub", "run"],
+            f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{max(1, (os.cpu_count() or 1) // 2)}",
+            (700, 10, 10),
+        ),
         (["hub", "status"], None, (700, 10, 10)),
         (["hub"], None, (700, 10, 10)),
     ],
