@@ -89,7 +89,7 @@ class FileRunner:
                 ex,
                 run_id,
                 policy=policy,
-                data=landed.data,
+                data=landed.take_data(),
                 mapped=mapped,
                 fresh=arrival.status == "new",
             )
@@ -147,6 +147,7 @@ class FileRunner:
                 reached=lambda state, **values: self.ledger.update_file(record.id, state=state, **values),
                 progress=self.progress,
             )
+        del data  # mapped: its bytes are not held while it is delivered
         outcome.rows, outcome.rejected, outcome.problems = result.rows, result.rejected, result.problems
         if result.file_rejected or (result.errors and policy == "reject-file"):
             whole = result.file_rejected

@@ -37,7 +37,17 @@ class Landed:
     path: Path
     sha256: str
     size: int
-    data: bytes | None = field(default=None, repr=False, compare=False)  # the content, when read whole
+    content: list[bytes] = field(default_factory=list, repr=False, compare=False)  # when read whole
+
+    @property
+    def data(self) -> bytes | None:
+        """The content, when the landing read it whole and it was not handed on (``take_data``)."""
+        return self.content[0] if self.content else None
+
+    def take_data(self) -> bytes | None:
+        """The content, handed on: the landed record holds it no longer, so it is freed as soon as
+        its taker is done with it (a 1,000,000-row upload's 73 MB before its delivery, not after)."""
+        return self.content.pop() if self.content else None
 
 
 def _copy_whole(
@@ -93,7 +103,7 @@ def land(
                 staged.publish(final, mode=LANDED_MODE)
     except OSError as exc:
         raise ConnectorRetryable(f"{what}: cannot land: {os_reason(exc)}") from exc
-    return Landed(final, sha256, length, data)
+    return Landed(final, sha256, length, [] if data is None else [data])
 
 
 def land_path(path: Path, landed_dir: Path) -> Landed:
