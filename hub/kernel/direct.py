@@ -17,7 +17,6 @@ are the same either way, and the caller's ``fsync`` makes them durable either wa
 from __future__ import annotations
 
 import errno
-import fcntl
 import io
 import mmap
 import os
@@ -53,6 +52,8 @@ def _set_direct(fd: int, on: bool) -> bool:
     """Turn direct writes on or off for ``fd``; whether it is now as asked."""
     if not _O_DIRECT:
         return not on
+    import fcntl  # POSIX, as O_DIRECT is
+
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     try:
         fcntl.fcntl(fd, fcntl.F_SETFL, flags | _O_DIRECT if on else flags & ~_O_DIRECT)
