@@ -23,18 +23,15 @@ CHUNK = 4 * 4096  # small chunks: a few hundred KB cross many of them
 
 
 def takes_direct_writes(folder: Path) -> bool:
-    """Whether the file system under ``folder`` takes an aligned ``O_DIRECT`` write (asked of the
-    system itself, not of the module under test)."""
+    """Whether the system takes an aligned ``O_DIRECT`` write to a new file under ``folder``, the
+    flag set on the open file (asked of the system itself, not of the module under test)."""
     if not hasattr(os, "O_DIRECT"):
         return False
     probe = folder / ".probe"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
-    except OSError:
-        return False
-    try:
-        buf = mmap.mmap(-1, 4096)
-        os.write(fd, buf)
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_DIRECT)
+        os.write(fd, mmap.mmap(-1, 4096))
         return True
     except OSError:
         return False
