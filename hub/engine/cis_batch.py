@@ -47,7 +47,6 @@ def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
 
 
 SLICE_ROWS = 250_000
-WRITEBACK_BYTES = 16 * 1024 * 1024  # written bytes handed to the disk this often, not all at the fsync
 
 
 class _DataFile(io.RawIOBase):
@@ -60,7 +59,7 @@ class _DataFile(io.RawIOBase):
         self.model, self.final = model, final
         self.staged = Staged(temp.parent, mode=FILE_MODE, temp_name=temp.name, direct=True)
         self.digest = hashlib.sha256()
-        self.count = self.size = self._kicked = 0
+        self.count = self.size = 0
         self.totals: dict[str, int] = {}
 
     def append(self, frame: pl.DataFrame, *, header: bool) -> None:
@@ -83,9 +82,6 @@ class _DataFile(io.RawIOBase):
         self.digest.update(chunk)  # hashlib and the file release the GIL: types are written side by side
         self.staged.file.write(chunk)
         self.size += len(chunk)
-        if self.size - self._kicked >= WRITEBACK_BYTES:  # on its way to the disk before the fsync
-            self.staged.start_writeback()
-            self._kicked = self.size
         return len(chunk)
 
     def entry(self) -> dict[str, Any]:

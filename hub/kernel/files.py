@@ -10,13 +10,9 @@ files placed in a folder destination and kept copies of outbound files.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 import shutil
-import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, cast
@@ -24,20 +20,6 @@ from typing import BinaryIO, cast
 from hub.kernel.direct import DirectFile
 
 CHUNK = 1024 * 1024
-SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the dirty pages back, do not wait
-_sync_file_range: list[Callable[[int, int, int, int], int] | None] = []  # looked up on first use
-
-
-def _writeback() -> Callable[[int, int, int, int], int] | None:
-    """Linux's ``sync_file_range`` through ctypes (Python has no binding), or None elsewhere."""
-    if not _sync_file_range:
-        found = None
-        if sys.platform.startswith("linux") and (name := ctypes.util.find_library("c")):
-            call = ctypes.CDLL(name, use_errno=True).sync_file_range
-            call.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
-            found = call
-        _sync_file_range.append(found)
-    return _sync_file_range[0]
 
 
 def sync_folder(folder: Path) -> None:
@@ -65,8 +47,8 @@ class Staged:
     ledger commit). Leaving the ``with`` block on an error removes the temporary file.
 
     ``temp_name`` gives the temporary file a name of the caller's (so recovery can find it);
-    by default it is unique (``.<prefix>XXXX``). ``direct``: a large file written once and not
-    read back goes straight to the disk, past the page cache (``hub.kernel.direct``)."""
+    by default it is unique (``prefix`` and random characters). ``direct``: a large file written
+    once and not read back goes to the disk while it is written (``hub.kernel.direct``)."""
 
     def __init__(
         self,
@@ -87,7 +69,6 @@ class Staged:
             fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         self.folder = folder
         self.file: BinaryIO = cast("BinaryIO", DirectFile(fd)) if direct else os.fdopen(fd, "wb")
-        self._written_back = 0  # bytes handed to ``start_writeback`` so far
 
     def __enter__(self) -> Staged:
         return self
@@ -97,24 +78,6 @@ class Staged:
     ) -> None:
         if kind is not None:
             self.discard()
-
-    def start_writeback(self) -> None:
-        """Have the system start writing what was written so far to the disk, without waiting
-        (Linux; elsewhere nothing): the ``fsync`` of ``finish`` then waits only for the rest. A
-        file written in large pieces is on its way to the disk while the next pieces are made."""
-        call = _writeback()
-        if call is None or self.file.closed:
-            return
-        if isinstance(self.file, DirectFile) and self.file.direct is not False:
-            return  # its chunks go to the disk as they fill
-        self.file.flush()
-        end = self.file.tell()
-        if (
-            end > self._written_back
-            and call(self.file.fileno(), self._written_back, end - self._written_back, SYNC_FILE_RANGE_WRITE)
-            == 0
-        ):
-            self._written_back = end
 
     def finish(self) -> Path:
         """Make the written bytes durable under the temporary name; returns it."""

@@ -136,48 +136,46 @@ def test_a_table_in_uneven_chunks_is_written_as_one_piece(tmp_path: Path) -> Non
     assert kept.rows() == list(zip(whole.get_column("idempotency_key"), range(2, 12), strict=True))
 
 
-def test_a_batch_handed_to_the_disk_as_it_is_written_is_the_same_batch(
+def test_a_large_data_file_goes_to_the_disk_as_it_is_written_either_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The data files are handed to the disk every ``WRITEBACK_BYTES`` while they are written (so
-    the fsync before the ledger records the batch waits only for the rest): the same bytes, counts
-    and sha256 as a batch written and synced at the end."""
-    import hashlib
+    """A data file of many chunks (``hub.kernel.direct``) is written straight to the disk where the
+    system takes direct writes, else through the page cache with each chunk handed to the disk as
+    it fills: byte for byte the CSV of the rows at once either way, with its control entry's
+    count, size and sha256."""
     import sys
-
-    from hub.kernel import files
-
-    frame = reads(40)
-    meta = {"exchange": "meter-reads"}
-    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 7)
-    monkeypatch.setattr(cis_batch, "WRITEBACK_BYTES", 1 << 62)  # never before the fsync
-    at_end = cis_batch.stage(tmp_path / "end", "b1", {MeterRead.txn_type: (MeterRead, frame)}, meta)
-    monkeypatch.setattr(cis_batch, "WRITEBACK_BYTES", 100)  # after nearly every slice
-    early = cis_batch.stage(tmp_path / "early", "b1", {MeterRead.txn_type: (MeterRead, frame)}, meta)
-    for staged in (at_end, early):
-        cis_batch.publish(staged)
-    end = {p.name: p.read_bytes() for p in (tmp_path / "end").iterdir()}
-    written = {p.name: p.read_bytes() for p in (tmp_path / "early").iterdir()}
-    assert written == end
-    entry = json.loads(written["b1.control.json"])["files"][0]
-    assert entry["count"] == 40
-    assert entry["sha256"] == hashlib.sha256(written["b1.MeterRead.csv"]).hexdigest()
-    assert (files._writeback() is not None) is sys.platform.startswith("linux")
-
-
-def test_a_data_file_of_many_chunks_written_straight_to_the_disk_is_the_batch(tmp_path: Path) -> None:
-    """A data file larger than a few chunks of ``hub.kernel.direct`` (written past the page cache):
-    byte for byte the CSV of the rows at once, with its control entry's count, size and sha256."""
-    import hashlib
 
     from hub.kernel import direct
 
+    asked: list[bool] = []
+    set_direct = direct._set_direct
+    monkeypatch.setattr(direct, "_set_direct", lambda fd, on: asked.append(on) or set_direct(fd, on))
     frame = reads(120_000)
-    cis_batch.publish(cis_batch.stage(tmp_path, "b1", {MeterRead.txn_type: (MeterRead, frame)}, {}))
-    written = (tmp_path / "b1.MeterRead.csv").read_bytes()
+    tables = {MeterRead.txn_type: (MeterRead, frame)}
+    cis_batch.publish(cis_batch.stage(tmp_path / "direct", "b1", tables, {}))
+    assert asked[0] is True  # the first full chunk asked for direct writes
+
+    handed: list[tuple[int, int]] = []
+    real = direct._writeback()
+    if real is not None:
+
+        def noted(fd: int, start: int, length: int, flags: int) -> int:
+            handed.append((start, length))
+            return real(fd, start, length, flags)
+
+        monkeypatch.setattr(direct, "_writeback", lambda: noted)
+    monkeypatch.setattr(direct, "_O_DIRECT", 0)  # a system without direct writes
+    cis_batch.publish(cis_batch.stage(tmp_path / "cached", "b1", tables, {}))
+
+    written = (tmp_path / "direct" / "b1.MeterRead.csv").read_bytes()
+    assert (tmp_path / "cached" / "b1.MeterRead.csv").read_bytes() == written
     assert len(written) > 2 * direct.CHUNK
     expected = frame.select(columns_of(MeterRead)).write_csv(datetime_format=cis_batch.DATETIME_FORMAT)
     assert written == expected.encode()
-    entry = json.loads((tmp_path / "b1.control.json").read_bytes())["files"][0]
+    entry = json.loads((tmp_path / "direct" / "b1.control.json").read_bytes())["files"][0]
     assert (entry["count"], entry["bytes"]) == (120_000, len(written))
     assert entry["sha256"] == hashlib.sha256(written).hexdigest()
+    assert (real is not None) is sys.platform.startswith("linux")
+    if real is not None:  # every full chunk of both data files handed on as it filled
+        chunks = [(k * direct.CHUNK, direct.CHUNK) for k in range(len(written) // direct.CHUNK)]
+        assert sorted(set(handed)) == chunks

@@ -56,30 +56,31 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(direct, "CHUNK", CHUNK)
 
 
-def write_staged(folder: Path, content: bytes) -> tuple[Path, bool | None]:
+def write_staged(folder: Path, content: bytes) -> tuple[Path, int]:
+    """Write ``content`` in pieces through ``Staged(direct=True)``; the file and how many of its
+    bytes went straight to the disk."""
     with Staged(folder, temp_name=".out.tmp", direct=True) as staged:
         for piece in pieces(content):
             staged.file.write(piece)
-        staged.start_writeback()  # nothing to hand over: chunks are on the disk already
-        used = getattr(staged.file, "direct", None)
         final = staged.publish(folder / "out.csv")
-    return final, used
+        assert isinstance(staged.file, direct.DirectFile)
+    return final, staged.file.direct_bytes
 
 
 @pytest.mark.usefixtures("small_chunks")
 def test_a_large_file_goes_straight_to_the_disk_and_is_published_whole(tmp_path: Path) -> None:
     content = os.urandom(CHUNK * 20 + 1234)  # whole chunks and a tail
-    final, used = write_staged(tmp_path, content)
+    final, straight = write_staged(tmp_path, content)
     assert final.read_bytes() == content
-    assert used is takes_direct_writes(tmp_path)
+    assert straight == (CHUNK * 20 if takes_direct_writes(tmp_path) else 0)  # the tail through the cache
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
 @pytest.mark.usefixtures("small_chunks")
 def test_a_file_smaller_than_a_chunk_goes_through_the_page_cache(tmp_path: Path) -> None:
-    final, used = write_staged(tmp_path, b"a,b\n1,2\n")
+    final, straight = write_staged(tmp_path, b"a,b\n1,2\n")
     assert final.read_bytes() == b"a,b\n1,2\n"
-    assert used is None  # no chunk filled: never switched to direct writes
+    assert straight == 0  # no chunk filled
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -88,9 +89,9 @@ def test_a_system_without_direct_writes_writes_the_same_file(
 ) -> None:
     monkeypatch.setattr(direct, "_O_DIRECT", 0)
     content = os.urandom(CHUNK * 7 + 99)
-    final, used = write_staged(tmp_path, content)
+    final, straight = write_staged(tmp_path, content)
     assert final.read_bytes() == content
-    assert used is False
+    assert straight == 0
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -116,9 +117,9 @@ def test_a_direct_write_refused_part_way_goes_on_through_the_page_cache(
 
     monkeypatch.setattr(direct.os, "write", refusing)
     content = os.urandom(CHUNK * 9 + 3)
-    final, used = write_staged(tmp_path, content)
+    final, straight = write_staged(tmp_path, content)
     assert final.read_bytes() == content
-    assert used is False
+    assert straight == CHUNK + 4096
     # a chunk written whole, the next one short, its rest refused: then through the cache
     assert direct_writes == [CHUNK, CHUNK, CHUNK - 4096]
 
@@ -130,9 +131,21 @@ def test_an_error_while_writing_directly_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_large_landed_copy_is_the_bytes_read(tmp_path: Path) -> None:
-    """Through the landing, at the real chunk size: a file read whole lands byte for byte and its
-    bytes go on to the parser (a CIS data file of many chunks: ``tests/hub/test_cis_batch.py``)."""
+def test_a_large_landed_copy_goes_straight_to_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the landing, at the real chunk size: a file read whole is written with direct writes
+    where the system takes them, lands byte for byte, and its bytes go on to the parser (a CIS data
+    file of many chunks: ``tests/hub/test_cis_batch.py``)."""
+    made: list[direct.DirectFile] = []
+    real = direct.DirectFile
+
+    class Noted(real):  # type: ignore[misc,valid-type]
+        def __init__(self, fd: int) -> None:
+            super().__init__(fd)
+            made.append(self)
+
+    monkeypatch.setattr("hub.kernel.files.DirectFile", Noted)
     content = b"route,sequence\n" + b"R0001,10\n" * 1_200_000  # ~11 MB: two full chunks and more
     source = tmp_path / "route-7.csv"
     source.write_bytes(content)
@@ -140,3 +153,5 @@ def test_a_large_landed_copy_is_the_bytes_read(tmp_path: Path) -> None:
     assert landed.path.read_bytes() == content
     assert landed.data == content
     assert landed.sha256 == hashlib.sha256(content).hexdigest()
+    straight = [f.direct_bytes for f in made]
+    assert straight == [(len(content) // direct.CHUNK) * direct.CHUNK if takes_direct_writes(tmp_path) else 0]

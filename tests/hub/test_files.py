@@ -40,17 +40,3 @@ def test_an_error_while_writing_leaves_nothing(tmp_path: Path) -> None:
         staged.file.write(b"half")
         raise RuntimeError("the source broke off")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_file_handed_to_the_disk_part_way_is_published_whole(tmp_path: Path) -> None:
-    final = tmp_path / "batch.csv"
-    with Staged(tmp_path, temp_name=".batch.csv.tmp") as staged:
-        staged.file.write(b"a,b\n")
-        staged.start_writeback()  # what was written so far goes to the disk, the file stays open
-        staged.file.write(b"1,2\n")
-        staged.start_writeback()
-        staged.start_writeback()  # nothing new: nothing to do
-        staged.publish(final)
-        staged.start_writeback()  # finished: nothing to do
-    assert final.read_bytes() == b"a,b\n1,2\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["batch.csv"]
