@@ -27,6 +27,14 @@ Measured on the 2-core development machine (shared, so CPU time and peak RSS, no
   went straight to the disk), 3 runs each interleaved, quiet machine, 2026-12-07: one arena
   peaked at 1,077, 1,094 and 1,078 MB, two at 1,206, 1,329 and 1,096 MB, latencies the same
   (0.77-0.87 s an upload either way).
+- **One heap of the C allocator for the service** (``one_c_heap``). glibc gives each thread that
+  allocates its own heap (up to 8 per CPU), which keeps the pages it freed apart; the service's
+  threads (the mapping thread, the delivery's worker, the watcher) are bound by the interpreter's
+  lock anyway, so one heap costs them no waiting. ``bench/service.py`` (3 uploads), quiet machine,
+  2026-12-07, interleaved: the peak 995 MB with one heap (``MALLOC_ARENA_MAX=1``), 1,043-1,067 MB
+  without; latencies the same (0.77-1.02 s an upload either way). ``hub process`` gains nothing
+  from it (776-789 MB either way, 3 runs each): only the service sets it. An explicit
+  ``MALLOC_ARENA_MAX`` in the environment wins.
 - **Leaving without the interpreter's teardown** (``leave``): ``os._exit`` once everything is
   committed, fsynced and closed skips freeing the large tables one by one: 2.5-2.6 s CPU with it,
   2.8-2.9 s without (~10%).
@@ -80,6 +88,7 @@ ONE_SHOT_ALLOCATOR = "dirty_decay_ms:100,muzzy_decay_ms:0"
 ONE_SHOT_BLAS_THREADS = "1"
 ONE_SHOT_GC = (50_000, 50, 50)  # gc.set_threshold: generation 0's allocations, then collections of 0 and 1
 SERVICE = "run"
+M_ARENA_MAX = -8  # glibc's ``mallopt`` parameter: how many heaps (arenas) its threads may use
 
 
 def service_allocator() -> str:
@@ -87,16 +96,33 @@ def service_allocator() -> str:
     return f"dirty_decay_ms:600000,muzzy_decay_ms:0,narenas:{max(1, (os.cpu_count() or 1) // 2)}"
 
 
+def one_c_heap() -> bool:
+    """The C allocator (glibc's) serves every thread from one heap; True when set. Not where the
+    environment already chose (``MALLOC_ARENA_MAX``, or ``arena_max`` in ``GLIBC_TUNABLES``), nor
+    on another C library. Must come before the process starts threads."""
+    if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
+        return False
+    try:
+        if os.confstr("CS_GNU_LIBC_VERSION") is None:
+            return False
+    except (AttributeError, ValueError, OSError):  # no confstr, or not that name: not glibc
+        return False
+    import ctypes
+
+    return bool(ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1))
+
+
 def prepare(argv: list[str], one_shot: Collection[str]) -> None:
     """Settings that must be in place before polars and numpy load: the allocator's decay for a
-    one-shot command or the service (an explicit ``_RJEM_MALLOC_CONF`` in the environment wins), and
-    a one-shot command's BLAS threads and garbage collector's pace."""
+    one-shot command or the service (an explicit ``_RJEM_MALLOC_CONF`` in the environment wins), the
+    service's one C heap, and a one-shot command's BLAS threads and garbage collector's pace."""
     if len(argv) > 1 and argv[1] in one_shot:
         os.environ.setdefault("_RJEM_MALLOC_CONF", ONE_SHOT_ALLOCATOR)
         os.environ.setdefault("OPENBLAS_NUM_THREADS", ONE_SHOT_BLAS_THREADS)
         gc.set_threshold(*ONE_SHOT_GC)
     elif len(argv) > 1 and argv[1] == SERVICE:
         os.environ.setdefault("_RJEM_MALLOC_CONF", service_allocator())
+        one_c_heap()
 
 
 def leave(code: int) -> None:
