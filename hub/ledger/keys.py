@@ -318,7 +318,8 @@ class KeyStore:
         """``hash``, ``batch_pk`` of every kept key whose hash one of ``entries`` has."""
         import polars as pl
 
-        parts = entries.get_column("part").unique().sort().to_list()
+        # a file's few days sorted here: polars' sort, even of two values, waits for its busy threads
+        parts = sorted(entries.get_column("part").unique().to_list())
         r = t.key_runs.c
         kept, small = [], []
         for chunk in _chunks([SMALL, *parts]):  # the store's small runs, whatever their keys' parts
@@ -331,7 +332,8 @@ class KeyStore:
                     frame = pl.read_ipc(io.BytesIO(blob))
                     kept.append(frame.with_columns(pl.lit(batch_pk, pl.Int64).alias("batch_pk")))
         if small:
-            kept.append(small_entries(small).select("hash", "batch_pk"))
+            runs = small_entries(small)  # its columns taken as they are (``select`` runs a query)
+            kept.append(pl.DataFrame([runs.get_column("hash"), runs.get_column("batch_pk")]))
         probed = entries
         if entries.height > PROBE_MAX:  # a large file: its days' rows in one read, not key by key
             dated = [part for part in parts if part]
