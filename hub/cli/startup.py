@@ -100,16 +100,12 @@ def one_c_heap() -> bool:
     """The C allocator (glibc's) serves every thread from one heap; True when set. Not where the
     environment already chose (``MALLOC_ARENA_MAX``, or ``arena_max`` in ``GLIBC_TUNABLES``), nor
     on another C library. Must come before the process starts threads."""
+    from hub.kernel.libc import glibc, libc  # ctypes only for the service
+
     if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
-    try:
-        if os.confstr("CS_GNU_LIBC_VERSION") is None:
-            return False
-    except (AttributeError, ValueError, OSError):  # no confstr, or not that name: not glibc
-        return False
-    import ctypes
-
-    return bool(ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1))
+    c = libc() if glibc() else None
+    return c is not None and bool(c.mallopt(M_ARENA_MAX, 1))
 
 
 def prepare(argv: list[str], one_shot: Collection[str]) -> None:

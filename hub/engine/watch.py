@@ -11,17 +11,16 @@ hints come from watchdog's observer, as before.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import select
 import struct
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hub.engine.logs import log
+from hub.kernel.libc import libc
 
 # inotify(7)
 IN_MODIFY = 0x002
@@ -77,21 +76,18 @@ class FolderEvents:
 
     def _inotify(self) -> dict[int, str] | None:
         """One inotify descriptor watching every folder (descriptor -> exchange), or None."""
-        if not sys.platform.startswith("linux"):
-            return None
-        name = ctypes.util.find_library("c")
-        if name is None:
+        c = libc()
+        if c is None:
             return None
         try:
-            libc = ctypes.CDLL(name, use_errno=True)
-            fd = int(libc.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK))
-        except (OSError, AttributeError):
+            fd = int(c.inotify_init1(os.O_CLOEXEC | os.O_NONBLOCK))
+        except AttributeError:  # a C library without inotify
             return None
         if fd < 0:
             return None
         watches: dict[int, str] = {}
         for folder, exchange in self.folders.items():
-            wd = int(libc.inotify_add_watch(fd, os.fsencode(folder), WATCHED))
+            wd = int(c.inotify_add_watch(fd, os.fsencode(folder), WATCHED))
             if wd < 0:  # e.g. the per-user watch limit: fall back for all of them
                 err = ctypes.get_errno()
                 log.warning("inotify cannot watch %s (%s); using watchdog", folder, os.strerror(err))

@@ -19,15 +19,16 @@ page cache. The bytes on disk are the same every way, and the caller's ``fsync``
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
+import functools
 import io
 import mmap
 import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+
+from hub.kernel.libc import libc
 
 CHUNK = 4 * 1024 * 1024  # a multiple of every block size a disk asks direct writes to align to
 _O_DIRECT: int = getattr(os, "O_DIRECT", 0)  # Linux only
@@ -35,19 +36,16 @@ _spare: list[mmap.mmap] = []  # buffers of finished files, reused: their memory 
 _spare_lock = threading.Lock()
 SPARE_MAX = 4
 SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the dirty pages back, do not wait
-_sync_file_range: list[Callable[[int, int, int, int], int] | None] = []  # looked up on first use
 
 
+@functools.cache
 def _writeback() -> Callable[[int, int, int, int], int] | None:
     """Linux's ``sync_file_range`` through ctypes (Python has no binding), or None elsewhere."""
-    if not _sync_file_range:
-        found = None
-        if sys.platform.startswith("linux") and (name := ctypes.util.find_library("c")):
-            call = ctypes.CDLL(name, use_errno=True).sync_file_range
-            call.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
-            found = call
-        _sync_file_range.append(found)
-    return _sync_file_range[0]
+    c = libc()
+    call = getattr(c, "sync_file_range", None) if c is not None else None
+    if call is not None:
+        call.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+    return call
 
 
 def _buffer() -> mmap.mmap:

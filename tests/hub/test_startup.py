@@ -15,13 +15,7 @@ import pytest
 
 from hub.cli import startup
 from hub.cli.main import ONE_SHOT
-
-
-def _glibc() -> bool:
-    try:
-        return os.confstr("CS_GNU_LIBC_VERSION") is not None
-    except (AttributeError, ValueError, OSError):
-        return False
+from hub.kernel.libc import glibc
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +99,7 @@ def _heaps(argv: list[str], env: dict[str, str] | None = None) -> int:
     return sum(1 for line in done.stderr.splitlines() if line.startswith("Arena "))
 
 
-@pytest.mark.skipif(not _glibc(), reason="glibc's allocator only")
+@pytest.mark.skipif(not glibc(), reason="glibc's allocator only")
 def test_the_service_allocates_from_one_c_heap_and_an_operators_setting_wins() -> None:
     assert _heaps(["hub", "run"]) == 1
     assert _heaps(["hub", "status"]) == 4  # a thread, a heap: what the service no longer does
