@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from formats.base import Format, FormatOptions, Parsed, ReadContext, Validated, unreadable
 from hub.kernel.errors import ParseError, UsageError
 from hub.kernel.problems import Problem
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def _duplicates(table: pl.DataFrame) -> list[Problem]:
         .filter(pl.col("_ok"))
         .select(*keys, LINE)
         .filter(pl.int_range(pl.len()).over(keys) > 0)
-        .collect()
+        .collect(engine=engine_for(table.height))
     )
     return [
         Problem.of(

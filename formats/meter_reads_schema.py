@@ -23,6 +23,7 @@ from formats.meter_reads import MeterReadsOptions
 from formats.schema_pass import evaluable, passes
 from hub.kernel.background import in_background
 from hub.kernel.problems import Problem
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
@@ -118,7 +119,7 @@ def _typed(raw: pl.DataFrame, opts: MeterReadsOptions, tz: str) -> pl.DataFrame:
             when.alias("read_at"),
             pl.when(ints["reading"].is_not_null()).then(digits).cast(pl.Int32).alias("reading_digits"),
         )
-        .collect()
+        .collect(engine=engine_for(raw.height))
     )
     if not default:
         return typed

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from hub.kernel.queries import engine_for
+
 try:  # pandera's check backend: internals, so another version may lack them
     import pandera.backends.polars.builtin_checks  # noqa: F401  (the built-in checks for polars)
     from pandera.api.polars.types import PolarsData
@@ -78,7 +80,7 @@ def _passes(schema: pa.DataFrameSchema, table: pl.DataFrame) -> bool:
     plans += [_reduced(check, frame, None) for check in schema.checks]
     if nulls:
         plans.append(frame.select(pl.all_horizontal(nulls).alias(CHECK_OUTPUT_KEY)))
-    return all(bool(result.item()) for result in pl.collect_all(plans))
+    return all(bool(result.item()) for result in pl.collect_all(plans, engine=engine_for(table.height)))
 
 
 def _reduced(check: pa.Check, frame: pl.LazyFrame, key: str | None) -> pl.LazyFrame:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.kernel.lookups import Lookups
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from mappings.adjustment_rules import (
     history_span,
@@ -145,5 +146,5 @@ def plan(table: pl.DataFrame, lookup: Lookups, options: ConsumptionAdjustmentsOp
             pl.col(LINE).alias("source_line"),
         )
         .sort("row")
-        .collect()
+        .collect(engine=engine_for(requests.height))
     )

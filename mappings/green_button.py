@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field, model_validator
 
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions
@@ -199,7 +200,7 @@ class GreenButtonMapping(ExchangeKind[GreenButtonMappingOptions]):
                 LINE,
             )
             .select(*columns_of(IntervalUsage), LINE)
-            .collect()
+            .collect(engine=engine_for(table.height))
         )
         if rolled is None:
             return {IntervalUsage.txn_type: rows}

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.kernel.problems import Problem, mask
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from hub.kernel.units import UNITS, UnitName, factor, rounded
 
@@ -224,10 +225,11 @@ def rollup(
         marked, periods = billing_periods(readings.lazy(), given.drop_nulls("acct"))
     else:
         marked, periods = monthly(readings.lazy())
-    found = parts(marked, periods, contained=opts.periods == "monthly").collect()
+    engine = engine_for(readings.height)
+    found = parts(marked, periods, contained=opts.periods == "monthly").collect(engine=engine)
     if opts.periods == "billing-periods":
         problems += _outside(readings, found, names)
-    by_series = _by_series(found, periods.collect(), series)
+    by_series = _by_series(found, periods.collect(engine=engine), series)
     totals = _totals(by_series, series, found, opts.unit)
     rows: list[dict[str, object]] = []
     for p in _periods(by_series, series).iter_rows(named=True):

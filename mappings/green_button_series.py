@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.kernel.problems import Problem
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from hub.kernel.units import UNITS
 
@@ -67,7 +68,7 @@ def series_of(
             LINE,
         )
         .sort(LINE)
-        .collect()
+        .collect(engine=engine_for(table.height))
     )
     rolling = series.filter(pl.col("unit").is_not_null())
     ids = rolling.get_column("series")
@@ -101,7 +102,7 @@ def series_of(
             (~pl.col("_new") & (start < end.shift(1))).alias("overlapping"),
             LINE,
         )
-        .collect()
+        .collect(engine=engine_for(table.height))
     )
     return readings, series
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from hub.kernel.errors import MappingError
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions, PerTable
@@ -264,7 +265,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
                 pl.col(LINE).alias("source_line"),
             )
             .select(*columns_of(Payment), LINE)
-            .collect()
+            .collect(engine=engine_for(rows.height))
         )
 
     def _controls(self, payments: pl.DataFrame) -> pl.DataFrame:
@@ -285,7 +286,7 @@ class LockboxPaymentsMapping(ExchangeKind[LockboxPaymentsMappingOptions]):
             )
             .with_columns(key.alias("idempotency_key"), pl.col(LINE).alias("source_line"))
             .select(*columns_of(DepositControl), LINE)
-            .collect()
+            .collect(engine=engine_for(payments.height))
         )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from hub.kernel.queries import engine_for
 from hub.kernel.rows import LINE
 from hub.kernel.transactions import CisTransaction, columns_of
 from mappings.base import ExchangeKind, MapContext, MappingOptions
@@ -225,7 +226,8 @@ class MeterReadsMapping(ExchangeKind[MeterReadsMappingOptions]):
             [
                 reads.select(*columns_of(MeterRead), LINE),
                 exceptions.select(*columns_of(ReadException), LINE),
-            ]
+            ],
+            engine=engine_for(table.height),
         )
         return {MeterRead.txn_type: read_table, ReadException.txn_type: exception_table}
 

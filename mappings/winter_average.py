@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.kernel.queries import engine_for
 from hub.kernel.transactions import CisTransaction, columns_of
 from hub.kernel.units import UnitName, half_even_div
 
@@ -183,7 +184,7 @@ def winter_averages(
         )
         .select(columns_of(WinterAverage))
     )
-    return out.collect()
+    return out.collect(engine=engine_for(histories.height))
 
 
 def content(key: pl.Expr) -> pl.Expr:
@@ -219,5 +220,5 @@ def superseding(new: pl.DataFrame, delivered: pl.DataFrame) -> pl.DataFrame:
             ),
         )
         .select(new.columns)
-        .collect()
+        .collect(engine=engine_for(new.height + delivered.height))
     )
