@@ -194,22 +194,11 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     while data[end - 1 : end] in (b"\n", b"\r"):
         end -= 1
     lines = data.count(b"\n", start, end) + 1
-    try:
-        frame = pl.read_csv(
-            data,
-            has_header=False,
-            skip_rows=1,
-            new_columns=header,
-            infer_schema=False,
-            separator=delimiter,
-            quote_char=None,
-        )
-    except (pl.exceptions.PolarsError, ValueError):
-        return None
+    frame = _unquoted(data, header, delimiter, skip_rows=1)
     # A blank line would shift the line numbers; polars fills short rows with nulls and refuses
     # long ones, except a last line's extra empty fields. One row per physical line, the last
     # line's delimiters and all of them prove every row is complete and numbered right.
-    if frame.width != len(header) or frame.height != lines:
+    if frame is None or frame.height != lines:
         return None
     sep, last = delimiter.encode(), max(start, data.rfind(b"\n", start, end) + 1)
     if data.count(sep, last, end) != len(header) - 1:
@@ -217,6 +206,24 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     if data.count(sep, start) != (len(header) - 1) * frame.height:
         return None
     return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def _unquoted(data: bytes, header: list[str], delimiter: str, *, skip_rows: int) -> pl.DataFrame | None:
+    """Lines of plain text read by polars as string columns named by ``header`` (None when polars
+    refuses them or finds another number of columns)."""
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            skip_rows=skip_rows,
+            new_columns=header,
+            infer_schema=False,
+            separator=delimiter,
+            quote_char=None,
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    return frame if frame.width == len(header) else None
 
 
 def _plain(data: bytes, start: int) -> bool:
@@ -276,18 +283,8 @@ def _by_lines(
     lines = pl.Series(LINE, np.delete(np.arange(2, begins.size + 2, dtype=np.int64), odd))
     if not lines.len():
         return CsvTable(header=header, table=_empty(header), problems=problems, blank_lines=blank)
-    try:
-        frame = pl.read_csv(
-            b"".join(kept),
-            has_header=False,
-            new_columns=header,
-            infer_schema=False,
-            separator=delimiter,
-            quote_char=None,
-        )
-    except (pl.exceptions.PolarsError, ValueError):
-        return None
-    if frame.width != width or frame.height != lines.len():
+    frame = _unquoted(b"".join(kept), header, delimiter, skip_rows=0)
+    if frame is None or frame.height != lines.len():
         return None
     return CsvTable(header=header, table=frame.with_columns(lines), problems=problems, blank_lines=blank)
 
