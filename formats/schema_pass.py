@@ -5,10 +5,11 @@ failure cases; but it runs its checks one after another, each collecting a boole
 whole table and then reducing it. ``passes`` takes each check's own expression from pandera's check
 backend (the same rule, the same null handling), reduces it to one boolean, and collects all of
 them in one ``collect_all``, which polars runs in parallel over a table it reads once. A table that
-passes (the usual case) is done; one that does not is validated by pandera as before, so what is
-reported is exactly what pandera reports. A schema using a feature this module does not evaluate
-(coercion, uniqueness, regex-named columns, grouped or element-wise checks) is left to pandera, and
-so is every table when pandera's check backend is not as this module knows it (another version).
+passes (the usual case) is done; one that does not is validated by pandera with the checks that
+failed (``failing``), so what is reported is exactly what pandera reports. A schema using a feature
+this module does not evaluate (coercion, uniqueness, regex-named columns, grouped or element-wise
+checks) is left to pandera, and so is every table when pandera's check backend is not as this
+module knows it (another version).
 """
 
 from __future__ import annotations
@@ -58,29 +59,51 @@ def passes(schema: pa.DataFrameSchema, table: pl.DataFrame) -> bool:
     """True when ``table`` has the schema's columns with their declared types, no null where one
     is not allowed, and passes every check: what pandera's ``validate`` would accept without a
     failure case. False means: ask pandera (something failed, or could not be told here)."""
+    return failing(schema, table) is None
+
+
+def failing(schema: pa.DataFrameSchema, table: pl.DataFrame) -> pa.DataFrameSchema | None:
+    """None when ``table`` passes (``passes``); else the part of ``schema`` for pandera to validate:
+    the columns and checks that failed here, in the schema's order (a check that passes has no
+    failure case, so pandera finds the same ones as with the whole schema, in the same order, for
+    a fraction of its work: ~1.5 ms a check even on a small table), or the whole schema when a
+    column or its type is not as declared or this could not be told here."""
     try:
-        return _passes(schema, table)
+        return _failing(schema, table)
     except (AttributeError, TypeError):  # pandera's internals are not as this module knows them
-        return False
+        return schema
 
 
-def _passes(schema: pa.DataFrameSchema, table: pl.DataFrame) -> bool:
+def _failing(schema: pa.DataFrameSchema, table: pl.DataFrame) -> pa.DataFrameSchema | None:
     types = table.schema
     frame = table.lazy()
     plans: list[pl.LazyFrame] = []
-    nulls = []
+    owners: list[tuple[str | None, int | None]] = []  # (column or None: the frame's, check or None: nulls)
     for name, column in schema.columns.items():
         if name not in types:
-            return False
+            return schema
         if column.dtype is not None and not column.dtype.check(types[name], PolarsData(frame, name)):
-            return False
+            return schema
         if not column.nullable:
-            nulls.append(pl.col(name).null_count() == 0)
+            plans.append(frame.select((pl.col(name).null_count() == 0).alias(CHECK_OUTPUT_KEY)))
+            owners.append((name, None))
         plans += [_reduced(check, frame, name) for check in column.checks]
+        owners += [(name, pos) for pos in range(len(column.checks))]
     plans += [_reduced(check, frame, None) for check in schema.checks]
-    if nulls:
-        plans.append(frame.select(pl.all_horizontal(nulls).alias(CHECK_OUTPUT_KEY)))
-    return all(bool(result.item()) for result in pl.collect_all(plans, engine=engine_for(table.height)))
+    owners += [(None, pos) for pos in range(len(schema.checks))]
+    results = pl.collect_all(plans, engine=engine_for(table.height))
+    failed = {owner for owner, result in zip(owners, results, strict=True) if not bool(result.item())}
+    if not failed:
+        return None
+    columns = {
+        name: column.set_checks([check for pos, check in enumerate(column.checks) if (name, pos) in failed])
+        for name, column in schema.columns.items()
+        if any(owner == name for owner, _ in failed)
+    }
+    checks = [check for pos, check in enumerate(schema.checks) if (None, pos) in failed]
+    from pandera.polars import DataFrameSchema
+
+    return DataFrameSchema(columns, checks=checks)
 
 
 def _reduced(check: pa.Check, frame: pl.LazyFrame, key: str | None) -> pl.LazyFrame:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from pandera.errors import SchemaError, SchemaErrors
 
-from formats.schema_pass import evaluable, passes
+from formats.schema_pass import evaluable, failing, passes
 
 SCHEMA = pa.DataFrameSchema(
     {
@@ -66,6 +66,43 @@ def test_a_table_passes_exactly_when_pandera_finds_no_failure(table: pl.DataFram
     assert evaluable(SCHEMA)
     assert pandera_accepts(table) is accepted
     assert passes(SCHEMA, table) is accepted
+
+
+def failure_cases(schema: pa.DataFrameSchema, table: pl.DataFrame) -> list[tuple[object, ...]]:
+    try:
+        schema.validate(table, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases.select("schema_context", "column", "check", "failure_case", "index")
+        return [tuple(str(v) for v in row) for row in cases.iter_rows()]
+    return []
+
+
+BROKEN = [
+    changed("meter", 1, "X002"),
+    changed("meter", 2, None),
+    changed("reading", 2, 1000),
+    changed("reading", 0, None),
+    changed("code", 1, "09"),
+    changed("at", 0, datetime(2026, 12, 2)),
+    changed("at", 0, None),
+    changed("meter", 1, "X002").with_columns(pl.lit(None, pl.String).alias("code")),
+]
+
+
+@pytest.mark.parametrize("table", BROKEN)
+def test_pandera_finds_the_same_failure_cases_with_only_the_checks_that_failed(table: pl.DataFrame) -> None:
+    part = failing(SCHEMA, table)
+    assert part is not None
+    whole = failure_cases(SCHEMA, table)
+    assert whole and failure_cases(part, table) == whole
+    checks = sum(len(c.checks) for c in SCHEMA.columns.values()) + len(SCHEMA.checks)
+    assert sum(len(c.checks) for c in part.columns.values()) + len(part.checks) < checks
+
+
+def test_a_table_that_passes_has_no_failing_part_and_an_unknown_type_fails_whole() -> None:
+    good = changed("meter", 0, "M001")
+    assert failing(SCHEMA, good) is None
+    assert failing(SCHEMA, good.with_columns(pl.col("reading").cast(pl.Int32))) is SCHEMA
 
 
 def test_a_wrong_type_or_a_missing_column_does_not_pass() -> None:
