@@ -194,7 +194,7 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     while data[end - 1 : end] in (b"\n", b"\r"):
         end -= 1
     lines = data.count(b"\n", start, end) + 1
-    frame = _unquoted(data, header, delimiter, skip_rows=1)
+    frame = _read(data, header, delimiter, skip_rows=1)
     # A blank line would shift the line numbers; polars fills short rows with nulls and refuses
     # long ones, except a last line's extra empty fields. One row per physical line, the last
     # line's delimiters and all of them prove every row is complete and numbered right.
@@ -208,9 +208,11 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
 
 
-def _unquoted(data: bytes, header: list[str], delimiter: str, *, skip_rows: int) -> pl.DataFrame | None:
-    """Lines of plain text read by polars as string columns named by ``header`` (None when polars
-    refuses them or finds another number of columns)."""
+def _read(
+    data: bytes, header: list[str], delimiter: str, *, skip_rows: int, quoted: bool = False
+) -> pl.DataFrame | None:
+    """Lines read by polars as string columns named by ``header``, empty values null (None when
+    polars refuses them or finds another number of columns). ``quoted``: fields may be quoted."""
     try:
         frame = pl.read_csv(
             data,
@@ -219,58 +221,61 @@ def _unquoted(data: bytes, header: list[str], delimiter: str, *, skip_rows: int)
             new_columns=header,
             infer_schema=False,
             separator=delimiter,
-            quote_char=None,
+            quote_char='"' if quoted else None,
         )
     except (pl.exceptions.PolarsError, ValueError):
         return None
-    return frame if frame.width == len(header) else None
+    if frame.width != len(header):
+        return None
+    if quoted:  # a quoted empty value is "" to polars, nothing to the csv module
+        frame = frame.with_columns(pl.col(name).replace("", None) for name in header)
+    return frame
 
 
 def _plain(data: bytes, start: int) -> bool:
     """Whether ``data[start:]`` has no quotes and no bare CR: each line is then one record and its
     fields are what lies between delimiters, as the csv module reads them."""
-    if data.find(b'"', start) >= 0:
-        return False
-    # a bare CR ends a record for the csv module but not for polars (find is cheaper than count)
-    return data.find(b"\r", start) < 0 or data.count(b"\r", start) == data.count(b"\r\n", start)
+    return data.find(b'"', start) < 0 and not _bare_cr(data, start)
+
+
+def _bare_cr(data: bytes, start: int) -> bool:
+    """Whether ``data[start:]`` has a CR not followed by LF: it ends a record for the csv module
+    but not for polars (find is cheaper than count)."""
+    return data.find(b"\r", start) >= 0 and data.count(b"\r", start) != data.count(b"\r\n", start)
 
 
 def _by_lines(
     data: bytes, start: int, header: list[str], delimiter: str, sensitive: Collection[str]
 ) -> CsvTable | None:
-    """Plain text (``_plain``) that ``_fast`` declined for blank lines or rows of the wrong field
-    count, read without the csv module's row-by-row Python (4 s a million rows): numpy finds each
-    line's delimiters, polars reads the lines that have the header's count, and only the others
-    (usually a few) are looked at one by one. The same table, problems and blank-line count as
-    ``_exact``."""
+    """A body that ``_fast`` declined (quotes, blank lines, rows of the wrong field count) read
+    without the csv module's row-by-row Python (4 s a million rows): numpy finds each line's fields
+    (``formats.csv_lines``), polars reads the lines that have the header's count, and only the
+    others (usually a few) are read one by one. The same table, problems and blank-line count as
+    ``_exact``; None (the exact path) for a quote only the csv module can place."""
     import numpy as np
 
+    from formats.csv_lines import scan
+
     width, sep = len(header), delimiter.encode()
-    if width < 2 or len(sep) != 1 or not _plain(data, start):
+    if width < 2 or len(sep) != 1 or sep == b'"' or _bare_cr(data, start):
         return None
-    body = np.frombuffer(data, np.uint8, offset=start)
-    ends = np.flatnonzero(body == ord("\n"))
-    begins = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [body.size]))
-    if begins[-1] == body.size:  # nothing after the last line end
-        begins, stops = begins[:-1], stops[:-1]
-    seps = np.flatnonzero(body == sep[0])
-    counts = np.searchsorted(seps, stops) - np.searchsorted(seps, begins)
-    del body, seps
-    odd = np.flatnonzero(counts != width - 1)
+    lines = scan(data, start, sep[0])
+    if lines is None:
+        return None
+    odd = np.flatnonzero(lines.fields != width)
     problems: list[Problem] = []
     blank = 0
     hidden = {pos for pos, name in enumerate(header) if name in sensitive}
     kept, resume = [], start  # the lines between the odd ones, as they are in the file
     for index in odd.tolist():
-        begin, stop = start + int(begins[index]), start + int(stops[index])
+        begin, stop = start + int(lines.begins[index]), start + int(lines.stops[index])
         kept.append(data[resume:begin])
         resume = stop + 1
         text = data[begin:stop].decode("utf-8").removesuffix("\r")
-        if not counts[index] and not text.strip():  # no delimiter, only white space: a blank line
+        record = next(csv.reader([text], delimiter=delimiter, strict=True), [])
+        if not record or (len(record) == 1 and not record[0].strip()):  # as ``_exact``: blank
             blank += 1
             continue
-        record = text.split(delimiter)
         problems.append(
             Problem.of(
                 "field_count",
@@ -280,13 +285,13 @@ def _by_lines(
             )
         )
     kept.append(data[resume:])
-    lines = pl.Series(LINE, np.delete(np.arange(2, begins.size + 2, dtype=np.int64), odd))
-    if not lines.len():
+    numbers = pl.Series(LINE, np.delete(np.arange(2, lines.begins.size + 2, dtype=np.int64), odd))
+    if not numbers.len():
         return CsvTable(header=header, table=_empty(header), problems=problems, blank_lines=blank)
-    frame = _unquoted(b"".join(kept), header, delimiter, skip_rows=0)
-    if frame is None or frame.height != lines.len():
+    frame = _read(b"".join(kept), header, delimiter, skip_rows=0, quoted=lines.quoted)
+    if frame is None or frame.height != numbers.len():
         return None
-    return CsvTable(header=header, table=frame.with_columns(lines), problems=problems, blank_lines=blank)
+    return CsvTable(header=header, table=frame.with_columns(numbers), problems=problems, blank_lines=blank)
 
 
 def _blank_from(data: bytes, start: int) -> bool:

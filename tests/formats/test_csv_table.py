@@ -4,6 +4,9 @@ module's exact reading; a large file with a few broken rows is read without fall
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 from formats import csv_table
 from formats.csv_table import _exact, read_delimited
 from hub.engine.sample import meter_reads_csv
+from hub.kernel.errors import ParseError
 
 HEADER = ["account", "meter", "reading"]
 CELL = st.text(alphabet=st.sampled_from(list("0aZ ;\t\x00\x1c\u00a0é-")), max_size=4)
@@ -37,6 +41,65 @@ def test_every_plain_file_reads_as_the_csv_module_reads_it(
     assert got.table.select(want.table.columns).equals(want.table)  # the line number's place aside
     assert got.problems == want.problems
     assert got.blank_lines == want.blank_lines
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+QUOTED_CELL = st.one_of(
+    CELL,
+    st.text(alphabet=st.sampled_from(list('0a ,;\t"\n\r')), max_size=4).map(_quoted),  # as it should be
+    st.tuples(CELL, st.sampled_from(['"', '""', '"x"']), CELL).map("".join),  # quotes out of place
+)
+
+
+def _outcome(read: Callable[[], csv_table.CsvTable]) -> tuple[object, ...]:
+    try:
+        got = read()
+    except ParseError as exc:
+        return ("refused", str(exc))
+    table = got.table.select(got.header, "_line")
+    return ("read", table.rows(), got.problems, got.blank_lines)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rows=st.lists(st.lists(QUOTED_CELL, min_size=0, max_size=5), max_size=10),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_every_quoted_file_reads_as_the_csv_module_reads_it(
+    rows: list[list[str]], eol: str, delimiter: str
+) -> None:
+    data = eol.join([delimiter.join(HEADER)] + [delimiter.join(cells) for cells in rows]).encode()
+    got = _outcome(
+        lambda: read_delimited(data, file="upload.csv", delimiter=delimiter, sensitive=["account"])
+    )
+    assert got == _outcome(lambda: _exactly(data, delimiter))
+
+
+def test_a_large_quoted_file_is_read_by_polars_with_its_broken_rows_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = meter_reads_csv(60_000).decode().split("\n")
+    quoted = [rows[0]] + [",".join(_quoted(c) for c in row.split(",")) if row else row for row in rows[1:]]
+    quoted[5] = quoted[5].replace('"R', '"R,', 1)  # line 6: a delimiter inside quotes is the value's
+    quoted[20] += ',""'  # line 21: a field too many
+    data = "\n".join(quoted).encode()
+    want = _exact(data, quoted[0].split(","), ",", "upload.csv", ["account"])
+
+    def no_row_by_row(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read row by row in Python")
+
+    monkeypatch.setattr(csv_table, "_exact", no_row_by_row)
+    got = read_delimited(data, file="upload.csv", sensitive=["account"])
+    assert [(p.line, p.message) for p in got.problems] == [
+        (21, "expected 11 fields as in the header, found 12")
+    ]
+    assert got.problems == want.problems
+    assert got.table.select(want.table.columns).equals(want.table)
+    assert got.table.filter(pl.col("_line") == 6).get_column("route").item().startswith("R,")
 
 
 def test_a_large_file_with_broken_rows_names_each_and_keeps_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
