@@ -64,16 +64,17 @@ def _scan_chunk(body: np.ndarray[Any, Any], sep: int) -> tuple[Offsets, Offsets,
     stops = np.concatenate((ends, [body.size]))
     if begins[-1] == body.size:  # nothing after the last line end
         begins, stops = begins[:-1], stops[:-1]
-    seps = np.flatnonzero(body == sep)
-    quotes = np.flatnonzero(body == QUOTE)
-    if quotes.size:
-        per_line = np.searchsorted(quotes, stops) - np.searchsorted(quotes, begins)
-        if (per_line & 1).any() or not _well_placed(body, quotes, sep):
+    is_sep, is_quote = body == sep, body == QUOTE
+    quoted = bool(is_quote.any())
+    if quoted:
+        # 1 from an opening quote to its closing one: odd at a line end, a field goes on after it
+        inside = np.bitwise_xor.accumulate(is_quote.view(np.uint8))
+        if inside[ends].any() or inside[-1] or not _well_placed(body, np.flatnonzero(is_quote), sep):
             return None
-        # every line holds an even number of quotes: a delimiter after an odd number is inside one
-        seps = seps[(np.searchsorted(quotes, seps) & 1) == 0]
+        is_sep &= inside == 0  # a delimiter inside quotes is part of a value
+    seps = np.flatnonzero(is_sep)
     fields = np.searchsorted(seps, stops) - np.searchsorted(seps, begins) + 1
-    return begins, stops, fields, bool(quotes.size)
+    return begins, stops, fields, quoted
 
 
 def _well_placed(body: np.ndarray[Any, Any], quotes: Offsets, sep: int) -> bool:
