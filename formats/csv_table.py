@@ -1,9 +1,10 @@
 """Delimited text -> a table of string columns with each row's physical line number.
 
 Every value is read as a string (type guessing drops leading zeros and misreads codes like ``NA``);
-typing is the validator's job. The fast path hands the bytes to polars; anything unusual (quotes,
-blank lines, rows with the wrong number of fields) goes through the exact ``csv`` module path so
-each problem names its line.
+typing is the validator's job. A plain file goes to polars whole (``_fast``); one with quotes,
+blank lines or rows of the wrong number of fields is split into lines by numpy and its good lines
+read by polars, its others one by one so each problem names its line (``_by_lines``); only a quote
+the csv module alone can place (or a quoted line end) takes the csv module row by row (``_exact``).
 """
 
 from __future__ import annotations
@@ -272,7 +273,10 @@ def _by_lines(
         kept.append(data[resume:begin])
         resume = stop + 1
         text = data[begin:stop].decode("utf-8").removesuffix("\r")
-        record = next(csv.reader([text], delimiter=delimiter, strict=True), [])
+        try:
+            record = next(csv.reader([text], delimiter=delimiter, strict=True), [])
+        except csv.Error:  # not expected once ``scan`` placed the quotes: the exact path says why
+            return None
         if not record or (len(record) == 1 and not record[0].strip()):  # as ``_exact``: blank
             blank += 1
             continue

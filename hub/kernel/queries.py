@@ -3,8 +3,9 @@
 polars 2 runs ``collect`` and ``collect_all`` on its streaming engine unless told otherwise. That
 engine sets up its executor for every query, ~1-2 ms whatever the rows: a 1,400-row upload's three
 queries (typing, the checks, the mapping) cost 8.7 ms on it against 6.6 ms on the in-memory engine
-(``bench/README.md``, "polars' engines"). From ~50,000 rows on, the streaming engine is as quick or
-quicker (a 1,000,000-row upload's typing 54 ms against 77). Eager operations always run in memory.
+(``bench/README.md``, "Small tables' queries on polars' in-memory engine"). From ~50,000 rows on,
+the streaming engine is as quick or quicker (a 1,000,000-row upload's typing 54 ms against 77).
+Eager operations always run in memory.
 """
 
 from __future__ import annotations
