@@ -5,13 +5,14 @@ module's exact reading; a large file with a few broken rows is read without fall
 from __future__ import annotations
 
 from collections.abc import Callable
+from unittest import mock
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from formats import csv_table
+from formats import csv_lines, csv_table
 from formats.csv_table import _exact, read_delimited
 from hub.engine.sample import meter_reads_csv
 from hub.kernel.errors import ParseError
@@ -77,6 +78,23 @@ def test_every_quoted_file_reads_as_the_csv_module_reads_it(
         lambda: read_delimited(data, file="upload.csv", delimiter=delimiter, sensitive=["account"])
     )
     assert got == _outcome(lambda: _exactly(data, delimiter))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(QUOTED_CELL, min_size=0, max_size=5), max_size=10),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    chunk=st.integers(min_value=1, max_value=40),
+)
+def test_lines_scanned_a_few_bytes_at_a_time_read_the_same(
+    rows: list[list[str]], eol: str, chunk: int
+) -> None:
+    """The scan's chunks end at line ends, whatever their size and however long a line is."""
+    data = eol.join([",".join(HEADER)] + [",".join(cells) for cells in rows]).encode()
+    whole = _outcome(lambda: read_delimited(data, file="upload.csv", sensitive=["account"]))
+    with mock.patch.object(csv_lines, "CHUNK", chunk):
+        assert _outcome(lambda: read_delimited(data, file="upload.csv", sensitive=["account"])) == whole
+    assert whole == _outcome(lambda: _exactly(data))
 
 
 def test_a_large_quoted_file_is_read_by_polars_with_its_broken_rows_named(
