@@ -75,6 +75,8 @@ def failing(schema: pa.DataFrameSchema, table: pl.DataFrame) -> pa.DataFrameSche
 
 
 def _failing(schema: pa.DataFrameSchema, table: pl.DataFrame) -> pa.DataFrameSchema | None:
+    from pandera.polars import DataFrameSchema
+
     types = table.schema
     frame = table.lazy()
     plans: list[pl.LazyFrame] = []
@@ -101,8 +103,6 @@ def _failing(schema: pa.DataFrameSchema, table: pl.DataFrame) -> pa.DataFrameSch
         if any(owner == name for owner, _ in failed)
     }
     checks = [check for pos, check in enumerate(schema.checks) if (None, pos) in failed]
-    from pandera.polars import DataFrameSchema
-
     return DataFrameSchema(columns, checks=checks)
 
 
