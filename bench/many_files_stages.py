@@ -126,7 +126,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(Future, "result", "own work (wait)", outermost=True)
     timers.wrap(delivery, "deliver_parts", "deliver: keys+batch")
     timers.wrap(delivery, "_fresh", "deliver: key check")
-    for attr in ("append", "finish"):
+    for attr in ("append", "finish", "finish_later", "durable"):
         timers.wrap(cis_batch.BatchWriter, attr, "deliver: stage")
     timers.wrap(cis_batch, "publish", "publish")
     timers.wrap(Ledger, "mark_published", "publish")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
 import polars as pl
 
+from hub.kernel.background import in_background
 from hub.kernel.errors import DeliveryError, DeliveryRetryable, os_reason
 from hub.kernel.files import Staged, move_into_place, sync_folder
 from hub.kernel.transactions import CisTransaction, columns_of
@@ -47,6 +49,7 @@ def _totals(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
 
 
 SLICE_ROWS = 250_000
+SIDE_BY_SIDE_ROWS = 50_000  # fewer rows are written one type after another (no threads to start)
 
 
 class _DataFile(io.RawIOBase):
@@ -109,6 +112,7 @@ class BatchWriter:
         self.folder, self.batch_id = folder, batch_id
         self.moves: list[tuple[Path, Path]] = []  # (temporary, final); the control file is last
         self._files: dict[str, _DataFile] = {}
+        self._syncing: Future[None] | None = None
 
     def append(self, tables: dict[str, tuple[type[CisTransaction], pl.DataFrame]]) -> None:
         """Append each table's rows to its type's data file (by ``txn_type``; a type not seen
@@ -123,6 +127,10 @@ class BatchWriter:
                     self.moves.append((temp_name(final), final))
                     data = self._files[txn_type] = _DataFile(model, temp_name(final), final)
                 jobs.append((data, frame, data.size == 0))
+            if sum(frame.height for _, frame, _ in jobs) < SIDE_BY_SIDE_ROWS:
+                for data, frame, header in jobs:
+                    data.append(frame, header=header)
+                return
             with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
                 for job in [pool.submit(d.append, frame, header=header) for d, frame, header in jobs]:
                     job.result()
@@ -131,31 +139,55 @@ class BatchWriter:
             raise self._refused(exc) from exc
 
     def finish(self, meta: dict[str, Any]) -> StagedBatch:
-        """Make the data files durable and write the control file (``meta`` and each data file's
-        entry); the batch, staged, ready to publish."""
+        """Write the control file (``meta`` and each data file's entry) and make every file durable;
+        the batch, staged, ready to publish."""
+        staged = self.finish_later(meta)
+        self.durable()
+        return staged
+
+    def finish_later(self, meta: dict[str, Any]) -> StagedBatch:
+        """``finish``, the files made durable in a thread of their own while the caller goes on (a
+        delivery records the batch in the ledger meanwhile): ``durable`` waits for them, and must
+        before anything relies on the files (the ledger's commit of the batch)."""
+        entries = [data.entry() for data in self._files.values()]
+        control = {
+            "batch_id": self.batch_id,
+            **meta,
+            "transactions": sum(e["count"] for e in entries),
+            "files": entries,
+        }
+        body = (json.dumps(control, indent=2, default=str) + "\n").encode()
+        final = self.folder / f"{self.batch_id}{CONTROL_SUFFIX}"
+        self.moves.append((temp_name(final), final))
+        self._syncing = in_background(partial(self._sync, temp_name(final).name, body), "cis batch sync")
+        return StagedBatch(self.batch_id, self.folder, self.moves, hashlib.sha256(body).hexdigest())
+
+    def _sync(self, control_name: str, body: bytes) -> None:
+        """The data files' last bytes written and synced, then the control file written and synced
+        (one file after another: the disk's journal takes syncs one at a time anyway)."""
+        for data in self._files.values():
+            data.staged.finish()
+        with Staged(self.folder, mode=FILE_MODE, temp_name=control_name) as control_file:
+            control_file.file.write(body)
+            control_file.finish()
+
+    def durable(self) -> None:
+        """Wait until ``finish_later``'s files are durable; what stopped them is refused
+        (``DeliveryRetryable``) and every staged file removed."""
+        syncing, self._syncing = self._syncing, None
+        if syncing is None:
+            return
         try:
-            for data in self._files.values():
-                data.staged.finish()
-            entries = [data.entry() for data in self._files.values()]
-            control = {
-                "batch_id": self.batch_id,
-                **meta,
-                "transactions": sum(e["count"] for e in entries),
-                "files": entries,
-            }
-            body = (json.dumps(control, indent=2, default=str) + "\n").encode()
-            final = self.folder / f"{self.batch_id}{CONTROL_SUFFIX}"
-            self.moves.append((temp_name(final), final))
-            with Staged(self.folder, mode=FILE_MODE, temp_name=temp_name(final).name) as control_file:
-                control_file.file.write(body)
-                control_file.finish()
+            syncing.result()
         except OSError as exc:
             self.discard()
             raise self._refused(exc) from exc
-        return StagedBatch(self.batch_id, self.folder, self.moves, hashlib.sha256(body).hexdigest())
 
     def discard(self) -> None:
-        """Remove every file staged so far."""
+        """Remove every file staged so far (once a sync in progress has ended)."""
+        syncing, self._syncing = self._syncing, None
+        if syncing is not None:
+            wait([syncing])
         for data in self._files.values():
             if not data.staged.file.closed:
                 data.staged.file.close()

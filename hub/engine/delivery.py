@@ -136,7 +136,8 @@ def deliver_parts(
                 writer.discard()
                 return DeliveryResult(None, dict.fromkeys(taken.delivered, 0), taken.already)
             entries = pool.submit(taken.packed_entries)  # packed while the files are made durable
-            staged = writer.finish({**meta, "created_at": stamp.isoformat()})
+            # the files made durable while the ledger records the batch; before it commits it
+            staged = writer.finish_later({**meta, "created_at": stamp.isoformat()})
             batch_pk = ledger.record_batch(
                 conn,
                 batch_id=batch_id,
@@ -148,6 +149,7 @@ def deliver_parts(
                 keys=taken.packed_keys(),
                 entries=entries.result(),
             )
+            writer.durable()
     except BaseException:
         writer.discard()
         raise

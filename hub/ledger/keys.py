@@ -148,6 +148,9 @@ def pack_entries(store: int, entries: pl.DataFrame) -> PackedEntries:
     while it writes the batch files."""
     import polars as pl
 
+    if 0 < entries.height < RUN_MIN:
+        rows = pl.DataFrame(schema={"part": pl.Int32, "hash": pl.Int64})
+        return PackedEntries(store, rows, [_small_pack(entries)])
     sizes = entries.group_by("part").len()
     run_parts = sizes.filter((pl.col("part") != 0) & (pl.col("len") >= RUN_MIN)).get_column("part")
     runs = []
@@ -164,6 +167,22 @@ def pack_entries(store: int, entries: pl.DataFrame) -> PackedEntries:
         runs.append((SMALL, rows.height, small_run(rows)))
         rows = rows.clear()
     return PackedEntries(store, rows, runs)
+
+
+def _small_pack(entries: pl.DataFrame) -> tuple[int, int, bytes]:
+    """A small batch's keys as its small run (``SMALL``, count, blob): each (part, hash) once, in
+    index order, as ``pack_entries``' rows would be. numpy's sort: a delivery waits for this, and
+    polars' sort of a few rows waits for its threads, busy with the next file's mapping."""
+    import numpy as np
+
+    parts = entries.get_column("part").to_numpy().astype("<i4")
+    hashes = entries.get_column("hash").to_numpy().astype("<i8")
+    order = np.lexsort((hashes, parts))
+    parts, hashes = parts[order], hashes[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (parts[1:] != parts[:-1]) | (hashes[1:] != hashes[:-1])
+    parts, hashes = parts[first], hashes[first]
+    return SMALL, len(hashes), hashes.tobytes() + parts.tobytes()
 
 
 def insert_absent(conn: Connection, table: Table, **values: Any) -> None:

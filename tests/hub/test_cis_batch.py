@@ -179,3 +179,34 @@ def test_a_large_data_file_goes_to_the_disk_as_it_is_written_either_way(
     if real is not None:  # every full chunk of both data files handed on as it filled
         chunks = [(k * direct.CHUNK, direct.CHUNK) for k in range(len(written) // direct.CHUNK)]
         assert sorted(set(handed)) == chunks
+
+
+@pytest.mark.parametrize("side_by_side_rows", [0, 1_000_000])
+def test_types_written_side_by_side_or_one_after_another_are_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, side_by_side_rows: int
+) -> None:
+    """A large batch writes each type's file in a thread of its own; a small one writes them in turn
+    (starting threads costs more than it saves there). The files are the same either way."""
+    from mappings.meter_reads import ReadException
+
+    monkeypatch.setattr(cis_batch, "SLICE_ROWS", 3)
+    held = reads(7).with_columns(
+        pl.lit("hi/low").alias("exception"), pl.lit("reading far above the usual").alias("reason")
+    )
+    tables = {"MeterRead": (MeterRead, reads(10)), "ReadException": (ReadException, held)}
+    meta = {"exchange": "meter-reads"}
+    cis_batch.publish(cis_batch.stage(tmp_path / "expected", "b1", tables, meta))
+    monkeypatch.setattr(cis_batch, "SIDE_BY_SIDE_ROWS", side_by_side_rows)
+    writer = cis_batch.BatchWriter(tmp_path / "got", "b1")
+    writer.append(tables)
+    writer.append({name: (model, frame.slice(0, 2)) for name, (model, frame) in tables.items()})
+    cis_batch.publish(writer.finish(meta))
+    got = {p.name: p.read_bytes() for p in (tmp_path / "got").iterdir()}
+    control = json.loads(got["b1.control.json"])
+    assert {f["type"]: f["count"] for f in control["files"]} == {"MeterRead": 12, "ReadException": 9}
+    for entry in control["files"]:
+        data = got[entry["name"]]
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["bytes"]
+        assert data.count(b"\n") == entry["count"] + 1  # the header once
+    expected = (tmp_path / "expected" / "b1.MeterRead.csv").read_bytes()
+    assert got["b1.MeterRead.csv"].startswith(expected)
