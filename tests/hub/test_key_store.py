@@ -153,3 +153,19 @@ def test_a_ledger_a_newer_hub_wrote_is_refused_with_its_revision(workdir: Workdi
     assert "revision 0999, newer than this hub knows" in said, said
     assert "run that version of the hub or a later one" in said
     assert "Traceback" not in said
+
+
+def test_keys_found_in_runs_name_the_run_they_are_in() -> None:
+    """Large files' runs are looked up as one column of their chunks; each match is named by the
+    run (batch) its position falls in, as if every run's keys carried their batch."""
+    from hub.ledger.keys import _in_runs
+
+    runs = [
+        (11, pl.Series("hash", [5, 9, 1], pl.Int64)),
+        (12, pl.Series("hash", [], pl.Int64)),
+        (13, pl.Series("hash", [7, 9], pl.Int64)),
+        (14, pl.Series("hash", [2], pl.Int64)),
+    ]
+    found = _in_runs(runs, pl.Series("hash", [9, 2, 3, 1], pl.Int64).implode())
+    assert found.rows() == [(9, 11), (1, 11), (9, 13), (2, 14)]
+    assert _in_runs(runs, pl.Series("hash", [4], pl.Int64).implode()).is_empty()
