@@ -174,15 +174,15 @@ def _small_pack(entries: pl.DataFrame) -> tuple[int, int, bytes]:
     index order, as ``pack_entries``' rows would be. numpy's sort: a delivery waits for this, and
     polars' sort of a few rows waits for its threads, busy with the next file's mapping."""
     import numpy as np
+    import polars as pl
 
-    parts = entries.get_column("part").to_numpy().astype("<i4")
-    hashes = entries.get_column("hash").to_numpy().astype("<i8")
+    parts, hashes = entries.get_column("part").to_numpy(), entries.get_column("hash").to_numpy()
     order = np.lexsort((hashes, parts))
     parts, hashes = parts[order], hashes[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (parts[1:] != parts[:-1]) | (hashes[1:] != hashes[:-1])
-    parts, hashes = parts[first], hashes[first]
-    return SMALL, len(hashes), hashes.tobytes() + parts.tobytes()
+    rows = pl.DataFrame({"part": parts[first], "hash": hashes[first]})
+    return SMALL, rows.height, small_run(rows)
 
 
 def insert_absent(conn: Connection, table: Table, **values: Any) -> None:
