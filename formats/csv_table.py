@@ -194,7 +194,9 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     end = len(data)
     while data[end - 1 : end] in (b"\n", b"\r"):
         end -= 1
-    lines = data.count(b"\n", start, end) + 1
+    from formats.csv_lines import count_byte
+
+    lines = count_byte(data, ord("\n"), start, end) + 1
     frame = _read(data, header, delimiter, skip_rows=1)
     # A blank line would shift the line numbers; polars fills short rows with nulls and refuses
     # long ones, except a last line's extra empty fields. One row per physical line, the last
@@ -204,7 +206,7 @@ def _fast(data: bytes, start: int, header: list[str], delimiter: str) -> pl.Data
     sep, last = delimiter.encode(), max(start, data.rfind(b"\n", start, end) + 1)
     if data.count(sep, last, end) != len(header) - 1:
         return None
-    if data.count(sep, start) != (len(header) - 1) * frame.height:
+    if count_byte(data, sep[0], start) != (len(header) - 1) * frame.height:
         return None
     return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
 

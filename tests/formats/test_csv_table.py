@@ -97,6 +97,36 @@ def test_lines_scanned_a_few_bytes_at_a_time_read_the_same(
     assert whole == _outcome(lambda: _exactly(data))
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=64).map(lambda b: b.replace(b"x", b"\n")),
+    start=st.integers(min_value=-2, max_value=70),
+    end=st.one_of(st.none(), st.integers(min_value=-2, max_value=70)),
+    step=st.integers(min_value=1, max_value=9),
+)
+def test_a_byte_counted_a_slice_at_a_time_is_counted_as_bytes_count_does(
+    data: bytes, start: int, end: int | None, step: int
+) -> None:
+    """The fast path's line and delimiter counts (``count_byte``) are ``bytes.count``'s within the
+    range it is given, whatever the slices it counts by."""
+    start = max(start, 0)  # its callers pass offsets into the data
+    want = data.count(b"\n", start, len(data) if end is None else max(end, 0))
+    with mock.patch.object(csv_lines, "COUNT_SLICE", step):
+        assert csv_lines.count_byte(data, ord("\n"), start, None if end is None else max(end, 0)) == want
+
+
+def test_a_plain_file_counted_in_small_slices_reads_the_same_and_still_names_a_short_row() -> None:
+    rows = ["1,2,3"] * 40
+    good = "\n".join([",".join(HEADER), *rows]).encode()
+    short = "\n".join([",".join(HEADER), *rows[:20], "1,2", *rows[20:]]).encode()
+    whole = _outcome(lambda: read_delimited(good, file="upload.csv"))
+    with mock.patch.object(csv_lines, "COUNT_SLICE", 7):
+        assert _outcome(lambda: read_delimited(good, file="upload.csv")) == whole
+        found = read_delimited(short, file="upload.csv")
+    assert found.table.height == 40
+    assert [(p.rule, p.line) for p in found.problems] == [("field_count", 22)]
+
+
 def test_a_large_quoted_file_is_read_by_polars_with_its_broken_rows_named(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
