@@ -9,7 +9,7 @@ its facts, and for each transaction table the type's columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,13 +41,12 @@ class Mapped:
     read: pl.DataFrame | None = None  # every row the format read (strings, LINE), for a kind's reply
     spilled: Spill | None = None  # a file run in parts: its tables and facts, part by part, on disk
 
-    def parts(self) -> Iterator[tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]]:
+    def parts(self) -> Iterable[tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]]:
         """The tables and facts a part at a time: each part's of a file run in parts and kept on
-        disk (``spilled``), else the whole file's as one part."""
+        disk (``spilled``, read one at a time), else the whole file's as the one part of a list."""
         if self.spilled is None:
-            yield self.tables, self.facts
-        else:
-            yield from self.spilled
+            return [(self.tables, self.facts)]
+        return iter(self.spilled)
 
     @property
     def errors(self) -> list[Problem]:

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from formats.base import ReadContext
 from formats.meter_reads import MeterReadsFormat, MeterReadsOptions
-from hub.engine import cis_batch
+from hub.engine import cis_batch, delivery
 from hub.engine.delivery import DeliveryResult, deliver, recover
 from hub.engine.sample import meter_reads_frame
 from hub.engine.sample_common import to_csv
+from hub.kernel.errors import DeliveryRetryable
 from hub.ledger import Ledger, keys
 from hub.ledger import schema as t
 from mappings.base import MapContext
@@ -257,6 +258,85 @@ def test_a_crash_before_the_commit_leaves_nothing_delivered(
     assert recover(ledger, {"mr": out}) == []
     assert not list(out.iterdir())
     assert run(ledger, out, tables(5)).total == 5, "nothing was recorded, so everything is delivered now"
+
+
+# a file staged while its keys are checked (as a large one is), or after
+BESIDE = pytest.mark.parametrize("beside", [0, 10**9], ids=["staged while checked", "checked first"])
+
+
+@BESIDE
+def test_a_file_partly_delivered_before_is_staged_again_without_those_rows(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, beside: int
+) -> None:
+    """The rows found delivered before are not in the file's batch, whose files and control totals
+    are the new rows' alone (a file staged while its keys were checked is staged again)."""
+    monkeypatch.setattr(delivery, "STAGED_WHILE_CHECKED", beside)
+    ledger = make_ledger(ledger_url)
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert run(ledger, first, tables(300)).total == 300
+    overlap = run(ledger, again, tables(300, start=200))
+    assert overlap.total == 200 and overlap.already_delivered == 100
+    assert not list(again.glob(".*")), "no staged file of the first write is left"
+    control = json.loads(overlap.control_path.read_text()) if overlap.control_path else {}
+    assert control["transactions"] == 200
+    before = pl.concat([pl.read_csv(p, infer_schema=False) for p in first.glob("*.csv")], how="diagonal")
+    for entry in control["files"]:
+        rows = pl.read_csv(again / entry["name"], infer_schema=False)
+        assert rows.height == entry["count"]
+        assert not rows["idempotency_key"].is_in(before["idempotency_key"].implode()).any()
+    assert sum(e["count"] for e in control["files"]) == 200
+
+
+@BESIDE
+def test_a_key_check_that_fails_while_the_rows_are_staged_leaves_nothing(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch, beside: int
+) -> None:
+    monkeypatch.setattr(delivery, "STAGED_WHILE_CHECKED", beside)
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+
+    def failing(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ledger, "check_keys", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        run(ledger, out, tables(50))
+    monkeypatch.delattr(ledger, "check_keys")
+    assert not out.exists() or not list(out.iterdir()), "no row staged meanwhile is left"
+    with ledger.tx() as conn:
+        assert conn.execute(select(func.count()).select_from(t.batches)).scalar_one() == 0
+    assert run(ledger, out, tables(50)).total == 50
+
+
+def test_staging_that_fails_while_the_keys_are_checked_leaves_nothing(
+    tmp_path: Path, ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check, in the delivery's worker, ends before the transaction it uses is rolled back."""
+    monkeypatch.setattr(delivery, "STAGED_WHILE_CHECKED", 0)
+    ledger = make_ledger(ledger_url)
+    out = tmp_path / "cis"
+    checked = []
+    real_check, real_append = ledger.check_keys, cis_batch.BatchWriter.append
+
+    def slow_check(*args: object, **kwargs: object) -> object:
+        import time
+
+        time.sleep(0.2)  # still checking when the staging fails
+        checked.append(real_check(*args, **kwargs))  # type: ignore[arg-type]
+        return checked[-1]
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise DeliveryRetryable("cannot write CIS batch: no space left on device")
+
+    monkeypatch.setattr(ledger, "check_keys", slow_check)
+    monkeypatch.setattr(cis_batch.BatchWriter, "append", full_disk)
+    with pytest.raises(DeliveryRetryable, match="no space"):
+        run(ledger, out, tables(50))
+    assert len(checked) == 1, "the check finished before the delivery gave up"
+    monkeypatch.delattr(ledger, "check_keys")
+    monkeypatch.setattr(cis_batch.BatchWriter, "append", real_append)
+    assert not out.exists() or not list(out.iterdir())
+    assert run(ledger, out, tables(50)).total == 50, "nothing was recorded"
 
 
 def _deliver_in_process(db: str, out: str, queue: multiprocessing.Queue[int]) -> None:
