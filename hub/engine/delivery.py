@@ -135,16 +135,17 @@ def deliver_parts(
                     checking = pool.submit(
                         _check_last, ledger, conn, tables, taken, pool, exchange, key_date_at
                     )
-                    writer.append(_typed(tables, models))  # every row, while their keys are checked
+                    writer.append(_with_models(tables, models))  # every row, while their keys are checked
                     fresh, duplicate, packing = checking.result()
+                    del checking  # it holds the part's tables too
                     if fresh.already:  # some were delivered before: staged again without them
                         writer.discard()
                         writer = cis_batch.BatchWriter(folder, batch_id)
-                        writer.append(_typed(fresh.tables, models))
+                        writer.append(_with_models(fresh.tables, models))
                 else:
                     fresh = _fresh(ledger, conn, tables, exchange=exchange, key_date_at=key_date_at)
                     taken.add(fresh, pool)  # the keys packed while the rows are written
-                    writer.append(_typed(fresh.tables, models))
+                    writer.append(_with_models(fresh.tables, models))
                 if facts:
                     keys_now = fresh.entries.get_column("key")
                     keep_facts(ledger, conn, facts, delivered=keys_now, exchange=exchange, file_id=file_id)
@@ -202,9 +203,10 @@ def _rows(tables: Tables) -> int:
     return sum(frame.height for frame in tables.values())
 
 
-def _typed(
+def _with_models(
     tables: Tables, models: dict[str, type[CisTransaction]]
 ) -> dict[str, tuple[type[CisTransaction], pl.DataFrame]]:
+    """Each table with its type's model, as ``BatchWriter.append`` takes them."""
     return {t: (models[t], f) for t, f in tables.items()}
 
 
